@@ -1,0 +1,52 @@
+# Portal: `make run` serves a demo on 127.0.0.1:8000; `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# The test suite runs on real PostgreSQL and Redis; it starts its own S3 server (moto).
+TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portal} \
+            REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/1}
+
+.PHONY: run install install-test services lint test migrate messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: $(BIN)/python requirements/runtime.lock pyproject.toml
+	$(BIN)/pip install --quiet -r requirements/runtime.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.runtime requirements/test.lock
+	$(BIN)/pip install --quiet -r requirements/test.lock
+	touch $@
+
+install: $(VENV)/.runtime
+
+install-test: $(VENV)/.test
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) portal.asgi:application
+
+services:
+	scripts/ensure-services
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test: install-test services lint
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+messages: install-test
+	$(BIN)/python manage.py makemessages -l ru --ignore=.venv --ignore=var --no-location
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Calls and conferences: models arrive with their issue."""

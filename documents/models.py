@@ -1,0 +1,1 @@
+"""Documents: models arrive with their issue."""

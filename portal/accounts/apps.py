@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "portal.accounts"
+    label = "accounts"
+    verbose_name = _("Accounts and organisation")
+
+    def ready(self) -> None:
+        from portal.accounts import signals  # noqa: F401  (connects admin sign-in auditing)

@@ -1,0 +1,63 @@
+"""DRF authentication: bearer access tokens for apps, session cookies (with CSRF) for browsers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.authentication import BaseAuthentication, CSRFCheck
+from rest_framework.request import Request
+
+from portal.accounts.exceptions import TokenInvalid
+from portal.accounts.models import AuthSession, User
+from portal.accounts.services.sessions import session_touch, token_authenticate
+from portal.api.context import client_ip
+from portal.errors import PortalError
+
+
+class CSRFFailed(PortalError):
+    code = "csrf_failed"
+    status = 403
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    """``Authorization: Bearer pat_...``; a bad token is an error, never anonymous access."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[User, AuthSession] | None:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header:
+            return None
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        raw = raw.strip()
+        if not raw or " " in raw:
+            raise TokenInvalid()
+        session = token_authenticate(raw)
+        session_touch(session, ip=client_ip(request))
+        return session.user, session
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class PortalSessionAuthentication(BaseAuthentication):
+    """The browser's session cookie, already checked against its sign-in session by
+    ``AuthSessionMiddleware``; unsafe methods need a CSRF token."""
+
+    def authenticate(self, request: Request) -> tuple[User, AuthSession] | None:
+        django_request = request._request
+        user = getattr(django_request, "user", None)
+        auth_session = getattr(django_request, "auth_session", None)
+        if user is None or not user.is_authenticated or auth_session is None:
+            return None
+        self._enforce_csrf(django_request)
+        return user, auth_session
+
+    def _enforce_csrf(self, django_request: Any) -> None:
+        check = CSRFCheck(lambda req: None)  # type: ignore[arg-type,return-value]
+        check.process_request(django_request)
+        reason = check.process_view(django_request, None, (), {})  # type: ignore[arg-type]
+        if reason:
+            raise CSRFFailed("CSRF check failed: send the csrftoken cookie value in X-CSRFToken.")

@@ -1,0 +1,112 @@
+"""Reads of the accounts app and its access checks."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from portal.accounts.exceptions import (
+    AgencyNotFound,
+    DepartmentNotFound,
+    SessionNotFound,
+    UserNotFound,
+)
+from portal.accounts.models import Agency, AuthSession, Department, User
+from portal.accounts.translit import query_variants
+
+
+def _as_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def access_user(actor: User, user_id: Any) -> User:
+    """An active user of this server, visible to every signed-in user (the staff directory)."""
+    pk = _as_uuid(user_id)
+    user = (
+        User.objects.select_related("agency", "department").filter(pk=pk, is_active=True).first()
+        if pk
+        else None
+    )
+    if user is None:
+        raise UserNotFound()
+    return user
+
+
+def access_agency(actor: User, agency_id: Any) -> Agency:
+    pk = _as_uuid(agency_id)
+    agency = Agency.objects.filter(pk=pk).first() if pk else None
+    if agency is None:
+        raise AgencyNotFound()
+    return agency
+
+
+def access_department(actor: User, department_id: Any) -> Department:
+    pk = _as_uuid(department_id)
+    department = Department.objects.select_related("agency").filter(pk=pk).first() if pk else None
+    if department is None:
+        raise DepartmentNotFound()
+    return department
+
+
+def access_auth_session(actor: User, session_id: Any) -> AuthSession:
+    """One of the actor's own live sessions; anybody else's is "not found"."""
+    pk = _as_uuid(session_id)
+    session = (
+        AuthSession.objects.select_related("device")
+        .filter(pk=pk, user=actor, revoked_at__isnull=True)
+        .first()
+        if pk
+        else None
+    )
+    if session is None:
+        raise SessionNotFound()
+    return session
+
+
+def auth_sessions_of(user: User) -> QuerySet[AuthSession]:
+    """The user's sessions that are not revoked (expired ones included until pruned)."""
+    return (
+        AuthSession.objects.select_related("device")
+        .filter(user=user, revoked_at__isnull=True)
+        .order_by("-last_used_at")
+    )
+
+
+def directory_search(
+    *,
+    actor: User,
+    query: str = "",
+    department: Department | None = None,
+    include_subdepartments: bool = True,
+    agency: Agency | None = None,
+    position: str = "",
+) -> QuerySet[User]:
+    """Active users matching every word of ``query`` in their name or login, in Cyrillic or
+    Latin, optionally within a department (and those below it), an agency, a position."""
+    users = User.objects.select_related("agency", "department").filter(is_active=True)
+    words_by_variant = [variant.split() for variant in query_variants(query)] if query else []
+    if words_by_variant:
+        match = Q()
+        for words in words_by_variant:
+            all_words = Q()
+            for word in words[:10]:
+                all_words &= Q(search_text__icontains=word)
+            match |= all_words
+        users = users.filter(match)
+    if department is not None:
+        ids = department.descendant_ids() if include_subdepartments else [department.id]
+        users = users.filter(department_id__in=ids)
+    if agency is not None:
+        users = users.filter(agency=agency)
+    if position:
+        users = users.filter(position__icontains=position.strip()[:100])
+    return users
+
+
+def departments_of(agency: Agency) -> QuerySet[Department]:
+    return Department.objects.filter(agency=agency).order_by("name")

@@ -1,0 +1,46 @@
+"""Every write of the accounts app; split by entity, imported from here."""
+
+from portal.accounts.services.login import login_with_password, logout
+from portal.accounts.services.sessions import (
+    IssuedTokens,
+    auth_session_create,
+    auth_session_refresh,
+    auth_session_revoke,
+    auth_sessions_revoke_all,
+    token_authenticate,
+)
+from portal.accounts.services.twofactor import (
+    recovery_codes_regenerate,
+    totp_disable,
+    totp_enrol_confirm,
+    totp_enrol_start,
+    totp_reset,
+)
+from portal.accounts.services.users import (
+    user_admin_save,
+    user_create,
+    user_deactivate,
+    user_set_password,
+    user_update_profile,
+)
+
+__all__ = [
+    "IssuedTokens",
+    "auth_session_create",
+    "auth_session_refresh",
+    "auth_session_revoke",
+    "auth_sessions_revoke_all",
+    "login_with_password",
+    "logout",
+    "recovery_codes_regenerate",
+    "token_authenticate",
+    "totp_disable",
+    "totp_enrol_confirm",
+    "totp_enrol_start",
+    "totp_reset",
+    "user_admin_save",
+    "user_create",
+    "user_deactivate",
+    "user_set_password",
+    "user_update_profile",
+]

@@ -1,0 +1,96 @@
+"""Password sign-in for API clients and browsers."""
+
+from __future__ import annotations
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+
+from portal.accounts.exceptions import InvalidCredentials, InvalidOTP, LoginThrottled, OTPRequired
+from portal.accounts.models import AuthSession, User
+from portal.accounts.services import throttle
+from portal.accounts.services.sessions import IssuedTokens, auth_session_create
+from portal.accounts.services.twofactor import two_factor_enabled, verify_second_factor
+from portal.audit import services as audit
+from portal.audit.services import RequestContext
+from portal.devices.services import DeviceInfo, device_register
+
+# Checked against when the login is unknown, so that answer takes as long as a wrong password.
+_DUMMY_HASH = make_password("portal-timing-equaliser")
+
+
+def login_with_password(
+    *,
+    login: str,
+    password: str,
+    otp: str,
+    device: DeviceInfo,
+    kind: str,
+    context: RequestContext,
+) -> IssuedTokens:
+    """Check the credentials (and second factor), register the device, start a session.
+
+    Unknown login, wrong password and inactive account give the same error after the same
+    work. Failures count toward the per-login and per-address throttle and are audited;
+    while throttled, no password is checked at all.
+    """
+    wait = throttle.retry_after(login, context.ip)
+    if wait:
+        audit.record(
+            "auth.login_throttled", context=context, details={"login": login, "retry_after": wait}
+        )
+        raise LoginThrottled(retry_after=wait)
+    user = User.objects.select_related("agency").filter(login__iexact=login).first()
+    password_ok = (
+        user.check_password(password) if user is not None else check_password(password, _DUMMY_HASH)
+    )
+    if user is None or not password_ok or not user.is_active:
+        _fail(login, context, reason="bad_credentials", user=user)
+        raise InvalidCredentials()
+    assert user is not None
+    try:
+        issued = _start_session(user, otp=otp, device=device, kind=kind, context=context)
+    except InvalidOTP:
+        _fail(login, context, reason="bad_otp", user=user)
+        raise
+    throttle.register_success(login, context.ip)
+    return issued
+
+
+def _start_session(
+    user: User, *, otp: str, device: DeviceInfo, kind: str, context: RequestContext
+) -> IssuedTokens:
+    with transaction.atomic():
+        if two_factor_enabled(user):
+            if not otp:
+                raise OTPRequired()
+            if not verify_second_factor(user=user, code=otp, context=context):
+                raise InvalidOTP()
+        device_row = device_register(user=user, info=device, context=context)
+        issued = auth_session_create(user=user, device=device_row, kind=kind, context=context)
+        audit.record(
+            "auth.login",
+            actor=user,
+            context=RequestContext(context.ip, context.user_agent, device_row.pk),
+            target=user,
+            details={"kind": kind, "platform": device.platform, "session": str(issued.session.pk)},
+        )
+    return issued
+
+
+def _fail(login: str, context: RequestContext, *, reason: str, user: User | None) -> None:
+    delay = throttle.register_failure(login, context.ip)
+    with transaction.atomic():
+        audit.record(
+            "auth.login_failed",
+            actor=None,
+            context=context,
+            target=user,
+            details={"login": login[:150], "reason": reason, "throttle_delay": delay},
+        )
+
+
+def logout(*, session: AuthSession, context: RequestContext) -> None:
+    """The user ends their own current session."""
+    from portal.accounts.services.sessions import auth_session_revoke
+
+    auth_session_revoke(actor=session.user, session=session, reason="logout", context=context)

@@ -1,0 +1,114 @@
+"""Creating, changing and deactivating users; changes to their permissions are audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from portal.accounts.exceptions import InvalidInput, InvalidPassword
+from portal.accounts.models import Department, User
+from portal.accounts.services.sessions import auth_sessions_revoke_all
+from portal.audit import services as audit
+from portal.audit.services import RequestContext
+
+PROFILE_FIELDS = frozenset({"phone", "language", "time_zone"})
+# Fields whose change alters what a user may do; their changes are audited one by one.
+PRIVILEGE_FIELDS = ("is_active", "is_staff", "is_superuser")
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidPassword(messages=list(exc.messages)) from exc
+
+
+def user_create(
+    *, actor: User | None, login: str, password: str | None, context: RequestContext, **fields: Any
+) -> User:
+    """Create a user; ``password`` must pass the password policy (None: cannot sign in)."""
+    department: Department | None = fields.get("department")
+    if department is not None and fields.get("agency") is None:
+        fields["agency"] = department.agency
+    if department is not None and fields["agency"].pk != department.agency_id:
+        raise InvalidInput(field="department", reason="department of another agency")
+    with transaction.atomic():
+        user = User(login=login, **fields)
+        if password is None:
+            user.set_unusable_password()
+        else:
+            _check_password(password, user)
+            user.set_password(password)
+        user.save()
+        audit.record("user.created", actor=actor, context=context, target=user)
+    return user
+
+
+def user_update_profile(*, user: User, changes: dict[str, Any], context: RequestContext) -> User:
+    """A user changes their own contact details and preferences (PROFILE_FIELDS only)."""
+    unknown = set(changes) - PROFILE_FIELDS
+    if unknown:
+        raise InvalidInput(fields=sorted(unknown))
+    with transaction.atomic():
+        for name, value in changes.items():
+            setattr(user, name, value)
+        user.save(update_fields=list(changes))
+        audit.record(
+            "user.profile_updated", actor=user, context=context, target=user,
+            details={"fields": sorted(changes)},
+        )  # fmt: skip
+    return user
+
+
+def user_set_password(
+    *, actor: User, user: User, password: str, context: RequestContext, keep_session: Any = None
+) -> None:
+    """Set a new password and end every other session of the user."""
+    _check_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit.record("user.password_changed", actor=actor, context=context, target=user)
+        auth_sessions_revoke_all(
+            actor=actor, user=user, reason="password_changed", context=context, keep=keep_session
+        )
+
+
+def user_deactivate(*, actor: User | None, user: User, context: RequestContext) -> None:
+    """Block the user: every session ends at once and their sockets close."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        audit.record("user.deactivated", actor=actor, context=context, target=user)
+        auth_sessions_revoke_all(actor=actor, user=user, reason="deactivated", context=context)
+
+
+def user_admin_save(
+    *, actor: User, user: User, changed: list[str], created: bool, context: RequestContext
+) -> None:
+    """Save a user edited in Django admin, auditing privilege changes and ending the
+    sessions of a user who was just deactivated."""
+    with transaction.atomic():
+        before = None if created else User.objects.filter(pk=user.pk).first()
+        user.save()
+        if created:
+            audit.record("user.created", actor=actor, context=context, target=user)
+            return
+        privilege_changes = {
+            name: [getattr(before, name), getattr(user, name)]
+            for name in PRIVILEGE_FIELDS
+            if before is not None and getattr(before, name) != getattr(user, name)
+        }
+        audit.record(
+            "admin.user_changed",
+            actor=actor,
+            context=context,
+            target=user,
+            details={"fields": sorted(changed), "privileges": privilege_changes},
+        )
+        if before is not None and before.is_active and not user.is_active:
+            audit.record("user.deactivated", actor=actor, context=context, target=user)
+            auth_sessions_revoke_all(actor=actor, user=user, reason="deactivated", context=context)

@@ -1,0 +1,80 @@
+"""One exception handler renders every API error as {"error": {code, message, details}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+
+from portal.errors import PortalError
+
+# DRF's own codes renamed where ours are clearer for clients.
+_CODES = {
+    "parse_error": "malformed_request",
+    "unsupported_media_type": "unsupported_media_type",
+    "method_not_allowed": "method_not_allowed",
+    "not_acceptable": "not_acceptable",
+    "throttled": "throttled",
+    "not_found": "not_found",
+    "permission_denied": "permission_denied",
+    "not_authenticated": "not_authenticated",
+    "authentication_failed": "not_authenticated",
+}
+
+
+def error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> Response:
+    return Response(
+        {"error": {"code": code, "message": message, "details": details or {}}}, status=status
+    )
+
+
+def _flatten(detail: Any) -> Any:
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(item) for item in detail]
+    return str(detail)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, PortalError):
+        response = error_response(exc.status, exc.code, exc.message, exc.details)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
+        if exc.status == 401:
+            response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(413, "request_too_large", _("The request body is too large."))
+    if isinstance(exc, Http404):
+        exc = drf.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf.PermissionDenied()
+    if not isinstance(exc, drf.APIException):
+        return None  # a bug: Django logs it and answers 500 (without details in production)
+    if isinstance(exc, drf.ValidationError):
+        return error_response(
+            400,
+            "validation_failed",
+            _("Some fields are invalid."),
+            {"fields": _flatten(exc.detail)},
+        )
+    detail = exc.detail
+    message = str(detail) if not isinstance(detail, dict | list) else _("Request failed.")
+    code = _CODES.get(str(exc.default_code), str(exc.default_code))
+    response = error_response(exc.status_code, code, message)
+    if isinstance(exc, drf.Throttled) and exc.wait is not None:
+        response["Retry-After"] = str(int(exc.wait) + 1)
+        response.data["error"]["details"] = {"retry_after": int(exc.wait) + 1}
+    if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
+        response.status_code = 401
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response

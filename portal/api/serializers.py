@@ -1,0 +1,29 @@
+"""Input serializers refuse fields they do not know, naming them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+
+class StrictInput(serializers.Serializer):
+    """A write payload: unknown keys are a 400 that names them, not silently dropped."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": [_("Expected a JSON object.")]})
+        errors: dict[str, Any] = {
+            name: [_("Unknown field.")] for name in sorted(set(data) - set(self.fields))
+        }
+        known = {key: value for key, value in data.items() if key in self.fields}
+        try:
+            value = super().to_internal_value(known)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            errors = {**exc.detail, **errors}
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value

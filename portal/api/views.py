@@ -1,0 +1,71 @@
+"""Health checks and the JSON answers Django gives outside DRF views (404, 500, CSRF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+
+from portal.storage import get_storage
+
+
+def _error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "details": {}}}, status=status)
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The process is alive (no dependencies checked)."""
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Database, Redis and object storage are reachable; 503 naming the failing ones."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        cache.set("readyz", "1", 5)
+        checks["cache"] = "ok" if cache.get("readyz") == "1" else "error: read back failed"
+    except Exception as exc:
+        checks["cache"] = f"error: {exc.__class__.__name__}"
+    try:
+        get_storage().check()
+        checks["storage"] = "ok"
+    except Exception as exc:
+        checks["storage"] = f"error: {exc.__class__.__name__}"
+    failing = sorted(name for name, state in checks.items() if state != "ok")
+    if failing:
+        return JsonResponse(
+            {
+                "status": "unavailable",
+                "checks": checks,
+                "error": {
+                    "code": "not_ready",
+                    "message": _("Not ready: %(parts)s") % {"parts": ", ".join(failing)},
+                    "details": {"failing": failing},
+                },
+            },
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "checks": checks})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error(
+        403, "csrf_failed", _("CSRF check failed: send the csrftoken cookie value in X-CSRFToken.")
+    )
+
+
+def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return _error(404, "not_found", _("Not found."))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(500, "server_error", _("Internal error. It has been logged."))

@@ -1,0 +1,255 @@
+"""Portal settings: one module, configured from the environment (docs/operations.md).
+
+With nothing set Portal runs embedded: SQLite under var/, an in-memory channel layer,
+Celery tasks run eagerly and files are kept under var/objects. Setting DATABASE_URL,
+REDIS_URL and S3_* moves it onto PostgreSQL, Redis and S3/MinIO.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from portal.env import env_bool, env_int, env_list, env_str, require_together
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
+
+PORTAL_ENV = env_str("PORTAL_ENV", "development")
+if PORTAL_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"PORTAL_ENV must be development or production, got {PORTAL_ENV!r}")
+PRODUCTION = PORTAL_ENV == "production"
+
+_DEFAULT_SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = env_str("SECRET_KEY", _DEFAULT_SECRET_KEY)
+DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("DEBUG must be off in production (PORTAL_ENV=production)")
+    if SECRET_KEY == _DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set to a random value of at least 32 characters in production"
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names Portal serves")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "guardian",
+    "channels",
+    "portal.accounts",
+    "portal.audit",
+    "portal.devices",
+    "portal.storage",
+    "portal.realtime",
+    "messaging",
+    "documents",
+    "conferencing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "portal.api.middleware.RequestSizeLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.accounts.middleware.AuthSessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = None
+ASGI_APPLICATION = "portal.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "portal" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "portal.sqlite3",
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: channel layer, Celery broker, cache ------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("REDIS_PREFIX", "portal")},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("REDIS_PREFIX", "portal"),
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "prune-event-log": {"task": "portal.realtime.tasks.prune_event_log", "schedule": 3600.0},
+    "prune-expired-auth-sessions": {
+        "task": "portal.accounts.tasks.prune_expired_auth_sessions",
+        "schedule": 3600.0,
+    },
+}
+
+# --- Object storage ------------------------------------------------------------------------
+if require_together("S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY", "S3_BUCKET"):
+    STORAGE = {
+        "BACKEND": "s3",
+        "ENDPOINT": env_str("S3_ENDPOINT"),
+        "ACCESS_KEY": env_str("S3_ACCESS_KEY"),
+        "SECRET_KEY": env_str("S3_SECRET_KEY"),
+        "BUCKET": env_str("S3_BUCKET"),
+        "REGION": env_str("S3_REGION", "us-east-1"),
+    }
+else:
+    STORAGE = {"BACKEND": "filesystem", "ROOT": str(VAR_DIR / "objects")}
+# A signed download link is valid this many seconds and only for the user it was made for.
+DOWNLOAD_LINK_TTL = env_int("DOWNLOAD_LINK_TTL", 60)
+
+# --- Authentication --------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+ACCESS_TOKEN_TTL = env_int("ACCESS_TOKEN_TTL", 3600)
+REFRESH_TOKEN_TTL = env_int("REFRESH_TOKEN_TTL", 30 * 24 * 3600)
+BROWSER_SESSION_TTL = env_int("BROWSER_SESSION_TTL", 12 * 3600)
+SESSION_COOKIE_AGE = BROWSER_SESSION_TTL
+SESSION_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = PRODUCTION
+CSRF_FAILURE_VIEW = "portal.api.views.csrf_failure"
+# Failed sign-ins: this many are free per login+address, then each further one doubles the
+# wait, starting at LOGIN_THROTTLE_BASE_DELAY seconds, up to LOGIN_THROTTLE_MAX_DELAY.
+LOGIN_THROTTLE_FREE_ATTEMPTS = env_int("LOGIN_THROTTLE_FREE_ATTEMPTS", 5)
+LOGIN_THROTTLE_BASE_DELAY = env_int("LOGIN_THROTTLE_BASE_DELAY", 2)
+LOGIN_THROTTLE_MAX_DELAY = env_int("LOGIN_THROTTLE_MAX_DELAY", 900)
+# Per address over all logins, to slow down password spraying.
+LOGIN_THROTTLE_IP_FREE_ATTEMPTS = env_int("LOGIN_THROTTLE_IP_FREE_ATTEMPTS", 30)
+# Trust X-Forwarded-For from a reverse proxy (nginx) for the client address.
+USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", default=False)
+TOTP_ISSUER = env_str("TOTP_ISSUER", "Portal")
+
+# --- Realtime ---------------------------------------------------------------------------------
+EVENT_LOG_RETENTION_SECONDS = env_int("EVENT_LOG_RETENTION_SECONDS", 7 * 24 * 3600)
+WEBSOCKET_AUTH_TIMEOUT = env_int("WEBSOCKET_AUTH_TIMEOUT", 10)
+
+# --- HTTP limits -------------------------------------------------------------------------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = None
+AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 10 * 1024 * 1024)
+AVATAR_SIZES = (64, 128, 256)
+
+# --- API -----------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.accounts.authentication.BearerTokenAuthentication",
+        "portal.accounts.authentication.PortalSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["portal.api.permissions.IsSignedIn"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.Cursor",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "portal.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_RATES": {"user": env_str("API_RATE_USER", "600/min")},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Portal API",
+    "DESCRIPTION": "REST API of Portal. Sign-in, sessions and the event stream: docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+
+# --- Internationalisation ----------------------------------------------------------------------
+LANGUAGE_CODE = "ru"
+LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "Europe/Moscow")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

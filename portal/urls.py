@@ -1,0 +1,24 @@
+"""Root URLs: the API under /api/v1/, its schema and docs, admin, health checks."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portal.api import views as api_views
+
+api_v1 = [
+    path("", include("portal.accounts.api.urls")),
+    path("", include("portal.storage.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("healthz", api_views.healthz, name="healthz"),
+    path("readyz", api_views.readyz, name="readyz"),
+]
+
+handler404 = "portal.api.views.not_found"
+handler500 = "portal.api.views.server_error"

@@ -1,0 +1,36 @@
+"""Suite-wide fixtures: a clean cache per test, an S3 server for the whole run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories.accounts import AgencyFactory, DepartmentFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Iterator[None]:
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def user(db):  # type: ignore[no-untyped-def]
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):  # type: ignore[no-untyped-def]
+    return UserFactory(last_name="Петрова", first_name="Анна", middle_name="Ивановна")
+
+
+@pytest.fixture
+def agency(db):  # type: ignore[no-untyped-def]
+    return AgencyFactory()
+
+
+@pytest.fixture
+def department(agency):  # type: ignore[no-untyped-def]
+    return DepartmentFactory(agency=agency)
