@@ -209,8 +209,9 @@ class AuthSession(models.Model):
         verbose_name=_("device"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    access_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
-    refresh_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    # NULL, not "", for browser sessions: several may lack a token under a unique index.
+    access_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
+    refresh_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     access_expires_at = models.DateTimeField(_("access expires"))
     refresh_expires_at = models.DateTimeField(_("refresh expires"))
     created_at = models.DateTimeField(_("signed in"))
@@ -246,6 +247,9 @@ class TOTPCredential(models.Model):
         verbose_name = _("authenticator")
         verbose_name_plural = _("authenticators")
 
+    def __str__(self) -> str:
+        return f"TOTP: {self.user_id}"
+
 
 class RecoveryCode(models.Model):
     """A single-use code that replaces an authenticator code; only its hash is stored."""
@@ -257,3 +261,6 @@ class RecoveryCode(models.Model):
     class Meta:
         verbose_name = _("recovery code")
         verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id}"

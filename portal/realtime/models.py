@@ -21,6 +21,9 @@ class EventStream(models.Model):
     last_event_id = models.BigIntegerField(default=0)
     pruned_through = models.BigIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"stream of {self.user_id} at {self.last_event_id}"
+
 
 class Event(models.Model):
     """One event for one user. ``id`` increases along each user's stream."""
@@ -33,3 +36,6 @@ class Event(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.type} for {self.user_id}"
