@@ -1,12 +1,12 @@
 """Root URLs: the API under /api/v1/, its schema and docs, admin, health checks."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal.api import views as api_views
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("portal.accounts.api.urls")),
     path("", include("portal.storage.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

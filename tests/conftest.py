@@ -17,20 +17,20 @@ def _clean_cache() -> Iterator[None]:
 
 
 @pytest.fixture
-def user(db):  # type: ignore[no-untyped-def]
+def user(db):
     return UserFactory()
 
 
 @pytest.fixture
-def other_user(db):  # type: ignore[no-untyped-def]
+def other_user(db):
     return UserFactory(last_name="Петрова", first_name="Анна", middle_name="Ивановна")
 
 
 @pytest.fixture
-def agency(db):  # type: ignore[no-untyped-def]
+def agency(db):
     return AgencyFactory()
 
 
 @pytest.fixture
-def department(agency):  # type: ignore[no-untyped-def]
+def department(agency):
     return DepartmentFactory(agency=agency)

@@ -56,7 +56,7 @@ class PortalSessionAuthentication(BaseAuthentication):
         return user, auth_session
 
     def _enforce_csrf(self, django_request: Any) -> None:
-        check = CSRFCheck(lambda req: None)  # type: ignore[arg-type,return-value]
+        check = CSRFCheck(lambda req: None)  # type: ignore[arg-type]
         check.process_request(django_request)
         reason = check.process_view(django_request, None, (), {})  # type: ignore[arg-type]
         if reason:

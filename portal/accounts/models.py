@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
 from django.db import models
@@ -86,19 +87,19 @@ class Department(models.Model):
 
 
 class PortalUserManager(UserManager["User"]):
-    def _create_user(self, username, email, password, **extra_fields):  # type: ignore[no-untyped-def]
+    def _create_user(self, username, email, password, **extra_fields):
         # Portal signs in by ``login``; Django's helpers still call it ``username``.
         user = self.model(login=username, email=self.normalize_email(email or ""), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
 
-    def create_user(self, login, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def,override]
+    def create_user(self, login, email=None, password=None, **extra_fields):  # type: ignore[override]
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
         return self._create_user(login, email, password, **extra_fields)
 
-    def create_superuser(self, login, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def,override]
+    def create_superuser(self, login, email=None, password=None, **extra_fields):  # type: ignore[override]
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(login, email, password, **extra_fields)
@@ -154,7 +155,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     search_text = models.TextField(editable=False, default="")
 
     USERNAME_FIELD = "login"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
     objects = PortalUserManager()
 
@@ -176,7 +177,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.first_name or self.login
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.search_text = search_text_for(
             self.last_name, self.first_name, self.middle_name, self.login
         )

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from rest_framework.request import Request
 
 from portal.audit.services import RequestContext
+
+if TYPE_CHECKING:
+    from portal.accounts.models import AuthSession, User
+
+
+class SignedInRequest(Request):
+    """A DRF request that passed authentication: how views that require it annotate it."""
+
+    user: User
+    auth: AuthSession
 
 
 def client_ip(request: Any) -> str | None:

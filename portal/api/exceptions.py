@@ -71,9 +71,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     message = str(detail) if not isinstance(detail, dict | list) else _("Request failed.")
     code = _CODES.get(str(exc.default_code), str(exc.default_code))
     response = error_response(exc.status_code, code, message)
-    if isinstance(exc, drf.Throttled) and exc.wait is not None:
-        response["Retry-After"] = str(int(exc.wait) + 1)
-        response.data["error"]["details"] = {"retry_after": int(exc.wait) + 1}
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, drf.Throttled) and wait is not None:
+        response["Retry-After"] = str(int(wait) + 1)
+        response.data["error"]["details"] = {"retry_after": int(wait) + 1}
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
         response.status_code = 401
         response["WWW-Authenticate"] = 'Bearer realm="api"'

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from portal import clock
-from portal.accounts.models import AuthSession
+from portal.accounts.models import AuthSession, User
 from portal.audit.models import AuditEvent
 from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.api import api_client, assert_api_error, sign_in
@@ -236,6 +236,6 @@ def test_anonymous_is_401(db):
 
 
 def test_inactive_user_cannot_sign_in(db):
-    user = UserFactory(is_active=False)
+    user = UserFactory.create(is_active=False)
     response = api_client().post(LOGIN, _login_body(user.login), format="json")
     assert_api_error(response, 401, "invalid_credentials")

@@ -13,7 +13,7 @@ from portal.audit.services import RequestContext
 DEFAULT_PASSWORD = "Correct-Horse-Battery-42"
 
 
-class AgencyFactory(factory.django.DjangoModelFactory):
+class AgencyFactory(factory.django.DjangoModelFactory[Agency]):
     class Meta:
         model = Agency
 
@@ -21,7 +21,7 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     short_name = factory.Sequence(lambda n: f"МИН-{n}")
 
 
-class DepartmentFactory(factory.django.DjangoModelFactory):
+class DepartmentFactory(factory.django.DjangoModelFactory[Department]):
     class Meta:
         model = Department
 
@@ -29,7 +29,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Отдел {n}")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
 

@@ -191,7 +191,7 @@ class RecoveryCodesOutput(serializers.Serializer):
 
 class TwoFactorStatusOutput(serializers.Serializer):
     enabled = serializers.BooleanField()
-    required = serializers.BooleanField()
+    required = serializers.BooleanField()  # type: ignore[assignment]  # a field named like Field.required
     recovery_codes_left = serializers.IntegerField()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
@@ -23,7 +23,7 @@ from portal.accounts.exceptions import InvalidCredentials, NotAuthenticated
 from portal.accounts.middleware import SESSION_KEY
 from portal.accounts.models import AuthSession, RecoveryCode
 from portal.accounts.services.twofactor import two_factor_enabled, two_factor_required
-from portal.api.context import request_context
+from portal.api.context import SignedInRequest, request_context
 from portal.api.pagination import Cursor
 from portal.api.permissions import IsSignedInMayEnrol
 from portal.devices.models import Device
@@ -33,7 +33,7 @@ BROWSER_DEVICE_COOKIE = "portal_device"
 
 
 class DirectoryCursor(Cursor):
-    ordering = ("last_name", "first_name", "id")
+    ordering = ("last_name", "first_name", "id")  # type: ignore[assignment]
 
 
 def _validated(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -91,7 +91,7 @@ class LogoutView(APIView):
     permission_classes = [IsSignedInMayEnrol]
 
     @extend_schema(request=None, responses={204: None}, tags=["auth"])
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         services.logout(session=request.auth, context=request_context(request))
         if request.auth.kind == AuthSession.Kind.BROWSER:
             django_logout(request._request)
@@ -139,7 +139,7 @@ class BrowserSessionView(APIView):
             context=request_context(request),
         )
         user = issued.session.user
-        django_request._portal_auth_session = issued.session
+        django_request._portal_auth_session = issued.session  # type: ignore[attr-defined]
         django_login(django_request, user, backend="django.contrib.auth.backends.ModelBackend")
         django_request.session[SESSION_KEY] = str(issued.session.pk)
         request.user = user
@@ -168,7 +168,7 @@ class SessionListView(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self) -> Any:
-        return selectors.auth_sessions_of(self.request.user)
+        return selectors.auth_sessions_of(cast(SignedInRequest, self.request).user)
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "current_session": self.request.auth}
@@ -184,7 +184,7 @@ class SessionDetailView(APIView):
     permission_classes = [IsSignedInMayEnrol]
 
     @extend_schema(request=None, responses={204: None}, tags=["auth"])
-    def delete(self, request: Request, session_id: uuid.UUID) -> Response:
+    def delete(self, request: SignedInRequest, session_id: uuid.UUID) -> Response:
         session = selectors.access_auth_session(request.user, session_id)
         services.auth_session_revoke(
             actor=request.user, session=session, reason="revoked_by_user",
@@ -199,7 +199,7 @@ class RevokeOtherSessionsView(APIView):
     permission_classes = [IsSignedInMayEnrol]
 
     @extend_schema(request=None, responses={200: dict}, tags=["auth"])
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         count = services.auth_sessions_revoke_all(
             actor=request.user, user=request.user, reason="revoked_by_user",
             context=request_context(request), keep=request.auth,
@@ -211,7 +211,7 @@ class TwoFactorStatusView(APIView):
     permission_classes = [IsSignedInMayEnrol]
 
     @extend_schema(responses={200: s.TwoFactorStatusOutput}, tags=["2fa"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         user = request.user
         left = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
         return Response(
@@ -229,7 +229,7 @@ class TwoFactorEnrolView(APIView):
     permission_classes = [IsSignedInMayEnrol]
 
     @extend_schema(request=None, responses={200: s.EnrolmentOutput}, tags=["2fa"])
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         enrolment = services.totp_enrol_start(user=request.user, context=request_context(request))
         return Response(s.EnrolmentOutput(enrolment).data)
 
@@ -240,7 +240,7 @@ class TwoFactorConfirmView(APIView):
     permission_classes = [IsSignedInMayEnrol]
 
     @extend_schema(request=s.CodeInput, responses={200: s.RecoveryCodesOutput}, tags=["2fa"])
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = _validated(s.CodeInput, request)
         codes = services.totp_enrol_confirm(
             user=request.user, code=data["code"], context=request_context(request)
@@ -252,7 +252,7 @@ class TwoFactorDisableView(APIView):
     permission_classes = [IsSignedInMayEnrol]
 
     @extend_schema(request=s.CodeInput, responses={204: None}, tags=["2fa"])
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = _validated(s.CodeInput, request)
         services.totp_disable(
             user=request.user, code=data["code"], context=request_context(request)
@@ -264,7 +264,7 @@ class RecoveryCodesView(APIView):
     permission_classes = [IsSignedInMayEnrol]
 
     @extend_schema(request=s.CodeInput, responses={200: s.RecoveryCodesOutput}, tags=["2fa"])
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = _validated(s.CodeInput, request)
         codes = services.recovery_codes_regenerate(
             user=request.user, code=data["code"], context=request_context(request)
@@ -278,11 +278,11 @@ class MeView(APIView):
     permission_classes = [IsSignedInMayEnrol]
 
     @extend_schema(responses={200: s.MeOutput}, tags=["users"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         return Response(s.MeOutput(request.user, context={"request": request}).data)
 
     @extend_schema(request=s.ProfileInput, responses={200: s.MeOutput}, tags=["users"])
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: SignedInRequest) -> Response:
         data = _validated(s.ProfileInput, request)
         user = services.user_update_profile(
             user=request.user, changes=dict(data), context=request_context(request)
@@ -296,7 +296,7 @@ class PasswordView(APIView):
     permission_classes = [IsSignedInMayEnrol]
 
     @extend_schema(request=s.PasswordChangeInput, responses={204: None}, tags=["users"])
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = _validated(s.PasswordChangeInput, request)
         if not request.user.check_password(data["current_password"]):
             raise InvalidCredentials()
@@ -315,14 +315,15 @@ class DirectoryView(generics.ListAPIView):
     pagination_class = DirectoryCursor
 
     def get_queryset(self) -> Any:
-        params = self.request.query_params
+        request = cast(SignedInRequest, self.request)
+        params = request.query_params
         department = agency = None
         if params.get("department"):
-            department = selectors.access_department(self.request.user, params["department"])
+            department = selectors.access_department(request.user, params["department"])
         if params.get("agency"):
-            agency = selectors.access_agency(self.request.user, params["agency"])
+            agency = selectors.access_agency(request.user, params["agency"])
         return selectors.directory_search(
-            actor=self.request.user,
+            actor=request.user,
             query=params.get("q", "")[:200],
             department=department,
             include_subdepartments=params.get("subdepartments", "true") != "false",
@@ -346,7 +347,7 @@ class DirectoryView(generics.ListAPIView):
 
 class UserDetailView(APIView):
     @extend_schema(responses={200: s.UserOutput}, tags=["users"])
-    def get(self, request: Request, user_id: uuid.UUID) -> Response:
+    def get(self, request: SignedInRequest, user_id: uuid.UUID) -> Response:
         user = selectors.access_user(request.user, user_id)
         return Response(s.UserOutput(user, context={"request": request}).data)
 
@@ -369,7 +370,7 @@ class DepartmentListView(APIView):
     """An agency's departments, flat with parent ids (a client builds the tree)."""
 
     @extend_schema(responses={200: s.DepartmentOutput(many=True)}, tags=["organisation"])
-    def get(self, request: Request, agency_id: uuid.UUID) -> Response:
+    def get(self, request: SignedInRequest, agency_id: uuid.UUID) -> Response:
         agency = selectors.access_agency(request.user, agency_id)
         departments = selectors.departments_of(agency)
         return Response(s.DepartmentOutput(departments, many=True).data)
