@@ -175,6 +175,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# django-guardian: no "AnonymousUser" row; anonymous callers never hold object permissions.
+ANONYMOUS_USER_NAME = None
 ACCESS_TOKEN_TTL = env_int("ACCESS_TOKEN_TTL", 3600)
 REFRESH_TOKEN_TTL = env_int("REFRESH_TOKEN_TTL", 30 * 24 * 3600)
 BROWSER_SESSION_TTL = env_int("BROWSER_SESSION_TTL", 12 * 3600)

@@ -38,7 +38,10 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     first_name = "Пётр"
     middle_name = "Сергеевич"
     position = "Специалист"
-    agency = factory.SubFactory(AgencyFactory)
+    department = None
+    agency = factory.LazyAttribute(
+        lambda o: o.department.agency if o.department is not None else AgencyFactory()
+    )
     password = DEFAULT_PASSWORD
 
     @classmethod
