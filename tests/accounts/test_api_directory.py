@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 
 import pytest
 
@@ -33,7 +34,9 @@ def org():
         ),
     }  # fmt: skip
     viewer = UserFactory(login="viewer", last_name="Смирнов", position="Советник", department=legal)
-    return agency, it, infra, legal, people, viewer
+    return SimpleNamespace(
+        agency=agency, it=it, infra=infra, legal=legal, people=people, viewer=viewer
+    )
 
 
 def _logins(response) -> set[str]:
@@ -56,30 +59,29 @@ def _logins(response) -> set[str]:
     ],
 )
 def test_search_by_any_part_of_name_in_either_alphabet(org, query, expected):
-    *_, viewer = org
-    client = api_client(viewer)
+    client = api_client(org.viewer)
     assert _logins(client.get("/api/v1/users", {"q": query})) == expected
 
 
 def test_filter_by_department_includes_subdepartments(org):
-    agency, it, infra, legal, people, viewer = org
-    client = api_client(viewer)
-    assert _logins(client.get("/api/v1/users", {"department": it.pk})) == {"ivanova", "shchukin"}
-    only_it = client.get("/api/v1/users", {"department": it.pk, "subdepartments": "false"})
+    client = api_client(org.viewer)
+    assert _logins(client.get("/api/v1/users", {"department": org.it.pk})) == {
+        "ivanova",
+        "shchukin",
+    }
+    only_it = client.get("/api/v1/users", {"department": org.it.pk, "subdepartments": "false"})
     assert _logins(only_it) == {"shchukin"}
 
 
 def test_filter_by_position_and_agency(org):
-    agency, *_, viewer = org
-    client = api_client(viewer)
+    client = api_client(org.viewer)
     assert _logins(client.get("/api/v1/users", {"position": "специалист"})) == {"shchukin"}
-    in_agency = _logins(client.get("/api/v1/users", {"agency": agency.pk}))
+    in_agency = _logins(client.get("/api/v1/users", {"agency": org.agency.pk}))
     assert in_agency == {"ivanova", "shchukin", "zhukova", "viewer"}
 
 
 def test_unknown_department_is_404(org):
-    *_, viewer = org
-    client = api_client(viewer)
+    client = api_client(org.viewer)
     response = client.get("/api/v1/users", {"department": uuid.uuid4()})
     assert_api_error(response, 404, "department_not_found")
     response = client.get("/api/v1/users", {"department": "not-a-uuid"})
@@ -87,20 +89,20 @@ def test_unknown_department_is_404(org):
 
 
 def test_deactivated_users_are_hidden(org):
-    *_, people, viewer = org
+    people = org.people
     from portal.accounts.services import user_deactivate
     from portal.audit.services import RequestContext
 
     user_deactivate(actor=None, user=people["zhukova"], context=RequestContext.system())
-    client = api_client(viewer)
+    client = api_client(org.viewer)
     assert "zhukova" not in _logins(client.get("/api/v1/users"))
     response = client.get(f"/api/v1/users/{people['zhukova'].pk}")
     assert_api_error(response, 404, "user_not_found")
 
 
 def test_user_detail_and_pagination(org):
-    *_, people, viewer = org
-    client = api_client(viewer)
+    people = org.people
+    client = api_client(org.viewer)
     detail = client.get(f"/api/v1/users/{people['ivanova'].pk}").json()
     assert detail["full_name"] == "Иванова Юлия Петровна"
     assert detail["department"]["name"] == "Отдел инфраструктуры"
@@ -113,11 +115,10 @@ def test_user_detail_and_pagination(org):
 
 
 def test_departments_of_agency(org):
-    agency, it, infra, legal, _, viewer = org
-    client = api_client(viewer)
-    departments = client.get(f"/api/v1/agencies/{agency.pk}/departments").json()
+    client = api_client(org.viewer)
+    departments = client.get(f"/api/v1/agencies/{org.agency.pk}/departments").json()
     by_name = {d["name"]: d for d in departments}
-    assert by_name["Отдел инфраструктуры"]["parent"] == str(it.pk)
+    assert by_name["Отдел инфраструктуры"]["parent"] == str(org.it.pk)
     assert_api_error(
         client.get(f"/api/v1/agencies/{uuid.uuid4()}/departments"), 404, "agency_not_found"
     )
@@ -125,7 +126,6 @@ def test_departments_of_agency(org):
 
 def test_directory_needs_sign_in(org):
     assert_api_error(api_client().get("/api/v1/users"), 401, "not_authenticated")
-    *_, people, _ = org
     assert_api_error(
-        api_client().get(f"/api/v1/users/{people['ivanova'].pk}"), 401, "not_authenticated"
+        api_client().get(f"/api/v1/users/{org.people['ivanova'].pk}"), 401, "not_authenticated"
     )

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from portal import clock
-from portal.accounts.models import AuthSession, User
+from portal.accounts.models import AuthSession
 from portal.audit.models import AuditEvent
 from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.api import api_client, assert_api_error, sign_in
