@@ -46,7 +46,8 @@ test: install-test services lint
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 messages: install-test
-	$(BIN)/python manage.py makemessages -l ru --ignore=.venv --ignore=var --no-location
+	$(BIN)/python manage.py makemessages -l ru --ignore=.venv --ignore=var --ignore=tests --no-location
+	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var

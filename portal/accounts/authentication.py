@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import translation
 from rest_framework.authentication import BaseAuthentication, CSRFCheck
 from rest_framework.request import Request
 
@@ -36,6 +37,7 @@ class BearerTokenAuthentication(BaseAuthentication):
             raise TokenInvalid()
         session = token_authenticate(raw)
         session_touch(session, ip=client_ip(request))
+        translation.activate(session.user.language)
         return session.user, session
 
     def authenticate_header(self, request: Request) -> str:
@@ -53,6 +55,7 @@ class PortalSessionAuthentication(BaseAuthentication):
         if user is None or not user.is_authenticated or auth_session is None:
             return None
         self._enforce_csrf(django_request)
+        translation.activate(user.language)
         return user, auth_session
 
     def _enforce_csrf(self, django_request: Any) -> None:

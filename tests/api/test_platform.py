@@ -115,3 +115,32 @@ def test_secrets_can_come_from_files(tmp_path):
     key_file.write_text(GOOD_KEY + "\n")
     result = _start_settings({"SECRET_KEY_FILE": str(key_file), "ALLOWED_HOSTS": "portal.example"})
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_api_rate_limit_answers_429_with_retry_after(user, monkeypatch):
+    from rest_framework.throttling import UserRateThrottle
+
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/min"})
+    client = api_client(user)
+    for _ in range(3):
+        assert client.get("/api/v1/me").status_code == 200
+    response = client.get("/api/v1/me")
+    assert response.status_code == 429
+    body = response.json()
+    assert body["error"]["code"] == "throttled"
+    assert int(response["Retry-After"]) > 0
+    assert body["error"]["details"]["retry_after"] == int(response["Retry-After"])
+
+
+@pytest.mark.django_db
+def test_messages_follow_the_users_language(user):
+    from portal.accounts.services import user_update_profile
+    from portal.audit.services import RequestContext
+
+    client = api_client(user)
+    russian = client.get("/api/v1/users/00000000-0000-0000-0000-000000000000").json()
+    user_update_profile(user=user, changes={"language": "en"}, context=RequestContext())
+    english = client.get("/api/v1/users/00000000-0000-0000-0000-000000000000").json()
+    assert english["error"]["message"] == "User not found."
+    assert russian["error"]["message"] != english["error"]["message"]
