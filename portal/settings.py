@@ -158,7 +158,7 @@ DOWNLOAD_LINK_TTL = env_int("DOWNLOAD_LINK_TTL", 60)
 # --- Authentication --------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "portal.accounts.backends.ThrottledModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 PASSWORD_HASHERS = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -30,11 +31,13 @@ def readyz(request: HttpRequest) -> JsonResponse:
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"error: {exc.__class__.__name__}"
+    # The cache is Redis when REDIS_URL is set (it also carries the channel layer and Celery).
+    cache_name = "redis" if settings.REDIS_URL else "cache"
     try:
         cache.set("readyz", "1", 5)
-        checks["cache"] = "ok" if cache.get("readyz") == "1" else "error: read back failed"
+        checks[cache_name] = "ok" if cache.get("readyz") == "1" else "error: read back failed"
     except Exception as exc:
-        checks["cache"] = f"error: {exc.__class__.__name__}"
+        checks[cache_name] = f"error: {exc.__class__.__name__}"
     try:
         get_storage().check()
         checks["storage"] = "ok"

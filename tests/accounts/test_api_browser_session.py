@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from portal.accounts.models import AuthSession
-from tests.factories.accounts import DEFAULT_PASSWORD
+from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.api import assert_api_error, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +167,21 @@ def test_profile_update_validates(user):
     )
     assert response.status_code == 200
     assert response.json()["language"] == "en"
+
+
+def test_admin_login_form_is_throttled_too(settings):
+    settings.LOGIN_THROTTLE_FREE_ATTEMPTS = 2
+    user = UserFactory(is_staff=True)
+    assert (
+        Client()
+        .post("/admin/login/", {"username": user.login, "password": DEFAULT_PASSWORD})
+        .status_code
+        == 302
+    )
+    AuthSession.objects.all().delete()
+    client = Client()
+    for _ in range(3):
+        client.post("/admin/login/", {"username": user.login, "password": "wrong-wrong-1"})
+    response = client.post("/admin/login/", {"username": user.login, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 200  # the form again, not a redirect into admin
+    assert not AuthSession.objects.filter(user=user).exists()

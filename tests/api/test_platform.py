@@ -27,7 +27,7 @@ def test_healthz_needs_nothing():
 def test_readyz_checks_database_cache_and_storage():
     response = Client().get("/readyz")
     assert response.status_code == 200, response.content
-    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "storage": "ok"}
+    assert response.json()["checks"] == {"database": "ok", "redis": "ok", "storage": "ok"}
 
 
 @pytest.mark.django_db
@@ -42,7 +42,7 @@ def test_readyz_names_the_failing_part(monkeypatch):
     assert response.status_code == 503
     body = response.json()
     assert body["error"]["code"] == "not_ready"
-    assert body["error"]["details"]["failing"] == ["cache"]
+    assert body["error"]["details"]["failing"] == ["redis"]
     assert body["checks"]["database"] == "ok"
 
 

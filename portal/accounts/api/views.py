@@ -140,7 +140,7 @@ class BrowserSessionView(APIView):
         )
         user = issued.session.user
         django_request._portal_auth_session = issued.session  # type: ignore[attr-defined]
-        django_login(django_request, user, backend="django.contrib.auth.backends.ModelBackend")
+        django_login(django_request, user, backend="portal.accounts.backends.ThrottledModelBackend")
         django_request.session[SESSION_KEY] = str(issued.session.pk)
         request.user = user
         response = Response(s.MeOutput(user, context={"request": request}).data)
