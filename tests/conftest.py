@@ -18,19 +18,19 @@ def _clean_cache() -> Iterator[None]:
 
 @pytest.fixture
 def user(db):
-    return UserFactory()
+    return UserFactory.create()
 
 
 @pytest.fixture
 def other_user(db):
-    return UserFactory(last_name="Петрова", first_name="Анна", middle_name="Ивановна")
+    return UserFactory.create(last_name="Петрова", first_name="Анна", middle_name="Ивановна")
 
 
 @pytest.fixture
 def agency(db):
-    return AgencyFactory()
+    return AgencyFactory.create()
 
 
 @pytest.fixture
 def department(agency):
-    return DepartmentFactory(agency=agency)
+    return DepartmentFactory.create(agency=agency)

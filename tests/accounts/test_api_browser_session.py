@@ -171,7 +171,7 @@ def test_profile_update_validates(user):
 
 def test_admin_login_form_is_throttled_too(settings):
     settings.LOGIN_THROTTLE_FREE_ATTEMPTS = 2
-    user = UserFactory(is_staff=True)
+    user = UserFactory.create(is_staff=True)
     assert (
         Client()
         .post("/admin/login/", {"username": user.login, "password": DEFAULT_PASSWORD})

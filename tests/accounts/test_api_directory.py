@@ -15,25 +15,25 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def org():
-    agency = AgencyFactory(name="Министерство финансов")
-    it = DepartmentFactory(agency=agency, name="Департамент ИТ")
-    infra = DepartmentFactory(agency=agency, name="Отдел инфраструктуры", parent=it)
-    legal = DepartmentFactory(agency=agency, name="Юридический отдел")
+    agency = AgencyFactory.create(name="Министерство финансов")
+    it = DepartmentFactory.create(agency=agency, name="Департамент ИТ")
+    infra = DepartmentFactory.create(agency=agency, name="Отдел инфраструктуры", parent=it)
+    legal = DepartmentFactory.create(agency=agency, name="Юридический отдел")
     people = {
-        "ivanova": UserFactory(
+        "ivanova": UserFactory.create(
             login="ivanova", last_name="Иванова", first_name="Юлия", middle_name="Петровна",
             position="Начальник отдела", department=infra,
         ),
-        "shchukin": UserFactory(
+        "shchukin": UserFactory.create(
             login="shchukin", last_name="Щукин", first_name="Артём", middle_name="Ильич",
             position="Ведущий специалист", department=it,
         ),
-        "zhukova": UserFactory(
+        "zhukova": UserFactory.create(
             login="zhukova", last_name="Жукова", first_name="Мария", middle_name="",
             position="Юрисконсульт", department=legal,
         ),
     }  # fmt: skip
-    viewer = UserFactory(login="viewer", last_name="Смирнов", position="Советник", department=legal)
+    viewer = UserFactory.create(login="viewer", last_name="Смирнов", position="Советник", department=legal)
     return SimpleNamespace(
         agency=agency, it=it, infra=infra, legal=legal, people=people, viewer=viewer
     )
@@ -82,7 +82,7 @@ def test_filter_by_position_and_agency(org):
 
 def test_unknown_department_is_404(org):
     client = api_client(org.viewer)
-    response = client.get("/api/v1/users", {"department": uuid.uuid4()})
+    response = client.get("/api/v1/users", {"department": str(uuid.uuid4())})
     assert_api_error(response, 404, "department_not_found")
     response = client.get("/api/v1/users", {"department": "not-a-uuid"})
     assert_api_error(response, 404, "department_not_found")

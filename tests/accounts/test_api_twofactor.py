@@ -130,8 +130,8 @@ def test_failed_otp_counts_toward_throttle(user, settings):
 
 
 def test_agency_requirement_blocks_work_until_enrolled():
-    agency = AgencyFactory(require_2fa=True)
-    user = UserFactory(agency=agency)
+    agency = AgencyFactory.create(require_2fa=True)
+    user = UserFactory.create(agency=agency)
     client, _ = sign_in(user)
     assert_api_error(client.get("/api/v1/users"), 403, "two_factor_enrolment_required")
     me = client.get("/api/v1/me").json()
