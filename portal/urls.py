@@ -9,6 +9,7 @@ from portal.api import views as api_views
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("portal.accounts.api.urls")),
     path("", include("portal.storage.api.urls")),
+    path("", include("portal.devices.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 

@@ -8,6 +8,7 @@ from rest_framework.permissions import BasePermission
 
 from portal.accounts.exceptions import NotAuthenticated, TwoFactorEnrolmentRequired
 from portal.accounts.services.twofactor import two_factor_enabled, two_factor_required
+from portal.errors import NotFound
 
 
 class IsSignedIn(BasePermission):
@@ -25,4 +26,14 @@ class IsSignedInMayEnrol(BasePermission):
     def has_permission(self, request: Any, view: Any) -> bool:
         if not (request.user and request.user.is_authenticated):
             raise NotAuthenticated()
+        return True
+
+
+class IsStaffOrNotFound(IsSignedIn):
+    """IT staff only; to anyone else the endpoint does not exist (404)."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        super().has_permission(request, view)
+        if not request.user.is_staff:
+            raise NotFound()
         return True

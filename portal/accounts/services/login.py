@@ -12,7 +12,8 @@ from portal.accounts.services.sessions import IssuedTokens, auth_session_create
 from portal.accounts.services.twofactor import two_factor_enabled, verify_second_factor
 from portal.audit import services as audit
 from portal.audit.services import RequestContext
-from portal.devices.services import DeviceInfo, device_register
+from portal.devices.exceptions import DeviceRefused
+from portal.devices.services import DeviceInfo, device_enforce_policy, device_register
 
 # Checked against when the login is unknown, so that answer takes as long as a wrong password.
 _DUMMY_HASH = make_password("portal-timing-equaliser")
@@ -52,6 +53,13 @@ def login_with_password(
     except InvalidOTP:
         _fail(login, context, reason="bad_otp", user=user)
         raise
+    except DeviceRefused as refused:
+        with transaction.atomic():
+            audit.record(
+                "auth.login_refused", actor=user, context=context, target=user,
+                details={"reason": refused.code, "device": device.client_device_id[:200]},
+            )  # fmt: skip
+        raise
     throttle.register_success(login, context.ip)
     return issued
 
@@ -66,6 +74,10 @@ def _start_session(
             if not verify_second_factor(user=user, code=otp, context=context):
                 raise InvalidOTP()
         device_row = device_register(user=user, info=device, context=context)
+        # The app checks in right after signing in, so device-state rules wait until then.
+        device_enforce_policy(
+            device=device_row, user=user, ip=context.ip, ignore=frozenset({"checkin_required"})
+        )
         issued = auth_session_create(user=user, device=device_row, kind=kind, context=context)
         audit.record(
             "auth.login",

@@ -90,6 +90,8 @@ def check_session_usable(session: AuthSession, *, now: dt.datetime | None = None
 def session_touch(session: AuthSession, *, ip: str | None) -> None:
     """Record use of the session, at most once a minute (browser sessions also slide)."""
     now = clock.now()
+    # Idle-timeout checks that run after the touch still see the previous use.
+    session.previous_used_at = session.last_used_at  # type: ignore[attr-defined]
     if now - session.last_used_at < _TOUCH_INTERVAL:
         return
     updates: dict[str, Any] = {"last_used_at": now}
@@ -104,8 +106,17 @@ def session_touch(session: AuthSession, *, ip: str | None) -> None:
         setattr(session, key, value)
 
 
-def token_authenticate(raw: str) -> AuthSession:
-    """The live session an access token belongs to, or TokenInvalid/Expired/Revoked."""
+# Sessions ended by one of these may still acknowledge their device's commands, so a
+# wiped device can confirm the wipe after its tokens stopped working for everything else.
+DEVICE_COMMAND_REVOKE_REASONS = frozenset({"device_logout", "device_lock", "device_wipe"})
+
+
+def token_authenticate(raw: str, *, for_command_ack: bool = False) -> AuthSession:
+    """The live session an access token belongs to, or TokenInvalid/Expired/Revoked.
+
+    With ``for_command_ack`` a session revoked by a remote command is accepted too (only
+    the acknowledgement endpoint asks for this).
+    """
     if not raw.startswith(ACCESS_PREFIX) or len(raw) > 200:
         raise TokenInvalid()
     session = (
@@ -115,6 +126,8 @@ def token_authenticate(raw: str) -> AuthSession:
     )
     if session is None:
         raise TokenInvalid()
+    if for_command_ack and session.revoke_reason in DEVICE_COMMAND_REVOKE_REASONS:
+        return session
     check_session_usable(session)
     return session
 
@@ -204,4 +217,15 @@ def auth_sessions_revoke_all(
             target=user,
             details={"count": len(sessions), "reason": reason},
         )
+    return len(sessions)
+
+
+def revoke_device_sessions(*, device: Device, reason: str) -> int:
+    """End every live session on ``device`` (remote log-out, lock, wipe). Precondition: runs
+    in the caller's transaction, which audits the cause."""
+    sessions = list(
+        AuthSession.objects.select_for_update().filter(device=device, revoked_at__isnull=True)
+    )
+    if sessions:
+        _revoke(sessions, reason=reason, now=clock.now())
     return len(sessions)

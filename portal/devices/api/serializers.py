@@ -1,0 +1,105 @@
+"""Input and output shapes of the device API (apps) and the device admin API (IT staff)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from portal.accounts.api.serializers import DeviceOutput
+from portal.api.serializers import StrictInput
+from portal.devices.events import command_payload
+from portal.devices.models import Device, DeviceCommand, Policy, PolicyAssignment
+
+
+class CheckinInput(StrictInput):
+    device_id = serializers.CharField(max_length=200)
+    app_version = serializers.CharField(max_length=100, required=False)
+    os_version = serializers.CharField(max_length=100, required=False)
+    screen_lock = serializers.BooleanField(required=False, allow_null=True, default=None)
+    rooted = serializers.BooleanField(required=False, allow_null=True, default=None)
+    encrypted = serializers.BooleanField(required=False, allow_null=True, default=None)
+    policy_version = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default=""
+    )
+
+
+class AckInput(StrictInput):
+    result = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class CommandOutput(serializers.Serializer):
+    def to_representation(self, instance: DeviceCommand) -> dict[str, Any]:
+        return command_payload(instance)
+
+
+class PolicyOutput(serializers.Serializer):
+    version = serializers.CharField()
+    rules = serializers.DictField()
+    sources = serializers.DictField()
+
+
+class CheckinOutput(serializers.Serializer):
+    compliant = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    policy = PolicyOutput()
+    commands = CommandOutput(many=True)
+
+
+class AdminDeviceOutput(DeviceOutput):
+    user = serializers.SerializerMethodField()
+
+    class Meta(DeviceOutput.Meta):
+        fields = [
+            *DeviceOutput.Meta.fields, "user", "status", "compliance_reason", "first_seen_at",
+            "last_seen_at", "last_ip", "last_checkin_at", "screen_lock", "rooted", "encrypted",
+            "applied_policy_version",
+        ]  # fmt: skip
+
+    def get_user(self, device: Device) -> dict[str, Any]:
+        return {"id": str(device.user_id), "login": device.user.login, "name": str(device.user)}
+
+
+class AdminCommandOutput(serializers.ModelSerializer):
+    class Meta:
+        model = DeviceCommand
+        fields = [
+            "id", "device", "kind", "message", "state", "issued_by", "created_at", "expires_at",
+            "delivered_at", "acknowledged_at", "result",
+        ]  # fmt: skip
+
+
+class CommandInput(StrictInput):
+    kind = serializers.ChoiceField(choices=DeviceCommand.Kind.choices)
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AssignmentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = PolicyAssignment
+        fields = ["id", "policy", "scope", "agency", "department", "user", "created_at"]
+
+
+class AdminPolicyOutput(serializers.ModelSerializer):
+    assignments = AssignmentOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Policy
+        fields = ["id", "name", "description", "rules", "assignments", "created_at", "updated_at"]
+
+
+class PolicyInput(StrictInput):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    rules = serializers.JSONField(required=False, default=dict)
+
+
+class PolicyPatchInput(StrictInput):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    rules = serializers.JSONField(required=False)
+
+
+class AssignmentInput(StrictInput):
+    scope = serializers.ChoiceField(choices=PolicyAssignment.Scope.choices)
+    target_id = serializers.UUIDField(required=False, allow_null=True, default=None)

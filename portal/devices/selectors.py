@@ -1,0 +1,174 @@
+"""Reads of the device registry: effective policies, access checks, pending commands."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+
+from portal.accounts.models import User
+from portal.devices.exceptions import CommandNotFound, DeviceNotFound, PolicyNotFound
+from portal.devices.models import Device, DeviceCommand, Policy, PolicyAssignment
+from portal.devices.rules import RULES
+
+_GENERATION_KEY = "devices:policy-generation"
+
+
+def _as_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+@dataclass(frozen=True)
+class EffectivePolicy:
+    """Every rule's value for one user, where it came from, and a version string that
+    changes whenever any value does (apps report the version they apply)."""
+
+    values: dict[str, Any]
+    sources: dict[str, dict[str, Any] | None]
+    version: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "rules": self.values,
+            "sources": self.sources,
+        }
+
+
+def policy_generation() -> int:
+    """A counter bumped on every policy or assignment change; part of the cache key."""
+    return int(cache.get_or_set(_GENERATION_KEY, 1, None) or 1)
+
+
+def bump_policy_generation() -> None:
+    try:
+        cache.incr(_GENERATION_KEY)
+    except ValueError:
+        cache.set(_GENERATION_KEY, 2, None)
+
+
+def _chain(user: User) -> list[PolicyAssignment]:
+    """Assignments that apply to ``user``, most specific first: user, department and each
+    department above it, agency, server."""
+    assignments = PolicyAssignment.objects.select_related("policy")
+    chain: list[PolicyAssignment] = []
+    own = assignments.filter(user_id=user.pk).first()
+    if own:
+        chain.append(own)
+    if user.department_id:
+        department = user.department
+        lineage = [department, *department.ancestors()] if department else []
+        by_department = {
+            a.department_id: a
+            for a in assignments.filter(department_id__in=[d.pk for d in lineage])
+        }
+        chain.extend(by_department[d.pk] for d in lineage if d.pk in by_department)
+    if user.agency_id:
+        agency_assignment = assignments.filter(agency_id=user.agency_id).first()
+        if agency_assignment:
+            chain.append(agency_assignment)
+    server = assignments.filter(scope=PolicyAssignment.Scope.SERVER).first()
+    if server:
+        chain.append(server)
+    return chain
+
+
+def _source(assignment: PolicyAssignment) -> dict[str, Any]:
+    target = assignment.agency or assignment.department or assignment.user
+    return {
+        "scope": assignment.scope,
+        "target_id": str(target.pk) if target is not None else None,
+        "target": str(target) if target is not None else None,
+        "policy_id": str(assignment.policy_id),
+        "policy": assignment.policy.name,
+    }
+
+
+def effective_policy(user: User) -> EffectivePolicy:
+    """The policy in force for ``user``: for each rule, the most specific assignment that
+    sets it wins; rules nobody sets take their defaults (source ``None``). Cached until
+    the next policy change or a change of the user's department or agency."""
+    key = f"devices:effective:{policy_generation()}:{user.pk}:{user.department_id}:{user.agency_id}"
+    cached = cache.get(key)
+    if cached is not None:
+        return EffectivePolicy(**cached)
+    values: dict[str, Any] = {}
+    sources: dict[str, dict[str, Any] | None] = {}
+    chain = _chain(user)
+    for name, rule in RULES.items():
+        for assignment in chain:
+            if name in assignment.policy.rules:
+                values[name] = assignment.policy.rules[name]
+                sources[name] = _source(assignment)
+                break
+        else:
+            values[name] = rule.default
+            sources[name] = None
+    canonical = json.dumps(values, sort_keys=True, separators=(",", ":"))
+    version = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    result = EffectivePolicy(values=values, sources=sources, version=version)
+    cache.set(key, {"values": values, "sources": sources, "version": version}, 3600)
+    return result
+
+
+def users_under(assignment: PolicyAssignment) -> QuerySet[User]:
+    """The active users an assignment can affect."""
+    users = User.objects.filter(is_active=True)
+    if assignment.scope == PolicyAssignment.Scope.USER and assignment.user_id:
+        return users.filter(pk=assignment.user_id)
+    if assignment.scope == PolicyAssignment.Scope.DEPARTMENT and assignment.department:
+        return users.filter(department_id__in=assignment.department.descendant_ids())
+    if assignment.scope == PolicyAssignment.Scope.AGENCY and assignment.agency_id:
+        return users.filter(agency_id=assignment.agency_id)
+    return users
+
+
+def access_device_for_staff(actor: User, device_id: Any) -> Device:
+    """Any device, for IT staff; "not found" for everyone else."""
+    pk = _as_uuid(device_id)
+    device = (
+        Device.objects.select_related("user").filter(pk=pk).first()
+        if pk and actor.is_active and actor.is_staff
+        else None
+    )
+    if device is None:
+        raise DeviceNotFound()
+    return device
+
+
+def access_policy_for_staff(actor: User, policy_id: Any) -> Policy:
+    pk = _as_uuid(policy_id)
+    policy = Policy.objects.filter(pk=pk).first() if pk and actor.is_staff else None
+    if policy is None:
+        raise PolicyNotFound()
+    return policy
+
+
+def access_own_command(
+    device: Device, command_id: Any, *, for_update: bool = False
+) -> DeviceCommand:
+    """A command addressed to ``device``; any other device's command is "not found"."""
+    pk = _as_uuid(command_id)
+    commands = DeviceCommand.objects.select_related("device")
+    if for_update:
+        commands = commands.select_for_update()
+    command = commands.filter(pk=pk, device=device).first() if pk else None
+    if command is None:
+        raise CommandNotFound()
+    return command
+
+
+def open_commands(device: Device) -> QuerySet[DeviceCommand]:
+    """Commands the device has not acknowledged and that have not expired, oldest first."""
+    return DeviceCommand.objects.filter(
+        device=device,
+        state__in=[DeviceCommand.State.PENDING, DeviceCommand.State.DELIVERED],
+    ).order_by("created_at")
