@@ -17,6 +17,7 @@ from portal.accounts.models import AuthSession, User
 from portal.audit import services as audit
 from portal.audit.services import RequestContext
 from portal.devices.models import Device
+from portal.devices.services import device_enforce_policy
 from portal.realtime.services import close_auth_session_sockets
 
 ACCESS_PREFIX = "pat_"
@@ -145,7 +146,7 @@ def auth_session_refresh(*, refresh_token: str, context: RequestContext) -> Issu
     with transaction.atomic():
         session = (
             AuthSession.objects.select_for_update()
-            .select_related("user")
+            .select_related("user", "device")
             .filter(refresh_hash=digest)
             .first()
         )
@@ -155,6 +156,15 @@ def auth_session_refresh(*, refresh_token: str, context: RequestContext) -> Issu
             raise TokenRevoked()
         if session.refresh_expires_at <= now:
             raise TokenExpired()
+        device_enforce_policy(
+            device=session.device,
+            user=session.user,
+            ip=context.ip,
+            session_created_at=session.created_at,
+            session_last_used_at=session.last_used_at,
+            # The app checks in with its fresh token; it needs the token to do so.
+            ignore=frozenset({"checkin_required"}),
+        )
         access, refresh = _new_token_pair()
         session.access_hash = hash_token(access)
         session.refresh_hash = hash_token(refresh)
