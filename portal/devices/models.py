@@ -131,10 +131,31 @@ class PolicyAssignment(models.Model):
                 fields=["scope"],
                 condition=models.Q(scope="server"),
                 name="policy_one_server_assignment",
+                violation_error_message=_(
+                    "A policy is already assigned to the whole server. Change that assignment."
+                ),
             ),
-            models.UniqueConstraint(fields=["agency"], name="policy_one_per_agency"),
-            models.UniqueConstraint(fields=["department"], name="policy_one_per_department"),
-            models.UniqueConstraint(fields=["user"], name="policy_one_per_user"),
+            models.UniqueConstraint(
+                fields=["agency"],
+                name="policy_one_per_agency",
+                violation_error_message=_(
+                    "This agency already has a policy. Change that assignment instead."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["department"],
+                name="policy_one_per_department",
+                violation_error_message=_(
+                    "This department already has a policy. Change that assignment instead."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                name="policy_one_per_user",
+                violation_error_message=_(
+                    "This user already has a personal policy. Change that assignment instead."
+                ),
+            ),
             models.CheckConstraint(
                 condition=(
                     models.Q(

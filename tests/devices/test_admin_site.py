@@ -1,0 +1,134 @@
+"""The device pages of Django admin, driven as IT staff would."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from portal.devices.models import Device, DeviceCommand, Policy, PolicyAssignment
+from tests.devices.conftest import app_sign_in, assign, make_policy
+from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(org):
+    superuser = UserFactory.create(login="root-admin", is_staff=True, is_superuser=True)
+    client = Client()
+    assert client.login(login=superuser.login, password=DEFAULT_PASSWORD)
+    return client
+
+
+def test_pages_render(org, staff_client):
+    _, issued = app_sign_in(org.clerk)
+    device = issued.session.device
+    policy = make_policy("Базовая", allow_copy=False)
+    assign(policy, "agency", org.agency)
+    for url in (
+        "/admin/devices/device/",
+        "/admin/devices/device/?compliance=refused&seen=stale&status=active",
+        f"/admin/devices/device/{device.pk}/change/",
+        "/admin/devices/device/dashboard/",
+        "/admin/devices/policy/",
+        f"/admin/devices/policy/{policy.pk}/change/",
+        "/admin/devices/policy/add/",
+        f"/admin/devices/policy/effective/?device={device.pk}",
+        f"/admin/devices/policy/effective/?user={org.clerk.pk}",
+        "/admin/devices/devicecommand/",
+    ):
+        response = staff_client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    effective = staff_client.get(f"/admin/devices/policy/effective/?user={org.clerk.pk}")
+    assert "Базовая" in effective.content.decode()
+
+
+def test_wipe_from_the_list(org, staff_client):
+    client, issued = app_sign_in(org.clerk)
+    device = issued.session.device
+    response = staff_client.post(
+        "/admin/devices/device/",
+        {"action": "wipe_devices", "_selected_action": [str(device.pk)]},
+    )
+    assert response.status_code == 302
+    command = DeviceCommand.objects.get(device=device)
+    assert command.kind == "wipe" and command.issued_by.login == "root-admin"
+    assert Device.objects.get(pk=device.pk).status == "wiped"
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_message_action_asks_for_text(org, staff_client):
+    _, issued = app_sign_in(org.clerk)
+    device = issued.session.device
+    data = {"action": "message_devices", "_selected_action": [str(device.pk)]}
+    form = staff_client.post("/admin/devices/device/", data)
+    assert form.status_code == 200 and b"textarea" in form.content
+    staff_client.post("/admin/devices/device/", {**data, "apply": "1", "message": "Проверка"})
+    assert DeviceCommand.objects.get(device=device).message == "Проверка"
+
+
+def test_lock_from_the_change_page(org, staff_client):
+    _, issued = app_sign_in(org.clerk)
+    device = issued.session.device
+    response = staff_client.post(
+        f"/admin/devices/device/{device.pk}/change/", {"_lock_devices": "1"}
+    )
+    assert response.status_code == 302
+    assert Device.objects.get(pk=device.pk).status == "locked"
+
+
+def _policy_form(name: str, rules: str, **assignment: str) -> dict[str, str]:
+    data = {
+        "name": name,
+        "description": "",
+        "rules": rules,
+        "assignments-TOTAL_FORMS": "1",
+        "assignments-INITIAL_FORMS": "0",
+        "assignments-MIN_NUM_FORMS": "0",
+        "assignments-MAX_NUM_FORMS": "1000",
+    }
+    for key, value in assignment.items():
+        data[f"assignments-0-{key}"] = value
+    return data
+
+
+def test_create_policy_with_assignment(org, staff_client):
+    response = staff_client.post(
+        "/admin/devices/policy/add/",
+        _policy_form("ИТ", '{"screen_lock_required": true}', scope="department",
+                     department=str(org.it.pk)),
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    policy = Policy.objects.get(name="ИТ")
+    assert policy.rules == {"screen_lock_required": True}
+    assert PolicyAssignment.objects.get(policy=policy).department == org.it
+
+
+def test_unknown_rule_is_named_in_the_form(org, staff_client):
+    response = staff_client.post(
+        "/admin/devices/policy/add/", _policy_form("Плохая", '{"warp_drive": true}')
+    )
+    assert response.status_code == 200
+    assert "warp_drive: unknown rule" in response.content.decode()
+    assert not Policy.objects.exists()
+
+
+def test_contradictory_assignment_is_rejected_with_a_message(org, staff_client):
+    assign(make_policy("Первая"), "department", org.it)
+    response = staff_client.post(
+        "/admin/devices/policy/add/",
+        _policy_form("Вторая", "{}", scope="department", department=str(org.it.pk)),
+    )
+    assert response.status_code == 200
+    assert PolicyAssignment.objects.filter(department=org.it).count() == 1
+    assert not Policy.objects.filter(name="Вторая").exists()
+    assert "This department already has a policy" in response.content.decode()
+
+
+def test_assignment_target_must_match_scope(org, staff_client):
+    response = staff_client.post(
+        "/admin/devices/policy/add/",
+        _policy_form("Смешанная", "{}", scope="agency", department=str(org.it.pk)),
+    )
+    assert response.status_code == 200
+    assert not Policy.objects.filter(name="Смешанная").exists()
