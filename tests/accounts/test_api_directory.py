@@ -33,7 +33,9 @@ def org():
             position="Юрисконсульт", department=legal,
         ),
     }  # fmt: skip
-    viewer = UserFactory.create(login="viewer", last_name="Смирнов", position="Советник", department=legal)
+    viewer = UserFactory.create(
+        login="viewer", last_name="Смирнов", position="Советник", department=legal
+    )
     return SimpleNamespace(
         agency=agency, it=it, infra=infra, legal=legal, people=people, viewer=viewer
     )
