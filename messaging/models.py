@@ -1,1 +1,146 @@
-"""Messaging: models arrive with their issue."""
+"""Conversations, their members and their messages."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Conversation(models.Model):
+    """A direct chat (exactly one per pair of users), a group or a broadcast channel.
+
+    ``last_seq`` is the sequence number of the newest message; each message takes the next
+    one under a row lock, so numbers have no gaps.
+    """
+
+    class Kind(models.TextChoices):
+        DIRECT = "direct", _("direct")
+        GROUP = "group", _("group")
+        CHANNEL = "channel", _("channel")
+
+    class Visibility(models.TextChoices):
+        PRIVATE = "private", _("private")
+        AGENCY = "agency", _("everyone in the agency")
+        SERVER = "server", _("everyone on the server")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("agency"),
+    )  # fmt: skip
+    # Channels: may members comment in threads under posts.
+    comments_enabled = models.BooleanField(_("comments allowed"), default=False)
+    # Seconds after sending during which an author may edit; 0 means never.
+    edit_window_seconds = models.PositiveIntegerField(_("edit window, seconds"), default=48 * 3600)
+    # "<smaller user id>:<larger user id>" for direct chats, so each pair has one.
+    direct_key = models.CharField(max_length=80, unique=True, null=True, editable=False)  # noqa: DJ001
+    last_seq = models.BigIntegerField(default=0, editable=False)
+    last_message_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["-last_message_at"]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.get_kind_display()} {self.pk}"
+
+
+class Membership(models.Model):
+    """A user's place in a conversation: role, read position and personal settings.
+
+    A member who left keeps the row with ``left_at`` set (history and receipts stay
+    consistent); only rows with ``left_at`` null count as members.
+    """
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("owner")
+        ADMIN = "admin", _("admin")
+        MEMBER = "member", _("member")
+        READ_ONLY = "read_only", _("read-only")
+
+    id = models.BigAutoField(primary_key=True)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(_("joined"))
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+    last_read_seq = models.BigIntegerField(default=0)
+    muted_until = models.DateTimeField(_("muted until"), null=True, blank=True)
+    pinned = models.BooleanField(_("pinned"), default=False)
+    archived = models.BooleanField(_("archived"), default=False)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "user"], name="membership_unique")
+        ]
+        indexes = [models.Index(fields=["user", "left_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.conversation_id} ({self.role})"
+
+
+class Message(models.Model):
+    """One message. ``seq`` numbers a conversation's messages from 1 without gaps;
+    ``(author, client_id)`` is unique, so a retried send creates nothing new.
+
+    ``body`` is the Markdown source and ``body_html`` its sanitised rendering; a message
+    deleted for everyone keeps its row as a tombstone with both emptied.
+    """
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("text")
+        SYSTEM = "system", _("system")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    seq = models.BigIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    client_id = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    body = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    # System messages: what happened, as data (e.g. {"event": "member_added", "user": ...}).
+    system = models.JSONField(default=dict, blank=True)
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_seq_unique"),
+            models.UniqueConstraint(
+                fields=["author", "client_id"], name="message_client_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} in {self.conversation_id}"

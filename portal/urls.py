@@ -10,6 +10,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("portal.accounts.api.urls")),
     path("", include("portal.storage.api.urls")),
     path("", include("portal.devices.api.urls")),
+    path("", include("messaging.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 

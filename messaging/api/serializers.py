@@ -1,0 +1,75 @@
+"""Input and output shapes of the messaging API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from messaging.events import conversation_payload, message_payload
+from messaging.models import Conversation, Membership, Message
+from messaging.services import MAX_BODY_CHARS
+from portal.api.serializers import StrictInput
+
+
+class ConversationInput(StrictInput):
+    kind = serializers.ChoiceField(choices=[Conversation.Kind.GROUP, Conversation.Kind.CHANNEL])
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    member_ids = serializers.ListField(
+        child=serializers.UUIDField(), required=False, default=list, max_length=10_000
+    )
+    visibility = serializers.ChoiceField(
+        choices=Conversation.Visibility.choices, required=False,
+        default=Conversation.Visibility.PRIVATE,
+    )  # fmt: skip
+    comments_enabled = serializers.BooleanField(required=False, default=False)
+
+
+class DirectInput(StrictInput):
+    user_id = serializers.UUIDField()
+
+
+class MessageInput(StrictInput):
+    client_id = serializers.CharField(max_length=100)
+    # Length is checked by the service after trimming; this bound only stops huge bodies.
+    body = serializers.CharField(max_length=MAX_BODY_CHARS * 2, trim_whitespace=False)
+    reply_to = serializers.UUIDField(required=False, allow_null=True, default=None)
+
+
+class MessageEditInput(StrictInput):
+    body = serializers.CharField(max_length=MAX_BODY_CHARS * 2, trim_whitespace=False)
+
+
+class MembersInput(StrictInput):
+    user_ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=1000)
+
+
+class ReadInput(StrictInput):
+    seq = serializers.IntegerField(min_value=0)
+
+
+class MessageOutput(serializers.Serializer):
+    def to_representation(self, instance: Message) -> dict[str, Any]:
+        return message_payload(instance)
+
+
+class MembershipOutput(serializers.Serializer):
+    """A conversation as its member sees it in the list: with role, unread count, settings."""
+
+    def to_representation(self, membership: Membership) -> dict[str, Any]:
+        unread = membership.conversation.last_seq - membership.last_read_seq
+        return {
+            **conversation_payload(membership.conversation),
+            "role": membership.role,
+            "last_read_seq": membership.last_read_seq,
+            "unread": max(0, unread),
+            "pinned": membership.pinned,
+            "archived": membership.archived,
+            "muted_until": membership.muted_until.isoformat() if membership.muted_until else None,
+            "last_message_at": (
+                membership.conversation.last_message_at.isoformat()
+                if membership.conversation.last_message_at
+                else None
+            ),
+        }

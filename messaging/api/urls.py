@@ -1,0 +1,34 @@
+from django.urls import path
+
+from messaging.api import views
+
+urlpatterns = [
+    path("conversations", views.ConversationListView.as_view(), name="conversations"),
+    path("conversations/direct", views.DirectConversationView.as_view(), name="direct"),
+    path(
+        "conversations/<uuid:conversation_id>",
+        views.ConversationDetailView.as_view(),
+        name="conversation",
+    ),
+    path(
+        "conversations/<uuid:conversation_id>/messages",
+        views.MessageListView.as_view(),
+        name="conversation-messages",
+    ),
+    path(
+        "conversations/<uuid:conversation_id>/members",
+        views.MembersView.as_view(),
+        name="conversation-members",
+    ),
+    path(
+        "conversations/<uuid:conversation_id>/members/<uuid:user_id>",
+        views.MemberDetailView.as_view(),
+        name="conversation-member",
+    ),
+    path(
+        "conversations/<uuid:conversation_id>/read",
+        views.ReadView.as_view(),
+        name="conversation-read",
+    ),
+    path("messages/<uuid:message_id>", views.MessageDetailView.as_view(), name="message"),
+]

@@ -1,0 +1,141 @@
+"""Conversations, members, messages and read state over REST."""
+
+from __future__ import annotations
+
+import uuid
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from messaging import selectors, services
+from messaging.api import serializers as s
+from messaging.events import conversation_payload, message_payload
+from portal.accounts import selectors as account_selectors
+from portal.api.context import SignedInRequest
+from portal.errors import InvalidInput
+
+
+def _data(serializer_class: type, request: SignedInRequest) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class ConversationListView(APIView):
+    @extend_schema(responses={200: s.MembershipOutput(many=True)}, tags=["messaging"])
+    def get(self, request: SignedInRequest) -> Response:
+        memberships = selectors.conversations_of(request.user)[:1000]
+        return Response(s.MembershipOutput(memberships, many=True).data)
+
+    @extend_schema(request=s.ConversationInput, responses={201: dict}, tags=["messaging"])
+    def post(self, request: SignedInRequest) -> Response:
+        data = _data(s.ConversationInput, request)
+        conversation = services.conversation_create(actor=request.user, **data)
+        return Response(conversation_payload(conversation), status=status.HTTP_201_CREATED)
+
+
+class DirectConversationView(APIView):
+    """The direct chat with a user, created on first use."""
+
+    @extend_schema(request=s.DirectInput, responses={200: dict}, tags=["messaging"])
+    def post(self, request: SignedInRequest) -> Response:
+        data = _data(s.DirectInput, request)
+        other = account_selectors.access_user(request.user, data["user_id"])
+        conversation = services.direct_conversation(actor=request.user, other=other)
+        return Response(conversation_payload(conversation))
+
+
+class ConversationDetailView(APIView):
+    @extend_schema(responses={200: s.MembershipOutput}, tags=["messaging"])
+    def get(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
+        _, membership = selectors.access_conversation(request.user, conversation_id)
+        return Response(s.MembershipOutput(membership).data)
+
+
+class MessageListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("before_seq", int, description="Messages older than this"),
+            OpenApiParameter("limit", int, description="At most 200; default 50"),
+        ],
+        responses={200: dict},
+        tags=["messaging"],
+    )
+    def get(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
+        conversation, _ = selectors.access_conversation(request.user, conversation_id)
+        try:
+            before = request.query_params.get("before_seq")
+            before_seq = int(before) if before else None
+            limit = min(max(int(request.query_params.get("limit", 50)), 1), 200)
+        except ValueError as exc:
+            raise InvalidInput(fields=["before_seq", "limit"]) from exc
+        messages = selectors.history(conversation, before_seq=before_seq, limit=limit)
+        oldest = messages[-1].seq if messages else None
+        return Response(
+            {
+                "results": [message_payload(m) for m in messages],
+                "next_before_seq": oldest if oldest and oldest > 1 and len(messages) == limit
+                else None,
+            }
+        )  # fmt: skip
+
+    @extend_schema(request=s.MessageInput, responses={201: s.MessageOutput}, tags=["messaging"])
+    def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
+        data = _data(s.MessageInput, request)
+        message, created = services.message_send(
+            actor=request.user, conversation_id=conversation_id, client_id=data["client_id"],
+            body=data["body"], reply_to_id=data["reply_to"],
+        )  # fmt: skip
+        return Response(
+            message_payload(message), status=status.HTTP_201_CREATED if created else 200
+        )
+
+
+class MessageDetailView(APIView):
+    @extend_schema(request=s.MessageEditInput, responses={200: s.MessageOutput}, tags=["messaging"])
+    def patch(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
+        data = _data(s.MessageEditInput, request)
+        message = services.message_edit(
+            actor=request.user, message_id=message_id, body=data["body"]
+        )
+        return Response(message_payload(message))
+
+    @extend_schema(request=None, responses={200: s.MessageOutput}, tags=["messaging"])
+    def delete(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
+        message = services.message_delete(actor=request.user, message_id=message_id)
+        return Response(message_payload(message))
+
+
+class MembersView(APIView):
+    @extend_schema(request=s.MembersInput, responses={200: dict}, tags=["messaging"])
+    def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
+        data = _data(s.MembersInput, request)
+        added = services.conversation_members_add(
+            actor=request.user, conversation_id=conversation_id, user_ids=data["user_ids"]
+        )
+        return Response({"added": added})
+
+
+class MemberDetailView(APIView):
+    """Remove a member (admins), or leave (your own id)."""
+
+    @extend_schema(request=None, responses={204: None}, tags=["messaging"])
+    def delete(
+        self, request: SignedInRequest, conversation_id: uuid.UUID, user_id: uuid.UUID
+    ) -> Response:
+        services.conversation_member_remove(
+            actor=request.user, conversation_id=conversation_id, user_id=user_id
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReadView(APIView):
+    @extend_schema(request=s.ReadInput, responses={200: dict}, tags=["messaging"])
+    def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
+        data = _data(s.ReadInput, request)
+        seq = services.conversation_mark_read(
+            actor=request.user, conversation_id=conversation_id, seq=data["seq"]
+        )
+        return Response({"last_read_seq": seq})

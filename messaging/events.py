@@ -1,0 +1,66 @@
+"""Events of the messaging app: payloads and exactly who receives them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from messaging.models import Conversation, Message
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    deleted = message.deleted_at is not None
+    return {
+        "id": str(message.id),
+        "conversation_id": str(message.conversation_id),
+        "seq": message.seq,
+        "author_id": str(message.author_id) if message.author_id else None,
+        "client_id": message.client_id,
+        "kind": message.kind,
+        "body": "" if deleted else message.body,
+        "body_html": "" if deleted else message.body_html,
+        "system": message.system,
+        "reply_to": str(message.reply_to_id) if message.reply_to_id else None,
+        "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted": deleted,
+    }
+
+
+def conversation_payload(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "id": str(conversation.id),
+        "kind": conversation.kind,
+        "title": conversation.title,
+        "description": conversation.description,
+        "visibility": conversation.visibility,
+        "comments_enabled": conversation.comments_enabled,
+        "last_seq": conversation.last_seq,
+    }
+
+
+def message_event(op: str, message: Message) -> dict[str, Any]:
+    """``message.add`` / ``message.edit`` / ``message.delete``; sent to current members."""
+    return {"type": "message", "op": op, "message": message_payload(message)}
+
+
+def membership_event(op: str, conversation: Conversation, user_id: Any) -> dict[str, Any]:
+    """``membership.add`` / ``membership.remove``: to the current members and to the user
+    added or removed (so their conversation list changes too)."""
+    return {
+        "type": "membership",
+        "op": op,
+        "conversation": conversation_payload(conversation),
+        "user_id": str(user_id),
+    }
+
+
+def read_event(conversation: Conversation, user_id: Any, seq: int) -> dict[str, Any]:
+    """``read.update``: the reader's own devices (to sync unread counts) and, in direct and
+    small group chats, the other members (read receipts)."""
+    return {
+        "type": "read",
+        "op": "update",
+        "conversation_id": str(conversation.id),
+        "user_id": str(user_id),
+        "seq": seq,
+    }

@@ -1,0 +1,51 @@
+"""Errors of conversations and messages."""
+
+from django.utils.translation import gettext_lazy as _
+
+from portal.errors import InvalidInput, NotFound, PermissionDenied, PortalError
+
+
+class ConversationNotFound(NotFound):
+    code = "conversation_not_found"
+    default_message = _("Conversation not found.")
+
+
+class MessageNotFound(NotFound):
+    code = "message_not_found"
+    default_message = _("Message not found.")
+
+
+class NotAllowedToPost(PermissionDenied):
+    code = "posting_not_allowed"
+    default_message = _("Only administrators post in this conversation.")
+
+
+class NotConversationAdmin(PermissionDenied):
+    code = "not_conversation_admin"
+    default_message = _("Only the conversation's administrators can do this.")
+
+
+class EditNotAllowed(PermissionDenied):
+    code = "edit_not_allowed"
+    default_message = _("You can edit only your own messages, within the edit window.")
+
+
+class DeleteNotAllowed(PermissionDenied):
+    code = "delete_not_allowed"
+    default_message = _("You can delete only your own messages, unless you are an administrator.")
+
+
+class InvalidMessage(InvalidInput):
+    code = "invalid_message"
+    default_message = _("The message is empty or too long.")
+
+
+class InvalidMembers(InvalidInput):
+    code = "invalid_members"
+    default_message = _("Some of these users cannot be added.")
+
+
+class OwnerCannotLeave(PortalError):
+    code = "owner_cannot_leave"
+    status = 409
+    default_message = _("Transfer ownership before leaving.")

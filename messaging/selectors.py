@@ -1,0 +1,80 @@
+"""Reads of conversations and messages, and the access checks every request goes through."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import F, QuerySet
+
+from messaging.exceptions import ConversationNotFound, MessageNotFound
+from messaging.models import Conversation, Membership, Message
+from portal.accounts.models import User
+
+
+def _as_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def access_conversation(
+    actor: User, conversation_id: Any, *, for_update: bool = False
+) -> tuple[Conversation, Membership]:
+    """The conversation and the actor's membership in it; "not found" for a conversation
+    that does not exist and for one the actor is not a member of, alike (nothing about it,
+    not even its title, leaks to outsiders)."""
+    pk = _as_uuid(conversation_id)
+    if pk is None:
+        raise ConversationNotFound()
+    memberships = Membership.objects.select_related("conversation").filter(
+        conversation_id=pk, user=actor, left_at__isnull=True
+    )
+    if for_update:
+        memberships = memberships.select_for_update(of=("self", "conversation"))
+    membership = memberships.first()
+    if membership is None:
+        raise ConversationNotFound()
+    return membership.conversation, membership
+
+
+def access_message(actor: User, message_id: Any) -> tuple[Message, Membership]:
+    """A message in a conversation the actor belongs to; "not found" otherwise."""
+    pk = _as_uuid(message_id)
+    message = Message.objects.select_related("conversation").filter(pk=pk).first() if pk else None
+    if message is None:
+        raise MessageNotFound()
+    membership = Membership.objects.filter(
+        conversation_id=message.conversation_id, user=actor, left_at__isnull=True
+    ).first()
+    if membership is None:
+        raise MessageNotFound()
+    return message, membership
+
+
+def member_ids(conversation: Conversation) -> list[Any]:
+    """Ids of the current members: the recipients of the conversation's events."""
+    return list(
+        Membership.objects.filter(conversation=conversation, left_at__isnull=True).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def conversations_of(user: User) -> QuerySet[Membership]:
+    """The user's current memberships with their conversations: pinned first, then by
+    newest activity."""
+    return (
+        Membership.objects.select_related("conversation")
+        .filter(user=user, left_at__isnull=True)
+        .order_by("-pinned", F("conversation__last_message_at").desc(nulls_last=True))
+    )
+
+
+def history(conversation: Conversation, *, before_seq: int | None, limit: int) -> list[Message]:
+    """Up to ``limit`` messages older than ``before_seq`` (newest first)."""
+    messages = Message.objects.filter(conversation=conversation).select_related("author")
+    if before_seq is not None:
+        messages = messages.filter(seq__lt=before_seq)
+    return list(messages.order_by("-seq")[:limit])

@@ -1,0 +1,317 @@
+"""Every write of the messaging app: conversations, members, messages, read state.
+
+Each service checks permissions and input itself, runs in one transaction, and publishes
+its events to exactly the members who may see them, after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from messaging import events, selectors
+from messaging.exceptions import (
+    DeleteNotAllowed,
+    EditNotAllowed,
+    InvalidMembers,
+    InvalidMessage,
+    NotAllowedToPost,
+    NotConversationAdmin,
+    OwnerCannotLeave,
+)
+from messaging.markdown import render
+from messaging.models import Conversation, Membership, Message
+from portal import clock
+from portal.accounts.models import User
+from portal.realtime import publish
+
+MAX_BODY_CHARS = 10_000
+MAX_GROUP_MEMBERS = 10_000
+# Read receipts ("read by N") are shared in direct chats and groups up to this size.
+RECEIPTS_MAX_MEMBERS = 50
+ADMIN_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
+
+
+def _active_users(user_ids: Iterable[Any]) -> list[User]:
+    ids = list(dict.fromkeys(user_ids))
+    users = list(User.objects.filter(pk__in=ids, is_active=True, is_bot=False))
+    if len(users) != len(ids):
+        found = {str(u.pk) for u in users}
+        raise InvalidMembers(users=[str(i) for i in ids if str(i) not in found])
+    return users
+
+
+def _system_message(
+    conversation: Conversation, actor: User | None, data: dict[str, Any]
+) -> Message:
+    """Append a system message (precondition: the conversation row is locked)."""
+    return _append(
+        conversation, author=actor, client_id=f"system:{uuid.uuid4()}", body="",
+        kind=Message.Kind.SYSTEM, system=data, reply_to=None,
+    )  # fmt: skip
+
+
+def _append(
+    conversation: Conversation,
+    *,
+    author: User | None,
+    client_id: str,
+    body: str,
+    kind: str,
+    system: dict[str, Any],
+    reply_to: Message | None,
+) -> Message:
+    now = clock.now()
+    conversation.last_seq += 1
+    conversation.last_message_at = now
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_seq=conversation.last_seq, last_message_at=now
+    )
+    message = Message.objects.create(
+        conversation=conversation,
+        seq=conversation.last_seq,
+        author=author,
+        client_id=client_id,
+        kind=kind,
+        body=body,
+        body_html=render(body) if body else "",
+        system=system,
+        reply_to=reply_to,
+        created_at=now,
+    )
+    publish(events.message_event("add", message), user_ids=selectors.member_ids(conversation))
+    return message
+
+
+def conversation_create(
+    *,
+    actor: User,
+    kind: str,
+    title: str,
+    description: str = "",
+    member_ids: Iterable[Any] = (),
+    visibility: str = Conversation.Visibility.PRIVATE,
+    comments_enabled: bool = False,
+) -> Conversation:
+    """Create a group or a channel owned by ``actor`` with these members."""
+    if kind not in (Conversation.Kind.GROUP, Conversation.Kind.CHANNEL):
+        raise InvalidMembers(kind=["Use the direct endpoint for direct chats."])
+    if not title.strip():
+        raise InvalidMembers(title=["A group or channel needs a title."])
+    others = [u for u in _active_users(member_ids) if u.pk != actor.pk]
+    if len(others) + 1 > MAX_GROUP_MEMBERS:
+        raise InvalidMembers(limit=MAX_GROUP_MEMBERS)
+    now = clock.now()
+    with transaction.atomic():
+        conversation = Conversation.objects.create(
+            kind=kind, title=title.strip(), description=description, visibility=visibility,
+            agency_id=actor.agency_id, comments_enabled=comments_enabled, created_by=actor,
+            created_at=now,
+        )  # fmt: skip
+        Membership.objects.bulk_create(
+            [Membership(conversation=conversation, user=actor, role=Membership.Role.OWNER,
+                        joined_at=now)]
+            + [Membership(conversation=conversation, user=u, joined_at=now) for u in others]
+        )  # fmt: skip
+        _system_message(conversation, actor, {"event": "created", "title": conversation.title})
+    return conversation
+
+
+def direct_conversation(*, actor: User, other: User) -> Conversation:
+    """The one direct chat between ``actor`` and ``other``, created on first use."""
+    if other.pk == actor.pk or not other.is_active:
+        raise InvalidMembers(users=[str(other.pk)])
+    low, high = sorted([str(actor.pk), str(other.pk)])
+    key = f"{low}:{high}"
+    existing = Conversation.objects.filter(direct_key=key).first()
+    if existing:
+        return existing
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(
+                kind=Conversation.Kind.DIRECT, direct_key=key, created_by=actor, created_at=now
+            )
+            Membership.objects.bulk_create(
+                [Membership(conversation=conversation, user=u, joined_at=now,
+                            role=Membership.Role.MEMBER) for u in (actor, other)]
+            )  # fmt: skip
+    except IntegrityError:
+        return Conversation.objects.get(direct_key=key)  # created concurrently
+    return conversation
+
+
+def message_send(
+    *,
+    actor: User,
+    conversation_id: Any,
+    client_id: str,
+    body: str,
+    reply_to_id: Any = None,
+) -> tuple[Message, bool]:
+    """Post a message; returns it and whether it was created now.
+
+    The same ``client_id`` from the same author returns the first message and creates
+    nothing (safe retries). In a channel only owners and admins post; read-only members
+    never do. Bodies are 1–10,000 characters of Markdown.
+    """
+    body = body.strip()
+    if not body or len(body) > MAX_BODY_CHARS:
+        raise InvalidMessage(max_chars=MAX_BODY_CHARS)
+    with transaction.atomic():
+        conversation, membership = selectors.access_conversation(
+            actor, conversation_id, for_update=True
+        )
+        # Checked under the conversation lock, so two concurrent retries cannot both insert.
+        existing = Message.objects.filter(author=actor, client_id=client_id).first()
+        if existing is not None:
+            if existing.conversation_id != conversation.pk:
+                raise InvalidMessage(client_id=["Already used for another message."])
+            return existing, False
+        if membership.role == Membership.Role.READ_ONLY or (
+            conversation.kind == Conversation.Kind.CHANNEL and membership.role not in ADMIN_ROLES
+        ):
+            raise NotAllowedToPost()
+        reply_to = None
+        if reply_to_id is not None:
+            reply_to = Message.objects.filter(pk=reply_to_id, conversation=conversation).first()
+            if reply_to is None:
+                raise InvalidMessage(reply_to=["Not a message of this conversation."])
+        message = _append(
+            conversation, author=actor, client_id=client_id, body=body,
+            kind=Message.Kind.TEXT, system={}, reply_to=reply_to,
+        )  # fmt: skip
+        Membership.objects.filter(pk=membership.pk).update(last_read_seq=message.seq)
+    return message, True
+
+
+def message_edit(*, actor: User, message_id: Any, body: str) -> Message:
+    """The author changes the text within the conversation's edit window."""
+    body = body.strip()
+    if not body or len(body) > MAX_BODY_CHARS:
+        raise InvalidMessage(max_chars=MAX_BODY_CHARS)
+    with transaction.atomic():
+        message, _ = selectors.access_message(actor, message_id)
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        window = dt.timedelta(seconds=message.conversation.edit_window_seconds)
+        if (
+            message.author_id != actor.pk
+            or message.kind != Message.Kind.TEXT
+            or message.deleted_at is not None
+            or clock.now() - message.created_at > window
+        ):
+            raise EditNotAllowed()
+        message.body, message.body_html, message.edited_at = body, render(body), clock.now()
+        message.save(update_fields=["body", "body_html", "edited_at"])
+        publish(
+            events.message_event("edit", message),
+            user_ids=selectors.member_ids(message.conversation),
+        )
+    return message
+
+
+def message_delete(*, actor: User, message_id: Any) -> Message:
+    """Delete for everyone, by the author or a conversation admin; a tombstone remains."""
+    with transaction.atomic():
+        message, membership = selectors.access_message(actor, message_id)
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.author_id != actor.pk and membership.role not in ADMIN_ROLES:
+            raise DeleteNotAllowed()
+        if message.deleted_at is None:
+            message.deleted_at, message.body, message.body_html = clock.now(), "", ""
+            message.save(update_fields=["deleted_at", "body", "body_html"])
+            publish(
+                events.message_event("delete", message),
+                user_ids=selectors.member_ids(message.conversation),
+            )
+    return message
+
+
+def conversation_members_add(*, actor: User, conversation_id: Any, user_ids: list[Any]) -> int:
+    """Admins add members; each addition is a system message and a membership event."""
+    with transaction.atomic():
+        conversation, membership = selectors.access_conversation(
+            actor, conversation_id, for_update=True
+        )
+        if membership.role not in ADMIN_ROLES or conversation.kind == Conversation.Kind.DIRECT:
+            raise NotConversationAdmin()
+        users = _active_users(user_ids)
+        current = set(selectors.member_ids(conversation))
+        new = [u for u in users if u.pk not in current]
+        if len(current) + len(new) > MAX_GROUP_MEMBERS:
+            raise InvalidMembers(limit=MAX_GROUP_MEMBERS)
+        now = clock.now()
+        for user in new:
+            Membership.objects.update_or_create(
+                conversation=conversation, user=user,
+                defaults={"left_at": None, "joined_at": now, "role": Membership.Role.MEMBER,
+                          "last_read_seq": conversation.last_seq},
+            )  # fmt: skip
+            _system_message(conversation, actor, {"event": "member_added", "user": str(user.pk)})
+            publish(
+                events.membership_event("add", conversation, user.pk),
+                user_ids=selectors.member_ids(conversation),
+            )
+    return len(new)
+
+
+def conversation_member_remove(*, actor: User, conversation_id: Any, user_id: Any) -> None:
+    """An admin removes a member, or a member leaves (``user_id`` is the actor's own id).
+    The removed user gets the event too, and then nothing more from this conversation."""
+    with transaction.atomic():
+        conversation, membership = selectors.access_conversation(
+            actor, conversation_id, for_update=True
+        )
+        leaving = str(user_id) == str(actor.pk)
+        if conversation.kind == Conversation.Kind.DIRECT:
+            raise NotConversationAdmin()
+        if not leaving and membership.role not in ADMIN_ROLES:
+            raise NotConversationAdmin()
+        target = Membership.objects.filter(
+            conversation=conversation, user_id=user_id, left_at__isnull=True
+        ).first()
+        if target is None:
+            raise InvalidMembers(users=[str(user_id)])
+        if target.role == Membership.Role.OWNER:
+            raise OwnerCannotLeave()
+        recipients = selectors.member_ids(conversation)
+        target.left_at = clock.now()
+        target.save(update_fields=["left_at"])
+        publish(events.membership_event("remove", conversation, user_id), user_ids=recipients)
+        _system_message(
+            conversation, actor,
+            {"event": "member_left" if leaving else "member_removed", "user": str(user_id)},
+        )  # fmt: skip
+
+
+def conversation_mark_read(*, actor: User, conversation_id: Any, seq: int) -> int:
+    """Move the actor's read position forward to ``seq`` (never back, never past the end)."""
+    with transaction.atomic():
+        conversation, membership = selectors.access_conversation(actor, conversation_id)
+        seq = max(0, min(int(seq), conversation.last_seq))
+        updated = Membership.objects.filter(pk=membership.pk, last_read_seq__lt=seq).update(
+            last_read_seq=seq
+        )
+        if updated:
+            recipients = [actor.pk]
+            members = selectors.member_ids(conversation)
+            if len(members) <= RECEIPTS_MAX_MEMBERS:
+                recipients = members
+            publish(events.read_event(conversation, actor.pk, seq), user_ids=recipients)
+    return seq
+
+
+__all__ = [
+    "conversation_create",
+    "conversation_mark_read",
+    "conversation_member_remove",
+    "conversation_members_add",
+    "direct_conversation",
+    "message_delete",
+    "message_edit",
+    "message_send",
+]

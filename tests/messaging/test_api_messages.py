@@ -1,0 +1,240 @@
+"""Conversations and messages over REST: idempotent sends, gapless numbering, sanitised
+Markdown, roles, and outsiders who learn nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from messaging.models import Message
+from portal import clock
+from tests.factories.accounts import UserFactory
+from tests.helpers.api import api_client, assert_api_error
+from tests.helpers.events import capture_events
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chat(db):
+    owner, alice, bob, outsider = (
+        UserFactory.create(login=login) for login in ("owner", "alice", "bob", "outsider")
+    )
+    clients = {u.login: api_client(u) for u in (owner, alice, bob, outsider)}
+    response = clients["owner"].post(
+        "/api/v1/conversations",
+        {"kind": "group", "title": "Совещание по бюджету",
+         "member_ids": [str(alice.pk), str(bob.pk)]},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    return SimpleNamespace(
+        id=response.json()["id"], owner=owner, alice=alice, bob=bob, outsider=outsider,
+        c=clients,
+    )  # fmt: skip
+
+
+def _send(client, conversation_id, body="Привет", client_id=None):
+    return client.post(
+        f"/api/v1/conversations/{conversation_id}/messages",
+        {"client_id": client_id or str(uuid.uuid4()), "body": body},
+        format="json",
+    )
+
+
+def test_send_is_idempotent_and_numbered_without_gaps(chat):
+    first = _send(chat.c["alice"], chat.id, "Первое", client_id="c-1")
+    assert first.status_code == 201
+    again = _send(chat.c["alice"], chat.id, "Первое (повтор)", client_id="c-1")
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    second = _send(chat.c["bob"], chat.id, "Второе")
+    assert second.json()["seq"] == first.json()["seq"] + 1
+    seqs = list(Message.objects.filter(conversation_id=chat.id).values_list("seq", flat=True))
+    assert sorted(seqs) == list(range(1, len(seqs) + 1))
+    assert Message.objects.filter(client_id="c-1").count() == 1
+
+
+def test_message_event_goes_to_exactly_the_members(chat):
+    with capture_events() as captured:
+        _send(chat.c["alice"], chat.id)
+    [(payload, recipients)] = captured.of_type("message")
+    assert payload["op"] == "add"
+    assert recipients == {str(chat.owner.pk), str(chat.alice.pk), str(chat.bob.pk)}
+
+
+def test_history_pages_by_seq(chat):
+    for n in range(5):
+        _send(chat.c["alice"], chat.id, f"Сообщение {n}")
+    url = f"/api/v1/conversations/{chat.id}/messages"
+    page = chat.c["bob"].get(url, {"limit": 3}).json()
+    assert [m["body"] for m in page["results"]] == ["Сообщение 4", "Сообщение 3", "Сообщение 2"]
+    rest = chat.c["bob"].get(url, {"limit": 3, "before_seq": page["next_before_seq"]}).json()
+    assert [m["body"] for m in rest["results"]][:2] == ["Сообщение 1", "Сообщение 0"]
+    assert_api_error(chat.c["bob"].get(url, {"limit": "many"}), 400, "invalid")
+
+
+def test_outsider_learns_nothing(chat):
+    message = _send(chat.c["alice"], chat.id).json()
+    outsider = chat.c["outsider"]
+    attempts = [
+        outsider.get(f"/api/v1/conversations/{chat.id}"),
+        outsider.get(f"/api/v1/conversations/{chat.id}/messages"),
+        _send(outsider, chat.id),
+        outsider.post(f"/api/v1/conversations/{chat.id}/read", {"seq": 1}, format="json"),
+        outsider.post(
+            f"/api/v1/conversations/{chat.id}/members",
+            {"user_ids": [str(chat.outsider.pk)]},
+            format="json",
+        ),
+        outsider.delete(f"/api/v1/conversations/{chat.id}/members/{chat.alice.pk}"),
+    ]
+    for response in attempts:
+        error = assert_api_error(response, 404, "conversation_not_found")
+        assert "бюджет" not in str(error)
+    for response in (
+        outsider.patch(f"/api/v1/messages/{message['id']}", {"body": "x"}, format="json"),
+        outsider.delete(f"/api/v1/messages/{message['id']}"),
+    ):
+        assert_api_error(response, 404, "message_not_found")
+    assert chat.id not in {c["id"] for c in outsider.get("/api/v1/conversations").json()}
+    # a random id answers exactly the same
+    assert_api_error(outsider.get(f"/api/v1/conversations/{uuid.uuid4()}"), 404,
+                     "conversation_not_found")  # fmt: skip
+
+
+def test_anonymous_is_401(chat):
+    assert_api_error(api_client().get(f"/api/v1/conversations/{chat.id}"), 401,
+                     "not_authenticated")  # fmt: skip
+
+
+@pytest.mark.parametrize("body", ["", "   ", "x" * 10_001])
+def test_empty_or_too_long_body_is_400(chat, body):
+    response = _send(chat.c["alice"], chat.id, body)
+    assert response.status_code == 400
+    assert not Message.objects.filter(conversation_id=chat.id, kind="text").exists()
+
+
+@pytest.mark.parametrize(
+    "body,forbidden",
+    [
+        ("<script>alert(1)</script>", "<script"),
+        ("[жми](javascript:alert(1))", 'href="javascript'),
+        ('<img src=x onerror="alert(1)">', "<img"),
+        ("<a href='#' onclick='x()'>a</a>", "<a href='#'"),
+    ],
+)
+def test_html_and_script_are_inert(chat, body, forbidden):
+    message = _send(chat.c["alice"], chat.id, body).json()
+    assert forbidden not in message["body_html"]
+    assert message["body"] == body
+
+
+def test_markdown_subset_renders(chat):
+    message = _send(chat.c["alice"], chat.id, "**важно** и [портал](https://portal.gov.ru)").json()
+    assert "<strong>важно</strong>" in message["body_html"]
+    assert 'href="https://portal.gov.ru"' in message["body_html"]
+
+
+def test_channel_members_cannot_post_but_admins_can(chat):
+    channel = (
+        chat.c["owner"]
+        .post(
+            "/api/v1/conversations",
+            {"kind": "channel", "title": "Новости", "member_ids": [str(chat.alice.pk)]},
+            format="json",
+        )
+        .json()
+    )
+    assert_api_error(_send(chat.c["alice"], channel["id"]), 403, "posting_not_allowed")
+    assert _send(chat.c["owner"], channel["id"]).status_code == 201
+
+
+def test_edit_rules(chat, settings):
+    message = _send(chat.c["alice"], chat.id, "Черновик").json()
+    url = f"/api/v1/messages/{message['id']}"
+    assert_api_error(chat.c["bob"].patch(url, {"body": "Чужое"}, format="json"), 403,
+                     "edit_not_allowed")  # fmt: skip
+    edited = chat.c["alice"].patch(url, {"body": "Исправлено"}, format="json").json()
+    assert edited["body"] == "Исправлено" and edited["edited_at"]
+    with clock.frozen(timezone.now() + dt.timedelta(days=3)):
+        client = api_client(chat.alice)
+        assert_api_error(client.patch(url, {"body": "Поздно"}, format="json"), 403,
+                         "edit_not_allowed")  # fmt: skip
+
+
+def test_delete_leaves_a_tombstone(chat):
+    message = _send(chat.c["alice"], chat.id, "Удалить меня").json()
+    url = f"/api/v1/messages/{message['id']}"
+    assert_api_error(chat.c["bob"].delete(url), 403, "delete_not_allowed")
+    with capture_events() as captured:
+        deleted = chat.c["owner"].delete(url).json()  # an admin may delete anyone's
+    assert deleted["deleted"] is True and deleted["body"] == ""
+    [(payload, _)] = captured.of_type("message")
+    assert payload["op"] == "delete" and payload["message"]["body"] == ""
+    assert Message.objects.get(pk=message["id"]).body == ""
+
+
+def test_removed_member_gets_the_event_then_nothing(chat):
+    with capture_events() as captured:
+        response = chat.c["owner"].delete(f"/api/v1/conversations/{chat.id}/members/{chat.bob.pk}")
+    assert response.status_code == 204
+    [(payload, recipients)] = captured.of_type("membership")
+    assert payload["op"] == "remove" and str(chat.bob.pk) in recipients
+    with capture_events() as captured:
+        _send(chat.c["alice"], chat.id)
+    [(_, recipients)] = captured.of_type("message")
+    assert str(chat.bob.pk) not in recipients
+    assert_api_error(chat.c["bob"].get(f"/api/v1/conversations/{chat.id}/messages"), 404,
+                     "conversation_not_found")  # fmt: skip
+
+
+def test_members_leave_but_owner_must_transfer_first(chat):
+    leave = chat.c["alice"].delete(f"/api/v1/conversations/{chat.id}/members/{chat.alice.pk}")
+    assert leave.status_code == 204
+    owner_leave = chat.c["owner"].delete(f"/api/v1/conversations/{chat.id}/members/{chat.owner.pk}")
+    assert_api_error(owner_leave, 409, "owner_cannot_leave")
+    not_admin = chat.c["bob"].post(
+        f"/api/v1/conversations/{chat.id}/members", {"user_ids": [str(chat.outsider.pk)]},
+        format="json",
+    )  # fmt: skip
+    assert_api_error(not_admin, 403, "not_conversation_admin")
+
+
+def test_read_state_and_receipts(chat):
+    for _ in range(3):
+        _send(chat.c["alice"], chat.id)
+    listed = {c["id"]: c for c in chat.c["bob"].get("/api/v1/conversations").json()}
+    assert listed[chat.id]["unread"] == 4  # three messages and the "created" notice
+    with capture_events() as captured:
+        chat.c["bob"].post(f"/api/v1/conversations/{chat.id}/read", {"seq": 99}, format="json")
+    [(payload, recipients)] = captured.of_type("read")
+    assert payload["seq"] == 4  # clamped to the last message
+    assert recipients == {str(chat.owner.pk), str(chat.alice.pk), str(chat.bob.pk)}
+    listed = {c["id"]: c for c in chat.c["bob"].get("/api/v1/conversations").json()}
+    assert listed[chat.id]["unread"] == 0
+
+
+def test_direct_chat_is_one_per_pair(chat):
+    first = (
+        chat.c["alice"]
+        .post("/api/v1/conversations/direct", {"user_id": str(chat.bob.pk)}, format="json")
+        .json()
+    )
+    second = (
+        chat.c["bob"]
+        .post("/api/v1/conversations/direct", {"user_id": str(chat.alice.pk)}, format="json")
+        .json()
+    )
+    assert first["id"] == second["id"] and first["kind"] == "direct"
+    assert_api_error(
+        chat.c["alice"].post(
+            "/api/v1/conversations/direct", {"user_id": str(uuid.uuid4())}, format="json"
+        ),
+        404,
+        "user_not_found",
+    )
