@@ -23,7 +23,21 @@ def message_payload(message: Message) -> dict[str, Any]:
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "deleted": deleted,
+        "reactions": _reactions(message) if not deleted else [],
     }
+
+
+def _reactions(message: Message) -> list[dict[str, Any]]:
+    """Emoji with their counts and who reacted (from prefetched ``reactions`` if present)."""
+    if message._state.adding or message.pk is None:
+        return []
+    by_emoji: dict[str, list[str]] = {}
+    for reaction in message.reactions.all():
+        by_emoji.setdefault(reaction.emoji, []).append(str(reaction.user_id))
+    return [
+        {"emoji": emoji, "count": len(users), "user_ids": users}
+        for emoji, users in sorted(by_emoji.items(), key=lambda item: -len(item[1]))
+    ]
 
 
 def conversation_payload(conversation: Conversation) -> dict[str, Any]:
@@ -63,4 +77,27 @@ def read_event(conversation: Conversation, user_id: Any, seq: int) -> dict[str, 
         "conversation_id": str(conversation.id),
         "user_id": str(user_id),
         "seq": seq,
+    }
+
+
+def reaction_event(op: str, message: Message, user_id: Any, emoji: str) -> dict[str, Any]:
+    """``reaction.add`` / ``reaction.remove``: to the current members."""
+    return {
+        "type": "reaction",
+        "op": op,
+        "conversation_id": str(message.conversation_id),
+        "message_id": str(message.id),
+        "user_id": str(user_id),
+        "emoji": emoji,
+    }
+
+
+def pin_event(op: str, message: Message, user_id: Any) -> dict[str, Any]:
+    """``pin.add`` / ``pin.remove``: to the current members."""
+    return {
+        "type": "pin",
+        "op": op,
+        "conversation_id": str(message.conversation_id),
+        "message_id": str(message.id),
+        "user_id": str(user_id),
     }

@@ -49,3 +49,8 @@ class OwnerCannotLeave(PortalError):
     code = "owner_cannot_leave"
     status = 409
     default_message = _("Transfer ownership before leaving.")
+
+
+class InvalidReaction(InvalidInput):
+    code = "invalid_reaction"
+    default_message = _("A reaction is a single emoji.")

@@ -144,3 +144,42 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} in {self.conversation_id}"
+
+
+class Reaction(models.Model):
+    """One user's reaction with one emoji to one message (at most one per emoji)."""
+
+    id = models.BigAutoField(primary_key=True)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=32)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user", "emoji"], name="reaction_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} on {self.message_id}"
+
+
+class Pin(models.Model):
+    """A message pinned in its conversation by an administrator."""
+
+    id = models.BigAutoField(primary_key=True)
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="pin")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="pins")
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("pinned message")
+        verbose_name_plural = _("pinned messages")
+
+    def __str__(self) -> str:
+        return f"pin of {self.message_id}"

@@ -74,7 +74,7 @@ def conversations_of(user: User) -> QuerySet[Membership]:
 
 def history(conversation: Conversation, *, before_seq: int | None, limit: int) -> list[Message]:
     """Up to ``limit`` messages older than ``before_seq`` (newest first)."""
-    messages = Message.objects.filter(conversation=conversation).select_related("author")
+    messages = Message.objects.filter(conversation=conversation).prefetch_related("reactions")
     if before_seq is not None:
         messages = messages.filter(seq__lt=before_seq)
     return list(messages.order_by("-seq")[:limit])

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+import emoji as emoji_lib
 from django.db import IntegrityError, transaction
 
 from messaging import events, selectors
@@ -19,12 +20,13 @@ from messaging.exceptions import (
     EditNotAllowed,
     InvalidMembers,
     InvalidMessage,
+    InvalidReaction,
     NotAllowedToPost,
     NotConversationAdmin,
     OwnerCannotLeave,
 )
 from messaging.markdown import render
-from messaging.models import Conversation, Membership, Message
+from messaging.models import Conversation, Membership, Message, Pin, Reaction
 from portal import clock
 from portal.accounts.models import User
 from portal.realtime import publish
@@ -305,6 +307,60 @@ def conversation_mark_read(*, actor: User, conversation_id: Any, seq: int) -> in
     return seq
 
 
+def reaction_add(*, actor: User, message_id: Any, emoji: str) -> bool:
+    """React with one emoji; a repeat is a no-op. Returns whether it was added now."""
+    emoji = emoji.strip()
+    if len(emoji) > 16 or not emoji_lib.is_emoji(emoji):
+        raise InvalidReaction()
+    with transaction.atomic():
+        message, membership = selectors.access_message(actor, message_id)
+        if membership.role == Membership.Role.READ_ONLY or message.deleted_at is not None:
+            raise NotAllowedToPost()
+        _, created = Reaction.objects.get_or_create(
+            message=message, user=actor, emoji=emoji, defaults={"created_at": clock.now()}
+        )
+        if created:
+            publish(
+                events.reaction_event("add", message, actor.pk, emoji),
+                user_ids=selectors.member_ids(message.conversation),
+            )
+    return created
+
+
+def reaction_remove(*, actor: User, message_id: Any, emoji: str) -> None:
+    """Take back one's own reaction (a missing one is a no-op)."""
+    with transaction.atomic():
+        message, _ = selectors.access_message(actor, message_id)
+        deleted, _ = Reaction.objects.filter(message=message, user=actor, emoji=emoji).delete()
+        if deleted:
+            publish(
+                events.reaction_event("remove", message, actor.pk, emoji),
+                user_ids=selectors.member_ids(message.conversation),
+            )
+
+
+def message_pin(*, actor: User, message_id: Any, pinned: bool) -> None:
+    """Admins pin or unpin a message; members of a direct chat both may."""
+    with transaction.atomic():
+        message, membership = selectors.access_message(actor, message_id)
+        direct = message.conversation.kind == Conversation.Kind.DIRECT
+        if not direct and membership.role not in ADMIN_ROLES:
+            raise NotConversationAdmin()
+        if pinned:
+            _, changed = Pin.objects.get_or_create(
+                message=message,
+                defaults={"conversation": message.conversation, "pinned_by": actor,
+                          "created_at": clock.now()},
+            )  # fmt: skip
+        else:
+            changed = Pin.objects.filter(message=message).delete()[0] > 0
+        if changed:
+            publish(
+                events.pin_event("add" if pinned else "remove", message, actor.pk),
+                user_ids=selectors.member_ids(message.conversation),
+            )
+
+
 __all__ = [
     "conversation_create",
     "conversation_mark_read",
@@ -313,5 +369,8 @@ __all__ = [
     "direct_conversation",
     "message_delete",
     "message_edit",
+    "message_pin",
     "message_send",
+    "reaction_add",
+    "reaction_remove",
 ]

@@ -73,3 +73,7 @@ class MembershipOutput(serializers.Serializer):
                 else None
             ),
         }
+
+
+class ReactionInput(StrictInput):
+    emoji = serializers.CharField(max_length=32)

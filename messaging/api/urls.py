@@ -31,4 +31,15 @@ urlpatterns = [
         name="conversation-read",
     ),
     path("messages/<uuid:message_id>", views.MessageDetailView.as_view(), name="message"),
+    path(
+        "messages/<uuid:message_id>/reactions",
+        views.ReactionsView.as_view(),
+        name="message-reactions",
+    ),
+    path(
+        "messages/<uuid:message_id>/reactions/<str:emoji>",
+        views.ReactionDetailView.as_view(),
+        name="message-reaction",
+    ),
+    path("messages/<uuid:message_id>/pin", views.PinView.as_view(), name="message-pin"),
 ]

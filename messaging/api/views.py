@@ -139,3 +139,32 @@ class ReadView(APIView):
             actor=request.user, conversation_id=conversation_id, seq=data["seq"]
         )
         return Response({"last_read_seq": seq})
+
+
+class ReactionsView(APIView):
+    @extend_schema(request=s.ReactionInput, responses={200: dict}, tags=["messaging"])
+    def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
+        data = _data(s.ReactionInput, request)
+        added = services.reaction_add(
+            actor=request.user, message_id=message_id, emoji=data["emoji"]
+        )
+        return Response({"added": added}, status=status.HTTP_201_CREATED if added else 200)
+
+
+class ReactionDetailView(APIView):
+    @extend_schema(request=None, responses={204: None}, tags=["messaging"])
+    def delete(self, request: SignedInRequest, message_id: uuid.UUID, emoji: str) -> Response:
+        services.reaction_remove(actor=request.user, message_id=message_id, emoji=emoji)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PinView(APIView):
+    @extend_schema(request=None, responses={204: None}, tags=["messaging"])
+    def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
+        services.message_pin(actor=request.user, message_id=message_id, pinned=True)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={204: None}, tags=["messaging"])
+    def delete(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
+        services.message_pin(actor=request.user, message_id=message_id, pinned=False)
+        return Response(status=status.HTTP_204_NO_CONTENT)

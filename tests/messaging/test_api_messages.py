@@ -238,3 +238,37 @@ def test_direct_chat_is_one_per_pair(chat):
         404,
         "user_not_found",
     )
+
+
+def test_reactions(chat):
+    message = _send(chat.c["alice"], chat.id).json()
+    url = f"/api/v1/messages/{message['id']}/reactions"
+    with capture_events() as captured:
+        assert chat.c["bob"].post(url, {"emoji": "👍"}, format="json").status_code == 201
+    [(payload, recipients)] = captured.of_type("reaction")
+    assert payload["emoji"] == "👍" and len(recipients) == 3
+    assert chat.c["bob"].post(url, {"emoji": "👍"}, format="json").status_code == 200
+    chat.c["owner"].post(url, {"emoji": "👍"}, format="json")
+    chat.c["owner"].post(url, {"emoji": "❤️"}, format="json")
+    history = chat.c["alice"].get(f"/api/v1/conversations/{chat.id}/messages").json()
+    [reactions] = [m["reactions"] for m in history["results"] if m["id"] == message["id"]]
+    assert reactions[0]["emoji"] == "👍" and reactions[0]["count"] == 2
+    assert set(reactions[0]["user_ids"]) == {str(chat.bob.pk), str(chat.owner.pk)}
+    assert chat.c["bob"].delete(f"{url}/👍").status_code == 204
+    for bad in ("a", "👍👍", "<script>", "", "🙂 x"):
+        response = chat.c["bob"].post(url, {"emoji": bad}, format="json")
+        assert response.status_code == 400, bad
+    assert_api_error(chat.c["outsider"].post(url, {"emoji": "👍"}, format="json"), 404,
+                     "message_not_found")  # fmt: skip
+
+
+def test_pins_are_for_admins(chat):
+    message = _send(chat.c["alice"], chat.id).json()
+    url = f"/api/v1/messages/{message['id']}/pin"
+    assert_api_error(chat.c["alice"].post(url), 403, "not_conversation_admin")
+    with capture_events() as captured:
+        assert chat.c["owner"].post(url).status_code == 204
+    [(payload, _)] = captured.of_type("pin")
+    assert payload["op"] == "add"
+    assert chat.c["owner"].delete(url).status_code == 204
+    assert_api_error(chat.c["outsider"].post(url), 404, "message_not_found")
