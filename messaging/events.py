@@ -101,3 +101,35 @@ def pin_event(op: str, message: Message, user_id: Any) -> dict[str, Any]:
         "message_id": str(message.id),
         "user_id": str(user_id),
     }
+
+
+def conversation_event(conversation: Conversation) -> dict[str, Any]:
+    """``conversation.update``: title, description or settings changed; to current members."""
+    return {
+        "type": "conversation",
+        "op": "update",
+        "conversation": conversation_payload(conversation),
+    }
+
+
+def member_settings_event(membership: Any) -> dict[str, Any]:
+    """``membership.settings``: one member's own settings; to that member's devices only."""
+    return {
+        "type": "membership",
+        "op": "settings",
+        "conversation_id": str(membership.conversation_id),
+        "muted_until": membership.muted_until.isoformat() if membership.muted_until else None,
+        "pinned": membership.pinned,
+        "archived": membership.archived,
+    }
+
+
+def role_event(conversation: Conversation, user_id: Any, role: str) -> dict[str, Any]:
+    """``membership.role``: a member's role changed; to current members."""
+    return {
+        "type": "membership",
+        "op": "role",
+        "conversation_id": str(conversation.id),
+        "user_id": str(user_id),
+        "role": role,
+    }

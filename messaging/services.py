@@ -361,12 +361,98 @@ def message_pin(*, actor: User, message_id: Any, pinned: bool) -> None:
             )
 
 
+CONVERSATION_SETTINGS = frozenset(
+    {"title", "description", "visibility", "comments_enabled", "edit_window_seconds"}
+)
+
+
+def conversation_update(
+    *, actor: User, conversation_id: Any, changes: dict[str, Any]
+) -> Conversation:
+    """Admins change the title, description, visibility, comments or edit window; a system
+    message records what changed."""
+    unknown = set(changes) - CONVERSATION_SETTINGS
+    if unknown:
+        raise InvalidMembers(fields=sorted(unknown))
+    with transaction.atomic():
+        conversation, membership = selectors.access_conversation(
+            actor, conversation_id, for_update=True
+        )
+        if membership.role not in ADMIN_ROLES or conversation.kind == Conversation.Kind.DIRECT:
+            raise NotConversationAdmin()
+        if "title" in changes and not str(changes["title"]).strip():
+            raise InvalidMembers(title=["A group or channel needs a title."])
+        for name, value in changes.items():
+            setattr(conversation, name, value)
+        conversation.save(update_fields=list(changes))
+        _system_message(
+            conversation, actor, {"event": "settings_changed", "fields": sorted(changes)}
+        )
+        publish(
+            events.conversation_event(conversation), user_ids=selectors.member_ids(conversation)
+        )
+    return conversation
+
+
+def member_settings_update(
+    *, actor: User, conversation_id: Any, changes: dict[str, Any]
+) -> Membership:
+    """A member's own mute, pin and archive settings; only their own devices hear of it."""
+    with transaction.atomic():
+        _, membership = selectors.access_conversation(actor, conversation_id, for_update=True)
+        for name in ("muted_until", "pinned", "archived"):
+            if name in changes:
+                setattr(membership, name, changes[name])
+        membership.save(
+            update_fields=[n for n in ("muted_until", "pinned", "archived") if n in changes]
+        )
+        publish(events.member_settings_event(membership), user_ids=[actor.pk])
+    return membership
+
+
+def member_role_set(*, actor: User, conversation_id: Any, user_id: Any, role: str) -> None:
+    """Admins make members admins, members or read-only; only the owner names a new owner,
+    and then becomes an admin (ownership transfer). Nobody changes the owner's role."""
+    if role not in Membership.Role.values:
+        raise InvalidMembers(role=[role])
+    with transaction.atomic():
+        conversation, membership = selectors.access_conversation(
+            actor, conversation_id, for_update=True
+        )
+        if membership.role not in ADMIN_ROLES or conversation.kind == Conversation.Kind.DIRECT:
+            raise NotConversationAdmin()
+        target = (
+            Membership.objects.select_for_update()
+            .filter(conversation=conversation, user_id=user_id, left_at__isnull=True)
+            .first()
+        )
+        if target is None:
+            raise InvalidMembers(users=[str(user_id)])
+        if target.role == Membership.Role.OWNER or (
+            role == Membership.Role.OWNER and membership.role != Membership.Role.OWNER
+        ):
+            raise NotConversationAdmin()
+        recipients = selectors.member_ids(conversation)
+        if role == Membership.Role.OWNER:
+            membership.role = Membership.Role.ADMIN
+            membership.save(update_fields=["role"])
+            publish(events.role_event(conversation, actor.pk, membership.role), user_ids=recipients)
+        target.role = role
+        target.save(update_fields=["role"])
+        publish(events.role_event(conversation, user_id, role), user_ids=recipients)
+        _system_message(conversation, actor, {"event": "role_changed", "user": str(user_id),
+                                              "role": role})  # fmt: skip
+
+
 __all__ = [
     "conversation_create",
     "conversation_mark_read",
     "conversation_member_remove",
     "conversation_members_add",
+    "conversation_update",
     "direct_conversation",
+    "member_role_set",
+    "member_settings_update",
     "message_delete",
     "message_edit",
     "message_pin",

@@ -77,3 +77,23 @@ class MembershipOutput(serializers.Serializer):
 
 class ReactionInput(StrictInput):
     emoji = serializers.CharField(max_length=32)
+
+
+class ConversationPatchInput(StrictInput):
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    visibility = serializers.ChoiceField(choices=Conversation.Visibility.choices, required=False)
+    comments_enabled = serializers.BooleanField(required=False)
+    edit_window_seconds = serializers.IntegerField(
+        min_value=0, max_value=365 * 24 * 3600, required=False
+    )
+
+
+class MemberSettingsInput(StrictInput):
+    muted_until = serializers.DateTimeField(required=False, allow_null=True)
+    pinned = serializers.BooleanField(required=False)
+    archived = serializers.BooleanField(required=False)
+
+
+class RoleInput(StrictInput):
+    role = serializers.ChoiceField(choices=Membership.Role.choices)

@@ -26,6 +26,16 @@ urlpatterns = [
         name="conversation-member",
     ),
     path(
+        "conversations/<uuid:conversation_id>/settings",
+        views.MemberSettingsView.as_view(),
+        name="conversation-settings",
+    ),
+    path(
+        "conversations/<uuid:conversation_id>/members/<uuid:user_id>/role",
+        views.MemberRoleView.as_view(),
+        name="conversation-member-role",
+    ),
+    path(
         "conversations/<uuid:conversation_id>/read",
         views.ReadView.as_view(),
         name="conversation-read",

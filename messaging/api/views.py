@@ -53,6 +53,42 @@ class ConversationDetailView(APIView):
         _, membership = selectors.access_conversation(request.user, conversation_id)
         return Response(s.MembershipOutput(membership).data)
 
+    @extend_schema(request=s.ConversationPatchInput, responses={200: dict}, tags=["messaging"])
+    def patch(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
+        data = _data(s.ConversationPatchInput, request)
+        conversation = services.conversation_update(
+            actor=request.user, conversation_id=conversation_id, changes=dict(data)
+        )
+        return Response(conversation_payload(conversation))
+
+
+class MemberSettingsView(APIView):
+    """The caller's own settings in a conversation: mute until, pinned, archived."""
+
+    @extend_schema(request=s.MemberSettingsInput, responses={200: s.MembershipOutput},
+                   tags=["messaging"])  # fmt: skip
+    def patch(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
+        data = _data(s.MemberSettingsInput, request)
+        membership = services.member_settings_update(
+            actor=request.user, conversation_id=conversation_id, changes=dict(data)
+        )
+        return Response(s.MembershipOutput(membership).data)
+
+
+class MemberRoleView(APIView):
+    """Set a member's role; ``owner`` (by the owner only) transfers ownership."""
+
+    @extend_schema(request=s.RoleInput, responses={204: None}, tags=["messaging"])
+    def post(
+        self, request: SignedInRequest, conversation_id: uuid.UUID, user_id: uuid.UUID
+    ) -> Response:
+        data = _data(s.RoleInput, request)
+        services.member_role_set(
+            actor=request.user, conversation_id=conversation_id, user_id=user_id,
+            role=data["role"],
+        )  # fmt: skip
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class MessageListView(APIView):
     @extend_schema(

@@ -272,3 +272,49 @@ def test_pins_are_for_admins(chat):
     assert payload["op"] == "add"
     assert chat.c["owner"].delete(url).status_code == 204
     assert_api_error(chat.c["outsider"].post(url), 404, "message_not_found")
+
+
+def test_admin_changes_settings_members_cannot(chat):
+    url = f"/api/v1/conversations/{chat.id}"
+    assert_api_error(chat.c["alice"].patch(url, {"title": "Моё"}, format="json"), 403,
+                     "not_conversation_admin")  # fmt: skip
+    with capture_events() as captured:
+        response = chat.c["owner"].patch(url, {"title": "Бюджет 2027"}, format="json")
+    assert response.json()["title"] == "Бюджет 2027"
+    [(payload, recipients)] = captured.of_type("conversation")
+    assert payload["conversation"]["title"] == "Бюджет 2027" and len(recipients) == 3
+    error = assert_api_error(chat.c["owner"].patch(url, {"owner": "x"}, format="json"), 400,
+                             "validation_failed")  # fmt: skip
+    assert "owner" in error["details"]["fields"]
+
+
+def test_member_settings_are_private(chat):
+    with capture_events() as captured:
+        response = chat.c["bob"].patch(
+            f"/api/v1/conversations/{chat.id}/settings",
+            {"pinned": True, "muted_until": "2026-12-31T00:00:00+03:00"},
+            format="json",
+        )
+    assert response.status_code == 200 and response.json()["pinned"] is True
+    [(payload, recipients)] = captured.of_type("membership")
+    assert payload["op"] == "settings" and recipients == {str(chat.bob.pk)}
+
+
+def test_ownership_transfer(chat):
+    role_url = f"/api/v1/conversations/{chat.id}/members/{{}}/role"
+    assert_api_error(
+        chat.c["alice"].post(role_url.format(chat.bob.pk), {"role": "admin"}, format="json"),
+        403, "not_conversation_admin",
+    )  # fmt: skip
+    assert (
+        chat.c["owner"]
+        .post(role_url.format(chat.alice.pk), {"role": "owner"}, format="json")
+        .status_code
+        == 204
+    )
+    roles = {c["id"]: c["role"] for c in chat.c["alice"].get("/api/v1/conversations").json()}
+    assert roles[chat.id] == "owner"
+    assert chat.c["owner"].get(f"/api/v1/conversations/{chat.id}").json()["role"] == "admin"
+    # the former owner may leave now
+    leave = chat.c["owner"].delete(f"/api/v1/conversations/{chat.id}/members/{chat.owner.pk}")
+    assert leave.status_code == 204

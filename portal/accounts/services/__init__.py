@@ -1,6 +1,13 @@
 """Every write of the accounts app; split by entity, imported from here."""
 
 from portal.accounts.services.login import login_with_password, logout
+from portal.accounts.services.org import (
+    agency_delete,
+    agency_save,
+    department_delete,
+    department_save,
+    user_permissions_set,
+)
 from portal.accounts.services.sessions import (
     IssuedTokens,
     auth_session_create,
@@ -26,10 +33,14 @@ from portal.accounts.services.users import (
 
 __all__ = [
     "IssuedTokens",
+    "agency_delete",
+    "agency_save",
     "auth_session_create",
     "auth_session_refresh",
     "auth_session_revoke",
     "auth_sessions_revoke_all",
+    "department_delete",
+    "department_save",
     "login_with_password",
     "logout",
     "recovery_codes_regenerate",
@@ -41,6 +52,7 @@ __all__ = [
     "user_admin_save",
     "user_create",
     "user_deactivate",
+    "user_permissions_set",
     "user_set_password",
     "user_update_profile",
 ]
