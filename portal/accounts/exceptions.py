@@ -109,3 +109,16 @@ class InvalidPassword(InvalidInput):
 class InvalidImage(InvalidInput):
     code = "invalid_image"
     default_message = _("The file is not an image Portal can read (JPEG, PNG, WebP, GIF).")
+
+
+class OrgInvalid(InvalidInput):
+    """An agency or department change that would break the organisation's rules;
+    ``details`` names the ``field`` and a stable ``reason``."""
+
+    code = "org_invalid"
+
+
+class OrgUnitInUse(PortalError):
+    code = "org_unit_in_use"
+    status = 409
+    default_message = _("Move its users and sub-departments elsewhere first.")

@@ -86,7 +86,7 @@ class AssignmentInline(admin.TabularInline):
     model = PolicyAssignment
     form = AssignmentForm
     extra = 1
-    # autocomplete_fields: re-enabled once the accounts admin registers User and Department
+    autocomplete_fields = ["agency", "department", "user"]
     verbose_name = _("assignment")
     verbose_name_plural = _("assignments (the most specific one wins, rule by rule)")
 

@@ -10,27 +10,14 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.exceptions import OrgInvalid, OrgUnitInUse
 from portal.accounts.models import Agency, Department, User
 from portal.audit import services as audit
 from portal.audit.services import RequestContext
-from portal.errors import InvalidInput, PortalError
 from portal.realtime import publish
 
 # Far more levels than any agency has; refusing deeper trees keeps every walk up it short.
 MAX_DEPTH = 50
-
-
-class OrgInvalid(InvalidInput):
-    """An agency or department change that would break the organisation's rules;
-    ``details`` names the ``field`` and a stable ``reason``."""
-
-    code = "org_invalid"
-
-
-class OrgUnitInUse(PortalError):
-    code = "org_unit_in_use"
-    status = 409
-    default_message = _("Move its users and sub-departments elsewhere first.")
 
 
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

@@ -1,8 +1,4 @@
-"""Django admin of the accounts app: users, agencies and the department tree, for IT staff.
-
-Every change goes through the accounts services (which validate, audit, end sessions and
-notify); the admin only renders forms and calls them.
-"""
+"""Admin pages for users: forms, filters, session and device inlines, bulk actions."""
 
 from __future__ import annotations
 
@@ -20,82 +16,23 @@ from django.contrib.auth.forms import (
 )
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
-from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from portal import clock
 from portal.accounts import selectors, services
+from portal.accounts.admin.common import actor_of, department_field, department_paths
 from portal.accounts.exceptions import AgencyNotFound, DepartmentNotFound
-from portal.accounts.models import Agency, AuthSession, Department, TOTPCredential, User
-from portal.accounts.services.org import (
-    OrgInvalid,
-    OrgUnitInUse,
-    department_check,
-    department_path,
-)
+from portal.accounts.models import AuthSession, Department, TOTPCredential, User
 from portal.api.context import request_context
 from portal.devices.models import Device
-
-
-def _actor(request: HttpRequest) -> User:
-    """The signed-in staff member (admin views are only reached by them)."""
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
-
-
-# --- departments as choices ------------------------------------------------------------------
-
-
-def department_paths(departments: QuerySet[Department] | None = None) -> dict[Any, str]:
-    """Each department's path, "Root / Child / Grandchild", from one query of the tree."""
-    rows = {
-        pk: (name, parent_id)
-        for pk, name, parent_id in Department.objects.values_list("pk", "name", "parent_id")
-    }
-    wanted = rows if departments is None else departments.values_list("pk", flat=True)
-    paths: dict[Any, str] = {}
-    for pk in wanted:
-        names: list[str] = []
-        node = pk
-        while node is not None and node in rows and len(names) < 100:
-            name, node = rows[node]
-            names.append(name)
-        paths[pk] = " / ".join(reversed(names))
-    return paths
-
-
-class DepartmentChoiceField(forms.ModelChoiceField):
-    """Departments labelled "Agency — Root / Child", so equal names in different places
-    of the tree (every agency has a "Юридический отдел") can be told apart."""
-
-    _paths: dict[Any, str] | None = None
-
-    def label_from_instance(self, obj: Any) -> str:
-        if self._paths is None:
-            self._paths = department_paths()
-        return f"{obj.agency} — {self._paths.get(obj.pk, obj.name)}"
-
-
-def _department_field(db_field: Any, **kwargs: Any) -> DepartmentChoiceField:
-    return DepartmentChoiceField(
-        queryset=Department.objects.select_related("agency").order_by("agency__name", "name"),
-        required=not db_field.blank,
-        label=db_field.verbose_name,
-        **{k: v for k, v in kwargs.items() if k in ("widget", "help_text")},
-    )
-
-
-# --- users -----------------------------------------------------------------------------------
-
 
 NAME_FIELDS = ("last_name", "first_name", "middle_name")
 ORG_FIELDS = ("agency", "department", "position")
@@ -320,7 +257,7 @@ class UserAdmin(DjangoUserAdmin):
 
     def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
         if db_field.name == "department":
-            return _department_field(db_field, **kwargs)
+            return department_field(db_field, **kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -367,14 +304,15 @@ class UserAdmin(DjangoUserAdmin):
         context = request_context(request)
         if change:
             services.user_admin_save(
-                actor=_actor(request), user=obj, changed=list(form.changed_data), created=False,
+                actor=actor_of(request), user=obj, changed=list(form.changed_data), created=False,
                 context=context,
             )  # fmt: skip
             return
         data = form.cleaned_data
         password = data.get("password1") if data.get("set_usable_password", True) else None
         created = services.user_create(
-            actor=_actor(request), login=data["login"], password=password or None, context=context,
+            actor=actor_of(request), login=data["login"], password=password or None,
+            context=context,
             **{name: data.get(name) for name in (*NAME_FIELDS, *ORG_FIELDS, *CONTACT_FIELDS)},
         )  # fmt: skip
         # The admin goes on with ``obj`` (change message, redirect): make it the new row.
@@ -386,7 +324,7 @@ class UserAdmin(DjangoUserAdmin):
         data = form.cleaned_data
         if "groups" in data or "user_permissions" in data:
             services.user_permissions_set(
-                actor=_actor(request), user=form.instance, groups=data.get("groups"),
+                actor=actor_of(request), user=form.instance, groups=data.get("groups"),
                 permissions=data.get("user_permissions"), context=request_context(request),
             )  # fmt: skip
         # The inlines are read-only; Django's change message still reads these.
@@ -405,7 +343,7 @@ class UserAdmin(DjangoUserAdmin):
             if form.is_valid():
                 own = user.pk == request.user.pk
                 services.user_set_password(
-                    actor=_actor(request), user=user, password=form.cleaned_data["password1"],
+                    actor=actor_of(request), user=user, password=form.cleaned_data["password1"],
                     context=request_context(request),
                     keep_session=getattr(request, "auth_session", None) if own else None,
                 )  # fmt: skip
@@ -441,7 +379,7 @@ class UserAdmin(DjangoUserAdmin):
             return HttpResponseRedirect(change_url)
         if request.method == "POST":
             services.auth_session_revoke(
-                actor=_actor(request), session=session, reason="admin_revoke",
+                actor=actor_of(request), session=session, reason="admin_revoke",
                 context=request_context(request),
             )  # fmt: skip
             messages.success(request, gettext("The session on %(device)s has been ended.")
@@ -484,7 +422,7 @@ class UserAdmin(DjangoUserAdmin):
         context = request_context(request)
         count = 0
         for user in self._targets(request, queryset.filter(is_active=True), not_self=True):
-            services.user_deactivate(actor=_actor(request), user=user, context=context)
+            services.user_deactivate(actor=actor_of(request), user=user, context=context)
             count += 1
         self.message_user(
             request,
@@ -501,7 +439,7 @@ class UserAdmin(DjangoUserAdmin):
         for user in self._targets(request, queryset):
             own = user.pk == request.user.pk
             sessions += services.auth_sessions_revoke_all(
-                actor=_actor(request), user=user, reason="admin_logout", context=context,
+                actor=actor_of(request), user=user, reason="admin_logout", context=context,
                 keep=getattr(request, "auth_session", None) if own else None,
             )  # fmt: skip
             users += 1
@@ -517,7 +455,7 @@ class UserAdmin(DjangoUserAdmin):
         context = request_context(request)
         count = 0
         for user in self._targets(request, queryset):
-            services.totp_reset(actor=_actor(request), user=user, context=context)
+            services.totp_reset(actor=actor_of(request), user=user, context=context)
             count += 1
         self.message_user(
             request,
@@ -529,192 +467,3 @@ class UserAdmin(DjangoUserAdmin):
 
 
 # --- agencies and departments ----------------------------------------------------------------
-
-
-class _InUseDeleteMixin:
-    """Lists the users still in an agency or department as protected objects, so Django's
-    delete page refuses with their names instead of detaching them silently."""
-
-    users_lookup: str
-    # An agency's department tree goes with it (``agency_delete`` removes it leaves first),
-    # so the parent links inside it, which Django's collector reports, do not block.
-    tree_goes_along = False
-
-    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(  # type: ignore[misc]
-            objs, request
-        )
-        protected = [] if self.tree_goes_along else list(protected)
-        for obj in objs:
-            users = User.objects.filter(**{self.users_lookup: obj}).order_by("login")
-            total = users.count()
-            protected.extend(
-                format_html("{}: {}", capfirst(User._meta.verbose_name), u) for u in users[:50]
-            )
-            if total > 50:
-                protected.append(gettext("… and %(n)d more users") % {"n": total - 50})
-        return deleted, counts, perms_needed, protected
-
-
-@admin.register(Agency)
-class AgencyAdmin(_InUseDeleteMixin, admin.ModelAdmin):
-    users_lookup = "agency"
-    tree_goes_along = True
-    list_display = ["name", "short_name", "require_2fa", "department_count", "user_count"]
-    list_filter = ["require_2fa"]
-    search_fields = ["name", "short_name"]
-    fields = ["name", "short_name", "require_2fa", "created_at"]
-    readonly_fields = ["created_at"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Agency]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                n_departments=Count("departments", distinct=True),
-                n_users=Count("users", distinct=True),
-            )
-        )
-
-    @admin.display(description=_("departments"), ordering="n_departments")
-    def department_count(self, agency: Agency) -> int:
-        return getattr(agency, "n_departments", 0)
-
-    @admin.display(description=_("users"), ordering="n_users")
-    def user_count(self, agency: Agency) -> str:
-        url = reverse("admin:accounts_user_changelist") + f"?agency__id__exact={agency.pk}"
-        return format_html('<a href="{}">{}</a>', url, getattr(agency, "n_users", 0))
-
-    def save_model(self, request: HttpRequest, obj: Agency, form: Any, change: bool) -> None:
-        saved = services.agency_save(
-            actor=_actor(request), agency=obj if change else None, name=obj.name,
-            short_name=obj.short_name, require_2fa=obj.require_2fa,
-            context=request_context(request),
-        )  # fmt: skip
-        obj.pk, obj._state.adding, obj._state.db = saved.pk, False, saved._state.db
-
-    def delete_model(self, request: HttpRequest, obj: Agency) -> None:
-        services.agency_delete(actor=_actor(request), agency=obj, context=request_context(request))
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Agency]) -> None:
-        for agency in queryset:
-            self.delete_model(request, agency)
-
-
-class DepartmentForm(forms.ModelForm):
-    """Checks what ``department_save`` checks, so a mistake shows beside its field."""
-
-    class Meta:
-        model = Department
-        fields = ["agency", "parent", "name"]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        agency = data.get("agency") if "agency" in self.fields else self.instance.agency
-        if agency is None or not data.get("name"):
-            return data
-        try:
-            department_check(
-                department=self.instance if self.instance.pk else None,
-                agency=agency, parent=data.get("parent"), name=data["name"],
-            )  # fmt: skip
-        except OrgInvalid as exc:
-            field = exc.details.get("field")
-            self.add_error(field if field in self.fields else None, exc.message)
-        return data
-
-    def validate_constraints(self) -> None:
-        pass  # department_check covers the unique name among siblings, NULL parent included
-
-
-@admin.register(Department)
-class DepartmentAdmin(_InUseDeleteMixin, admin.ModelAdmin):
-    users_lookup = "department"
-    form = DepartmentForm
-    list_display = ["tree_path", "agency", "parent", "user_count"]
-    list_filter = ["agency"]
-    search_fields = ["name", "agency__name", "agency__short_name"]
-    # Enough levels that the path column needs no query per row in a usual tree.
-    list_select_related = ["agency", "parent__parent__parent__parent"]
-    ordering = ["agency__name", "name"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Department]:
-        return super().get_queryset(request).annotate(n_users=Count("users"))
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        # Moving a department to another agency would split its tree and its users.
-        return ["agency", "created_at"] if obj is not None else ["created_at"]
-
-    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
-        if db_field.name == "parent":
-            return _department_field(db_field, **kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    @admin.display(description=_("department"), ordering="name")
-    def tree_path(self, department: Department) -> str:
-        return department_path(department)
-
-    @admin.display(description=_("users"), ordering="n_users")
-    def user_count(self, department: Department) -> str:
-        url = reverse("admin:accounts_user_changelist") + f"?department={department.pk}"
-        return format_html('<a href="{}">{}</a>', url, getattr(department, "n_users", 0))
-
-    def save_model(self, request: HttpRequest, obj: Department, form: Any, change: bool) -> None:
-        saved = services.department_save(
-            actor=_actor(request), department=obj if change else None, agency=obj.agency,
-            parent=obj.parent, name=obj.name, context=request_context(request),
-        )  # fmt: skip
-        obj.pk, obj._state.adding, obj._state.db = saved.pk, False, saved._state.db
-
-    def delete_model(self, request: HttpRequest, obj: Department) -> None:
-        services.department_delete(
-            actor=_actor(request), department=obj, context=request_context(request)
-        )
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Department]) -> None:
-        # Deepest first, so a department and its sub-departments can go in one action.
-        for department in sorted(queryset, key=lambda d: -len(d.ancestors())):
-            try:
-                self.delete_model(request, department)
-            except OrgUnitInUse as exc:
-                self.message_user(request, f"{department}: {exc.message}", messages.ERROR)
-
-    def get_urls(self) -> list[Any]:
-        return [
-            path(
-                "tree/",
-                self.admin_site.admin_view(self.tree_view),
-                name="accounts_department_tree",
-            ),
-            *super().get_urls(),
-        ]
-
-    def tree_view(self, request: HttpRequest) -> HttpResponse:
-        """Every agency's department tree, with the number of users in each department."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        departments = list(Department.objects.annotate(n_users=Count("users")).order_by("name"))
-        children: dict[Any, list[Department]] = {}
-        for department in departments:
-            children.setdefault(department.parent_id, []).append(department)
-
-        def subtree(parent_id: Any, depth: int) -> list[tuple[int, Department]]:
-            rows: list[tuple[int, Department]] = []
-            for department in children.get(parent_id, []):
-                rows.append((depth, department))
-                if depth < 50:
-                    rows.extend(subtree(department.pk, depth + 1))
-            return rows
-
-        rows = subtree(None, 0)
-        agencies = [
-            (agency, [(d, dep) for d, dep in rows if dep.agency_id == agency.pk])
-            for agency in Agency.objects.order_by("name")
-        ]
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Department tree"),
-            "opts": self.opts,
-            "agencies": agencies,
-        }
-        return render(request, "admin/accounts/department/tree.html", context)
