@@ -98,3 +98,18 @@ def test_policy_change_notifies_exactly_the_affected_users(org):
     assert payload == {"type": "policy", "op": "updated"}
     # the IT department and the security office under it, not the front office
     assert recipients == {str(org.admin.pk), str(org.analyst.pk)}
+
+
+def test_moving_a_user_to_another_department_notifies_them(org):
+    from portal.accounts.services import user_admin_save
+    from portal.audit.services import RequestContext
+
+    org.clerk.department = org.it
+    with capture_events() as captured:
+        user_admin_save(
+            actor=org.admin, user=org.clerk, changed=["department"], created=False,
+            context=RequestContext.system(),
+        )  # fmt: skip
+    assert captured.of_type("policy") == [
+        ({"type": "policy", "op": "updated"}, {str(org.clerk.pk)})
+    ]
