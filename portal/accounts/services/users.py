@@ -13,6 +13,7 @@ from portal.accounts.models import Department, User
 from portal.accounts.services.sessions import auth_sessions_revoke_all
 from portal.audit import services as audit
 from portal.audit.services import RequestContext
+from portal.devices.events import policy_updated_event
 from portal.realtime import publish
 
 PROFILE_FIELDS = frozenset({"phone", "language", "time_zone"})
@@ -114,7 +115,8 @@ def user_admin_save(
             before.department_id != user.department_id or before.agency_id != user.agency_id
         ):
             # Device policies are inherited through the organisation: re-check their devices.
-            publish({"type": "policy", "op": "updated"}, user_ids=[user.pk])
+            event, recipients = policy_updated_event([user.pk])
+            publish(event, user_ids=recipients)
         if before is not None and before.is_active and not user.is_active:
             audit.record("user.deactivated", actor=actor, context=context, target=user)
             auth_sessions_revoke_all(actor=actor, user=user, reason="deactivated", context=context)
