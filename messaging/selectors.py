@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 
 from messaging.exceptions import ConversationNotFound, MessageNotFound
 from messaging.models import Conversation, Membership, Message
@@ -78,3 +78,13 @@ def history(conversation: Conversation, *, before_seq: int | None, limit: int) -
     if before_seq is not None:
         messages = messages.filter(seq__lt=before_seq)
     return list(messages.order_by("-seq")[:limit])
+
+
+def last_messages(conversation_ids: list[Any]) -> dict[Any, Message]:
+    """The newest message of each conversation, in one query."""
+    newest_id = (
+        Message.objects.filter(conversation=OuterRef("pk")).order_by("-seq").values("pk")[:1]
+    )
+    ids = Conversation.objects.filter(pk__in=conversation_ids).annotate(newest=Subquery(newest_id))
+    newest = Message.objects.filter(pk__in=ids.values("newest")).prefetch_related("reactions")
+    return {m.conversation_id: m for m in newest}

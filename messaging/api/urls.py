@@ -3,6 +3,7 @@ from django.urls import path
 from messaging.api import views
 
 urlpatterns = [
+    path("sync", views.SyncView.as_view(), name="sync"),
     path("conversations", views.ConversationListView.as_view(), name="conversations"),
     path("conversations/direct", views.DirectConversationView.as_view(), name="direct"),
     path(

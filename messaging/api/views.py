@@ -204,3 +204,43 @@ class PinView(APIView):
     def delete(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
         services.message_pin(actor=request.user, message_id=message_id, pinned=False)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SyncView(APIView):
+    """A client's starting state in one request: who it is, its conversations with unread
+    counts and last messages, and the event id to resume the websocket from.
+
+    The event id is read first, so anything that happens while this answer is built is
+    replayed over the websocket (the client may see it twice and must apply events
+    idempotently by message id and seq).
+    """
+
+    @extend_schema(responses={200: dict}, tags=["messaging"])
+    def get(self, request: SignedInRequest) -> Response:
+        from portal.accounts.api.serializers import MeOutput
+        from portal.realtime.models import EventStream
+
+        head = (
+            EventStream.objects.filter(user=request.user)
+            .values_list("last_event_id", flat=True)
+            .first()
+            or 0
+        )
+        memberships = list(selectors.conversations_of(request.user)[:1000])
+        last = selectors.last_messages([m.conversation_id for m in memberships])
+        conversations = []
+        for membership in memberships:
+            message = last.get(membership.conversation_id)
+            conversations.append(
+                {
+                    **s.MembershipOutput(membership).data,
+                    "last_message": message_payload(message) if message else None,
+                }
+            )
+        return Response(
+            {
+                "last_event_id": head,
+                "me": MeOutput(request.user, context={"request": request}).data,
+                "conversations": conversations,
+            }
+        )

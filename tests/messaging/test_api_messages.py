@@ -318,3 +318,14 @@ def test_ownership_transfer(chat):
     # the former owner may leave now
     leave = chat.c["owner"].delete(f"/api/v1/conversations/{chat.id}/members/{chat.owner.pk}")
     assert leave.status_code == 204
+
+
+def test_sync_gives_the_starting_state(chat):
+    _send(chat.c["alice"], chat.id, "Последнее")
+    state = chat.c["bob"].get("/api/v1/sync").json()
+    assert state["me"]["login"] == "bob"
+    assert state["last_event_id"] > 0
+    [conversation] = [c for c in state["conversations"] if c["id"] == chat.id]
+    assert conversation["last_message"]["body"] == "Последнее"
+    assert conversation["unread"] == 2
+    assert chat.c["outsider"].get("/api/v1/sync").json()["conversations"] == []
