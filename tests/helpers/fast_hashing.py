@@ -22,16 +22,8 @@ class CheapArgon2PasswordHasher(Argon2PasswordHasher):
 @pytest.fixture(autouse=True, scope="session")
 def _cheap_password_hashing() -> Iterator[None]:
     from django.conf import settings
-    from django.contrib.auth import hashers
+    from django.test import override_settings
 
-    previous = settings.PASSWORD_HASHERS
-    settings.PASSWORD_HASHERS = [
-        "tests.helpers.fast_hashing.CheapArgon2PasswordHasher",
-        *previous,
-    ]
-    hashers.get_hashers.cache_clear()
-    hashers.get_hashers_by_algorithm.cache_clear()
-    yield
-    settings.PASSWORD_HASHERS = previous
-    hashers.get_hashers.cache_clear()
-    hashers.get_hashers_by_algorithm.cache_clear()
+    cheap = ["tests.helpers.fast_hashing.CheapArgon2PasswordHasher", *settings.PASSWORD_HASHERS]
+    with override_settings(PASSWORD_HASHERS=cheap):
+        yield
