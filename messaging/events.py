@@ -20,6 +20,10 @@ def message_payload(message: Message) -> dict[str, Any]:
         "body_html": "" if deleted else message.body_html,
         "system": message.system,
         "reply_to": str(message.reply_to_id) if message.reply_to_id else None,
+        "thread_root": str(message.thread_root_id) if message.thread_root_id else None,
+        "reply_count": message.reply_count,
+        "last_reply_at": message.last_reply_at.isoformat() if message.last_reply_at else None,
+        "forwarded_from": message.forwarded_from,
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "deleted": deleted,
@@ -132,4 +136,16 @@ def role_event(conversation: Conversation, user_id: Any, role: str) -> dict[str,
         "conversation_id": str(conversation.id),
         "user_id": str(user_id),
         "role": role,
+    }
+
+
+def thread_event(root: Message) -> dict[str, Any]:
+    """``thread.update``: a thread got a reply; to the current members."""
+    return {
+        "type": "thread",
+        "op": "update",
+        "conversation_id": str(root.conversation_id),
+        "root_id": str(root.id),
+        "reply_count": root.reply_count,
+        "last_reply_at": root.last_reply_at.isoformat() if root.last_reply_at else None,
     }

@@ -128,6 +128,14 @@ class Message(models.Model):
     reply_to = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Thread replies point at their root; the root counts them.
+    thread_root = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="thread_replies"
+    )
+    reply_count = models.PositiveIntegerField(default=0)
+    last_reply_at = models.DateTimeField(null=True, blank=True)
+    # A forwarded copy names where it came from: {"message_id", "author_id", "conversation_id"}.
+    forwarded_from = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -183,3 +191,19 @@ class Pin(models.Model):
 
     def __str__(self) -> str:
         return f"pin of {self.message_id}"
+
+
+class ThreadFollow(models.Model):
+    """A user follows a thread (authors of the root and of replies follow automatically)."""
+
+    id = models.BigAutoField(primary_key=True)
+    root = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["root", "user"], name="thread_follow_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.root_id}"

@@ -74,7 +74,9 @@ def conversations_of(user: User) -> QuerySet[Membership]:
 
 def history(conversation: Conversation, *, before_seq: int | None, limit: int) -> list[Message]:
     """Up to ``limit`` messages older than ``before_seq`` (newest first)."""
-    messages = Message.objects.filter(conversation=conversation).prefetch_related("reactions")
+    messages = Message.objects.filter(
+        conversation=conversation, thread_root__isnull=True
+    ).prefetch_related("reactions")
     if before_seq is not None:
         messages = messages.filter(seq__lt=before_seq)
     return list(messages.order_by("-seq")[:limit])
@@ -88,3 +90,11 @@ def last_messages(conversation_ids: list[Any]) -> dict[Any, Message]:
     ids = Conversation.objects.filter(pk__in=conversation_ids).annotate(newest=Subquery(newest_id))
     newest = Message.objects.filter(pk__in=ids.values("newest")).prefetch_related("reactions")
     return {m.conversation_id: m for m in newest}
+
+
+def thread(root: Message, *, after_seq: int | None, limit: int) -> list[Message]:
+    """Replies under ``root``, oldest first, after ``after_seq``."""
+    replies = Message.objects.filter(thread_root=root).prefetch_related("reactions")
+    if after_seq is not None:
+        replies = replies.filter(seq__gt=after_seq)
+    return list(replies.order_by("seq")[:limit])

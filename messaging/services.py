@@ -13,6 +13,7 @@ from typing import Any
 
 import emoji as emoji_lib
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from messaging import events, selectors
 from messaging.exceptions import (
@@ -26,7 +27,7 @@ from messaging.exceptions import (
     OwnerCannotLeave,
 )
 from messaging.markdown import render
-from messaging.models import Conversation, Membership, Message, Pin, Reaction
+from messaging.models import Conversation, Membership, Message, Pin, Reaction, ThreadFollow
 from portal import clock
 from portal.accounts.models import User
 from portal.realtime import publish
@@ -66,6 +67,8 @@ def _append(
     kind: str,
     system: dict[str, Any],
     reply_to: Message | None,
+    thread_root: Message | None = None,
+    forwarded_from: dict[str, Any] | None = None,
 ) -> Message:
     now = clock.now()
     conversation.last_seq += 1
@@ -83,9 +86,22 @@ def _append(
         body_html=render(body) if body else "",
         system=system,
         reply_to=reply_to,
+        thread_root=thread_root,
+        forwarded_from=forwarded_from,
         created_at=now,
     )
-    publish(events.message_event("add", message), user_ids=selectors.member_ids(conversation))
+    recipients = selectors.member_ids(conversation)
+    publish(events.message_event("add", message), user_ids=recipients)
+    if thread_root is not None:
+        Message.objects.filter(pk=thread_root.pk).update(
+            reply_count=F("reply_count") + 1, last_reply_at=now
+        )
+        thread_root.refresh_from_db(fields=["reply_count", "last_reply_at"])
+        followers = {thread_root.author_id, author.pk if author else None}
+        for follower in followers:
+            if follower is not None:
+                ThreadFollow.objects.get_or_create(root=thread_root, user_id=follower)
+        publish(events.thread_event(thread_root), user_ids=recipients)
     return message
 
 
@@ -154,12 +170,16 @@ def message_send(
     client_id: str,
     body: str,
     reply_to_id: Any = None,
+    thread_root_id: Any = None,
+    forwarded_from: dict[str, Any] | None = None,
 ) -> tuple[Message, bool]:
-    """Post a message; returns it and whether it was created now.
+    """Post a message (or a reply in the thread under ``thread_root_id``); returns it and
+    whether it was created now.
 
     The same ``client_id`` from the same author returns the first message and creates
-    nothing (safe retries). In a channel only owners and admins post; read-only members
-    never do. Bodies are 1–10,000 characters of Markdown.
+    nothing (safe retries). In a channel only owners and admins post, and members comment
+    in threads only where the owner allows comments; read-only members never post. Bodies
+    are 1–10,000 characters of Markdown.
     """
     body = body.strip()
     if not body or len(body) > MAX_BODY_CHARS:
@@ -174,8 +194,19 @@ def message_send(
             if existing.conversation_id != conversation.pk:
                 raise InvalidMessage(client_id=["Already used for another message."])
             return existing, False
-        if membership.role == Membership.Role.READ_ONLY or (
+        thread_root = None
+        if thread_root_id is not None:
+            thread_root = Message.objects.filter(
+                pk=thread_root_id, conversation=conversation, thread_root__isnull=True,
+                kind=Message.Kind.TEXT, deleted_at__isnull=True,
+            ).first()  # fmt: skip
+            if thread_root is None:
+                raise InvalidMessage(thread_root=["Not a message of this conversation."])
+        channel_member = (
             conversation.kind == Conversation.Kind.CHANNEL and membership.role not in ADMIN_ROLES
+        )
+        if membership.role == Membership.Role.READ_ONLY or (
+            channel_member and (thread_root is None or not conversation.comments_enabled)
         ):
             raise NotAllowedToPost()
         reply_to = None
@@ -185,7 +216,8 @@ def message_send(
                 raise InvalidMessage(reply_to=["Not a message of this conversation."])
         message = _append(
             conversation, author=actor, client_id=client_id, body=body,
-            kind=Message.Kind.TEXT, system={}, reply_to=reply_to,
+            kind=Message.Kind.TEXT, system={}, reply_to=reply_to, thread_root=thread_root,
+            forwarded_from=forwarded_from,
         )  # fmt: skip
         Membership.objects.filter(pk=membership.pk).update(last_read_seq=message.seq)
     return message, True
@@ -361,6 +393,35 @@ def message_pin(*, actor: User, message_id: Any, pinned: bool) -> None:
             )
 
 
+def message_forward(
+    *, actor: User, message_id: Any, to_conversation_id: Any, client_id: str
+) -> tuple[Message, bool]:
+    """Post a copy of a message the actor can read into another conversation, keeping a
+    reference to the original author and conversation."""
+    original, _ = selectors.access_message(actor, message_id)
+    if original.deleted_at is not None or original.kind != Message.Kind.TEXT:
+        raise InvalidMessage(forward=["This message cannot be forwarded."])
+    source = original.forwarded_from or {
+        "message_id": str(original.pk),
+        "author_id": str(original.author_id) if original.author_id else None,
+        "conversation_id": str(original.conversation_id),
+    }
+    return message_send(
+        actor=actor, conversation_id=to_conversation_id, client_id=client_id,
+        body=original.body, forwarded_from=source,
+    )  # fmt: skip
+
+
+def thread_follow(*, actor: User, root_id: Any, follow: bool) -> None:
+    """Follow or stop following the thread under a message the actor can read."""
+    with transaction.atomic():
+        root, _ = selectors.access_message(actor, root_id)
+        if follow:
+            ThreadFollow.objects.get_or_create(root=root, user=actor)
+        else:
+            ThreadFollow.objects.filter(root=root, user=actor).delete()
+
+
 CONVERSATION_SETTINGS = frozenset(
     {"title", "description", "visibility", "comments_enabled", "edit_window_seconds"}
 )
@@ -455,8 +516,10 @@ __all__ = [
     "member_settings_update",
     "message_delete",
     "message_edit",
+    "message_forward",
     "message_pin",
     "message_send",
     "reaction_add",
     "reaction_remove",
+    "thread_follow",
 ]

@@ -35,6 +35,7 @@ class MessageInput(StrictInput):
     # Length is checked by the service after trimming; this bound only stops huge bodies.
     body = serializers.CharField(max_length=MAX_BODY_CHARS * 2, trim_whitespace=False)
     reply_to = serializers.UUIDField(required=False, allow_null=True, default=None)
+    thread_root = serializers.UUIDField(required=False, allow_null=True, default=None)
 
 
 class MessageEditInput(StrictInput):
@@ -97,3 +98,12 @@ class MemberSettingsInput(StrictInput):
 
 class RoleInput(StrictInput):
     role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class ForwardInput(StrictInput):
+    conversation_id = serializers.UUIDField()
+    client_id = serializers.CharField(max_length=100)
+
+
+class FollowInput(StrictInput):
+    follow = serializers.BooleanField()

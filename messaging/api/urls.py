@@ -53,4 +53,7 @@ urlpatterns = [
         name="message-reaction",
     ),
     path("messages/<uuid:message_id>/pin", views.PinView.as_view(), name="message-pin"),
+    path("messages/<uuid:message_id>/thread", views.ThreadView.as_view(), name="message-thread"),
+    path("messages/<uuid:message_id>/follow", views.FollowView.as_view(), name="message-follow"),
+    path("messages/<uuid:message_id>/forward", views.ForwardView.as_view(), name="message-forward"),
 ]

@@ -122,7 +122,7 @@ class MessageListView(APIView):
         data = _data(s.MessageInput, request)
         message, created = services.message_send(
             actor=request.user, conversation_id=conversation_id, client_id=data["client_id"],
-            body=data["body"], reply_to_id=data["reply_to"],
+            body=data["body"], reply_to_id=data["reply_to"], thread_root_id=data["thread_root"],
         )  # fmt: skip
         return Response(
             message_payload(message), status=status.HTTP_201_CREATED if created else 200
@@ -243,4 +243,48 @@ class SyncView(APIView):
                 "me": MeOutput(request.user, context={"request": request}).data,
                 "conversations": conversations,
             }
+        )
+
+
+class ThreadView(APIView):
+    """Replies under a message, oldest first (``after_seq`` pages forward)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("after_seq", int), OpenApiParameter("limit", int)],
+        responses={200: dict},
+        tags=["messaging"],
+    )
+    def get(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
+        root, _ = selectors.access_message(request.user, message_id)
+        try:
+            after = request.query_params.get("after_seq")
+            limit = min(max(int(request.query_params.get("limit", 50)), 1), 200)
+            replies = selectors.thread(root, after_seq=int(after) if after else None, limit=limit)
+        except ValueError as exc:
+            raise InvalidInput(fields=["after_seq", "limit"]) from exc
+        return Response(
+            {"root": message_payload(root), "results": [message_payload(m) for m in replies]}
+        )
+
+
+class FollowView(APIView):
+    @extend_schema(request=s.FollowInput, responses={204: None}, tags=["messaging"])
+    def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
+        data = _data(s.FollowInput, request)
+        services.thread_follow(actor=request.user, root_id=message_id, follow=data["follow"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ForwardView(APIView):
+    """Forward a message you can read into a conversation where you may post."""
+
+    @extend_schema(request=s.ForwardInput, responses={201: s.MessageOutput}, tags=["messaging"])
+    def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
+        data = _data(s.ForwardInput, request)
+        message, created = services.message_forward(
+            actor=request.user, message_id=message_id,
+            to_conversation_id=data["conversation_id"], client_id=data["client_id"],
+        )  # fmt: skip
+        return Response(
+            message_payload(message), status=status.HTTP_201_CREATED if created else 200
         )

@@ -329,3 +329,74 @@ def test_sync_gives_the_starting_state(chat):
     assert conversation["last_message"]["body"] == "Последнее"
     assert conversation["unread"] == 2
     assert chat.c["outsider"].get("/api/v1/sync").json()["conversations"] == []
+
+
+def test_threads_count_replies_and_channel_comments_follow_the_owner(chat):
+    channel = (
+        chat.c["owner"]
+        .post(
+            "/api/v1/conversations",
+            {"kind": "channel", "title": "Новости", "member_ids": [str(chat.alice.pk)]},
+            format="json",
+        )
+        .json()
+    )
+    post = _send(chat.c["owner"], channel["id"], "Пресс-релиз").json()
+
+    def comment(client):
+        return client.post(
+            f"/api/v1/conversations/{channel['id']}/messages",
+            {"client_id": str(uuid.uuid4()), "body": "Вопрос", "thread_root": post["id"]},
+            format="json",
+        )
+
+    assert_api_error(comment(chat.c["alice"]), 403, "posting_not_allowed")
+    chat.c["owner"].patch(
+        f"/api/v1/conversations/{channel['id']}", {"comments_enabled": True}, format="json"
+    )
+    with capture_events() as captured:
+        assert comment(chat.c["alice"]).status_code == 201
+    [(thread, _)] = captured.of_type("thread")
+    assert thread["root_id"] == post["id"] and thread["reply_count"] == 1
+    replies = chat.c["owner"].get(f"/api/v1/messages/{post['id']}/thread").json()
+    assert [r["body"] for r in replies["results"]] == ["Вопрос"]
+    assert replies["root"]["reply_count"] == 1
+    timeline = chat.c["owner"].get(f"/api/v1/conversations/{channel['id']}/messages").json()
+    assert "Вопрос" not in [m["body"] for m in timeline["results"]]
+    assert (
+        chat.c["alice"]
+        .post(f"/api/v1/messages/{post['id']}/follow", {"follow": False}, format="json")
+        .status_code
+        == 204
+    )
+    assert_api_error(chat.c["outsider"].get(f"/api/v1/messages/{post['id']}/thread"), 404,
+                     "message_not_found")  # fmt: skip
+
+
+def test_forwarding_needs_read_access_and_keeps_the_source(chat):
+    original = _send(chat.c["alice"], chat.id, "Служебная записка").json()
+    direct = (
+        chat.c["bob"]
+        .post("/api/v1/conversations/direct", {"user_id": str(chat.outsider.pk)}, format="json")
+        .json()
+    )
+    forwarded = chat.c["bob"].post(
+        f"/api/v1/messages/{original['id']}/forward",
+        {"conversation_id": direct["id"], "client_id": "fwd-1"},
+        format="json",
+    )
+    assert forwarded.status_code == 201, forwarded.content
+    body = forwarded.json()
+    assert body["body"] == "Служебная записка"
+    assert body["forwarded_from"] == {
+        "message_id": original["id"],
+        "author_id": str(chat.alice.pk),
+        "conversation_id": chat.id,
+    }
+    # the outsider cannot forward what they cannot read
+    response = chat.c["outsider"].post(
+        f"/api/v1/messages/{original['id']}/forward",
+        {"conversation_id": direct["id"], "client_id": "fwd-2"},
+        format="json",
+    )
+    assert_api_error(response, 404, "message_not_found")
