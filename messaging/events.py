@@ -24,6 +24,7 @@ def message_payload(message: Message) -> dict[str, Any]:
         "reply_count": message.reply_count,
         "last_reply_at": message.last_reply_at.isoformat() if message.last_reply_at else None,
         "forwarded_from": message.forwarded_from,
+        "mentions": message.mentions,
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "deleted": deleted,

@@ -54,3 +54,13 @@ class OwnerCannotLeave(PortalError):
 class InvalidReaction(InvalidInput):
     code = "invalid_reaction"
     default_message = _("A reaction is a single emoji.")
+
+
+class TooManyMentions(InvalidInput):
+    code = "too_many_mentions"
+    default_message = _("A message may mention at most 50 people and departments.")
+
+
+class MentionAllNotAllowed(PermissionDenied):
+    code = "mention_all_not_allowed"
+    default_message = _("In large groups only administrators may mention everyone.")

@@ -136,6 +136,8 @@ class Message(models.Model):
     last_reply_at = models.DateTimeField(null=True, blank=True)
     # A forwarded copy names where it came from: {"message_id", "author_id", "conversation_id"}.
     forwarded_from = models.JSONField(null=True, blank=True)
+    # What the author mentioned: {"users": [...], "departments": [...], "all": bool}.
+    mentions = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -207,3 +209,20 @@ class ThreadFollow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.root_id}"
+
+
+class Mention(models.Model):
+    """A member a message mentions (directly, through a department, or with @all)."""
+
+    id = models.BigAutoField(primary_key=True)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentioned")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    seq = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="mention_unique")]
+        indexes = [models.Index(fields=["user", "conversation", "seq"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.message_id}"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from messaging.exceptions import ConversationNotFound, MessageNotFound
-from messaging.models import Conversation, Membership, Message
+from messaging.models import Conversation, Membership, Mention, Message
 from portal.accounts.models import User
 
 
@@ -65,9 +66,20 @@ def member_ids(conversation: Conversation) -> list[Any]:
 def conversations_of(user: User) -> QuerySet[Membership]:
     """The user's current memberships with their conversations: pinned first, then by
     newest activity."""
+    unread_mentions = (
+        Mention.objects.filter(
+            user=OuterRef("user"),
+            conversation=OuterRef("conversation"),
+            seq__gt=OuterRef("last_read_seq"),
+        )
+        .values("conversation")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return (
         Membership.objects.select_related("conversation")
         .filter(user=user, left_at__isnull=True)
+        .annotate(mention_count=Coalesce(Subquery(unread_mentions), 0))
         .order_by("-pinned", F("conversation__last_message_at").desc(nulls_last=True))
     )
 

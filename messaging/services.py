@@ -22,17 +22,30 @@ from messaging.exceptions import (
     InvalidMembers,
     InvalidMessage,
     InvalidReaction,
+    MentionAllNotAllowed,
     NotAllowedToPost,
     NotConversationAdmin,
     OwnerCannotLeave,
+    TooManyMentions,
 )
 from messaging.markdown import render
-from messaging.models import Conversation, Membership, Message, Pin, Reaction, ThreadFollow
+from messaging.models import (
+    Conversation,
+    Membership,
+    Mention,
+    Message,
+    Pin,
+    Reaction,
+    ThreadFollow,
+)
 from portal import clock
 from portal.accounts.models import User
 from portal.realtime import publish
 
 MAX_BODY_CHARS = 10_000
+MAX_MENTIONS = 50
+# Above this many members only administrators may mention everyone.
+MENTION_ALL_FREE_UP_TO = 50
 MAX_GROUP_MEMBERS = 10_000
 # Read receipts ("read by N") are shared in direct chats and groups up to this size.
 RECEIPTS_MAX_MEMBERS = 50
@@ -69,6 +82,8 @@ def _append(
     reply_to: Message | None,
     thread_root: Message | None = None,
     forwarded_from: dict[str, Any] | None = None,
+    mentions: dict[str, Any] | None = None,
+    mentioned: set[Any] | None = None,
 ) -> Message:
     now = clock.now()
     conversation.last_seq += 1
@@ -88,8 +103,14 @@ def _append(
         reply_to=reply_to,
         thread_root=thread_root,
         forwarded_from=forwarded_from,
+        mentions=mentions or {},
         created_at=now,
     )
+    if mentioned:
+        Mention.objects.bulk_create(
+            [Mention(message=message, user_id=uid, conversation=conversation, seq=message.seq)
+             for uid in mentioned]
+        )  # fmt: skip
     recipients = selectors.member_ids(conversation)
     publish(events.message_event("add", message), user_ids=recipients)
     if thread_root is not None:
@@ -172,6 +193,7 @@ def message_send(
     reply_to_id: Any = None,
     thread_root_id: Any = None,
     forwarded_from: dict[str, Any] | None = None,
+    mentions: dict[str, Any] | None = None,
 ) -> tuple[Message, bool]:
     """Post a message (or a reply in the thread under ``thread_root_id``); returns it and
     whether it was created now.
@@ -184,6 +206,9 @@ def message_send(
     body = body.strip()
     if not body or len(body) > MAX_BODY_CHARS:
         raise InvalidMessage(max_chars=MAX_BODY_CHARS)
+    mentions = mentions or {}
+    if len(mentions.get("users", [])) + len(mentions.get("departments", [])) > MAX_MENTIONS:
+        raise TooManyMentions(max=MAX_MENTIONS)
     with transaction.atomic():
         conversation, membership = selectors.access_conversation(
             actor, conversation_id, for_update=True
@@ -214,13 +239,48 @@ def message_send(
             reply_to = Message.objects.filter(pk=reply_to_id, conversation=conversation).first()
             if reply_to is None:
                 raise InvalidMessage(reply_to=["Not a message of this conversation."])
+        clean_mentions, mentioned = _resolve_mentions(conversation, membership, mentions)
         message = _append(
             conversation, author=actor, client_id=client_id, body=body,
             kind=Message.Kind.TEXT, system={}, reply_to=reply_to, thread_root=thread_root,
-            forwarded_from=forwarded_from,
+            forwarded_from=forwarded_from, mentions=clean_mentions, mentioned=mentioned,
         )  # fmt: skip
         Membership.objects.filter(pk=membership.pk).update(last_read_seq=message.seq)
     return message, True
+
+
+def _resolve_mentions(
+    conversation: Conversation, membership: Membership, mentions: dict[str, Any]
+) -> tuple[dict[str, Any], set[Any]]:
+    """The mentions as stored, and the members they reach (never the author). Mentions of
+    non-members are kept in the text but notify nobody."""
+    from portal.accounts.models import Department
+
+    members = set(selectors.member_ids(conversation))
+    reached: set[Any] = set()
+    everyone = bool(mentions.get("all"))
+    if everyone:
+        if len(members) > MENTION_ALL_FREE_UP_TO and membership.role not in ADMIN_ROLES:
+            raise MentionAllNotAllowed()
+        reached |= members
+    user_ids = {str(u) for u in mentions.get("users", [])}
+    reached |= {m for m in members if str(m) in user_ids}
+    department_ids: list[Any] = []
+    for department in Department.objects.filter(pk__in=mentions.get("departments", [])):
+        department_ids.extend(department.descendant_ids())
+    if department_ids:
+        reached |= set(
+            User.objects.filter(pk__in=members, department_id__in=department_ids).values_list(
+                "pk", flat=True
+            )
+        )
+    reached.discard(membership.user_id)
+    stored = {
+        "users": sorted(user_ids),
+        "departments": sorted(str(d) for d in mentions.get("departments", [])),
+        "all": everyone,
+    }
+    return stored, reached
 
 
 def message_edit(*, actor: User, message_id: Any, body: str) -> Message:

@@ -30,12 +30,19 @@ class DirectInput(StrictInput):
     user_id = serializers.UUIDField()
 
 
+class MentionsInput(StrictInput):
+    users = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
+    departments = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
+    all = serializers.BooleanField(required=False, default=False)
+
+
 class MessageInput(StrictInput):
     client_id = serializers.CharField(max_length=100)
     # Length is checked by the service after trimming; this bound only stops huge bodies.
     body = serializers.CharField(max_length=MAX_BODY_CHARS * 2, trim_whitespace=False)
     reply_to = serializers.UUIDField(required=False, allow_null=True, default=None)
     thread_root = serializers.UUIDField(required=False, allow_null=True, default=None)
+    mentions = MentionsInput(required=False, default=dict)
 
 
 class MessageEditInput(StrictInput):
@@ -65,6 +72,7 @@ class MembershipOutput(serializers.Serializer):
             "role": membership.role,
             "last_read_seq": membership.last_read_seq,
             "unread": max(0, unread),
+            "mentions": getattr(membership, "mention_count", 0) or 0,
             "pinned": membership.pinned,
             "archived": membership.archived,
             "muted_until": membership.muted_until.isoformat() if membership.muted_until else None,

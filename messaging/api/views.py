@@ -50,8 +50,9 @@ class DirectConversationView(APIView):
 class ConversationDetailView(APIView):
     @extend_schema(responses={200: s.MembershipOutput}, tags=["messaging"])
     def get(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
-        _, membership = selectors.access_conversation(request.user, conversation_id)
-        return Response(s.MembershipOutput(membership).data)
+        conversation, membership = selectors.access_conversation(request.user, conversation_id)
+        counted = selectors.conversations_of(request.user).filter(conversation=conversation)
+        return Response(s.MembershipOutput(counted.first() or membership).data)
 
     @extend_schema(request=s.ConversationPatchInput, responses={200: dict}, tags=["messaging"])
     def patch(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
@@ -123,6 +124,7 @@ class MessageListView(APIView):
         message, created = services.message_send(
             actor=request.user, conversation_id=conversation_id, client_id=data["client_id"],
             body=data["body"], reply_to_id=data["reply_to"], thread_root_id=data["thread_root"],
+            mentions=data["mentions"],
         )  # fmt: skip
         return Response(
             message_payload(message), status=status.HTTP_201_CREATED if created else 200

@@ -400,3 +400,51 @@ def test_forwarding_needs_read_access_and_keeps_the_source(chat):
         format="json",
     )
     assert_api_error(response, 404, "message_not_found")
+
+
+def _send_mentioning(client, conversation_id, mentions):
+    return client.post(
+        f"/api/v1/conversations/{conversation_id}/messages",
+        {"client_id": str(uuid.uuid4()), "body": "Прошу посмотреть", "mentions": mentions},
+        format="json",
+    )
+
+
+def test_mentions_count_for_the_mentioned_members_only(chat):
+    response = _send_mentioning(
+        chat.c["alice"], chat.id, {"users": [str(chat.bob.pk), str(chat.outsider.pk)]}
+    )
+    assert response.status_code == 201, response.content
+    assert chat.c["bob"].get(f"/api/v1/conversations/{chat.id}").json()["mentions"] == 1
+    assert chat.c["owner"].get(f"/api/v1/conversations/{chat.id}").json()["mentions"] == 0
+    chat.c["bob"].post(f"/api/v1/conversations/{chat.id}/read", {"seq": 100}, format="json")
+    assert chat.c["bob"].get(f"/api/v1/conversations/{chat.id}").json()["mentions"] == 0
+
+
+def test_department_and_all_mentions(chat):
+    from tests.factories.accounts import DepartmentFactory
+
+    department = DepartmentFactory.create(agency=chat.bob.agency)
+    chat.bob.department = department
+    chat.bob.save()
+    _send_mentioning(chat.c["alice"], chat.id, {"departments": [str(department.pk)]})
+    assert chat.c["bob"].get(f"/api/v1/conversations/{chat.id}").json()["mentions"] == 1
+    _send_mentioning(chat.c["alice"], chat.id, {"all": True})
+    assert chat.c["owner"].get(f"/api/v1/conversations/{chat.id}").json()["mentions"] == 1
+
+
+def test_more_than_50_mentions_is_400(chat):
+    response = _send_mentioning(
+        chat.c["alice"], chat.id, {"users": [str(uuid.uuid4()) for _ in range(51)]}
+    )
+    assert_api_error(response, 400, "too_many_mentions")
+    assert not Message.objects.filter(conversation_id=chat.id, kind="text").exists()
+
+
+def test_mention_all_in_a_large_group_is_for_admins(chat, monkeypatch):
+    from messaging import services
+
+    monkeypatch.setattr(services, "MENTION_ALL_FREE_UP_TO", 2)
+    assert_api_error(_send_mentioning(chat.c["alice"], chat.id, {"all": True}), 403,
+                     "mention_all_not_allowed")  # fmt: skip
+    assert _send_mentioning(chat.c["owner"], chat.id, {"all": True}).status_code == 201
