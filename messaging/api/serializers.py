@@ -115,3 +115,13 @@ class ForwardInput(StrictInput):
 
 class FollowInput(StrictInput):
     follow = serializers.BooleanField()
+
+
+class SearchParams(serializers.Serializer):
+    q = serializers.CharField(max_length=200)
+    conversation = serializers.UUIDField(required=False)
+    author = serializers.UUIDField(required=False)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+    mentions_me = serializers.BooleanField(required=False, default=False)
+    limit = serializers.IntegerField(min_value=1, max_value=200, required=False, default=50)

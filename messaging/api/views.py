@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from messaging import selectors, services
 from messaging.api import serializers as s
 from messaging.events import conversation_payload, message_payload
+from messaging.search import SearchFilters, search_messages
 from portal.accounts import selectors as account_selectors
 from portal.api.context import SignedInRequest
 from portal.errors import InvalidInput
@@ -289,4 +290,48 @@ class ForwardView(APIView):
         )  # fmt: skip
         return Response(
             message_payload(message), status=status.HTTP_201_CREATED if created else 200
+        )
+
+
+class SearchView(APIView):
+    """Full-text search over every message the caller can read now."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, required=True),
+            OpenApiParameter("conversation", uuid.UUID),
+            OpenApiParameter("author", uuid.UUID),
+            OpenApiParameter("since", str, description="ISO 8601"),
+            OpenApiParameter("until", str, description="ISO 8601"),
+            OpenApiParameter("mentions_me", bool),
+            OpenApiParameter("limit", int),
+        ],
+        responses={200: dict},
+        tags=["messaging"],
+    )
+    def get(self, request: SignedInRequest) -> Response:
+        params = s.SearchParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        results = search_messages(
+            actor=request.user,
+            query=data["q"],
+            filters=SearchFilters(
+                conversation_id=data.get("conversation"), author_id=data.get("author"),
+                since=data.get("since"), until=data.get("until"),
+                mentions_me=data["mentions_me"],
+            ),
+            limit=data["limit"],
+        )  # fmt: skip
+        return Response(
+            {
+                "results": [
+                    {
+                        "message": message_payload(message),
+                        "conversation": conversation_payload(message.conversation),
+                        "snippet": snippet,
+                    }
+                    for message, snippet in results
+                ]
+            }
         )

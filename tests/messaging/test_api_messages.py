@@ -5,45 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 
 from messaging.models import Message
 from portal import clock
-from tests.factories.accounts import UserFactory
 from tests.helpers.api import api_client, assert_api_error
 from tests.helpers.events import capture_events
+from tests.messaging.conftest import send as _send
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def chat(db):
-    owner, alice, bob, outsider = (
-        UserFactory.create(login=login) for login in ("owner", "alice", "bob", "outsider")
-    )
-    clients = {u.login: api_client(u) for u in (owner, alice, bob, outsider)}
-    response = clients["owner"].post(
-        "/api/v1/conversations",
-        {"kind": "group", "title": "Совещание по бюджету",
-         "member_ids": [str(alice.pk), str(bob.pk)]},
-        format="json",
-    )  # fmt: skip
-    assert response.status_code == 201, response.content
-    return SimpleNamespace(
-        id=response.json()["id"], owner=owner, alice=alice, bob=bob, outsider=outsider,
-        c=clients,
-    )  # fmt: skip
-
-
-def _send(client, conversation_id, body="Привет", client_id=None):
-    return client.post(
-        f"/api/v1/conversations/{conversation_id}/messages",
-        {"client_id": client_id or str(uuid.uuid4()), "body": body},
-        format="json",
-    )
 
 
 def test_send_is_idempotent_and_numbered_without_gaps(chat):
