@@ -64,3 +64,13 @@ class TooManyMentions(InvalidInput):
 class MentionAllNotAllowed(PermissionDenied):
     code = "mention_all_not_allowed"
     default_message = _("In large groups only administrators may mention everyone.")
+
+
+class ScheduledMessageNotFound(NotFound):
+    code = "scheduled_message_not_found"
+    default_message = _("Scheduled message not found.")
+
+
+class InvalidSchedule(InvalidInput):
+    code = "invalid_schedule"
+    default_message = _("Choose a time in the future, at most a year ahead.")

@@ -226,3 +226,38 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.message_id}"
+
+
+class ScheduledMessage(models.Model):
+    """A message to be sent later by its author. Celery beat sends due ones every
+    half-minute (``messaging.tasks.send_scheduled_messages``)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        CANCELLED = "cancelled", _("cancelled")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    client_id = models.CharField(max_length=100)
+    body = models.TextField()
+    mentions = models.JSONField(default=dict, blank=True)
+    send_at = models.DateTimeField(db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, related_name="+")
+    error = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("scheduled message")
+        verbose_name_plural = _("scheduled messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_id"], name="scheduled_client_id_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state} at {self.send_at:%Y-%m-%d %H:%M}"

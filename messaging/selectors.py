@@ -8,8 +8,12 @@ from typing import Any
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from messaging.exceptions import ConversationNotFound, MessageNotFound
-from messaging.models import Conversation, Membership, Mention, Message
+from messaging.exceptions import (
+    ConversationNotFound,
+    MessageNotFound,
+    ScheduledMessageNotFound,
+)
+from messaging.models import Conversation, Membership, Mention, Message, ScheduledMessage
 from portal.accounts.models import User
 
 
@@ -110,3 +114,17 @@ def thread(root: Message, *, after_seq: int | None, limit: int) -> list[Message]
     if after_seq is not None:
         replies = replies.filter(seq__gt=after_seq)
     return list(replies.order_by("seq")[:limit])
+
+
+def access_scheduled(
+    actor: User, scheduled_id: Any, *, for_update: bool = False
+) -> ScheduledMessage:
+    """One of the actor's own scheduled messages; anyone else's is "not found"."""
+    pk = _as_uuid(scheduled_id)
+    rows = ScheduledMessage.objects.filter(pk=pk, author=actor) if pk else None
+    if rows is not None and for_update:
+        rows = rows.select_for_update()
+    scheduled = rows.first() if rows is not None else None
+    if scheduled is None:
+        raise ScheduledMessageNotFound()
+    return scheduled

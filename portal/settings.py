@@ -135,6 +135,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "prune-event-log": {"task": "portal.realtime.tasks.prune_event_log", "schedule": 3600.0},
+    "send-scheduled-messages": {
+        "task": "messaging.tasks.send_scheduled_messages",
+        "schedule": 30.0,
+    },
     "expire-device-commands": {
         "task": "portal.devices.tasks.expire_device_commands",
         "schedule": 600.0,

@@ -125,3 +125,24 @@ class SearchParams(serializers.Serializer):
     until = serializers.DateTimeField(required=False)
     mentions_me = serializers.BooleanField(required=False, default=False)
     limit = serializers.IntegerField(min_value=1, max_value=200, required=False, default=50)
+
+
+class ScheduleInput(StrictInput):
+    client_id = serializers.CharField(max_length=100)
+    body = serializers.CharField(max_length=MAX_BODY_CHARS * 2, trim_whitespace=False)
+    send_at = serializers.DateTimeField()
+    mentions = MentionsInput(required=False, default=dict)
+
+
+class ScheduledOutput(serializers.Serializer):
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {
+            "id": str(instance.id),
+            "conversation_id": str(instance.conversation_id),
+            "client_id": instance.client_id,
+            "body": instance.body,
+            "send_at": instance.send_at.isoformat(),
+            "state": instance.state,
+            "message_id": str(instance.message_id) if instance.message_id else None,
+            "error": instance.error,
+        }

@@ -42,6 +42,16 @@ urlpatterns = [
         views.ReadView.as_view(),
         name="conversation-read",
     ),
+    path(
+        "conversations/<uuid:conversation_id>/scheduled",
+        views.ScheduledListView.as_view(),
+        name="conversation-scheduled",
+    ),
+    path(
+        "scheduled-messages/<uuid:scheduled_id>",
+        views.ScheduledDetailView.as_view(),
+        name="scheduled-message",
+    ),
     path("messages/<uuid:message_id>", views.MessageDetailView.as_view(), name="message"),
     path(
         "messages/<uuid:message_id>/reactions",

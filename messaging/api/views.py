@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from messaging import selectors, services
 from messaging.api import serializers as s
 from messaging.events import conversation_payload, message_payload
+from messaging.models import ScheduledMessage
 from messaging.search import SearchFilters, search_messages
 from portal.accounts import selectors as account_selectors
 from portal.api.context import SignedInRequest
@@ -335,3 +336,33 @@ class SearchView(APIView):
                 ]
             }
         )
+
+
+class ScheduledListView(APIView):
+    """The caller's scheduled messages in a conversation; POST schedules one."""
+
+    @extend_schema(responses={200: s.ScheduledOutput(many=True)}, tags=["messaging"])
+    def get(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
+        conversation, _ = selectors.access_conversation(request.user, conversation_id)
+        rows = ScheduledMessage.objects.filter(
+            conversation=conversation, author=request.user
+        ).order_by("send_at")[:500]
+        return Response(s.ScheduledOutput(rows, many=True).data)
+
+    @extend_schema(request=s.ScheduleInput, responses={201: s.ScheduledOutput}, tags=["messaging"])
+    def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
+        data = _data(s.ScheduleInput, request)
+        scheduled, created = services.message_schedule(
+            actor=request.user, conversation_id=conversation_id, client_id=data["client_id"],
+            body=data["body"], send_at=data["send_at"], mentions=data["mentions"],
+        )  # fmt: skip
+        return Response(
+            s.ScheduledOutput(scheduled).data, status=status.HTTP_201_CREATED if created else 200
+        )
+
+
+class ScheduledDetailView(APIView):
+    @extend_schema(request=None, responses={204: None}, tags=["messaging"])
+    def delete(self, request: SignedInRequest, scheduled_id: uuid.UUID) -> Response:
+        services.scheduled_message_cancel(actor=request.user, scheduled_id=scheduled_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
