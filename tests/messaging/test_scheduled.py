@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from messaging.models import Message, ScheduledMessage
+from messaging.models import ScheduledMessage
 from messaging.tasks import send_scheduled_messages
 from portal import clock
 from tests.helpers.api import assert_api_error
@@ -35,7 +35,8 @@ def test_sent_when_due_exactly_once(chat):
         assert send_scheduled_messages() == 0
     scheduled = ScheduledMessage.objects.get()
     assert scheduled.state == "sent"
-    assert Message.objects.get(pk=scheduled.message_id).body == "Напоминание: совещание"
+    assert scheduled.message is not None
+    assert scheduled.message.body == "Напоминание: совещание"
 
 
 def test_cancel(chat):
