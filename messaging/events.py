@@ -29,6 +29,31 @@ def message_payload(message: Message) -> dict[str, Any]:
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "deleted": deleted,
         "reactions": _reactions(message) if not deleted else [],
+        "poll": poll_payload(message) if not deleted else None,
+    }
+
+
+def poll_payload(message: Message) -> dict[str, Any] | None:
+    """The poll of a message with its results; voters are named unless it is anonymous."""
+    poll = getattr(message, "poll", None) if not message._state.adding else None
+    if poll is None:
+        return None
+    votes: dict[int, list[str]] = {i: [] for i in range(len(poll.options))}
+    for vote in poll.votes.all():
+        votes.setdefault(vote.option, []).append(str(vote.user_id))
+    return {
+        "question": poll.question,
+        "multiple": poll.multiple,
+        "anonymous": poll.anonymous,
+        "closed": poll.closed_at is not None,
+        "options": [
+            {
+                "text": text,
+                "votes": len(votes[i]),
+                "voter_ids": [] if poll.anonymous else votes[i],
+            }
+            for i, text in enumerate(poll.options)
+        ],
     }
 
 
@@ -149,4 +174,15 @@ def thread_event(root: Message) -> dict[str, Any]:
         "root_id": str(root.id),
         "reply_count": root.reply_count,
         "last_reply_at": root.last_reply_at.isoformat() if root.last_reply_at else None,
+    }
+
+
+def poll_event(message: Message) -> dict[str, Any]:
+    """``poll.update``: votes or closing changed the results; to the current members."""
+    return {
+        "type": "poll",
+        "op": "update",
+        "conversation_id": str(message.conversation_id),
+        "message_id": str(message.id),
+        "poll": poll_payload(message),
     }

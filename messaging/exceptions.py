@@ -74,3 +74,19 @@ class ScheduledMessageNotFound(NotFound):
 class InvalidSchedule(InvalidInput):
     code = "invalid_schedule"
     default_message = _("Choose a time in the future, at most a year ahead.")
+
+
+class InvalidPoll(InvalidInput):
+    code = "invalid_poll"
+    default_message = _("A poll needs a question and 2 to 10 different options.")
+
+
+class InvalidVote(InvalidInput):
+    code = "invalid_vote"
+    default_message = _("Choose one of the poll's options (several only where allowed).")
+
+
+class PollClosed(PortalError):
+    code = "poll_closed"
+    status = 409
+    default_message = _("The poll is closed.")

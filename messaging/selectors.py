@@ -90,9 +90,11 @@ def conversations_of(user: User) -> QuerySet[Membership]:
 
 def history(conversation: Conversation, *, before_seq: int | None, limit: int) -> list[Message]:
     """Up to ``limit`` messages older than ``before_seq`` (newest first)."""
-    messages = Message.objects.filter(
-        conversation=conversation, thread_root__isnull=True
-    ).prefetch_related("reactions")
+    messages = (
+        Message.objects.filter(conversation=conversation, thread_root__isnull=True)
+        .select_related("poll")
+        .prefetch_related("reactions", "poll__votes")
+    )
     if before_seq is not None:
         messages = messages.filter(seq__lt=before_seq)
     return list(messages.order_by("-seq")[:limit])

@@ -146,3 +146,17 @@ class ScheduledOutput(serializers.Serializer):
             "message_id": str(instance.message_id) if instance.message_id else None,
             "error": instance.error,
         }
+
+
+class PollInput(StrictInput):
+    client_id = serializers.CharField(max_length=100)
+    question = serializers.CharField(max_length=300)
+    options = serializers.ListField(
+        child=serializers.CharField(max_length=200), min_length=2, max_length=10
+    )
+    multiple = serializers.BooleanField(required=False, default=False)
+    anonymous = serializers.BooleanField(required=False, default=False)
+
+
+class VoteInput(StrictInput):
+    options = serializers.ListField(child=serializers.IntegerField(min_value=0), max_length=10)

@@ -52,6 +52,13 @@ urlpatterns = [
         views.ScheduledDetailView.as_view(),
         name="scheduled-message",
     ),
+    path(
+        "conversations/<uuid:conversation_id>/polls",
+        views.PollCreateView.as_view(),
+        name="conversation-polls",
+    ),
+    path("messages/<uuid:message_id>/vote", views.PollVoteView.as_view(), name="poll-vote"),
+    path("messages/<uuid:message_id>/close-poll", views.PollCloseView.as_view(), name="poll-close"),
     path("messages/<uuid:message_id>", views.MessageDetailView.as_view(), name="message"),
     path(
         "messages/<uuid:message_id>/reactions",

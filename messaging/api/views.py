@@ -366,3 +366,34 @@ class ScheduledDetailView(APIView):
     def delete(self, request: SignedInRequest, scheduled_id: uuid.UUID) -> Response:
         services.scheduled_message_cancel(actor=request.user, scheduled_id=scheduled_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PollCreateView(APIView):
+    @extend_schema(request=s.PollInput, responses={201: s.MessageOutput}, tags=["messaging"])
+    def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
+        data = _data(s.PollInput, request)
+        message, created = services.poll_create(
+            actor=request.user, conversation_id=conversation_id, **data
+        )
+        return Response(
+            message_payload(message), status=status.HTTP_201_CREATED if created else 200
+        )
+
+
+class PollVoteView(APIView):
+    """Vote (replacing an earlier vote); an empty list withdraws it."""
+
+    @extend_schema(request=s.VoteInput, responses={200: s.MessageOutput}, tags=["messaging"])
+    def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
+        data = _data(s.VoteInput, request)
+        message = services.poll_vote(
+            actor=request.user, message_id=message_id, options=data["options"]
+        )
+        return Response(message_payload(message))
+
+
+class PollCloseView(APIView):
+    @extend_schema(request=None, responses={200: s.MessageOutput}, tags=["messaging"])
+    def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
+        message = services.poll_close(actor=request.user, message_id=message_id)
+        return Response(message_payload(message))
