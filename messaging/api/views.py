@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -93,7 +95,20 @@ class MemberRoleView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class MessageSendThrottle(UserRateThrottle):
+    """Per-user limit on posting (MESSAGE_RATE, e.g. "60/min"); reads are not limited here."""
+
+    scope = "message_send"
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)
+
+
 class MessageListView(APIView):
+    throttle_classes = [UserRateThrottle, MessageSendThrottle]
+
     @extend_schema(
         parameters=[
             OpenApiParameter("before_seq", int, description="Messages older than this"),

@@ -420,3 +420,17 @@ def test_mention_all_in_a_large_group_is_for_admins(chat, monkeypatch):
     assert_api_error(_send_mentioning(chat.c["alice"], chat.id, {"all": True}), 403,
                      "mention_all_not_allowed")  # fmt: skip
     assert _send_mentioning(chat.c["owner"], chat.id, {"all": True}).status_code == 201
+
+
+def test_posting_faster_than_the_rate_limit_is_429(chat, monkeypatch):
+    from messaging.api.views import MessageSendThrottle
+
+    monkeypatch.setattr(MessageSendThrottle, "THROTTLE_RATES", {"message_send": "3/min"})
+    for _ in range(3):
+        assert _send(chat.c["alice"], chat.id).status_code == 201
+    response = _send(chat.c["alice"], chat.id)
+    assert_api_error(response, 429, "throttled")
+    assert int(response["Retry-After"]) > 0
+    # reading is not limited by it, and other users are not affected
+    assert chat.c["alice"].get(f"/api/v1/conversations/{chat.id}/messages").status_code == 200
+    assert _send(chat.c["bob"], chat.id).status_code == 201
