@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -24,7 +25,7 @@ def events(user):
             context=RequestContext(ip="10.0.0.1"),
             target=user,
             details={"n": n},
-        )  # fmt: skip
+        )
         for n in range(5)
     ]
 
@@ -37,7 +38,7 @@ def _verify() -> str:
 
 def test_rows_link_to_their_predecessor(events):
     assert events[0].prev_hash == GENESIS_HASH
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     assert "intact: 5 rows" in _verify()
 
