@@ -10,6 +10,28 @@ from django.core.cache import cache
 from tests.factories.accounts import AgencyFactory, DepartmentFactory, UserFactory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def s3_server() -> Iterator[dict[str, str]]:
+    """moto's S3 server on loopback for the whole run, with ``settings.STORAGE`` pointing
+    at a versioned bucket on it. Yields the ``S3_*`` variables that point a Portal process
+    (a live daphne server) at the same bucket."""
+    from django.test import override_settings
+
+    from portal.storage import get_storage, reset_storage
+    from tests.helpers.s3 import start_s3_server
+
+    server = start_s3_server()
+    bucket = "portal-test"
+    try:
+        with override_settings(STORAGE=server.storage_settings(bucket)):
+            reset_storage()
+            get_storage().check()  # creates the bucket and turns versioning on
+            yield server.environment(bucket)
+    finally:
+        reset_storage()
+        server.stop()
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
     cache.clear()

@@ -1,26 +1,35 @@
-"""Publishing events to per-user streams and waking the sockets that carry them."""
+"""Publishing events to per-user streams, waking the sockets that carry them, and pruning
+the log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 
 from portal import clock
+from portal.audit import services as audit
+from portal.audit.services import RequestContext
+from portal.realtime import events
 from portal.realtime.models import Event, EventStream
 
 logger = logging.getLogger(__name__)
 
 
 def user_group(user_id: Any) -> str:
+    """The channel-layer group of every socket of one user (the doorbell of their stream)."""
     return f"user.{user_id}"
 
 
 def auth_session_group(session_id: Any) -> str:
+    """The group of every socket opened with one sign-in session (closed on revocation)."""
     return f"authsession.{session_id}"
 
 
@@ -29,7 +38,9 @@ def publish(event: dict[str, Any], *, user_ids: Iterable[Any]) -> list[Event]:
 
     Must run inside the service's transaction: the rows commit with the change they
     describe, and the sockets are woken only after commit, so no client sees an event for
-    data that was rolled back. Users are locked in a fixed order to avoid deadlocks.
+    data that was rolled back. Each user's stream row stays locked until commit, so one
+    user's events commit in the order of their ids; users are locked in a fixed order to
+    avoid deadlocks.
     """
     if "type" not in event:
         raise ValueError("an event needs a type")
@@ -37,26 +48,32 @@ def publish(event: dict[str, Any], *, user_ids: Iterable[Any]) -> list[Event]:
     if not recipients:
         return []
     now = clock.now()
-    created: list[Event] = []
     with transaction.atomic():
-        existing = set(
-            EventStream.objects.filter(user_id__in=recipients).values_list("user_id", flat=True)
-        )
-        missing = [uid for uid in recipients if uid not in {str(e) for e in existing}]
+        existing = {
+            str(uid)
+            for uid in EventStream.objects.filter(user_id__in=recipients).values_list(
+                "user_id", flat=True
+            )
+        }
         EventStream.objects.bulk_create(
-            [EventStream(user_id=uid) for uid in missing], ignore_conflicts=True
+            [EventStream(user_id=uid) for uid in recipients if uid not in existing],
+            ignore_conflicts=True,
         )
         streams = list(
             EventStream.objects.select_for_update()
             .filter(user_id__in=recipients)
             .order_by("user_id")
         )
-        for stream in streams:
-            row = Event.objects.create(
-                user_id=stream.user_id, type=event["type"], payload=event, created_at=now
-            )
+        # Ids are taken only now, under the locks: a later id of a user never commits
+        # before an earlier one.
+        created = Event.objects.bulk_create(
+            [
+                Event(user_id=stream.user_id, type=event["type"], payload=event, created_at=now)
+                for stream in streams
+            ]
+        )
+        for stream, row in zip(streams, created, strict=True):
             stream.last_event_id = row.id
-            created.append(row)
         EventStream.objects.bulk_update(streams, ["last_event_id"])
         transaction.on_commit(lambda: ring(recipients))
     return created
@@ -72,7 +89,8 @@ def ring(user_ids: Iterable[str]) -> None:
         send(layer, list(user_ids))
     except Exception:
         # The log holds the events; a socket that misses the doorbell catches up on its
-        # next wake-up or reconnect. Losing Redis delays events, never loses them.
+        # next wake-up, its idle poll or its reconnect. Losing Redis delays events, never
+        # loses them.
         logger.exception("could not ring user streams")
 
 
@@ -82,7 +100,11 @@ async def _ring_all(layer: Any, user_ids: list[str]) -> None:
 
 
 def close_auth_session_sockets(session_ids: Iterable[Any], *, code: int, reason: str) -> None:
-    """After commit, close every socket opened with these sign-in sessions."""
+    """After commit, close every socket opened with these sign-in sessions.
+
+    The sockets also re-check their session on their idle poll, so a lost message delays
+    the close by at most that interval.
+    """
     ids = [str(s) for s in session_ids]
     if not ids:
         return
@@ -105,3 +127,45 @@ def close_auth_session_sockets(session_ids: Iterable[Any], *, code: int, reason:
             logger.exception("could not close revoked sessions' sockets")
 
     transaction.on_commit(_send)
+
+
+def event_log_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete events older than EVENT_LOG_RETENTION_SECONDS; return how many went.
+
+    Each user's stream loses a prefix of its ids (up to its newest expired event, which
+    can take along a slightly younger one published while it waited for the stream lock),
+    and ``pruned_through`` moves to the end of that prefix in the same transaction, so a
+    resuming socket either finds its events or learns it must resync.
+    """
+    cutoff = (now or clock.now()) - dt.timedelta(seconds=settings.EVENT_LOG_RETENTION_SECONDS)
+    expired = list(
+        Event.objects.filter(created_at__lt=cutoff)
+        .values("user_id")
+        .annotate(max_id=Max("id"))
+        .order_by()
+        .values_list("user_id", "max_id")
+    )
+    deleted = 0
+    for user_id, max_id in expired:
+        with transaction.atomic():
+            deleted += Event.objects.filter(user_id=user_id, id__lte=max_id).delete()[0]
+            EventStream.objects.filter(user_id=user_id, pruned_through__lt=max_id).update(
+                pruned_through=max_id
+            )
+    return deleted
+
+
+def test_event_send(*, actor: Any, user: Any, text: str, context: RequestContext) -> Event:
+    """Publish a ``test.ping`` event to ``user``'s stream, to check that their sockets get
+    events (``manage.py send_test_event``)."""
+    with transaction.atomic():
+        event, recipients = events.test_event(user_ids=[user.pk], text=text)
+        (row,) = publish(event, user_ids=recipients)
+        audit.record(
+            "realtime.test_event_sent",
+            actor=actor,
+            context=context,
+            target=user,
+            details={"event": row.id},
+        )
+    return row

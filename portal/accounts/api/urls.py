@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.accounts.api import views
+from portal.accounts.api import avatar, views
 
 urlpatterns = [
     path("auth/login", views.LoginView.as_view(), name="auth-login"),
@@ -26,6 +26,7 @@ urlpatterns = [
     path("auth/2fa/recovery-codes", views.RecoveryCodesView.as_view(), name="2fa-recovery-codes"),
     path("me", views.MeView.as_view(), name="me"),
     path("me/password", views.PasswordView.as_view(), name="me-password"),
+    path("me/avatar", avatar.AvatarView.as_view(), name="me-avatar"),
     path("users", views.DirectoryView.as_view(), name="users"),
     path("users/<uuid:user_id>", views.UserDetailView.as_view(), name="user-detail"),
     path("agencies", views.AgencyListView.as_view(), name="agencies"),

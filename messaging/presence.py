@@ -1,0 +1,115 @@
+"""Who is online: each connected socket reports its state; a user is online if any of
+their sockets is, away if all are away, offline when none is left.
+
+Kept in Redis (a sorted set per user, scored by expiry) so every daphne process sees the
+same picture and a process that dies leaves nothing behind for longer than ``TTL``; in
+embedded mode (one process, no Redis) a dictionary stands in.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+
+# A socket that has not reported for this long no longer counts.
+TTL_SECONDS = 75
+STATES = ("online", "away")
+
+
+class _MemoryStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: dict[str, dict[str, tuple[float, str]]] = {}
+
+    def put(self, user: str, connection: str, state: str, expires: float) -> None:
+        with self._lock:
+            self._data.setdefault(user, {})[connection] = (expires, state)
+
+    def remove(self, user: str, connection: str) -> None:
+        with self._lock:
+            self._data.get(user, {}).pop(connection, None)
+
+    def states(self, user: str, now: float) -> list[str]:
+        with self._lock:
+            live = {c: v for c, v in self._data.get(user, {}).items() if v[0] > now}
+            self._data[user] = live
+            return [state for _, state in live.values()]
+
+
+class _RedisStore:
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, decode_responses=True)
+        self._prefix = prefix
+
+    def _key(self, user: str) -> str:
+        return f"{self._prefix}:presence:{user}"
+
+    def put(self, user: str, connection: str, state: str, expires: float) -> None:
+        key = self._key(user)
+        pipe = self._redis.pipeline()
+        pipe.zremrangebyscore(key, "-inf", time.time())
+        # One member per connection: drop its old state before adding the new one.
+        for other in STATES:
+            pipe.zrem(key, f"{connection}|{other}")
+        pipe.zadd(key, {f"{connection}|{state}": expires})
+        pipe.expire(key, TTL_SECONDS * 2)
+        pipe.execute()
+
+    def remove(self, user: str, connection: str) -> None:
+        self._redis.zrem(self._key(user), *(f"{connection}|{s}" for s in STATES))
+
+    def states(self, user: str, now: float) -> list[str]:
+        members: Any = self._redis.zrangebyscore(self._key(user), now, "+inf")
+        return [str(m).rsplit("|", 1)[1] for m in members]
+
+
+@cache
+def _store() -> Any:
+    if settings.REDIS_URL:
+        return _RedisStore(settings.REDIS_URL, getattr(settings, "REDIS_PREFIX", "portal"))
+    return _MemoryStore()
+
+
+def _aggregate(states: list[str]) -> str:
+    if "online" in states:
+        return "online"
+    return "away" if states else "offline"
+
+
+def presence_of(user_ids: Iterable[Any]) -> dict[str, str]:
+    """``online``, ``away`` or ``offline`` for each user."""
+    now = time.time()
+    return {str(u): _aggregate(_store().states(str(u), now)) for u in user_ids}
+
+
+def presence_report(user_id: Any, connection_id: str, state: str) -> tuple[str, str]:
+    """A socket says it is there (``online`` or ``away``); returns the user's presence
+    before and after, so the caller can tell others only when it changed."""
+    if state not in STATES:
+        raise ValueError(state)
+    user = str(user_id)
+    now = time.time()
+    before = _aggregate(_store().states(user, now))
+    _store().put(user, connection_id, state, now + TTL_SECONDS)
+    return before, _aggregate(_store().states(user, now))
+
+
+def presence_leave(user_id: Any, connection_id: str) -> tuple[str, str]:
+    """A socket closed; returns the user's presence before and after."""
+    user = str(user_id)
+    now = time.time()
+    before = _aggregate(_store().states(user, now))
+    _store().remove(user, connection_id)
+    return before, _aggregate(_store().states(user, now))
+
+
+def is_connected(user_id: Any) -> bool:
+    """Whether any socket of the user is live (online or away)."""
+    return presence_of([user_id])[str(user_id)] != "offline"

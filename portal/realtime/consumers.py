@@ -1,0 +1,316 @@
+"""The socket at ``/ws/``: authenticates, then relays the user's event stream from the log.
+
+The channel layer only rings a doorbell (``stream.wake``); on each ring, on resume and on
+an idle poll the socket reads the events after the last one it sent from PostgreSQL, so
+every event arrives exactly once and in order however many rings are lost. The protocol
+is documented in docs/realtime.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+
+from portal.accounts.exceptions import NotAuthenticated, TokenInvalid, TokenRevoked
+from portal.accounts.models import AuthSession
+from portal.accounts.services.sessions import CLOSE_SESSION_REVOKED
+from portal.devices.exceptions import DeviceRefused
+from portal.errors import PortalError
+from portal.realtime import selectors
+from portal.realtime.exceptions import (
+    AlreadyAuthenticated,
+    AuthTimeout,
+    FrameTooLarge,
+    InvalidEventId,
+    MalformedFrame,
+    ResumeTooLate,
+    UnknownFrameType,
+)
+from portal.realtime.middleware import SCOPE_KEY, authenticate_token, session_recheck, socket_ip
+from portal.realtime.services import auth_session_group, user_group
+
+logger = logging.getLogger(__name__)
+
+
+def command_delivered(payload: dict[str, Any]) -> None:
+    """A remote command went out on its device's socket: pending → delivered."""
+    from portal.devices.models import DeviceCommand
+    from portal.devices.services import device_commands_delivered
+
+    command_id = payload.get("command", {}).get("id")
+    commands = list(DeviceCommand.objects.filter(pk=command_id, device_id=payload["device_id"]))
+    device_commands_delivered(commands=commands)
+
+
+# Close codes (docs/realtime.md).
+CLOSE_BAD_REQUEST = 4400
+CLOSE_UNAUTHENTICATED = CLOSE_SESSION_REVOKED  # 4401
+CLOSE_DEVICE_REFUSED = 4403
+CLOSE_AUTH_TIMEOUT = 4408
+CLOSE_RESUME_TOO_LATE = 4409
+# daphne refuses to send 1009 from an application; with --websocket-max-message-size it
+# closes oversized messages with 1009 itself, before they reach us.
+CLOSE_TOO_LARGE = 4413
+
+MAX_FRAME_BYTES = 64 * 1024
+# Every so often a socket re-checks its session and reads the log without a doorbell, in
+# case a ring or a close was lost on the way (Redis restarted, say).
+POLL_SECONDS = 30.0
+BATCH_SIZE = 200
+
+
+def _event_id(value: Any) -> int:
+    """A ``last_event_id`` from a frame (a JSON integer) or the URL (digits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        return int(value)
+    raise InvalidEventId()
+
+
+def _frame_text(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+class EventStreamConsumer(AsyncWebsocketConsumer):
+    """One client's socket: its user's events, in order, from where the client left off.
+
+    State: ``session`` is None until authenticated; ``cursor`` is the id of the last event
+    read from the log for this socket; ``first_after`` is the cursor before the first event
+    this socket sent (a resume may not reach back before it).
+    """
+
+    async def connect(self) -> None:
+        self.session: AuthSession | None = None
+        self.cursor = 0
+        self.first_after: int | None = None
+        self.closed = False
+        self.ip = socket_ip(self.scope)
+        self.lock = asyncio.Lock()
+        self.tasks: list[asyncio.Task[None]] = []
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
+        self.url_last_event_id: str | None = query.get("last_event_id", [None])[-1]
+        await self.accept()
+        auth = self.scope[SCOPE_KEY]
+        if auth.error is not None:
+            await self._fail(auth.error, self._auth_close_code(auth.error))
+        elif auth.session is not None:
+            await self._start(auth.session, self.url_last_event_id)
+        else:
+            self.tasks.append(asyncio.create_task(self._auth_deadline()))
+
+    async def disconnect(self, code: int) -> None:
+        self.closed = True
+        self._cancel_tasks()
+
+    # --- inbound frames ---------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closed:
+            return
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > MAX_FRAME_BYTES:
+            await self._fail(FrameTooLarge(max_bytes=MAX_FRAME_BYTES), CLOSE_TOO_LARGE)
+            return
+        try:
+            frame = json.loads(text_data) if text_data is not None else None
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep
+            frame = None
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            if self.session is None:
+                await self._fail(MalformedFrame(), CLOSE_UNAUTHENTICATED)
+            else:
+                await self._send_error(MalformedFrame())
+            return
+        kind = frame["type"]
+        if self.session is None:
+            if kind == "auth":
+                await self._on_auth(frame)
+            else:
+                await self._fail(NotAuthenticated(), CLOSE_UNAUTHENTICATED)
+        elif kind == "ping":
+            await self._send_frame({"type": "pong"})
+        elif kind == "resume":
+            await self._on_resume(frame.get("last_event_id"))
+        elif kind == "auth":
+            await self._send_error(AlreadyAuthenticated())
+        else:
+            await self._send_error(UnknownFrameType(type=kind[:100]))
+
+    async def _on_auth(self, frame: dict[str, Any]) -> None:
+        self._cancel_tasks()  # the deadline: the frame arrived in time
+        token = frame.get("token")
+        try:
+            if not isinstance(token, str) or not token:
+                raise TokenInvalid()
+            session = await database_sync_to_async(authenticate_token)(token, ip=self.ip)
+        except PortalError as error:
+            await self._fail(error, self._auth_close_code(error))
+            return
+        last_event_id = frame.get("last_event_id", self.url_last_event_id)
+        await self._start(session, last_event_id)
+
+    async def _auth_deadline(self) -> None:
+        await asyncio.sleep(settings.WEBSOCKET_AUTH_TIMEOUT)
+        if self.session is None and not self.closed:
+            await self._fail(AuthTimeout(), CLOSE_AUTH_TIMEOUT)
+
+    async def _on_resume(self, value: Any) -> None:
+        assert self.session is not None
+        async with self.lock:
+            try:
+                last_event_id = _event_id(value)
+                if self.first_after is not None and last_event_id < self.first_after:
+                    raise ResumeTooLate()
+                point = await database_sync_to_async(selectors.stream_resume_point)(
+                    user_id=self.session.user_id, last_event_id=last_event_id
+                )
+            except InvalidEventId as error:
+                await self._fail(error, CLOSE_BAD_REQUEST)
+                return
+            except ResumeTooLate as error:
+                await self._fail(error, CLOSE_RESUME_TOO_LATE)
+                return
+            if point.resync:
+                await self._send_frame({"type": "resync_required"})
+            elif self.first_after is None:
+                self.cursor = point.after
+            else:
+                # Events up to the cursor went out on this socket already, after the ones
+                # the client says it has; only newer ones are still owed.
+                self.cursor = max(self.cursor, point.after)
+        await self._read_log()
+
+    # --- the stream ---------------------------------------------------------------------------
+
+    async def _start(self, session: AuthSession, last_event_id: Any) -> None:
+        """Join the user's doorbell, then read where to start: an event committed in
+        between is rung after the join, so it cannot be missed."""
+        self.session = session
+        translation.activate(session.user.language)
+        for group in (user_group(session.user_id), auth_session_group(session.pk)):
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups.append(group)  # left again in websocket_disconnect
+        # A revocation committed between authentication and the join rang no one here.
+        if not await self._recheck(policy=False):
+            return
+        try:
+            point = await database_sync_to_async(selectors.stream_resume_point)(
+                user_id=session.user_id,
+                last_event_id=None if last_event_id is None else _event_id(last_event_id),
+            )
+        except InvalidEventId as error:
+            await self._fail(error, CLOSE_BAD_REQUEST)
+            return
+        await self._send_frame(
+            {"type": "ready", "last_event_id": point.head, "user_id": str(session.user_id)}
+        )
+        if point.resync:
+            await self._send_frame({"type": "resync_required"})
+        self.cursor = point.after
+        self.tasks.append(asyncio.create_task(self._idle_poll()))
+        await self._read_log()
+
+    async def stream_wake(self, message: dict[str, Any]) -> None:
+        """The doorbell: something was appended to this user's stream."""
+        if self.session is not None:
+            await self._read_log()
+
+    async def session_close(self, message: dict[str, Any]) -> None:
+        """The socket's sign-in session ended (revoked, signed out, user blocked)."""
+        reason = message.get("reason", "")
+        await self._fail(TokenRevoked(reason=reason), message.get("code", CLOSE_UNAUTHENTICATED))
+
+    async def _read_log(self) -> None:
+        """Send every event after the cursor, in id order."""
+        assert self.session is not None
+        async with self.lock:
+            recheck_policy = False
+            while not self.closed:
+                batch = await database_sync_to_async(selectors.events_after)(
+                    user_id=self.session.user_id, after=self.cursor, limit=BATCH_SIZE
+                )
+                if batch.pruned_through is not None and batch.pruned_through > self.cursor:
+                    # Events this socket still owed were pruned while it caught up.
+                    await self._send_frame({"type": "resync_required"})
+                    self.cursor = batch.pruned_through
+                for event_id, payload in batch.events:
+                    if self._is_for_this_device(payload):
+                        if self.first_after is None:
+                            self.first_after = self.cursor
+                        await self._send_frame({"type": "event", "id": event_id, "event": payload})
+                        if payload.get("type") == "device":
+                            await database_sync_to_async(command_delivered)(payload)
+                    self.cursor = event_id
+                    recheck_policy |= payload.get("type") == "policy"
+                if len(batch.events) < BATCH_SIZE:
+                    break
+        if recheck_policy and not self.closed:
+            await self._recheck(policy=True)
+
+    def _is_for_this_device(self, payload: dict[str, Any]) -> bool:
+        """A remote command is for one device: the user's other devices' sockets skip it."""
+        assert self.session is not None
+        if payload.get("type") == "device" and payload.get("op") == "command":
+            return payload.get("device_id") == str(self.session.device_id)
+        return True
+
+    async def _idle_poll(self) -> None:
+        while not self.closed:
+            await asyncio.sleep(POLL_SECONDS)
+            try:
+                if not await self._recheck(policy=False):
+                    return
+                await self._read_log()
+            except Exception:
+                logger.exception("poll of a websocket's stream failed")
+
+    async def _recheck(self, *, policy: bool) -> bool:
+        """Close the socket (and return False) if its session ended or, with ``policy``,
+        its device is now refused."""
+        assert self.session is not None
+        try:
+            await database_sync_to_async(session_recheck)(
+                self.session.pk, ip=self.ip, policy=policy
+            )
+        except PortalError as error:
+            await self._fail(error, self._auth_close_code(error))
+            return False
+        return True
+
+    # --- outbound -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _auth_close_code(error: PortalError) -> int:
+        return CLOSE_DEVICE_REFUSED if isinstance(error, DeviceRefused) else CLOSE_UNAUTHENTICATED
+
+    async def _send_frame(self, frame: dict[str, Any]) -> None:
+        if not self.closed:
+            await self.send(text_data=_frame_text(frame))
+
+    async def _send_error(self, error: PortalError) -> None:
+        await self._send_frame({"type": "error", **error.as_dict()})
+
+    async def _fail(self, error: PortalError, code: int) -> None:
+        """Tell the client why in an error frame, then close with ``code``."""
+        if self.closed:
+            return
+        await self._send_error(error)
+        self.closed = True
+        self._cancel_tasks()
+        await self.close(code=code)
+
+    def _cancel_tasks(self) -> None:
+        current = asyncio.current_task()
+        for task in self.tasks:
+            if task is not current:
+                task.cancel()
+        self.tasks = [task for task in self.tasks if task is current]

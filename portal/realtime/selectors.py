@@ -1,0 +1,84 @@
+"""Reading a user's event stream: where it stands, where a client may resume, what is new."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import OuterRef, Subquery
+
+from portal.realtime.exceptions import InvalidEventId
+from portal.realtime.models import Event, EventStream
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where a socket starts: send events with id > ``after``. ``resync`` is True when the
+    client was away longer than retention (some of its events are gone)."""
+
+    head: int
+    after: int
+    resync: bool
+
+
+def stream_head(user_id: Any) -> int:
+    """The id of the user's newest event (0 before the first one)."""
+    head = EventStream.objects.filter(user_id=user_id).values_list("last_event_id", flat=True)
+    return head.first() or 0
+
+
+def stream_resume_point(*, user_id: Any, last_event_id: int | None) -> ResumePoint:
+    """Where to start a socket of ``user_id`` whose client has seen ``last_event_id``
+    (None: it has seen nothing it wants again, start at the head).
+
+    Raises InvalidEventId for an id that is negative, beyond the user's head, or neither one
+    of the user's events nor the last pruned one — so an id of another user's event is
+    refused and says nothing about that stream. An id below ``pruned_through`` asks for a
+    resync and starts at the head.
+    """
+    stream = EventStream.objects.filter(user_id=user_id).first()
+    head = stream.last_event_id if stream else 0
+    pruned_through = stream.pruned_through if stream else 0
+    if last_event_id is None:
+        return ResumePoint(head=head, after=head, resync=False)
+    if last_event_id < 0 or last_event_id > head:
+        raise InvalidEventId(last_event_id=last_event_id)
+    if last_event_id < pruned_through:
+        return ResumePoint(head=head, after=head, resync=True)
+    known = last_event_id in (0, pruned_through) or (
+        Event.objects.filter(user_id=user_id, id=last_event_id).exists()
+    )
+    if not known:
+        raise InvalidEventId(last_event_id=last_event_id)
+    return ResumePoint(head=head, after=last_event_id, resync=False)
+
+
+@dataclass(frozen=True)
+class EventBatch:
+    """Events with id > the asked one, in id order, and the stream's ``pruned_through`` as
+    of the same snapshot (None when there were no events to read it with)."""
+
+    events: list[tuple[int, dict[str, Any]]]
+    pruned_through: int | None
+
+
+def events_after(*, user_id: Any, after: int, limit: int) -> EventBatch:
+    """Up to ``limit`` of the user's events with id > ``after``.
+
+    One statement reads the events and ``pruned_through``, so they come from one snapshot:
+    when ``pruned_through`` > ``after`` some events the reader expected were pruned.
+    """
+    rows = list(
+        Event.objects.filter(user_id=user_id, id__gt=after)
+        .order_by("id")
+        .annotate(
+            pruned_through=Subquery(
+                EventStream.objects.filter(user_id=OuterRef("user_id")).values("pruned_through")
+            )
+        )
+        .values_list("id", "payload", "pruned_through")[:limit]
+    )
+    return EventBatch(
+        events=[(row[0], row[1]) for row in rows],
+        pruned_through=rows[0][2] if rows else None,
+    )

@@ -1,0 +1,186 @@
+"""``GET /api/v1/files/<token>``: the bytes behind a signed download link (docs/storage.md)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.http import http_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.views import APIView
+
+from portal.api.context import SignedInRequest
+from portal.api.exceptions import error_response
+from portal.storage import get_storage
+from portal.storage.base import ObjectReader
+from portal.storage.exceptions import DownloadNotFound, ObjectNotFound, RangeNotSatisfiable
+from portal.storage.links import resolve_download
+
+# One range only; several ranges (multipart/byteranges) are answered with the whole file,
+# which RFC 9110 allows. 19 digits keep int() away from huge numbers.
+_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
+_CONTENT_TYPE = re.compile(r"[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+")
+# Types a browser may show in place; anything else (HTML, SVG, scripts) is an attachment.
+_INLINE_TYPES = {
+    "image/png", "image/jpeg", "image/gif", "image/webp", "image/avif",
+    "application/pdf", "text/plain",
+}  # fmt: skip
+_FILENAME_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+def requested_range(
+    header: str | None, size: int, *, if_range: str | None = None, etag: str = ""
+) -> tuple[int, int] | None:
+    """The inclusive byte range a ``Range`` header asks of ``size`` bytes, clamped to the
+    end; None for the whole file (no header, one the server may ignore, several ranges, or
+    an ``If-Range`` that no longer matches). ``RangeNotSatisfiable`` if it lies past the end.
+    """
+    if not header or (if_range is not None and if_range.strip() != etag):
+        return None
+    match = _RANGE.fullmatch(header.strip())
+    if match is None:
+        return None
+    first, last = match.groups()
+    if not first:
+        if not last:
+            return None
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise RangeNotSatisfiable()
+        return max(0, size - suffix), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if last and end < start:
+        return None  # invalid: ignored, per RFC 9110
+    if start >= size:
+        raise RangeNotSatisfiable()
+    return start, min(end, size - 1)
+
+
+def content_disposition(filename: str, content_type: str) -> str:
+    """``inline`` for types a browser shows safely, else ``attachment``; an ASCII
+    ``filename`` for old clients and the exact name in RFC 5987 ``filename*``."""
+    disposition = "inline" if content_type in _INLINE_TYPES else "attachment"
+    name = _FILENAME_UNSAFE.sub("_", filename).strip() or "download"
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    fallback = re.sub(r'["\\]', "_", fallback).strip() or "download"
+    value = f'{disposition}; filename="{fallback}"'
+    if fallback != name:
+        value += f"; filename*=UTF-8''{quote(name, safe='')}"
+    return value
+
+
+class _AsyncChunks:
+    """A reader's chunks for an ASGI server. Django buffers a synchronous iterator whole
+    before sending it over ASGI; this reads each chunk in a worker thread instead."""
+
+    def __init__(self, reader: ObjectReader) -> None:
+        self._reader = reader
+
+    def _next(self) -> bytes | None:
+        return next(self._reader, None)
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        read = sync_to_async(self._next, thread_sensitive=False)
+        while (chunk := await read()) is not None:
+            yield chunk
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._chunks()
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+class _AnyAccept(BaseContentNegotiation):
+    """Files are served whatever the client accepts (an ``<img>`` asks for images only);
+    errors are JSON."""
+
+    def select_parser(self, request: Any, parsers: Any) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        return renderers[0], renderers[0].media_type
+
+
+class FileDownloadView(APIView):
+    """Download the file behind a signed link that the API handed out (an avatar, an
+    attachment). Only the user the link was made for may use it, for about a minute, and
+    only while they may still see the file; otherwise 404. Supports one byte range
+    (``Range: bytes=…``, 206) and HEAD."""
+
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(
+        responses={
+            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The whole file"),
+            (206, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="One byte range"),
+            404: OpenApiResponse(description="Link invalid, expired, or not yours"),
+            416: OpenApiResponse(description="Range outside the file"),
+        },
+        tags=["files"],
+    )
+    def get(self, request: SignedInRequest, token: str) -> HttpResponseBase:
+        download = resolve_download(user=request.user, token=token)
+        storage = get_storage()
+        try:
+            info = storage.stat(download.key, version_id=download.version_id)
+        except ObjectNotFound:
+            raise DownloadNotFound() from None
+        etag = f'"{info.etag}"'
+        try:
+            selected = requested_range(
+                request.headers.get("Range"), info.size,
+                if_range=request.headers.get("If-Range"), etag=etag,
+            )  # fmt: skip
+        except RangeNotSatisfiable as exc:
+            error = error_response(exc.status, exc.code, exc.message, {"size": info.size})
+            error["Content-Range"] = f"bytes */{info.size}"
+            return error
+        start, end = selected if selected else (0, info.size - 1)
+        status = 206 if selected else 200
+        content_type = (
+            download.content_type
+            if _CONTENT_TYPE.fullmatch(download.content_type)
+            else "application/octet-stream"
+        )
+
+        response: HttpResponseBase
+        accel_prefix = getattr(settings, "STORAGE_X_ACCEL_REDIRECT", "")
+        if accel_prefix:
+            # nginx serves the bytes (and the Range) from an internal location.
+            response = HttpResponse()
+            location = storage.internal_location(download.key, version_id=info.version_id)
+            response["X-Accel-Redirect"] = accel_prefix + location
+        elif request.method == "HEAD":
+            response = HttpResponse(status=status)
+        else:
+            try:
+                reader = storage.get(download.key, version_id=info.version_id, byte_range=selected)
+            except ObjectNotFound:
+                raise DownloadNotFound() from None
+            streamed = _AsyncChunks(reader) if isinstance(request._request, ASGIRequest) else reader
+            response = StreamingHttpResponse(streamed, status=status)
+        if not accel_prefix:
+            response["Content-Length"] = str(end - start + 1)
+            if selected:
+                response["Content-Range"] = f"bytes {start}-{end}/{info.size}"
+        response["Content-Type"] = content_type
+        response["Content-Disposition"] = content_disposition(download.filename, content_type)
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(info.last_modified.timestamp())
+        response["Accept-Ranges"] = "bytes"
+        response["X-Content-Type-Options"] = "nosniff"
+        # The link is per user and short-lived; so is any cached copy.
+        response["Cache-Control"] = f"private, max-age={settings.DOWNLOAD_LINK_TTL}"
+        return response

@@ -1,0 +1,151 @@
+"""Publishing to per-user streams, where a client may resume, and pruning the log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from portal import clock
+from portal.audit.models import AuditEvent
+from portal.audit.services import RequestContext
+from portal.realtime import events, publish, selectors, services, tasks
+from portal.realtime.exceptions import InvalidEventId
+from portal.realtime.models import Event, EventStream
+from tests.factories.accounts import UserFactory
+from tests.helpers.events import capture_events
+
+pytestmark = pytest.mark.django_db
+
+
+def _publish(user_ids, text="") -> list[Event]:
+    event, recipients = events.test_event(user_ids=user_ids, text=text)
+    return publish(event, user_ids=recipients)
+
+
+def test_publish_appends_one_row_per_recipient_and_moves_each_head(user, other_user):
+    rows = _publish([user.pk, other_user.pk, user.pk], "a")
+    assert sorted(str(r.user_id) for r in rows) == sorted([str(user.pk), str(other_user.pk)])
+    for row in rows:
+        assert row.payload == {"type": "test", "op": "ping", "text": "a"}
+        assert selectors.stream_head(row.user_id) == row.id
+    later = _publish([user.pk], "b")[0]
+    assert later.id > max(r.id for r in rows)
+    assert selectors.stream_head(user.pk) == later.id
+    assert _publish([], "nobody") == []
+
+
+def test_publish_wakes_sockets_only_after_commit(
+    user, monkeypatch, django_capture_on_commit_callbacks
+):
+    rung: list[list[str]] = []
+    monkeypatch.setattr(services, "ring", rung.append)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _publish([user.pk])
+    assert rung == []
+    for callback in callbacks:
+        callback()
+    assert rung == [[str(user.pk)]]
+
+
+def test_publish_rolled_back_with_the_change_leaves_nothing(user):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _publish([user.pk])
+        raise RuntimeError
+    assert not Event.objects.filter(user=user).exists()
+
+
+def test_test_event_send_reaches_exactly_its_user_and_is_audited(user, other_user):
+    with capture_events() as captured:
+        row = services.test_event_send(
+            actor=None, user=user, text="проверка", context=RequestContext.system()
+        )
+    assert captured.events == [({"type": "test", "op": "ping", "text": "проверка"}, {str(user.pk)})]
+    assert AuditEvent.objects.get(action="realtime.test_event_sent").details == {"event": row.id}
+
+
+def test_send_test_event_command(user, capsys):
+    call_command("send_test_event", user.login, "--text", "hello")
+    row = Event.objects.get(user=user)
+    assert row.payload["text"] == "hello"
+    assert f"Published event {row.id}" in capsys.readouterr().out
+
+
+class TestResumePoint:
+    def test_without_an_id_the_socket_starts_at_the_head(self, user):
+        assert selectors.stream_resume_point(user_id=user.pk, last_event_id=None) == (
+            selectors.ResumePoint(head=0, after=0, resync=False)
+        )
+        rows = [_publish([user.pk])[0] for _ in range(2)]
+        point = selectors.stream_resume_point(user_id=user.pk, last_event_id=None)
+        assert point == selectors.ResumePoint(head=rows[1].id, after=rows[1].id, resync=False)
+
+    def test_own_event_ids_and_zero_are_valid(self, user):
+        rows = [_publish([user.pk])[0] for _ in range(3)]
+        for last in (0, rows[0].id, rows[2].id):
+            point = selectors.stream_resume_point(user_id=user.pk, last_event_id=last)
+            assert point == selectors.ResumePoint(head=rows[2].id, after=last, resync=False)
+
+    def test_ids_from_the_future_or_of_other_users_are_refused(self, user, other_user):
+        mine = _publish([user.pk])[0]
+        theirs = _publish([other_user.pk])[0]
+        _publish([user.pk])
+        for bad in (theirs.id, selectors.stream_head(user.pk) + 1, -1):
+            with pytest.raises(InvalidEventId):
+                selectors.stream_resume_point(user_id=user.pk, last_event_id=bad)
+        # a user with no stream at all has no events to resume from
+        stranger = UserFactory.create()
+        with pytest.raises(InvalidEventId):
+            selectors.stream_resume_point(user_id=stranger.pk, last_event_id=mine.id)
+
+    def test_below_pruned_through_asks_for_a_resync(self, user):
+        now = timezone.now()
+        with clock.frozen(now - dt.timedelta(days=30)):
+            old = [_publish([user.pk])[0] for _ in range(2)]
+        fresh = _publish([user.pk])[0]
+        services.event_log_prune(now=now)
+        head = fresh.id
+        for last in (0, old[0].id):
+            point = selectors.stream_resume_point(user_id=user.pk, last_event_id=last)
+            assert point == selectors.ResumePoint(head=head, after=head, resync=True)
+        # the last pruned id is where the kept events start: nothing is missing
+        point = selectors.stream_resume_point(user_id=user.pk, last_event_id=old[1].id)
+        assert point == selectors.ResumePoint(head=head, after=old[1].id, resync=False)
+
+
+def test_events_after_reads_in_id_order_with_pruned_through(user, other_user):
+    rows = [_publish([user.pk, other_user.pk], str(n)) for n in range(3)]
+    mine = [next(r for r in batch if r.user_id == user.pk) for batch in rows]
+    batch = selectors.events_after(user_id=user.pk, after=mine[0].id, limit=10)
+    assert [event_id for event_id, _ in batch.events] == [mine[1].id, mine[2].id]
+    assert [payload["text"] for _, payload in batch.events] == ["1", "2"]
+    assert batch.pruned_through == 0
+    assert len(selectors.events_after(user_id=user.pk, after=0, limit=2).events) == 2
+    empty = selectors.events_after(user_id=user.pk, after=mine[2].id, limit=10)
+    assert empty.events == [] and empty.pruned_through is None
+
+
+def test_prune_removes_expired_prefixes_and_records_pruned_through(user, other_user, settings):
+    settings.EVENT_LOG_RETENTION_SECONDS = 3600
+    now = timezone.now()
+    with clock.frozen(now - dt.timedelta(hours=2)):
+        old_both = _publish([user.pk, other_user.pk])
+        old_mine = _publish([user.pk])[0]
+    with clock.frozen(now - dt.timedelta(minutes=30)):
+        kept = _publish([user.pk])[0]
+    with clock.frozen(now):
+        assert tasks.prune_event_log() == 3
+    assert list(Event.objects.filter(user=user).values_list("id", flat=True)) == [kept.id]
+    assert not Event.objects.filter(user=other_user).exists()
+    streams = {str(s.user_id): s for s in EventStream.objects.all()}
+    assert streams[str(user.pk)].pruned_through == old_mine.id
+    theirs = next(r for r in old_both if r.user_id == other_user.pk)
+    assert streams[str(other_user.pk)].pruned_through == theirs.id
+    assert streams[str(user.pk)].last_event_id == kept.id
+    # nothing more to prune: pruned_through stays
+    with clock.frozen(now):
+        assert tasks.prune_event_log() == 0
+    assert EventStream.objects.get(user=user).pruned_through == old_mine.id
