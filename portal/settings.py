@@ -163,6 +163,9 @@ else:
     STORAGE = {"BACKEND": "filesystem", "ROOT": str(VAR_DIR / "objects")}
 # A signed download link is valid this many seconds and only for the user it was made for.
 DOWNLOAD_LINK_TTL = env_int("DOWNLOAD_LINK_TTL", 60)
+# Behind nginx: answer downloads with X-Accel-Redirect to this internal location prefix
+# instead of streaming the bytes through Python (docs/storage.md).
+STORAGE_X_ACCEL_REDIRECT = env_str("STORAGE_X_ACCEL_REDIRECT", "")
 
 # --- Authentication --------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -235,6 +238,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env_str("API_RATE_USER", "600/min"),
         "message_send": env_str("MESSAGE_RATE", "60/min"),
+        "download": env_str("DOWNLOAD_RATE", "3000/min"),
     },
 }
 SPECTACULAR_SETTINGS = {

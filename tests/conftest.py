@@ -1,11 +1,16 @@
-"""Suite-wide fixtures: a clean cache per test, an S3 server for the whole run."""
+"""Suite-wide fixtures: an S3 server for the whole run, a clean cache per test, the
+common users and organisation."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.core.cache import cache
+from django.db import connections
 
 from tests.factories.accounts import AgencyFactory, DepartmentFactory, UserFactory
 
@@ -30,6 +35,14 @@ def s3_server() -> Iterator[dict[str, str]]:
     finally:
         reset_storage()
         server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_async_test_connections(django_db_setup: Any) -> Iterator[None]:
+    """Async tests reach the database through sync_to_async's worker thread, which keeps
+    its connection open; PostgreSQL refuses to drop a database that is still in use."""
+    yield
+    asyncio.run(sync_to_async(connections.close_all)())
 
 
 @pytest.fixture(autouse=True)

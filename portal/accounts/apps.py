@@ -9,3 +9,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from portal.accounts import signals  # noqa: F401  (connects admin sign-in auditing)
+        from portal.accounts.services import avatars  # noqa: F401  (registers its download check)

@@ -17,6 +17,7 @@ from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from portal.api.context import SignedInRequest
@@ -113,6 +114,13 @@ class _AnyAccept(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+class DownloadThrottle(UserRateThrottle):
+    """Downloads have their own, higher per-user rate (a directory page shows many
+    avatars); DOWNLOAD_RATE sets it."""
+
+    scope = "download"
+
+
 class FileDownloadView(APIView):
     """Download the file behind a signed link that the API handed out (an avatar, an
     attachment). Only the user the link was made for may use it, for about a minute, and
@@ -120,6 +128,7 @@ class FileDownloadView(APIView):
     (``Range: bytes=…``, 206) and HEAD."""
 
     content_negotiation_class = _AnyAccept
+    throttle_classes = [DownloadThrottle]
 
     @extend_schema(
         responses={
@@ -156,7 +165,7 @@ class FileDownloadView(APIView):
         )
 
         response: HttpResponseBase
-        accel_prefix = getattr(settings, "STORAGE_X_ACCEL_REDIRECT", "")
+        accel_prefix = settings.STORAGE_X_ACCEL_REDIRECT
         if accel_prefix:
             # nginx serves the bytes (and the Range) from an internal location.
             response = HttpResponse()
