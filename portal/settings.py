@@ -100,6 +100,7 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # embedded mode keeps everything here
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
