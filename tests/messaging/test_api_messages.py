@@ -414,9 +414,9 @@ def test_more_than_50_mentions_is_400(chat):
 
 
 def test_mention_all_in_a_large_group_is_for_admins(chat, monkeypatch):
-    from messaging import services
+    from messaging.services import messages
 
-    monkeypatch.setattr(services, "MENTION_ALL_FREE_UP_TO", 2)
+    monkeypatch.setattr(messages, "MENTION_ALL_FREE_UP_TO", 2)
     assert_api_error(_send_mentioning(chat.c["alice"], chat.id, {"all": True}), 403,
                      "mention_all_not_allowed")  # fmt: skip
     assert _send_mentioning(chat.c["owner"], chat.id, {"all": True}).status_code == 201

@@ -1,0 +1,106 @@
+"""What the messaging services share: limits, and appending a message to a conversation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import F
+
+from messaging import events, selectors
+from messaging.exceptions import (
+    InvalidMembers,
+)
+from messaging.markdown import render
+from messaging.models import (
+    Conversation,
+    Membership,
+    Mention,
+    Message,
+    ThreadFollow,
+)
+from portal import clock
+from portal.accounts.models import User
+from portal.realtime import publish
+
+MAX_BODY_CHARS = 10_000
+MAX_MENTIONS = 50
+# Above this many members only administrators may mention everyone.
+MENTION_ALL_FREE_UP_TO = 50
+MAX_GROUP_MEMBERS = 10_000
+# Read receipts ("read by N") are shared in direct chats and groups up to this size.
+RECEIPTS_MAX_MEMBERS = 50
+ADMIN_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
+
+
+def active_users(user_ids: Iterable[Any]) -> list[User]:
+    ids = list(dict.fromkeys(user_ids))
+    users = list(User.objects.filter(pk__in=ids, is_active=True, is_bot=False))
+    if len(users) != len(ids):
+        found = {str(u.pk) for u in users}
+        raise InvalidMembers(users=[str(i) for i in ids if str(i) not in found])
+    return users
+
+
+def system_message(conversation: Conversation, actor: User | None, data: dict[str, Any]) -> Message:
+    """Append a system message (precondition: the conversation row is locked)."""
+    return append_message(
+        conversation, author=actor, client_id=f"system:{uuid.uuid4()}", body="",
+        kind=Message.Kind.SYSTEM, system=data, reply_to=None,
+    )  # fmt: skip
+
+
+def append_message(
+    conversation: Conversation,
+    *,
+    author: User | None,
+    client_id: str,
+    body: str,
+    kind: str,
+    system: dict[str, Any],
+    reply_to: Message | None,
+    thread_root: Message | None = None,
+    forwarded_from: dict[str, Any] | None = None,
+    mentions: dict[str, Any] | None = None,
+    mentioned: set[Any] | None = None,
+) -> Message:
+    now = clock.now()
+    conversation.last_seq += 1
+    conversation.last_message_at = now
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_seq=conversation.last_seq, last_message_at=now
+    )
+    message = Message.objects.create(
+        conversation=conversation,
+        seq=conversation.last_seq,
+        author=author,
+        client_id=client_id,
+        kind=kind,
+        body=body,
+        body_html=render(body) if body else "",
+        system=system,
+        reply_to=reply_to,
+        thread_root=thread_root,
+        forwarded_from=forwarded_from,
+        mentions=mentions or {},
+        created_at=now,
+    )
+    if mentioned:
+        Mention.objects.bulk_create(
+            [Mention(message=message, user_id=uid, conversation=conversation, seq=message.seq)
+             for uid in mentioned]
+        )  # fmt: skip
+    recipients = selectors.member_ids(conversation)
+    publish(events.message_event("add", message), user_ids=recipients)
+    if thread_root is not None:
+        Message.objects.filter(pk=thread_root.pk).update(
+            reply_count=F("reply_count") + 1, last_reply_at=now
+        )
+        thread_root.refresh_from_db(fields=["reply_count", "last_reply_at"])
+        followers = {thread_root.author_id, author.pk if author else None}
+        for follower in followers:
+            if follower is not None:
+                ThreadFollow.objects.get_or_create(root=thread_root, user_id=follower)
+        publish(events.thread_event(thread_root), user_ids=recipients)
+    return message

@@ -1,0 +1,265 @@
+"""Messages: sending (with mentions, replies, threads), editing, deleting, forwarding,
+reactions and pins."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import emoji as emoji_lib
+from django.db import transaction
+
+from messaging import events, selectors
+from messaging.exceptions import (
+    DeleteNotAllowed,
+    EditNotAllowed,
+    InvalidMessage,
+    InvalidReaction,
+    MentionAllNotAllowed,
+    NotAllowedToPost,
+    NotConversationAdmin,
+    TooManyMentions,
+)
+from messaging.markdown import render
+from messaging.models import (
+    Conversation,
+    Membership,
+    Message,
+    Pin,
+    Reaction,
+    ThreadFollow,
+)
+from messaging.services.common import (
+    ADMIN_ROLES,
+    MAX_BODY_CHARS,
+    MAX_MENTIONS,
+    MENTION_ALL_FREE_UP_TO,
+    append_message,
+)
+from portal import clock
+from portal.accounts.models import User
+from portal.realtime import publish
+
+
+def message_send(
+    *,
+    actor: User,
+    conversation_id: Any,
+    client_id: str,
+    body: str,
+    reply_to_id: Any = None,
+    thread_root_id: Any = None,
+    forwarded_from: dict[str, Any] | None = None,
+    mentions: dict[str, Any] | None = None,
+) -> tuple[Message, bool]:
+    """Post a message (or a reply in the thread under ``thread_root_id``); returns it and
+    whether it was created now.
+
+    The same ``client_id`` from the same author returns the first message and creates
+    nothing (safe retries). In a channel only owners and admins post, and members comment
+    in threads only where the owner allows comments; read-only members never post. Bodies
+    are 1–10,000 characters of Markdown.
+    """
+    body = body.strip()
+    if not body or len(body) > MAX_BODY_CHARS:
+        raise InvalidMessage(max_chars=MAX_BODY_CHARS)
+    mentions = mentions or {}
+    if len(mentions.get("users", [])) + len(mentions.get("departments", [])) > MAX_MENTIONS:
+        raise TooManyMentions(max=MAX_MENTIONS)
+    with transaction.atomic():
+        conversation, membership = selectors.access_conversation(
+            actor, conversation_id, for_update=True
+        )
+        # Checked under the conversation lock, so two concurrent retries cannot both insert.
+        existing = Message.objects.filter(author=actor, client_id=client_id).first()
+        if existing is not None:
+            if existing.conversation_id != conversation.pk:
+                raise InvalidMessage(client_id=["Already used for another message."])
+            return existing, False
+        thread_root = None
+        if thread_root_id is not None:
+            thread_root = Message.objects.filter(
+                pk=thread_root_id, conversation=conversation, thread_root__isnull=True,
+                kind=Message.Kind.TEXT, deleted_at__isnull=True,
+            ).first()  # fmt: skip
+            if thread_root is None:
+                raise InvalidMessage(thread_root=["Not a message of this conversation."])
+        channel_member = (
+            conversation.kind == Conversation.Kind.CHANNEL and membership.role not in ADMIN_ROLES
+        )
+        if membership.role == Membership.Role.READ_ONLY or (
+            channel_member and (thread_root is None or not conversation.comments_enabled)
+        ):
+            raise NotAllowedToPost()
+        reply_to = None
+        if reply_to_id is not None:
+            reply_to = Message.objects.filter(pk=reply_to_id, conversation=conversation).first()
+            if reply_to is None:
+                raise InvalidMessage(reply_to=["Not a message of this conversation."])
+        clean_mentions, mentioned = resolve_mentions(conversation, membership, mentions)
+        message = append_message(
+            conversation, author=actor, client_id=client_id, body=body,
+            kind=Message.Kind.TEXT, system={}, reply_to=reply_to, thread_root=thread_root,
+            forwarded_from=forwarded_from, mentions=clean_mentions, mentioned=mentioned,
+        )  # fmt: skip
+        Membership.objects.filter(pk=membership.pk).update(last_read_seq=message.seq)
+    return message, True
+
+
+def resolve_mentions(
+    conversation: Conversation, membership: Membership, mentions: dict[str, Any]
+) -> tuple[dict[str, Any], set[Any]]:
+    """The mentions as stored, and the members they reach (never the author). Mentions of
+    non-members are kept in the text but notify nobody."""
+    from portal.accounts.models import Department
+
+    members = set(selectors.member_ids(conversation))
+    reached: set[Any] = set()
+    everyone = bool(mentions.get("all"))
+    if everyone:
+        if len(members) > MENTION_ALL_FREE_UP_TO and membership.role not in ADMIN_ROLES:
+            raise MentionAllNotAllowed()
+        reached |= members
+    user_ids = {str(u) for u in mentions.get("users", [])}
+    reached |= {m for m in members if str(m) in user_ids}
+    department_ids: list[Any] = []
+    for department in Department.objects.filter(pk__in=mentions.get("departments", [])):
+        department_ids.extend(department.descendant_ids())
+    if department_ids:
+        reached |= set(
+            User.objects.filter(pk__in=members, department_id__in=department_ids).values_list(
+                "pk", flat=True
+            )
+        )
+    reached.discard(membership.user_id)
+    stored = {
+        "users": sorted(user_ids),
+        "departments": sorted(str(d) for d in mentions.get("departments", [])),
+        "all": everyone,
+    }
+    return stored, reached
+
+
+def message_edit(*, actor: User, message_id: Any, body: str) -> Message:
+    """The author changes the text within the conversation's edit window."""
+    body = body.strip()
+    if not body or len(body) > MAX_BODY_CHARS:
+        raise InvalidMessage(max_chars=MAX_BODY_CHARS)
+    with transaction.atomic():
+        message, _ = selectors.access_message(actor, message_id)
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        window = dt.timedelta(seconds=message.conversation.edit_window_seconds)
+        if (
+            message.author_id != actor.pk
+            or message.kind != Message.Kind.TEXT
+            or message.deleted_at is not None
+            or clock.now() - message.created_at > window
+        ):
+            raise EditNotAllowed()
+        message.body, message.body_html, message.edited_at = body, render(body), clock.now()
+        message.save(update_fields=["body", "body_html", "edited_at"])
+        publish(
+            events.message_event("edit", message),
+            user_ids=selectors.member_ids(message.conversation),
+        )
+    return message
+
+
+def message_delete(*, actor: User, message_id: Any) -> Message:
+    """Delete for everyone, by the author or a conversation admin; a tombstone remains."""
+    with transaction.atomic():
+        message, membership = selectors.access_message(actor, message_id)
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.author_id != actor.pk and membership.role not in ADMIN_ROLES:
+            raise DeleteNotAllowed()
+        if message.deleted_at is None:
+            message.deleted_at, message.body, message.body_html = clock.now(), "", ""
+            message.save(update_fields=["deleted_at", "body", "body_html"])
+            publish(
+                events.message_event("delete", message),
+                user_ids=selectors.member_ids(message.conversation),
+            )
+    return message
+
+
+def reaction_add(*, actor: User, message_id: Any, emoji: str) -> bool:
+    """React with one emoji; a repeat is a no-op. Returns whether it was added now."""
+    emoji = emoji.strip()
+    if len(emoji) > 16 or not emoji_lib.is_emoji(emoji):
+        raise InvalidReaction()
+    with transaction.atomic():
+        message, membership = selectors.access_message(actor, message_id)
+        if membership.role == Membership.Role.READ_ONLY or message.deleted_at is not None:
+            raise NotAllowedToPost()
+        _, created = Reaction.objects.get_or_create(
+            message=message, user=actor, emoji=emoji, defaults={"created_at": clock.now()}
+        )
+        if created:
+            publish(
+                events.reaction_event("add", message, actor.pk, emoji),
+                user_ids=selectors.member_ids(message.conversation),
+            )
+    return created
+
+
+def reaction_remove(*, actor: User, message_id: Any, emoji: str) -> None:
+    """Take back one's own reaction (a missing one is a no-op)."""
+    with transaction.atomic():
+        message, _ = selectors.access_message(actor, message_id)
+        deleted, _ = Reaction.objects.filter(message=message, user=actor, emoji=emoji).delete()
+        if deleted:
+            publish(
+                events.reaction_event("remove", message, actor.pk, emoji),
+                user_ids=selectors.member_ids(message.conversation),
+            )
+
+
+def message_pin(*, actor: User, message_id: Any, pinned: bool) -> None:
+    """Admins pin or unpin a message; members of a direct chat both may."""
+    with transaction.atomic():
+        message, membership = selectors.access_message(actor, message_id)
+        direct = message.conversation.kind == Conversation.Kind.DIRECT
+        if not direct and membership.role not in ADMIN_ROLES:
+            raise NotConversationAdmin()
+        if pinned:
+            _, changed = Pin.objects.get_or_create(
+                message=message,
+                defaults={"conversation": message.conversation, "pinned_by": actor,
+                          "created_at": clock.now()},
+            )  # fmt: skip
+        else:
+            changed = Pin.objects.filter(message=message).delete()[0] > 0
+        if changed:
+            publish(
+                events.pin_event("add" if pinned else "remove", message, actor.pk),
+                user_ids=selectors.member_ids(message.conversation),
+            )
+
+
+def message_forward(
+    *, actor: User, message_id: Any, to_conversation_id: Any, client_id: str
+) -> tuple[Message, bool]:
+    """Post a copy of a message the actor can read into another conversation, keeping a
+    reference to the original author and conversation."""
+    original, _ = selectors.access_message(actor, message_id)
+    if original.deleted_at is not None or original.kind != Message.Kind.TEXT:
+        raise InvalidMessage(forward=["This message cannot be forwarded."])
+    source = original.forwarded_from or {
+        "message_id": str(original.pk),
+        "author_id": str(original.author_id) if original.author_id else None,
+        "conversation_id": str(original.conversation_id),
+    }
+    return message_send(
+        actor=actor, conversation_id=to_conversation_id, client_id=client_id,
+        body=original.body, forwarded_from=source,
+    )  # fmt: skip
+
+
+def thread_follow(*, actor: User, root_id: Any, follow: bool) -> None:
+    """Follow or stop following the thread under a message the actor can read."""
+    with transaction.atomic():
+        root, _ = selectors.access_message(actor, root_id)
+        if follow:
+            ThreadFollow.objects.get_or_create(root=root, user=actor)
+        else:
+            ThreadFollow.objects.filter(root=root, user=actor).delete()
