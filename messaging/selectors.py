@@ -130,3 +130,15 @@ def access_scheduled(
     if scheduled is None:
         raise ScheduledMessageNotFound()
     return scheduled
+
+
+def direct_partners(user_id: Any) -> list[Any]:
+    """The users that ``user_id`` has a direct chat with."""
+    direct = Membership.objects.filter(
+        user_id=user_id, left_at__isnull=True, conversation__kind=Conversation.Kind.DIRECT
+    ).values("conversation_id")
+    return list(
+        Membership.objects.filter(conversation_id__in=direct, left_at__isnull=True)
+        .exclude(user_id=user_id)
+        .values_list("user_id", flat=True)
+    )

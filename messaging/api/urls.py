@@ -4,6 +4,7 @@ from messaging.api import views
 
 urlpatterns = [
     path("sync", views.SyncView.as_view(), name="sync"),
+    path("presence", views.PresenceView.as_view(), name="presence"),
     path("search/messages", views.SearchView.as_view(), name="search-messages"),
     path("conversations", views.ConversationListView.as_view(), name="conversations"),
     path("conversations/direct", views.DirectConversationView.as_view(), name="direct"),

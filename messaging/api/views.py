@@ -15,6 +15,7 @@ from messaging import selectors, services
 from messaging.api import serializers as s
 from messaging.events import conversation_payload, message_payload
 from messaging.models import ScheduledMessage
+from messaging.presence import presence_of
 from messaging.search import SearchFilters, search_messages
 from portal.accounts import selectors as account_selectors
 from portal.api.context import SignedInRequest
@@ -256,11 +257,13 @@ class SyncView(APIView):
                     "last_message": message_payload(message) if message else None,
                 }
             )
+        partners = selectors.direct_partners(request.user.pk)
         return Response(
             {
                 "last_event_id": head,
                 "me": MeOutput(request.user, context={"request": request}).data,
                 "conversations": conversations,
+                "presence": presence_of(partners),
             }
         )
 
@@ -412,3 +415,19 @@ class PollCloseView(APIView):
     def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
         message = services.poll_close(actor=request.user, message_id=message_id)
         return Response(message_payload(message))
+
+
+class PresenceView(APIView):
+    """``online``, ``away`` or ``offline`` for up to 200 users (``?user_ids=a,b,c``)."""
+
+    @extend_schema(parameters=[OpenApiParameter("user_ids", str)], responses={200: dict},
+                   tags=["messaging"])  # fmt: skip
+    def get(self, request: SignedInRequest) -> Response:
+        raw = [part for part in request.query_params.get("user_ids", "").split(",") if part]
+        if len(raw) > 200:
+            raise InvalidInput(user_ids=["At most 200."])
+        try:
+            ids = [str(uuid.UUID(part)) for part in raw]
+        except ValueError as exc:
+            raise InvalidInput(user_ids=["Comma-separated user ids."]) from exc
+        return Response({"presence": presence_of(ids)})

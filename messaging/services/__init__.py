@@ -34,6 +34,7 @@ from messaging.services.messages import (
     thread_follow,
 )
 from messaging.services.polls import poll_close, poll_create, poll_vote
+from messaging.services.presence import presence_gone, presence_set, typing_notify
 from messaging.services.scheduled import (
     MAX_SCHEDULE_AHEAD,
     message_schedule,
@@ -67,9 +68,12 @@ __all__ = [
     "poll_close",
     "poll_create",
     "poll_vote",
+    "presence_gone",
+    "presence_set",
     "reaction_add",
     "reaction_remove",
     "scheduled_message_cancel",
     "scheduled_messages_send_due",
     "thread_follow",
+    "typing_notify",
 ]

@@ -110,6 +110,12 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         self.closed = True
         self._cancel_tasks()
+        if self.session is not None:
+            from messaging.services import presence_gone
+
+            await database_sync_to_async(presence_gone)(
+                user_id=self.session.user_id, connection_id=self.channel_name
+            )
 
     # --- inbound frames ---------------------------------------------------------------------
 
@@ -140,10 +146,42 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             await self._send_frame({"type": "pong"})
         elif kind == "resume":
             await self._on_resume(frame.get("last_event_id"))
+        elif kind == "typing":
+            await self._call(self._typing, frame.get("conversation_id"))
+        elif kind == "presence":
+            await self._call(self._presence, frame.get("state"))
         elif kind == "auth":
             await self._send_error(AlreadyAuthenticated())
         else:
             await self._send_error(UnknownFrameType(type=kind[:100]))
+
+    async def _call(self, handler: Any, *args: Any) -> None:
+        """Run one frame's service call; a domain error becomes an error frame and the
+        socket stays open."""
+        try:
+            await database_sync_to_async(handler)(*args)
+        except PortalError as error:
+            await self._send_error(error)
+
+    def _typing(self, conversation_id: Any) -> None:
+        from messaging.services import typing_notify
+
+        assert self.session is not None
+        typing_notify(actor=self.session.user, conversation_id=conversation_id)
+
+    def _presence(self, state: Any) -> None:
+        from messaging.services import presence_set
+
+        assert self.session is not None
+        if state not in ("online", "away"):
+            raise MalformedFrame(state=["online or away"])
+        self.presence_state = state
+        presence_set(user_id=self.session.user_id, connection_id=self.channel_name, state=state)
+
+    async def ephemeral_frame(self, message: dict[str, Any]) -> None:
+        """A short-lived frame (typing, presence) for this user's sockets."""
+        if self.session is not None:
+            await self._send_frame(message["frame"])
 
     async def _on_auth(self, frame: dict[str, Any]) -> None:
         self._cancel_tasks()  # the deadline: the frame arrived in time
@@ -217,6 +255,8 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             await self._send_frame({"type": "resync_required"})
         self.cursor = point.after
         self.tasks.append(asyncio.create_task(self._idle_poll()))
+        self.presence_state = "online"
+        await database_sync_to_async(self._presence)("online")
         await self._read_log()
 
     async def stream_wake(self, message: dict[str, Any]) -> None:
@@ -269,6 +309,8 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             try:
                 if not await self._recheck(policy=False):
                     return
+                # Presence expires unless renewed; the poll is the heartbeat.
+                await database_sync_to_async(self._presence)(self.presence_state)
                 await self._read_log()
             except Exception:
                 logger.exception("poll of a websocket's stream failed")

@@ -99,6 +99,34 @@ async def _ring_all(layer: Any, user_ids: list[str]) -> None:
         await layer.group_send(user_group(uid), {"type": "stream.wake"})
 
 
+def send_ephemeral(frame: dict[str, Any], *, user_ids: Iterable[Any]) -> None:
+    """Send a short-lived frame (typing, presence) to every socket of these users now.
+
+    Not written to the event log: a client that is not connected never gets it, which is
+    right for things that are stale a few seconds later. Runs after commit when called
+    inside a transaction.
+    """
+    recipients = sorted({str(u) for u in user_ids})
+    if not recipients:
+        return
+
+    def _send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+
+        async def _all() -> None:
+            for uid in recipients:
+                await layer.group_send(user_group(uid), {"type": "ephemeral.frame", "frame": frame})
+
+        try:
+            async_to_sync(_all)()
+        except Exception:
+            logger.exception("could not send an ephemeral frame")
+
+    transaction.on_commit(_send)
+
+
 def close_auth_session_sockets(session_ids: Iterable[Any], *, code: int, reason: str) -> None:
     """After commit, close every socket opened with these sign-in sessions.
 
