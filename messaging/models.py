@@ -296,3 +296,88 @@ class PollVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.option}"
+
+
+class Notification(models.Model):
+    """Something a user should see although no device of theirs was connected: a mention
+    (even in a muted conversation) or a direct message. Read in the app's notification
+    list; optionally e-mailed in a digest."""
+
+    class Kind(models.TextChoices):
+        MENTION = "mention", _("mention")
+        DIRECT = "direct", _("direct message")
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "message"], name="notification_unique")
+        ]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"
+
+
+class NotificationSettings(models.Model):
+    """A user's notification preferences."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    email_digest = models.BooleanField(_("e-mail digest of missed notifications"), default=False)
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self) -> str:
+        return f"notification settings of {self.user_id}"
+
+
+class Attachment(models.Model):
+    """A file uploaded to a conversation, kept in object storage under
+    ``attachments/<conversation id>/<attachment id>/`` as ``original`` (and ``thumbnail``,
+    a WebP, for images once ``has_thumbnail`` is set).
+
+    ``content_type`` was detected from the bytes, never taken from the client. An upload is
+    unbound (``message`` null, visible to its uploader only) until they send a message with
+    it; it is then bound to that one message for good. Unbound uploads older than a day and
+    attachments of deleted messages are purged with their objects
+    (``messaging.tasks.purge_attachments``).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size, bytes"))
+    content_type = models.CharField(_("type"), max_length=100)
+    has_thumbnail = models.BooleanField(default=False)
+    # Place among the message's attachments, in the order the author listed them.
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["position", "created_at"]
+
+    def __str__(self) -> str:
+        return self.filename

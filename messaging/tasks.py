@@ -3,9 +3,16 @@
 from celery import shared_task
 
 from messaging.services import scheduled_messages_send_due
+from messaging.services.notifications import email_digests_send
 
 
 @shared_task
 def send_scheduled_messages() -> int:
     """Send the scheduled messages that are due (celery beat runs this every 30 s)."""
     return scheduled_messages_send_due()
+
+
+@shared_task
+def send_email_digests() -> int:
+    """E-mail digests of missed notifications (celery beat runs this every 10 minutes)."""
+    return email_digests_send()

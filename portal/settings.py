@@ -136,6 +136,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "prune-event-log": {"task": "portal.realtime.tasks.prune_event_log", "schedule": 3600.0},
+    "send-email-digests": {
+        "task": "messaging.tasks.send_email_digests",
+        "schedule": 600.0,
+    },
     "send-scheduled-messages": {
         "task": "messaging.tasks.send_scheduled_messages",
         "schedule": 30.0,
@@ -208,6 +212,19 @@ LOGIN_THROTTLE_IP_FREE_ATTEMPTS = env_int("LOGIN_THROTTLE_IP_FREE_ATTEMPTS", 30)
 # Trust X-Forwarded-For from a reverse proxy (nginx) for the client address.
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", default=False)
 TOTP_ISSUER = env_str("TOTP_ISSUER", "Portal")
+
+# --- E-mail (the agency's own SMTP server; off unless EMAIL_HOST is set) -----------------------
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_ENABLED = bool(EMAIL_HOST)
+if not EMAIL_ENABLED and (env_str("EMAIL_HOST_USER") or env_str("EMAIL_HOST_PASSWORD")):
+    raise ImproperlyConfigured("EMAIL_HOST_USER/EMAIL_HOST_PASSWORD set without EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@localhost")
+if not EMAIL_ENABLED:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 
 # --- Realtime ---------------------------------------------------------------------------------
 EVENT_LOG_RETENTION_SECONDS = env_int("EVENT_LOG_RETENTION_SECONDS", 7 * 24 * 3600)

@@ -160,3 +160,14 @@ class PollInput(StrictInput):
 
 class VoteInput(StrictInput):
     options = serializers.ListField(child=serializers.IntegerField(min_value=0), max_length=10)
+
+
+class NotificationReadInput(StrictInput):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=1000
+    )
+    all = serializers.BooleanField(required=False, default=False)
+
+
+class NotificationSettingsInput(StrictInput):
+    email_digest = serializers.BooleanField()

@@ -5,6 +5,13 @@ from messaging.api import views
 urlpatterns = [
     path("sync", views.SyncView.as_view(), name="sync"),
     path("presence", views.PresenceView.as_view(), name="presence"),
+    path("notifications", views.NotificationListView.as_view(), name="notifications"),
+    path("notifications/read", views.NotificationReadView.as_view(), name="notifications-read"),
+    path(
+        "notifications/settings",
+        views.NotificationSettingsView.as_view(),
+        name="notification-settings",
+    ),
     path("search/messages", views.SearchView.as_view(), name="search-messages"),
     path("conversations", views.ConversationListView.as_view(), name="conversations"),
     path("conversations/direct", views.DirectConversationView.as_view(), name="direct"),

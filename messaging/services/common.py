@@ -93,6 +93,10 @@ def append_message(
         )  # fmt: skip
     recipients = selectors.member_ids(conversation)
     publish(events.message_event("add", message), user_ids=recipients)
+    if kind == Message.Kind.TEXT:
+        from messaging.services.notifications import notifications_for_message
+
+        notifications_for_message(message, mentioned=mentioned or set())
     if thread_root is not None:
         Message.objects.filter(pk=thread_root.pk).update(
             reply_count=F("reply_count") + 1, last_reply_at=now

@@ -1,0 +1,118 @@
+"""Notifications for users with no connected device, and the e-mail digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from messaging import presence
+from messaging.models import Notification
+from messaging.services.notifications import email_digests_send
+from portal import clock
+from tests.helpers.api import assert_api_error
+
+pytestmark = pytest.mark.django_db
+
+
+def _direct(chat, sender, receiver):
+    return chat.c[sender].post(
+        "/api/v1/conversations/direct", {"user_id": str(getattr(chat, receiver).pk)},
+        format="json",
+    ).json()  # fmt: skip
+
+
+def _post(client, conversation_id, body="Срочно", **extra):
+    response = client.post(
+        f"/api/v1/conversations/{conversation_id}/messages",
+        {"client_id": str(uuid.uuid4()), "body": body, **extra},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_direct_message_to_an_offline_user_is_a_notification(chat):
+    direct = _direct(chat, "alice", "bob")
+    _post(chat.c["alice"], direct["id"])
+    listed = chat.c["bob"].get("/api/v1/notifications").json()["results"]
+    assert [n["kind"] for n in listed] == ["direct"]
+    assert listed[0]["message"]["body"] == "Срочно" and listed[0]["read"] is False
+    assert chat.c["alice"].get("/api/v1/notifications").json()["results"] == []
+
+
+def test_connected_users_get_no_notification(chat):
+    direct = _direct(chat, "alice", "bob")
+    presence.presence_report(chat.bob.pk, "socket-1", "online")
+    try:
+        _post(chat.c["alice"], direct["id"])
+    finally:
+        presence.presence_leave(chat.bob.pk, "socket-1")
+    assert not Notification.objects.filter(user=chat.bob).exists()
+
+
+def test_mentions_notify_even_in_a_muted_conversation(chat):
+    chat.c["bob"].patch(
+        f"/api/v1/conversations/{chat.id}/settings",
+        {"muted_until": "2099-01-01T00:00:00Z"},
+        format="json",
+    )
+    _post(chat.c["alice"], chat.id, mentions={"users": [str(chat.bob.pk)]})
+    _post(chat.c["alice"], chat.id, body="Без упоминания")
+    kinds = [n.kind for n in Notification.objects.filter(user=chat.bob)]
+    assert kinds == ["mention"]
+    assert not Notification.objects.filter(user=chat.owner).exists()
+
+
+def test_marking_read(chat):
+    direct = _direct(chat, "alice", "bob")
+    for _ in range(3):
+        _post(chat.c["alice"], direct["id"])
+    ids = [n["id"] for n in chat.c["bob"].get("/api/v1/notifications").json()["results"]]
+    # someone else's ids mark nothing
+    assert chat.c["owner"].post(
+        "/api/v1/notifications/read", {"ids": ids}, format="json"
+    ).json() == {"marked": 0}
+    assert chat.c["bob"].post(
+        "/api/v1/notifications/read", {"ids": ids[:1]}, format="json"
+    ).json() == {"marked": 1}
+    unread = chat.c["bob"].get("/api/v1/notifications", {"unread": "true"}).json()["results"]
+    assert len(unread) == 2
+    assert chat.c["bob"].post(
+        "/api/v1/notifications/read", {"all": True}, format="json"
+    ).json() == {"marked": 2}
+    assert_api_error(chat.c["bob"].post("/api/v1/notifications/read", {}, format="json"), 400,
+                     "invalid")  # fmt: skip
+
+
+def test_email_digest_is_opt_in_and_sent_once(chat, settings):
+    settings.EMAIL_ENABLED = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    chat.bob.email = "bob@agency.example"
+    chat.bob.save()
+    direct = _direct(chat, "alice", "bob")
+    _post(chat.c["alice"], direct["id"], body="Секретный текст")
+    later = timezone.now() + dt.timedelta(minutes=11)
+    with clock.frozen(later):
+        assert email_digests_send() == 0  # not asked for
+    response = chat.c["bob"].patch(
+        "/api/v1/notifications/settings", {"email_digest": True}, format="json"
+    )
+    assert response.json() == {"email_digest": True}
+    with clock.frozen(timezone.now() + dt.timedelta(minutes=2)):
+        assert email_digests_send() == 0  # too fresh: may still be read in the app
+    with clock.frozen(later):
+        assert email_digests_send() == 1
+        assert email_digests_send() == 0
+    [message] = mail.outbox
+    assert message.to == ["bob@agency.example"]
+    assert "Секретный текст" not in message.body  # content stays inside Portal
+    assert "1" in message.subject
+
+
+def test_digest_does_nothing_without_smtp(chat, settings):
+    settings.EMAIL_ENABLED = False
+    assert email_digests_send() == 0
