@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from portal import clock
 from portal.accounts.models import User
@@ -218,7 +219,11 @@ def _issue(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Device], ki
         except PortalError as exc:
             modeladmin.message_user(request, f"{device}: {exc.message}", messages.ERROR)
     label = DeviceCommand.Kind(kind).label
-    text = _("Command “%(kind)s” sent to %(count)d device(s).") % {"kind": label, "count": count}
+    text = ngettext(
+        "Command “%(kind)s” sent to %(count)d device.",
+        "Command “%(kind)s” sent to %(count)d devices.",
+        count,
+    ) % {"kind": label, "count": count}
     modeladmin.message_user(request, text, messages.SUCCESS)
 
 

@@ -324,7 +324,7 @@ def test_logout_everywhere_action(org, admin):
     api, _ = sign_in(org.clerk)
     sign_in(org.clerk, platform="ios")
     response = _act(admin, "logout_everywhere", org.clerk)
-    assert "2 session(s) of 1 user(s) ended." in messages_of(response)
+    assert "Sessions ended: 2, of 1 user." in messages_of(response)
     assert api.get("/api/v1/me").status_code == 401
     assert {s.revoke_reason for s in AuthSession.objects.filter(user=org.clerk)} == {"admin_logout"}
     assert User.objects.get(pk=org.clerk.pk).is_active

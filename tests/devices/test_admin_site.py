@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff_client(org):
     superuser = UserFactory.create(login="root-admin", is_staff=True, is_superuser=True)
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert client.login(login=superuser.login, password=DEFAULT_PASSWORD)
     return client
 

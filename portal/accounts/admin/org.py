@@ -13,8 +13,8 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from portal.accounts import services
 from portal.accounts.admin.common import actor_of, department_field
@@ -49,7 +49,10 @@ class _InUseDeleteMixin:
                 format_html("{}: {}", capfirst(User._meta.verbose_name), u) for u in users[:50]
             )
             if total > 50:
-                protected.append(gettext("… and %(n)d more users") % {"n": total - 50})
+                protected.append(
+                    ngettext("… and %(n)d more user", "… and %(n)d more users", total - 50)
+                    % {"n": total - 50}
+                )
         return deleted, counts, perms_needed, protected
 
 

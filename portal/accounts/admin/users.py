@@ -445,7 +445,11 @@ class UserAdmin(DjangoUserAdmin):
             users += 1
         self.message_user(
             request,
-            gettext("%(sessions)d session(s) of %(users)d user(s) ended.")
+            ngettext(
+                "Sessions ended: %(sessions)d, of %(users)d user.",
+                "Sessions ended: %(sessions)d, of %(users)d users.",
+                users,
+            )
             % {"sessions": sessions, "users": users},
             messages.SUCCESS,
         )
