@@ -269,6 +269,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationKindEnum": "messaging.models.Conversation.Kind",
+        "DeviceCommandKindEnum": "portal.devices.models.DeviceCommand.Kind",
+        "SessionKindEnum": "portal.accounts.models.AuthSession.Kind",
+    },
 }
 
 # --- Internationalisation ----------------------------------------------------------------------

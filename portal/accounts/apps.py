@@ -8,5 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and organisation")
 
     def ready(self) -> None:
-        from portal.accounts import signals  # noqa: F401  (connects admin sign-in auditing)
+        from portal.accounts import (
+            schema,  # noqa: F401  (auth schemes in the OpenAPI schema)
+            signals,  # noqa: F401  (connects admin sign-in auditing)
+        )
         from portal.accounts.services import avatars  # noqa: F401  (registers its download check)
