@@ -21,13 +21,13 @@ from messaging.services import notifications
 from portal.accounts import selectors as account_selectors
 from portal.api.context import SignedInRequest
 from portal.api.pagination import Cursor
+from portal.api.serializers import validated
 from portal.errors import InvalidInput
 
 
-def _data(serializer_class: type, request: SignedInRequest) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+def _created_or_repeated(message: Any, created: bool) -> Response:
+    """201 for a message created now, 200 for the first one returned again (same client id)."""
+    return Response(message_payload(message), status=status.HTTP_201_CREATED if created else 200)
 
 
 class ConversationListView(APIView):
@@ -38,7 +38,7 @@ class ConversationListView(APIView):
 
     @extend_schema(request=s.ConversationInput, responses={201: dict}, tags=["messaging"])
     def post(self, request: SignedInRequest) -> Response:
-        data = _data(s.ConversationInput, request)
+        data = validated(s.ConversationInput, request.data)
         conversation = services.conversation_create(actor=request.user, **data)
         return Response(conversation_payload(conversation), status=status.HTTP_201_CREATED)
 
@@ -48,7 +48,7 @@ class DirectConversationView(APIView):
 
     @extend_schema(request=s.DirectInput, responses={200: dict}, tags=["messaging"])
     def post(self, request: SignedInRequest) -> Response:
-        data = _data(s.DirectInput, request)
+        data = validated(s.DirectInput, request.data)
         other = account_selectors.access_user(request.user, data["user_id"])
         conversation = services.direct_conversation(actor=request.user, other=other)
         return Response(conversation_payload(conversation))
@@ -63,7 +63,7 @@ class ConversationDetailView(APIView):
 
     @extend_schema(request=s.ConversationPatchInput, responses={200: dict}, tags=["messaging"])
     def patch(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
-        data = _data(s.ConversationPatchInput, request)
+        data = validated(s.ConversationPatchInput, request.data)
         conversation = services.conversation_update(
             actor=request.user, conversation_id=conversation_id, changes=dict(data)
         )
@@ -76,7 +76,7 @@ class MemberSettingsView(APIView):
     @extend_schema(request=s.MemberSettingsInput, responses={200: s.MembershipOutput},
                    tags=["messaging"])  # fmt: skip
     def patch(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
-        data = _data(s.MemberSettingsInput, request)
+        data = validated(s.MemberSettingsInput, request.data)
         membership = services.member_settings_update(
             actor=request.user, conversation_id=conversation_id, changes=dict(data)
         )
@@ -90,7 +90,7 @@ class MemberRoleView(APIView):
     def post(
         self, request: SignedInRequest, conversation_id: uuid.UUID, user_id: uuid.UUID
     ) -> Response:
-        data = _data(s.RoleInput, request)
+        data = validated(s.RoleInput, request.data)
         services.member_role_set(
             actor=request.user, conversation_id=conversation_id, user_id=user_id,
             role=data["role"],
@@ -140,21 +140,19 @@ class MessageListView(APIView):
 
     @extend_schema(request=s.MessageInput, responses={201: s.MessageOutput}, tags=["messaging"])
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
-        data = _data(s.MessageInput, request)
+        data = validated(s.MessageInput, request.data)
         message, created = services.message_send(
             actor=request.user, conversation_id=conversation_id, client_id=data["client_id"],
             body=data["body"], reply_to_id=data["reply_to"], thread_root_id=data["thread_root"],
             mentions=data["mentions"],
         )  # fmt: skip
-        return Response(
-            message_payload(message), status=status.HTTP_201_CREATED if created else 200
-        )
+        return _created_or_repeated(message, created)
 
 
 class MessageDetailView(APIView):
     @extend_schema(request=s.MessageEditInput, responses={200: s.MessageOutput}, tags=["messaging"])
     def patch(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
-        data = _data(s.MessageEditInput, request)
+        data = validated(s.MessageEditInput, request.data)
         message = services.message_edit(
             actor=request.user, message_id=message_id, body=data["body"]
         )
@@ -169,7 +167,7 @@ class MessageDetailView(APIView):
 class MembersView(APIView):
     @extend_schema(request=s.MembersInput, responses={200: dict}, tags=["messaging"])
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
-        data = _data(s.MembersInput, request)
+        data = validated(s.MembersInput, request.data)
         added = services.conversation_members_add(
             actor=request.user, conversation_id=conversation_id, user_ids=data["user_ids"]
         )
@@ -192,7 +190,7 @@ class MemberDetailView(APIView):
 class ReadView(APIView):
     @extend_schema(request=s.ReadInput, responses={200: dict}, tags=["messaging"])
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
-        data = _data(s.ReadInput, request)
+        data = validated(s.ReadInput, request.data)
         seq = services.conversation_mark_read(
             actor=request.user, conversation_id=conversation_id, seq=data["seq"]
         )
@@ -202,7 +200,7 @@ class ReadView(APIView):
 class ReactionsView(APIView):
     @extend_schema(request=s.ReactionInput, responses={200: dict}, tags=["messaging"])
     def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
-        data = _data(s.ReactionInput, request)
+        data = validated(s.ReactionInput, request.data)
         added = services.reaction_add(
             actor=request.user, message_id=message_id, emoji=data["emoji"]
         )
@@ -294,7 +292,7 @@ class ThreadView(APIView):
 class FollowView(APIView):
     @extend_schema(request=s.FollowInput, responses={204: None}, tags=["messaging"])
     def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
-        data = _data(s.FollowInput, request)
+        data = validated(s.FollowInput, request.data)
         services.thread_follow(actor=request.user, root_id=message_id, follow=data["follow"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -304,14 +302,12 @@ class ForwardView(APIView):
 
     @extend_schema(request=s.ForwardInput, responses={201: s.MessageOutput}, tags=["messaging"])
     def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
-        data = _data(s.ForwardInput, request)
+        data = validated(s.ForwardInput, request.data)
         message, created = services.message_forward(
             actor=request.user, message_id=message_id,
             to_conversation_id=data["conversation_id"], client_id=data["client_id"],
         )  # fmt: skip
-        return Response(
-            message_payload(message), status=status.HTTP_201_CREATED if created else 200
-        )
+        return _created_or_repeated(message, created)
 
 
 class SearchView(APIView):
@@ -371,7 +367,7 @@ class ScheduledListView(APIView):
 
     @extend_schema(request=s.ScheduleInput, responses={201: s.ScheduledOutput}, tags=["messaging"])
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
-        data = _data(s.ScheduleInput, request)
+        data = validated(s.ScheduleInput, request.data)
         scheduled, created = services.message_schedule(
             actor=request.user, conversation_id=conversation_id, client_id=data["client_id"],
             body=data["body"], send_at=data["send_at"], mentions=data["mentions"],
@@ -391,13 +387,11 @@ class ScheduledDetailView(APIView):
 class PollCreateView(APIView):
     @extend_schema(request=s.PollInput, responses={201: s.MessageOutput}, tags=["messaging"])
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
-        data = _data(s.PollInput, request)
+        data = validated(s.PollInput, request.data)
         message, created = services.poll_create(
             actor=request.user, conversation_id=conversation_id, **data
         )
-        return Response(
-            message_payload(message), status=status.HTTP_201_CREATED if created else 200
-        )
+        return _created_or_repeated(message, created)
 
 
 class PollVoteView(APIView):
@@ -405,7 +399,7 @@ class PollVoteView(APIView):
 
     @extend_schema(request=s.VoteInput, responses={200: s.MessageOutput}, tags=["messaging"])
     def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
-        data = _data(s.VoteInput, request)
+        data = validated(s.VoteInput, request.data)
         message = services.poll_vote(
             actor=request.user, message_id=message_id, options=data["options"]
         )
@@ -471,7 +465,7 @@ class NotificationReadView(APIView):
 
     @extend_schema(request=s.NotificationReadInput, responses={200: dict}, tags=["notifications"])
     def post(self, request: SignedInRequest) -> Response:
-        data = _data(s.NotificationReadInput, request)
+        data = validated(s.NotificationReadInput, request.data)
         if not data["all"] and not data["ids"]:
             raise InvalidInput(ids=["Give ids, or all: true."])
         count = notifications.notifications_mark_read(
@@ -489,7 +483,7 @@ class NotificationSettingsView(APIView):
     @extend_schema(request=s.NotificationSettingsInput, responses={200: dict},
                    tags=["notifications"])  # fmt: skip
     def patch(self, request: SignedInRequest) -> Response:
-        data = _data(s.NotificationSettingsInput, request)
+        data = validated(s.NotificationSettingsInput, request.data)
         row = notifications.notification_settings_update(
             actor=request.user, email_digest=data["email_digest"]
         )

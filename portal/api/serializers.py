@@ -27,3 +27,11 @@ class StrictInput(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return value
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any) -> Any:
+    """``data`` checked by an input serializer: its validated data, or a 400 that names
+    each bad (or unknown) field."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

@@ -26,6 +26,7 @@ from portal.accounts.services.twofactor import two_factor_enabled, two_factor_re
 from portal.api.context import SignedInRequest, request_context
 from portal.api.pagination import Cursor
 from portal.api.permissions import IsSignedInMayEnrol
+from portal.api.serializers import validated
 from portal.devices.models import Device
 from portal.devices.services import DeviceInfo
 
@@ -36,12 +37,6 @@ class DirectoryCursor(Cursor):
     ordering = ("last_name", "first_name", "id")  # type: ignore[assignment]
 
 
-def _validated(serializer_class: type, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class LoginView(APIView):
     """Sign in an app: returns an access token bound to the device, and a refresh token."""
 
@@ -50,7 +45,7 @@ class LoginView(APIView):
 
     @extend_schema(request=s.LoginInput, responses={200: s.TokensOutput}, tags=["auth"])
     def post(self, request: Request) -> Response:
-        data = _validated(s.LoginInput, request)
+        data = validated(s.LoginInput, request.data)
         device = data["device"]
         issued = services.login_with_password(
             login=data["login"],
@@ -77,7 +72,7 @@ class RefreshView(APIView):
 
     @extend_schema(request=s.RefreshInput, responses={200: s.TokensOutput}, tags=["auth"])
     def post(self, request: Request) -> Response:
-        data = _validated(s.RefreshInput, request)
+        data = validated(s.RefreshInput, request.data)
         issued = services.auth_session_refresh(
             refresh_token=data["refresh_token"], context=request_context(request)
         )
@@ -119,7 +114,7 @@ class BrowserSessionView(APIView):
 
     @extend_schema(request=s.BrowserLoginInput, responses={200: s.MeOutput}, tags=["auth"])
     def post(self, request: Request) -> Response:
-        data = _validated(s.BrowserLoginInput, request)
+        data = validated(s.BrowserLoginInput, request.data)
         django_request = request._request
         device_id = django_request.COOKIES.get(BROWSER_DEVICE_COOKIE, "")
         try:
@@ -241,7 +236,7 @@ class TwoFactorConfirmView(APIView):
 
     @extend_schema(request=s.CodeInput, responses={200: s.RecoveryCodesOutput}, tags=["2fa"])
     def post(self, request: SignedInRequest) -> Response:
-        data = _validated(s.CodeInput, request)
+        data = validated(s.CodeInput, request.data)
         codes = services.totp_enrol_confirm(
             user=request.user, code=data["code"], context=request_context(request)
         )
@@ -253,7 +248,7 @@ class TwoFactorDisableView(APIView):
 
     @extend_schema(request=s.CodeInput, responses={204: None}, tags=["2fa"])
     def post(self, request: SignedInRequest) -> Response:
-        data = _validated(s.CodeInput, request)
+        data = validated(s.CodeInput, request.data)
         services.totp_disable(
             user=request.user, code=data["code"], context=request_context(request)
         )
@@ -265,7 +260,7 @@ class RecoveryCodesView(APIView):
 
     @extend_schema(request=s.CodeInput, responses={200: s.RecoveryCodesOutput}, tags=["2fa"])
     def post(self, request: SignedInRequest) -> Response:
-        data = _validated(s.CodeInput, request)
+        data = validated(s.CodeInput, request.data)
         codes = services.recovery_codes_regenerate(
             user=request.user, code=data["code"], context=request_context(request)
         )
@@ -283,7 +278,7 @@ class MeView(APIView):
 
     @extend_schema(request=s.ProfileInput, responses={200: s.MeOutput}, tags=["users"])
     def patch(self, request: SignedInRequest) -> Response:
-        data = _validated(s.ProfileInput, request)
+        data = validated(s.ProfileInput, request.data)
         user = services.user_update_profile(
             user=request.user, changes=dict(data), context=request_context(request)
         )
@@ -297,7 +292,7 @@ class PasswordView(APIView):
 
     @extend_schema(request=s.PasswordChangeInput, responses={204: None}, tags=["users"])
     def post(self, request: SignedInRequest) -> Response:
-        data = _validated(s.PasswordChangeInput, request)
+        data = validated(s.PasswordChangeInput, request.data)
         if not request.user.check_password(data["current_password"]):
             raise InvalidCredentials()
         services.user_set_password(

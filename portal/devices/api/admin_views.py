@@ -18,6 +18,7 @@ from portal.accounts.models import User
 from portal.api.context import SignedInRequest, request_context
 from portal.api.pagination import Cursor
 from portal.api.permissions import IsStaffOrNotFound
+from portal.api.serializers import validated
 from portal.devices import selectors, services
 from portal.devices.api import serializers as s
 from portal.devices.compliance import refusal_reasons
@@ -113,11 +114,10 @@ class DeviceCommandsView(APIView):
     @extend_schema(request=s.CommandInput, responses={201: s.AdminCommandOutput}, tags=["admin"])
     def post(self, request: SignedInRequest, device_id: uuid.UUID) -> Response:
         device = selectors.access_device_for_staff(request.user, device_id)
-        serializer = s.CommandInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(s.CommandInput, request.data)
         command = services.device_command_issue(
-            actor=request.user, device=device, kind=serializer.validated_data["kind"],
-            message=serializer.validated_data["message"], context=request_context(request),
+            actor=request.user, device=device, kind=data["kind"],
+            message=data["message"], context=request_context(request),
         )  # fmt: skip
         return Response(s.AdminCommandOutput(command).data, status=status.HTTP_201_CREATED)
 
@@ -144,9 +144,7 @@ class PolicyListView(APIView):
 
     @extend_schema(request=s.PolicyInput, responses={201: s.AdminPolicyOutput}, tags=["admin"])
     def post(self, request: SignedInRequest) -> Response:
-        serializer = s.PolicyInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(s.PolicyInput, request.data)
         policy = services.policy_save(
             actor=request.user, policy=None, name=data["name"], description=data["description"],
             rules=data["rules"], context=request_context(request),
@@ -165,9 +163,7 @@ class PolicyDetailView(APIView):
     @extend_schema(request=s.PolicyPatchInput, responses={200: s.AdminPolicyOutput}, tags=["admin"])
     def patch(self, request: SignedInRequest, policy_id: uuid.UUID) -> Response:
         policy = selectors.access_policy_for_staff(request.user, policy_id)
-        serializer = s.PolicyPatchInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(s.PolicyPatchInput, request.data)
         policy = services.policy_save(
             actor=request.user, policy=policy, name=data.get("name", policy.name),
             description=data.get("description", policy.description),
@@ -190,11 +186,10 @@ class PolicyAssignView(APIView):
     @extend_schema(request=s.AssignmentInput, responses={201: s.AssignmentOutput}, tags=["admin"])
     def post(self, request: SignedInRequest, policy_id: uuid.UUID) -> Response:
         policy = selectors.access_policy_for_staff(request.user, policy_id)
-        serializer = s.AssignmentInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(s.AssignmentInput, request.data)
         scope, target_id = (
-            serializer.validated_data["scope"],
-            serializer.validated_data["target_id"],
+            data["scope"],
+            data["target_id"],
         )
         finders = {
             "agency": account_selectors.access_agency,

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from portal.accounts.authentication import CommandAckAuthentication
 from portal.api.context import SignedInRequest, request_context
 from portal.api.permissions import IsSignedInMayEnrol
+from portal.api.serializers import validated
 from portal.devices import services
 from portal.devices.api import serializers as s
 from portal.devices.events import command_payload
@@ -29,9 +30,7 @@ class CheckinView(APIView):
 
     @extend_schema(request=s.CheckinInput, responses={200: s.CheckinOutput}, tags=["devices"])
     def post(self, request: SignedInRequest) -> Response:
-        serializer = s.CheckinInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(s.CheckinInput, request.data)
         result = services.device_checkin(
             session=request.auth,
             claimed_device_id=data["device_id"],
@@ -64,12 +63,11 @@ class CommandAckView(APIView):
 
     @extend_schema(request=s.AckInput, responses={200: s.CommandOutput}, tags=["devices"])
     def post(self, request: SignedInRequest, command_id: uuid.UUID) -> Response:
-        serializer = s.AckInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(s.AckInput, request.data)
         command = services.device_command_ack(
             device=request.auth.device,
             command_id=command_id,
-            result=serializer.validated_data["result"],
+            result=data["result"],
             context=request_context(request),
         )
         return Response({**command_payload(command), "state": command.state})
