@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from messaging.models import Conversation, Message
+from messaging.models import Attachment, Conversation, Message
 
 
 def message_payload(message: Message) -> dict[str, Any]:
@@ -30,7 +30,27 @@ def message_payload(message: Message) -> dict[str, Any]:
         "deleted": deleted,
         "reactions": _reactions(message) if not deleted else [],
         "poll": poll_payload(message) if not deleted else None,
+        "attachments": _attachments(message) if not deleted else [],
     }
+
+
+def attachment_payload(attachment: Attachment) -> dict[str, Any]:
+    """An attachment as every member sees it. No URLs: links are per viewer and
+    short-lived (``GET /api/v1/attachments/{id}/link``)."""
+    return {
+        "id": str(attachment.id),
+        "filename": attachment.filename,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+        "thumbnail": attachment.has_thumbnail,
+    }
+
+
+def _attachments(message: Message) -> list[dict[str, Any]]:
+    """The message's attachments in order (from prefetched ``attachments`` if present)."""
+    if message._state.adding or message.pk is None:
+        return []
+    return [attachment_payload(a) for a in message.attachments.all()]
 
 
 def poll_payload(message: Message) -> dict[str, Any] | None:

@@ -90,3 +90,25 @@ class PollClosed(PortalError):
     code = "poll_closed"
     status = 409
     default_message = _("The poll is closed.")
+
+
+class AttachmentNotFound(NotFound):
+    code = "attachment_not_found"
+    default_message = _("Attachment not found.")
+
+
+class ThumbnailNotFound(NotFound):
+    code = "thumbnail_not_found"
+    default_message = _("This attachment has no thumbnail.")
+
+
+class FileTypeNotAllowed(InvalidInput):
+    code = "file_type_not_allowed"
+    default_message = _("Programs, scripts, shortcuts and installers cannot be sent.")
+
+
+class InvalidAttachments(InvalidInput):
+    code = "invalid_attachments"
+    default_message = _(
+        "Attach up to 10 of your own files uploaded to this conversation and not sent yet."
+    )

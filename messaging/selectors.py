@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from messaging.exceptions import (
+    AttachmentNotFound,
     ConversationNotFound,
     MessageNotFound,
     ScheduledMessageNotFound,
 )
-from messaging.models import Conversation, Membership, Mention, Message, ScheduledMessage
+from messaging.models import (
+    Attachment,
+    Conversation,
+    Membership,
+    Mention,
+    Message,
+    ScheduledMessage,
+)
 from portal.accounts.models import User
-
-
-def _as_uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        return None
+from portal.ids import as_uuid
 
 
 def access_conversation(
@@ -30,7 +31,7 @@ def access_conversation(
     """The conversation and the actor's membership in it; "not found" for a conversation
     that does not exist and for one the actor is not a member of, alike (nothing about it,
     not even its title, leaks to outsiders)."""
-    pk = _as_uuid(conversation_id)
+    pk = as_uuid(conversation_id)
     if pk is None:
         raise ConversationNotFound()
     memberships = Membership.objects.select_related("conversation").filter(
@@ -46,7 +47,7 @@ def access_conversation(
 
 def access_message(actor: User, message_id: Any) -> tuple[Message, Membership]:
     """A message in a conversation the actor belongs to; "not found" otherwise."""
-    pk = _as_uuid(message_id)
+    pk = as_uuid(message_id)
     message = Message.objects.select_related("conversation").filter(pk=pk).first() if pk else None
     if message is None:
         raise MessageNotFound()
@@ -93,7 +94,7 @@ def history(conversation: Conversation, *, before_seq: int | None, limit: int) -
     messages = (
         Message.objects.filter(conversation=conversation, thread_root__isnull=True)
         .select_related("poll")
-        .prefetch_related("reactions", "poll__votes")
+        .prefetch_related("reactions", "poll__votes", "attachments")
     )
     if before_seq is not None:
         messages = messages.filter(seq__lt=before_seq)
@@ -106,13 +107,15 @@ def last_messages(conversation_ids: list[Any]) -> dict[Any, Message]:
         Message.objects.filter(conversation=OuterRef("pk")).order_by("-seq").values("pk")[:1]
     )
     ids = Conversation.objects.filter(pk__in=conversation_ids).annotate(newest=Subquery(newest_id))
-    newest = Message.objects.filter(pk__in=ids.values("newest")).prefetch_related("reactions")
+    newest = Message.objects.filter(pk__in=ids.values("newest")).prefetch_related(
+        "reactions", "attachments"
+    )
     return {m.conversation_id: m for m in newest}
 
 
 def thread(root: Message, *, after_seq: int | None, limit: int) -> list[Message]:
     """Replies under ``root``, oldest first, after ``after_seq``."""
-    replies = Message.objects.filter(thread_root=root).prefetch_related("reactions")
+    replies = Message.objects.filter(thread_root=root).prefetch_related("reactions", "attachments")
     if after_seq is not None:
         replies = replies.filter(seq__gt=after_seq)
     return list(replies.order_by("seq")[:limit])
@@ -122,7 +125,7 @@ def access_scheduled(
     actor: User, scheduled_id: Any, *, for_update: bool = False
 ) -> ScheduledMessage:
     """One of the actor's own scheduled messages; anyone else's is "not found"."""
-    pk = _as_uuid(scheduled_id)
+    pk = as_uuid(scheduled_id)
     rows = ScheduledMessage.objects.filter(pk=pk, author=actor) if pk else None
     if rows is not None and for_update:
         rows = rows.select_for_update()
@@ -142,3 +145,49 @@ def direct_partners(user_id: Any) -> list[Any]:
         .exclude(user_id=user_id)
         .values_list("user_id", flat=True)
     )
+
+
+def discoverable(actor: User) -> QuerySet[Conversation]:
+    """Groups and channels the actor may find and join: open to their agency or to the whole
+    server, and not joined yet."""
+    visible = Q(visibility=Conversation.Visibility.SERVER) | Q(
+        visibility=Conversation.Visibility.AGENCY, agency_id=actor.agency_id,
+        agency_id__isnull=False,
+    )  # fmt: skip
+    joined = Membership.objects.filter(user=actor, left_at__isnull=True).values("conversation")
+    return (
+        Conversation.objects.filter(visible)
+        .exclude(kind=Conversation.Kind.DIRECT)
+        .exclude(pk__in=joined)
+        .order_by("title")
+    )
+
+
+def access_discoverable(actor: User, conversation_id: Any) -> Conversation:
+    """A conversation the actor may join; "not found" for any other, private ones included."""
+    pk = as_uuid(conversation_id)
+    conversation = discoverable(actor).filter(pk=pk).first() if pk else None
+    if conversation is None:
+        raise ConversationNotFound()
+    return conversation
+
+
+def access_attachment(actor: User, attachment_id: Any) -> Attachment:
+    """An attachment the actor may read now: one of a message that is not deleted, in a
+    conversation the actor is a current member of, or the actor's own upload not sent yet
+    to a conversation they are still in. "Not found" for anything else and for a missing
+    id alike."""
+    pk = as_uuid(attachment_id)
+    attachment = Attachment.objects.select_related("message").filter(pk=pk).first() if pk else None
+    if attachment is None:
+        raise AttachmentNotFound()
+    if attachment.message is None:
+        visible = attachment.uploaded_by_id == actor.pk
+    else:
+        visible = attachment.message.deleted_at is None
+    member = Membership.objects.filter(
+        conversation_id=attachment.conversation_id, user_id=actor.pk, left_at__isnull=True
+    ).exists()
+    if not (visible and member):
+        raise AttachmentNotFound()
+    return attachment

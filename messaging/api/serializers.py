@@ -9,6 +9,7 @@ from rest_framework import serializers
 from messaging.events import conversation_payload, message_payload
 from messaging.models import Conversation, Membership, Message
 from messaging.services import MAX_BODY_CHARS
+from messaging.services.attachments import MAX_ATTACHMENTS_PER_MESSAGE
 from portal.api.serializers import StrictInput
 
 
@@ -39,10 +40,18 @@ class MentionsInput(StrictInput):
 class MessageInput(StrictInput):
     client_id = serializers.CharField(max_length=100)
     # Length is checked by the service after trimming; this bound only stops huge bodies.
-    body = serializers.CharField(max_length=MAX_BODY_CHARS * 2, trim_whitespace=False)
+    body = serializers.CharField(
+        max_length=MAX_BODY_CHARS * 2, trim_whitespace=False, allow_blank=True, required=False,
+        default="",
+    )  # fmt: skip
     reply_to = serializers.UUIDField(required=False, allow_null=True, default=None)
     thread_root = serializers.UUIDField(required=False, allow_null=True, default=None)
     mentions = MentionsInput(required=False, default=dict)
+    # Uploads from POST /conversations/{id}/attachments; with them the body may be empty.
+    attachment_ids = serializers.ListField(
+        child=serializers.UUIDField(), required=False, default=list,
+        max_length=MAX_ATTACHMENTS_PER_MESSAGE,
+    )  # fmt: skip
 
 
 class MessageEditInput(StrictInput):

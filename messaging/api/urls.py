@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging.api import views
+from messaging.api import attachments, discovery, views
 
 urlpatterns = [
     path("sync", views.SyncView.as_view(), name="sync"),
@@ -15,6 +15,12 @@ urlpatterns = [
     path("search/messages", views.SearchView.as_view(), name="search-messages"),
     path("conversations", views.ConversationListView.as_view(), name="conversations"),
     path("conversations/direct", views.DirectConversationView.as_view(), name="direct"),
+    path("conversations/discover", discovery.DiscoverView.as_view(), name="discover"),
+    path(
+        "conversations/<uuid:conversation_id>/join",
+        discovery.JoinView.as_view(),
+        name="conversation-join",
+    ),
     path(
         "conversations/<uuid:conversation_id>",
         views.ConversationDetailView.as_view(),
@@ -82,4 +88,14 @@ urlpatterns = [
     path("messages/<uuid:message_id>/thread", views.ThreadView.as_view(), name="message-thread"),
     path("messages/<uuid:message_id>/follow", views.FollowView.as_view(), name="message-follow"),
     path("messages/<uuid:message_id>/forward", views.ForwardView.as_view(), name="message-forward"),
+    path(
+        "conversations/<uuid:conversation_id>/attachments",
+        attachments.AttachmentUploadView.as_view(),
+        name="conversation-attachments",
+    ),
+    path(
+        "attachments/<uuid:attachment_id>/link",
+        attachments.AttachmentLinkView.as_view(),
+        name="attachment-link",
+    ),
 ]

@@ -144,7 +144,7 @@ class MessageListView(APIView):
         message, created = services.message_send(
             actor=request.user, conversation_id=conversation_id, client_id=data["client_id"],
             body=data["body"], reply_to_id=data["reply_to"], thread_root_id=data["thread_root"],
-            mentions=data["mentions"],
+            mentions=data["mentions"], attachment_ids=data["attachment_ids"],
         )  # fmt: skip
         return _created_or_repeated(message, created)
 

@@ -15,6 +15,7 @@ from messaging.services.common import (
 from messaging.services.conversations import (
     CONVERSATION_SETTINGS,
     conversation_create,
+    conversation_join,
     conversation_mark_read,
     conversation_member_remove,
     conversation_members_add,
@@ -52,6 +53,7 @@ __all__ = [
     "MENTION_ALL_FREE_UP_TO",
     "RECEIPTS_MAX_MEMBERS",
     "conversation_create",
+    "conversation_join",
     "conversation_mark_read",
     "conversation_member_remove",
     "conversation_members_add",

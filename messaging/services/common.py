@@ -64,7 +64,10 @@ def append_message(
     forwarded_from: dict[str, Any] | None = None,
     mentions: dict[str, Any] | None = None,
     mentioned: set[Any] | None = None,
+    attachment_ids: list[Any] | None = None,
 ) -> Message:
+    """Append a message to a locked conversation with the next sequence number, bind its
+    attachments, record mentions and notifications, and publish it to the members."""
     now = clock.now()
     conversation.last_seq += 1
     conversation.last_message_at = now
@@ -91,6 +94,10 @@ def append_message(
             [Mention(message=message, user_id=uid, conversation=conversation, seq=message.seq)
              for uid in mentioned]
         )  # fmt: skip
+    if attachment_ids and author is not None:
+        from messaging.services.attachments import attachments_bind
+
+        attachments_bind(actor=author, message=message, attachment_ids=attachment_ids)
     recipients = selectors.member_ids(conversation)
     publish(events.message_event("add", message), user_ids=recipients)
     if kind == Message.Kind.TEXT:
@@ -108,3 +115,11 @@ def append_message(
                 ThreadFollow.objects.get_or_create(root=thread_root, user_id=follower)
         publish(events.thread_event(thread_root), user_ids=recipients)
     return message
+
+
+def may_post(conversation: Conversation, membership: Membership) -> bool:
+    """Whether a member may post in the main timeline: read-only members never do, and in a
+    channel only owners and admins do (members comment in threads, see message_send)."""
+    if membership.role == Membership.Role.READ_ONLY:
+        return False
+    return conversation.kind != Conversation.Kind.CHANNEL or membership.role in ADMIN_ROLES

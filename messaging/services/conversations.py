@@ -242,3 +242,23 @@ def member_role_set(*, actor: User, conversation_id: Any, user_id: Any, role: st
         publish(events.role_event(conversation, user_id, role), user_ids=recipients)
         system_message(conversation, actor, {"event": "role_changed", "user": str(user_id),
                                               "role": role})  # fmt: skip
+
+
+def conversation_join(*, actor: User, conversation_id: Any) -> Conversation:
+    """Join a group or channel open to the actor's agency or to everyone on the server."""
+    with transaction.atomic():
+        conversation = selectors.access_discoverable(actor, conversation_id)
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if len(selectors.member_ids(conversation)) >= MAX_GROUP_MEMBERS:
+            raise InvalidMembers(limit=MAX_GROUP_MEMBERS)
+        Membership.objects.update_or_create(
+            conversation=conversation, user=actor,
+            defaults={"left_at": None, "joined_at": clock.now(), "role": Membership.Role.MEMBER,
+                      "last_read_seq": conversation.last_seq},
+        )  # fmt: skip
+        system_message(conversation, actor, {"event": "member_joined", "user": str(actor.pk)})
+        publish(
+            events.membership_event("add", conversation, actor.pk),
+            user_ids=selectors.member_ids(conversation),
+        )
+    return conversation

@@ -29,12 +29,14 @@ from messaging.models import (
     Reaction,
     ThreadFollow,
 )
+from messaging.services.attachments import attachments_purge
 from messaging.services.common import (
     ADMIN_ROLES,
     MAX_BODY_CHARS,
     MAX_MENTIONS,
     MENTION_ALL_FREE_UP_TO,
     append_message,
+    may_post,
 )
 from portal import clock
 from portal.accounts.models import User
@@ -51,6 +53,7 @@ def message_send(
     thread_root_id: Any = None,
     forwarded_from: dict[str, Any] | None = None,
     mentions: dict[str, Any] | None = None,
+    attachment_ids: list[Any] | None = None,
 ) -> tuple[Message, bool]:
     """Post a message (or a reply in the thread under ``thread_root_id``); returns it and
     whether it was created now.
@@ -58,10 +61,11 @@ def message_send(
     The same ``client_id`` from the same author returns the first message and creates
     nothing (safe retries). In a channel only owners and admins post, and members comment
     in threads only where the owner allows comments; read-only members never post. Bodies
-    are 1–10,000 characters of Markdown.
+    are up to 10,000 characters of Markdown, empty only with attachments: the author's own
+    uploads to this conversation not sent yet (``attachments.attachments_bind``).
     """
     body = body.strip()
-    if not body or len(body) > MAX_BODY_CHARS:
+    if len(body) > MAX_BODY_CHARS or not (body or attachment_ids):
         raise InvalidMessage(max_chars=MAX_BODY_CHARS)
     mentions = mentions or {}
     if len(mentions.get("users", [])) + len(mentions.get("departments", [])) > MAX_MENTIONS:
@@ -84,12 +88,13 @@ def message_send(
             ).first()  # fmt: skip
             if thread_root is None:
                 raise InvalidMessage(thread_root=["Not a message of this conversation."])
-        channel_member = (
-            conversation.kind == Conversation.Kind.CHANNEL and membership.role not in ADMIN_ROLES
+        # Channel members may comment in threads where the owner allows it.
+        commenting = (
+            thread_root is not None
+            and conversation.comments_enabled
+            and membership.role != Membership.Role.READ_ONLY
         )
-        if membership.role == Membership.Role.READ_ONLY or (
-            channel_member and (thread_root is None or not conversation.comments_enabled)
-        ):
+        if not (may_post(conversation, membership) or commenting):
             raise NotAllowedToPost()
         reply_to = None
         if reply_to_id is not None:
@@ -101,6 +106,7 @@ def message_send(
             conversation, author=actor, client_id=client_id, body=body,
             kind=Message.Kind.TEXT, system={}, reply_to=reply_to, thread_root=thread_root,
             forwarded_from=forwarded_from, mentions=clean_mentions, mentioned=mentioned,
+            attachment_ids=attachment_ids,
         )  # fmt: skip
         Membership.objects.filter(pk=membership.pk).update(last_read_seq=message.seq)
     return message, True
@@ -175,6 +181,7 @@ def message_delete(*, actor: User, message_id: Any) -> Message:
         if message.deleted_at is None:
             message.deleted_at, message.body, message.body_html = clock.now(), "", ""
             message.save(update_fields=["deleted_at", "body", "body_html"])
+            transaction.on_commit(lambda: attachments_purge(message_id=message.pk), robust=True)
             publish(
                 events.message_event("delete", message),
                 user_ids=selectors.member_ids(message.conversation),

@@ -14,13 +14,11 @@ from messaging.exceptions import (
     NotAllowedToPost,
 )
 from messaging.models import (
-    Conversation,
-    Membership,
     ScheduledMessage,
 )
 from messaging.services.common import (
-    ADMIN_ROLES,
     MAX_BODY_CHARS,
+    may_post,
 )
 from messaging.services.messages import message_send
 from portal import clock
@@ -48,9 +46,7 @@ def message_schedule(
         raise InvalidSchedule()
     with transaction.atomic():
         conversation, membership = selectors.access_conversation(actor, conversation_id)
-        if membership.role == Membership.Role.READ_ONLY or (
-            conversation.kind == Conversation.Kind.CHANNEL and membership.role not in ADMIN_ROLES
-        ):
+        if not may_post(conversation, membership):
             raise NotAllowedToPost()
         scheduled, created = ScheduledMessage.objects.get_or_create(
             author=actor, client_id=client_id,

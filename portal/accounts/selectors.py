@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -15,18 +14,12 @@ from portal.accounts.exceptions import (
 )
 from portal.accounts.models import Agency, AuthSession, Department, User
 from portal.accounts.translit import query_variants
-
-
-def _as_uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        return None
+from portal.ids import as_uuid
 
 
 def access_user(actor: User, user_id: Any) -> User:
     """An active user of this server, visible to every signed-in user (the staff directory)."""
-    pk = _as_uuid(user_id)
+    pk = as_uuid(user_id)
     user = (
         User.objects.select_related("agency", "department").filter(pk=pk, is_active=True).first()
         if pk
@@ -38,7 +31,7 @@ def access_user(actor: User, user_id: Any) -> User:
 
 
 def access_agency(actor: User, agency_id: Any) -> Agency:
-    pk = _as_uuid(agency_id)
+    pk = as_uuid(agency_id)
     agency = Agency.objects.filter(pk=pk).first() if pk else None
     if agency is None:
         raise AgencyNotFound()
@@ -46,7 +39,7 @@ def access_agency(actor: User, agency_id: Any) -> Agency:
 
 
 def access_department(actor: User, department_id: Any) -> Department:
-    pk = _as_uuid(department_id)
+    pk = as_uuid(department_id)
     department = Department.objects.select_related("agency").filter(pk=pk).first() if pk else None
     if department is None:
         raise DepartmentNotFound()
@@ -55,7 +48,7 @@ def access_department(actor: User, department_id: Any) -> Department:
 
 def access_auth_session(actor: User, session_id: Any) -> AuthSession:
     """One of the actor's own live sessions; anybody else's is "not found"."""
-    pk = _as_uuid(session_id)
+    pk = as_uuid(session_id)
     session = (
         AuthSession.objects.select_related("device")
         .filter(pk=pk, user=actor, revoked_at__isnull=True)

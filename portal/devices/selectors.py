@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,15 +14,9 @@ from portal.accounts.models import User
 from portal.devices.exceptions import CommandNotFound, DeviceNotFound, PolicyNotFound
 from portal.devices.models import Device, DeviceCommand, Policy, PolicyAssignment
 from portal.devices.rules import RULES
+from portal.ids import as_uuid
 
 _GENERATION_KEY = "devices:policy-generation"
-
-
-def _as_uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        return None
 
 
 @dataclass(frozen=True)
@@ -133,7 +126,7 @@ def users_under(assignment: PolicyAssignment) -> QuerySet[User]:
 
 def access_device_for_staff(actor: User, device_id: Any) -> Device:
     """Any device, for IT staff; "not found" for everyone else."""
-    pk = _as_uuid(device_id)
+    pk = as_uuid(device_id)
     device = (
         Device.objects.select_related("user").filter(pk=pk).first()
         if pk and actor.is_active and actor.is_staff
@@ -145,7 +138,7 @@ def access_device_for_staff(actor: User, device_id: Any) -> Device:
 
 
 def access_policy_for_staff(actor: User, policy_id: Any) -> Policy:
-    pk = _as_uuid(policy_id)
+    pk = as_uuid(policy_id)
     policy = Policy.objects.filter(pk=pk).first() if pk and actor.is_staff else None
     if policy is None:
         raise PolicyNotFound()
@@ -156,7 +149,7 @@ def access_own_command(
     device: Device, command_id: Any, *, for_update: bool = False
 ) -> DeviceCommand:
     """A command addressed to ``device``; any other device's command is "not found"."""
-    pk = _as_uuid(command_id)
+    pk = as_uuid(command_id)
     commands = DeviceCommand.objects.select_related("device")
     if for_update:
         commands = commands.select_for_update()

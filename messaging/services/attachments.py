@@ -1,0 +1,388 @@
+"""Message attachments (docs/messaging.md, "Attachments").
+
+An upload is streamed to object storage under ``attachments/<conversation id>/<attachment
+id>/original`` with its type detected from its bytes; executables are refused whatever
+they are called. Images get a 320 px WebP ``thumbnail`` beside it, made by a Celery task.
+The upload stays unbound, visible to its uploader only, until they send a message with it
+(``attachments_bind``, called by ``message_send``). Members fetch it through signed,
+per-user links whose check runs again on every use, so leaving the conversation or the
+message being deleted closes them at once. ``attachments_purge`` deletes unbound uploads
+older than a day and the attachments of deleted messages, objects first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+import struct
+import tempfile
+import unicodedata
+import uuid
+import warnings
+from typing import IO, Any
+
+import filetype
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from PIL import Image, ImageOps
+
+from messaging import selectors
+from messaging.exceptions import (
+    AttachmentNotFound,
+    FileTypeNotAllowed,
+    InvalidAttachments,
+    NotAllowedToPost,
+    ThumbnailNotFound,
+)
+from messaging.models import Attachment, Message
+from messaging.services.common import may_post
+from portal import clock
+from portal.accounts.models import User
+from portal.accounts.services.avatars import MAX_JPEG_PIXELS, MAX_OTHER_PIXELS
+from portal.ids import as_uuid
+from portal.storage import get_storage
+from portal.storage.exceptions import FileTooLarge, ObjectNotFound
+from portal.storage.links import download_url, register_download_check
+
+logger = logging.getLogger(__name__)
+
+ATTACHMENT_PURPOSE = "attachment"
+MAX_ATTACHMENTS_PER_MESSAGE = 10
+MAX_FILENAME_CHARS = 200
+UNBOUND_TTL = dt.timedelta(days=1)
+THUMBNAIL_SIDE = 320
+# Detected type → the only Pillow decoder allowed to open it.
+THUMBNAIL_FORMATS = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/webp": "WEBP",
+    "image/gif": "GIF",
+}
+# Images are decoded from a spooled copy: in memory up to this size, on disk beyond.
+_SPOOL_BYTES = 8 * 1024 * 1024
+
+
+# --- Content type ------------------------------------------------------------------------------
+
+_HEAD_BYTES = 8192
+_EXECUTABLE_MAGIC = (
+    b"\x7fELF",  # Linux and other Unix programs and libraries
+    b"MZ",  # DOS and Windows programs, libraries, screen savers, drivers (PE)
+    b"\xfe\xed\xfa\xce",  # Mach-O, 32 and 64 bit, both byte orders
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",  # Mach-O universal binaries (and Java classes, same magic)
+    b"\xca\xfe\xba\xbf",
+    b"#!",  # scripts for an interpreter
+    b"\x00asm",  # WebAssembly
+    # Windows shortcut (.lnk): header size 0x4C, then the shell link CLSID.
+    b"L\x00\x00\x00" + uuid.UUID("00021401-0000-0000-c000-000000000046").bytes_le,
+)
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Root storage classes of Windows Installer files: .msi, .msp (patch), .mst (transform).
+# Word, Excel and PowerPoint 97–2003 files are OLE files too, and are allowed.
+_INSTALLER_CLSIDS = {
+    uuid.UUID(f"000c108{n}-0000-0000-c000-000000000046").bytes_le for n in (2, 4, 6)
+}
+# Names Windows or a desktop runs on a double click, whatever the bytes inside (a .bat or
+# .js is plain text): refused too.
+_EXECUTABLE_EXTENSIONS = frozenset({
+    "app", "appimage", "bat", "cmd", "com", "command", "cpl", "desktop", "dll", "exe", "hta",
+    "inf", "jar", "js", "jse", "lnk", "msc", "msi", "msp", "mst", "ocx", "pif", "ps1", "psm1",
+    "reg", "run", "scf", "scr", "sh", "sys", "url", "vb", "vbe", "vbs", "wsc", "wsf", "wsh",
+})  # fmt: skip
+_ALIASES = {"image/apng": "image/png"}
+# Bytes that do not occur in text (NUL and most other C0 controls): the test `file` uses.
+_BINARY_BYTES = bytes(set(range(32)) - {7, 8, 9, 10, 12, 13, 27}) + b"\x7f"
+
+
+def _ole_root_clsid(stream: IO[bytes], head: bytes) -> bytes | None:
+    """The class id of an OLE compound file's root entry (the first directory entry)."""
+    if len(head) < 0x34:
+        return None
+    (sector_shift,) = struct.unpack_from("<H", head, 0x1E)
+    (first_directory_sector,) = struct.unpack_from("<I", head, 0x30)
+    if sector_shift not in (9, 12) or first_directory_sector >= 0xFFFFFFFA:
+        return None
+    stream.seek(((first_directory_sector + 1) << sector_shift) + 0x50)
+    return stream.read(16)
+
+
+def _is_text(head: bytes) -> bool:
+    # Any encoding without these bytes counts: UTF-8 and the legacy Windows-1251 and KOI8-R.
+    return bool(head) and head.translate(None, _BINARY_BYTES) == head
+
+
+def detect_content_type(stream: IO[bytes]) -> str:
+    """The type of the bytes in ``stream`` (read from its start, left at its start):
+    ``FileTypeNotAllowed`` for programs (ELF, PE/MZ, Mach-O, WebAssembly), scripts with
+    ``#!``, Windows shortcuts and installers (MSI, MSP, MST); a known format's type
+    (images, PDF, office documents, archives, audio, video); ``text/plain`` for text;
+    otherwise ``application/octet-stream``. Names and client-declared types play no part.
+    """
+    stream.seek(0)
+    head = stream.read(_HEAD_BYTES)
+    try:
+        if head.startswith(_EXECUTABLE_MAGIC) or (
+            head.startswith(_OLE_MAGIC) and _ole_root_clsid(stream, head) in _INSTALLER_CLSIDS
+        ):
+            raise FileTypeNotAllowed()
+    finally:
+        stream.seek(0)
+    kind = filetype.guess(head)
+    if kind is not None:
+        return _ALIASES.get(kind.mime, kind.mime)
+    if _is_text(head):
+        return "text/plain"
+    return "application/octet-stream"
+
+
+def clean_filename(name: str) -> str:
+    """``name`` safe to store and show: its last path segment, without control, format
+    (bidirectional overrides, zero-width) or unassigned characters, runs of spaces, or
+    leading and trailing dots and spaces, at most 200 characters (the extension kept);
+    ``file`` if nothing is left."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join(ch for ch in " ".join(name.split()) if unicodedata.category(ch)[0] != "C")
+    name = " ".join(name.split()).strip(". ")
+    if len(name) > MAX_FILENAME_CHARS:
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) <= 16:
+            keep = MAX_FILENAME_CHARS - len(extension) - 1
+            name = f"{stem[:keep].rstrip('. ')}.{extension}"
+        else:
+            name = name[:MAX_FILENAME_CHARS].rstrip(". ")
+    return name or "file"
+
+
+def _extension(name: str) -> str:
+    return name.rpartition(".")[2].lower() if "." in name else ""
+
+
+# --- Keys and access ---------------------------------------------------------------------------
+
+
+def original_key(attachment: Attachment) -> str:
+    return f"attachments/{attachment.conversation_id}/{attachment.pk}/original"
+
+
+def thumbnail_key(attachment: Attachment) -> str:
+    return f"attachments/{attachment.conversation_id}/{attachment.pk}/thumbnail"
+
+
+def _attachment_readable(user: Any, object_id: str) -> bool:
+    try:
+        selectors.access_attachment(user, object_id)
+    except AttachmentNotFound:
+        return False
+    return True
+
+
+register_download_check(ATTACHMENT_PURPOSE, _attachment_readable)
+
+
+def attachment_download_url(*, actor: User, attachment_id: Any, thumbnail: bool = False) -> str:
+    """A signed link (``/api/v1/files/<token>``) to the attachment's bytes, or to its
+    thumbnail, for ``actor`` only and for DOWNLOAD_LINK_TTL seconds; each use checks
+    again that ``access_attachment`` would still let them read it.
+    ``AttachmentNotFound`` / ``ThumbnailNotFound`` otherwise."""
+    attachment = selectors.access_attachment(actor, attachment_id)
+    if thumbnail:
+        if not attachment.has_thumbnail:
+            raise ThumbnailNotFound()
+        stem = attachment.filename.rpartition(".")[0] or attachment.filename
+        key, filename, content_type = thumbnail_key(attachment), f"{stem}.webp", "image/webp"
+    else:
+        key, filename = original_key(attachment), attachment.filename
+        content_type = attachment.content_type
+    return download_url(
+        user=actor, key=key, filename=filename, content_type=content_type,
+        purpose=ATTACHMENT_PURPOSE, object_id=attachment.pk,
+    )  # fmt: skip
+
+
+# --- Writes ------------------------------------------------------------------------------------
+
+
+def _size_of(upload: IO[bytes]) -> int:
+    size = getattr(upload, "size", None)
+    if size is None:
+        size = upload.seek(0, io.SEEK_END)
+    return int(size)
+
+
+def _delete_objects(attachment: Attachment) -> bool:
+    """Delete the attachment's stored objects; whether that worked (failures are logged)."""
+    storage = get_storage()
+    try:
+        storage.delete(original_key(attachment))
+        storage.delete(thumbnail_key(attachment))
+    except Exception:
+        logger.exception("could not delete the objects of attachment %s", attachment.pk)
+        return False
+    return True
+
+
+def _schedule_thumbnail(attachment_id: Any) -> None:
+    from messaging.tasks import make_thumbnail
+
+    make_thumbnail.delay(str(attachment_id))
+
+
+def attachment_upload(
+    *, actor: User, conversation_id: Any, upload: IO[bytes], filename: str
+) -> Attachment:
+    """Store ``upload`` as an unbound attachment to the conversation.
+
+    The actor must be a member who may post there (``ConversationNotFound`` /
+    ``NotAllowedToPost``). The file may be at most MAX_UPLOAD_BYTES (``FileTooLarge``); an
+    executable, by its bytes or by its name's extension, is ``FileTypeNotAllowed``. Nothing
+    is stored unless all of that passes, and the stored object is deleted again if the row
+    cannot be written. The bytes are streamed (memory bounded by the storage backend). For
+    images a thumbnail is made by a Celery task after commit.
+    """
+    conversation, membership = selectors.access_conversation(actor, conversation_id)
+    if not may_post(conversation, membership):
+        raise NotAllowedToPost()
+    size, limit = _size_of(upload), settings.MAX_UPLOAD_BYTES
+    if size > limit:
+        raise FileTooLarge(limit_bytes=limit)
+    name = clean_filename(filename)
+    if _extension(name) in _EXECUTABLE_EXTENSIONS:
+        raise FileTypeNotAllowed()
+    content_type = detect_content_type(upload)
+    attachment = Attachment(
+        id=uuid.uuid4(), conversation=conversation, uploaded_by=actor, filename=name,
+        size=size, content_type=content_type, created_at=clock.now(),
+    )  # fmt: skip
+    try:
+        get_storage().put(original_key(attachment), upload, length=size, content_type=content_type)
+        with transaction.atomic():
+            attachment.save(force_insert=True)
+            if content_type in THUMBNAIL_FORMATS:
+                # robust: without a broker the upload still stands, only without thumbnail.
+                transaction.on_commit(lambda: _schedule_thumbnail(attachment.pk), robust=True)
+    except BaseException:
+        _delete_objects(attachment)
+        raise
+    return attachment
+
+
+def attachments_bind(*, actor: User, message: Message, attachment_ids: list[Any]) -> None:
+    """Bind attachments to ``message``, in the order listed (repeats count once).
+
+    Precondition: inside the transaction that creates ``message``. Each id must be the
+    actor's own unbound upload to the message's conversation, else ``InvalidAttachments``
+    naming the ids that are not; the rows are locked, so one upload cannot go to two
+    messages however the sends race. At most MAX_ATTACHMENTS_PER_MESSAGE.
+    """
+    parsed = {str(i): as_uuid(i) for i in attachment_ids}
+    pks = list(dict.fromkeys(pk for pk in parsed.values() if pk is not None))
+    if len(pks) > MAX_ATTACHMENTS_PER_MESSAGE:
+        raise InvalidAttachments(max=MAX_ATTACHMENTS_PER_MESSAGE)
+    found = {
+        a.pk: a
+        for a in Attachment.objects.select_for_update().filter(
+            pk__in=pks,
+            uploaded_by_id=actor.pk,
+            conversation_id=message.conversation_id,
+            message__isnull=True,
+        )
+    }
+    invalid = [i for i, pk in parsed.items() if pk is None or pk not in found]
+    if invalid:
+        raise InvalidAttachments(attachment_ids=invalid)
+    bound = [found[pk] for pk in pks]
+    for position, attachment in enumerate(bound):
+        attachment.message, attachment.position = message, position
+    Attachment.objects.bulk_update(bound, ["message", "position"])
+
+
+def _render_thumbnail(stream: IO[bytes], image_format: str) -> bytes:
+    """A WebP of the image (its first frame), upright, at most THUMBNAIL_SIDE on its longer
+    side, without metadata. Raises on anything Pillow cannot or should not decode."""
+    with warnings.catch_warnings():
+        # Pillow only warns between its own limit and twice that: refuse those too.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image = Image.open(stream, formats=[image_format])
+        width, height = image.size
+        limit = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_OTHER_PIXELS
+        if width < 1 or height < 1 or width * height > limit:
+            raise ValueError(f"{width}×{height} is too many pixels")
+        if image.format == "JPEG":
+            image.draft("RGB", (THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        image.load()
+        upright = ImageOps.exif_transpose(image)
+        has_alpha = upright.mode in {"RGBA", "LA", "PA"} or "transparency" in upright.info
+        picture = upright.convert("RGBA" if has_alpha else "RGB")
+        picture.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+        picture.info = {}  # no EXIF (location, camera) or other metadata goes out
+        buffer = io.BytesIO()
+        picture.save(buffer, format="WEBP", quality=80)
+        return buffer.getvalue()
+
+
+def attachment_thumbnail_make(*, attachment_id: Any) -> bool:
+    """Make and store the thumbnail of an image attachment (JPEG, PNG, WebP, GIF) and set
+    ``has_thumbnail``; returns whether it has one now. Other types, attachments deleted
+    meanwhile, and images that are damaged or decode to too many pixels (logged) get none.
+    Running it again is harmless."""
+    attachment = Attachment.objects.filter(pk=attachment_id).first()
+    if attachment is None:
+        return False
+    if attachment.has_thumbnail:
+        return True
+    image_format = THUMBNAIL_FORMATS.get(attachment.content_type)
+    if image_format is None:
+        return False
+    storage = get_storage()
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as copy:
+        try:
+            with storage.get(original_key(attachment)) as reader:
+                for chunk in reader:
+                    copy.write(chunk)
+        except ObjectNotFound:
+            return False
+        copy.seek(0)
+        try:
+            data = _render_thumbnail(copy, image_format)
+        except Exception:
+            # Pillow's decoders raise many kinds of errors on damaged or hostile files.
+            logger.warning("no thumbnail for attachment %s", attachment.pk, exc_info=True)
+            return False
+    key = thumbnail_key(attachment)
+    storage.put(key, io.BytesIO(data), length=len(data), content_type="image/webp")
+    if not Attachment.objects.filter(pk=attachment.pk).update(has_thumbnail=True):
+        storage.delete(key)  # purged while the thumbnail was being made
+        return False
+    return True
+
+
+def attachments_purge(*, message_id: Any = None, limit: int = 1000) -> int:
+    """Delete unbound uploads older than UNBOUND_TTL and the attachments of messages
+    deleted for everyone (only those of ``message_id`` when given): the stored objects
+    first, then the row, so a failure leaves the row for the next run. An upload being
+    bound at the same moment is either bound or purged, never both. Returns how many."""
+    stale = Q(message__isnull=True, created_at__lt=clock.now() - UNBOUND_TTL) | Q(
+        message__deleted_at__isnull=False
+    )
+    candidates = Attachment.objects.filter(stale)
+    if message_id is not None:
+        candidates = candidates.filter(message_id=message_id)
+    purged = 0
+    for pk in list(candidates.values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            attachment = (
+                Attachment.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(stale, pk=pk)
+                .first()
+            )
+            if attachment is not None and _delete_objects(attachment):
+                attachment.delete()
+                purged += 1
+    return purged
