@@ -15,13 +15,12 @@ from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchRank,
-    SearchVector,
 )
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.html import escape
 
-from messaging.models import Mention, Message
+from messaging.models import SEARCH_VECTOR, Mention, Message
 from portal.accounts.models import User
 
 # Markers ts_headline puts around matches; the snippet is escaped, then they become <mark>.
@@ -73,7 +72,7 @@ def search_messages(
     if connection.vendor != "postgresql":
         found = messages.filter(body__icontains=query).order_by("-created_at")[:limit]
         return [(m, escape(m.body[:300])) for m in found]
-    vector = SearchVector("body", config="russian") + SearchVector("body", config="english")
+    vector = SEARCH_VECTOR
     russian = SearchQuery(query, config="russian", search_type="websearch")
     english = SearchQuery(query, config="english", search_type="websearch")
     either = russian | english
