@@ -12,11 +12,11 @@ for a random seeded user in a random conversation of theirs, with a random ``bef
 (``seed.u00000``, who can read the whole corpus) and for ``--users`` ordinary seeded users,
 ``--search-rounds`` times. Both are also timed in-process (the selector or search function
 and the payload, without HTTP, authentication and daphne), to tell the server's overhead
-from the query's. With ``--gin`` the search set runs twice in the same run: without an
-index, then with the GIN expression index that matches the search query (created by hand
-in the benchmark database only, and dropped again unless ``--keep-index``). With
-``--stored`` a third variant adds a stored generated tsvector column with a GIN index and
-times the same search on it in-process (the column is dropped again afterwards).
+from the query's. With ``--gin`` the search set runs twice in the same run: without the
+GIN index of ``Message.Meta`` (dropped in the benchmark database), then with it (created
+again). With ``--stored`` a third variant adds a stored generated tsvector column with its
+own GIN index and times the same search on it in-process. The database is left with the
+indexes it had, and without the column.
 """
 
 from __future__ import annotations
@@ -41,44 +41,51 @@ QUERIES = [
     "report", "meetings", "deadline", '"проект бюджета"', "договор -подписан",
     "бюджет закупки", "криптовалюта",
 ]  # fmt: skip
-INDEX_NAME = "bench_message_body_search"
 
 
 def _search_index() -> Any:
-    """The GIN index on exactly the expression messaging.search matches against."""
+    """The GIN index of ``Message.Meta`` that messaging.search uses (message_search_gin)."""
     from django.contrib.postgres.indexes import GinIndex
-    from django.contrib.postgres.search import SearchVector
 
-    vector = SearchVector("body", config="russian") + SearchVector("body", config="english")
-    return GinIndex(vector, name=INDEX_NAME)
+    from messaging.models import Message
+
+    return next(index for index in Message._meta.indexes if isinstance(index, GinIndex))
+
+
+def index_exists() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [_search_index().name])
+        return cursor.fetchone() is not None
 
 
 def set_index(present: bool) -> dict[str, Any]:
-    """Create or drop the GIN index (DDL in the benchmark database, as a migration would)."""
+    """Drop or (re)create the search index in the benchmark database, as a migration would,
+    so that one run measures search with and without it."""
     from django.db import connection
 
     from messaging.models import Message
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [INDEX_NAME])
-        exists = cursor.fetchone() is not None
+    index = _search_index()
+    exists = index_exists()
     info: dict[str, Any] = {"index": present}
     if present and not exists:
         start = time.monotonic()
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '512MB'")
         with connection.schema_editor() as editor:
-            editor.add_index(Message, _search_index())
-            info["create_sql"] = str(_search_index().create_sql(Message, editor))
+            editor.add_index(Message, index)
+            info["create_sql"] = str(index.create_sql(Message, editor))
         info["create_seconds"] = round(time.monotonic() - start, 1)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE messaging_message")
     elif not present and exists:
         with connection.schema_editor() as editor:
-            editor.remove_index(Message, _search_index())
+            editor.remove_index(Message, index)
     if present:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_size_pretty(pg_relation_size(%s))", [INDEX_NAME])
+            cursor.execute("SELECT pg_size_pretty(pg_relation_size(%s))", [index.name])
             info["size"] = cursor.fetchone()[0]
     return info
 
@@ -298,17 +305,16 @@ def _search_summary(found: dict[str, list[tuple[str, float, int]]]) -> dict[str,
 
 def matches_per_query() -> dict[str, int]:
     """How many messages of the whole corpus each query matches (its selectivity)."""
-    from django.contrib.postgres.search import SearchQuery, SearchVector
+    from django.contrib.postgres.search import SearchQuery
 
-    from messaging.models import Message
+    from messaging.models import SEARCH_VECTOR, Message
 
-    vector = SearchVector("body", config="russian") + SearchVector("body", config="english")
     counts = {}
     for query in QUERIES:
         either = SearchQuery(query, config="russian", search_type="websearch") | SearchQuery(
             query, config="english", search_type="websearch"
         )
-        counts[query] = Message.objects.annotate(v=vector).filter(v=either).count()
+        counts[query] = Message.objects.annotate(v=SEARCH_VECTOR).filter(v=either).count()
     return counts
 
 
@@ -347,7 +353,6 @@ def main() -> None:
         help="seconds of HTTP searches per variant (half that in-process)",
     )
     parser.add_argument("--gin", action="store_true", help="also measure with the GIN index")
-    parser.add_argument("--keep-index", action="store_true")
     parser.add_argument("--no-search", action="store_true", help="measure history only")
     parser.add_argument(
         "--stored", action="store_true",
@@ -385,6 +390,7 @@ def main() -> None:
     result["history_inprocess"] = inprocess_history(plan)
     print(json.dumps({k: result[k] for k in ("history_http", "history_inprocess")}), flush=True)
 
+    indexed_at_start = index_exists()
     variants: list[bool | None] = [False, True] if args.gin else [None]
     if args.no_search:
         variants, args.stored = [], False
@@ -413,8 +419,7 @@ def main() -> None:
         result["search"].append(variant)
         print(json.dumps(variant, ensure_ascii=False), flush=True)
         set_stored_vector(False)
-    if args.gin and not args.keep_index and not args.no_search:
-        set_index(False)
+    set_index(indexed_at_start)
     connection.close()
     path = save("history_search", result)
     print(f"saved {path}")
