@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.servers manage seed_messages --messages 1000000 \\
         --conversations 200 --users 1000
-    .venv/bin/python -m bench.servers start --pool
+    .venv/bin/python -m bench.servers start
     .venv/bin/python -m bench.history_search --history 500 --search-rounds 2 --gin
 
 History: ``--history`` requests of ``GET /api/v1/conversations/{id}/messages?limit=50``, each

@@ -1,6 +1,6 @@
 """Memory and CPU of idle websocket clients on one daphne process.
 
-    .venv/bin/python -m bench.idle_memory --clients 1000 --layers pubsub,core --pool
+    .venv/bin/python -m bench.idle_memory --clients 1000 --layers pubsub,core
 
 For each channel layer: start one daphne (bench.servers; no other benchmark server may be
 running), warm it up with a few sockets and requests, read its resident memory (VmRSS in
@@ -107,7 +107,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--layers", default="pubsub,core")
-    parser.add_argument("--pool", action="store_true", help="Django's PostgreSQL pool")
+    parser.add_argument("--no-pool", dest="pool", action="store_false",
+                        help="no PostgreSQL pool (a connection per request)")  # fmt: skip
     parser.add_argument("--settle", type=float, default=5, help="seconds before each reading")
     parser.add_argument("--idle", type=float, default=35, help="seconds idle (CPU measured)")
     parser.add_argument("--quiet-wait", type=float, default=120)

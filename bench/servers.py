@@ -108,13 +108,13 @@ def _healthy(port: int) -> bool:
 
 
 def start(
-    *, count: int, layer: str = "pubsub", pool: bool = False, base_port: int = BASE_PORT
+    *, count: int, layer: str = "pubsub", pool: bool = True, base_port: int = BASE_PORT
 ) -> list[dict[str, Any]]:
     """Start ``count`` daphnes on consecutive loopback ports; wait until each answers."""
     if load_servers():
         raise SystemExit("servers are running already (bench.servers stop first)")
     VAR.mkdir(parents=True, exist_ok=True)
-    env = bench_env(BENCH_CHANNEL_LAYER=layer, BENCH_DB_POOL="1" if pool else "0")
+    env = bench_env(BENCH_CHANNEL_LAYER=layer, DATABASE_POOL_MAX_SIZE="20" if pool else "0")
     servers: list[dict[str, Any]] = []
     for n in range(count):
         port = base_port + n
@@ -182,7 +182,10 @@ def main() -> None:
     s = commands.add_parser("start", help="start daphne processes")
     s.add_argument("--count", type=int, default=1)
     s.add_argument("--layer", choices=["pubsub", "core"], default="pubsub")
-    s.add_argument("--pool", action="store_true", help="Django's PostgreSQL connection pool")
+    s.add_argument(
+        "--no-pool", dest="pool", action="store_false",
+        help="no PostgreSQL pool (DATABASE_POOL_MAX_SIZE=0): a connection per request",
+    )  # fmt: skip
     s.add_argument("--base-port", type=int, default=BASE_PORT)
     commands.add_parser("stop", help="stop the started processes")
     commands.add_parser("status", help="list the running benchmark servers")
