@@ -120,7 +120,8 @@ def _database_url() -> str:
 def live_env(django_db_setup: Any, s3_server: dict[str, str]) -> dict[str, str]:
     """The environment of a daphne that shares this run's test database, Redis and S3."""
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
-        pytest.skip("live servers need DATABASE_URL (PostgreSQL) and REDIS_URL")
+        # Failing, not skipping: a run without them would silently lose the live tests.
+        pytest.fail("live servers need DATABASE_URL (PostgreSQL) and REDIS_URL: run `make test`")
     return {
         **os.environ,
         **s3_server,
