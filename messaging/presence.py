@@ -34,6 +34,17 @@ class _MemoryStore:
         with self._lock:
             self._data.get(user, {}).pop(connection, None)
 
+    def renew(self, entries: list[tuple[str, str, str]], expires: float, now: float) -> list[bool]:
+        with self._lock:
+            lapsed = []
+            for user, connection, state in entries:
+                current = self._data.get(user, {}).get(connection)
+                fresh = current is not None and current[0] > now and current[1] == state
+                if fresh:
+                    self._data[user][connection] = (expires, state)
+                lapsed.append(not fresh)
+            return lapsed
+
     def states(self, user: str, now: float) -> list[str]:
         with self._lock:
             live = {c: v for c, v in self._data.get(user, {}).items() if v[0] > now}
@@ -61,6 +72,20 @@ class _RedisStore:
         pipe.zadd(key, {f"{connection}|{state}": expires})
         pipe.expire(key, TTL_SECONDS * 2)
         pipe.execute()
+
+    def renew(self, entries: list[tuple[str, str, str]], expires: float, now: float) -> list[bool]:
+        pipe = self._redis.pipeline(transaction=False)
+        for user, connection, state in entries:
+            pipe.zscore(self._key(user), f"{connection}|{state}")
+        scores = pipe.execute()
+        lapsed = [score is None or float(score) <= now for score in scores]
+        pipe = self._redis.pipeline(transaction=False)
+        for (user, connection, state), gone in zip(entries, lapsed, strict=True):
+            if not gone:
+                pipe.zadd(self._key(user), {f"{connection}|{state}": expires}, xx=True)
+                pipe.expire(self._key(user), TTL_SECONDS * 2)
+        pipe.execute()
+        return lapsed
 
     def remove(self, user: str, connection: str) -> None:
         self._redis.zrem(self._key(user), *(f"{connection}|{s}" for s in STATES))
@@ -99,6 +124,18 @@ def presence_report(user_id: Any, connection_id: str, state: str) -> tuple[str, 
     before = _aggregate(_store().states(user, now))
     _store().put(user, connection_id, state, now + TTL_SECONDS)
     return before, _aggregate(_store().states(user, now))
+
+
+def presence_renew(entries: list[tuple[Any, str, str]]) -> list[tuple[Any, str, str]]:
+    """Renew the reports of many sockets, each (user id, connection id, state), in two round
+    trips; returns those whose report had lapsed (their user may have looked offline
+    meanwhile): they must report again with ``presence_report``."""
+    if not entries:
+        return []
+    now = time.time()
+    keyed = [(str(user), connection, state) for user, connection, state in entries]
+    lapsed = _store().renew(keyed, now + TTL_SECONDS, now)
+    return [entry for entry, gone in zip(entries, lapsed, strict=True) if gone]
 
 
 def presence_leave(user_id: Any, connection_id: str) -> tuple[str, str]:

@@ -37,6 +37,13 @@ def presence_set(*, user_id: Any, connection_id: str, state: str) -> None:
         _announce(user_id, after)
 
 
+def presence_renew(*, connections: list[tuple[Any, str, str]]) -> None:
+    """The periodic heartbeat of many sockets at once, each (user id, connection id,
+    state); contacts hear of a change only where a report had lapsed."""
+    for user_id, connection_id, state in presence.presence_renew(connections):
+        presence_set(user_id=user_id, connection_id=connection_id, state=state)
+
+
 def presence_gone(*, user_id: Any, connection_id: str) -> None:
     """A socket closed."""
     before, after = presence.presence_leave(user_id, connection_id)

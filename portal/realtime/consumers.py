@@ -1,9 +1,12 @@
-"""The socket at ``/ws/``: authenticates, then relays the user's event stream from the log.
+"""The socket at ``/ws/``: authenticates, then relays the user's event stream.
 
-The channel layer only rings a doorbell (``stream.wake``); on each ring, on resume and on
-an idle poll the socket reads the events after the last one it sent from PostgreSQL, so
-every event arrives exactly once and in order however many rings are lost. The protocol
-is documented in docs/realtime.md.
+Each event reaches the socket in its doorbell (``stream.wake``) together with the id before
+it in the stream; a socket that has sent exactly up to that id relays it at once, any other
+(it missed a doorbell, or the event is a device command or a policy change) reads the
+events after its cursor from PostgreSQL. One poll per process re-checks every socket's
+session and stream head now and then, in case a doorbell or a close was lost. So every
+event arrives exactly once and in order however many doorbells are lost. The protocol is
+documented in docs/realtime.md.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import weakref
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -34,7 +39,13 @@ from portal.realtime.exceptions import (
     ResumeTooLate,
     UnknownFrameType,
 )
-from portal.realtime.middleware import SCOPE_KEY, authenticate_token, session_recheck, socket_ip
+from portal.realtime.middleware import (
+    SCOPE_KEY,
+    authenticate_token,
+    session_recheck,
+    sessions_ended,
+    socket_ip,
+)
 from portal.realtime.services import auth_session_group, user_group
 
 logger = logging.getLogger(__name__)
@@ -61,10 +72,12 @@ CLOSE_RESUME_TOO_LATE = 4409
 CLOSE_TOO_LARGE = 4413
 
 MAX_FRAME_BYTES = 64 * 1024
-# Every so often a socket re-checks its session and reads the log without a doorbell, in
-# case a ring or a close was lost on the way (Redis restarted, say).
+# Every so often each process re-checks its sockets' sessions and stream heads without a
+# doorbell, in case a ring or a close was lost on the way (Redis restarted, say).
 POLL_SECONDS = 30.0
 BATCH_SIZE = 200
+# Events a socket acts on beyond relaying them: always read from the log.
+READ_FROM_LOG = frozenset({"device", "policy"})
 
 
 def _event_id(value: Any) -> int:
@@ -98,6 +111,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         self.tasks: list[asyncio.Task[None]] = []
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         self.url_last_event_id: str | None = query.get("last_event_id", [None])[-1]
+        self.presence_state = "online"
         await self.accept()
         auth = self.scope[SCOPE_KEY]
         if auth.error is not None:
@@ -110,6 +124,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         self.closed = True
         self._cancel_tasks()
+        _poller().discard(self)
         if self.session is not None:
             from messaging.services import presence_gone
 
@@ -254,15 +269,28 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         if point.resync:
             await self._send_frame({"type": "resync_required"})
         self.cursor = point.after
-        self.tasks.append(asyncio.create_task(self._idle_poll()))
-        self.presence_state = "online"
+        _poller().add(self)
         await database_sync_to_async(self._presence)("online")
         await self._read_log()
 
     async def stream_wake(self, message: dict[str, Any]) -> None:
-        """The doorbell: something was appended to this user's stream."""
-        if self.session is not None:
-            await self._read_log()
+        """The doorbell: an event was appended to this user's stream."""
+        if self.session is None:
+            return
+        text = message.get("event")
+        if isinstance(text, str) and message.get("event_type") not in READ_FROM_LOG:
+            async with self.lock:
+                if self.closed or message["id"] <= self.cursor:
+                    return  # closed, or already sent from the log
+                if message["after"] == self.cursor:
+                    if self.first_after is None:
+                        self.first_after = self.cursor
+                    # The stored text as it is: no decoding and encoding per socket.
+                    frame = f'{{"type":"event","id":{message["id"]},"event":{text}}}'
+                    await self.send(text_data=frame)
+                    self.cursor = message["id"]
+                    return
+        await self._read_log()
 
     async def session_close(self, message: dict[str, Any]) -> None:
         """The socket's sign-in session ended (revoked, signed out, user blocked)."""
@@ -303,17 +331,13 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             return payload.get("device_id") == str(self.session.device_id)
         return True
 
-    async def _idle_poll(self) -> None:
-        while not self.closed:
-            await asyncio.sleep(POLL_SECONDS)
-            try:
-                if not await self._recheck(policy=False):
-                    return
-                # Presence expires unless renewed; the poll is the heartbeat.
-                await database_sync_to_async(self._presence)(self.presence_state)
-                await self._read_log()
-            except Exception:
-                logger.exception("poll of a websocket's stream failed")
+    async def poll_result(self, *, ended: PortalError | None, head: int) -> None:
+        """What the process's poll found for this socket: its session ended, or its stream
+        has events it was not rung for."""
+        if ended is not None:
+            await self._fail(ended, CLOSE_UNAUTHENTICATED)
+        elif head > self.cursor and not self.closed:
+            await self._read_log()
 
     async def _recheck(self, *, policy: bool) -> bool:
         """Close the socket (and return False) if its session ended or, with ``policy``,
@@ -356,3 +380,87 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             if task is not current:
                 task.cancel()
         self.tasks = [task for task in self.tasks if task is current]
+
+
+@dataclass(frozen=True)
+class _PollState:
+    ended: dict[Any, PortalError]
+    heads: dict[Any, int]
+
+
+def _poll_state(sockets: list[tuple[Any, Any, str, str]]) -> _PollState:
+    """For (session id, user id, channel name, presence state) of each socket: the sessions
+    that ended, the users' stream heads; renews the presence of the others."""
+    from messaging.services import presence_renew
+
+    ended = sessions_ended({session_id for session_id, _, _, _ in sockets})
+    heads = selectors.stream_heads({user_id for _, user_id, _, _ in sockets})
+    presence_renew(
+        connections=[
+            (user_id, channel, state)
+            for session_id, user_id, channel, state in sockets
+            if session_id not in ended
+        ]
+    )
+    return _PollState(ended=ended, heads=heads)
+
+
+class _Poller:
+    """The poll of one process: every POLL_SECONDS, one query re-checks the sessions of all
+    its sockets and one reads their users' stream heads; sockets whose session ended are
+    closed, sockets behind their head read the log, and everyone's presence is renewed."""
+
+    def __init__(self) -> None:
+        self.sockets: set[EventStreamConsumer] = set()
+        self.task: asyncio.Task[None] | None = None
+
+    def add(self, socket: EventStreamConsumer) -> None:
+        self.sockets.add(socket)
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._run())
+
+    def discard(self, socket: EventStreamConsumer) -> None:
+        self.sockets.discard(socket)
+
+    async def _run(self) -> None:
+        while self.sockets:
+            await asyncio.sleep(POLL_SECONDS)
+            try:
+                await self.poll()
+            except Exception:
+                logger.exception("poll of the websockets' streams failed")
+
+    async def poll(self) -> None:
+        sockets = [
+            (socket, socket.session)
+            for socket in self.sockets
+            if socket.session is not None and not socket.closed
+        ]
+        if not sockets:
+            return
+        state = await database_sync_to_async(_poll_state)(
+            [
+                (session.pk, session.user_id, s.channel_name, s.presence_state)
+                for s, session in sockets
+            ]
+        )
+        await asyncio.gather(
+            *(
+                socket.poll_result(
+                    ended=state.ended.get(session.pk), head=state.heads.get(session.user_id, 0)
+                )
+                for socket, session in sockets
+            )
+        )
+
+
+_pollers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Poller] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _poller() -> _Poller:
+    loop = asyncio.get_running_loop()
+    if loop not in _pollers:
+        _pollers[loop] = _Poller()
+    return _pollers[loop]

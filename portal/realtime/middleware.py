@@ -9,6 +9,7 @@ them apart. A token is not sent by browsers on their own, so it needs no such ch
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import import_module
 from types import SimpleNamespace
@@ -172,3 +173,22 @@ def session_recheck(session_id: Any, *, ip: str | None, policy: bool) -> None:
             session_created_at=session.created_at,
             session_last_used_at=session.last_used_at,
         )
+
+
+def sessions_ended(session_ids: Iterable[Any]) -> dict[Any, PortalError]:
+    """Of these sessions, the ones that ended (gone, revoked, or their user blocked), each
+    with the error its sockets close with: session_recheck's rule, in one query."""
+    ids = set(session_ids)
+    rows = AuthSession.objects.filter(pk__in=ids).values_list(
+        "pk", "revoked_at", "revoke_reason", "user__is_active"
+    )
+    live = set()
+    ended: dict[Any, PortalError] = {}
+    for pk, revoked_at, reason, active in rows:
+        if revoked_at is not None or not active:
+            ended[pk] = TokenRevoked(reason=reason)
+        else:
+            live.add(pk)
+    for pk in ids - live - set(ended):
+        ended[pk] = TokenRevoked(reason="")
+    return ended

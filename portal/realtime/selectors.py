@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,15 @@ def stream_head(user_id: Any) -> int:
     """The id of the user's newest event (0 before the first one)."""
     head = EventStream.objects.filter(user_id=user_id).values_list("last_event_id", flat=True)
     return head.first() or 0
+
+
+def stream_heads(user_ids: Iterable[Any]) -> dict[Any, int]:
+    """The head of each of these users' streams (users without a stream are left out)."""
+    return dict(
+        EventStream.objects.filter(user_id__in=list(user_ids)).values_list(
+            "user_id", "last_event_id"
+        )
+    )
 
 
 def stream_resume_point(*, user_id: Any, last_event_id: int | None) -> ResumePoint:

@@ -3,15 +3,19 @@ the log."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import json
 import logging
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 
 from portal import clock
@@ -33,6 +37,22 @@ def auth_session_group(session_id: Any) -> str:
     return f"authsession.{session_id}"
 
 
+@dataclass(frozen=True)
+class Doorbell:
+    """One appended event as its user's sockets hear of it: the event ``id`` and ``after``,
+    the id before it in the same stream (a socket whose cursor is at ``after`` has missed
+    nothing and can relay the event as it comes; any other reads the log)."""
+
+    user_id: str
+    id: int
+    after: int
+
+
+def event_text(event: dict[str, Any]) -> str:
+    """The JSON of an event as it is stored and sent (UTF-8, compact)."""
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+
+
 def publish(event: dict[str, Any], *, user_ids: Iterable[Any]) -> list[Event]:
     """Append ``event`` (a dict with ``type`` and ``op``) to each user's stream.
 
@@ -48,45 +68,96 @@ def publish(event: dict[str, Any], *, user_ids: Iterable[Any]) -> list[Event]:
     if not recipients:
         return []
     now = clock.now()
+    text = event_text(event)
     with transaction.atomic():
-        existing = {
-            str(uid)
-            for uid in EventStream.objects.filter(user_id__in=recipients).values_list(
-                "user_id", flat=True
-            )
-        }
-        EventStream.objects.bulk_create(
-            [EventStream(user_id=uid) for uid in recipients if uid not in existing],
-            ignore_conflicts=True,
+        if connection.vendor == "postgresql":
+            appended = _append_postgresql(recipients, event["type"], text, now)
+        else:
+            appended = _append_portable(recipients, event, now)
+        transaction.on_commit(lambda: ring(appended, event_type=event["type"], text=text))
+    return [
+        Event(
+            id=bell.id,
+            user_id=uuid.UUID(bell.user_id),
+            type=event["type"],
+            payload=event,
+            created_at=now,
         )
-        streams = list(
-            EventStream.objects.select_for_update()
-            .filter(user_id__in=recipients)
-            .order_by("user_id")
-        )
-        # Ids are taken only now, under the locks: a later id of a user never commits
-        # before an earlier one.
-        created = Event.objects.bulk_create(
-            [
-                Event(user_id=stream.user_id, type=event["type"], payload=event, created_at=now)
-                for stream in streams
-            ]
-        )
-        for stream, row in zip(streams, created, strict=True):
-            stream.last_event_id = row.id
-        EventStream.objects.bulk_update(streams, ["last_event_id"])
-        transaction.on_commit(lambda: ring(recipients))
-    return created
+        for bell in appended
+    ]
 
 
-def ring(user_ids: Iterable[str]) -> None:
-    """Wake every socket of these users; they read what is new from the log themselves."""
+# One statement locks the streams in user order, takes each new id under its lock, stores
+# the events and moves the heads; it returns each user's new id and the previous head.
+_APPEND_SQL = """
+WITH streams AS (
+    SELECT user_id, last_event_id FROM realtime_eventstream
+    WHERE user_id = ANY(%(users)s::uuid[]) ORDER BY user_id FOR UPDATE
+), appended AS (
+    INSERT INTO realtime_event (user_id, type, payload, created_at)
+    SELECT user_id, %(type)s, %(payload)s::jsonb, %(now)s FROM streams ORDER BY user_id
+    RETURNING id, user_id
+), moved AS (
+    UPDATE realtime_eventstream AS stream SET last_event_id = appended.id
+    FROM appended WHERE stream.user_id = appended.user_id
+)
+SELECT appended.user_id, appended.id, streams.last_event_id
+FROM appended JOIN streams USING (user_id) ORDER BY appended.user_id
+"""
+
+_ENSURE_STREAMS_SQL = """
+INSERT INTO realtime_eventstream (user_id, last_event_id, pruned_through)
+SELECT user_id, 0, 0 FROM unnest(%(users)s::uuid[]) AS user_id ON CONFLICT DO NOTHING
+"""
+
+
+def _append_postgresql(
+    recipients: list[str], event_type: str, text: str, now: dt.datetime
+) -> list[Doorbell]:
+    """The hot path of every message: two statements whatever the number of recipients."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ENSURE_STREAMS_SQL, {"users": recipients})
+        cursor.execute(
+            _APPEND_SQL, {"users": recipients, "type": event_type, "payload": text, "now": now}
+        )
+        rows = cursor.fetchall()
+    return [Doorbell(user_id=str(uid), id=new_id, after=after) for uid, new_id, after in rows]
+
+
+def _append_portable(
+    recipients: list[str], event: dict[str, Any], now: dt.datetime
+) -> list[Doorbell]:
+    """The same through the ORM, for SQLite (embedded mode: one process)."""
+    EventStream.objects.bulk_create(
+        [EventStream(user_id=uid) for uid in recipients], ignore_conflicts=True
+    )
+    streams = list(
+        EventStream.objects.select_for_update().filter(user_id__in=recipients).order_by("user_id")
+    )
+    previous = [stream.last_event_id for stream in streams]
+    created = Event.objects.bulk_create(
+        [
+            Event(user_id=stream.user_id, type=event["type"], payload=event, created_at=now)
+            for stream in streams
+        ]
+    )
+    for stream, row in zip(streams, created, strict=True):
+        stream.last_event_id = row.id
+    EventStream.objects.bulk_update(streams, ["last_event_id"])
+    return [
+        Doorbell(user_id=str(stream.user_id), id=stream.last_event_id, after=after)
+        for stream, after in zip(streams, previous, strict=True)
+    ]
+
+
+def ring(doorbells: list[Doorbell], *, event_type: str, text: str) -> None:
+    """Wake every socket of these users with the event itself: a socket that has sent
+    everything up to ``after`` relays it at once, any other reads the log."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not doorbells:
         return
-    send = async_to_sync(_ring_all)
     try:
-        send(layer, list(user_ids))
+        async_to_sync(_ring_all)(layer, doorbells, event_type, text)
     except Exception:
         # The log holds the events; a socket that misses the doorbell catches up on its
         # next wake-up, its idle poll or its reconnect. Losing Redis delays events, never
@@ -94,9 +165,22 @@ def ring(user_ids: Iterable[str]) -> None:
         logger.exception("could not ring user streams")
 
 
-async def _ring_all(layer: Any, user_ids: list[str]) -> None:
-    for uid in user_ids:
-        await layer.group_send(user_group(uid), {"type": "stream.wake"})
+async def _ring_all(layer: Any, doorbells: list[Doorbell], event_type: str, text: str) -> None:
+    await asyncio.gather(
+        *(
+            layer.group_send(
+                user_group(bell.user_id),
+                {
+                    "type": "stream.wake",
+                    "id": bell.id,
+                    "after": bell.after,
+                    "event_type": event_type,
+                    "event": text,
+                },
+            )
+            for bell in doorbells
+        )
+    )
 
 
 def send_ephemeral(frame: dict[str, Any], *, user_ids: Iterable[Any]) -> None:

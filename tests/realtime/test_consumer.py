@@ -58,9 +58,72 @@ async def test_oversized_frame_is_refused_with_4413(user):
     assert [f["error"]["code"] for f in frames] == ["frame_too_large"]
 
 
+async def _pong(comm: WebsocketCommunicator) -> None:
+    """A ping answered: every frame sent before it was handled (a consumer handles one
+    message at a time), including the read of the log that follows ``ready``."""
+    await comm.send_json_to({"type": "ping"})
+    assert await comm.receive_json_from(timeout=5) == {"type": "pong"}
+
+
+async def test_doorbells_carry_events_so_the_log_is_not_read(user, monkeypatch):
+    reads: list[int] = []
+    events_after = consumers.selectors.events_after
+
+    def counted(**kwargs: Any) -> Any:
+        reads.append(kwargs["after"])
+        return events_after(**kwargs)
+
+    monkeypatch.setattr(consumers.selectors, "events_after", counted)
+    _, issued = await sync_to_async(sign_in)(user)
+    async with open_socket(issued.access_token) as comm:
+        await _pong(comm)
+        reads.clear()
+        ids = await sync_to_async(publish_test_events)(user.pk, 3)
+        frames = [await comm.receive_json_from(timeout=5) for _ in ids]
+        assert [(f["type"], f["id"]) for f in frames] == [("event", i) for i in ids]
+        assert reads == []
+        assert await comm.receive_nothing(timeout=0.2)
+
+
+async def test_a_lost_doorbell_makes_the_next_one_read_the_log(user, monkeypatch):
+    real_ring = services.ring
+    calls = []
+
+    def lose_first(doorbells: Any, **kwargs: Any) -> None:
+        calls.append(doorbells)
+        if len(calls) > 1:
+            real_ring(doorbells, **kwargs)
+
+    monkeypatch.setattr(services, "ring", lose_first)
+    _, issued = await sync_to_async(sign_in)(user)
+    async with open_socket(issued.access_token) as comm:
+        await _pong(comm)
+        ids = await sync_to_async(publish_test_events)(user.pk, 2)
+        frames = [await comm.receive_json_from(timeout=5) for _ in ids]
+        assert [f["id"] for f in frames] == ids
+        assert await comm.receive_nothing(timeout=0.2)
+
+
+async def test_a_doorbell_heard_twice_sends_its_event_once(user, monkeypatch):
+    real_ring = services.ring
+
+    def twice(doorbells: Any, **kwargs: Any) -> None:
+        real_ring(doorbells, **kwargs)
+        real_ring(doorbells, **kwargs)
+
+    monkeypatch.setattr(services, "ring", twice)
+    _, issued = await sync_to_async(sign_in)(user)
+    async with open_socket(issued.access_token) as comm:
+        await _pong(comm)
+        ids = await sync_to_async(publish_test_events)(user.pk, 2)
+        frames = [await comm.receive_json_from(timeout=5) for _ in ids]
+        assert [f["id"] for f in frames] == ids
+        assert await comm.receive_nothing(timeout=0.3)
+
+
 async def test_idle_poll_delivers_events_whose_doorbell_was_lost(user, monkeypatch):
     monkeypatch.setattr(consumers, "POLL_SECONDS", 0.1)
-    monkeypatch.setattr(services, "ring", lambda user_ids: None)
+    monkeypatch.setattr(services, "ring", lambda *args, **kwargs: None)
     _, issued = await sync_to_async(sign_in)(user)
     async with open_socket(issued.access_token) as comm:
         ids = await sync_to_async(publish_test_events)(user.pk, 2)

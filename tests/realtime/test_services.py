@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from portal import clock
@@ -41,14 +43,42 @@ def test_publish_appends_one_row_per_recipient_and_moves_each_head(user, other_u
 def test_publish_wakes_sockets_only_after_commit(
     user, monkeypatch, django_capture_on_commit_callbacks
 ):
-    rung: list[list[str]] = []
-    monkeypatch.setattr(services, "ring", rung.append)
+    rung: list[tuple[list[services.Doorbell], dict[str, str]]] = []
+    monkeypatch.setattr(services, "ring", lambda doorbells, **kw: rung.append((doorbells, kw)))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        _publish([user.pk])
+        (row,) = _publish([user.pk], "a")
     assert rung == []
     for callback in callbacks:
         callback()
-    assert rung == [[str(user.pk)]]
+    text = '{"type":"test","op":"ping","text":"a"}'
+    assert rung == [
+        ([services.Doorbell(user_id=str(user.pk), id=row.id, after=0)],
+         {"event_type": "test", "text": text})
+    ]  # fmt: skip
+
+
+def test_each_doorbell_names_the_event_before_it_in_the_same_stream(
+    user, other_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    rung: list[services.Doorbell] = []
+    monkeypatch.setattr(services, "ring", lambda doorbells, **kw: rung.extend(doorbells))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = {str(r.user_id): r.id for r in _publish([user.pk, other_user.pk])}
+    with django_capture_on_commit_callbacks(execute=True):
+        (only,) = _publish([other_user.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        last = {str(r.user_id): r.id for r in _publish([user.pk, other_user.pk])}
+    u, o = str(user.pk), str(other_user.pk)
+    assert sorted(rung, key=lambda b: b.id) == sorted(
+        [
+            services.Doorbell(user_id=u, id=first[u], after=0),
+            services.Doorbell(user_id=o, id=first[o], after=0),
+            services.Doorbell(user_id=o, id=only.id, after=first[o]),
+            services.Doorbell(user_id=u, id=last[u], after=first[u]),
+            services.Doorbell(user_id=o, id=last[o], after=only.id),
+        ],
+        key=lambda b: b.id,
+    )
 
 
 def test_publish_rolled_back_with_the_change_leaves_nothing(user):
@@ -149,3 +179,38 @@ def test_prune_removes_expired_prefixes_and_records_pruned_through(user, other_u
     with clock.frozen(now):
         assert tasks.prune_event_log() == 0
     assert EventStream.objects.get(user=user).pruned_through == old_mine.id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_publishes_keep_every_stream_one_unbroken_chain(monkeypatch):
+    """Ids are taken under each stream's lock: however publishes to overlapping users
+    interleave, each user's doorbells chain from 0 to the head without a gap or a fork."""
+    users = [str(UserFactory.create().pk) for _ in range(4)]
+    rung: list[services.Doorbell] = []
+    guard = threading.Lock()
+
+    def record(doorbells: list[services.Doorbell], **kwargs: object) -> None:
+        with guard:
+            rung.extend(doorbells)
+
+    monkeypatch.setattr(services, "ring", record)
+
+    def worker(seed: int) -> None:
+        chooser = random.Random(seed)
+        try:
+            for _ in range(15):
+                with transaction.atomic():
+                    _publish(chooser.sample(users, 3))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(rung) == 4 * 15 * 3
+    for user_id in users:
+        chain = sorted((b for b in rung if b.user_id == user_id), key=lambda b: b.id)
+        assert [b.after for b in chain] == [0] + [b.id for b in chain[:-1]]
+        assert selectors.stream_head(user_id) == chain[-1].id
