@@ -35,7 +35,12 @@ from messaging.services.messages import (
     thread_follow,
 )
 from messaging.services.polls import poll_close, poll_create, poll_vote
-from messaging.services.presence import presence_gone, presence_set, typing_notify
+from messaging.services.presence import (
+    presence_gone,
+    presence_renew,
+    presence_set,
+    typing_notify,
+)
 from messaging.services.scheduled import (
     MAX_SCHEDULE_AHEAD,
     message_schedule,
@@ -71,6 +76,7 @@ __all__ = [
     "poll_create",
     "poll_vote",
     "presence_gone",
+    "presence_renew",
     "presence_set",
     "reaction_add",
     "reaction_remove",
