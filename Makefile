@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-# Websocket messages over 64 KB are refused by daphne itself (docs/realtime.md).
+# The server closes websocket messages over 64 KB with 1009 (portal/server.py, docs/realtime.md).
 DAPHNE_LIMITS := --websocket-max-message-size 65536 --websocket-max-frame-size 65536
 # The test suite runs on real PostgreSQL and Redis; it starts its own S3 server (moto).
 TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portal} \
@@ -33,7 +33,7 @@ migrate: install
 
 run: migrate
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) $(DAPHNE_LIMITS) portal.asgi:application
+	$(BIN)/python -m portal.server -b 127.0.0.1 -p $(PORT) $(DAPHNE_LIMITS) portal.asgi:application
 
 services:
 	scripts/ensure-services

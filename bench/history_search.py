@@ -153,7 +153,7 @@ def inprocess_history(plan: list[tuple[Any, ...]]) -> dict[str, Any]:
     for person, conversation, before in plan:
         start = time.perf_counter()
         found, _ = selectors.access_conversation(person["user"], conversation["id"])
-        messages = selectors.history(found, before_seq=before, limit=50)
+        messages = selectors.history(found, viewer=person["user"], before_seq=before, limit=50)
         [message_payload(m) for m in messages]
         times.append(time.perf_counter() - start)
     return {"ms": summary_ms(times)}

@@ -28,12 +28,14 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-VAR = ROOT / "var" / "bench"
+# BENCH_* variables let two benchmark set-ups run side by side on one machine.
+VAR = Path(os.environ.get("BENCH_VAR", ROOT / "var" / "bench"))
 STATE = VAR / "servers.json"
 DATABASE = os.environ.get("BENCH_DATABASE", "portal_bench")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS_DB = os.environ.get("BENCH_REDIS_DB", "12")
-BASE_PORT = 8701
+REDIS_PREFIX = os.environ.get("BENCH_REDIS_PREFIX", "portalbench")
+BASE_PORT = int(os.environ.get("BENCH_BASE_PORT", "8701"))
 # The production limit (docs/realtime.md).
 MAX_MESSAGE_BYTES = "65536"
 
@@ -49,7 +51,7 @@ def bench_env(**overrides: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="bench.settings",
         DATABASE_URL=f"{PG}/{DATABASE}",
         REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
-        REDIS_PREFIX="portalbench",
+        REDIS_PREFIX=REDIS_PREFIX,
         PORTAL_VAR_DIR=str(VAR / "var"),
         DEBUG="0",
         LOG_LEVEL="WARNING",
@@ -122,7 +124,8 @@ def start(
         with log.open("wb") as out:
             process = subprocess.Popen(
                 [
-                    str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+                    str(BIN / "python"), "-m", "portal.server",
+                    "-b", "127.0.0.1", "-p", str(port),
                     "--websocket-max-message-size", MAX_MESSAGE_BYTES,
                     "--websocket-max-frame-size", MAX_MESSAGE_BYTES,
                     "portal.asgi:application",

@@ -27,6 +27,7 @@ def message_payload(message: Message) -> dict[str, Any]:
         "mentions": message.mentions,
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "edit_count": message.edit_count,
         "deleted": deleted,
         "reactions": _reactions(message) if not deleted else [],
         "poll": poll_payload(message) if not deleted else None,
@@ -103,8 +104,24 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
 
 
 def message_event(op: str, message: Message) -> dict[str, Any]:
-    """``message.add`` / ``message.edit`` / ``message.delete``; sent to current members."""
+    """``message.add`` / ``message.edit`` / ``message.delete``; sent to current members
+    (``edit`` and ``delete`` not to those who have hidden the message)."""
     return {"type": "message", "op": op, "message": message_payload(message)}
+
+
+def hide_event(op: str, message: Message) -> dict[str, Any]:
+    """``message.hide`` / ``message.unhide``: one member deleted a message "for me" or took
+    that back; to that member's own devices only. ``unhide`` carries the message, so a
+    device that dropped it can show it again."""
+    event: dict[str, Any] = {
+        "type": "message",
+        "op": op,
+        "conversation_id": str(message.conversation_id),
+        "message_id": str(message.id),
+    }
+    if op == "unhide":
+        event["message"] = message_payload(message)
+    return event
 
 
 def membership_event(op: str, conversation: Conversation, user_id: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -117,8 +117,26 @@ class PostgresGinIndex(GinIndex):
         return super().remove_sql(model, schema_editor, **kwargs)
 
 
-# The expression messaging.search matches against; the index is used only if they are equal.
+# What messaging.search matches: the body stemmed in Russian and in English.
 SEARCH_VECTOR = SearchVector("body", config="russian") + SearchVector("body", config="english")
+
+
+class PostgresOnly(models.Func):
+    """The wrapped expression on PostgreSQL, NULL on any other database.
+
+    For ``Message.search_vector``: SQLite (embedded mode) has no ``to_tsvector``, so there
+    the generated column exists but holds NULL. The model, its migrations and every query
+    stay the same on both databases; only search itself differs (substring matching on
+    SQLite, which never reads the column). Leaving the column out on SQLite instead (a
+    field without a database type) would not work: Django would still select it.
+    """
+
+    template = "(%(expressions)s)"
+
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **kwargs: Any) -> Any:
+        if connection.vendor != "postgresql":
+            return "NULL", []
+        return super().as_sql(compiler, connection, *args, **kwargs)
 
 
 class Message(models.Model):
@@ -126,7 +144,8 @@ class Message(models.Model):
     ``(author, client_id)`` is unique, so a retried send creates nothing new.
 
     ``body`` is the Markdown source and ``body_html`` its sanitised rendering; a message
-    deleted for everyone keeps its row as a tombstone with both emptied.
+    deleted for everyone keeps its row as a tombstone with both emptied and no edit
+    history. ``edit_count`` is the number of earlier versions kept in ``edits``.
     """
 
     class Kind(models.TextChoices):
@@ -162,12 +181,25 @@ class Message(models.Model):
     mentions = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
+    edit_count = models.PositiveIntegerField(default=0)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Computed and stored by PostgreSQL on every write, so search neither parses bodies
+    # to match nor to rank; NULL on SQLite (see PostgresOnly).
+    search_vector = models.GeneratedField(
+        expression=PostgresOnly(SEARCH_VECTOR), output_field=SearchVectorField(),
+        db_persist=True,
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
-        indexes = [PostgresGinIndex(SEARCH_VECTOR, name="message_search_gin")]
+        indexes = [
+            # Search for a member of a few conversations: conversation and words meet in
+            # one index (btree_gin), so neither is read in full (docs/performance.md).
+            PostgresGinIndex(fields=["conversation", "search_vector"], name="message_search_gin"),
+            # Search for a member of many: the newest matches, read newest first.
+            models.Index(fields=["created_at"], name="message_created_at"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["conversation", "seq"], name="message_seq_unique"),
             models.UniqueConstraint(
@@ -177,6 +209,48 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} in {self.conversation_id}"
+
+
+class MessageEdit(models.Model):
+    """One earlier version of an edited message, written in the same transaction as the
+    edit that replaced it: the text as it was, when it was written (sent or last edited)
+    and by whom. Deleting the message for everyone deletes these rows too."""
+
+    id = models.BigAutoField(primary_key=True)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="edits")
+    body = models.TextField()
+    body_html = models.TextField()
+    written_at = models.DateTimeField()
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("earlier version of a message")
+        verbose_name_plural = _("earlier versions of messages")
+
+    def __str__(self) -> str:
+        return f"version of {self.message_id} from {self.written_at:%Y-%m-%d %H:%M}"
+
+
+class HiddenMessage(models.Model):
+    """A message one member deleted "for me": it stays for everyone else and leaves that
+    member's history, threads, search and last-message preview (at most one row per pair)."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("message hidden by a member")
+        verbose_name_plural = _("messages hidden by members")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "message"], name="hidden_message_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} hidden by {self.user_id}"
 
 
 class Reaction(models.Model):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import NegatedExpression
 from django.db.models.functions import Coalesce
 
 from messaging.exceptions import (
@@ -16,9 +17,11 @@ from messaging.exceptions import (
 from messaging.models import (
     Attachment,
     Conversation,
+    HiddenMessage,
     Membership,
     Mention,
     Message,
+    MessageEdit,
     ScheduledMessage,
 )
 from portal.accounts.models import User
@@ -68,6 +71,17 @@ def member_ids(conversation: Conversation) -> list[Any]:
     )
 
 
+def member_ids_seeing(message: Message) -> list[Any]:
+    """Ids of the current members who have not hidden ``message``: the recipients of events
+    that carry the message itself after it was sent (edit, delete)."""
+    hiders = HiddenMessage.objects.filter(message=message).values("user_id")
+    return list(
+        Membership.objects.filter(conversation_id=message.conversation_id, left_at__isnull=True)
+        .exclude(user_id__in=hiders)
+        .values_list("user_id", flat=True)
+    )
+
+
 def conversations_of(user: User) -> QuerySet[Membership]:
     """The user's current memberships with their conversations: pinned first, then by
     newest activity."""
@@ -89,36 +103,63 @@ def conversations_of(user: User) -> QuerySet[Membership]:
     )
 
 
-def history(conversation: Conversation, *, before_seq: int | None, limit: int) -> list[Message]:
-    """Up to ``limit`` messages older than ``before_seq`` (newest first)."""
-    messages = (
-        Message.objects.filter(conversation=conversation, thread_root__isnull=True)
-        .select_related("poll")
-        .prefetch_related("reactions", "poll__votes", "attachments")
+def not_hidden_from(viewer: User) -> NegatedExpression[Any]:
+    """A filter on messages: those ``viewer`` has not deleted "for me". The outer query
+    must be over ``Message``."""
+    return ~Exists(HiddenMessage.objects.filter(user=viewer, message=OuterRef("pk")))
+
+
+def for_payload(messages: QuerySet[Message]) -> QuerySet[Message]:
+    """``messages`` with everything ``message_payload`` reads loaded in bulk: the poll in
+    the same query, then one query each for reactions, poll votes and attachments, however
+    many messages there are (never a query per message)."""
+    return messages.select_related("poll").prefetch_related(
+        "reactions", "poll__votes", "attachments"
+    )
+
+
+def history(
+    conversation: Conversation, *, viewer: User, before_seq: int | None, limit: int
+) -> list[Message]:
+    """Up to ``limit`` messages older than ``before_seq`` (newest first), without the ones
+    ``viewer`` has hidden."""
+    messages = for_payload(
+        Message.objects.filter(conversation=conversation, thread_root__isnull=True).filter(
+            not_hidden_from(viewer)
+        )
     )
     if before_seq is not None:
         messages = messages.filter(seq__lt=before_seq)
     return list(messages.order_by("-seq")[:limit])
 
 
-def last_messages(conversation_ids: list[Any]) -> dict[Any, Message]:
-    """The newest message of each conversation, in one query."""
+def last_messages(conversation_ids: list[Any], *, viewer: User) -> dict[Any, Message]:
+    """The newest message of each conversation that ``viewer`` has not hidden, in one
+    query."""
     newest_id = (
-        Message.objects.filter(conversation=OuterRef("pk")).order_by("-seq").values("pk")[:1]
+        Message.objects.filter(conversation=OuterRef("pk"))
+        .filter(not_hidden_from(viewer))
+        .order_by("-seq")
+        .values("pk")[:1]
     )
     ids = Conversation.objects.filter(pk__in=conversation_ids).annotate(newest=Subquery(newest_id))
-    newest = Message.objects.filter(pk__in=ids.values("newest")).prefetch_related(
-        "reactions", "attachments"
-    )
+    newest = for_payload(Message.objects.filter(pk__in=ids.values("newest")))
     return {m.conversation_id: m for m in newest}
 
 
-def thread(root: Message, *, after_seq: int | None, limit: int) -> list[Message]:
-    """Replies under ``root``, oldest first, after ``after_seq``."""
-    replies = Message.objects.filter(thread_root=root).prefetch_related("reactions", "attachments")
+def thread(root: Message, *, viewer: User, after_seq: int | None, limit: int) -> list[Message]:
+    """Replies under ``root``, oldest first, after ``after_seq``, without the ones
+    ``viewer`` has hidden."""
+    replies = for_payload(Message.objects.filter(thread_root=root).filter(not_hidden_from(viewer)))
     if after_seq is not None:
         replies = replies.filter(seq__gt=after_seq)
     return list(replies.order_by("seq")[:limit])
+
+
+def message_edits(message: Message) -> QuerySet[MessageEdit]:
+    """The earlier versions of a message, oldest first (precondition: the caller passed
+    ``access_message`` for it). Empty for a message never edited or deleted for everyone."""
+    return MessageEdit.objects.filter(message=message).order_by("id")
 
 
 def access_scheduled(

@@ -1,12 +1,35 @@
 """ASGI entry point: HTTP through Django, websockets through the realtime gateway."""
 
 import os
+from typing import Any
 
-from django.core.asgi import get_asgi_application
+import django
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 # Sets Django up; everything that touches models is imported after it.
-django_asgi = get_asgi_application()
+django.setup(set_prefix=False)
+
+
+class PortalASGIHandler(ASGIHandler):
+    """Django's ASGI handler, with the whole middleware chain and the view run in one
+    worker thread per request.
+
+    Django's own handler builds an async chain: each sync-only middleware, each sync step
+    of the others and the view go to a thread and back, five round trips per request with
+    our middleware, and every return to the event loop waits behind the websocket traffic
+    of the process (measured in docs/performance.md). Our views are all sync, so one hop
+    is enough.
+    """
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        super().load_middleware(is_async=False)
+        chain: Any = self._middleware_chain  # type: ignore[has-type]
+        self._middleware_chain = sync_to_async(chain, thread_sensitive=True)
+
+
+django_asgi = PortalASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402

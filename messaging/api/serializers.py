@@ -58,6 +58,15 @@ class MessageEditInput(StrictInput):
     body = serializers.CharField(max_length=MAX_BODY_CHARS * 2, trim_whitespace=False)
 
 
+class MessageEditOutput(serializers.Serializer):
+    """One earlier version of a message: its text, when it was written and by whom."""
+
+    body = serializers.CharField()
+    body_html = serializers.CharField()
+    written_at = serializers.DateTimeField()
+    written_by = serializers.UUIDField(source="written_by_id", allow_null=True)
+
+
 class MembersInput(StrictInput):
     user_ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=1000)
 
@@ -132,6 +141,7 @@ class SearchParams(serializers.Serializer):
     author = serializers.UUIDField(required=False)
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
+    has_file = serializers.BooleanField(required=False, default=False)
     mentions_me = serializers.BooleanField(required=False, default=False)
     limit = serializers.IntegerField(min_value=1, max_value=200, required=False, default=50)
 

@@ -85,6 +85,10 @@ urlpatterns = [
         name="message-reaction",
     ),
     path("messages/<uuid:message_id>/pin", views.PinView.as_view(), name="message-pin"),
+    path("messages/<uuid:message_id>/hide", views.HideView.as_view(), name="message-hide"),
+    path(
+        "messages/<uuid:message_id>/edits", views.MessageEditsView.as_view(), name="message-edits"
+    ),
     path("messages/<uuid:message_id>/thread", views.ThreadView.as_view(), name="message-thread"),
     path("messages/<uuid:message_id>/follow", views.FollowView.as_view(), name="message-follow"),
     path("messages/<uuid:message_id>/forward", views.ForwardView.as_view(), name="message-forward"),

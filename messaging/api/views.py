@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
@@ -128,7 +128,9 @@ class MessageListView(APIView):
             limit = min(max(int(request.query_params.get("limit", 50)), 1), 200)
         except ValueError as exc:
             raise InvalidInput(fields=["before_seq", "limit"]) from exc
-        messages = selectors.history(conversation, before_seq=before_seq, limit=limit)
+        messages = selectors.history(
+            conversation, viewer=request.user, before_seq=before_seq, limit=limit
+        )
         oldest = messages[-1].seq if messages else None
         return Response(
             {
@@ -162,6 +164,41 @@ class MessageDetailView(APIView):
     def delete(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
         message = services.message_delete(actor=request.user, message_id=message_id)
         return Response(message_payload(message))
+
+
+class MessageEditCursor(Cursor):
+    ordering = "id"
+
+
+class MessageEditsView(generics.ListAPIView):
+    """The earlier versions of a message, oldest first, to any member who can read it; the
+    current text is the message itself. Empty once the message is deleted for everyone."""
+
+    serializer_class = s.MessageEditOutput
+    pagination_class = MessageEditCursor
+
+    def get_queryset(self) -> Any:
+        request = cast(SignedInRequest, self.request)
+        message, _ = selectors.access_message(request.user, self.kwargs["message_id"])
+        return selectors.message_edits(message)
+
+    @extend_schema(tags=["messaging"])
+    def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class HideView(APIView):
+    """Delete a message "for me" (POST) or show it again (DELETE); others are unaffected."""
+
+    @extend_schema(request=None, responses={204: None}, tags=["messaging"])
+    def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
+        services.message_hide(actor=request.user, message_id=message_id, hidden=True)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={204: None}, tags=["messaging"])
+    def delete(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
+        services.message_hide(actor=request.user, message_id=message_id, hidden=False)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MembersView(APIView):
@@ -247,7 +284,9 @@ class SyncView(APIView):
             or 0
         )
         memberships = list(selectors.conversations_of(request.user)[:1000])
-        last = selectors.last_messages([m.conversation_id for m in memberships])
+        last = selectors.last_messages(
+            [m.conversation_id for m in memberships], viewer=request.user
+        )
         conversations = []
         for membership in memberships:
             message = last.get(membership.conversation_id)
@@ -281,7 +320,9 @@ class ThreadView(APIView):
         try:
             after = request.query_params.get("after_seq")
             limit = min(max(int(request.query_params.get("limit", 50)), 1), 200)
-            replies = selectors.thread(root, after_seq=int(after) if after else None, limit=limit)
+            replies = selectors.thread(
+                root, viewer=request.user, after_seq=int(after) if after else None, limit=limit
+            )
         except ValueError as exc:
             raise InvalidInput(fields=["after_seq", "limit"]) from exc
         return Response(
@@ -320,6 +361,9 @@ class SearchView(APIView):
             OpenApiParameter("author", uuid.UUID),
             OpenApiParameter("since", str, description="ISO 8601"),
             OpenApiParameter("until", str, description="ISO 8601"),
+            OpenApiParameter(
+                "has_file", bool, description="Only messages with at least one attachment"
+            ),
             OpenApiParameter("mentions_me", bool),
             OpenApiParameter("limit", int),
         ],
@@ -336,7 +380,7 @@ class SearchView(APIView):
             filters=SearchFilters(
                 conversation_id=data.get("conversation"), author_id=data.get("author"),
                 since=data.get("since"), until=data.get("until"),
-                mentions_me=data["mentions_me"],
+                has_file=data["has_file"], mentions_me=data["mentions_me"],
             ),
             limit=data["limit"],
         )  # fmt: skip

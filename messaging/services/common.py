@@ -14,10 +14,12 @@ from messaging.exceptions import (
 )
 from messaging.markdown import render
 from messaging.models import (
+    Attachment,
     Conversation,
     Membership,
     Mention,
     Message,
+    Reaction,
     ThreadFollow,
 )
 from portal import clock
@@ -65,9 +67,11 @@ def append_message(
     mentions: dict[str, Any] | None = None,
     mentioned: set[Any] | None = None,
     attachment_ids: list[Any] | None = None,
+    member_ids: list[Any] | None = None,
 ) -> Message:
     """Append a message to a locked conversation with the next sequence number, bind its
-    attachments, record mentions and notifications, and publish it to the members."""
+    attachments, record mentions and notifications, and publish it to the members
+    (``member_ids``, when the caller has just read them under the same lock)."""
     now = clock.now()
     conversation.last_seq += 1
     conversation.last_message_at = now
@@ -89,6 +93,7 @@ def append_message(
         mentions=mentions or {},
         created_at=now,
     )
+    _fresh(message, attachments=bool(attachment_ids))
     if mentioned:
         Mention.objects.bulk_create(
             [Mention(message=message, user_id=uid, conversation=conversation, seq=message.seq)
@@ -98,7 +103,7 @@ def append_message(
         from messaging.services.attachments import attachments_bind
 
         attachments_bind(actor=author, message=message, attachment_ids=attachment_ids)
-    recipients = selectors.member_ids(conversation)
+    recipients = selectors.member_ids(conversation) if member_ids is None else member_ids
     publish(events.message_event("add", message), user_ids=recipients)
     if kind == Message.Kind.TEXT:
         from messaging.services.notifications import notifications_for_message
@@ -115,6 +120,16 @@ def append_message(
                 ThreadFollow.objects.get_or_create(root=thread_root, user_id=follower)
         publish(events.thread_event(thread_root), user_ids=recipients)
     return message
+
+
+def _fresh(message: Message, *, attachments: bool) -> None:
+    """A message created just now has no reactions and no poll yet (and no attachments
+    unless some are bound to it): say so, so that rendering it queries nothing."""
+    cache: dict[str, Any] = {"reactions": Reaction.objects.none()}
+    if not attachments:
+        cache["attachments"] = Attachment.objects.none()
+    message._prefetched_objects_cache = cache  # type: ignore[attr-defined]
+    Message.poll.related.set_cached_value(message, None)
 
 
 def may_post(conversation: Conversation, membership: Membership) -> bool:

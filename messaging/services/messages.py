@@ -1,5 +1,5 @@
-"""Messages: sending (with mentions, replies, threads), editing, deleting, forwarding,
-reactions and pins."""
+"""Messages: sending (with mentions, replies, threads), editing (with history), deleting for
+everyone or "for me", forwarding, reactions and pins."""
 
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ from messaging.exceptions import (
 from messaging.markdown import render
 from messaging.models import (
     Conversation,
+    HiddenMessage,
     Membership,
     Message,
+    MessageEdit,
     Pin,
     Reaction,
     ThreadFollow,
@@ -101,25 +103,29 @@ def message_send(
             reply_to = Message.objects.filter(pk=reply_to_id, conversation=conversation).first()
             if reply_to is None:
                 raise InvalidMessage(reply_to=["Not a message of this conversation."])
-        clean_mentions, mentioned = resolve_mentions(conversation, membership, mentions)
+        members = selectors.member_ids(conversation)
+        clean_mentions, mentioned = resolve_mentions(conversation, membership, mentions, members)
         message = append_message(
             conversation, author=actor, client_id=client_id, body=body,
             kind=Message.Kind.TEXT, system={}, reply_to=reply_to, thread_root=thread_root,
             forwarded_from=forwarded_from, mentions=clean_mentions, mentioned=mentioned,
-            attachment_ids=attachment_ids,
+            attachment_ids=attachment_ids, member_ids=members,
         )  # fmt: skip
         Membership.objects.filter(pk=membership.pk).update(last_read_seq=message.seq)
     return message, True
 
 
 def resolve_mentions(
-    conversation: Conversation, membership: Membership, mentions: dict[str, Any]
+    conversation: Conversation,
+    membership: Membership,
+    mentions: dict[str, Any],
+    member_ids: list[Any] | None = None,
 ) -> tuple[dict[str, Any], set[Any]]:
     """The mentions as stored, and the members they reach (never the author). Mentions of
     non-members are kept in the text but notify nobody."""
     from portal.accounts.models import Department
 
-    members = set(selectors.member_ids(conversation))
+    members = set(selectors.member_ids(conversation) if member_ids is None else member_ids)
     reached: set[Any] = set()
     everyone = bool(mentions.get("all"))
     if everyone:
@@ -147,7 +153,9 @@ def resolve_mentions(
 
 
 def message_edit(*, actor: User, message_id: Any, body: str) -> Message:
-    """The author changes the text within the conversation's edit window."""
+    """The author changes the text within the conversation's edit window. The version it
+    replaces is kept as a ``MessageEdit`` in the same transaction; a text equal to the
+    current one changes and records nothing. Members who hid the message get no event."""
     body = body.strip()
     if not body or len(body) > MAX_BODY_CHARS:
         raise InvalidMessage(max_chars=MAX_BODY_CHARS)
@@ -162,17 +170,25 @@ def message_edit(*, actor: User, message_id: Any, body: str) -> Message:
             or clock.now() - message.created_at > window
         ):
             raise EditNotAllowed()
+        if body == message.body:
+            return message
+        MessageEdit.objects.create(
+            message=message, body=message.body, body_html=message.body_html,
+            written_at=message.edited_at or message.created_at, written_by_id=message.author_id,
+        )  # fmt: skip
         message.body, message.body_html, message.edited_at = body, render(body), clock.now()
-        message.save(update_fields=["body", "body_html", "edited_at"])
+        message.edit_count += 1
+        message.save(update_fields=["body", "body_html", "edited_at", "edit_count"])
         publish(
-            events.message_event("edit", message),
-            user_ids=selectors.member_ids(message.conversation),
+            events.message_event("edit", message), user_ids=selectors.member_ids_seeing(message)
         )
     return message
 
 
 def message_delete(*, actor: User, message_id: Any) -> Message:
-    """Delete for everyone, by the author or a conversation admin; a tombstone remains."""
+    """Delete for everyone, by the author or a conversation admin; a tombstone remains, and
+    the edit history goes in the same transaction (no earlier text survives). Members who
+    hid the message get no event."""
     with transaction.atomic():
         message, membership = selectors.access_message(actor, message_id)
         message = Message.objects.select_for_update().get(pk=message.pk)
@@ -180,13 +196,31 @@ def message_delete(*, actor: User, message_id: Any) -> Message:
             raise DeleteNotAllowed()
         if message.deleted_at is None:
             message.deleted_at, message.body, message.body_html = clock.now(), "", ""
-            message.save(update_fields=["deleted_at", "body", "body_html"])
+            message.edit_count = 0
+            message.save(update_fields=["deleted_at", "body", "body_html", "edit_count"])
+            MessageEdit.objects.filter(message=message).delete()
             transaction.on_commit(lambda: attachments_purge(message_id=message.pk), robust=True)
             publish(
                 events.message_event("delete", message),
-                user_ids=selectors.member_ids(message.conversation),
+                user_ids=selectors.member_ids_seeing(message),
             )
     return message
+
+
+def message_hide(*, actor: User, message_id: Any, hidden: bool) -> None:
+    """Delete a message "for me" (``hidden``) or take that back: only the actor's own view
+    changes, for any message they can read (a tombstone too). Repeating either is a no-op;
+    a change is published to the actor's own devices only."""
+    with transaction.atomic():
+        message, _ = selectors.access_message(actor, message_id)
+        if hidden:
+            _, changed = HiddenMessage.objects.get_or_create(
+                user=actor, message=message, defaults={"created_at": clock.now()}
+            )
+        else:
+            changed = HiddenMessage.objects.filter(user=actor, message=message).delete()[0] > 0
+        if changed:
+            publish(events.hide_event("hide" if hidden else "unhide", message), user_ids=[actor.pk])
 
 
 def reaction_add(*, actor: User, message_id: Any, emoji: str) -> bool:

@@ -31,8 +31,7 @@ from websockets.exceptions import ConnectionClosed
 
 from portal.realtime import events, publish
 
-BIN = Path(sys.executable).parent
-# The size limit production uses (docs/realtime.md): daphne closes larger messages with 1009.
+# The size limit production uses (docs/realtime.md): the server closes larger messages with 1009.
 MAX_MESSAGE_BYTES = 64 * 1024
 # Short, so the auth-timeout test is quick; every other client authenticates at once.
 AUTH_TIMEOUT_SECONDS = 1
@@ -70,12 +69,13 @@ def _free_port() -> int:
 
 
 def start_daphne(env: dict[str, str], log: Path) -> LiveServer:
-    """Start daphne on a free loopback port and wait until /healthz answers."""
+    """Start daphne (through portal.server, as production does) on a free loopback port
+    and wait until /healthz answers."""
     port = _free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
-                str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+                sys.executable, "-m", "portal.server", "-b", "127.0.0.1", "-p", str(port),
                 "--websocket-max-message-size", str(MAX_MESSAGE_BYTES),
                 "--websocket-max-frame-size", str(MAX_MESSAGE_BYTES),
                 "portal.asgi:application",

@@ -6,8 +6,10 @@ import uuid
 
 import pytest
 
+from messaging import search
 from tests.helpers.api import assert_api_error
 from tests.messaging.conftest import send as _send
+from tests.messaging.test_attachments import PDF, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -64,8 +66,43 @@ def test_filters(chat):
     assert _search(chat.c["owner"], q="отчёт", conversation=str(uuid.uuid4())) == []
 
 
+def test_has_file_finds_only_messages_with_attachments(chat):
+    uploaded = upload(chat.c["alice"], chat.id, PDF, "scan.pdf").json()
+    response = chat.c["alice"].post(
+        f"/api/v1/conversations/{chat.id}/messages",
+        {"client_id": str(uuid.uuid4()), "body": "Отчёт во вложении",
+         "attachment_ids": [uploaded["id"]]},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    _send(chat.c["bob"], chat.id, "Отчёт будет завтра")
+    [hit] = _search(chat.c["owner"], q="отчёт", has_file="true")
+    assert hit["message"]["body"] == "Отчёт во вложении"
+    assert hit["message"]["attachments"] == [uploaded]
+    assert len(_search(chat.c["owner"], q="отчёт", has_file="false")) == 2
+    assert _search(chat.c["owner"], q="завтра", has_file="true") == []
+
+
+def test_only_the_newest_matches_are_ranked(chat, monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    _send(chat.c["alice"], chat.id, "Бюджет, бюджет и ещё раз бюджет")
+    _send(chat.c["alice"], chat.id, "Обсудим бюджет в пятницу, после совещания у министра")
+    _send(chat.c["alice"], chat.id, "Бюджет утверждён")
+    hits = _search(chat.c["owner"], q="бюджет")
+    # The oldest would rank first, but it is not among the two newest matches.
+    assert {h["message"]["body"] for h in hits} == {
+        "Бюджет утверждён",
+        "Обсудим бюджет в пятницу, после совещания у министра",
+    }
+
+
 def test_bad_search_input(chat):
     client = chat.c["owner"]
     assert_api_error(client.get("/api/v1/search/messages"), 400, "validation_failed")
     assert_api_error(client.get("/api/v1/search/messages", {"q": "x", "since": "вчера"}), 400,
                      "validation_failed")  # fmt: skip
+    error = assert_api_error(
+        client.get("/api/v1/search/messages", {"q": "x", "has_file": "maybe"}), 400,
+        "validation_failed",
+    )  # fmt: skip
+    assert set(error["details"]["fields"]) == {"has_file"}

@@ -1,11 +1,14 @@
-"""The /ws/ protocol against real daphne servers sharing PostgreSQL and Redis with the
-test process: authentication, ordered delivery, resume, errors, closing on revocation,
-and two nodes of one cluster."""
+"""The /ws/ protocol against real daphne servers (started through portal.server) sharing
+PostgreSQL and Redis with the test process: authentication, ordered delivery, resume,
+errors and size limits, closing on revocation, and two nodes of one cluster."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import datetime as dt
+import os
 from typing import Any
 
 import pytest
@@ -18,7 +21,7 @@ from portal.audit.services import RequestContext
 from portal.realtime import services
 from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.api import sign_in
-from tests.helpers.live import LiveServer, publish_test_events, ws_connect
+from tests.helpers.live import MAX_MESSAGE_BYTES, LiveServer, publish_test_events, ws_connect
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -218,11 +221,86 @@ async def test_bad_frames_get_error_frames_and_the_socket_stays_open(daphne_serv
             assert error["error"]["message"] and error["error"]["details"] is not None
             await ws.send({"type": "ping"})
             assert await ws.recv() == {"type": "pong"}
-        # daphne itself refuses a message over 64 KB (--websocket-max-message-size): it
-        # drops the connection without a close frame, which the client reports as 1006
-        await ws.send_text("x" * (64 * 1024 + 1))
+
+
+def ping_of(size: int) -> str:
+    """A ping frame of exactly ``size`` UTF-8 bytes (the limit counts bytes: 2 per "я")."""
+    text = '{"type":"ping","pad":"' + "я" * ((size - 24) // 2) + "x" * (size % 2) + '"}'
+    assert len(text.encode()) == size
+    return text
+
+
+async def test_a_message_over_64_kb_is_closed_with_1009(daphne_server, user):
+    issued = await token_for(user)
+    async with ws_connect(daphne_server, token=issued.access_token) as ws:
+        await ws.recv_type("ready")
+        await ws.send_text(ping_of(MAX_MESSAGE_BYTES))
+        assert await ws.recv() == {"type": "pong"}
+        # the server refuses it before the application reads it: no error frame
+        await ws.send_text(ping_of(MAX_MESSAGE_BYTES + 1))
         code, frames = await ws.closed()
-    assert code == 1006 and frames == []
+    assert code == 1009 and frames == []
+    # the limit is on the message, not only on each of its frames
+    async with ws_connect(daphne_server, token=issued.access_token) as ws:
+        await ws.recv_type("ready")
+        await ws.conn.send(["x" * 40_000, "x" * 40_000])
+        code, frames = await ws.closed()
+    assert code == 1009 and frames == []
+
+
+def raw_frame(opcode: int, payload: bytes, *, masked: bool = True, length: int = 0) -> bytes:
+    """A client frame as bytes, its length field saying ``length`` if that is larger than
+    the payload (a message that is still being sent). The mask is zero: the payload as is."""
+    length = max(length, len(payload))
+    if length < 126:
+        head = bytes([0x80 | opcode, (0x80 if masked else 0) | length])
+    else:
+        head = bytes([0x80 | opcode, (0x80 if masked else 0) | 127]) + length.to_bytes(8)
+    return head + (b"\0\0\0\0" if masked else b"") + payload
+
+
+async def read_raw_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """The next server frame: its opcode and payload."""
+    first, length = await asyncio.wait_for(reader.readexactly(2), 5)
+    if length in (126, 127):
+        length = int.from_bytes(await reader.readexactly(2 if length == 126 else 8))
+    return first & 0x0F, await reader.readexactly(length)
+
+
+@pytest.mark.parametrize(
+    ("frame", "close_code"),
+    [
+        (raw_frame(1, b'{"type": "ping"}', masked=False), 1002),  # clients must mask
+        (raw_frame(2, b"x" * 1000, length=1 << 20), 1009),  # 1 MB announced, 1 KB sent
+    ],
+    ids=["unmasked", "too-big-unfinished"],
+)
+async def test_a_broken_client_gets_a_close_frame_and_is_cut_off_if_it_does_not_answer(
+    daphne_server, user, frame, close_code
+):
+    issued = await token_for(user)
+    reader, writer = await asyncio.open_connection("127.0.0.1", daphne_server.port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        f"GET /ws/ HTTP/1.1\r\nHost: 127.0.0.1:{daphne_server.port}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nAuthorization: Bearer {issued.access_token}\r\n\r\n"
+        .encode()
+    )  # fmt: skip
+    try:
+        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101 ")
+        assert b'"ready"' in (await read_raw_frame(reader))[1]
+        writer.write(frame)
+        opcode, payload = await read_raw_frame(reader)
+        assert (opcode, int.from_bytes(payload[:2])) == (8, close_code)  # a close frame
+        # The client never answers the close: the server drops the connection after its
+        # closing handshake timeout (1 s) rather than waiting for the rest of the frame.
+        with contextlib.suppress(ConnectionResetError):
+            async with asyncio.timeout(3):
+                while await reader.read(65536):
+                    pass
+    finally:
+        writer.close()
 
 
 async def test_revoking_a_session_over_rest_closes_its_socket(daphne_server, user):

@@ -1,0 +1,45 @@
+"""The web and websocket server: daphne, except that a failed websocket gets a close frame.
+
+    python -m portal.server [daphne's options] portal.asgi:application
+
+It takes daphne's command line unchanged. The one difference: when a client sends a
+message over ``--websocket-max-message-size`` (or a frame over
+``--websocket-max-frame-size``), or breaks the websocket protocol, daphne leaves autobahn's
+``failByDrop`` on, so autobahn drops the TCP connection and the client sees an abnormal
+closure (1006) it cannot tell from a network failure. Here autobahn sends a close frame
+with the reason's code instead: 1009 for a message too big, 1002 for a protocol error, 1007
+for invalid UTF-8 (docs/realtime.md). None of the offending message reaches the
+application, and the connection is dropped if the client has not answered the close within
+autobahn's closing handshake timeout (1 s), so a client that never answers cannot hold the
+socket open.
+"""
+
+from __future__ import annotations
+
+from daphne.cli import CommandLineInterface
+from daphne.server import Server
+from daphne.ws_protocol import WebSocketFactory
+
+
+class PortalServer(Server):
+    """daphne's ``Server`` with ``failByDrop=False`` on its websocket factory."""
+
+    # Server.run() creates the factory, configures it and starts listening in one method;
+    # setting the option as the factory is assigned applies it before any connection.
+    @property
+    def ws_factory(self) -> WebSocketFactory:
+        return self._ws_factory
+
+    @ws_factory.setter
+    def ws_factory(self, factory: WebSocketFactory) -> None:
+        factory.setProtocolOptions(failByDrop=False)
+        self._ws_factory = factory
+
+
+class PortalCommandLine(CommandLineInterface):
+    description = "Portal's HTTP and websocket server (daphne; see portal/server.py)"
+    server_class = PortalServer
+
+
+if __name__ == "__main__":
+    PortalCommandLine.entrypoint()
