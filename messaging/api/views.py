@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from messaging import selectors, services
 from messaging.api import serializers as s
 from messaging.events import conversation_payload, message_payload
-from messaging.models import Notification, NotificationSettings, ScheduledMessage
+from messaging.models import NotificationSettings, ScheduledMessage
 from messaging.presence import presence_of
 from messaging.search import SearchFilters, search_messages
 from messaging.services import notifications
@@ -482,11 +482,9 @@ class NotificationListView(APIView):
 
     @extend_schema(responses={200: dict}, tags=["notifications"])
     def get(self, request: SignedInRequest) -> Response:
-        rows = Notification.objects.filter(user=request.user).select_related(
-            "message", "conversation"
+        rows = selectors.notifications_of(
+            request.user, unread_only=request.query_params.get("unread") == "true"
         )
-        if request.query_params.get("unread") == "true":
-            rows = rows.filter(read_at__isnull=True)
         paginator = NotificationCursor()
         page = paginator.paginate_queryset(rows, request, view=self) or []
         return paginator.get_paginated_response(

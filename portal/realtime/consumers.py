@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -67,8 +68,9 @@ CLOSE_UNAUTHENTICATED = CLOSE_SESSION_REVOKED  # 4401
 CLOSE_DEVICE_REFUSED = 4403
 CLOSE_AUTH_TIMEOUT = 4408
 CLOSE_RESUME_TOO_LATE = 4409
-# daphne refuses to send 1009 from an application; with --websocket-max-message-size it
-# closes oversized messages with 1009 itself, before they reach us.
+# Started through portal.server with --websocket-max-message-size (as everywhere in this
+# repository), the server closes oversized messages with 1009 before they reach us; this
+# check fires only on a server started without that limit (an application cannot send 1009).
 CLOSE_TOO_LARGE = 4413
 
 MAX_FRAME_BYTES = 64 * 1024
@@ -100,6 +102,17 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
     read from the log for this socket; ``first_after`` is the cursor before the first event
     this socket sent (a resume may not reach back before it).
     """
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch, without its ``close_old_connections`` before every message: a
+        hop to the process's single sync thread for each doorbell of each socket, which
+        serialised the delivery of every event (docs/performance.md). Handlers here reach
+        the database only through ``database_sync_to_async``, which closes stale
+        connections itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.session: AuthSession | None = None

@@ -116,3 +116,24 @@ def test_email_digest_is_opt_in_and_sent_once(chat, settings):
 def test_digest_does_nothing_without_smtp(chat, settings):
     settings.EMAIL_ENABLED = False
     assert email_digests_send() == 0
+
+
+def test_the_list_leaves_out_hidden_messages_and_conversations_left(chat):
+    mention = {"users": [str(chat.bob.pk)]}
+    hidden = _post(chat.c["alice"], chat.id, body="Скрою", mentions=mention)
+    _post(chat.c["alice"], chat.id, body="Оставлю", mentions=mention)
+    assert chat.c["bob"].post(f"/api/v1/messages/{hidden['id']}/hide").status_code == 204
+    listed = chat.c["bob"].get("/api/v1/notifications").json()["results"]
+    assert [n["message"]["body"] for n in listed] == ["Оставлю"]
+    removed = chat.c["owner"].delete(f"/api/v1/conversations/{chat.id}/members/{chat.bob.pk}")
+    assert removed.status_code in (200, 204), removed.content
+    assert chat.c["bob"].get("/api/v1/notifications").json()["results"] == []
+
+
+def test_the_list_costs_the_same_queries_for_one_or_many(chat, django_assert_max_num_queries):
+    for n in range(6):
+        _post(chat.c["alice"], chat.id, body=f"№{n}", mentions={"users": [str(chat.bob.pk)]})
+    # Authentication and policy 2, the page 1, reactions, votes and attachments 3.
+    with django_assert_max_num_queries(8):
+        listed = chat.c["bob"].get("/api/v1/notifications").json()["results"]
+    assert len(listed) == 6
