@@ -3,7 +3,6 @@ the log."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import logging
@@ -22,6 +21,7 @@ from portal import clock
 from portal.audit import services as audit
 from portal.audit.services import RequestContext
 from portal.realtime import events
+from portal.realtime.layers import group_send_many
 from portal.realtime.models import Event, EventStream
 
 logger = logging.getLogger(__name__)
@@ -150,25 +150,25 @@ def _append_portable(
     ]
 
 
+def _send_to_groups(messages: list[tuple[str, dict[str, Any]]], *, failure: str) -> None:
+    """Send each (group, message) on the channel layer, in one round trip where it can.
+    Errors are logged, not raised: the caller's change has committed, and every socket
+    also polls (so a lost message is late, never lost)."""
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+    try:
+        async_to_sync(group_send_many)(layer, messages)
+    except Exception:
+        logger.exception(failure)
+
+
 def ring(doorbells: list[Doorbell], *, event_type: str, text: str) -> None:
     """Wake every socket of these users with the event itself: a socket that has sent
     everything up to ``after`` relays it at once, any other reads the log."""
-    layer = get_channel_layer()
-    if layer is None or not doorbells:
-        return
-    try:
-        async_to_sync(_ring_all)(layer, doorbells, event_type, text)
-    except Exception:
-        # The log holds the events; a socket that misses the doorbell catches up on its
-        # next wake-up, its idle poll or its reconnect. Losing Redis delays events, never
-        # loses them.
-        logger.exception("could not ring user streams")
-
-
-async def _ring_all(layer: Any, doorbells: list[Doorbell], event_type: str, text: str) -> None:
-    await asyncio.gather(
-        *(
-            layer.group_send(
+    _send_to_groups(
+        [
+            (
                 user_group(bell.user_id),
                 {
                     "type": "stream.wake",
@@ -179,7 +179,8 @@ async def _ring_all(layer: Any, doorbells: list[Doorbell], event_type: str, text
                 },
             )
             for bell in doorbells
-        )
+        ],
+        failure="could not ring user streams",
     )
 
 
@@ -190,55 +191,30 @@ def send_ephemeral(frame: dict[str, Any], *, user_ids: Iterable[Any]) -> None:
     right for things that are stale a few seconds later. Runs after commit when called
     inside a transaction.
     """
-    recipients = sorted({str(u) for u in user_ids})
-    if not recipients:
-        return
-
-    def _send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-
-        async def _all() -> None:
-            for uid in recipients:
-                await layer.group_send(user_group(uid), {"type": "ephemeral.frame", "frame": frame})
-
-        try:
-            async_to_sync(_all)()
-        except Exception:
-            logger.exception("could not send an ephemeral frame")
-
-    transaction.on_commit(_send)
+    messages = [
+        (user_group(uid), {"type": "ephemeral.frame", "frame": frame})
+        for uid in sorted({str(u) for u in user_ids})
+    ]
+    if messages:
+        transaction.on_commit(
+            lambda: _send_to_groups(messages, failure="could not send an ephemeral frame")
+        )
 
 
 def close_auth_session_sockets(session_ids: Iterable[Any], *, code: int, reason: str) -> None:
     """After commit, close every socket opened with these sign-in sessions.
 
-    The sockets also re-check their session on their idle poll, so a lost message delays
+    The process's poll also re-checks every socket's session, so a lost message delays
     the close by at most that interval.
     """
-    ids = [str(s) for s in session_ids]
-    if not ids:
-        return
-
-    def _send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-
-        async def _all() -> None:
-            for sid in ids:
-                await layer.group_send(
-                    auth_session_group(sid),
-                    {"type": "session.close", "code": code, "reason": reason},
-                )
-
-        try:
-            async_to_sync(_all)()
-        except Exception:
-            logger.exception("could not close revoked sessions' sockets")
-
-    transaction.on_commit(_send)
+    messages = [
+        (auth_session_group(str(sid)), {"type": "session.close", "code": code, "reason": reason})
+        for sid in session_ids
+    ]
+    if messages:
+        transaction.on_commit(
+            lambda: _send_to_groups(messages, failure="could not close revoked sessions' sockets")
+        )
 
 
 def event_log_prune(*, now: dt.datetime | None = None) -> int:
