@@ -26,6 +26,7 @@ from messaging.models import (
     ScheduledMessage,
 )
 from portal.accounts.models import User
+from portal.accounts.translit import query_variants
 from portal.ids import as_uuid
 
 
@@ -83,9 +84,11 @@ def member_ids_seeing(message: Message) -> list[Any]:
     )
 
 
-def conversations_of(user: User) -> QuerySet[Membership]:
+def conversations_of(user: User, *, query: str = "") -> QuerySet[Membership]:
     """The user's current memberships with their conversations: pinned first, then by
-    newest activity."""
+    newest activity. With ``query``, only conversations whose title — or, for a direct
+    chat, the other person's name or login (in either alphabet, as in the directory) —
+    holds every word of it."""
     unread_mentions = (
         Mention.objects.filter(
             user=OuterRef("user"),
@@ -96,12 +99,31 @@ def conversations_of(user: User) -> QuerySet[Membership]:
         .annotate(n=Count("id"))
         .values("n")
     )
-    return (
+    memberships = (
         Membership.objects.select_related("conversation")
         .filter(user=user, left_at__isnull=True)
         .annotate(mention_count=Coalesce(Subquery(unread_mentions), 0))
         .order_by("-pinned", F("conversation__last_message_at").desc(nulls_last=True))
     )
+    if query:
+        match = Q()
+        for variant in query_variants(query):
+            words = variant.split()[:10]
+            title, partners = Q(), User.objects.exclude(pk=user.pk)
+            for word in words:
+                title &= Q(conversation__title__icontains=word)
+                partners = partners.filter(search_text__icontains=word)
+            direct_with_match = Q(
+                Exists(
+                    Membership.objects.filter(
+                        conversation=OuterRef("conversation"), user__in=partners
+                    )
+                ),
+                conversation__kind=Conversation.Kind.DIRECT,
+            )
+            match |= title | direct_with_match
+        memberships = memberships.filter(match)
+    return memberships
 
 
 def not_hidden_from(viewer: User) -> NegatedExpression[Any]:

@@ -31,9 +31,14 @@ def _created_or_repeated(message: Any, created: bool) -> Response:
 
 
 class ConversationListView(APIView):
-    @extend_schema(responses={200: s.MembershipOutput(many=True)}, tags=["messaging"])
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="Words of a title or a name")],
+        responses={200: s.MembershipOutput(many=True)},
+        tags=["messaging"],
+    )
     def get(self, request: SignedInRequest) -> Response:
-        memberships = selectors.conversations_of(request.user)[:1000]
+        query = request.query_params.get("q", "").strip()[:200]
+        memberships = selectors.conversations_of(request.user, query=query)[:1000]
         return Response(s.MembershipOutput(memberships, many=True).data)
 
     @extend_schema(request=s.ConversationInput, responses={201: dict}, tags=["messaging"])

@@ -60,3 +60,22 @@ def test_discover_and_join():
     assert (
         stranger_client.post(f"/api/v1/conversations/{server_wide['id']}/join").status_code == 200
     )
+
+
+def test_own_conversations_are_found_by_title_or_by_the_partner_name(chat):
+    direct = chat.c["alice"].post(
+        "/api/v1/conversations/direct", {"user_id": str(chat.bob.pk)}, format="json"
+    ).json()
+
+    def found(client, query):
+        response = client.get("/api/v1/conversations", {"q": query})
+        assert response.status_code == 200
+        return {m["id"] for m in response.json()}
+
+    assert found(chat.c["alice"], "бюджет") == {chat.id}
+    assert found(chat.c["alice"], "совещание БЮДЖЕТ") == {chat.id}
+    assert found(chat.c["alice"], "bob") == {direct["id"]}
+    assert found(chat.c["alice"], "нет такого") == set()
+    assert found(chat.c["outsider"], "бюджет") == set()
+    # Alice's own name does not make every direct chat of hers match.
+    assert found(chat.c["alice"], "alice") == set()
