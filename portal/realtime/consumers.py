@@ -457,14 +457,18 @@ class _Poller:
                 for s, session in sockets
             ]
         )
-        await asyncio.gather(
+        results = await asyncio.gather(
             *(
                 socket.poll_result(
                     ended=state.ended.get(session.pk), head=state.heads.get(session.user_id, 0)
                 )
                 for socket, session in sockets
-            )
+            ),
+            return_exceptions=True,
         )
+        for result in results:
+            if isinstance(result, Exception):  # one socket's failure is not the others'
+                logger.error("poll of a websocket failed", exc_info=result)
 
 
 _pollers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Poller] = (
