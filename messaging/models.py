@@ -10,6 +10,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
 class Conversation(models.Model):
@@ -57,6 +58,18 @@ class Conversation(models.Model):
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
         ordering = ["-last_message_at"]
+        # What a role may do beyond reading (messaging/permissions.py maps roles to these).
+        permissions = [
+            ("post_message", "Post in the main timeline"),
+            ("comment_in_threads", "Reply in threads where comments are allowed"),
+            ("react", "React to messages and vote in polls"),
+            ("mention_all", "Mention everyone in a large conversation"),
+            ("pin_messages", "Pin and unpin messages"),
+            ("moderate_messages", "Delete others' messages and close their polls"),
+            ("manage_members", "Add and remove members and change roles below one's own"),
+            ("change_settings", "Change the title, description, visibility and settings"),
+            ("transfer_ownership", "Name a new owner"),
+        ]
 
     def __str__(self) -> str:
         return self.title or f"{self.get_kind_display()} {self.pk}"
@@ -100,6 +113,31 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.conversation_id} ({self.role})"
+
+
+class ConversationUserObjectPermission(UserObjectPermissionBase):
+    """A permission one user holds on one conversation: django-guardian's direct foreign key,
+    so the rows are indexed per conversation and go with it. Written only by
+    ``services.conversations.member_permissions_set``, from the member's role."""
+
+    # The (conversation, user) index below serves every lookup by conversation.
+    content_object = models.ForeignKey(Conversation, on_delete=models.CASCADE, db_index=False)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("conversation permission of a user")
+        verbose_name_plural = _("conversation permissions of users")
+        indexes = [models.Index(fields=["content_object", "user"], name="conv_user_perm_idx")]
+
+
+class ConversationGroupObjectPermission(GroupObjectPermissionBase):
+    """A permission a group of users holds on one conversation (guardian's direct foreign
+    key). Portal grants none itself; checks honour any that exist."""
+
+    content_object = models.ForeignKey(Conversation, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("conversation permission of a group")
+        verbose_name_plural = _("conversation permissions of groups")
 
 
 class PostgresGinIndex(GinIndex):

@@ -5,7 +5,6 @@ its events to exactly the members who may see them, after commit.
 """
 
 from messaging.services.common import (
-    ADMIN_ROLES,
     MAX_BODY_CHARS,
     MAX_GROUP_MEMBERS,
     MAX_MENTIONS,
@@ -21,6 +20,7 @@ from messaging.services.conversations import (
     conversation_members_add,
     conversation_update,
     direct_conversation,
+    member_permissions_set,
     member_role_set,
     member_settings_update,
 )
@@ -50,7 +50,6 @@ from messaging.services.scheduled import (
 )
 
 __all__ = [
-    "ADMIN_ROLES",
     "CONVERSATION_SETTINGS",
     "MAX_BODY_CHARS",
     "MAX_GROUP_MEMBERS",
@@ -65,6 +64,7 @@ __all__ = [
     "conversation_members_add",
     "conversation_update",
     "direct_conversation",
+    "member_permissions_set",
     "member_role_set",
     "member_settings_update",
     "message_delete",

@@ -38,7 +38,7 @@ from messaging.exceptions import (
     ThumbnailNotFound,
 )
 from messaging.models import Attachment, Message
-from messaging.services.common import may_post
+from messaging.permissions import POST_MESSAGE, require_perm
 from portal import clock
 from portal.accounts.models import User
 from portal.accounts.services.avatars import MAX_JPEG_PIXELS, MAX_OTHER_PIXELS
@@ -239,16 +239,15 @@ def attachment_upload(
 ) -> Attachment:
     """Store ``upload`` as an unbound attachment to the conversation.
 
-    The actor must be a member who may post there (``ConversationNotFound`` /
+    The actor must be a member holding ``post_message`` there (``ConversationNotFound`` /
     ``NotAllowedToPost``). The file may be at most MAX_UPLOAD_BYTES (``FileTooLarge``); an
     executable, by its bytes or by its name's extension, is ``FileTypeNotAllowed``. Nothing
     is stored unless all of that passes, and the stored object is deleted again if the row
     cannot be written. The bytes are streamed (memory bounded by the storage backend). For
     images a thumbnail is made by a Celery task after commit.
     """
-    conversation, membership = selectors.access_conversation(actor, conversation_id)
-    if not may_post(conversation, membership):
-        raise NotAllowedToPost()
+    conversation, _ = selectors.access_conversation(actor, conversation_id)
+    require_perm(actor, conversation, POST_MESSAGE, NotAllowedToPost)
     size, limit = _size_of(upload), settings.MAX_UPLOAD_BYTES
     if size > limit:
         raise FileTooLarge(limit_bytes=limit)

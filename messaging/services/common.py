@@ -16,7 +16,6 @@ from messaging.markdown import render
 from messaging.models import (
     Attachment,
     Conversation,
-    Membership,
     Mention,
     Message,
     Reaction,
@@ -33,7 +32,6 @@ MENTION_ALL_FREE_UP_TO = 50
 MAX_GROUP_MEMBERS = 10_000
 # Read receipts ("read by N") are shared in direct chats and groups up to this size.
 RECEIPTS_MAX_MEMBERS = 50
-ADMIN_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
 
 
 def active_users(user_ids: Iterable[Any]) -> list[User]:
@@ -130,11 +128,3 @@ def _fresh(message: Message, *, attachments: bool) -> None:
         cache["attachments"] = Attachment.objects.none()
     message._prefetched_objects_cache = cache  # type: ignore[attr-defined]
     Message.poll.related.set_cached_value(message, None)
-
-
-def may_post(conversation: Conversation, membership: Membership) -> bool:
-    """Whether a member may post in the main timeline: read-only members never do, and in a
-    channel only owners and admins do (members comment in threads, see message_send)."""
-    if membership.role == Membership.Role.READ_ONLY:
-        return False
-    return conversation.kind != Conversation.Kind.CHANNEL or membership.role in ADMIN_ROLES

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
 
 from messaging import events, selectors
@@ -15,10 +16,18 @@ from messaging.exceptions import (
 )
 from messaging.models import (
     Conversation,
+    ConversationUserObjectPermission,
     Membership,
 )
+from messaging.permissions import (
+    CHANGE_SETTINGS,
+    MANAGE_MEMBERS,
+    TRANSFER_OWNERSHIP,
+    outranks,
+    require_perm,
+    role_permissions,
+)
 from messaging.services.common import (
-    ADMIN_ROLES,
     MAX_GROUP_MEMBERS,
     RECEIPTS_MAX_MEMBERS,
     active_users,
@@ -27,6 +36,40 @@ from messaging.services.common import (
 from portal import clock
 from portal.accounts.models import User
 from portal.realtime import publish
+
+
+def member_permissions_set(conversation: Conversation, memberships: Iterable[Membership]) -> None:
+    """Make the guardian permission rows of these members on ``conversation`` exactly what
+    their roles grant (``permissions.role_permissions``), and none for a membership that
+    has ended: one delete and, if anything is granted, one lookup and one insert, however
+    many members. Every service that creates a membership, changes a role or ends a
+    membership calls it. Precondition: inside that service's transaction, with the
+    conversation row locked (or just created)."""
+    members = list(memberships)
+    if not members:
+        return
+    ConversationUserObjectPermission.objects.filter(
+        content_object=conversation, user_id__in=[m.user_id for m in members]
+    ).delete()
+    wanted = [
+        (m.user_id, codename)
+        for m in members
+        if m.left_at is None
+        for codename in role_permissions(conversation.kind, m.role)
+    ]
+    if not wanted:
+        return
+    ids = dict(
+        Permission.objects.filter(
+            content_type__app_label="messaging", content_type__model="conversation",
+            codename__in={codename for _, codename in wanted},
+        ).values_list("codename", "pk")
+    )  # fmt: skip
+    ConversationUserObjectPermission.objects.bulk_create(
+        [ConversationUserObjectPermission(content_object=conversation, user_id=user_id,
+                                          permission_id=ids[codename])
+         for user_id, codename in wanted]
+    )  # fmt: skip
 
 
 def conversation_create(
@@ -54,11 +97,12 @@ def conversation_create(
             agency_id=actor.agency_id, comments_enabled=comments_enabled, created_by=actor,
             created_at=now,
         )  # fmt: skip
-        Membership.objects.bulk_create(
+        memberships = Membership.objects.bulk_create(
             [Membership(conversation=conversation, user=actor, role=Membership.Role.OWNER,
                         joined_at=now)]
             + [Membership(conversation=conversation, user=u, joined_at=now) for u in others]
         )  # fmt: skip
+        member_permissions_set(conversation, memberships)
         system_message(conversation, actor, {"event": "created", "title": conversation.title})
     return conversation
 
@@ -78,46 +122,50 @@ def direct_conversation(*, actor: User, other: User) -> Conversation:
             conversation = Conversation.objects.create(
                 kind=Conversation.Kind.DIRECT, direct_key=key, created_by=actor, created_at=now
             )
-            Membership.objects.bulk_create(
+            memberships = Membership.objects.bulk_create(
                 [Membership(conversation=conversation, user=u, joined_at=now,
                             role=Membership.Role.MEMBER) for u in (actor, other)]
             )  # fmt: skip
+            member_permissions_set(conversation, memberships)
     except IntegrityError:
         return Conversation.objects.get(direct_key=key)  # created concurrently
     return conversation
 
 
 def conversation_members_add(*, actor: User, conversation_id: Any, user_ids: list[Any]) -> int:
-    """Admins add members; each addition is a system message and a membership event."""
+    """Holders of ``manage_members`` add members (as ``member``); each addition is a system
+    message and a membership event."""
     with transaction.atomic():
-        conversation, membership = selectors.access_conversation(
-            actor, conversation_id, for_update=True
-        )
-        if membership.role not in ADMIN_ROLES or conversation.kind == Conversation.Kind.DIRECT:
-            raise NotConversationAdmin()
+        conversation, _ = selectors.access_conversation(actor, conversation_id, for_update=True)
+        require_perm(actor, conversation, MANAGE_MEMBERS, NotConversationAdmin)
         users = active_users(user_ids)
         current = set(selectors.member_ids(conversation))
         new = [u for u in users if u.pk not in current]
         if len(current) + len(new) > MAX_GROUP_MEMBERS:
             raise InvalidMembers(limit=MAX_GROUP_MEMBERS)
         now = clock.now()
+        added = []
         for user in new:
-            Membership.objects.update_or_create(
+            membership, _ = Membership.objects.update_or_create(
                 conversation=conversation, user=user,
                 defaults={"left_at": None, "joined_at": now, "role": Membership.Role.MEMBER,
                           "last_read_seq": conversation.last_seq},
             )  # fmt: skip
+            added.append(membership)
             system_message(conversation, actor, {"event": "member_added", "user": str(user.pk)})
             publish(
                 events.membership_event("add", conversation, user.pk),
                 user_ids=selectors.member_ids(conversation),
             )
+        member_permissions_set(conversation, added)
     return len(new)
 
 
 def conversation_member_remove(*, actor: User, conversation_id: Any, user_id: Any) -> None:
-    """An admin removes a member, or a member leaves (``user_id`` is the actor's own id).
-    The removed user gets the event too, and then nothing more from this conversation."""
+    """A holder of ``manage_members`` removes a member of a lower role, or a member leaves
+    (``user_id`` is the actor's own id); the owner does neither (a direct chat keeps its
+    pair). The removed user gets the event too, and then nothing more from this
+    conversation; their permissions go in the same transaction."""
     with transaction.atomic():
         conversation, membership = selectors.access_conversation(
             actor, conversation_id, for_update=True
@@ -125,8 +173,8 @@ def conversation_member_remove(*, actor: User, conversation_id: Any, user_id: An
         leaving = str(user_id) == str(actor.pk)
         if conversation.kind == Conversation.Kind.DIRECT:
             raise NotConversationAdmin()
-        if not leaving and membership.role not in ADMIN_ROLES:
-            raise NotConversationAdmin()
+        if not leaving:
+            require_perm(actor, conversation, MANAGE_MEMBERS, NotConversationAdmin)
         target = Membership.objects.filter(
             conversation=conversation, user_id=user_id, left_at__isnull=True
         ).first()
@@ -134,9 +182,12 @@ def conversation_member_remove(*, actor: User, conversation_id: Any, user_id: An
             raise InvalidMembers(users=[str(user_id)])
         if target.role == Membership.Role.OWNER:
             raise OwnerCannotLeave()
+        if not leaving and not outranks(membership.role, target.role):
+            raise NotConversationAdmin()
         recipients = selectors.member_ids(conversation)
         target.left_at = clock.now()
         target.save(update_fields=["left_at"])
+        member_permissions_set(conversation, [target])
         publish(events.membership_event("remove", conversation, user_id), user_ids=recipients)
         system_message(
             conversation, actor,
@@ -169,17 +220,14 @@ CONVERSATION_SETTINGS = frozenset(
 def conversation_update(
     *, actor: User, conversation_id: Any, changes: dict[str, Any]
 ) -> Conversation:
-    """Admins change the title, description, visibility, comments or edit window; a system
-    message records what changed."""
+    """Holders of ``change_settings`` change the title, description, visibility, comments or
+    edit window; a system message records what changed."""
     unknown = set(changes) - CONVERSATION_SETTINGS
     if unknown:
         raise InvalidMembers(fields=sorted(unknown))
     with transaction.atomic():
-        conversation, membership = selectors.access_conversation(
-            actor, conversation_id, for_update=True
-        )
-        if membership.role not in ADMIN_ROLES or conversation.kind == Conversation.Kind.DIRECT:
-            raise NotConversationAdmin()
+        conversation, _ = selectors.access_conversation(actor, conversation_id, for_update=True)
+        require_perm(actor, conversation, CHANGE_SETTINGS, NotConversationAdmin)
         if "title" in changes and not str(changes["title"]).strip():
             raise InvalidMembers(title=["A group or channel needs a title."])
         for name, value in changes.items():
@@ -211,16 +259,18 @@ def member_settings_update(
 
 
 def member_role_set(*, actor: User, conversation_id: Any, user_id: Any, role: str) -> None:
-    """Admins make members admins, members or read-only; only the owner names a new owner,
-    and then becomes an admin (ownership transfer). Nobody changes the owner's role."""
+    """Holders of ``manage_members`` change the role of a member below their own to any role
+    up to their own (admins make members admins, members or read-only); the owner, holding
+    ``transfer_ownership``, names a new owner and then becomes an admin (ownership
+    transfer). Nobody changes the owner's role. The permissions of everyone whose role
+    changed follow in the same transaction."""
     if role not in Membership.Role.values:
         raise InvalidMembers(role=[role])
     with transaction.atomic():
         conversation, membership = selectors.access_conversation(
             actor, conversation_id, for_update=True
         )
-        if membership.role not in ADMIN_ROLES or conversation.kind == Conversation.Kind.DIRECT:
-            raise NotConversationAdmin()
+        held = require_perm(actor, conversation, MANAGE_MEMBERS, NotConversationAdmin)
         target = (
             Membership.objects.select_for_update()
             .filter(conversation=conversation, user_id=user_id, left_at__isnull=True)
@@ -228,17 +278,23 @@ def member_role_set(*, actor: User, conversation_id: Any, user_id: Any, role: st
         )
         if target is None:
             raise InvalidMembers(users=[str(user_id)])
-        if target.role == Membership.Role.OWNER or (
-            role == Membership.Role.OWNER and membership.role != Membership.Role.OWNER
-        ):
+        if role == Membership.Role.OWNER:
+            # One owner: only the owner hands it on, and only with the permission to.
+            allowed = TRANSFER_OWNERSHIP in held and membership.role == Membership.Role.OWNER
+        else:
+            allowed = not outranks(role, membership.role)
+        if not (allowed and outranks(membership.role, target.role)):
             raise NotConversationAdmin()
         recipients = selectors.member_ids(conversation)
+        changed = [target]
         if role == Membership.Role.OWNER:
             membership.role = Membership.Role.ADMIN
             membership.save(update_fields=["role"])
+            changed.append(membership)
             publish(events.role_event(conversation, actor.pk, membership.role), user_ids=recipients)
         target.role = role
         target.save(update_fields=["role"])
+        member_permissions_set(conversation, changed)
         publish(events.role_event(conversation, user_id, role), user_ids=recipients)
         system_message(conversation, actor, {"event": "role_changed", "user": str(user_id),
                                               "role": role})  # fmt: skip
@@ -251,11 +307,12 @@ def conversation_join(*, actor: User, conversation_id: Any) -> Conversation:
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
         if len(selectors.member_ids(conversation)) >= MAX_GROUP_MEMBERS:
             raise InvalidMembers(limit=MAX_GROUP_MEMBERS)
-        Membership.objects.update_or_create(
+        membership, _ = Membership.objects.update_or_create(
             conversation=conversation, user=actor,
             defaults={"left_at": None, "joined_at": clock.now(), "role": Membership.Role.MEMBER,
                       "last_read_seq": conversation.last_seq},
         )  # fmt: skip
+        member_permissions_set(conversation, [membership])
         system_message(conversation, actor, {"event": "member_joined", "user": str(actor.pk)})
         publish(
             events.membership_event("add", conversation, actor.pk),

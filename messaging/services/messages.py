@@ -31,14 +31,22 @@ from messaging.models import (
     Reaction,
     ThreadFollow,
 )
+from messaging.permissions import (
+    COMMENT_IN_THREADS,
+    MENTION_ALL,
+    MODERATE_MESSAGES,
+    PIN_MESSAGES,
+    POST_MESSAGE,
+    REACT,
+    perms_of,
+    require_perm,
+)
 from messaging.services.attachments import attachments_purge
 from messaging.services.common import (
-    ADMIN_ROLES,
     MAX_BODY_CHARS,
     MAX_MENTIONS,
     MENTION_ALL_FREE_UP_TO,
     append_message,
-    may_post,
 )
 from portal import clock
 from portal.accounts.models import User
@@ -61,8 +69,9 @@ def message_send(
     whether it was created now.
 
     The same ``client_id`` from the same author returns the first message and creates
-    nothing (safe retries). In a channel only owners and admins post, and members comment
-    in threads only where the owner allows comments; read-only members never post. Bodies
+    nothing (safe retries). Posting in the timeline takes ``post_message`` (in a channel
+    only owners and admins hold it; read-only members never do); a thread reply takes that
+    or ``comment_in_threads`` where the conversation has ``comments_enabled``. Bodies
     are up to 10,000 characters of Markdown, empty only with attachments: the author's own
     uploads to this conversation not sent yet (``attachments.attachments_bind``).
     """
@@ -90,13 +99,12 @@ def message_send(
             ).first()  # fmt: skip
             if thread_root is None:
                 raise InvalidMessage(thread_root=["Not a message of this conversation."])
+        held = perms_of(actor, conversation)
         # Channel members may comment in threads where the owner allows it.
         commenting = (
-            thread_root is not None
-            and conversation.comments_enabled
-            and membership.role != Membership.Role.READ_ONLY
+            thread_root is not None and conversation.comments_enabled and COMMENT_IN_THREADS in held
         )
-        if not (may_post(conversation, membership) or commenting):
+        if not (POST_MESSAGE in held or commenting):
             raise NotAllowedToPost()
         reply_to = None
         if reply_to_id is not None:
@@ -104,7 +112,9 @@ def message_send(
             if reply_to is None:
                 raise InvalidMessage(reply_to=["Not a message of this conversation."])
         members = selectors.member_ids(conversation)
-        clean_mentions, mentioned = resolve_mentions(conversation, membership, mentions, members)
+        clean_mentions, mentioned = resolve_mentions(
+            conversation, membership, mentions, held, members
+        )
         message = append_message(
             conversation, author=actor, client_id=client_id, body=body,
             kind=Message.Kind.TEXT, system={}, reply_to=reply_to, thread_root=thread_root,
@@ -119,17 +129,20 @@ def resolve_mentions(
     conversation: Conversation,
     membership: Membership,
     mentions: dict[str, Any],
+    held: frozenset[str],
     member_ids: list[Any] | None = None,
 ) -> tuple[dict[str, Any], set[Any]]:
     """The mentions as stored, and the members they reach (never the author). Mentions of
-    non-members are kept in the text but notify nobody."""
+    non-members are kept in the text but notify nobody; mentioning everyone in a
+    conversation of more than MENTION_ALL_FREE_UP_TO members takes ``mention_all`` among
+    the author's permissions ``held``."""
     from portal.accounts.models import Department
 
     members = set(selectors.member_ids(conversation) if member_ids is None else member_ids)
     reached: set[Any] = set()
     everyone = bool(mentions.get("all"))
     if everyone:
-        if len(members) > MENTION_ALL_FREE_UP_TO and membership.role not in ADMIN_ROLES:
+        if len(members) > MENTION_ALL_FREE_UP_TO and MENTION_ALL not in held:
             raise MentionAllNotAllowed()
         reached |= members
     user_ids = {str(u) for u in mentions.get("users", [])}
@@ -186,14 +199,14 @@ def message_edit(*, actor: User, message_id: Any, body: str) -> Message:
 
 
 def message_delete(*, actor: User, message_id: Any) -> Message:
-    """Delete for everyone, by the author or a conversation admin; a tombstone remains, and
-    the edit history goes in the same transaction (no earlier text survives). Members who
-    hid the message get no event."""
+    """Delete for everyone, by the author or a holder of ``moderate_messages``; a tombstone
+    remains, and the edit history goes in the same transaction (no earlier text survives).
+    Members who hid the message get no event."""
     with transaction.atomic():
-        message, membership = selectors.access_message(actor, message_id)
+        message, _ = selectors.access_message(actor, message_id)
         message = Message.objects.select_for_update().get(pk=message.pk)
-        if message.author_id != actor.pk and membership.role not in ADMIN_ROLES:
-            raise DeleteNotAllowed()
+        if message.author_id != actor.pk:
+            require_perm(actor, message.conversation, MODERATE_MESSAGES, DeleteNotAllowed)
         if message.deleted_at is None:
             message.deleted_at, message.body, message.body_html = clock.now(), "", ""
             message.edit_count = 0
@@ -224,14 +237,16 @@ def message_hide(*, actor: User, message_id: Any, hidden: bool) -> None:
 
 
 def reaction_add(*, actor: User, message_id: Any, emoji: str) -> bool:
-    """React with one emoji; a repeat is a no-op. Returns whether it was added now."""
+    """React with one emoji (takes ``react``); a repeat is a no-op. Returns whether it was
+    added now."""
     emoji = emoji.strip()
     if len(emoji) > 16 or not emoji_lib.is_emoji(emoji):
         raise InvalidReaction()
     with transaction.atomic():
-        message, membership = selectors.access_message(actor, message_id)
-        if membership.role == Membership.Role.READ_ONLY or message.deleted_at is not None:
+        message, _ = selectors.access_message(actor, message_id)
+        if message.deleted_at is not None:
             raise NotAllowedToPost()
+        require_perm(actor, message.conversation, REACT, NotAllowedToPost)
         _, created = Reaction.objects.get_or_create(
             message=message, user=actor, emoji=emoji, defaults={"created_at": clock.now()}
         )
@@ -256,12 +271,11 @@ def reaction_remove(*, actor: User, message_id: Any, emoji: str) -> None:
 
 
 def message_pin(*, actor: User, message_id: Any, pinned: bool) -> None:
-    """Admins pin or unpin a message; members of a direct chat both may."""
+    """Holders of ``pin_messages`` (admins; both members of a direct chat) pin or unpin a
+    message."""
     with transaction.atomic():
-        message, membership = selectors.access_message(actor, message_id)
-        direct = message.conversation.kind == Conversation.Kind.DIRECT
-        if not direct and membership.role not in ADMIN_ROLES:
-            raise NotConversationAdmin()
+        message, _ = selectors.access_message(actor, message_id)
+        require_perm(actor, message.conversation, PIN_MESSAGES, NotConversationAdmin)
         if pinned:
             _, changed = Pin.objects.get_or_create(
                 message=message,

@@ -15,14 +15,11 @@ from messaging.exceptions import (
     PollClosed,
 )
 from messaging.models import (
-    Membership,
     Message,
     Poll,
     PollVote,
 )
-from messaging.services.common import (
-    ADMIN_ROLES,
-)
+from messaging.permissions import MODERATE_MESSAGES, REACT, require_perm
 from messaging.services.messages import message_send
 from portal import clock
 from portal.accounts.models import User
@@ -61,16 +58,16 @@ def poll_create(
 
 
 def poll_vote(*, actor: User, message_id: Any, options: list[int]) -> Message:
-    """Replace the actor's vote with ``options`` (an empty list takes the vote back)."""
+    """Replace the actor's vote with ``options`` (an empty list takes the vote back); takes
+    ``react``."""
     with transaction.atomic():
-        message, membership = selectors.access_message(actor, message_id)
+        message, _ = selectors.access_message(actor, message_id)
         poll = Poll.objects.select_for_update().filter(message=message).first()
         if poll is None:
             raise InvalidVote()
         if poll.closed_at is not None:
             raise PollClosed()
-        if membership.role == Membership.Role.READ_ONLY:
-            raise NotAllowedToPost()
+        require_perm(actor, message.conversation, REACT, NotAllowedToPost)
         chosen = sorted(set(options))
         if any(not 0 <= i < len(poll.options) for i in chosen) or (
             len(chosen) > 1 and not poll.multiple
@@ -83,14 +80,15 @@ def poll_vote(*, actor: User, message_id: Any, options: list[int]) -> Message:
 
 
 def poll_close(*, actor: User, message_id: Any) -> Message:
-    """The poll's author or a conversation admin closes it; results stay visible."""
+    """The poll's author or a holder of ``moderate_messages`` closes it; results stay
+    visible."""
     with transaction.atomic():
-        message, membership = selectors.access_message(actor, message_id)
+        message, _ = selectors.access_message(actor, message_id)
         poll = Poll.objects.select_for_update().filter(message=message).first()
         if poll is None:
             raise InvalidVote()
-        if message.author_id != actor.pk and membership.role not in ADMIN_ROLES:
-            raise NotConversationAdmin()
+        if message.author_id != actor.pk:
+            require_perm(actor, message.conversation, MODERATE_MESSAGES, NotConversationAdmin)
         if poll.closed_at is None:
             poll.closed_at = clock.now()
             poll.save(update_fields=["closed_at"])

@@ -16,9 +16,9 @@ from messaging.exceptions import (
 from messaging.models import (
     ScheduledMessage,
 )
+from messaging.permissions import POST_MESSAGE, require_perm
 from messaging.services.common import (
     MAX_BODY_CHARS,
-    may_post,
 )
 from messaging.services.messages import message_send
 from portal import clock
@@ -45,9 +45,8 @@ def message_schedule(
     if not now < send_at <= now + MAX_SCHEDULE_AHEAD:
         raise InvalidSchedule()
     with transaction.atomic():
-        conversation, membership = selectors.access_conversation(actor, conversation_id)
-        if not may_post(conversation, membership):
-            raise NotAllowedToPost()
+        conversation, _ = selectors.access_conversation(actor, conversation_id)
+        require_perm(actor, conversation, POST_MESSAGE, NotAllowedToPost)
         scheduled, created = ScheduledMessage.objects.get_or_create(
             author=actor, client_id=client_id,
             defaults={"conversation": conversation, "body": body, "send_at": send_at,

@@ -63,9 +63,11 @@ def test_discover_and_join():
 
 
 def test_own_conversations_are_found_by_title_or_by_the_partner_name(chat):
-    direct = chat.c["alice"].post(
-        "/api/v1/conversations/direct", {"user_id": str(chat.bob.pk)}, format="json"
-    ).json()
+    direct = (
+        chat.c["alice"]
+        .post("/api/v1/conversations/direct", {"user_id": str(chat.bob.pk)}, format="json")
+        .json()
+    )
 
     def found(client, query):
         response = client.get("/api/v1/conversations", {"q": query})

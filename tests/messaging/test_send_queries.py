@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from tests.factories.accounts import UserFactory
 from tests.helpers.api import api_client
 
-# Authentication 1; access with the conversation lock 1; the client id 1; members 1;
-# conversation head 1; the message 1; the event log 2; read state 1.
-SEND_QUERIES = 9
+# Authentication 1; access with the conversation lock 1; the client id 1; the sender's
+# permissions 1 (messaging/permissions.py); members 1; conversation head 1; the message 1;
+# the event log 2; read state 1.
+SEND_QUERIES = 10
 
 
 def _queries_of_a_send(members: int) -> list[str]:
