@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.servers manage seed_messages --messages 1000000 \\
         --conversations 200 --users 1000
     .venv/bin/python -m bench.servers start
-    .venv/bin/python -m bench.history_search --history 500 --search-rounds 2 --gin
+    .venv/bin/python -m bench.history_search --history 500 --search-rounds 2
 
 History: ``--history`` requests of ``GET /api/v1/conversations/{id}/messages?limit=50``, each
 for a random seeded user in a random conversation of theirs, with a random ``before_seq``
@@ -12,11 +12,9 @@ for a random seeded user in a random conversation of theirs, with a random ``bef
 (``seed.u00000``, who can read the whole corpus) and for ``--users`` ordinary seeded users,
 ``--search-rounds`` times. Both are also timed in-process (the selector or search function
 and the payload, without HTTP, authentication and daphne), to tell the server's overhead
-from the query's. With ``--gin`` the search set runs twice in the same run: without the
-GIN index of ``Message.Meta`` (dropped in the benchmark database), then with it (created
-again). With ``--stored`` a third variant adds a stored generated tsvector column with its
-own GIN index and times the same search on it in-process. The database is left with the
-indexes it had, and without the column.
+from the query's. The search plans of ``--explain`` for the reader and one user are
+saved with the result, and how many messages of the corpus each query matches. The
+database is only read.
 """
 
 from __future__ import annotations
@@ -41,53 +39,6 @@ QUERIES = [
     "report", "meetings", "deadline", '"проект бюджета"', "договор -подписан",
     "бюджет закупки", "криптовалюта",
 ]  # fmt: skip
-
-
-def _search_index() -> Any:
-    """The GIN index of ``Message.Meta`` that messaging.search uses (message_search_gin)."""
-    from django.contrib.postgres.indexes import GinIndex
-
-    from messaging.models import Message
-
-    return next(index for index in Message._meta.indexes if isinstance(index, GinIndex))
-
-
-def index_exists() -> bool:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [_search_index().name])
-        return cursor.fetchone() is not None
-
-
-def set_index(present: bool) -> dict[str, Any]:
-    """Drop or (re)create the search index in the benchmark database, as a migration would,
-    so that one run measures search with and without it."""
-    from django.db import connection
-
-    from messaging.models import Message
-
-    index = _search_index()
-    exists = index_exists()
-    info: dict[str, Any] = {"index": present}
-    if present and not exists:
-        start = time.monotonic()
-        with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '512MB'")
-        with connection.schema_editor() as editor:
-            editor.add_index(Message, index)
-            info["create_sql"] = str(index.create_sql(Message, editor))
-        info["create_seconds"] = round(time.monotonic() - start, 1)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE messaging_message")
-    elif not present and exists:
-        with connection.schema_editor() as editor:
-            editor.remove_index(Message, index)
-    if present:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_size_pretty(pg_relation_size(%s))", [index.name])
-            info["size"] = cursor.fetchone()[0]
-    return info
 
 
 def prepare(users: int, seed: int) -> dict[str, Any]:
@@ -213,80 +164,6 @@ def inprocess_search(
     return found
 
 
-STORED_COLUMN = "bench_search_vector"
-
-
-def set_stored_vector(present: bool) -> dict[str, Any]:
-    """Add (or drop) a stored generated tsvector column with its own GIN index: what a
-    ``GeneratedField`` + ``GinIndex`` on the model would create. Only timed in-process,
-    since messaging.search does not read it."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if not present:
-            cursor.execute(f"ALTER TABLE messaging_message DROP COLUMN IF EXISTS {STORED_COLUMN}")
-            return {"stored_vector": False}
-        start = time.monotonic()
-        cursor.execute("SET maintenance_work_mem = '512MB'")
-        cursor.execute(
-            f"ALTER TABLE messaging_message ADD COLUMN IF NOT EXISTS {STORED_COLUMN} tsvector "
-            "GENERATED ALWAYS AS (to_tsvector('russian'::regconfig, COALESCE(body, '')) || "
-            "to_tsvector('english'::regconfig, COALESCE(body, ''))) STORED"
-        )
-        cursor.execute(
-            f"CREATE INDEX IF NOT EXISTS {STORED_COLUMN}_gin ON messaging_message "
-            f"USING gin ({STORED_COLUMN})"
-        )
-        cursor.execute("ANALYZE messaging_message")
-        return {"stored_vector": True, "create_seconds": round(time.monotonic() - start, 1)}
-
-
-def inprocess_search_stored(
-    people: list[dict[str, Any]], budget: float
-) -> dict[str, list[tuple[str, float, int]]]:
-    """messaging.search.search_messages with the stored column in place of the computed
-    vector (matching and ranking read it; the snippet is made from the body as before)."""
-    from django.contrib.postgres.search import (
-        SearchHeadline,
-        SearchQuery,
-        SearchRank,
-        SearchVectorField,
-    )
-    from django.db.models.expressions import RawSQL
-
-    from messaging import search
-    from messaging.events import conversation_payload, message_payload
-
-    column = f'"messaging_message"."{STORED_COLUMN}"'
-    vector = RawSQL(column, [], output_field=SearchVectorField())  # noqa: S611 - a constant
-    found: dict[str, list[tuple[str, float, int]]] = {"reader": [], "users": []}
-    deadline = time.monotonic() + budget
-    for kind, person, query in _search_plan(people, 1):
-        if time.monotonic() > deadline:
-            break
-        start = time.perf_counter()
-        either = SearchQuery(query, config="russian", search_type="websearch") | SearchQuery(
-            query, config="english", search_type="websearch"
-        )
-        headline = SearchHeadline(
-            "body", either, config="russian", start_sel=search._START, stop_sel=search._STOP,
-            max_words=30, min_words=10, max_fragments=2,
-        )  # fmt: skip
-        matches = list(
-            search._readable(person["user"], search.SearchFilters())
-            .select_related("conversation")
-            .annotate(vector=vector)
-            .filter(vector=either)
-            .annotate(rank=SearchRank(vector, either), snippet=headline)
-            .order_by("-rank", "-created_at")[:50]
-        )
-        for message in matches:
-            search._snippet(message.snippet)
-            message_payload(message), conversation_payload(message.conversation)
-        found[kind].append((query, time.perf_counter() - start, len(matches)))
-    return found
-
-
 def _search_summary(found: dict[str, list[tuple[str, float, int]]]) -> dict[str, Any]:
     every = found["reader"] + found["users"]
     per_query: dict[str, list[float]] = {}
@@ -307,14 +184,14 @@ def matches_per_query() -> dict[str, int]:
     """How many messages of the whole corpus each query matches (its selectivity)."""
     from django.contrib.postgres.search import SearchQuery
 
-    from messaging.models import SEARCH_VECTOR, Message
+    from messaging.models import Message
 
     counts = {}
     for query in QUERIES:
         either = SearchQuery(query, config="russian", search_type="websearch") | SearchQuery(
             query, config="english", search_type="websearch"
         )
-        counts[query] = Message.objects.annotate(v=SEARCH_VECTOR).filter(v=either).count()
+        counts[query] = Message.objects.filter(search_vector=either).count()
     return counts
 
 
@@ -350,14 +227,9 @@ def main() -> None:
         "--search-budget",
         type=float,
         default=120,
-        help="seconds of HTTP searches per variant (half that in-process)",
+        help="seconds of HTTP searches (half that in-process)",
     )
-    parser.add_argument("--gin", action="store_true", help="also measure with the GIN index")
     parser.add_argument("--no-search", action="store_true", help="measure history only")
-    parser.add_argument(
-        "--stored", action="store_true",
-        help="also time (in-process) a stored tsvector column with a GIN index",
-    )  # fmt: skip
     parser.add_argument("--explain", default="бюджет", help="query to EXPLAIN ANALYZE")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--quiet-wait", type=float, default=120)
@@ -390,36 +262,17 @@ def main() -> None:
     result["history_inprocess"] = inprocess_history(plan)
     print(json.dumps({k: result[k] for k in ("history_http", "history_inprocess")}), flush=True)
 
-    indexed_at_start = index_exists()
-    variants: list[bool | None] = [False, True] if args.gin else [None]
-    if args.no_search:
-        variants, args.stored = [], False
-    result["search"] = []
-    for indexed in variants:
-        info = set_index(indexed) if indexed is not None else {"index": "as found"}
+    if not args.no_search:
         http = asyncio.run(http_search(url, people, args.search_rounds, args.search_budget))
-        variant = {
-            **info,
+        result["search"] = {
             "http": _search_summary(http),
             "inprocess": _search_summary(inprocess_search(people, args.search_budget / 2)),
             "explain_reader": explain(people[0], args.explain),
             "explain_user": explain(people[1], args.explain),
         }
-        if indexed:  # counting every query's matches needs the index to be quick
-            result["matches_per_query"] = matches_per_query()
-        result["search"].append(variant)
-        print(json.dumps({k: v for k, v in variant.items() if not k.startswith("explain")},
+        result["matches_per_query"] = matches_per_query()
+        print(json.dumps({k: v for k, v in result["search"].items() if not k.startswith("explain")},
                          ensure_ascii=False), flush=True)  # fmt: skip
-    if args.stored:
-        set_index(False)
-        variant = {
-            **set_stored_vector(True),
-            "inprocess": _search_summary(inprocess_search_stored(people, args.search_budget)),
-        }
-        result["search"].append(variant)
-        print(json.dumps(variant, ensure_ascii=False), flush=True)
-        set_stored_vector(False)
-    set_index(indexed_at_start)
     connection.close()
     path = save("history_search", result)
     print(f"saved {path}")

@@ -48,10 +48,14 @@ def attachment_payload(attachment: Attachment) -> dict[str, Any]:
 
 
 def _attachments(message: Message) -> list[dict[str, Any]]:
-    """The message's attachments in order (from prefetched ``attachments`` if present)."""
+    """The message's attachments in order (those ``selectors.for_payload`` loaded, if it
+    was used)."""
     if message._state.adding or message.pk is None:
         return []
-    return [attachment_payload(a) for a in message.attachments.all()]
+    attachments = getattr(message, "prefetched_attachments", None)
+    if attachments is None:
+        attachments = message.attachments.all()
+    return [attachment_payload(a) for a in attachments]
 
 
 def poll_payload(message: Message) -> dict[str, Any] | None:
@@ -79,11 +83,15 @@ def poll_payload(message: Message) -> dict[str, Any] | None:
 
 
 def _reactions(message: Message) -> list[dict[str, Any]]:
-    """Emoji with their counts and who reacted (from prefetched ``reactions`` if present)."""
+    """Emoji with their counts and who reacted (the reactions ``selectors.for_payload``
+    loaded, if it was used)."""
     if message._state.adding or message.pk is None:
         return []
+    reactions = getattr(message, "prefetched_reactions", None)
+    if reactions is None:
+        reactions = message.reactions.all()
     by_emoji: dict[str, list[str]] = {}
-    for reaction in message.reactions.all():
+    for reaction in reactions:
         by_emoji.setdefault(reaction.emoji, []).append(str(reaction.user_id))
     return [
         {"emoji": emoji, "count": len(users), "user_ids": users}
