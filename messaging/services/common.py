@@ -14,11 +14,9 @@ from messaging.exceptions import (
 )
 from messaging.markdown import render
 from messaging.models import (
-    Attachment,
     Conversation,
     Mention,
     Message,
-    Reaction,
     ThreadFollow,
 )
 from portal import clock
@@ -122,9 +120,9 @@ def append_message(
 
 def _fresh(message: Message, *, attachments: bool) -> None:
     """A message created just now has no reactions and no poll yet (and no attachments
-    unless some are bound to it): say so, so that rendering it queries nothing."""
-    cache: dict[str, Any] = {"reactions": Reaction.objects.none()}
+    unless some are bound to it): say so the way ``selectors.for_payload`` does, so that
+    rendering it queries nothing."""
+    message.prefetched_reactions = []  # type: ignore[attr-defined]
     if not attachments:
-        cache["attachments"] = Attachment.objects.none()
-    message._prefetched_objects_cache = cache  # type: ignore[attr-defined]
+        message.prefetched_attachments = []  # type: ignore[attr-defined]
     Message.poll.related.set_cached_value(message, None)
