@@ -1,15 +1,19 @@
 from django.urls import path
 
-from messaging.api import attachments, discovery, views
+from messaging.api import attachments, discovery, notifications, views
 
 urlpatterns = [
     path("sync", views.SyncView.as_view(), name="sync"),
     path("presence", views.PresenceView.as_view(), name="presence"),
-    path("notifications", views.NotificationListView.as_view(), name="notifications"),
-    path("notifications/read", views.NotificationReadView.as_view(), name="notifications-read"),
+    path("notifications", notifications.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/read",
+        notifications.NotificationReadView.as_view(),
+        name="notifications-read",
+    ),
     path(
         "notifications/settings",
-        views.NotificationSettingsView.as_view(),
+        notifications.NotificationSettingsView.as_view(),
         name="notification-settings",
     ),
     path("search/messages", views.SearchView.as_view(), name="search-messages"),

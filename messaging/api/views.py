@@ -14,10 +14,9 @@ from rest_framework.views import APIView
 from messaging import selectors, services
 from messaging.api import serializers as s
 from messaging.events import conversation_payload, message_payload
-from messaging.models import NotificationSettings, ScheduledMessage
+from messaging.models import ScheduledMessage
 from messaging.presence import presence_of
 from messaging.search import SearchFilters, search_messages
-from messaging.services import notifications
 from portal.accounts import selectors as account_selectors
 from portal.api.context import SignedInRequest
 from portal.api.pagination import Cursor
@@ -476,62 +475,3 @@ class PresenceView(APIView):
         except ValueError as exc:
             raise InvalidInput(user_ids=["Comma-separated user ids."]) from exc
         return Response({"presence": presence_of(ids)})
-
-
-class NotificationCursor(Cursor):
-    ordering = "-id"
-
-
-class NotificationListView(APIView):
-    """The caller's notifications, newest first (``?unread=true`` for unread only)."""
-
-    @extend_schema(responses={200: dict}, tags=["notifications"])
-    def get(self, request: SignedInRequest) -> Response:
-        rows = selectors.notifications_of(
-            request.user, unread_only=request.query_params.get("unread") == "true"
-        )
-        paginator = NotificationCursor()
-        page = paginator.paginate_queryset(rows, request, view=self) or []
-        return paginator.get_paginated_response(
-            [
-                {
-                    "id": n.id,
-                    "kind": n.kind,
-                    "created_at": n.created_at.isoformat(),
-                    "read": n.read_at is not None,
-                    "conversation": conversation_payload(n.conversation),
-                    "message": message_payload(n.message),
-                }
-                for n in page
-            ]
-        )
-
-
-class NotificationReadView(APIView):
-    """Mark notifications read: ``{"ids": [...]}`` or ``{"all": true}``."""
-
-    @extend_schema(request=s.NotificationReadInput, responses={200: dict}, tags=["notifications"])
-    def post(self, request: SignedInRequest) -> Response:
-        data = validated(s.NotificationReadInput, request.data)
-        if not data["all"] and not data["ids"]:
-            raise InvalidInput(ids=["Give ids, or all: true."])
-        count = notifications.notifications_mark_read(
-            actor=request.user, ids=None if data["all"] else data["ids"]
-        )
-        return Response({"marked": count})
-
-
-class NotificationSettingsView(APIView):
-    @extend_schema(responses={200: dict}, tags=["notifications"])
-    def get(self, request: SignedInRequest) -> Response:
-        row = NotificationSettings.objects.filter(user=request.user).first()
-        return Response({"email_digest": bool(row and row.email_digest)})
-
-    @extend_schema(request=s.NotificationSettingsInput, responses={200: dict},
-                   tags=["notifications"])  # fmt: skip
-    def patch(self, request: SignedInRequest) -> Response:
-        data = validated(s.NotificationSettingsInput, request.data)
-        row = notifications.notification_settings_update(
-            actor=request.user, email_digest=data["email_digest"]
-        )
-        return Response({"email_digest": row.email_digest})
