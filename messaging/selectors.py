@@ -139,10 +139,14 @@ def for_payload(messages: QuerySet[Message]) -> QuerySet[Message]:
     # Reactions and attachments go to plain lists (to_attr): Django's usual prefetch builds
     # a queryset per message and relation, which was a third of a history page's time.
     # The stored search vector is as long as the text again and no payload shows it.
-    return messages.defer("search_vector").select_related("poll").prefetch_related(
-        Prefetch("reactions", to_attr="prefetched_reactions"),
-        Prefetch("attachments", to_attr="prefetched_attachments"),
-        "poll__votes",
+    return (
+        messages.defer("search_vector")
+        .select_related("poll")
+        .prefetch_related(
+            Prefetch("reactions", to_attr="prefetched_reactions"),
+            Prefetch("attachments", to_attr="prefetched_attachments"),
+            "poll__votes",
+        )
     )
 
 
