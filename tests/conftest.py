@@ -4,13 +4,14 @@ common users and organisation."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.cache import cache
-from django.db import connections
+from django.db import OperationalError, connections
 
 from tests.factories.accounts import AgencyFactory, DepartmentFactory, UserFactory
 
@@ -43,6 +44,30 @@ def _close_async_test_connections(django_db_setup: Any) -> Iterator[None]:
     its connection open; PostgreSQL refuses to drop a database that is still in use."""
     yield
     asyncio.run(sync_to_async(connections.close_all)())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_outlasts_live_servers() -> Iterator[None]:
+    """Transactional tests end by truncating every table, while a live daphne may still be
+    answering the socket the test just closed (a disconnect reads a few tables). A read
+    that holds one table and waits for another can deadlock with the TRUNCATE, and
+    PostgreSQL then aborts the TRUNCATE: try it again once the read is done."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: DatabaseOperations, sql_list: list[str]) -> None:
+        for attempt in range(5):
+            try:
+                return original(self, sql_list)
+            except OperationalError as error:
+                if "deadlock detected" not in str(error) or attempt == 4:
+                    raise
+                time.sleep(0.2)
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign, assignment]
+    yield
+    DatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)
