@@ -178,17 +178,13 @@ def session_recheck(session_id: Any, *, ip: str | None, policy: bool) -> None:
 def sessions_ended(session_ids: Iterable[Any]) -> dict[Any, PortalError]:
     """Of these sessions, the ones that ended (gone, revoked, or their user blocked), each
     with the error its sockets close with: session_recheck's rule, in one query."""
-    ids = set(session_ids)
-    rows = AuthSession.objects.filter(pk__in=ids).values_list(
+    ended: dict[Any, PortalError] = {pk: TokenRevoked(reason="") for pk in session_ids}
+    rows = AuthSession.objects.filter(pk__in=list(ended)).values_list(
         "pk", "revoked_at", "revoke_reason", "user__is_active"
     )
-    live = set()
-    ended: dict[Any, PortalError] = {}
     for pk, revoked_at, reason, active in rows:
-        if revoked_at is not None or not active:
-            ended[pk] = TokenRevoked(reason=reason)
+        if revoked_at is None and active:
+            del ended[pk]
         else:
-            live.add(pk)
-    for pk in ids - live - set(ended):
-        ended[pk] = TokenRevoked(reason="")
+            ended[pk] = TokenRevoked(reason=reason)
     return ended

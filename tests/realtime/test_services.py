@@ -214,3 +214,17 @@ def test_concurrent_publishes_keep_every_stream_one_unbroken_chain(monkeypatch):
         chain = sorted((b for b in rung if b.user_id == user_id), key=lambda b: b.id)
         assert [b.after for b in chain] == [0] + [b.id for b in chain[:-1]]
         assert selectors.stream_head(user_id) == chain[-1].id
+
+
+def test_the_portable_append_for_sqlite_keeps_the_same_chain(user, other_user):
+    """Embedded mode (SQLite) appends through the ORM; the same rows and doorbells result."""
+    now = clock.now()
+    event = {"type": "test", "op": "ping", "text": "x"}
+    recipients = sorted([str(user.pk), str(other_user.pk)])
+    first = services._append_portable(recipients, event, now)
+    second = services._append_portable(recipients[:1], event, now)
+    assert [b.after for b in first] == [0, 0]
+    assert second == [services.Doorbell(user_id=recipients[0], id=second[0].id, after=first[0].id)]
+    assert selectors.stream_head(recipients[0]) == second[0].id
+    assert selectors.stream_head(recipients[1]) == first[1].id
+    assert Event.objects.get(pk=second[0].id).payload == event
