@@ -2,9 +2,21 @@
 
 import django.contrib.postgres.search
 import messaging.models
-from django.contrib.postgres.operations import BtreeGinExtension
+from django.contrib.postgres import operations as postgres_operations
 from django.conf import settings
 from django.db import migrations, models
+
+
+class BtreeGinExtension(postgres_operations.BtreeGinExtension):
+    """Django's BtreeGinExtension, skipped on other databases in both directions.
+
+    Django skips it on SQLite going forwards but not backwards, where it queries
+    pg_extension and fails, so reversing this migration in embedded mode would fail.
+    """
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

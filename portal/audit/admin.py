@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit.models import AuditEvent
@@ -58,7 +58,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     @admin.display(description=_("actor"), ordering="actor_repr")
     def actor_display(self, event: AuditEvent) -> str:
         if event.actor_id is None:
-            return event.actor_repr or str(_("system"))
+            return event.actor_repr or pgettext("audit actor", "system")
         url = reverse("admin:accounts_user_change", args=[event.actor_id])
         return format_html('<a href="{}">{}</a>', url, event.actor_repr or event.actor_id)
 

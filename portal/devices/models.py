@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Device(models.Model):
@@ -24,10 +25,10 @@ class Device(models.Model):
         OTHER = "other", _("other")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("active")
+        ACTIVE = "active", pgettext_lazy("device status", "active")
         LOCKED = "locked", _("locked")
         WIPED = "wiped", _("wiped")
-        REVOKED = "revoked", _("revoked")
+        REVOKED = "revoked", pgettext_lazy("device status", "revoked")
         BLOCKED = "blocked", _("blocked as non-compliant")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -22,7 +22,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -99,7 +99,10 @@ class TwoFactorFilter(admin.SimpleListFilter):
     parameter_name = "two_factor"
 
     def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("on", _("on")), ("off", _("off"))]
+        return [
+            ("on", pgettext_lazy("two-factor sign-in", "on")),
+            ("off", pgettext_lazy("two-factor sign-in", "off")),
+        ]
 
     def queryset(self, request: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
         # ``two_factor_on`` is annotated by UserAdmin.get_queryset.
@@ -182,7 +185,7 @@ class AuthSessionInline(_ReadOnlyInline):
         url = reverse("admin:devices_device_change", args=[session.device_id])
         return format_html('<a href="{}">{}</a>', url, session.device)
 
-    @admin.display(description=_("end"))
+    @admin.display(description=pgettext_lazy("end a session", "end"))
     def revoke_link(self, session: AuthSession) -> str:
         url = reverse("admin:accounts_user_session_revoke", args=[session.user_id, session.pk])
         return format_html('<a href="{}" class="deletelink">{}</a>', url, _("end session"))
