@@ -98,14 +98,12 @@ async def http_history(url: str, plan: list[tuple[Any, ...]]) -> dict[str, Any]:
 
 def inprocess_history(plan: list[tuple[Any, ...]]) -> dict[str, Any]:
     from messaging import selectors
-    from messaging.events import message_payload
 
     times = []
     for person, conversation, before in plan:
         start = time.perf_counter()
         found, _ = selectors.access_conversation(person["user"], conversation["id"])
-        messages = selectors.history(found, viewer=person["user"], before_seq=before, limit=50)
-        [message_payload(m) for m in messages]
+        selectors.history_payloads(found, viewer=person["user"], before_seq=before, limit=50)
         times.append(time.perf_counter() - start)
     return {"ms": summary_ms(times)}
 

@@ -2,36 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from messaging.models import Attachment, Conversation, Message
+from messaging.models import Attachment, Conversation, Message, Poll
 
 
 def message_payload(message: Message) -> dict[str, Any]:
     deleted = message.deleted_at is not None
+    return fields_payload(
+        message.__dict__,
+        reactions=[] if deleted else _reactions(message),
+        poll=None if deleted else poll_payload(message),
+        attachments=[] if deleted else _attachments(message),
+    )
+
+
+def fields_payload(
+    fields: Mapping[str, Any],
+    *,
+    reactions: list[dict[str, Any]],
+    poll: dict[str, Any] | None,
+    attachments: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A message as clients see it, from its column values by attribute name (a model
+    instance's ``__dict__``, or a row of ``selectors.history_page``)."""
+    deleted = fields["deleted_at"] is not None
+    author_id, reply_to_id, root_id = (
+        fields["author_id"], fields["reply_to_id"], fields["thread_root_id"]
+    )  # fmt: skip
+    last_reply_at, edited_at = fields["last_reply_at"], fields["edited_at"]
     return {
-        "id": str(message.id),
-        "conversation_id": str(message.conversation_id),
-        "seq": message.seq,
-        "author_id": str(message.author_id) if message.author_id else None,
-        "client_id": message.client_id,
-        "kind": message.kind,
-        "body": "" if deleted else message.body,
-        "body_html": "" if deleted else message.body_html,
-        "system": message.system,
-        "reply_to": str(message.reply_to_id) if message.reply_to_id else None,
-        "thread_root": str(message.thread_root_id) if message.thread_root_id else None,
-        "reply_count": message.reply_count,
-        "last_reply_at": message.last_reply_at.isoformat() if message.last_reply_at else None,
-        "forwarded_from": message.forwarded_from,
-        "mentions": message.mentions,
-        "created_at": message.created_at.isoformat(),
-        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
-        "edit_count": message.edit_count,
+        "id": str(fields["id"]),
+        "conversation_id": str(fields["conversation_id"]),
+        "seq": fields["seq"],
+        "author_id": str(author_id) if author_id else None,
+        "client_id": fields["client_id"],
+        "kind": fields["kind"],
+        "body": "" if deleted else fields["body"],
+        "body_html": "" if deleted else fields["body_html"],
+        "system": fields["system"],
+        "reply_to": str(reply_to_id) if reply_to_id else None,
+        "thread_root": str(root_id) if root_id else None,
+        "reply_count": fields["reply_count"],
+        "last_reply_at": last_reply_at.isoformat() if last_reply_at else None,
+        "forwarded_from": fields["forwarded_from"],
+        "mentions": fields["mentions"],
+        "created_at": fields["created_at"].isoformat(),
+        "edited_at": edited_at.isoformat() if edited_at else None,
+        "edit_count": fields["edit_count"],
         "deleted": deleted,
-        "reactions": _reactions(message) if not deleted else [],
-        "poll": poll_payload(message) if not deleted else None,
-        "attachments": _attachments(message) if not deleted else [],
+        "reactions": [] if deleted else reactions,
+        "poll": None if deleted else poll,
+        "attachments": [] if deleted else attachments,
     }
 
 
@@ -52,6 +75,9 @@ def _attachments(message: Message) -> list[dict[str, Any]]:
     was used)."""
     if message._state.adding or message.pk is None:
         return []
+    rows = getattr(message, "attachment_rows", None)
+    if rows is not None:
+        return rows
     attachments = getattr(message, "prefetched_attachments", None)
     if attachments is None:
         attachments = message.attachments.all()
@@ -61,8 +87,11 @@ def _attachments(message: Message) -> list[dict[str, Any]]:
 def poll_payload(message: Message) -> dict[str, Any] | None:
     """The poll of a message with its results; voters are named unless it is anonymous."""
     poll = getattr(message, "poll", None) if not message._state.adding else None
-    if poll is None:
-        return None
+    return None if poll is None else poll_results(poll)
+
+
+def poll_results(poll: Poll) -> dict[str, Any]:
+    """A poll's question, options and votes (``poll.votes`` prefetched saves a query)."""
     votes: dict[int, list[str]] = {i: [] for i in range(len(poll.options))}
     for vote in poll.votes.all():
         votes.setdefault(vote.option, []).append(str(vote.user_id))
@@ -87,12 +116,20 @@ def _reactions(message: Message) -> list[dict[str, Any]]:
     loaded, if it was used)."""
     if message._state.adding or message.pk is None:
         return []
+    rows = getattr(message, "reaction_rows", None)
+    if rows is not None:
+        return reactions_payload(rows)
     reactions = getattr(message, "prefetched_reactions", None)
     if reactions is None:
         reactions = message.reactions.all()
+    return reactions_payload({"emoji": r.emoji, "user": str(r.user_id)} for r in reactions)
+
+
+def reactions_payload(rows: Iterable[Mapping[str, str]]) -> list[dict[str, Any]]:
+    """Reactions (``emoji``, ``user``) grouped by emoji, the most frequent first."""
     by_emoji: dict[str, list[str]] = {}
-    for reaction in reactions:
-        by_emoji.setdefault(reaction.emoji, []).append(str(reaction.user_id))
+    for row in rows:
+        by_emoji.setdefault(row["emoji"], []).append(row["user"])
     return [
         {"emoji": emoji, "count": len(users), "user_ids": users}
         for emoji, users in sorted(by_emoji.items(), key=lambda item: -len(item[1]))

@@ -132,13 +132,13 @@ class MessageListView(APIView):
             limit = min(max(int(request.query_params.get("limit", 50)), 1), 200)
         except ValueError as exc:
             raise InvalidInput(fields=["before_seq", "limit"]) from exc
-        messages = selectors.history(
+        messages = selectors.history_payloads(
             conversation, viewer=request.user, before_seq=before_seq, limit=limit
         )
-        oldest = messages[-1].seq if messages else None
+        oldest = messages[-1]["seq"] if messages else None
         return Response(
             {
-                "results": [message_payload(m) for m in messages],
+                "results": messages,
                 "next_before_seq": oldest if oldest and oldest > 1 and len(messages) == limit
                 else None,
             }

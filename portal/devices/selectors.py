@@ -89,10 +89,18 @@ def effective_policy(user: User) -> EffectivePolicy:
     """The policy in force for ``user``: for each rule, the most specific assignment that
     sets it wins; rules nobody sets take their defaults (source ``None``). Cached until
     the next policy change or a change of the user's department or agency."""
-    key = f"devices:effective:{policy_generation()}:{user.pk}:{user.department_id}:{user.agency_id}"
-    cached = cache.get(key)
-    if cached is not None:
-        return EffectivePolicy(**cached)
+    # One round trip: the cached policy remembers the generation it was computed in and
+    # is used only while that is still the current one.
+    key = f"devices:effective:{user.pk}:{user.department_id}:{user.agency_id}"
+    found = cache.get_many([_GENERATION_KEY, key])
+    generation = found.get(_GENERATION_KEY)
+    if generation is None:
+        generation = policy_generation()
+    cached = found.get(key)
+    if cached is not None and cached.get("generation") == generation:
+        return EffectivePolicy(
+            values=cached["values"], sources=cached["sources"], version=cached["version"]
+        )
     values: dict[str, Any] = {}
     sources: dict[str, dict[str, Any] | None] = {}
     chain = _chain(user)
@@ -108,7 +116,11 @@ def effective_policy(user: User) -> EffectivePolicy:
     canonical = json.dumps(values, sort_keys=True, separators=(",", ":"))
     version = hashlib.sha256(canonical.encode()).hexdigest()[:16]
     result = EffectivePolicy(values=values, sources=sources, version=version)
-    cache.set(key, {"values": values, "sources": sources, "version": version}, 3600)
+    cache.set(
+        key,
+        {"values": values, "sources": sources, "version": version, "generation": generation},
+        3600,
+    )
     return result
 
 

@@ -16,12 +16,12 @@ from messaging.services.attachments import attachment_upload
 
 pytestmark = pytest.mark.django_db
 
-# Authentication 1; the membership 1; the messages with their polls 1; reactions 1;
-# poll votes 1; attachments 1.
-HISTORY_QUERIES = 6
+# Authentication 1; the membership 1; the messages with their reactions and attachments
+# 1; the page's polls 1 and their votes 1.
+HISTORY_QUERIES = 5
 # Authentication 1; the caller's conversations 1; the ranked matches with their
-# conversations and polls 1; reactions 1; poll votes 1; attachments 1.
-SEARCH_QUERIES = 6
+# conversations, polls, reactions and attachments 1; poll votes 1.
+SEARCH_QUERIES = 4
 
 
 @pytest.fixture
@@ -83,3 +83,48 @@ def test_a_page_of_50_search_results_costs_a_few_queries(busy_chat):
     assert any(hit["message"]["attachments"] for hit in page)
     assert any(hit["message"]["poll"] for hit in page)
     assert len(queries) == SEARCH_QUERIES, "\n".join(queries)
+
+
+def test_the_one_query_history_page_renders_exactly_as_message_payload(busy_chat):
+    """``history_payloads`` (one SQL statement on PostgreSQL) and ``message_payload`` over
+    the ORM's ``history`` give the same page: reactions (ties included), attachments,
+    polls, replies, edits, tombstones, and without what the viewer hid or thread replies."""
+    from messaging import selectors
+    from messaging.events import message_payload
+
+    chat, send = busy_chat, services.message_send
+    first, _ = send(actor=chat.alice, conversation_id=chat.id, client_id="x1", body="**один**")
+    reply, _ = send(
+        actor=chat.bob, conversation_id=chat.id, client_id="x2", body="ответ", reply_to_id=first.pk
+    )
+    send(
+        actor=chat.bob, conversation_id=chat.id, client_id="x3", body="в ветке",
+        thread_root_id=first.pk,
+    )  # fmt: skip
+    for emoji, who in (("🔥", chat.bob), ("👍", chat.alice), ("🔥", chat.alice), ("🎉", chat.bob)):
+        services.reaction_add(actor=who, message_id=reply.pk, emoji=emoji)
+    services.message_edit(actor=chat.bob, message_id=reply.pk, body="ответ, исправлено")
+    gone, _ = send(actor=chat.alice, conversation_id=chat.id, client_id="x4", body="удалю")
+    services.reaction_add(actor=chat.bob, message_id=gone.pk, emoji="👍")
+    services.message_delete(actor=chat.alice, message_id=gone.pk)
+    hidden, _ = send(actor=chat.alice, conversation_id=chat.id, client_id="x5", body="скрою")
+    services.message_hide(actor=chat.bob, message_id=hidden.pk, hidden=True)
+
+    conversation, _ = selectors.access_conversation(chat.bob, chat.id)
+    for before_seq, limit in ((None, 200), (None, 3), (30, 10)):
+        expected = [
+            message_payload(m)
+            for m in selectors.history(
+                conversation, viewer=chat.bob, before_seq=before_seq, limit=limit
+            )
+        ]
+        got = selectors.history_payloads(
+            conversation, viewer=chat.bob, before_seq=before_seq, limit=limit
+        )
+        assert got == expected
+    page = selectors.history_payloads(conversation, viewer=chat.bob, before_seq=None, limit=200)
+    by_id = {m["id"]: m for m in page}
+    assert str(hidden.pk) not in by_id and len(page) == 64
+    assert by_id[str(gone.pk)]["deleted"] and by_id[str(gone.pk)]["reactions"] == []
+    assert [r["emoji"] for r in by_id[str(reply.pk)]["reactions"]] == ["🔥", "👍", "🎉"]
+    assert by_id[str(reply.pk)]["edit_count"] == 1 and by_id[str(first.pk)]["reply_count"] == 1
