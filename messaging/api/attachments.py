@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from messaging.api.views import MessageSendThrottle
@@ -16,6 +15,7 @@ from messaging.events import attachment_payload
 from messaging.services.attachments import attachment_download_url, attachment_upload
 from portal.api.context import SignedInRequest
 from portal.api.serializers import StrictInput
+from portal.api.throttling import UserRateThrottle
 
 
 class AttachmentInput(StrictInput):

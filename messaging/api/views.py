@@ -8,7 +8,6 @@ from typing import Any, cast
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from messaging import selectors, services
@@ -21,6 +20,7 @@ from portal.accounts import selectors as account_selectors
 from portal.api.context import SignedInRequest
 from portal.api.pagination import Cursor
 from portal.api.serializers import validated
+from portal.api.throttling import UserRateThrottle
 from portal.errors import InvalidInput
 
 

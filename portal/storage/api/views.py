@@ -17,11 +17,11 @@ from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from portal.api.context import SignedInRequest
 from portal.api.exceptions import error_response
+from portal.api.throttling import UserRateThrottle
 from portal.storage import get_storage
 from portal.storage.base import ObjectReader
 from portal.storage.exceptions import DownloadNotFound, ObjectNotFound, RangeNotSatisfiable
