@@ -206,28 +206,43 @@ SELECT m.id, m.conversation_id, m.seq, m.author_id, m.client_id, m.kind, m.body,
              FROM messaging_attachment a WHERE a.message_id = m.id
              ORDER BY a.position, a.created_at)
 FROM messaging_message m
-WHERE m.conversation_id = %s AND m.thread_root_id IS NULL AND m.seq < %s
+WHERE m.conversation_id = %(conversation)s AND m.thread_root_id IS NULL
+  AND m.seq < %(before)s
+  AND EXISTS (SELECT FROM messaging_membership mb
+              WHERE mb.conversation_id = %(conversation)s AND mb.user_id = %(viewer)s
+                AND mb.left_at IS NULL)
   AND NOT EXISTS (SELECT FROM messaging_hiddenmessage h
-                  WHERE h.message_id = m.id AND h.user_id = %s)
+                  WHERE h.message_id = m.id AND h.user_id = %(viewer)s)
 ORDER BY m.seq DESC
-LIMIT %s
+LIMIT %(limit)s
 """
 _JSON_COLUMNS = ("system", "forwarded_from", "mentions")
 
 
 def history_payloads(
-    conversation: Conversation, *, viewer: User, before_seq: int | None, limit: int
+    actor: User, conversation_id: Any, *, before_seq: int | None, limit: int
 ) -> list[dict[str, Any]]:
-    """``history`` as the payloads clients get (``events.message_payload``), in one query
-    on PostgreSQL (two when the page holds a poll)."""
+    """``history`` of a conversation the actor is a member of, as the payloads clients get
+    (``events.message_payload``); "not found" as ``access_conversation`` says it. On
+    PostgreSQL the membership check and the page are one statement (one more for a page
+    that holds a poll, and for an empty page, to tell it from a forbidden one)."""
     if connection.vendor != "postgresql":
-        page = history(conversation, viewer=viewer, before_seq=before_seq, limit=limit)
+        conversation, _ = access_conversation(actor, conversation_id)
+        page = history(conversation, viewer=actor, before_seq=before_seq, limit=limit)
         return [events.message_payload(m) for m in page]
-    before = before_seq if before_seq is not None else 2**63 - 1
+    pk = as_uuid(conversation_id)
+    if pk is None:
+        raise ConversationNotFound()
+    params: dict[str, Any] = {
+        "conversation": pk, "viewer": actor.pk, "limit": limit,
+        "before": before_seq if before_seq is not None else 2**63 - 1,
+    }  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(_HISTORY_PAGE, [conversation.pk, before, viewer.pk, limit])
+        cursor.execute(_HISTORY_PAGE, params)
         names = [column.name for column in cursor.description][:-3]
         rows = cursor.fetchall()
+    if not rows:
+        access_conversation(actor, pk)
     polls = {}
     if any(row[-3] for row in rows):
         with_poll = [row[0] for row in rows if row[-3]]

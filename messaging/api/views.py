@@ -125,7 +125,6 @@ class MessageListView(APIView):
         tags=["messaging"],
     )
     def get(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
-        conversation, _ = selectors.access_conversation(request.user, conversation_id)
         try:
             before = request.query_params.get("before_seq")
             before_seq = int(before) if before else None
@@ -133,7 +132,7 @@ class MessageListView(APIView):
         except ValueError as exc:
             raise InvalidInput(fields=["before_seq", "limit"]) from exc
         messages = selectors.history_payloads(
-            conversation, viewer=request.user, before_seq=before_seq, limit=limit
+            request.user, conversation_id, before_seq=before_seq, limit=limit
         )
         oldest = messages[-1]["seq"] if messages else None
         return Response(

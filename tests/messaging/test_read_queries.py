@@ -13,12 +13,13 @@ from django.test.utils import CaptureQueriesContext
 
 from messaging import services
 from messaging.services.attachments import attachment_upload
+from tests.helpers.api import assert_api_error
 
 pytestmark = pytest.mark.django_db
 
-# Authentication 1; the membership 1; the messages with their reactions and attachments
-# 1; the page's polls 1 and their votes 1.
-HISTORY_QUERIES = 5
+# Authentication 1; the membership check with the messages, their reactions and
+# attachments 1; the page's polls 1 and their votes 1.
+HISTORY_QUERIES = 4
 # Authentication 1; the caller's conversations 1; the ranked matches with their
 # conversations, polls, reactions and attachments 1; poll votes 1.
 SEARCH_QUERIES = 4
@@ -118,13 +119,28 @@ def test_the_one_query_history_page_renders_exactly_as_message_payload(busy_chat
                 conversation, viewer=chat.bob, before_seq=before_seq, limit=limit
             )
         ]
-        got = selectors.history_payloads(
-            conversation, viewer=chat.bob, before_seq=before_seq, limit=limit
-        )
+        got = selectors.history_payloads(chat.bob, chat.id, before_seq=before_seq, limit=limit)
         assert got == expected
-    page = selectors.history_payloads(conversation, viewer=chat.bob, before_seq=None, limit=200)
+    page = selectors.history_payloads(chat.bob, chat.id, before_seq=None, limit=200)
     by_id = {m["id"]: m for m in page}
     assert str(hidden.pk) not in by_id and len(page) == 64
     assert by_id[str(gone.pk)]["deleted"] and by_id[str(gone.pk)]["reactions"] == []
     assert [r["emoji"] for r in by_id[str(reply.pk)]["reactions"]] == ["🔥", "👍", "🎉"]
     assert by_id[str(reply.pk)]["edit_count"] == 1 and by_id[str(first.pk)]["reply_count"] == 1
+
+
+def test_the_one_query_history_page_tells_forbidden_from_empty(chat):
+    """The membership check is part of the page's statement: outsiders and former members
+    get 404 whether or not the page would hold messages; a member gets an empty page."""
+    owner, outsider = chat.c["owner"], chat.c["outsider"]
+    url = f"/api/v1/conversations/{chat.id}/messages"
+    services.message_send(actor=chat.alice, conversation_id=chat.id, client_id="m1", body="да")
+    for params in ({}, {"before_seq": 1}, {"before_seq": 10**6}):
+        assert_api_error(outsider.get(url, params), 404, "conversation_not_found")
+        assert owner.get(url, params).status_code == 200
+    assert owner.get(url, {"before_seq": 1}).json()["results"] == []
+    assert owner.get("/api/v1/conversations/not-a-uuid/messages").status_code == 404
+    services.conversation_member_remove(
+        actor=chat.owner, conversation_id=chat.id, user_id=chat.bob.pk
+    )
+    assert_api_error(chat.c["bob"].get(url), 404, "conversation_not_found")
