@@ -26,7 +26,7 @@ def fields_payload(
     attachments: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """A message as clients see it, from its column values by attribute name (a model
-    instance's ``__dict__``, or a row of ``selectors.history_page``)."""
+    instance's ``__dict__``, or a row of ``selectors.history_payloads``)."""
     deleted = fields["deleted_at"] is not None
     author_id, reply_to_id, root_id = (
         fields["author_id"], fields["reply_to_id"], fields["thread_root_id"]
@@ -58,16 +58,21 @@ def fields_payload(
     }
 
 
+# What clients see of an attachment, and the column each comes from. Shared by
+# ``attachment_payload`` and the queries that build attachment payloads in SQL
+# (``selectors.for_payload``, ``selectors.history_payloads``).
+ATTACHMENT_FIELDS = {
+    "id": "id", "filename": "filename", "size": "size", "content_type": "content_type",
+    "thumbnail": "has_thumbnail",
+}  # fmt: skip
+
+
 def attachment_payload(attachment: Attachment) -> dict[str, Any]:
     """An attachment as every member sees it. No URLs: links are per viewer and
     short-lived (``GET /api/v1/attachments/{id}/link``)."""
-    return {
-        "id": str(attachment.id),
-        "filename": attachment.filename,
-        "size": attachment.size,
-        "content_type": attachment.content_type,
-        "thumbnail": attachment.has_thumbnail,
-    }
+    payload = {key: getattr(attachment, column) for key, column in ATTACHMENT_FIELDS.items()}
+    payload["id"] = str(attachment.id)
+    return payload
 
 
 def _attachments(message: Message) -> list[dict[str, Any]]:

@@ -164,12 +164,7 @@ def for_payload(messages: QuerySet[Message]) -> QuerySet[Message]:
             reactions.values(row=JSONObject(emoji="emoji", user="user_id"))
         ),
         attachment_rows=ArraySubquery(
-            attachments.values(
-                row=JSONObject(
-                    id="id", filename="filename", size="size", content_type="content_type",
-                    thumbnail="has_thumbnail",
-                )
-            )
+            attachments.values(row=JSONObject(**events.ATTACHMENT_FIELDS))
         ),
     )  # fmt: skip
 
@@ -199,12 +194,12 @@ SELECT m.id, m.conversation_id, m.seq, m.author_id, m.client_id, m.kind, m.body,
        m.edit_count, m.deleted_at,
        EXISTS (SELECT FROM messaging_poll p WHERE p.message_id = m.id) AS has_poll,
        ARRAY(SELECT json_build_object('emoji', r.emoji, 'user', r.user_id)
-             FROM messaging_reaction r WHERE r.message_id = m.id ORDER BY r.id),
-       ARRAY(SELECT json_build_object('id', a.id, 'filename', a.filename, 'size', a.size,
-                                      'content_type', a.content_type,
-                                      'thumbnail', a.has_thumbnail)
+             FROM messaging_reaction r WHERE r.message_id = m.id ORDER BY r.id)
+         AS reaction_rows,
+       ARRAY(SELECT json_build_object({attachment_fields})
              FROM messaging_attachment a WHERE a.message_id = m.id
              ORDER BY a.position, a.created_at)
+         AS attachment_rows
 FROM messaging_message m
 WHERE m.conversation_id = %(conversation)s AND m.thread_root_id IS NULL
   AND m.seq < %(before)s
@@ -215,7 +210,10 @@ WHERE m.conversation_id = %(conversation)s AND m.thread_root_id IS NULL
                   WHERE h.message_id = m.id AND h.user_id = %(viewer)s)
 ORDER BY m.seq DESC
 LIMIT %(limit)s
-"""
+""".replace(
+    "{attachment_fields}",
+    ", ".join(f"'{key}', a.{column}" for key, column in events.ATTACHMENT_FIELDS.items()),
+)
 _JSON_COLUMNS = ("system", "forwarded_from", "mentions")
 
 
@@ -239,20 +237,21 @@ def history_payloads(
     }  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(_HISTORY_PAGE, params)
-        names = [column.name for column in cursor.description][:-3]
-        rows = cursor.fetchall()
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     if not rows:
         access_conversation(actor, pk)
-    polls = {}
-    if any(row[-3] for row in rows):
-        with_poll = [row[0] for row in rows if row[-3]]
-        polls = {
+    with_poll = [row["id"] for row in rows if row["has_poll"]]
+    polls = (
+        {
             p.message_id: p
             for p in Poll.objects.filter(message_id__in=with_poll).prefetch_related("votes")
         }
+        if with_poll
+        else {}
+    )
     payloads = []
-    for row in rows:
-        fields = dict(zip(names, row, strict=False))
+    for fields in rows:
         for name in _JSON_COLUMNS:
             if fields[name] is not None:
                 fields[name] = json.loads(fields[name])
@@ -260,9 +259,9 @@ def history_payloads(
         payloads.append(
             events.fields_payload(
                 fields,
-                reactions=events.reactions_payload(row[-2]),
+                reactions=events.reactions_payload(fields["reaction_rows"]),
                 poll=events.poll_results(poll) if poll else None,
-                attachments=row[-1],
+                attachments=fields["attachment_rows"],
             )
         )
     return payloads
