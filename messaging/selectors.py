@@ -33,6 +33,7 @@ from messaging.models import (
 )
 from portal.accounts.models import User
 from portal.accounts.translit import query_variants
+from portal.db import require_transaction
 from portal.ids import as_uuid
 
 
@@ -49,6 +50,7 @@ def access_conversation(
         conversation_id=pk, user=actor, left_at__isnull=True
     )
     if for_update:
+        require_transaction("access_conversation(for_update=True)")
         memberships = memberships.select_for_update(of=("self", "conversation"))
     membership = memberships.first()
     if membership is None:
@@ -303,6 +305,7 @@ def access_scheduled(
     pk = as_uuid(scheduled_id)
     rows = ScheduledMessage.objects.filter(pk=pk, author=actor) if pk else None
     if rows is not None and for_update:
+        require_transaction("access_scheduled(for_update=True)")
         rows = rows.select_for_update()
     scheduled = rows.first() if rows is not None else None
     if scheduled is None:

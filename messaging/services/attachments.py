@@ -42,6 +42,7 @@ from messaging.permissions import POST_MESSAGE, require_perm
 from portal import clock
 from portal.accounts.models import User
 from portal.accounts.services.avatars import MAX_JPEG_PIXELS, MAX_OTHER_PIXELS
+from portal.db import require_transaction
 from portal.ids import as_uuid
 from portal.storage import get_storage
 from portal.storage.exceptions import FileTooLarge, ObjectNotFound
@@ -280,6 +281,7 @@ def attachments_bind(*, actor: User, message: Message, attachment_ids: list[Any]
     naming the ids that are not; the rows are locked, so one upload cannot go to two
     messages however the sends race. At most MAX_ATTACHMENTS_PER_MESSAGE.
     """
+    require_transaction("attachments_bind")
     parsed = {str(i): as_uuid(i) for i in attachment_ids}
     pks = list(dict.fromkeys(pk for pk in parsed.values() if pk is not None))
     if len(pks) > MAX_ATTACHMENTS_PER_MESSAGE:

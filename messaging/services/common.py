@@ -21,6 +21,7 @@ from messaging.models import (
 )
 from portal import clock
 from portal.accounts.models import User
+from portal.db import require_transaction
 from portal.realtime import publish
 
 MAX_BODY_CHARS = 10_000
@@ -43,6 +44,7 @@ def active_users(user_ids: Iterable[Any]) -> list[User]:
 
 def system_message(conversation: Conversation, actor: User | None, data: dict[str, Any]) -> Message:
     """Append a system message (precondition: the conversation row is locked)."""
+    require_transaction("system_message")
     return append_message(
         conversation, author=actor, client_id=f"system:{uuid.uuid4()}", body="",
         kind=Message.Kind.SYSTEM, system=data, reply_to=None,

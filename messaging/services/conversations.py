@@ -35,6 +35,7 @@ from messaging.services.common import (
 )
 from portal import clock
 from portal.accounts.models import User
+from portal.db import require_transaction
 from portal.realtime import publish
 
 
@@ -45,6 +46,7 @@ def member_permissions_set(conversation: Conversation, memberships: Iterable[Mem
     many members. Every service that creates a membership, changes a role or ends a
     membership calls it. Precondition: inside that service's transaction, with the
     conversation row locked (or just created)."""
+    require_transaction("member_permissions_set")
     members = list(memberships)
     if not members:
         return

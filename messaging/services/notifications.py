@@ -18,6 +18,7 @@ from messaging import presence
 from messaging.models import Conversation, Message, Notification, NotificationSettings
 from portal import clock
 from portal.accounts.models import User
+from portal.db import require_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ def notifications_for_message(message: Message, *, mentioned: set[Any]) -> None:
     """Precondition: inside the sending transaction. Mentioned members and the other member
     of a direct chat get a notification if none of their devices is connected; connected
     ones are told by the message event itself."""
+    require_transaction("notifications_for_message")
     targets: dict[Any, str] = {uid: Notification.Kind.MENTION for uid in mentioned}
     conversation = message.conversation
     if conversation.kind == Conversation.Kind.DIRECT:

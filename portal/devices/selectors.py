@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 
 from portal.accounts.models import User
+from portal.db import require_transaction
 from portal.devices.exceptions import CommandNotFound, DeviceNotFound, PolicyNotFound
 from portal.devices.models import Device, DeviceCommand, Policy, PolicyAssignment
 from portal.devices.rules import RULES
@@ -164,6 +165,7 @@ def access_own_command(
     pk = as_uuid(command_id)
     commands = DeviceCommand.objects.select_related("device")
     if for_update:
+        require_transaction("access_own_command(for_update=True)")
         commands = commands.select_for_update()
     command = commands.filter(pk=pk, device=device).first() if pk else None
     if command is None:

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from portal import clock
 from portal.audit import services as audit
 from portal.audit.services import RequestContext
+from portal.db import require_transaction
 from portal.devices import events, selectors
 from portal.devices.compliance import refusal_reasons
 from portal.devices.exceptions import (
@@ -46,6 +47,7 @@ def device_register(*, user: Any, info: DeviceInfo, context: RequestContext) -> 
     A wiped device stays refused until IT staff re-enrol it; signing in again clears a
     lock (that is what a lock asks for). Precondition: runs inside the sign-in transaction.
     """
+    require_transaction("device_register")
     now = clock.now()
     device, created = Device.objects.select_for_update().get_or_create(
         user=user,

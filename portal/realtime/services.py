@@ -20,6 +20,7 @@ from django.db.models import Max
 from portal import clock
 from portal.audit import services as audit
 from portal.audit.services import RequestContext
+from portal.db import require_transaction
 from portal.realtime import events
 from portal.realtime.layers import group_send_many
 from portal.realtime.models import Event, EventStream
@@ -62,6 +63,7 @@ def publish(event: dict[str, Any], *, user_ids: Iterable[Any]) -> list[Event]:
     user's events commit in the order of their ids; users are locked in a fixed order to
     avoid deadlocks.
     """
+    require_transaction("publish")
     if "type" not in event:
         raise ValueError("an event needs a type")
     recipients = sorted({str(u) for u in user_ids})

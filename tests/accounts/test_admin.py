@@ -26,10 +26,11 @@ from tests.factories.accounts import (
     DepartmentFactory,
     UserFactory,
 )
+from tests.helpers import outside_a_request
 from tests.helpers.api import sign_in
 from tests.helpers.events import capture_events
 
-pytestmark = pytest.mark.django_db
+pytestmark = outside_a_request
 
 USERS = "/admin/accounts/user/"
 
@@ -110,6 +111,31 @@ def test_anonymous_is_sent_to_the_login_page(org):
     response = Client().get(USERS)
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/?next=/admin/accounts/user/")
+
+
+def test_signing_in_through_the_login_form(org):
+    """The form as a browser posts it, with no transaction around the request: the
+    signal's session, device and audit record commit together (this answered 500 on
+    PostgreSQL when the signal called a service that needs its caller's transaction)."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_USER_AGENT="Firefox/140")
+    page = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": org.root.login, "password": DEFAULT_PASSWORD, "next": "/admin/"},
+    )
+    assert page.status_code == 302 and page["Location"] == "/admin/"
+    session = AuthSession.objects.get(user=org.root)
+    assert session.kind == AuthSession.Kind.BROWSER and session.revoked_at is None
+    assert session.device.platform == "web" and session.device.model == "Firefox/140"
+    assert last_event("auth.login").details == {"kind": "admin"}
+    assert client.get(USERS).status_code == 200
+
+
+def test_a_wrong_password_in_the_login_form(org):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page = client.post("/admin/login/", {"username": org.root.login, "password": "wrong-1234"})
+    assert page.status_code == 200 and page.context["form"].errors
+    assert not AuthSession.objects.exists()
+    assert last_event("auth.login_failed").details["reason"] == "admin_form"
 
 
 def test_non_staff_is_sent_to_the_login_page(org):

@@ -19,8 +19,9 @@ from portal.accounts.services import login_with_password
 from portal.audit.models import AuditEvent
 from portal.audit.services import RequestContext, verify_chain
 from portal.devices.services import DeviceInfo
+from tests.helpers import outside_a_request
 
-pytestmark = pytest.mark.django_db
+pytestmark = outside_a_request
 
 
 def seed() -> str:

@@ -16,8 +16,9 @@ from portal.accounts.services import user_permissions_set
 from portal.audit.models import AuditEvent
 from portal.audit.services import RequestContext, record
 from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
+from tests.helpers import outside_a_request
 
-pytestmark = pytest.mark.django_db
+pytestmark = outside_a_request
 
 LIST = "/admin/audit/auditevent/"
 

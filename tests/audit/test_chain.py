@@ -11,8 +11,9 @@ from django.db import connection
 
 from portal.audit.models import AuditEvent
 from portal.audit.services import GENESIS_HASH, RequestContext, record, verify_chain
+from tests.helpers import outside_a_request
 
-pytestmark = pytest.mark.django_db
+pytestmark = outside_a_request  # verify_audit_chain is a management command
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ from django.test import Client
 from portal.devices.models import Device, DeviceCommand, Policy, PolicyAssignment
 from tests.devices.conftest import app_sign_in, assign, make_policy
 from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
+from tests.helpers import outside_a_request
 
-pytestmark = pytest.mark.django_db
+pytestmark = outside_a_request
 
 
 @pytest.fixture

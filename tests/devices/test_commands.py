@@ -15,6 +15,7 @@ from portal.devices.models import Device, DeviceCommand
 from portal.devices.services import device_command_issue, device_commands_expire
 from portal.errors import PortalError
 from tests.devices.conftest import app_sign_in
+from tests.helpers import outside_a_request
 from tests.helpers.api import assert_api_error, sign_in
 from tests.helpers.events import capture_events
 
@@ -84,6 +85,7 @@ def test_second_ack_and_ack_of_another_devices_command_change_nothing(org):
     assert theirs.state == "pending"
 
 
+@outside_a_request
 def test_expired_command_cannot_be_acknowledged(org):
     client, issued = app_sign_in(org.clerk)
     command = _issue(org, issued.session.device, "refresh_policy")

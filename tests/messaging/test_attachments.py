@@ -31,6 +31,7 @@ from messaging.tasks import purge_attachments
 from portal import clock
 from portal.storage import get_storage
 from portal.storage.exceptions import FileTooLarge, ObjectNotFound
+from tests.helpers import outside_a_request
 from tests.helpers.api import api_client, assert_api_error
 from tests.helpers.events import capture_events
 from tests.messaging.conftest import send as _send
@@ -389,6 +390,7 @@ def test_a_message_needs_a_body_or_attachments(chat):
     assert_api_error(response, 400, "invalid_message")
 
 
+@outside_a_request
 def test_a_deleted_message_s_attachments_are_gone(chat, eager_celery,
                                                   django_capture_on_commit_callbacks):  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
@@ -410,6 +412,7 @@ def test_a_deleted_message_s_attachments_are_gone(chat, eager_celery,
     assert not stored(thumbnail_key(attachment))
 
 
+@outside_a_request
 def test_unsent_uploads_are_purged_after_a_day(chat):
     def upload_pdf() -> Attachment:
         return attachment_upload(

@@ -13,6 +13,7 @@ from messaging import presence
 from messaging.models import Notification
 from messaging.services.notifications import email_digests_send
 from portal import clock
+from tests.helpers import outside_a_request
 from tests.helpers.api import assert_api_error
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +89,7 @@ def test_marking_read(chat):
                      "invalid")  # fmt: skip
 
 
+@outside_a_request
 def test_email_digest_is_opt_in_and_sent_once(chat, settings):
     settings.EMAIL_ENABLED = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -113,6 +115,7 @@ def test_email_digest_is_opt_in_and_sent_once(chat, settings):
     assert "1" in message.subject
 
 
+@outside_a_request
 def test_digest_does_nothing_without_smtp(chat, settings):
     settings.EMAIL_ENABLED = False
     assert email_digests_send() == 0

@@ -10,9 +10,11 @@ from django.utils import timezone
 from messaging.models import ScheduledMessage
 from messaging.tasks import send_scheduled_messages
 from portal import clock
+from tests.helpers import outside_a_request
 from tests.helpers.api import assert_api_error
 
-pytestmark = pytest.mark.django_db
+# The Celery task sends them with no request around it: on PostgreSQL, as in production.
+pytestmark = outside_a_request
 
 
 def _schedule(client, conversation_id, when, client_id="s-1", body="Напоминание: совещание"):

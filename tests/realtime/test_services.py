@@ -14,18 +14,31 @@ from django.utils import timezone
 from portal import clock
 from portal.audit.models import AuditEvent
 from portal.audit.services import RequestContext
+from portal.db import TransactionRequired
 from portal.realtime import events, publish, selectors, services, tasks
 from portal.realtime.exceptions import InvalidEventId
 from portal.realtime.models import Event, EventStream
 from tests.factories.accounts import UserFactory
+from tests.helpers import outside_a_request
 from tests.helpers.events import capture_events
 
 pytestmark = pytest.mark.django_db
 
 
 def _publish(user_ids, text="") -> list[Event]:
+    """Publish as a service does: inside its transaction."""
     event, recipients = events.test_event(user_ids=user_ids, text=text)
-    return publish(event, user_ids=recipients)
+    with transaction.atomic():
+        return publish(event, user_ids=recipients)
+
+
+def test_publish_outside_a_transaction_is_refused(user):
+    """The precondition is checked, not only written: a publish outside its service's
+    transaction would commit events apart from the change they describe."""
+    event, recipients = events.test_event(user_ids=[user.pk], text="x")
+    with pytest.raises(TransactionRequired):
+        publish(event, user_ids=recipients)
+    assert not Event.objects.exists()
 
 
 def test_publish_appends_one_row_per_recipient_and_moves_each_head(user, other_user):
@@ -97,6 +110,7 @@ def test_test_event_send_reaches_exactly_its_user_and_is_audited(user, other_use
     assert AuditEvent.objects.get(action="realtime.test_event_sent").details == {"event": row.id}
 
 
+@outside_a_request
 def test_send_test_event_command(user, capsys):
     call_command("send_test_event", user.login, "--text", "hello")
     row = Event.objects.get(user=user)
@@ -158,6 +172,7 @@ def test_events_after_reads_in_id_order_with_pruned_through(user, other_user):
     assert empty.events == [] and empty.pruned_through is None
 
 
+@outside_a_request
 def test_prune_removes_expired_prefixes_and_records_pruned_through(user, other_user, settings):
     settings.EVENT_LOG_RETENTION_SECONDS = 3600
     now = timezone.now()

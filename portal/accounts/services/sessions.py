@@ -16,8 +16,9 @@ from portal.accounts.exceptions import TokenExpired, TokenInvalid, TokenRevoked
 from portal.accounts.models import AuthSession, User
 from portal.audit import services as audit
 from portal.audit.services import RequestContext
+from portal.db import require_transaction
 from portal.devices.models import Device
-from portal.devices.services import device_enforce_policy
+from portal.devices.services import DeviceInfo, device_enforce_policy, device_register
 from portal.realtime.services import close_auth_session_sockets
 
 ACCESS_PREFIX = "pat_"
@@ -233,9 +234,33 @@ def auth_sessions_revoke_all(
 def revoke_device_sessions(*, device: Device, reason: str) -> int:
     """End every live session on ``device`` (remote log-out, lock, wipe). Precondition: runs
     in the caller's transaction, which audits the cause."""
+    require_transaction("revoke_device_sessions")
     sessions = list(
         AuthSession.objects.select_for_update().filter(device=device, revoked_at__isnull=True)
     )
     if sessions:
         _revoke(sessions, reason=reason, now=clock.now())
     return len(sessions)
+
+
+def admin_session_start(*, user: User, context: RequestContext) -> AuthSession:
+    """Record a sign-in through Django's admin login form: a browser device of its own, a
+    browser session that staff can list and revoke like any other, and the audit record,
+    committed together."""
+    with transaction.atomic():
+        device = device_register(
+            user=user,
+            info=DeviceInfo(
+                client_device_id=f"admin-{secrets.token_hex(16)}",
+                platform=Device.Platform.WEB,
+                model=context.user_agent[:200],
+            ),
+            context=context,
+        )
+        issued = auth_session_create(
+            user=user, device=device, kind=AuthSession.Kind.BROWSER, context=context
+        )
+        audit.record(
+            "auth.login", actor=user, context=context, target=user, details={"kind": "admin"}
+        )
+    return issued.session

@@ -25,6 +25,7 @@ from portal.accounts.exceptions import (
 from portal.accounts.models import RecoveryCode, TOTPCredential, User
 from portal.audit import services as audit
 from portal.audit.services import RequestContext
+from portal.db import require_transaction
 
 RECOVERY_CODE_COUNT = 10
 _STEP = 30
@@ -115,6 +116,7 @@ def verify_second_factor(*, user: User, code: str, context: RequestContext) -> b
 
     Precondition: runs inside the sign-in transaction.
     """
+    require_transaction("verify_second_factor")
     cred = TOTPCredential.objects.select_for_update().filter(user=user).first()
     if cred is None or cred.confirmed_at is None:
         return False
