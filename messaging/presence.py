@@ -3,7 +3,9 @@ their sockets is, away if all are away, offline when none is left.
 
 Kept in Redis (a sorted set per user, scored by expiry) so every daphne process sees the
 same picture and a process that dies leaves nothing behind for longer than ``TTL``; in
-embedded mode (one process, no Redis) a dictionary stands in.
+embedded mode (one process, no Redis) a dictionary stands in. While Redis is down,
+presence degrades quietly: reports are dropped, everyone reads as offline and nothing
+lapses, so no one is announced as gone for the outage.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
+
+from portal.cache import SOCKET_TIMEOUT_SECONDS, redis_guard
 
 # A socket that has not reported for this long no longer counts.
 TTL_SECONDS = 75
@@ -56,13 +60,38 @@ class _RedisStore:
     def __init__(self, url: str, prefix: str) -> None:
         import redis
 
-        self._redis = redis.Redis.from_url(url, decode_responses=True)
+        self._redis = redis.Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+            socket_timeout=SOCKET_TIMEOUT_SECONDS,
+        )
         self._prefix = prefix
 
     def _key(self, user: str) -> str:
         return f"{self._prefix}:presence:{user}"
 
     def put(self, user: str, connection: str, state: str, expires: float) -> None:
+        redis_guard.call(lambda: self._put(user, connection, state, expires), lambda: None)
+
+    def renew(self, entries: list[tuple[str, str, str]], expires: float, now: float) -> list[bool]:
+        return redis_guard.call(
+            lambda: self._renew(entries, expires, now), lambda: [False] * len(entries)
+        )
+
+    def remove(self, user: str, connection: str) -> None:
+        redis_guard.call(
+            lambda: self._redis.zrem(self._key(user), *(f"{connection}|{s}" for s in STATES)),
+            lambda: None,
+        )
+
+    def states(self, user: str, now: float) -> list[str]:
+        members: Any = redis_guard.call(
+            lambda: self._redis.zrangebyscore(self._key(user), now, "+inf"), list
+        )
+        return [str(m).rsplit("|", 1)[1] for m in members]
+
+    def _put(self, user: str, connection: str, state: str, expires: float) -> None:
         key = self._key(user)
         pipe = self._redis.pipeline()
         pipe.zremrangebyscore(key, "-inf", time.time())
@@ -73,7 +102,7 @@ class _RedisStore:
         pipe.expire(key, TTL_SECONDS * 2)
         pipe.execute()
 
-    def renew(self, entries: list[tuple[str, str, str]], expires: float, now: float) -> list[bool]:
+    def _renew(self, entries: list[tuple[str, str, str]], expires: float, now: float) -> list[bool]:
         pipe = self._redis.pipeline(transaction=False)
         for user, connection, state in entries:
             pipe.zscore(self._key(user), f"{connection}|{state}")
@@ -86,13 +115,6 @@ class _RedisStore:
                 pipe.expire(self._key(user), TTL_SECONDS * 2)
         pipe.execute()
         return lapsed
-
-    def remove(self, user: str, connection: str) -> None:
-        self._redis.zrem(self._key(user), *(f"{connection}|{s}" for s in STATES))
-
-    def states(self, user: str, now: float) -> list[str]:
-        members: Any = self._redis.zrangebyscore(self._key(user), now, "+inf")
-        return [str(m).rsplit("|", 1)[1] for m in members]
 
 
 @cache

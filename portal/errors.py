@@ -53,3 +53,15 @@ class Throttled(PortalError):
     def __init__(self, retry_after: int, message: str | Promise | None = None) -> None:
         super().__init__(message, retry_after=retry_after)
         self.retry_after = retry_after
+
+
+class ServiceUnavailable(PortalError):
+    """A backing service (PostgreSQL) is unreachable: nothing was done; try again."""
+
+    code = "service_unavailable"
+    status = 503
+    default_message = _("The service is temporarily unavailable. Try again in a few seconds.")
+
+    def __init__(self, retry_after: int = 5, message: str | Promise | None = None) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after

@@ -12,15 +12,55 @@ for invalid UTF-8 (docs/realtime.md). None of the offending message reaches the
 application, and the connection is dropped if the client has not answered the close within
 autobahn's closing handshake timeout (1 s), so a client that never answers cannot hold the
 socket open.
+
+Each socket's outbound buffer is bounded too: daphne hands every frame to the TCP
+transport, which buffers without limit for a client that stops reading (about 14 MB a
+socket at 20 messages a second). A socket whose unsent bytes pass
+``WEBSOCKET_MAX_BUFFER_BYTES`` gets no more frames; it is closed with 4429 and its client
+resumes from its last event id (docs/realtime.md).
 """
 
 from __future__ import annotations
 
 import gc
+import logging
+import os
+from typing import Any
 
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
-from daphne.ws_protocol import WebSocketFactory
+from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+
+logger = logging.getLogger(__name__)
+
+# Close code for a socket that fell too far behind (docs/realtime.md).
+CLOSE_TOO_SLOW = 4429
+# Unsent bytes one socket may hold; read here, before Django's settings exist.
+MAX_BUFFER_BYTES = int(os.environ.get("WEBSOCKET_MAX_BUFFER_BYTES", str(4 * 1024 * 1024)))
+
+
+def unsent_bytes(transport: Any) -> int:
+    """Bytes a Twisted TCP transport still holds for the peer (abstract.FileDescriptor)."""
+    buffered = len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
+    return buffered + getattr(transport, "_tempDataLen", 0)
+
+
+class PortalWebSocketProtocol(WebSocketProtocol):
+    """daphne's protocol with a bound on the unsent bytes of one socket."""
+
+    too_slow = False
+
+    def serverSend(self, content: Any, binary: bool = False) -> None:
+        if self.too_slow:
+            return  # closing: the client resumes from its last event id
+        if unsent_bytes(self.transport) > MAX_BUFFER_BYTES:
+            self.too_slow = True
+            logger.warning("closing a websocket that stopped reading: %s", self.client_addr)
+            # The close frame queues behind the unsent bytes; autobahn drops the connection
+            # when the client does not answer it within its closing handshake timeout.
+            self.serverClose(code=CLOSE_TOO_SLOW)
+            return
+        super().serverSend(content, binary)
 
 
 class PortalServer(Server):
@@ -46,6 +86,7 @@ class PortalServer(Server):
     @ws_factory.setter
     def ws_factory(self, factory: WebSocketFactory) -> None:
         factory.setProtocolOptions(failByDrop=False)
+        factory.protocol = PortalWebSocketProtocol
         self._ws_factory = factory
 
 

@@ -103,13 +103,19 @@ if DATABASE_URL:
     # (CONN_MAX_AGE) open one per request; a pool per process keeps PostgreSQL's
     # connection count bounded (docs/performance.md). 0 turns the pool off.
     DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 20)
-    if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": 1,
-            "max_size": DATABASE_POOL_MAX_SIZE,
-            "timeout": 10,
-        }
+    # With PostgreSQL unreachable a request waits at most this long for a connection, then
+    # answers 503 service_unavailable with Retry-After (portal/outage.py).
+    DATABASE_TIMEOUT = env_int("DATABASE_TIMEOUT", 3)
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", DATABASE_TIMEOUT)
+        if DATABASE_POOL_MAX_SIZE:
+            DATABASES["default"]["CONN_MAX_AGE"] = 0
+            options["pool"] = {
+                "min_size": 1,
+                "max_size": DATABASE_POOL_MAX_SIZE,
+                "timeout": DATABASE_TIMEOUT,
+            }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # embedded mode keeps everything here
     DATABASES = {
@@ -303,7 +309,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"outage": {"()": "portal.outage.OutageLogFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {"django.request": {"level": "ERROR", "filters": ["outage"]}},
 }

@@ -232,7 +232,14 @@ def _delete_objects(attachment: Attachment) -> bool:
 def _schedule_thumbnail(attachment_id: Any) -> None:
     from messaging.tasks import make_thumbnail
 
-    make_thumbnail.delay(str(attachment_id))
+    try:
+        # Not retried: with the broker (Redis) down the upload still succeeds, without a
+        # thumbnail; clients show the file's icon instead.
+        make_thumbnail.apply_async([str(attachment_id)], retry=False)
+    except Exception:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            raise  # embedded mode runs the task here: its failure is a bug, not an outage
+        logger.warning("could not queue the thumbnail of attachment %s", attachment_id)
 
 
 def attachment_upload(

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.cache import cache, caches
 from rest_framework import throttling
 
-from portal.cache import SharedPoolRedisCache
+from portal.cache import SharedPoolRedisCache, redis_guard
 
 # KEYS[1]: the user's log. ARGV: now, window (s), limit, a unique member for this request.
 # Returns {1} when the request is let through (and logged), {0, oldest time} when not.
@@ -60,7 +60,11 @@ class UserRateThrottle(throttling.UserRateThrottle):
         limit, window = this.num_requests, this.duration
         key = cache.make_key(self.key)
         member = f"{self.now}:{uuid.uuid4().hex[:8]}"
-        result = script(keys=[key], args=[self.now, window, limit, member])
+        # While Redis is down requests are not counted (and so all allowed): refusing every
+        # request for want of a counter would turn a cache outage into a full one.
+        result = redis_guard.call(
+            lambda: script(keys=[key], args=[self.now, window, limit, member]), lambda: [1]
+        )
         if result[0]:
             return True
         # What DRF's ``wait`` reads: the oldest request still in the window, and a full log.

@@ -10,6 +10,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from portal.outage import current_database_outage
 from portal.storage import get_storage
 
 
@@ -71,4 +72,11 @@ def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's handler500, outside DRF's exception handler: an unreachable database is
+    503 with Retry-After (portal/outage.py), anything else a bug."""
+    outage = current_database_outage()
+    if outage is not None:
+        response = JsonResponse(outage.as_dict(), status=outage.status)
+        response["Retry-After"] = str(outage.retry_after)
+        return response
     return _error(500, "server_error", _("Internal error. It has been logged."))

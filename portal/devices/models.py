@@ -94,6 +94,26 @@ class Policy(models.Model):
         return self.name
 
 
+class PolicyGeneration(models.Model):
+    """A single row counting changes that can alter anyone's effective policy (policies,
+    assignments, department moves); bumped in the transaction of each change.
+
+    Redis caches it for a few seconds and keys cached effective policies by it. Keeping
+    the counter here means a bump made while Redis was unreachable is not lost: once the
+    short-lived cached copy expires, every process reads the current value again.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    value = models.BigIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("policy generation")
+        verbose_name_plural = _("policy generation")
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
 class PolicyAssignment(models.Model):
     """A policy applied to the whole server, an agency, a department (and those below it)
     or one user. Each target holds at most one policy: two at the same level would

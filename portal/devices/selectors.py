@@ -8,16 +8,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import F, QuerySet
 
 from portal.accounts.models import User
 from portal.db import require_transaction
 from portal.devices.exceptions import CommandNotFound, DeviceNotFound, PolicyNotFound
-from portal.devices.models import Device, DeviceCommand, Policy, PolicyAssignment
+from portal.devices.models import (
+    Device,
+    DeviceCommand,
+    Policy,
+    PolicyAssignment,
+    PolicyGeneration,
+)
 from portal.devices.rules import RULES
 from portal.ids import as_uuid
 
 _GENERATION_KEY = "devices:policy-generation"
+# How long Redis keeps its copy of the generation: the longest a bump that could not reach
+# Redis (it was down) goes unseen once Redis is back.
+GENERATION_CACHE_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -38,15 +48,32 @@ class EffectivePolicy:
 
 
 def policy_generation() -> int:
-    """A counter bumped on every policy or assignment change; part of the cache key."""
-    return int(cache.get_or_set(_GENERATION_KEY, 1, None) or 1)
+    """The current policy generation (part of the effective-policy cache key): Redis' copy,
+    or PostgreSQL's when Redis has none or is down."""
+    cached = cache.get(_GENERATION_KEY)
+    if cached is not None:
+        return int(cached)
+    row = PolicyGeneration.objects.filter(pk=1).values_list("value", flat=True).first()
+    value = row or 1
+    cache.add(_GENERATION_KEY, value, GENERATION_CACHE_SECONDS)
+    return value
 
 
 def bump_policy_generation() -> None:
-    try:
-        cache.incr(_GENERATION_KEY)
-    except ValueError:
-        cache.set(_GENERATION_KEY, 2, None)
+    """Count a change of policies, assignments or the department tree, in the change's
+    transaction.
+
+    It moves the generation by two: Redis gets the first step at once, so the changing
+    transaction reads its own changes, and the second when it commits, so a policy that
+    another process computed from the old rows in between is not used afterwards.
+    """
+    require_transaction("bump_policy_generation")
+    updated = PolicyGeneration.objects.filter(pk=1).update(value=F("value") + 2)
+    if not updated:
+        PolicyGeneration.objects.create(pk=1, value=3)
+    value = PolicyGeneration.objects.values_list("value", flat=True).get(pk=1)
+    cache.set(_GENERATION_KEY, value - 1, GENERATION_CACHE_SECONDS)
+    transaction.on_commit(lambda: cache.set(_GENERATION_KEY, value, GENERATION_CACHE_SECONDS))
 
 
 def _chain(user: User) -> list[PolicyAssignment]:

@@ -211,7 +211,6 @@ def _clean_rules(rules: Any) -> dict[str, Any]:
 
 def _notify_policy_change(assignments: list[PolicyAssignment]) -> None:
     selectors.bump_policy_generation()
-    transaction.on_commit(selectors.bump_policy_generation)
     user_ids: set[Any] = set()
     for assignment in assignments:
         user_ids.update(selectors.users_under(assignment).values_list("pk", flat=True))

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
@@ -29,7 +30,8 @@ from portal.accounts.exceptions import NotAuthenticated, TokenInvalid, TokenRevo
 from portal.accounts.models import AuthSession
 from portal.accounts.services.sessions import CLOSE_SESSION_REVOKED
 from portal.devices.exceptions import DeviceRefused
-from portal.errors import PortalError
+from portal.errors import PortalError, ServiceUnavailable
+from portal.outage import DATABASE_DOWN
 from portal.realtime import selectors
 from portal.realtime.exceptions import (
     AlreadyAuthenticated,
@@ -68,6 +70,7 @@ CLOSE_UNAUTHENTICATED = CLOSE_SESSION_REVOKED  # 4401
 CLOSE_DEVICE_REFUSED = 4403
 CLOSE_AUTH_TIMEOUT = 4408
 CLOSE_RESUME_TOO_LATE = 4409
+CLOSE_SERVICE_UNAVAILABLE = 4503
 # Started through portal.server with --websocket-max-message-size (as everywhere in this
 # repository), the server closes oversized messages with 1009 before they reach us; this
 # check fires only on a server started without that limit (an application cannot send 1009).
@@ -112,7 +115,13 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        try:
+            await handler(message)
+        except DATABASE_DOWN as error:
+            # PostgreSQL is unreachable: the client is told so and reconnects later with
+            # its last event id, losing nothing (docs/realtime.md, close code 4503).
+            logger.warning("websocket closed: database unavailable (%s)", error)
+            await self._fail(ServiceUnavailable(), CLOSE_SERVICE_UNAVAILABLE)
 
     async def connect(self) -> None:
         self.session: AuthSession | None = None
@@ -125,6 +134,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         self.url_last_event_id: str | None = query.get("last_event_id", [None])[-1]
         self.presence_state = "online"
+        self.joined = False
         await self.accept()
         auth = self.scope[SCOPE_KEY]
         if auth.error is not None:
@@ -134,6 +144,18 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         else:
             self.tasks.append(asyncio.create_task(self._auth_deadline()))
 
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        """Channels' own, except that leaving the groups cannot fail: with the layer's
+        Redis down, an exception here would skip ``disconnect`` and leave the consumer
+        running with nothing to serve."""
+        for group in self.groups:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception as error:
+                logger.warning("could not leave group %s: %s", group, error)
+        await self.disconnect(message["code"])
+        raise StopConsumer()
+
     async def disconnect(self, code: int) -> None:
         self.closed = True
         self._cancel_tasks()
@@ -141,9 +163,12 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         if self.session is not None:
             from messaging.services import presence_gone
 
-            await database_sync_to_async(presence_gone)(
-                user_id=self.session.user_id, connection_id=self.channel_name
-            )
+            try:
+                await database_sync_to_async(presence_gone)(
+                    user_id=self.session.user_id, connection_id=self.channel_name
+                )
+            except DATABASE_DOWN as error:
+                logger.warning("presence of a closed socket not updated: %s", error)
 
     # --- inbound frames ---------------------------------------------------------------------
 
@@ -262,9 +287,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         between is rung after the join, so it cannot be missed."""
         self.session = session
         translation.activate(session.user.language)
-        for group in (user_group(session.user_id), auth_session_group(session.pk)):
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.groups.append(group)  # left again in websocket_disconnect
+        await self.join_groups()
         # A revocation committed between authentication and the join rang no one here.
         if not await self._recheck(policy=False):
             return
@@ -285,6 +308,22 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         _poller().add(self)
         await database_sync_to_async(self._presence)("online")
         await self._read_log()
+
+    async def join_groups(self) -> None:
+        """Join the user's doorbell and the session's close group. With the channel
+        layer's Redis down the socket still opens and lives on the process's poll, which
+        tries the join again each round."""
+        assert self.session is not None
+        try:
+            for group in (user_group(self.session.user_id), auth_session_group(self.session.pk)):
+                await self.channel_layer.group_add(group, self.channel_name)
+                if group not in self.groups:
+                    self.groups.append(group)  # left again in websocket_disconnect
+        except Exception as error:
+            self.joined = False
+            logger.warning("socket without doorbells until Redis is back: %s", error)
+        else:
+            self.joined = True
 
     async def stream_wake(self, message: dict[str, Any]) -> None:
         """The doorbell: an event was appended to this user's stream."""
@@ -349,7 +388,10 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         has events it was not rung for."""
         if ended is not None:
             await self._fail(ended, CLOSE_UNAUTHENTICATED)
-        elif head > self.cursor and not self.closed:
+            return
+        if not self.joined and not self.closed:
+            await self.join_groups()
+        if head > self.cursor and not self.closed:
             await self._read_log()
 
     async def _recheck(self, *, policy: bool) -> bool:
@@ -369,6 +411,8 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
 
     @staticmethod
     def _auth_close_code(error: PortalError) -> int:
+        if isinstance(error, ServiceUnavailable):
+            return CLOSE_SERVICE_UNAVAILABLE
         return CLOSE_DEVICE_REFUSED if isinstance(error, DeviceRefused) else CLOSE_UNAUTHENTICATED
 
     async def _send_frame(self, frame: dict[str, Any]) -> None:
@@ -440,6 +484,8 @@ class _Poller:
             await asyncio.sleep(POLL_SECONDS)
             try:
                 await self.poll()
+            except DATABASE_DOWN as error:
+                logger.warning("poll of the websockets' streams: database unavailable (%s)", error)
             except Exception:
                 logger.exception("poll of the websockets' streams failed")
 

@@ -33,7 +33,8 @@ from portal.accounts.services.sessions import (
 )
 from portal.api.context import client_ip
 from portal.devices.services import device_enforce_policy
-from portal.errors import PortalError
+from portal.errors import PortalError, ServiceUnavailable
+from portal.outage import DATABASE_DOWN
 
 SCOPE_KEY = "portal_auth"
 
@@ -55,7 +56,12 @@ class WebsocketAuthMiddleware:
         self.inner = inner
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
-        auth = await database_sync_to_async(authenticate_handshake)(scope)
+        try:
+            auth = await database_sync_to_async(authenticate_handshake)(scope)
+        except DATABASE_DOWN:
+            # Accepted and closed with 4503 by the consumer, rather than a dropped
+            # handshake the client cannot tell from a network failure.
+            auth = HandshakeAuth(error=ServiceUnavailable())
         return await self.inner({**scope, SCOPE_KEY: auth}, receive, send)
 
 

@@ -152,7 +152,6 @@ def _notify_moved(department: Department) -> None:
     from portal.devices import selectors as device_selectors
 
     device_selectors.bump_policy_generation()
-    transaction.on_commit(device_selectors.bump_policy_generation)
     user_ids = list(
         User.objects.filter(
             is_active=True, department_id__in=department.descendant_ids()
