@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # What an outage looks like from redis-py: refused, reset, timed out, or still loading.
-REDIS_DOWN = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
+REDIS_DOWN = (redis_errors.ConnectionError, redis_errors.TimeoutError)
 RETRY_SECONDS = 1.0
 # Connecting to and talking with Redis: a hung server costs a request at most this.
 SOCKET_TIMEOUT_SECONDS = 1.0

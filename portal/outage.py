@@ -10,6 +10,7 @@ import sys
 
 from django.db import InterfaceError, OperationalError
 
+from portal.cache import REDIS_DOWN
 from portal.errors import ServiceUnavailable
 
 # What Django raises when the database cannot be reached or the connection broke
@@ -33,15 +34,24 @@ def current_database_outage() -> ServiceUnavailable | None:
 
 
 class OutageLogFilter(logging.Filter):
-    """On ``django.request``: a request that failed because the database is unreachable is
-    logged as one warning line, without the stack trace — it is an outage, not a bug."""
+    """A failure caused by an unreachable database or Redis is logged as one warning line,
+    without the stack trace: it is an outage, not a bug. Set on ``django.request`` and on
+    channels-redis' receiver, which otherwise log a trace per request or per second."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, DATABASE_DOWN):
+        what = (
+            "database unavailable"
+            if isinstance(error, DATABASE_DOWN)
+            else "Redis unavailable"
+            if isinstance(error, REDIS_DOWN)
+            else None
+        )
+        if what is not None:
+            message = record.getMessage()
             record.levelno, record.levelname = logging.WARNING, "WARNING"
-            record.msg = "%s (database unavailable: %s)"
-            record.args = (record.getMessage(), str(error).strip().splitlines()[0][:200])
+            record.msg = "%s (%s: %s)"
+            record.args = (message, what, str(error).strip().splitlines()[0][:200])
             record.exc_info = None
             record.exc_text = None
         return True

@@ -15,16 +15,19 @@ socket open.
 
 Each socket's outbound buffer is bounded too: daphne hands every frame to the TCP
 transport, which buffers without limit for a client that stops reading (about 14 MB a
-socket at 20 messages a second). A socket whose unsent bytes pass
-``WEBSOCKET_MAX_BUFFER_BYTES`` gets no more frames; it is closed with 4429 and its client
-resumes from its last event id (docs/realtime.md).
+socket at 20 messages a second). Here the application's send waits while its socket holds
+more than ``WEBSOCKET_MAX_BUFFER_BYTES`` unsent; a socket that drains nothing for
+``WEBSOCKET_SLOW_SECONDS`` is closed with 4429 and its client resumes from its last event
+id (docs/realtime.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import os
+import time
 from typing import Any
 
 from daphne.cli import CommandLineInterface
@@ -35,8 +38,14 @@ logger = logging.getLogger(__name__)
 
 # Close code for a socket that fell too far behind (docs/realtime.md).
 CLOSE_TOO_SLOW = 4429
-# Unsent bytes one socket may hold; read here, before Django's settings exist.
+# Read here, before Django's settings exist: the unsent bytes one socket may hold, and how
+# long it may stay over that without draining before it is closed.
 MAX_BUFFER_BYTES = int(os.environ.get("WEBSOCKET_MAX_BUFFER_BYTES", str(4 * 1024 * 1024)))
+SLOW_SECONDS = float(os.environ.get("WEBSOCKET_SLOW_SECONDS", "10"))
+# After the close frame (queued behind the unsent bytes), how long a client has to read
+# them and answer before the connection is dropped.
+SLOW_CLOSE_TIMEOUT_SECONDS = 10
+_DRAIN_CHECK_SECONDS = 0.05
 
 
 def unsent_bytes(transport: Any) -> int:
@@ -50,22 +59,40 @@ class PortalWebSocketProtocol(WebSocketProtocol):
 
     too_slow = False
 
-    def serverSend(self, content: Any, binary: bool = False) -> None:
+    async def room_to_send(self) -> bool:
+        """Wait while the socket holds more than MAX_BUFFER_BYTES unsent. A client that
+        reads, however slowly, gets the next frame as soon as it has taken some; one that
+        takes nothing for SLOW_SECONDS is closed with 4429 (and False returned)."""
         if self.too_slow:
-            return  # closing: the client resumes from its last event id
-        if unsent_bytes(self.transport) > MAX_BUFFER_BYTES:
-            self.too_slow = True
-            logger.warning("closing a websocket that stopped reading: %s", self.client_addr)
-            # The close frame queues behind the unsent bytes; autobahn drops the connection
-            # when the client does not answer it within its closing handshake timeout.
-            self.serverClose(code=CLOSE_TOO_SLOW)
-            return
-        super().serverSend(content, binary)
+            return False
+        deadline = time.monotonic() + SLOW_SECONDS
+        while unsent_bytes(self.transport) > MAX_BUFFER_BYTES:
+            if self.state != self.STATE_OPEN:
+                return False
+            if time.monotonic() >= deadline:
+                self.too_slow = True
+                logger.warning("closing a websocket that stopped reading: %s", self.client_addr)
+                self.closeHandshakeTimeout = SLOW_CLOSE_TIMEOUT_SECONDS
+                self.serverClose(code=CLOSE_TOO_SLOW)
+                return False
+            await asyncio.sleep(_DRAIN_CHECK_SECONDS)
+        return True
 
 
 class PortalServer(Server):
     """daphne's ``Server`` with ``failByDrop=False`` on its websocket factory, and the
     garbage collector tuned for a long-running server."""
+
+    async def handle_reply(self, protocol: Any, message: dict[str, Any]) -> None:
+        """The application's ``send``: a websocket frame waits while its socket is over the
+        buffer bound, so the sender (a consumer catching up from the event log, say) is
+        held back by a slow client instead of queueing without end."""
+        is_frame = message["type"] == "websocket.send"
+        if is_frame and isinstance(protocol, PortalWebSocketProtocol):
+            room = await protocol.room_to_send()
+            if not room:
+                return  # closed as too slow: the client resumes from its last event id
+        await super().handle_reply(protocol, message)
 
     def run(self) -> None:
         # Everything loaded at start-up (Django, the URL map, the models) lives as long as

@@ -247,6 +247,8 @@ if not EMAIL_ENABLED:
 # --- Realtime ---------------------------------------------------------------------------------
 EVENT_LOG_RETENTION_SECONDS = env_int("EVENT_LOG_RETENTION_SECONDS", 7 * 24 * 3600)
 WEBSOCKET_AUTH_TIMEOUT = env_int("WEBSOCKET_AUTH_TIMEOUT", 10)
+# How often each process re-checks its sockets without a doorbell (portal/realtime/consumers.py).
+WEBSOCKET_POLL_SECONDS = env_int("WEBSOCKET_POLL_SECONDS", 30)
 
 # --- HTTP limits -------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
@@ -312,5 +314,8 @@ LOGGING = {
     "filters": {"outage": {"()": "portal.outage.OutageLogFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR", "filters": ["outage"]}},
+    "loggers": {
+        "django.request": {"level": "ERROR", "filters": ["outage"]},
+        "channels_redis.pubsub": {"filters": ["outage"]},
+    },
 }

@@ -12,6 +12,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from portal.errors import PortalError
+from portal.outage import database_outage
 
 # DRF's own codes renamed where ours are clearer for clients.
 _CODES = {
@@ -44,6 +45,7 @@ def _flatten(detail: Any) -> Any:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    exc = database_outage(exc) or exc  # 503 with Retry-After, whatever DEBUG says
     if isinstance(exc, PortalError):
         response = error_response(exc.status, exc.code, exc.message, exc.details)
         retry_after = getattr(exc, "retry_after", None)

@@ -78,8 +78,9 @@ CLOSE_TOO_LARGE = 4413
 
 MAX_FRAME_BYTES = 64 * 1024
 # Every so often each process re-checks its sockets' sessions and stream heads without a
-# doorbell, in case a ring or a close was lost on the way (Redis restarted, say).
-POLL_SECONDS = 30.0
+# doorbell, in case a ring or a close was lost on the way (Redis restarted, say). While
+# Redis is down this is how events and revocations reach the sockets.
+POLL_SECONDS = float(settings.WEBSOCKET_POLL_SECONDS)
 BATCH_SIZE = 200
 # Events a socket acts on beyond relaying them: always read from the log.
 READ_FROM_LOG = frozenset({"device", "policy"})

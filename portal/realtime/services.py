@@ -20,6 +20,7 @@ from django.db.models import Max
 from portal import clock
 from portal.audit import services as audit
 from portal.audit.services import RequestContext
+from portal.cache import REDIS_DOWN
 from portal.db import require_transaction
 from portal.realtime import events
 from portal.realtime.layers import group_send_many
@@ -161,6 +162,8 @@ def _send_to_groups(messages: list[tuple[str, dict[str, Any]]], *, failure: str)
         return
     try:
         async_to_sync(group_send_many)(layer, messages)
+    except REDIS_DOWN as error:
+        logger.warning("%s: Redis is unreachable (%s); the poll delivers instead", failure, error)
     except Exception:
         logger.exception(failure)
 
