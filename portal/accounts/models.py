@@ -9,7 +9,13 @@ from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserM
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.identity import LOGIN_KEY_MAX_LENGTH, login_skeleton, validate_login
+from portal.accounts.exceptions import LoginInvalid
+from portal.accounts.identity import (
+    LOGIN_KEY_MAX_LENGTH,
+    login_refuse_invisible,
+    login_skeleton,
+    validate_login,
+)
 from portal.accounts.translit import search_text_for
 
 
@@ -92,10 +98,18 @@ class PortalUserManager(UserManager["User"]):
     "ADMIN", fullwidth "ａｄｍｉｎ" and "аdmin" with a Cyrillic "а" all name user "admin"."""
 
     def get_by_natural_key(self, username: str | None) -> User:
-        return self.get(login_key=login_skeleton(username or ""))
+        return self.get(login_key=self._key_of(username))
 
     async def aget_by_natural_key(self, username: str | None) -> User:
-        return await self.aget(login_key=login_skeleton(username or ""))
+        return await self.aget(login_key=self._key_of(username))
+
+    def _key_of(self, username: str | None) -> str:
+        try:
+            login_refuse_invisible(username or "")
+        except LoginInvalid:
+            # No account has such a login; NUL would not even reach PostgreSQL.
+            raise self.model.DoesNotExist() from None
+        return login_skeleton(username or "")
 
     def _create_user(self, username, email, password, **extra_fields):
         from portal.accounts.services.users import login_clean
