@@ -57,8 +57,12 @@ def test_wrong_codes_throttle_each_endpoint_with_growing_delays(user, settings, 
         before = _state(user)
         checked: list[str] = []
         real = twofactor._match_step
-        monkeypatch.setattr(twofactor, "_match_step",
-                            lambda s, c: checked.append(c) or real(s, c))  # fmt: skip
+
+        def spy(secret: str, code: str) -> int | None:
+            checked.append(code)
+            return real(secret, code)
+
+        monkeypatch.setattr(twofactor, "_match_step", spy)
         right = pyotp.TOTP(secret).at(clock.now())
         blocked = client.post(url, {"code": right}, format="json")
         error = assert_api_error(blocked, 429, "otp_throttled")
@@ -142,12 +146,12 @@ def test_wrong_current_password_counts_toward_the_sign_in_throttle(user, setting
     url = "/api/v1/me/password"
     with clock.frozen(T0):
         client, _ = sign_in(user)
+        wrong = {"current_password": "wrong-wrong", "new_password": "New-Passphrase-2026"}
         for _ in range(3):
-            response = client.post(url, {"current_password": "wrong-wrong",
-                                         "new_password": "New-Passphrase-2026"}, format="json")  # fmt: skip
+            response = client.post(url, wrong, format="json")
             assert_api_error(response, 401, "invalid_credentials")
-        response = client.post(url, {"current_password": DEFAULT_PASSWORD,
-                                     "new_password": "New-Passphrase-2026"}, format="json")  # fmt: skip
+        right = {**wrong, "current_password": DEFAULT_PASSWORD}
+        response = client.post(url, right, format="json")
         assert_api_error(response, 429, "login_throttled")
         # it is the sign-in counter of the login, under any spelling
         body = {"login": user.login.upper(), "password": DEFAULT_PASSWORD,
