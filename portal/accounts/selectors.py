@@ -116,7 +116,7 @@ class LoginProblem:
     0003 (it cannot sign in): ``holder`` is the account that has the key, or None when the
     key is free again and saving the account once in the admin gives it its key. Any other
     reason is a ``LoginInvalid`` reason of a login made before the rules; such an account
-    still signs in, but cannot be saved with that login.
+    still signs in and can be saved unchanged, but a new login must follow the rules.
     """
 
     user: User
