@@ -51,6 +51,7 @@ def test_collisions_are_reported_and_the_later_accounts_left_unset(accounts_at_0
     cyrillic = _old_user(apps, "аdmin", days=2)  # Cyrillic а; the rules now refuse it
     ivanov = _old_user(apps, "Ivanov", days=3)
     spaced = _old_user(apps, "old login", days=4)  # breaks the rules, collides with nothing
+    hidden = _old_user(apps, "ro\u200bot", days=5)  # sign-in refuses its zero-width space
 
     executor.migrate(executor.loader.graph.leaf_nodes())
 
@@ -61,16 +62,21 @@ def test_collisions_are_reported_and_the_later_accounts_left_unset(accounts_at_0
     assert "Ivanov" not in report
     keys = dict(User.objects.values_list("login", "login_key"))
     assert keys == {"admin": "adrnin", "ADMIN": None, "аdmin": None, "Ivanov": "ivanov",
-                    "old login": "old login"}  # fmt: skip
+                    "old login": "old login", "ro\u200bot": "ro\u200bot"}  # fmt: skip
     assert User.objects.get(pk=ivanov.pk).login_key == "ivanov"
 
     # the administrator's list, non-zero while an account cannot sign in
     out = io.StringIO()
-    with translation.override("en"), pytest.raises(CommandError, match="2 accounts cannot"):
+    with translation.override("en"), pytest.raises(CommandError, match="3 accounts cannot"):
         call_command("check_login_collisions", stdout=out)
     listed = out.getvalue()
     assert f"'ADMIN' (id {upper.pk}) is the same login as 'admin'" in listed
-    assert f"'old login' (id {spaced.pk}) breaks the login rules" in listed
+    assert (
+        f"'old login' (id {spaced.pk}) breaks the login rules: The login cannot contain "
+        "spaces.\n" in listed
+    )  # a warning: it still signs in
+    assert f"'ro\\u200bot' (id {hidden.pk}) breaks the login rules" in listed
+    assert "It cannot sign in until renamed." in listed
 
     # resolving: rename the earlier account; the later one then gets the key when saved
     context = RequestContext.system()
@@ -81,7 +87,7 @@ def test_collisions_are_reported_and_the_later_accounts_left_unset(accounts_at_0
     user_admin_save(actor=first, user=later, changed=[], created=False, context=context)
     assert User.objects.get(pk=upper.pk).login_key == "adrnin"
     out = io.StringIO()
-    with translation.override("en"), pytest.raises(CommandError, match="1 account cannot"):
+    with translation.override("en"), pytest.raises(CommandError, match="2 accounts cannot"):
         call_command("check_login_collisions", stdout=out)
     assert f"'аdmin' (id {cyrillic.pk}) is the same login as 'ADMIN'" in out.getvalue()
 

@@ -2,8 +2,9 @@
 
 Lists the accounts migration 0003 left without a login key (their login is the same as an
 earlier account's but for case or look-alike letters; they cannot sign in until one of the
-two is renamed) and logins made before the rules that the rules now refuse. Exits non-zero
-while any account cannot sign in, so a deployment script can stop on it. Changes nothing.
+two is renamed) and logins made before the rules that the rules now refuse (those with
+invisible or control characters cannot sign in either). Exits non-zero while any account
+cannot sign in, so a deployment script can stop on it. Changes nothing.
 """
 
 from __future__ import annotations
@@ -43,23 +44,28 @@ class Command(BaseCommand):
             self.stdout.write(self.style.ERROR(line))
         for problem in problems:
             if problem.reason != "collision":
-                self.stdout.write(
-                    self.style.WARNING(
-                        _("%(login)r (id %(id)s) breaks the login rules: %(reason)s")
-                        % {
-                            "login": problem.user.login,
-                            "id": problem.user.pk,
-                            "reason": REASONS[problem.reason],
-                        }
+                line = _("%(login)r (id %(id)s) breaks the login rules: %(reason)s") % {
+                    "login": problem.user.login,
+                    "id": problem.user.pk,
+                    "reason": REASONS[problem.reason],
+                }
+                if problem.can_sign_in:
+                    self.stdout.write(self.style.WARNING(line))
+                else:
+                    self.stdout.write(
+                        self.style.ERROR(line + " " + _("It cannot sign in until renamed."))
                     )
-                )
-        if collisions:
+        blocked = sum(1 for p in problems if not p.can_sign_in)
+        if blocked:
             raise CommandError(
                 ngettext(
                     "%(count)d account cannot sign in until renamed.",
                     "%(count)d accounts cannot sign in until renamed.",
-                    len(collisions),
+                    blocked,
                 )
-                % {"count": len(collisions)}
+                % {"count": blocked}
             )
-        self.stdout.write(_("No two logins are the same; every account can sign in."))
+        if problems:
+            self.stdout.write(_("Every account can sign in."))
+        else:
+            self.stdout.write(_("No two logins are the same; every account can sign in."))
