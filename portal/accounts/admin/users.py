@@ -58,6 +58,11 @@ class _UserOrgFormMixin(forms.ModelForm):
         except (LoginInvalid, LoginTaken) as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from exc
 
+    def _get_validation_exclusions(self) -> set[str]:
+        # ``login_clean`` has decided about the login, uniqueness included; the model
+        # field's validator would also refuse an old login that is saved unchanged.
+        return {*super()._get_validation_exclusions(), "login"}  # type: ignore[misc]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         department = data.get("department")
