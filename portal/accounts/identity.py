@@ -134,6 +134,7 @@ def login_validate(raw: str) -> str:
     """The login as it is stored (stripped, NFKC), or :class:`LoginInvalid` naming the
     ``reason``. Says nothing about other users: ``login_clean`` in the users service adds
     the uniqueness check."""
+    login_refuse_invisible(raw.strip())  # as typed, and again below as normalised
     login = unicodedata.normalize("NFKC", raw.strip())
     if not login:
         raise _invalid("empty")
