@@ -227,6 +227,10 @@ LOGIN_THROTTLE_BASE_DELAY = env_int("LOGIN_THROTTLE_BASE_DELAY", 2)
 LOGIN_THROTTLE_MAX_DELAY = env_int("LOGIN_THROTTLE_MAX_DELAY", 900)
 # Per address over all logins, to slow down password spraying.
 LOGIN_THROTTLE_IP_FREE_ATTEMPTS = env_int("LOGIN_THROTTLE_IP_FREE_ATTEMPTS", 30)
+# Wrong second-factor codes (sign-in, 2FA confirm/disable, new recovery codes): this many
+# are free per user (wherever from) and per address, then the same doubling delays.
+OTP_THROTTLE_FREE_ATTEMPTS = env_int("OTP_THROTTLE_FREE_ATTEMPTS", 5)
+OTP_THROTTLE_IP_FREE_ATTEMPTS = env_int("OTP_THROTTLE_IP_FREE_ATTEMPTS", 30)
 # Trust X-Forwarded-For from a reverse proxy (nginx) for the client address.
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", default=False)
 TOTP_ISSUER = env_str("TOTP_ISSUER", "Portal")

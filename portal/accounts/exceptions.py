@@ -28,6 +28,27 @@ class LoginThrottled(Throttled):
     default_message = _("Too many failed sign-in attempts. Try again later.")
 
 
+class SecondFactorThrottled(Throttled):
+    code = "otp_throttled"
+    default_message = _("Too many wrong codes. Try again later.")
+
+
+class LoginInvalid(InvalidInput):
+    """A login that may not exist; ``details`` name the ``field`` and a stable ``reason``."""
+
+    code = "login_invalid"
+    default_message = _("This login is not allowed.")
+
+
+class LoginTaken(PortalError):
+    # Which account it resembles is not said: that would tell who has an account.
+    code = "login_taken"
+    status = 409
+    default_message = _(
+        "This login is taken, or looks the same as one that is. Choose another login."
+    )
+
+
 class AccountInactive(PortalError):
     # Same answer as a wrong password: a disabled account is not confirmed to exist.
     code = "invalid_credentials"

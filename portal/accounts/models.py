@@ -9,6 +9,13 @@ from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserM
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.exceptions import LoginInvalid
+from portal.accounts.identity import (
+    LOGIN_KEY_MAX_LENGTH,
+    login_refuse_invisible,
+    login_skeleton,
+    validate_login,
+)
 from portal.accounts.translit import search_text_for
 
 
@@ -87,9 +94,29 @@ class Department(models.Model):
 
 
 class PortalUserManager(UserManager["User"]):
+    """Users are found by the key of their login (``portal.accounts.identity``), so
+    "ADMIN", fullwidth "ａｄｍｉｎ" and "аdmin" with a Cyrillic "а" all name user "admin"."""
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(login_key=self._key_of(username))
+
+    async def aget_by_natural_key(self, username: str | None) -> User:
+        return await self.aget(login_key=self._key_of(username))
+
+    def _key_of(self, username: str | None) -> str:
+        try:
+            login_refuse_invisible(username or "")
+        except LoginInvalid:
+            # No account has such a login; NUL would not even reach PostgreSQL.
+            raise self.model.DoesNotExist() from None
+        return login_skeleton(username or "")
+
     def _create_user(self, username, email, password, **extra_fields):
+        from portal.accounts.services.users import login_clean
+
         # Portal signs in by ``login``; Django's helpers still call it ``username``.
-        user = self.model(login=username, email=self.normalize_email(email or ""), **extra_fields)
+        login = login_clean(login=username or "")
+        user = self.model(login=login, email=self.normalize_email(email or ""), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -110,7 +137,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     ``search_text`` is kept in step with the name fields on every save: the lower-cased full
     name in Cyrillic and its Latin transliteration, so the directory finds "Иванов" by
-    "ivanov" and the other way round.
+    "ivanov" and the other way round. ``login_key`` is kept in step with ``login`` the same
+    way: its confusable skeleton (``portal.accounts.identity``), unique, the column every
+    sign-in looks users up by. It is NULL only where migration 0003 found two existing
+    logins with one key and left the later account's unset (it cannot sign in until an
+    administrator renames one of them; ``manage.py check_login_collisions`` lists them).
     """
 
     class Language(models.TextChoices):
@@ -118,7 +149,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         EN = "en", _("English")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    login = models.CharField(_("login"), max_length=150, unique=True)
+    login = models.CharField(
+        _("login"), max_length=150, unique=True, validators=[validate_login],
+        help_text=_("Letters of one alphabet, digits and . _ - @. Compared without regard to "
+                    "case and to letters that look alike."),
+    )  # fmt: skip
+    # NULL, not "": see the class docstring.
+    login_key = models.CharField(  # noqa: DJ001
+        max_length=LOGIN_KEY_MAX_LENGTH, unique=True, null=True, editable=False
+    )
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     middle_name = models.CharField(_("middle name"), max_length=150, blank=True)
@@ -182,8 +221,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             self.last_name, self.first_name, self.middle_name, self.login
         )
         update_fields = kwargs.get("update_fields")
+        if update_fields is None or "login" in update_fields:
+            self.login_key = login_skeleton(self.login)
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_text"}
+            derived = {"search_text", "login_key"} if "login" in update_fields else {"search_text"}
+            kwargs["update_fields"] = {*update_fields, *derived}
         super().save(*args, **kwargs)
 
 

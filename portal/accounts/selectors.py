@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -9,9 +10,11 @@ from django.db.models import Q, QuerySet
 from portal.accounts.exceptions import (
     AgencyNotFound,
     DepartmentNotFound,
+    LoginInvalid,
     SessionNotFound,
     UserNotFound,
 )
+from portal.accounts.identity import login_refuse_invisible, login_skeleton, login_validate
 from portal.accounts.models import Agency, AuthSession, Department, User
 from portal.accounts.translit import query_variants
 from portal.ids import as_uuid
@@ -103,3 +106,40 @@ def directory_search(
 
 def departments_of(agency: Agency) -> QuerySet[Department]:
     return Department.objects.filter(agency=agency).order_by("name")
+
+
+@dataclass(frozen=True)
+class LoginProblem:
+    """An account whose login breaks the identity rules (``portal.accounts.identity``).
+
+    ``reason`` is ``"collision"`` for an account left without a login key by migration
+    0003: ``holder`` is the account that has the key, or None when the key is free again
+    and saving the account once in the admin gives it its key. Any other reason is a
+    ``LoginInvalid`` reason of a login made before the rules; it can be saved unchanged,
+    but a new login must follow the rules. ``can_sign_in`` is False for collisions and for
+    logins with characters sign-in refuses (invisible, control, unassigned).
+    """
+
+    user: User
+    reason: str
+    can_sign_in: bool
+    holder: User | None = None
+
+
+def login_problems() -> list[LoginProblem]:
+    """Every account with a login problem, collisions first (for check_login_collisions)."""
+    problems = []
+    for user in User.objects.filter(login_key__isnull=True).order_by("date_joined", "id"):
+        holder = User.objects.filter(login_key=login_skeleton(user.login)).first()
+        problems.append(LoginProblem(user, "collision", can_sign_in=False, holder=holder))
+    for user in User.objects.order_by("login").iterator(chunk_size=2000):
+        try:
+            login_validate(user.login)
+        except LoginInvalid as exc:
+            try:
+                login_refuse_invisible(user.login)
+                can_sign_in = True
+            except LoginInvalid:
+                can_sign_in = False
+            problems.append(LoginProblem(user, exc.details["reason"], can_sign_in=can_sign_in))
+    return problems

@@ -29,7 +29,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from portal import clock
 from portal.accounts import selectors, services
 from portal.accounts.admin.common import actor_of, department_field, department_paths
-from portal.accounts.exceptions import AgencyNotFound, DepartmentNotFound
+from portal.accounts.exceptions import (
+    AgencyNotFound,
+    DepartmentNotFound,
+    LoginInvalid,
+    LoginTaken,
+)
 from portal.accounts.models import AuthSession, Department, TOTPCredential, User
 from portal.api.context import request_context
 from portal.devices.models import Device
@@ -42,16 +47,21 @@ PERMISSION_FIELDS = ("is_active", "is_staff", "is_superuser", "is_bot", "groups"
 
 
 class _UserOrgFormMixin(forms.ModelForm):
-    """A user's department must be in the user's agency; a department alone sets the agency."""
+    """A new or changed login passes ``login_clean`` (the error shows on the field); a
+    user's department must be in the user's agency; a department alone sets the agency."""
 
     def clean_login(self) -> str:
-        login = self.cleaned_data.get("login", "")
-        taken = User.objects.filter(login__iexact=login)
-        if self.instance.pk:
-            taken = taken.exclude(pk=self.instance.pk)
-        if login and taken.exists():
-            raise forms.ValidationError(_("A user with this login already exists."))
-        return login
+        try:
+            return services.login_clean(
+                login=self.cleaned_data.get("login", ""), user=self.instance
+            )
+        except (LoginInvalid, LoginTaken) as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # ``login_clean`` has decided about the login, uniqueness included; the model
+        # field's validator would also refuse an old login that is saved unchanged.
+        return {*super()._get_validation_exclusions(), "login"}  # type: ignore[misc]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from portal.accounts import selectors, services
 from portal.accounts.api import serializers as s
-from portal.accounts.exceptions import InvalidCredentials, NotAuthenticated
+from portal.accounts.exceptions import NotAuthenticated
 from portal.accounts.middleware import SESSION_KEY
 from portal.accounts.models import AuthSession, RecoveryCode
 from portal.accounts.services.twofactor import two_factor_enabled, two_factor_required
@@ -293,11 +293,10 @@ class PasswordView(APIView):
     @extend_schema(request=s.PasswordChangeInput, responses={204: None}, tags=["users"])
     def post(self, request: SignedInRequest) -> Response:
         data = validated(s.PasswordChangeInput, request.data)
-        if not request.user.check_password(data["current_password"]):
-            raise InvalidCredentials()
-        services.user_set_password(
-            actor=request.user, user=request.user, password=data["new_password"],
-            context=request_context(request), keep_session=request.auth,
+        services.user_change_own_password(
+            user=request.user, current_password=data["current_password"],
+            new_password=data["new_password"], context=request_context(request),
+            keep_session=request.auth,
         )  # fmt: skip
         return Response(status=status.HTTP_204_NO_CONTENT)
 

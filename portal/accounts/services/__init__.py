@@ -24,7 +24,9 @@ from portal.accounts.services.twofactor import (
     totp_reset,
 )
 from portal.accounts.services.users import (
+    login_clean,
     user_admin_save,
+    user_change_own_password,
     user_create,
     user_deactivate,
     user_set_password,
@@ -41,6 +43,7 @@ __all__ = [
     "auth_sessions_revoke_all",
     "department_delete",
     "department_save",
+    "login_clean",
     "login_with_password",
     "logout",
     "recovery_codes_regenerate",
@@ -50,6 +53,7 @@ __all__ = [
     "totp_enrol_start",
     "totp_reset",
     "user_admin_save",
+    "user_change_own_password",
     "user_create",
     "user_deactivate",
     "user_permissions_set",

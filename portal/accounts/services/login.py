@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 
-from portal.accounts.exceptions import InvalidCredentials, InvalidOTP, LoginThrottled, OTPRequired
+from portal.accounts.exceptions import (
+    InvalidCredentials,
+    InvalidOTP,
+    LoginThrottled,
+    OTPRequired,
+    SecondFactorThrottled,
+)
+from portal.accounts.identity import login_refuse_invisible, login_skeleton
 from portal.accounts.models import AuthSession, User
 from portal.accounts.services import throttle
 from portal.accounts.services.sessions import IssuedTokens, auth_session_create
@@ -30,28 +37,45 @@ def login_with_password(
 ) -> IssuedTokens:
     """Check the credentials (and second factor), register the device, start a session.
 
-    Unknown login, wrong password and inactive account give the same error after the same
-    work. Failures count toward the per-login and per-address throttle and are audited;
-    while throttled, no password is checked at all.
+    The account is found by the key of ``login`` (``portal.accounts.identity``): any
+    spelling that differs only in case, width or look-alike letters names the same
+    account, and shares its throttle counter. A login with invisible or control
+    characters is refused (``LoginInvalid``) before anything is checked. Unknown login,
+    wrong password and inactive account give the same error after the same work. Failures
+    count toward the per-login and per-address throttle and are audited; wrong codes also
+    toward the user's second-factor throttle. While throttled, nothing is checked.
     """
-    wait = throttle.retry_after(login, context.ip)
+    login_refuse_invisible(login)
+    key = login_skeleton(login)
+    wait = throttle.retry_after(throttle.SIGN_IN, key, context.ip)
     if wait:
-        audit.record(
-            "auth.login_throttled", context=context, details={"login": login, "retry_after": wait}
-        )
+        with transaction.atomic():
+            audit.record(
+                "auth.login_throttled", context=context,
+                details={"login": login[:150], "retry_after": wait},
+            )  # fmt: skip
         raise LoginThrottled(retry_after=wait)
-    user = User.objects.select_related("agency").filter(login__iexact=login).first()
+    user = User.objects.select_related("agency").filter(login_key=key).first()
     password_ok = (
         user.check_password(password) if user is not None else check_password(password, _DUMMY_HASH)
     )
     if user is None or not password_ok or not user.is_active:
-        _fail(login, context, reason="bad_credentials", user=user)
+        _fail(login, key, context, reason="bad_credentials", user=user)
         raise InvalidCredentials()
     assert user is not None
     try:
         issued = _start_session(user, otp=otp, device=device, kind=kind, context=context)
     except InvalidOTP:
-        _fail(login, context, reason="bad_otp", user=user)
+        otp_delay = throttle.register_failure(throttle.SECOND_FACTOR, str(user.pk), context.ip)
+        _fail(login, key, context, reason="bad_otp", user=user, otp_delay=otp_delay)
+        raise
+    except SecondFactorThrottled as throttled:
+        with transaction.atomic():
+            audit.record(
+                "auth.login_throttled", actor=None, context=context, target=user,
+                details={"login": login[:150], "retry_after": throttled.retry_after,
+                         "reason": "second_factor"},
+            )  # fmt: skip
         raise
     except DeviceRefused as refused:
         with transaction.atomic():
@@ -60,7 +84,7 @@ def login_with_password(
                 details={"reason": refused.code, "device": device.client_device_id[:200]},
             )  # fmt: skip
         raise
-    throttle.register_success(login, context.ip)
+    throttle.register_success(throttle.SIGN_IN, key, context.ip)
     return issued
 
 
@@ -71,8 +95,12 @@ def _start_session(
         if two_factor_enabled(user):
             if not otp:
                 raise OTPRequired()
+            wait = throttle.retry_after(throttle.SECOND_FACTOR, str(user.pk), context.ip)
+            if wait:
+                raise SecondFactorThrottled(retry_after=wait)
             if not verify_second_factor(user=user, code=otp, context=context):
                 raise InvalidOTP()
+            throttle.register_success(throttle.SECOND_FACTOR, str(user.pk), context.ip)
         device_row = device_register(user=user, info=device, context=context)
         # The app checks in right after signing in, so device-state rules wait until then.
         device_enforce_policy(
@@ -89,8 +117,11 @@ def _start_session(
     return issued
 
 
-def _fail(login: str, context: RequestContext, *, reason: str, user: User | None) -> None:
-    delay = throttle.register_failure(login, context.ip)
+def _fail(
+    login: str, key: str, context: RequestContext, *, reason: str, user: User | None,
+    otp_delay: int = 0,
+) -> None:  # fmt: skip
+    delay = max(throttle.register_failure(throttle.SIGN_IN, key, context.ip), otp_delay)
     with transaction.atomic():
         audit.record(
             "auth.login_failed",

@@ -1,10 +1,17 @@
-"""Growing delays after failed sign-ins, per login+address and per address.
+"""Growing delays after failed attempts at a secret: sign-in passwords and second-factor codes.
 
-Counters live in the cache (Redis in production) and expire by themselves. After
-``LOGIN_THROTTLE_FREE_ATTEMPTS`` failures for one login from one address, each further
-failure blocks that pair for ``BASE * 2**(n - free)`` seconds, capped at
+Counters live in the cache (Redis in production) and expire by themselves. A
+:class:`Policy` names what is counted. After ``free`` failures for one subject, each
+further failure blocks it for ``BASE * 2**(n - free)`` seconds, capped at
 ``LOGIN_THROTTLE_MAX_DELAY``. The same rule with a higher allowance applies to an address
-over all logins, which slows password spraying.
+over all subjects of the policy, which slows password spraying.
+
+- :data:`SIGN_IN`: the subject is a login's key (``portal.accounts.identity``), so
+  "admin", "ADMIN" and "аdmin" share one counter, counted per login and address (a
+  stranger elsewhere cannot lock a colleague out by guessing).
+- :data:`SECOND_FACTOR`: the subject is a user id, counted per user wherever the codes
+  come from: whoever tries codes already has the password or a session, and 10⁶ codes
+  must not be spread over many addresses.
 """
 
 from __future__ import annotations
@@ -21,48 +28,64 @@ _WINDOW = 24 * 3600
 
 
 @dataclass(frozen=True)
+class Policy:
+    """A key namespace and the settings that hold its allowances."""
+
+    namespace: str
+    free_setting: str
+    ip_free_setting: str
+    # True: the subject's counter is per subject and address; False: per subject.
+    per_address: bool
+
+
+SIGN_IN = Policy(
+    "login", "LOGIN_THROTTLE_FREE_ATTEMPTS", "LOGIN_THROTTLE_IP_FREE_ATTEMPTS", per_address=True
+)
+SECOND_FACTOR = Policy(
+    "otp", "OTP_THROTTLE_FREE_ATTEMPTS", "OTP_THROTTLE_IP_FREE_ATTEMPTS", per_address=False
+)
+
+
+@dataclass(frozen=True)
 class _Key:
     counter: str
     blocked_until: str
     free: int
 
 
-def _keys(login: str, ip: str | None) -> list[_Key]:
-    pair = hashlib.sha256(f"{login.lower()}|{ip or '-'}".encode()).hexdigest()[:32]
+def _keys(policy: Policy, subject: str, ip: str | None) -> list[_Key]:
+    scoped = f"{subject}|{ip or '-'}" if policy.per_address else subject
+    digest = hashlib.sha256(scoped.encode()).hexdigest()[:32]
+    ns = policy.namespace
     keys = [
-        _Key(
-            f"loginfail:pair:{pair}",
-            f"loginblock:pair:{pair}",
-            settings.LOGIN_THROTTLE_FREE_ATTEMPTS,
-        )
-    ]
+        _Key(f"{ns}fail:pair:{digest}", f"{ns}block:pair:{digest}",
+             getattr(settings, policy.free_setting)),
+    ]  # fmt: skip
     if ip:
         keys.append(
             _Key(
-                f"loginfail:ip:{ip}",
-                f"loginblock:ip:{ip}",
-                settings.LOGIN_THROTTLE_IP_FREE_ATTEMPTS,
+                f"{ns}fail:ip:{ip}", f"{ns}block:ip:{ip}", getattr(settings, policy.ip_free_setting)
             )
         )
     return keys
 
 
-def retry_after(login: str, ip: str | None) -> int:
-    """Seconds until this login may be tried from this address again; 0 when it may now."""
+def retry_after(policy: Policy, subject: str, ip: str | None) -> int:
+    """Seconds until ``subject`` may be tried from ``ip`` again; 0 when it may now."""
     now = clock.now().timestamp()
     waits = [
         int(until - now) + 1
-        for key in _keys(login, ip)
+        for key in _keys(policy, subject, ip)
         if (until := cache.get(key.blocked_until)) is not None and until > now
     ]
     return max(waits, default=0)
 
 
-def register_failure(login: str, ip: str | None) -> int:
+def register_failure(policy: Policy, subject: str, ip: str | None) -> int:
     """Count a failed attempt; return the delay it starts (0 while attempts are free)."""
     now = clock.now().timestamp()
     delay = 0
-    for key in _keys(login, ip):
+    for key in _keys(policy, subject, ip):
         cache.add(key.counter, 0, _WINDOW)
         failures = cache.incr(key.counter)
         if failures > key.free:
@@ -75,7 +98,7 @@ def register_failure(login: str, ip: str | None) -> int:
     return delay
 
 
-def register_success(login: str, ip: str | None) -> None:
-    """A successful sign-in clears the login+address counter (not the address-wide one)."""
-    pair = _keys(login, ip)[0]
-    cache.delete_many([pair.counter, pair.blocked_until])
+def register_success(policy: Policy, subject: str, ip: str | None) -> None:
+    """A success clears the subject's counter (not the address-wide one)."""
+    first = _keys(policy, subject, ip)[0]
+    cache.delete_many([first.counter, first.blocked_until])

@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import io
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pyotp
@@ -18,11 +20,13 @@ from django.db import transaction
 from portal import clock
 from portal.accounts.exceptions import (
     InvalidOTP,
+    SecondFactorThrottled,
     TwoFactorAlreadyEnabled,
     TwoFactorNotEnrolled,
     TwoFactorRequiredByAgency,
 )
 from portal.accounts.models import RecoveryCode, TOTPCredential, User
+from portal.accounts.services import throttle
 from portal.audit import services as audit
 from portal.audit.services import RequestContext
 from portal.db import require_transaction
@@ -83,6 +87,34 @@ def _match_step(secret: str, code: str) -> int | None:
     return None
 
 
+@contextmanager
+def _code_attempt(*, user: User, context: RequestContext, action: str) -> Iterator[None]:
+    """Around one check of a code outside sign-in: refused while the user (or the address)
+    is throttled, before any code is looked at; a wrong code (``InvalidOTP`` leaving the
+    block) is counted toward ``throttle.SECOND_FACTOR`` and audited. The block's own
+    transaction has rolled back by then, so the audit record is written after it."""
+    subject = str(user.pk)
+    wait = throttle.retry_after(throttle.SECOND_FACTOR, subject, context.ip)
+    if wait:
+        with transaction.atomic():
+            audit.record(
+                "2fa.throttled", actor=user, context=context, target=user,
+                details={"action": action, "retry_after": wait},
+            )  # fmt: skip
+        raise SecondFactorThrottled(retry_after=wait)
+    try:
+        yield
+    except InvalidOTP:
+        delay = throttle.register_failure(throttle.SECOND_FACTOR, subject, context.ip)
+        with transaction.atomic():
+            audit.record(
+                "2fa.code_failed", actor=user, context=context, target=user,
+                details={"action": action, "throttle_delay": delay},
+            )  # fmt: skip
+        raise
+    throttle.register_success(throttle.SECOND_FACTOR, subject, context.ip)
+
+
 def _new_recovery_codes(user: User) -> list[str]:
     RecoveryCode.objects.filter(user=user).delete()
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
@@ -93,8 +125,9 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 
 def totp_enrol_confirm(*, user: User, code: str, context: RequestContext) -> list[str]:
-    """Turn two-factor sign-in on with a first valid code; return fresh recovery codes."""
-    with transaction.atomic():
+    """Turn two-factor sign-in on with a first valid code; return fresh recovery codes.
+    Wrong codes are throttled per user and address (``_code_attempt``)."""
+    with _code_attempt(user=user, context=context, action="confirm"), transaction.atomic():
         cred = TOTPCredential.objects.select_for_update().filter(user=user).first()
         if cred is None:
             raise TwoFactorNotEnrolled()
@@ -114,7 +147,8 @@ def totp_enrol_confirm(*, user: User, code: str, context: RequestContext) -> lis
 def verify_second_factor(*, user: User, code: str, context: RequestContext) -> bool:
     """Check a TOTP code (each accepted once) or an unused recovery code, consuming it.
 
-    Precondition: runs inside the sign-in transaction.
+    Precondition: runs inside the caller's transaction, and the caller throttles wrong
+    codes (sign-in, ``_code_attempt``).
     """
     require_transaction("verify_second_factor")
     cred = TOTPCredential.objects.select_for_update().filter(user=user).first()
@@ -141,8 +175,9 @@ def verify_second_factor(*, user: User, code: str, context: RequestContext) -> b
 
 
 def recovery_codes_regenerate(*, user: User, code: str, context: RequestContext) -> list[str]:
-    """Replace all recovery codes, after proving possession of the second factor."""
-    with transaction.atomic():
+    """Replace all recovery codes, after proving possession of the second factor (wrong
+    codes throttled)."""
+    with _code_attempt(user=user, context=context, action="recovery_codes"), transaction.atomic():
         if not verify_second_factor(user=user, code=code, context=context):
             raise InvalidOTP()
         codes = _new_recovery_codes(user)
@@ -151,10 +186,11 @@ def recovery_codes_regenerate(*, user: User, code: str, context: RequestContext)
 
 
 def totp_disable(*, user: User, code: str, context: RequestContext) -> None:
-    """Turn two-factor sign-in off, after proving possession; refused where it is mandatory."""
+    """Turn two-factor sign-in off, after proving possession (wrong codes throttled);
+    refused where it is mandatory."""
     if two_factor_required(user):
         raise TwoFactorRequiredByAgency()
-    with transaction.atomic():
+    with _code_attempt(user=user, context=context, action="disable"), transaction.atomic():
         if not verify_second_factor(user=user, code=code, context=context):
             raise InvalidOTP()
         TOTPCredential.objects.filter(user=user).delete()

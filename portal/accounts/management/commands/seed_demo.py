@@ -1,7 +1,7 @@
 """``manage.py seed_demo``: the demo agency, its department tree, ten officials and an
 administrator, for ``make run`` and the browser tests.
 
-Idempotent: what exists already (looked up by name or login) is left as it is, so running
+Idempotent: what exists already (looked up by name, or by login key) is left as it is, so running
 it again changes nothing. Everything is created through the accounts services, so the
 audit log records it like any other change.
 """
@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal.accounts.identity import login_skeleton
 from portal.accounts.models import Agency, Department, User
 from portal.accounts.services import agency_save, department_save, user_create
 from portal.audit.services import RequestContext
@@ -103,7 +104,7 @@ class Command(BaseCommand):
             rows = []
             for login, last, first, middle, position, department_name in [*USERS, ADMIN]:
                 is_admin = login == ADMIN[0]
-                if not User.objects.filter(login=login).exists():
+                if not User.objects.filter(login_key=login_skeleton(login)).exists():
                     user_create(
                         actor=None, login=login, password=demo_password(login), context=context,
                         last_name=last, first_name=first, middle_name=middle, position=position,
