@@ -29,7 +29,7 @@ from websockets.exceptions import ConnectionClosed
 
 from messaging.services import conversation_create
 from portal.accounts.management.commands.seed_demo import demo_password
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.api import sign_in
 from tests.helpers.live import (
     LiveServer,
@@ -81,6 +81,15 @@ def redis_outage(
         private.stop()
 
 
+def _password_sign_in(server: LiveServer, login: str, password: str) -> requests.Response:
+    return server.http().post(
+        f"{server.url}/api/v1/auth/login",
+        json={"login": login, "password": password,
+              "device": {"id": str(uuid.uuid4()), "platform": "android"}},
+        timeout=15,
+    )  # fmt: skip
+
+
 def _chat() -> dict[str, Any]:
     author, reader = UserFactory.create(login="author"), UserFactory.create(login="reader")
     group = conversation_create(actor=author, kind="group", title="Без Redis",
@@ -108,6 +117,14 @@ async def test_with_redis_down_requests_sends_events_and_revocations_go_on(redis
         http = _api(server, author)
         me = await sync_to_async(http.get)(f"{server.url}/api/v1/me", timeout=15)
         assert me.status_code == 200, me.text  # the device policy comes from PostgreSQL
+        # Sign-in works, and wrong passwords are still throttled (per process meanwhile).
+        signed_in = await sync_to_async(_password_sign_in)(server, "author", DEFAULT_PASSWORD)
+        assert signed_in.status_code == 200, signed_in.text
+        answers = [
+            (await sync_to_async(_password_sign_in)(server, "author", "wrong-password")).status_code
+            for _ in range(7)
+        ]
+        assert answers[:5] == [401] * 5 and answers[-1] == 429, answers
         ready = await sync_to_async(http.get)(f"{server.url}/readyz", timeout=15)
         assert ready.status_code == 503 and ready.json()["error"]["details"]["failing"] == ["redis"]
         # A socket opened during the outage works too, on the poll alone.
@@ -180,12 +197,7 @@ def postgres_outage(
 
 
 def _demo_sign_in(server: LiveServer, login: str) -> dict[str, Any]:
-    response = server.http().post(
-        f"{server.url}/api/v1/auth/login",
-        json={"login": login, "password": demo_password(login),
-              "device": {"id": str(uuid.uuid4()), "platform": "android"}},
-        timeout=15,
-    )  # fmt: skip
+    response = _password_sign_in(server, login, demo_password(login))
     assert response.status_code == 200, response.text
     return response.json()
 

@@ -12,6 +12,10 @@ over all subjects of the policy, which slows password spraying.
 - :data:`SECOND_FACTOR`: the subject is a user id, counted per user wherever the codes
   come from: whoever tries codes already has the password or a session, and 10⁶ codes
   must not be spread over many addresses.
+
+While Redis is unreachable the counters live in each process's memory: every process then
+throttles on its own (an attacker gets the allowance once per process) instead of not at
+all, and blocks set meanwhile outlast the outage.
 """
 
 from __future__ import annotations
@@ -21,10 +25,26 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 
 from portal import clock
+from portal.cache import redis_guard
 
 _WINDOW = 24 * 3600
+_in_process = LocMemCache("portal-throttle", {"MAX_ENTRIES": 100_000})
+
+
+def _count(key: str) -> tuple[BaseCache, int]:
+    """Add a failure to ``key``'s counter; the store that took it and the new count."""
+    if redis_guard.available():
+        cache.add(key, 0, _WINDOW)
+        try:
+            return cache, cache.incr(key)
+        except ValueError:  # not there after add: the cache is unreachable
+            pass
+    _in_process.add(key, 0, _WINDOW)
+    return _in_process, _in_process.incr(key)
 
 
 @dataclass(frozen=True)
@@ -76,7 +96,8 @@ def retry_after(policy: Policy, subject: str, ip: str | None) -> int:
     waits = [
         int(until - now) + 1
         for key in _keys(policy, subject, ip)
-        if (until := cache.get(key.blocked_until)) is not None and until > now
+        for store in (cache, _in_process)
+        if (until := store.get(key.blocked_until)) is not None and until > now
     ]
     return max(waits, default=0)
 
@@ -86,14 +107,13 @@ def register_failure(policy: Policy, subject: str, ip: str | None) -> int:
     now = clock.now().timestamp()
     delay = 0
     for key in _keys(policy, subject, ip):
-        cache.add(key.counter, 0, _WINDOW)
-        failures = cache.incr(key.counter)
+        store, failures = _count(key.counter)
         if failures > key.free:
             step = min(failures - key.free - 1, 20)
             wait = min(
                 settings.LOGIN_THROTTLE_BASE_DELAY * 2**step, settings.LOGIN_THROTTLE_MAX_DELAY
             )
-            cache.set(key.blocked_until, now + wait, wait + 1)
+            store.set(key.blocked_until, now + wait, wait + 1)
             delay = max(delay, wait)
     return delay
 
@@ -101,4 +121,5 @@ def register_failure(policy: Policy, subject: str, ip: str | None) -> int:
 def register_success(policy: Policy, subject: str, ip: str | None) -> None:
     """A success clears the subject's counter (not the address-wide one)."""
     first = _keys(policy, subject, ip)[0]
-    cache.delete_many([first.counter, first.blocked_until])
+    for store in (cache, _in_process):
+        store.delete_many([first.counter, first.blocked_until])

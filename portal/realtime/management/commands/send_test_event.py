@@ -20,9 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--text", default="", help="Free text carried by the event.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = User.objects.filter(login=options["login"]).first()
-        if user is None:
-            raise CommandError(f"No user with login {options['login']!r}")
+        try:  # by the login's canonical key, as sign-in finds it (portal/accounts/identity.py)
+            user = User.objects.get_by_natural_key(options["login"])
+        except User.DoesNotExist:
+            raise CommandError(f"No user with login {options['login']!r}") from None
         event = test_event_send(
             actor=None, user=user, text=options["text"], context=RequestContext.system()
         )
