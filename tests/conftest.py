@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError, connections
+from django.utils import translation
 
 from tests.factories.accounts import AgencyFactory, DepartmentFactory, UserFactory
 
@@ -74,6 +76,15 @@ def _flush_outlasts_live_servers() -> Iterator[None]:
 def _clean_cache() -> Iterator[None]:
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language (Russian), whatever an earlier one, or a
+    consumer run in-process, activated."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -59,6 +59,35 @@ def test_wipe_from_the_list(org, staff_client):
     assert client.get("/api/v1/me").status_code == 401
 
 
+@pytest.mark.parametrize(
+    ("action", "kind"),
+    [("lock_devices", "lock"), ("logout_devices", "logout"),
+     ("refresh_policy", "refresh_policy"), ("wipe_devices", "wipe")],
+)  # fmt: skip
+def test_each_command_action_from_the_list(org, staff_client, action, kind):
+    """Bulk actions run with no transaction around the request: each issues its command
+    through the service, on PostgreSQL as deployed."""
+    devices = [app_sign_in(user)[1].session.device for user in (org.clerk, org.admin)]
+    response = staff_client.post(
+        "/admin/devices/device/",
+        {"action": action, "_selected_action": [str(d.pk) for d in devices]},
+    )
+    assert response.status_code == 302
+    commands = DeviceCommand.objects.filter(device__in=devices)
+    assert sorted(c.kind for c in commands) == [kind, kind]
+
+
+def test_reenrol_action_lets_a_wiped_device_sign_in_again(org, staff_client):
+    _, issued = app_sign_in(org.clerk)
+    device = issued.session.device
+    for action in ("wipe_devices", "reenrol_devices"):
+        staff_client.post(
+            "/admin/devices/device/", {"action": action, "_selected_action": [str(device.pk)]}
+        )
+    assert Device.objects.get(pk=device.pk).status == "active"
+    app_sign_in(org.clerk, device_id=device.client_device_id)
+
+
 def test_message_action_asks_for_text(org, staff_client):
     _, issued = app_sign_in(org.clerk)
     device = issued.session.device
