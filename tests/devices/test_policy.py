@@ -113,3 +113,29 @@ def test_moving_a_user_to_another_department_notifies_them(org):
     assert captured.of_type("policy") == [
         ({"type": "policy", "op": "updated"}, {str(org.clerk.pk)})
     ]
+
+
+def test_a_change_made_while_redis_was_down_applies_once_its_copy_expires(org, monkeypatch):
+    """The generation is counted in PostgreSQL; Redis holds a copy for a few seconds. A
+    policy change whose writes to Redis were dropped (Redis unreachable) is not lost: once
+    that copy expires every process reads the new generation."""
+    from django.core.cache import cache
+
+    from portal import cache as portal_cache
+    from portal.devices import selectors
+
+    policy = make_policy("Базовая", allow_copy=True)
+    assign(policy, "agency", org.agency)
+    assert effective_policy(org.analyst).values["allow_copy"] is True  # cached now
+    with monkeypatch.context() as outage:
+        outage.setattr(portal_cache.redis_guard, "available", lambda: False)
+        make_policy("Строгая", allow_copy=False)
+        assign(make_policy("Для пользователя", allow_copy=False), "user", org.analyst)
+        assert effective_policy(org.analyst).values["allow_copy"] is False  # from PostgreSQL
+    # Back: Redis still has the generation from before, and the policy cached with it.
+    assert effective_policy(org.analyst).values["allow_copy"] is True
+    client = cache._cache.get_client()  # type: ignore[attr-defined]
+    ttl = client.ttl(cache.make_key(selectors._GENERATION_KEY))
+    assert 0 < ttl <= selectors.GENERATION_CACHE_SECONDS
+    cache.delete(selectors._GENERATION_KEY)  # what the expiry does
+    assert effective_policy(org.analyst).values["allow_copy"] is False
