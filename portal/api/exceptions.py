@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf
@@ -43,6 +48,19 @@ def _flatten(detail: Any) -> Any:
     return str(detail)
 
 
+def suspicious_operation_error(exc: BaseException) -> tuple[int, str, str] | None:
+    """Status, code and message for what Django raises on a request it will not read (too
+    big, too many fields, a bad Host header...); None for any other exception. Shared by the
+    DRF handler below and the non-DRF 400 page (portal.api.views.bad_request)."""
+    if isinstance(exc, RequestDataTooBig):
+        return 413, "request_too_large", _("The request body is too large.")
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return 400, "too_many_fields", _("The request has too many parameters.")
+    if isinstance(exc, SuspiciousOperation):
+        return 400, "bad_request", _("The request cannot be accepted.")
+    return None
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, PortalError):
         response = error_response(exc.status, exc.code, exc.message, exc.details)
@@ -52,8 +70,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if exc.status == 401:
             response["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
-    if isinstance(exc, RequestDataTooBig):
-        return error_response(413, "request_too_large", _("The request body is too large."))
+    suspicious = suspicious_operation_error(exc)
+    if suspicious is not None:
+        return error_response(*suspicious)
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -66,6 +66,17 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     )
 
 
+def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    """Django's 400 (a Host header not in ALLOWED_HOSTS, too many fields, a body over the
+    limit read outside a DRF view) in the API error format."""
+    from portal.api.exceptions import suspicious_operation_error
+
+    status, code, message = suspicious_operation_error(exception) or (
+        400, "bad_request", _("The request cannot be accepted."),
+    )  # fmt: skip
+    return _error(status, code, message)
+
+
 def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
     return _error(404, "not_found", _("Not found."))
 
