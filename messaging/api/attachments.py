@@ -42,7 +42,7 @@ class AttachmentUploadView(APIView):
         tags=["messaging"],
     )
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
-        # Bodies declared over MAX_UPLOAD_BYTES are refused by RequestSizeLimitMiddleware
+        # Bodies declared over MAX_UPLOAD_BYTES are refused by RequestLimitsMiddleware
         # before they are read; the service checks the file itself.
         serializer = AttachmentInput(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -45,7 +45,9 @@ def decode_cursor_value(
         raise InvalidCursor()
     try:
         querystring = base64.b64decode(encoded, validate=True).decode("ascii")
-        pairs = parse_qsl(querystring, keep_blank_values=True, strict_parsing=bool(querystring))
+        pairs = parse_qsl(
+            querystring, keep_blank_values=True, strict_parsing=bool(querystring), errors="strict"
+        )
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidCursor() from exc
     tokens = dict(pairs)
@@ -81,6 +83,7 @@ def _check_position(position: str, *, model: type[Model] | None, ordering: Any) 
         return
     try:
         value = field.to_python(position)
+        field.run_validators(value)  # an integer out of the column's range, a text too long
         field.get_prep_value(value)
     except (ValidationError, TypeError, ValueError) as exc:
         raise InvalidCursor() from exc

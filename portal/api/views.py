@@ -9,6 +9,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from portal.storage import get_storage
 
@@ -83,3 +87,26 @@ def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error(500, "server_error", _("Internal error. It has been logged."))
+
+
+class _ErrorsAsJSON:
+    """Errors of a view that renders HTML or YAML come as JSON in the error format."""
+
+    def finalize_response(
+        self, request: Request, response: HttpResponse, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        if isinstance(response, Response) and response.exception:
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class SchemaView(_ErrorsAsJSON, SpectacularAPIView):
+    """The OpenAPI schema (``/api/v1/schema/``)."""
+
+
+class SwaggerView(_ErrorsAsJSON, SpectacularSwaggerSplitView):
+    """Swagger UI (``/api/docs/``). The split view serves its start-up script as a file of
+    its own (``?script``), so the page runs under a Content-Security-Policy without inline
+    scripts."""
