@@ -406,3 +406,20 @@ def test_ids_that_are_not_ours_are_404(scene, unchanged, path):
     response = scene.client.get(path)
     assert response.status_code == 404
     assert response.json()["error"]["code"] in {"not_found", "conversation_not_found"}
+
+
+def test_refusals_speak_russian_by_default_and_english_on_request(scene):
+    russian = assert_api_error(scene.client.get("/api/v1/users?q=%00"), 400, "invalid_characters")
+    assert russian["message"].startswith("Запрос содержит символы")
+    english = api_client().get("/api/v1/users?q=%00", headers={"accept-language": "en"})
+    assert assert_api_error(english, 400, "invalid_characters")["message"].startswith(
+        "The request contains characters"
+    )
+    cursor = assert_api_error(scene.client.get("/api/v1/users?cursor=junk"), 400, "invalid_cursor")
+    assert cursor["message"].startswith("Неверный курсор")
+    deep = scene.client.post(
+        "/api/v1/conversations", "[" * 100 + "]" * 100, content_type="application/json"
+    )
+    assert assert_api_error(deep, 400, "malformed_request")["message"] == (
+        "Вложенность JSON-документа больше 64 уровней."
+    )
