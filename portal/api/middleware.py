@@ -110,9 +110,7 @@ class BodyLimitASGI:
 
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         headers = {name.lower(): value for name, value in scope.get("headers", [])}
-        language = translation.get_language_from_path(scope.get("path", "")) or _accepted(
-            headers.get(b"accept-language", b"").decode("latin-1")
-        )
+        language = _accepted(headers.get(b"accept-language", b"").decode("latin-1"))
         with translation.override(language):
             body = json.dumps(
                 _error_body("request_too_large", _too_large_message(), {"limit_bytes": limit}),
@@ -135,6 +133,8 @@ class BodyLimitASGI:
 
 
 def _accepted(accept_language: str) -> str:
+    """The first supported language of an Accept-Language header, else the default (the
+    refusal is made outside Django's request cycle, so LocaleMiddleware has not run)."""
     from django.utils.translation.trans_real import (
         get_supported_language_variant,
         parse_accept_lang_header,

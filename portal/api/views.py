@@ -13,6 +13,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from portal.storage import get_storage
 
@@ -89,14 +90,14 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return _error(500, "server_error", _("Internal error. It has been logged."))
 
 
-class _ErrorsAsJSON:
+class _ErrorsAsJSON(APIView):
     """Errors of a view that renders HTML or YAML come as JSON in the error format."""
 
     def finalize_response(
-        self, request: Request, response: HttpResponse, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-        if isinstance(response, Response) and response.exception:
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.exception:
             response.accepted_renderer = JSONRenderer()
             response.accepted_media_type = JSONRenderer.media_type
         return response

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import SimpleNamespace
 
 import pytest
@@ -153,7 +153,7 @@ def test_unstorable_characters_in_paths_are_refused(scene, unchanged, path):
         assert "path" in error["details"]
 
 
-def _multipart(boundary: str, parts: list[tuple[str, str | None, bytes]]) -> bytes:
+def _multipart(boundary: str, parts: Sequence[tuple[str, str | None, bytes]]) -> bytes:
     lines = []
     for name, filename, content in parts:
         disposition = f'form-data; name="{name}"'

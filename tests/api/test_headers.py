@@ -248,3 +248,12 @@ def test_the_browser_device_cookie_is_secure_in_production(user, settings):
         assert morsel["secure"], name
         if name != "csrftoken":
             assert morsel["httponly"], name
+
+
+def test_hsts_goes_with_https_answers_only(settings):
+    settings.SECURE_HSTS_SECONDS = 600
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert "Strict-Transport-Security" not in Client().get("/healthz")
+    behind_proxy = Client().get("/healthz", headers={"x-forwarded-proto": "https"})
+    assert behind_proxy["Strict-Transport-Security"] == "max-age=600; includeSubDomains"
