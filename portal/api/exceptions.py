@@ -10,6 +10,7 @@ from django.core.exceptions import (
     SuspiciousOperation,
     TooManyFieldsSent,
     TooManyFilesSent,
+    ValidationError,
 )
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -73,6 +74,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     suspicious = suspicious_operation_error(exc)
     if suspicious is not None:
         return error_response(*suspicious)
+    if isinstance(exc, ValidationError):
+        # A value the ORM refused (an id that is not a UUID, a date that does not parse)
+        # that no serializer checked first: the caller's input, not a server fault.
+        return error_response(
+            400, "validation_failed", _("Some fields are invalid."),
+            {"fields": {"non_field_errors": [str(m) for m in exc.messages]}},
+        )  # fmt: skip
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

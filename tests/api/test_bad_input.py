@@ -423,3 +423,18 @@ def test_refusals_speak_russian_by_default_and_english_on_request(scene):
     assert assert_api_error(deep, 400, "malformed_request")["message"] == (
         "Вложенность JSON-документа больше 64 уровней."
     )
+
+
+def test_a_value_the_orm_refuses_is_a_validation_error_not_a_500(user, monkeypatch):
+    # The safety net for input no serializer checked: Django's ValidationError from a query.
+    from django.core.exceptions import ValidationError
+
+    from messaging import selectors
+
+    def refuse(*args, **kwargs):
+        raise ValidationError("“x” is not a valid UUID.")
+
+    monkeypatch.setattr(selectors, "conversations_of", refuse)
+    response = api_client(user).get("/api/v1/conversations")
+    error = assert_api_error(response, 400, "validation_failed")
+    assert error["details"] == {"fields": {"non_field_errors": ["“x” is not a valid UUID."]}}

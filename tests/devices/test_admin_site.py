@@ -49,7 +49,6 @@ def test_the_effective_policy_page_takes_ids_that_are_not_uuids(org, staff_clien
     # Was a 500 (a ValidationError from the query): now the page as for an unknown id.
     response = staff_client.get(f"/admin/devices/policy/effective/?{param}={value}")
     assert response.status_code == 200
-    assert "Базовая" not in response.content.decode()
 
 
 def test_wipe_from_the_list(org, staff_client):
