@@ -31,6 +31,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Any  # Django's handlers and Channels' routers type their arguments differently
 
 
+# UTF-8 as DRF's renderer writes it, not \u escapes.
+_READABLE = {"ensure_ascii": False}
+
+
 def body_limit(content_type: str) -> int:
     """The largest body accepted: MAX_UPLOAD_BYTES for multipart uploads, the JSON limit
     (MAX_REQUEST_BYTES) for everything else."""
@@ -48,7 +52,9 @@ def _too_large_message() -> str:
 
 
 def _json_error(status: int, code: str, message: str, **details: Any) -> JsonResponse:
-    return JsonResponse(_error_body(code, message, details), status=status)
+    return JsonResponse(
+        _error_body(code, message, details), status=status, json_dumps_params=_READABLE
+    )
 
 
 class BodyLimitASGI:
@@ -198,7 +204,7 @@ class RequestLimitsMiddleware:
 
 
 def _invalid_characters(exc: InvalidCharacters) -> JsonResponse:
-    return JsonResponse(exc.as_dict(), status=exc.status)
+    return JsonResponse(exc.as_dict(), status=exc.status, json_dumps_params=_READABLE)
 
 
 class SecurityHeadersMiddleware:
