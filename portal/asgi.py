@@ -35,12 +35,16 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from portal.api.middleware import BodyLimitASGI  # noqa: E402
 from portal.realtime.middleware import WebsocketAuthMiddleware  # noqa: E402
 from portal.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 # In production nginx serves /static/; `make run` has only daphne, which serves them here
 # (the Swagger UI and admin need them).
-http_app = django_asgi if settings.PRODUCTION else ASGIStaticFilesHandler(django_asgi)
+# Request bodies are bounded as they arrive, before Django spools them (BodyLimitASGI).
+http_app = BodyLimitASGI(
+    django_asgi if settings.PRODUCTION else ASGIStaticFilesHandler(django_asgi)
+)
 
 application = ProtocolTypeRouter(
     {

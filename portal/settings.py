@@ -65,9 +65,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "portal.api.middleware.RequestSizeLimitMiddleware",
+    "portal.api.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After LocaleMiddleware, so that its refusals speak the Accept-Language.
+    "portal.api.middleware.RequestLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -216,9 +218,7 @@ ACCESS_TOKEN_TTL = env_int("ACCESS_TOKEN_TTL", 3600)
 REFRESH_TOKEN_TTL = env_int("REFRESH_TOKEN_TTL", 30 * 24 * 3600)
 BROWSER_SESSION_TTL = env_int("BROWSER_SESSION_TTL", 12 * 3600)
 SESSION_COOKIE_AGE = BROWSER_SESSION_TTL
-SESSION_COOKIE_SECURE = PRODUCTION
 SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_SECURE = PRODUCTION
 CSRF_FAILURE_VIEW = "portal.api.views.csrf_failure"
 # Failed sign-ins: this many are free per login+address, then each further one doubles the
 # wait, starting at LOGIN_THROTTLE_BASE_DELAY seconds, up to LOGIN_THROTTLE_MAX_DELAY.
@@ -234,6 +234,65 @@ OTP_THROTTLE_IP_FREE_ATTEMPTS = env_int("OTP_THROTTLE_IP_FREE_ATTEMPTS", 30)
 # Trust X-Forwarded-For from a reverse proxy (nginx) for the client address.
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", default=False)
 TOTP_ISSUER = env_str("TOTP_ISSUER", "Portal")
+
+# --- HTTPS and security headers (docs/operations.md, "HTTPS and headers") -----------------------
+# Every cookie is Secure in production; the CSRF cookie is the only one scripts may read
+# (the browser client sends it back in X-CSRFToken).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_HTTPONLY = LANGUAGE_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+LANGUAGE_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured("SECURE_HSTS_SECONDS must be 0 (off) or a number of seconds")
+if (SECURE_HSTS_INCLUDE_SUBDOMAINS or SECURE_HSTS_PRELOAD) and not SECURE_HSTS_SECONDS:
+    raise ImproperlyConfigured(
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS/SECURE_HSTS_PRELOAD set with SECURE_HSTS_SECONDS=0"
+    )
+if SECURE_HSTS_PRELOAD and not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+    raise ImproperlyConfigured("SECURE_HSTS_PRELOAD needs SECURE_HSTS_INCLUDE_SUBDOMAINS")
+# The header the TLS-terminating proxy sets to "https", e.g. X-Forwarded-Proto.
+_PROXY_SSL_HEADER = env_str("SECURE_PROXY_SSL_HEADER").strip()
+if _PROXY_SSL_HEADER:
+    if not _PROXY_SSL_HEADER.replace("-", "").isalnum() or not _PROXY_SSL_HEADER.isascii():
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, "
+            f"got {_PROXY_SSL_HEADER!r}"
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+if SECURE_SSL_REDIRECT and USE_X_FORWARDED_FOR and not _PROXY_SSL_HEADER:
+    # Behind a proxy that terminates TLS every request would look like plain HTTP and be
+    # redirected again and again.
+    raise ImproperlyConfigured(
+        "SECURE_SSL_REDIRECT behind a proxy (USE_X_FORWARDED_FOR) needs SECURE_PROXY_SSL_HEADER"
+    )
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# On every HTML page (portal.api.middleware.SecurityHeadersMiddleware): nothing from outside
+# the origin, no inline or evaluated script. Inline styles stay allowed: the admin and
+# Swagger UI set style attributes.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "media-src 'self' blob:",
+        "worker-src 'self' blob:",
+        "frame-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "object-src 'none'",
+    ]
+)
 
 # --- E-mail (the agency's own SMTP server; off unless EMAIL_HOST is set) -----------------------
 EMAIL_HOST = env_str("EMAIL_HOST")
@@ -257,6 +316,9 @@ WEBSOCKET_POLL_SECONDS = env_int("WEBSOCKET_POLL_SECONDS", 30)
 # --- HTTP limits -------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
+# Longer query strings get 414; more parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS get 400.
+MAX_QUERY_STRING_BYTES = env_int("MAX_QUERY_STRING_BYTES", 16 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("MAX_REQUEST_FIELDS", 1000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 10 * 1024 * 1024)
@@ -269,7 +331,7 @@ REST_FRAMEWORK = {
         "portal.accounts.authentication.PortalSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["portal.api.permissions.IsSignedIn"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["portal.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.Cursor",
     "PAGE_SIZE": 50,

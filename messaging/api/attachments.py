@@ -6,7 +6,6 @@ import uuid
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,6 +13,7 @@ from messaging.api.views import MessageSendThrottle
 from messaging.events import attachment_payload
 from messaging.services.attachments import attachment_download_url, attachment_upload
 from portal.api.context import SignedInRequest
+from portal.api.parsers import MultiPartParser
 from portal.api.serializers import StrictInput
 from portal.api.throttling import UserRateThrottle
 
@@ -42,7 +42,7 @@ class AttachmentUploadView(APIView):
         tags=["messaging"],
     )
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
-        # Bodies declared over MAX_UPLOAD_BYTES are refused by RequestSizeLimitMiddleware
+        # Bodies declared over MAX_UPLOAD_BYTES are refused by RequestLimitsMiddleware
         # before they are read; the service checks the file itself.
         serializer = AttachmentInput(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 import emoji as emoji_lib
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from messaging import events, selectors
 from messaging.exceptions import (
@@ -81,6 +81,43 @@ def message_send(
     mentions = mentions or {}
     if len(mentions.get("users", [])) + len(mentions.get("departments", [])) > MAX_MENTIONS:
         raise TooManyMentions(max=MAX_MENTIONS)
+    try:
+        return _message_send_locked(
+            actor=actor, conversation_id=conversation_id, client_id=client_id, body=body,
+            reply_to_id=reply_to_id, thread_root_id=thread_root_id,
+            forwarded_from=forwarded_from, mentions=mentions, attachment_ids=attachment_ids,
+        )  # fmt: skip
+    except IntegrityError:
+        # The same client id sent at the same moment into another conversation: the
+        # conversation lock does not serialise the two, the unique (author, client_id)
+        # index does. This savepoint is rolled back; answer as a retry would be answered.
+        existing = Message.objects.filter(author=actor, client_id=client_id).first()
+        if existing is None:
+            raise
+        conversation, _ = selectors.access_conversation(actor, conversation_id)
+        return _repeated(existing, conversation), False
+
+
+def _repeated(existing: Message, conversation: Conversation) -> Message:
+    """The message a repeated client id returns; InvalidMessage when it was used in another
+    conversation."""
+    if existing.conversation_id != conversation.pk:
+        raise InvalidMessage(client_id=["Already used for another message."])
+    return existing
+
+
+def _message_send_locked(
+    *,
+    actor: User,
+    conversation_id: Any,
+    client_id: str,
+    body: str,
+    reply_to_id: Any,
+    thread_root_id: Any,
+    forwarded_from: dict[str, Any] | None,
+    mentions: dict[str, Any],
+    attachment_ids: list[Any] | None,
+) -> tuple[Message, bool]:
     with transaction.atomic():
         conversation, membership = selectors.access_conversation(
             actor, conversation_id, for_update=True
@@ -88,9 +125,7 @@ def message_send(
         # Checked under the conversation lock, so two concurrent retries cannot both insert.
         existing = Message.objects.filter(author=actor, client_id=client_id).first()
         if existing is not None:
-            if existing.conversation_id != conversation.pk:
-                raise InvalidMessage(client_id=["Already used for another message."])
-            return existing, False
+            return _repeated(existing, conversation), False
         thread_root = None
         if thread_root_id is not None:
             thread_root = Message.objects.filter(

@@ -52,6 +52,8 @@ def message_schedule(
             defaults={"conversation": conversation, "body": body, "send_at": send_at,
                       "mentions": mentions or {}, "created_at": now},
         )  # fmt: skip
+        if scheduled.conversation_id != conversation.pk:
+            raise InvalidMessage(client_id=["Already used for another message."])
     return scheduled, created
 
 

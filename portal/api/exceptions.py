@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf
@@ -44,6 +50,19 @@ def _flatten(detail: Any) -> Any:
     return str(detail)
 
 
+def suspicious_operation_error(exc: BaseException) -> tuple[int, str, str] | None:
+    """Status, code and message for what Django raises on a request it will not read (too
+    big, too many fields, a bad Host header...); None for any other exception. Shared by the
+    DRF handler below and the non-DRF 400 page (portal.api.views.bad_request)."""
+    if isinstance(exc, RequestDataTooBig):
+        return 413, "request_too_large", _("The request body is too large.")
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return 400, "too_many_fields", _("The request has too many parameters.")
+    if isinstance(exc, SuspiciousOperation):
+        return 400, "bad_request", _("The request cannot be accepted.")
+    return None
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     exc = database_outage(exc) or exc  # 503 with Retry-After, whatever DEBUG says
     if isinstance(exc, PortalError):
@@ -54,8 +73,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if exc.status == 401:
             response["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
-    if isinstance(exc, RequestDataTooBig):
-        return error_response(413, "request_too_large", _("The request body is too large."))
+    suspicious = suspicious_operation_error(exc)
+    if suspicious is not None:
+        return error_response(*suspicious)
+    if isinstance(exc, ValidationError):
+        # A value the ORM refused (an id that is not a UUID, a date that does not parse)
+        # that no serializer checked first: the caller's input, not a server fault.
+        return error_response(
+            400, "validation_failed", _("Some fields are invalid."),
+            {"fields": {"non_field_errors": [str(m) for m in exc.messages]}},
+        )  # fmt: skip
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

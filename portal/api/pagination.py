@@ -2,8 +2,11 @@
 
 from rest_framework.pagination import CursorPagination
 
+from portal.api.cursors import CheckedCursorMixin
 
-class Cursor(CursorPagination):
+
+# CheckedCursorMixin (portal/api/cursors.py): a bad ?cursor= is 400 invalid_cursor.
+class Cursor(CheckedCursorMixin, CursorPagination):
     page_size = 50
     max_page_size = 200
     page_size_query_param = "limit"

@@ -9,6 +9,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from portal.outage import current_database_outage
 from portal.storage import get_storage
@@ -67,6 +72,17 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     )
 
 
+def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    """Django's 400 (a Host header not in ALLOWED_HOSTS, too many fields, a body over the
+    limit read outside a DRF view) in the API error format."""
+    from portal.api.exceptions import suspicious_operation_error
+
+    status, code, message = suspicious_operation_error(exception) or (
+        400, "bad_request", _("The request cannot be accepted."),
+    )  # fmt: skip
+    return _error(status, code, message)
+
+
 def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
     return _error(404, "not_found", _("Not found."))
 
@@ -80,3 +96,26 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(outage.retry_after)
         return response
     return _error(500, "server_error", _("Internal error. It has been logged."))
+
+
+class _ErrorsAsJSON(APIView):
+    """Errors of a view that renders HTML or YAML come as JSON in the error format."""
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.exception:
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class SchemaView(_ErrorsAsJSON, SpectacularAPIView):
+    """The OpenAPI schema (``/api/v1/schema/``)."""
+
+
+class SwaggerView(_ErrorsAsJSON, SpectacularSwaggerSplitView):
+    """Swagger UI (``/api/docs/``). The split view serves its start-up script as a file of
+    its own (``?script``), so the page runs under a Content-Security-Policy without inline
+    scripts."""

@@ -92,6 +92,15 @@ class AssignmentInline(admin.TabularInline):
     verbose_name_plural = _("assignments (the most specific one wins, rule by rule)")
 
 
+def _uuid(value: str | None) -> Any:
+    """``value`` as a UUID, or None when it is missing or not one (nothing is found then,
+    as for an id that does not exist)."""
+    try:
+        return forms.UUIDField(required=False).clean(value)
+    except forms.ValidationError:
+        return None
+
+
 @admin.register(Policy)
 class PolicyAdmin(admin.ModelAdmin):
     form = PolicyForm
@@ -169,11 +178,12 @@ class PolicyAdmin(admin.ModelAdmin):
         rule's value and the assignment it comes from; for a device also why it is refused."""
         user: User | None = None
         device: Device | None = None
-        if request.GET.get("device"):
-            device = Device.objects.select_related("user").filter(pk=request.GET["device"]).first()
+        device_id, user_id = _uuid(request.GET.get("device")), _uuid(request.GET.get("user"))
+        if device_id:
+            device = Device.objects.select_related("user").filter(pk=device_id).first()
             user = device.user if device else None
-        elif request.GET.get("user"):
-            user = User.objects.filter(pk=request.GET["user"]).first()
+        elif user_id:
+            user = User.objects.filter(pk=user_id).first()
         rows: list[dict[str, Any]] = []
         reasons: list[str] = []
         if user is not None:

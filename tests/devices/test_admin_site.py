@@ -44,6 +44,14 @@ def test_pages_render(org, staff_client):
     assert "Базовая" in effective.content.decode()
 
 
+@pytest.mark.parametrize("param", ["device", "user"])
+@pytest.mark.parametrize("value", ["zz", "-1", "1.5", "99999999999999999999", "[]"])
+def test_the_effective_policy_page_takes_ids_that_are_not_uuids(org, staff_client, param, value):
+    # Was a 500 (a ValidationError from the query): now the page as for an unknown id.
+    response = staff_client.get(f"/admin/devices/policy/effective/?{param}={value}")
+    assert response.status_code == 200
+
+
 def test_wipe_from_the_list(org, staff_client):
     client, issued = app_sign_in(org.clerk)
     device = issued.session.device

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.accounts.api.serializers import MeOutput
 from portal.accounts.services.avatars import user_avatar_remove, user_avatar_set
 from portal.api.context import SignedInRequest, request_context
+from portal.api.parsers import MultiPartParser
 from portal.api.serializers import StrictInput
 from portal.storage.exceptions import FileTooLarge
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.middleware.csrf import get_token
@@ -141,7 +142,7 @@ class BrowserSessionView(APIView):
         response = Response(s.MeOutput(user, context={"request": request}).data)
         response.set_cookie(
             BROWSER_DEVICE_COOKIE, device_id, max_age=5 * 365 * 24 * 3600, httponly=True,
-            samesite="Lax", secure=request.is_secure(),
+            samesite="Lax", secure=settings.SESSION_COOKIE_SECURE or request.is_secure(),
         )  # fmt: skip
         return response
 
