@@ -25,10 +25,12 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
+from rest_framework.exceptions import ParseError
 
 from portal.accounts.exceptions import NotAuthenticated, TokenInvalid, TokenRevoked
 from portal.accounts.models import AuthSession
 from portal.accounts.services.sessions import CLOSE_SESSION_REVOKED
+from portal.api.parsers import InvalidCharacters, check_document
 from portal.devices.exceptions import DeviceRefused
 from portal.errors import PortalError, ServiceUnavailable
 from portal.outage import DATABASE_DOWN
@@ -182,8 +184,15 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             return
         try:
             frame = json.loads(text_data) if text_data is not None else None
-        except (ValueError, RecursionError):  # RecursionError: nesting too deep
+            check_document(frame)  # as for REST bodies: nesting, NUL, lone surrogates
+        except (ValueError, RecursionError, ParseError):  # RecursionError: nesting too deep
             frame = None
+        except InvalidCharacters as error:
+            if self.session is None:
+                await self._fail(error, CLOSE_UNAUTHENTICATED)
+            else:
+                await self._send_error(error)
+            return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             if self.session is None:
                 await self._fail(MalformedFrame(), CLOSE_UNAUTHENTICATED)

@@ -59,6 +59,29 @@ async def test_oversized_frame_is_refused_with_4413(user):
     assert [f["error"]["code"] for f in frames] == ["frame_too_large"]
 
 
+@pytest.mark.parametrize("token", ["pat_\ud800", "pat_\u0000abc"])
+async def test_an_auth_frame_with_unstorable_text_is_refused(token):
+    comm = WebsocketCommunicator(application, "/ws/")
+    assert (await comm.connect(timeout=5))[0]
+    await comm.send_to(text_data=json.dumps({"type": "auth", "token": token}))
+    code, frames = await closed_with(comm)
+    assert code == 4401
+    assert [f["error"]["code"] for f in frames] == ["invalid_characters"]
+
+
+async def test_frames_with_unstorable_text_or_deep_nesting_get_errors(user):
+    _, issued = await sync_to_async(sign_in)(user)
+    async with open_socket(issued.access_token) as comm:
+        await comm.send_to(text_data='{"type": "typing", "conversation_id": "\\ud800x"}')
+        await comm.send_to(text_data=json.dumps({"type": "presence", "state": "on\x00line"}))
+        await comm.send_to(text_data='{"type": "ping", "x": ' + "[" * 100 + "]" * 100 + "}")
+        errors = [await comm.receive_json_from(timeout=5) for _ in range(3)]
+        assert [e["error"]["code"] for e in errors] == [
+            "invalid_characters", "invalid_characters", "malformed_frame",
+        ]  # fmt: skip
+        await _pong(comm)  # still open
+
+
 async def _pong(comm: WebsocketCommunicator) -> None:
     """A ping answered: every frame sent before it was handled (a consumer handles one
     message at a time), including the read of the log that follows ``ready``."""
