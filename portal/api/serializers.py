@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 
@@ -35,3 +36,17 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> Any:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+class ErrorBody(serializers.Serializer):
+    code = serializers.CharField(help_text=gettext_lazy("A stable, machine-readable error code."))
+    message = serializers.CharField(help_text=gettext_lazy("A text for people, in the user's language."))
+    details = serializers.DictField(
+        help_text=gettext_lazy("More about the error; for validation errors ``fields`` names each field.")
+    )
+
+
+class Error(serializers.Serializer):
+    """Every error the API answers, REST and websocket alike (docs/api.md, "Errors")."""
+
+    error = ErrorBody()

@@ -1,0 +1,98 @@
+"""How the OpenAPI schema documents what every view shares: its error answers, strict
+request bodies, and the websocket events beside the REST operations.
+
+Error responses are added by rule here rather than per view: 400 where an operation takes
+input (a body or query parameters), 401 and 403 where it needs a signed-in caller (or
+checks credentials), 404 where the path names an object (and on staff-only endpoints,
+which answer 404 to everyone else), 413 and 415 where it takes a body, 429 where a
+throttle applies. Conflicts (409) and storage failures (503) are declared by the few
+views that have them, with :data:`CONFLICT` and :data:`STORAGE_UNAVAILABLE`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework.permissions import AllowAny
+
+from portal.api.permissions import IsStaffOrNotFound
+from portal.api.serializers import Error, StrictInput
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+# Status: what it means and the error codes a client meets under it (docs/api.md).
+ERROR_DESCRIPTIONS: dict[int, Any] = {
+    400: _(
+        "The input is invalid: validation_failed (details.fields names each field, unknown "
+        "fields included), malformed_request, invalid or a domain code."
+    ),
+    401: _(
+        "Not signed in or the credentials failed: not_authenticated, token_invalid, "
+        "token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, "
+        "account_inactive."
+    ),
+    403: _(
+        "Refused: permission_denied, two_factor_enrolment_required, csrf_failed or a "
+        "device-policy reason (device_refused)."
+    ),
+    404: _("Not found, or not visible to the caller: not_found or an object's *_not_found."),
+    409: _("Conflicts with the object's state (the code names the conflict)."),
+    413: _("The body is too large: request_too_large, file_too_large."),
+    415: _("The body is not of a media type this operation takes: unsupported_media_type."),
+    429: _("Too many requests: throttled; wait Retry-After seconds."),
+    503: _("Object storage is unreachable: storage_unavailable."),
+}
+
+CONFLICT = OpenApiResponse(Error, description=ERROR_DESCRIPTIONS[409])
+STORAGE_UNAVAILABLE = OpenApiResponse(Error, description=ERROR_DESCRIPTIONS[503])
+
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": _("Seconds to wait before trying again."),
+        "schema": {"type": "integer"},
+    }
+}
+
+
+class PortalAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema with the error answers and strict bodies of Portal."""
+
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictInput):
+            # The server refuses unknown fields (StrictInput); so does the schema.
+            schema["additionalProperties"] = False
+        return schema
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        error = self.resolve_serializer(Error, "response").ref
+        for status in self.error_statuses():
+            response = responses.setdefault(str(status), {})
+            response.setdefault("description", ERROR_DESCRIPTIONS[status])
+            response.setdefault("content", {"application/json": {"schema": error}})
+            if status == 429:
+                response.setdefault("headers", _RETRY_AFTER)
+        return dict(sorted(responses.items()))
+
+    def error_statuses(self) -> list[int]:
+        """The error statuses this operation can answer, by the rules above."""
+        view = self.view
+        takes_body = self.method in _BODY_METHODS and self._get_request_body() is not None
+        has_query = any(p["in"] == "query" for p in self._get_parameters())
+        public = any(isinstance(p, AllowAny) for p in view.get_permissions())
+        statuses: list[int] = []
+        if takes_body or has_query:
+            statuses.append(400)
+        if not public or takes_body or self.method == "DELETE":
+            statuses += [401, 403]
+        if "{" in self.path or any(isinstance(p, IsStaffOrNotFound) for p in view.get_permissions()):
+            statuses.append(404)
+        if takes_body:
+            statuses += [413, 415]
+        if view.get_throttles():
+            statuses.append(429)
+        return statuses
