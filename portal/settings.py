@@ -275,16 +275,25 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Portal API",
     "DESCRIPTION": "REST API of Portal. Sign-in, sessions and the event stream: docs/api.md.",
     "VERSION": "1",
+    # 3.1: a nullable reference (``"poll": null``) is expressible only from 3.1 on.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # After the enums: an event's type and op stay inline constants, not enum components.
+        "portal.api.events_schema.add_websocket_events",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ConversationKindEnum": "messaging.models.Conversation.Kind",
         "DeviceCommandKindEnum": "portal.devices.models.DeviceCommand.Kind",
         "SessionKindEnum": "portal.accounts.models.AuthSession.Kind",
+        "ScheduledMessageStateEnum": "messaging.models.ScheduledMessage.State",
+        "DeviceCommandStateEnum": "portal.devices.models.DeviceCommand.State",
     },
 }
 

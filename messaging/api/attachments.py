@@ -10,10 +10,12 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from messaging.api.serializers import AttachmentLinkOutput, AttachmentOutput
 from messaging.api.views import MessageSendThrottle
 from messaging.events import attachment_payload
 from messaging.services.attachments import attachment_download_url, attachment_upload
 from portal.api.context import SignedInRequest
+from portal.api.schema import STORAGE_UNAVAILABLE
 from portal.api.serializers import StrictInput
 from portal.api.throttling import UserRateThrottle
 
@@ -38,7 +40,7 @@ class AttachmentUploadView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": AttachmentInput},
-        responses={201: dict},
+        responses={201: AttachmentOutput, 503: STORAGE_UNAVAILABLE},
         tags=["messaging"],
     )
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
@@ -60,7 +62,7 @@ class AttachmentLinkView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("thumbnail", bool, description="The 320 px WebP")],
-        responses={200: dict},
+        responses={200: AttachmentLinkOutput},
         tags=["messaging"],
     )
     def get(self, request: SignedInRequest, attachment_id: uuid.UUID) -> Response:

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from messaging.events import conversation_payload, message_payload
-from messaging.models import Conversation, Membership, Message
+from messaging.events import attachment_payload, conversation_payload, message_payload
+from messaging.models import (
+    Attachment,
+    Conversation,
+    Membership,
+    Message,
+    Notification,
+    ScheduledMessage,
+)
 from messaging.services import MAX_BODY_CHARS
 from messaging.services.attachments import MAX_ATTACHMENTS_PER_MESSAGE
+from portal.accounts.api.serializers import MeOutput
 from portal.api.serializers import StrictInput
 
 
@@ -75,12 +85,112 @@ class ReadInput(StrictInput):
     seq = serializers.IntegerField(min_value=0)
 
 
+class ReactionOutput(serializers.Serializer):
+    """One emoji on a message, how many reacted with it and who."""
+
+    emoji = serializers.CharField()
+    count = serializers.IntegerField()
+    user_ids = serializers.ListField(child=serializers.UUIDField())
+
+
+class PollOptionOutput(serializers.Serializer):
+    text = serializers.CharField()
+    votes = serializers.IntegerField()
+    voter_ids = serializers.ListField(
+        child=serializers.UUIDField(), help_text=_("Empty when the poll is anonymous.")
+    )
+
+
+@extend_schema_serializer(component_name="Poll")
+class PollOutput(serializers.Serializer):
+    """A poll with its results (``messaging.events.poll_results``)."""
+
+    question = serializers.CharField()
+    multiple = serializers.BooleanField()
+    anonymous = serializers.BooleanField()
+    closed = serializers.BooleanField()
+    options = PollOptionOutput(many=True)
+
+
+@extend_schema_serializer(component_name="Attachment")
+class AttachmentOutput(serializers.Serializer):
+    """An attachment as every member sees it; links come from ``GET
+    /attachments/{id}/link`` (``messaging.events.attachment_payload``)."""
+
+    id = serializers.UUIDField()
+    filename = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+    thumbnail = serializers.BooleanField(help_text=_("Whether a 320 px WebP thumbnail exists."))
+
+    def to_representation(self, instance: Attachment) -> dict[str, Any]:
+        return attachment_payload(instance)
+
+
+@extend_schema_serializer(component_name="Message")
 class MessageOutput(serializers.Serializer):
+    """A message as clients see it, in REST answers and in events
+    (``messaging.events.message_payload``). A message deleted for everyone keeps its place
+    with ``deleted: true``, empty ``body`` and no reactions, poll or attachments."""
+
+    id = serializers.UUIDField()
+    conversation_id = serializers.UUIDField()
+    seq = serializers.IntegerField()
+    author_id = serializers.UUIDField(allow_null=True)
+    client_id = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Message.Kind.choices)
+    body = serializers.CharField(allow_blank=True)
+    body_html = serializers.CharField(allow_blank=True)
+    system = serializers.DictField(help_text=_("What a system message records."))
+    reply_to = serializers.UUIDField(allow_null=True)
+    thread_root = serializers.UUIDField(allow_null=True)
+    reply_count = serializers.IntegerField()
+    last_reply_at = serializers.DateTimeField(allow_null=True)
+    forwarded_from = serializers.DictField(allow_null=True)
+    mentions = serializers.DictField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    edit_count = serializers.IntegerField()
+    deleted = serializers.BooleanField()
+    reactions = ReactionOutput(many=True)
+    poll = PollOutput(allow_null=True)
+    attachments = AttachmentOutput(many=True)
+
     def to_representation(self, instance: Message) -> dict[str, Any]:
         return message_payload(instance)
 
 
-class MembershipOutput(serializers.Serializer):
+class ConversationFields(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=Conversation.Kind.choices)
+    title = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True)
+    visibility = serializers.ChoiceField(choices=Conversation.Visibility.choices)
+    comments_enabled = serializers.BooleanField()
+    last_seq = serializers.IntegerField()
+
+
+@extend_schema_serializer(component_name="Conversation")
+class ConversationOutput(ConversationFields):
+    """A conversation as events and answers carry it (``messaging.events.conversation_payload``)."""
+
+    def to_representation(self, instance: Conversation) -> dict[str, Any]:
+        return conversation_payload(instance)
+
+
+class MembershipFields(ConversationFields):
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    last_read_seq = serializers.IntegerField()
+    unread = serializers.IntegerField()
+    mentions = serializers.IntegerField(help_text=_("Unread messages that mention the caller."))
+    pinned = serializers.BooleanField()
+    archived = serializers.BooleanField()
+    muted_until = serializers.DateTimeField(allow_null=True)
+    last_message_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema_serializer(component_name="MyConversation")
+class MembershipOutput(MembershipFields):
     """A conversation as its member sees it in the list: with role, unread count, settings."""
 
     def to_representation(self, membership: Membership) -> dict[str, Any]:
@@ -153,7 +263,17 @@ class ScheduleInput(StrictInput):
     mentions = MentionsInput(required=False, default=dict)
 
 
+@extend_schema_serializer(component_name="ScheduledMessage")
 class ScheduledOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    conversation_id = serializers.UUIDField()
+    client_id = serializers.CharField()
+    body = serializers.CharField()
+    send_at = serializers.DateTimeField()
+    state = serializers.ChoiceField(choices=ScheduledMessage.State.choices)
+    message_id = serializers.UUIDField(allow_null=True, help_text=_("Once sent."))
+    error = serializers.CharField(allow_blank=True)
+
     def to_representation(self, instance: Any) -> dict[str, Any]:
         return {
             "id": str(instance.id),
@@ -189,4 +309,88 @@ class NotificationReadInput(StrictInput):
 
 
 class NotificationSettingsInput(StrictInput):
+    email_digest = serializers.BooleanField()
+
+
+@extend_schema_serializer(component_name="SyncConversation")
+class SyncConversationOutput(MembershipFields):
+    last_message = MessageOutput(allow_null=True)
+
+
+class SyncOutput(serializers.Serializer):
+    """``GET /sync``: the starting state of a client."""
+
+    last_event_id = serializers.IntegerField(help_text=_("Resume the websocket from here."))
+    me = MeOutput()
+    conversations = SyncConversationOutput(many=True)
+    presence = serializers.DictField(
+        child=serializers.ChoiceField(choices=["online", "away", "offline"]),
+        help_text=_("The state of each direct-chat partner, by user id."),
+    )
+
+
+class PresenceOutput(serializers.Serializer):
+    presence = serializers.DictField(
+        child=serializers.ChoiceField(choices=["online", "away", "offline"]),
+        help_text=_("By user id."),
+    )
+
+
+@extend_schema_serializer(component_name="Notification")
+class NotificationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Notification.Kind.choices)
+    created_at = serializers.DateTimeField()
+    read = serializers.BooleanField()
+    conversation = ConversationOutput()
+    message = MessageOutput()
+
+    def to_representation(self, instance: Notification) -> dict[str, Any]:
+        return {
+            "id": instance.id,
+            "kind": instance.kind,
+            "created_at": instance.created_at.isoformat(),
+            "read": instance.read_at is not None,
+            "conversation": conversation_payload(instance.conversation),
+            "message": message_payload(instance.message),
+        }
+
+
+@extend_schema_serializer(component_name="SearchResult")
+class SearchResultOutput(serializers.Serializer):
+    message = MessageOutput()
+    conversation = ConversationOutput()
+    snippet = serializers.CharField(help_text=_("HTML: the matching words in <b>."))
+
+
+class ThreadPageOutput(serializers.Serializer):
+    """A page of a thread's replies, oldest first, with the root message."""
+
+    root = MessageOutput()
+    results = MessageOutput(many=True)
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+
+
+class AttachmentLinkOutput(serializers.Serializer):
+    url = serializers.URLField(help_text=_("Signed, for the caller only, short-lived."))
+
+
+class MembersAddedOutput(serializers.Serializer):
+    added = serializers.IntegerField(help_text=_("How many were not members before."))
+
+
+class ReadOutput(serializers.Serializer):
+    last_read_seq = serializers.IntegerField()
+
+
+class ReactionAddedOutput(serializers.Serializer):
+    added = serializers.BooleanField(help_text=_("False when the caller had reacted so already."))
+
+
+class NotificationsMarkedOutput(serializers.Serializer):
+    marked = serializers.IntegerField()
+
+
+class NotificationSettingsOutput(serializers.Serializer):
     email_digest = serializers.BooleanField()

@@ -7,7 +7,7 @@ cursor|null}``. A client passes ``next`` (or ``previous``) back as ``?cursor=`` 
 from __future__ import annotations
 
 from base64 import b64encode
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 from urllib import parse
 
@@ -21,13 +21,13 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 
-def page(results: Sequence[Any], *, next: str | None, previous: str | None) -> dict[str, Any]:
+def page(results: Iterable[Any], *, next: str | None, previous: str | None) -> dict[str, Any]:
     """The list envelope."""
     return {"results": list(results), "next": next, "previous": previous}
 
 
 def _cursor_schema(description: Any) -> dict[str, Any]:
-    return {"type": "string", "nullable": True, "description": description}
+    return {"type": ["string", "null"], "description": description}
 
 
 class Envelope:
@@ -69,7 +69,7 @@ class Cursor(Envelope, CursorPagination):
     page_size_query_param = "limit"
     ordering = "-created_at"
 
-    def encode_cursor(self, cursor: Any) -> str:  # type: ignore[override]
+    def encode_cursor(self, cursor: Any) -> str:
         """The bare cursor (what DRF puts in the ``cursor`` parameter of its links)."""
         tokens: dict[str, Any] = {}
         if cursor.offset != 0:

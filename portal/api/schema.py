@@ -15,7 +15,9 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from portal.api.permissions import IsStaffOrNotFound
@@ -60,6 +62,14 @@ _RETRY_AFTER = {
 class PortalAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema with the error answers and strict bodies of Portal."""
 
+    def get_serializer_name(self, serializer: Any, direction: Any) -> str:
+        """``MeOutput`` is the component ``Me``; ``LoginInput`` (a request) ``LoginRequest``."""
+        name: str = super().get_serializer_name(serializer, direction)
+        for suffix in ("Output", "Input"):
+            if name.endswith(suffix) and name != suffix:
+                return name[: -len(suffix)]
+        return name
+
     def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
         schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
         if direction == "request" and isinstance(serializer, StrictInput):
@@ -78,6 +88,14 @@ class PortalAutoSchema(AutoSchema):
                 response.setdefault("headers", _RETRY_AFTER)
         return dict(sorted(responses.items()))
 
+    def _names_objects(self, takes_body: bool) -> bool:
+        """Whether the input carries an object's id (a uuid in the query or the body),
+        which answers 404 when there is no such object or the caller may not see it."""
+        if any(p.get("schema", {}).get("format") == "uuid" for p in self._get_parameters()):
+            return True
+        serializer = self.get_request_serializer() if takes_body else None
+        return serializer is not None and _has_uuid_field(force_instance(serializer))
+
     def error_statuses(self) -> list[int]:
         """The error statuses this operation can answer, by the rules above."""
         view = self.view
@@ -89,10 +107,25 @@ class PortalAutoSchema(AutoSchema):
             statuses.append(400)
         if not public or takes_body or self.method == "DELETE":
             statuses += [401, 403]
-        if "{" in self.path or any(isinstance(p, IsStaffOrNotFound) for p in view.get_permissions()):
+        staff_only = any(isinstance(p, IsStaffOrNotFound) for p in view.get_permissions())
+        if "{" in self.path or staff_only or self._names_objects(takes_body):
             statuses.append(404)
         if takes_body:
             statuses += [413, 415]
         if view.get_throttles():
             statuses.append(429)
         return statuses
+
+
+def _has_uuid_field(serializer: Any) -> bool:
+    if not isinstance(serializer, serializers.BaseSerializer):
+        return False
+    if isinstance(serializer, serializers.ListSerializer):
+        return _has_uuid_field(serializer.child)
+    for field in serializer.fields.values():  # type: ignore[attr-defined]
+        child = getattr(field, "child", None)
+        if isinstance(field, serializers.UUIDField) or isinstance(child, serializers.UUIDField):
+            return True
+        if isinstance(field, serializers.BaseSerializer) and _has_uuid_field(field):
+            return True
+    return False

@@ -40,9 +40,13 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> Any:
 
 class ErrorBody(serializers.Serializer):
     code = serializers.CharField(help_text=gettext_lazy("A stable, machine-readable error code."))
-    message = serializers.CharField(help_text=gettext_lazy("A text for people, in the user's language."))
+    message = serializers.CharField(
+        help_text=gettext_lazy("A text for people, in the user's language.")
+    )
     details = serializers.DictField(
-        help_text=gettext_lazy("More about the error; for validation errors ``fields`` names each field.")
+        help_text=gettext_lazy(
+            "More about the error; for validation errors ``fields`` names each field."
+        )
     )
 
 

@@ -84,7 +84,7 @@ def test_staff_issues_a_wipe_and_reenrols(world):
     )
     assert response.status_code == 201, response.content
     assert response.json()["state"] == "pending"
-    commands = client.get(f"/api/v1/admin/devices/{device.pk}/commands").json()
+    commands = client.get(f"/api/v1/admin/devices/{device.pk}/commands").json()["results"]
     assert [c["kind"] for c in commands] == ["wipe"]
     assert client.post(f"/api/v1/admin/devices/{device.pk}/reenrol").status_code == 204
     phone, _ = app_sign_in(org.clerk)

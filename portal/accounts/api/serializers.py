@@ -92,8 +92,8 @@ class UserOutput(serializers.ModelSerializer):
     """A user as the directory shows them to other signed-in users."""
 
     full_name = serializers.CharField(read_only=True)
-    agency = AgencyBrief(read_only=True)
-    department = DepartmentBrief(read_only=True)
+    agency = AgencyBrief(read_only=True, allow_null=True)
+    department = DepartmentBrief(read_only=True, allow_null=True)
     avatar = serializers.SerializerMethodField()
 
     class Meta:
@@ -197,3 +197,7 @@ class TwoFactorStatusOutput(serializers.Serializer):
 
 class CsrfOutput(serializers.Serializer):
     csrf_token = serializers.CharField()
+
+
+class RevokedOutput(serializers.Serializer):
+    revoked = serializers.IntegerField(help_text=_("How many sessions ended."))

@@ -26,6 +26,7 @@ from portal.accounts.services.twofactor import two_factor_enabled, two_factor_re
 from portal.api.context import SignedInRequest, request_context
 from portal.api.pagination import Cursor
 from portal.api.permissions import IsSignedInMayEnrol
+from portal.api.schema import CONFLICT
 from portal.api.serializers import validated
 from portal.devices.models import Device
 from portal.devices.services import DeviceInfo
@@ -35,6 +36,10 @@ BROWSER_DEVICE_COOKIE = "portal_device"
 
 class DirectoryCursor(Cursor):
     ordering = ("last_name", "first_name", "id")  # type: ignore[assignment]
+
+
+class ByName(Cursor):
+    ordering = ("name", "id")  # type: ignore[assignment]
 
 
 class LoginView(APIView):
@@ -160,7 +165,6 @@ class SessionListView(generics.ListAPIView):
 
     permission_classes = [IsSignedInMayEnrol]
     serializer_class = s.SessionOutput
-    pagination_class = None
 
     def get_queryset(self) -> Any:
         return selectors.auth_sessions_of(cast(SignedInRequest, self.request).user)
@@ -193,7 +197,7 @@ class RevokeOtherSessionsView(APIView):
 
     permission_classes = [IsSignedInMayEnrol]
 
-    @extend_schema(request=None, responses={200: dict}, tags=["auth"])
+    @extend_schema(request=None, responses={200: s.RevokedOutput}, tags=["auth"])
     def post(self, request: SignedInRequest) -> Response:
         count = services.auth_sessions_revoke_all(
             actor=request.user, user=request.user, reason="revoked_by_user",
@@ -223,7 +227,7 @@ class TwoFactorEnrolView(APIView):
 
     permission_classes = [IsSignedInMayEnrol]
 
-    @extend_schema(request=None, responses={200: s.EnrolmentOutput}, tags=["2fa"])
+    @extend_schema(request=None, responses={200: s.EnrolmentOutput, 409: CONFLICT}, tags=["2fa"])
     def post(self, request: SignedInRequest) -> Response:
         enrolment = services.totp_enrol_start(user=request.user, context=request_context(request))
         return Response(s.EnrolmentOutput(enrolment).data)
@@ -234,7 +238,9 @@ class TwoFactorConfirmView(APIView):
 
     permission_classes = [IsSignedInMayEnrol]
 
-    @extend_schema(request=s.CodeInput, responses={200: s.RecoveryCodesOutput}, tags=["2fa"])
+    @extend_schema(
+        request=s.CodeInput, responses={200: s.RecoveryCodesOutput, 409: CONFLICT}, tags=["2fa"]
+    )
     def post(self, request: SignedInRequest) -> Response:
         data = validated(s.CodeInput, request.data)
         codes = services.totp_enrol_confirm(
@@ -246,7 +252,7 @@ class TwoFactorConfirmView(APIView):
 class TwoFactorDisableView(APIView):
     permission_classes = [IsSignedInMayEnrol]
 
-    @extend_schema(request=s.CodeInput, responses={204: None}, tags=["2fa"])
+    @extend_schema(request=s.CodeInput, responses={204: None, 409: CONFLICT}, tags=["2fa"])
     def post(self, request: SignedInRequest) -> Response:
         data = validated(s.CodeInput, request.data)
         services.totp_disable(
@@ -258,7 +264,9 @@ class TwoFactorDisableView(APIView):
 class RecoveryCodesView(APIView):
     permission_classes = [IsSignedInMayEnrol]
 
-    @extend_schema(request=s.CodeInput, responses={200: s.RecoveryCodesOutput}, tags=["2fa"])
+    @extend_schema(
+        request=s.CodeInput, responses={200: s.RecoveryCodesOutput, 409: CONFLICT}, tags=["2fa"]
+    )
     def post(self, request: SignedInRequest) -> Response:
         data = validated(s.CodeInput, request.data)
         codes = services.recovery_codes_regenerate(
@@ -349,7 +357,7 @@ class UserDetailView(APIView):
 
 class AgencyListView(generics.ListAPIView):
     serializer_class = s.AgencyOutput
-    pagination_class = None
+    pagination_class = ByName
 
     def get_queryset(self) -> Any:
         from portal.accounts.models import Agency
@@ -361,11 +369,18 @@ class AgencyListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class DepartmentListView(APIView):
+class DepartmentListView(generics.ListAPIView):
     """An agency's departments, flat with parent ids (a client builds the tree)."""
 
-    @extend_schema(responses={200: s.DepartmentOutput(many=True)}, tags=["organisation"])
-    def get(self, request: SignedInRequest, agency_id: uuid.UUID) -> Response:
-        agency = selectors.access_agency(request.user, agency_id)
-        departments = selectors.departments_of(agency)
-        return Response(s.DepartmentOutput(departments, many=True).data)
+    serializer_class = s.DepartmentOutput
+    pagination_class = ByName
+
+    def get_queryset(self) -> Any:
+        request = cast(SignedInRequest, self.request)
+        return selectors.departments_of(
+            selectors.access_agency(request.user, self.kwargs["agency_id"])
+        )
+
+    @extend_schema(tags=["organisation"])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)

@@ -16,8 +16,9 @@ from rest_framework.views import APIView
 from portal.accounts import selectors as account_selectors
 from portal.accounts.models import User
 from portal.api.context import SignedInRequest, request_context
-from portal.api.pagination import Cursor
+from portal.api.pagination import Cursor, paginated
 from portal.api.permissions import IsStaffOrNotFound
+from portal.api.schema import CONFLICT
 from portal.api.serializers import validated
 from portal.devices import selectors, services
 from portal.devices.api import serializers as s
@@ -80,7 +81,7 @@ class DeviceDetailView(APIView):
 
     permission_classes = [IsStaffOrNotFound]
 
-    @extend_schema(responses={200: s.AdminDeviceOutput}, tags=["admin"])
+    @extend_schema(responses={200: s.AdminDeviceDetailOutput}, tags=["admin"])
     def get(self, request: SignedInRequest, device_id: uuid.UUID) -> Response:
         from portal import clock
         from portal.accounts.services.twofactor import two_factor_enabled
@@ -102,14 +103,18 @@ class DeviceDetailView(APIView):
 
 
 class DeviceCommandsView(APIView):
-    """List a device's commands, or issue one: lock, logout, wipe, refresh_policy, message."""
+    """List a device's commands, newest first, or issue one: lock, logout, wipe,
+    refresh_policy, message."""
 
     permission_classes = [IsStaffOrNotFound]
+    pagination_class = Cursor
 
     @extend_schema(responses={200: s.AdminCommandOutput(many=True)}, tags=["admin"])
     def get(self, request: SignedInRequest, device_id: uuid.UUID) -> Response:
         device = selectors.access_device_for_staff(request.user, device_id)
-        return Response(s.AdminCommandOutput(device.commands.all()[:200], many=True).data)
+        return paginated(
+            request, self, device.commands.all(), lambda row: s.AdminCommandOutput(row).data
+        )
 
     @extend_schema(request=s.CommandInput, responses={201: s.AdminCommandOutput}, tags=["admin"])
     def post(self, request: SignedInRequest, device_id: uuid.UUID) -> Response:
@@ -134,13 +139,20 @@ class DeviceReenrolView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PolicyCursor(Cursor):
+    ordering = ("name", "id")  # type: ignore[assignment]
+
+
 class PolicyListView(APIView):
+    """Device policies by name; POST creates one."""
+
     permission_classes = [IsStaffOrNotFound]
+    pagination_class = PolicyCursor
 
     @extend_schema(responses={200: s.AdminPolicyOutput(many=True)}, tags=["admin"])
     def get(self, request: SignedInRequest) -> Response:
         policies = Policy.objects.prefetch_related("assignments")
-        return Response(s.AdminPolicyOutput(policies, many=True).data)
+        return paginated(request, self, policies, lambda row: s.AdminPolicyOutput(row).data)
 
     @extend_schema(request=s.PolicyInput, responses={201: s.AdminPolicyOutput}, tags=["admin"])
     def post(self, request: SignedInRequest) -> Response:
@@ -183,7 +195,11 @@ class PolicyAssignView(APIView):
 
     permission_classes = [IsStaffOrNotFound]
 
-    @extend_schema(request=s.AssignmentInput, responses={201: s.AssignmentOutput}, tags=["admin"])
+    @extend_schema(
+        request=s.AssignmentInput,
+        responses={201: s.AssignmentOutput, 409: CONFLICT},
+        tags=["admin"],
+    )
     def post(self, request: SignedInRequest, policy_id: uuid.UUID) -> Response:
         policy = selectors.access_policy_for_staff(request.user, policy_id)
         data = validated(s.AssignmentInput, request.data)

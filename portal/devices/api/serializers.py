@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from portal.accounts.api.serializers import DeviceOutput
@@ -28,12 +29,29 @@ class AckInput(StrictInput):
     result = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+@extend_schema_serializer(component_name="DeviceCommand")
 class CommandOutput(serializers.Serializer):
+    """A remote command as the device gets it (``portal.devices.events.command_payload``)."""
+
+    id = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=DeviceCommand.Kind.choices)
+    message = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
     def to_representation(self, instance: DeviceCommand) -> dict[str, Any]:
         return command_payload(instance)
 
 
+@extend_schema_serializer(component_name="AcknowledgedCommand")
+class AckedCommandOutput(CommandOutput):
+    state = serializers.ChoiceField(choices=DeviceCommand.State.choices)
+
+
+@extend_schema_serializer(component_name="EffectivePolicy")
 class PolicyOutput(serializers.Serializer):
+    """The rules in force and, for each rule, the assignment it came from."""
+
     version = serializers.CharField()
     rules = serializers.DictField()
     sources = serializers.DictField()
@@ -58,6 +76,14 @@ class AdminDeviceOutput(DeviceOutput):
 
     def get_user(self, device: Device) -> dict[str, Any]:
         return {"id": str(device.user_id), "login": device.user.login, "name": str(device.user)}
+
+
+class AdminDeviceDetailOutput(AdminDeviceOutput):
+    effective_policy = PolicyOutput()
+    refusal_reasons = serializers.ListField(child=serializers.CharField())
+
+    class Meta(AdminDeviceOutput.Meta):
+        fields = [*AdminDeviceOutput.Meta.fields, "effective_policy", "refusal_reasons"]
 
 
 class AdminCommandOutput(serializers.ModelSerializer):

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from portal.accounts.authentication import CommandAckAuthentication
 from portal.api.context import SignedInRequest, request_context
 from portal.api.permissions import IsSignedInMayEnrol
+from portal.api.schema import CONFLICT
 from portal.api.serializers import validated
 from portal.devices import services
 from portal.devices.api import serializers as s
@@ -61,7 +62,9 @@ class CommandAckView(APIView):
     authentication_classes = [CommandAckAuthentication]
     permission_classes = [IsSignedInMayEnrol]
 
-    @extend_schema(request=s.AckInput, responses={200: s.CommandOutput}, tags=["devices"])
+    @extend_schema(
+        request=s.AckInput, responses={200: s.AckedCommandOutput, 409: CONFLICT}, tags=["devices"]
+    )
     def post(self, request: SignedInRequest, command_id: uuid.UUID) -> Response:
         data = validated(s.AckInput, request.data)
         command = services.device_command_ack(
