@@ -16,7 +16,7 @@ from messaging.events import attachment_payload
 from messaging.services.attachments import attachment_download_url, attachment_upload
 from portal.api.context import SignedInRequest
 from portal.api.schema import STORAGE_UNAVAILABLE
-from portal.api.serializers import StrictInput
+from portal.api.serializers import QueryFlag, StrictInput
 from portal.api.throttling import UserRateThrottle
 
 
@@ -25,7 +25,7 @@ class AttachmentInput(StrictInput):
 
 
 class LinkParams(serializers.Serializer):
-    thumbnail = serializers.BooleanField(required=False, default=False)
+    thumbnail = QueryFlag(required=False, default=False)
 
 
 class AttachmentUploadView(APIView):

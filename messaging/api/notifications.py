@@ -3,7 +3,7 @@ setting."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,7 +13,7 @@ from messaging.models import NotificationSettings
 from messaging.services import notifications
 from portal.api.context import SignedInRequest
 from portal.api.pagination import Cursor, paginated
-from portal.api.serializers import validated
+from portal.api.serializers import validated, validated_query
 from portal.errors import InvalidInput
 
 
@@ -27,13 +27,13 @@ class NotificationListView(APIView):
     pagination_class = NotificationCursor
 
     @extend_schema(
-        parameters=[OpenApiParameter("unread", bool, description="Unread ones only")],
+        parameters=[s.NotificationListParams],
         responses={200: s.NotificationOutput(many=True)},
         tags=["notifications"],
     )
     def get(self, request: SignedInRequest) -> Response:
         rows = selectors.notifications_of(
-            request.user, unread_only=request.query_params.get("unread") == "true"
+            request.user, unread_only=validated_query(s.NotificationListParams, request)["unread"]
         )
         return paginated(request, self, rows, lambda row: s.NotificationOutput(row).data)
 

@@ -20,7 +20,7 @@ from messaging.models import (
 from messaging.services import MAX_BODY_CHARS
 from messaging.services.attachments import MAX_ATTACHMENTS_PER_MESSAGE
 from portal.accounts.api.serializers import MeOutput
-from portal.api.serializers import StrictInput
+from portal.api.serializers import QueryFlag, StrictInput
 
 
 class ConversationInput(StrictInput):
@@ -246,13 +246,15 @@ class FollowInput(StrictInput):
 
 
 class SearchParams(serializers.Serializer):
-    q = serializers.CharField(max_length=200)
-    conversation = serializers.UUIDField(required=False)
-    author = serializers.UUIDField(required=False)
+    q = serializers.CharField(max_length=200, help_text=_("Words to find"))
+    conversation = serializers.UUIDField(required=False, help_text=_("In this conversation"))
+    author = serializers.UUIDField(required=False, help_text=_("Written by this user"))
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
-    has_file = serializers.BooleanField(required=False, default=False)
-    mentions_me = serializers.BooleanField(required=False, default=False)
+    has_file = QueryFlag(
+        required=False, default=False, help_text=_("Only messages with at least one attachment")
+    )
+    mentions_me = QueryFlag(required=False, default=False)
     limit = serializers.IntegerField(min_value=1, max_value=200, required=False, default=50)
 
 
@@ -299,6 +301,10 @@ class PollInput(StrictInput):
 
 class VoteInput(StrictInput):
     options = serializers.ListField(child=serializers.IntegerField(min_value=0), max_length=10)
+
+
+class NotificationListParams(serializers.Serializer):
+    unread = QueryFlag(required=False, default=False, help_text=_("Unread ones only"))
 
 
 class NotificationReadInput(StrictInput):

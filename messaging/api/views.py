@@ -18,7 +18,15 @@ from messaging.presence import presence_of
 from messaging.search import SearchFilters, search_messages
 from portal.accounts import selectors as account_selectors
 from portal.api.context import SignedInRequest
-from portal.api.pagination import Cursor, SeqCursor, SinglePage, page, paginated, seq_params
+from portal.api.pagination import (
+    LIMIT_SCHEMA,
+    Cursor,
+    SeqCursor,
+    SinglePage,
+    page,
+    paginated,
+    seq_params,
+)
 from portal.api.schema import CONFLICT
 from portal.api.serializers import validated
 from portal.api.throttling import UserRateThrottle
@@ -325,7 +333,7 @@ class ThreadView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("cursor", str, description="The next value of the page before"),
-            OpenApiParameter("limit", int, description="1 to 200, 50 by default"),
+            OpenApiParameter("limit", LIMIT_SCHEMA, description="1 to 200, 50 by default"),
         ],
         responses={200: s.ThreadPageOutput},
         tags=["messaging"],
@@ -375,18 +383,7 @@ class SearchView(APIView):
     pagination_class = SinglePage
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, required=True),
-            OpenApiParameter("conversation", uuid.UUID),
-            OpenApiParameter("author", uuid.UUID),
-            OpenApiParameter("since", str, description="ISO 8601"),
-            OpenApiParameter("until", str, description="ISO 8601"),
-            OpenApiParameter(
-                "has_file", bool, description="Only messages with at least one attachment"
-            ),
-            OpenApiParameter("mentions_me", bool),
-            OpenApiParameter("limit", int),
-        ],
+        parameters=[s.SearchParams],
         responses={200: s.SearchResultOutput(many=True)},
         tags=["messaging"],
     )

@@ -19,6 +19,7 @@ from portal.errors import InvalidInput
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+LIMIT_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}
 
 
 def page(results: Iterable[Any], *, next: str | None, previous: str | None) -> dict[str, Any]:
@@ -58,7 +59,7 @@ class Envelope:
                 "required": False,
                 "in": "query",
                 "description": _("Items per page: 1 to 200, 50 by default."),
-                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                "schema": LIMIT_SCHEMA,
             },
         ]
 
@@ -80,6 +81,9 @@ class Cursor(Envelope, CursorPagination):
             tokens["p"] = cursor.position
         return b64encode(parse.urlencode(tokens, doseq=True).encode("ascii")).decode("ascii")
 
+    def get_page_size(self, request: Any) -> int:
+        return page_limit(request)
+
     def get_paginated_response(self, data: Any) -> Response:
         return Response(page(data, next=self.get_next_link(), previous=self.get_previous_link()))
 
@@ -89,18 +93,22 @@ class SeqCursor(Envelope, BasePagination):
     for history, after it for a thread). The view does the paging with :func:`seq_params`."""
 
 
+def page_limit(request: Any) -> int:
+    """``?limit=``: 1 to 200, 50 when not given; anything else is a 400 naming it."""
+    raw = request.query_params.get("limit")
+    if not raw:
+        return DEFAULT_LIMIT
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3 and 1 <= int(raw) <= MAX_LIMIT):
+        raise InvalidInput(limit=[_("A whole number from 1 to 200.")])
+    return int(raw)
+
+
 def seq_params(request: Any) -> tuple[int | None, int]:
     """``(cursor seq or None, limit)`` from the query, or a 400 naming the bad one."""
-    raw_cursor, raw_limit = request.query_params.get("cursor"), request.query_params.get("limit")
-    try:
-        limit = int(raw_limit) if raw_limit else DEFAULT_LIMIT
-    except ValueError:
-        raise InvalidInput(limit=[_("A whole number from 1 to 200.")]) from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(limit=[_("A whole number from 1 to 200.")])
+    raw_cursor, limit = request.query_params.get("cursor"), page_limit(request)
     if not raw_cursor:
         return None, limit
-    if not raw_cursor.isdigit() or len(raw_cursor) > 18:
+    if not (raw_cursor.isascii() and raw_cursor.isdigit()) or len(raw_cursor) > 18:
         raise InvalidInput(cursor=[_("Not a cursor of this list.")])
     return int(raw_cursor), limit
 

@@ -5,8 +5,9 @@ Error responses are added by rule here rather than per view: 400 where an operat
 input (a body or query parameters), 401 and 403 where it needs a signed-in caller (or
 checks credentials), 404 where the path names an object (and on staff-only endpoints,
 which answer 404 to everyone else), 413 and 415 where it takes a body, 429 where a
-throttle applies. Conflicts (409) and storage failures (503) are declared by the few
-views that have them, with :data:`CONFLICT` and :data:`STORAGE_UNAVAILABLE`.
+throttle applies. Conflicts (409), storage failures (503) and a 404 the rules cannot see
+(an object named by a string) are declared by the few views that have them, with
+:data:`CONFLICT`, :data:`STORAGE_UNAVAILABLE` and :data:`NOT_FOUND`.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ ERROR_DESCRIPTIONS: dict[int, Any] = {
 
 CONFLICT = OpenApiResponse(Error, description=ERROR_DESCRIPTIONS[409])
 STORAGE_UNAVAILABLE = OpenApiResponse(Error, description=ERROR_DESCRIPTIONS[503])
+NOT_FOUND = OpenApiResponse(Error, description=ERROR_DESCRIPTIONS[404])
 
 _RETRY_AFTER = {
     "Retry-After": {

@@ -1,16 +1,52 @@
-"""Input serializers refuse fields they do not know, naming them."""
+"""Input serializers refuse fields they do not know, naming them, and values of another
+JSON type than the schema gives (``"all": 1`` for a boolean, ``"seq": "5"`` for an
+integer): what the OpenAPI schema allows is what the server takes."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+# JSON types by field class, most specific first (BooleanField before IntegerField: in
+# Python a bool is an int).
+_JSON_TYPES: list[tuple[type[serializers.Field], tuple[type, ...], str]] = [
+    (serializers.BooleanField, (bool,), "boolean"),
+    (serializers.IntegerField, (int,), "integer"),
+    (serializers.FloatField, (int, float), "number"),
+    (serializers.CharField, (str,), "string"),
+    (serializers.ChoiceField, (str,), "string"),
+    (serializers.UUIDField, (str,), "string"),
+    (serializers.DateTimeField, (str,), "string"),
+    (serializers.ListField, (list,), "array"),
+]
+
+
+def _json_type_error(field: serializers.Field, value: Any) -> Any | None:
+    """Why ``value`` is not of the JSON type the field documents, or None."""
+    if value is None:
+        return None  # null is the field's own business (allow_null)
+    for field_class, types, name in _JSON_TYPES:
+        if isinstance(field, field_class):
+            wrong = not isinstance(value, types) or (name != "boolean" and isinstance(value, bool))
+            if wrong:
+                return [_("Expected a JSON %(type)s.") % {"type": name}]
+            if name == "array":
+                child = getattr(field, "child", None)
+                for index, item in enumerate(value):
+                    error = _json_type_error(child, item) if child is not None else None
+                    if error:
+                        return {str(index): error}
+            return None
+    return None
+
 
 class StrictInput(serializers.Serializer):
-    """A write payload: unknown keys are a 400 that names them, not silently dropped."""
+    """A write payload: unknown keys are a 400 that names them, not silently dropped, and
+    so is a value of another JSON type than its field's."""
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, dict):
@@ -18,6 +54,11 @@ class StrictInput(serializers.Serializer):
         errors: dict[str, Any] = {
             name: [_("Unknown field.")] for name in sorted(set(data) - set(self.fields))
         }
+        for name, item in data.items():
+            if name in self.fields and not isinstance(data, QueryDict):
+                error = _json_type_error(self.fields[name], item)
+                if error:
+                    errors[name] = error
         known = {key: value for key, value in data.items() if key in self.fields}
         try:
             value = super().to_internal_value(known)
@@ -54,3 +95,17 @@ class Error(serializers.Serializer):
     """Every error the API answers, REST and websocket alike (docs/api.md, "Errors")."""
 
     error = ErrorBody()
+
+
+class QueryFlag(serializers.BooleanField):
+    """A boolean query parameter: ``true`` or ``false``, as the schema documents it."""
+
+    TRUE_VALUES = {"true", True}
+    FALSE_VALUES = {"false", False}
+
+
+def validated_query(serializer_class: type[serializers.Serializer], request: Any) -> Any:
+    """The request's query parameters checked by ``serializer_class`` (the pagination
+    parameters ``cursor`` and ``limit`` are the paginator's), or a 400 naming each bad one."""
+    data = {k: v for k, v in request.query_params.items() if k not in ("cursor", "limit")}
+    return validated(serializer_class, data)

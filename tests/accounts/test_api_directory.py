@@ -86,8 +86,9 @@ def test_unknown_department_is_404(org):
     client = api_client(org.viewer)
     response = client.get("/api/v1/users", {"department": str(uuid.uuid4())})
     assert_api_error(response, 404, "department_not_found")
-    response = client.get("/api/v1/users", {"department": "not-a-uuid"})
-    assert_api_error(response, 404, "department_not_found")
+    for bad in ("not-a-uuid", ""):
+        response = client.get("/api/v1/users", {"department": bad})
+        assert_api_error(response, 400, "validation_failed")
 
 
 def test_deactivated_users_are_hidden(org):

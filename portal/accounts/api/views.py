@@ -10,7 +10,7 @@ from django.contrib.auth import logout as django_logout
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -27,7 +27,7 @@ from portal.api.context import SignedInRequest, request_context
 from portal.api.pagination import Cursor
 from portal.api.permissions import IsSignedInMayEnrol
 from portal.api.schema import CONFLICT
-from portal.api.serializers import validated
+from portal.api.serializers import validated, validated_query
 from portal.devices.models import Device
 from portal.devices.services import DeviceInfo
 
@@ -319,7 +319,7 @@ class DirectoryView(generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         request = cast(SignedInRequest, self.request)
-        params = request.query_params
+        params = validated_query(s.DirectoryParams, request)
         department = agency = None
         if params.get("department"):
             department = selectors.access_department(request.user, params["department"])
@@ -327,23 +327,14 @@ class DirectoryView(generics.ListAPIView):
             agency = selectors.access_agency(request.user, params["agency"])
         return selectors.directory_search(
             actor=request.user,
-            query=params.get("q", "")[:200],
+            query=params["q"],
             department=department,
-            include_subdepartments=params.get("subdepartments", "true") != "false",
+            include_subdepartments=params["subdepartments"],
             agency=agency,
-            position=params.get("position", ""),
+            position=params["position"],
         )
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="Any part of the full name or login"),
-            OpenApiParameter("department", uuid.UUID),
-            OpenApiParameter("subdepartments", bool, description="Include sub-departments"),
-            OpenApiParameter("agency", uuid.UUID),
-            OpenApiParameter("position", str),
-        ],
-        tags=["users"],
-    )
+    @extend_schema(parameters=[s.DirectoryParams], tags=["users"])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +19,7 @@ from portal.api.context import SignedInRequest, request_context
 from portal.api.pagination import Cursor, paginated
 from portal.api.permissions import IsStaffOrNotFound
 from portal.api.schema import CONFLICT
-from portal.api.serializers import validated
+from portal.api.serializers import validated, validated_query
 from portal.devices import selectors, services
 from portal.devices.api import serializers as s
 from portal.devices.compliance import refusal_reasons
@@ -43,36 +43,18 @@ class DeviceListView(generics.ListAPIView):
     pagination_class = DeviceCursor
 
     def get_queryset(self) -> Any:
-        params = self.request.query_params
+        params = validated_query(s.DeviceListParams, self.request)
         devices = Device.objects.select_related("user")
         for param, field in _DEVICE_FILTERS.items():
             if params.get(param):
-                value = params[param]
-                if field.endswith("_id") and not _is_uuid(value):
-                    return devices.none()
-                devices = devices.filter(**{field: value})
-        if params.get("non_compliant") == "true":
+                devices = devices.filter(**{field: params[param]})
+        if params["non_compliant"]:
             devices = devices.exclude(compliance_reason="")
         return devices
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str), OpenApiParameter("platform", str),
-            OpenApiParameter("user", uuid.UUID), OpenApiParameter("agency", uuid.UUID),
-            OpenApiParameter("non_compliant", bool),
-        ],
-        tags=["admin"],
-    )  # fmt: skip
+    @extend_schema(parameters=[s.DeviceListParams], tags=["admin"])
     def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 class DeviceDetailView(APIView):

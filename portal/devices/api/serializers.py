@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from portal.accounts.api.serializers import DeviceOutput
-from portal.api.serializers import StrictInput
+from portal.api.serializers import QueryFlag, StrictInput
 from portal.devices.events import command_payload
 from portal.devices.models import Device, DeviceCommand, Policy, PolicyAssignment
 
@@ -93,6 +93,14 @@ class AdminCommandOutput(serializers.ModelSerializer):
             "id", "device", "kind", "message", "state", "issued_by", "created_at", "expires_at",
             "delivered_at", "acknowledged_at", "result",
         ]  # fmt: skip
+
+
+class DeviceListParams(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Device.Status.choices, required=False)
+    platform = serializers.ChoiceField(choices=Device.Platform.choices, required=False)
+    user = serializers.UUIDField(required=False)
+    agency = serializers.UUIDField(required=False)
+    non_compliant = QueryFlag(required=False, default=False)
 
 
 class CommandInput(StrictInput):

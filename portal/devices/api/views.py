@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from portal.accounts.authentication import CommandAckAuthentication
 from portal.api.context import SignedInRequest, request_context
 from portal.api.permissions import IsSignedInMayEnrol
-from portal.api.schema import CONFLICT
+from portal.api.schema import CONFLICT, NOT_FOUND
 from portal.api.serializers import validated
 from portal.devices import services
 from portal.devices.api import serializers as s
@@ -29,7 +29,9 @@ class CheckinView(APIView):
     authentication_classes = [CommandAckAuthentication]
     permission_classes = [IsSignedInMayEnrol]
 
-    @extend_schema(request=s.CheckinInput, responses={200: s.CheckinOutput}, tags=["devices"])
+    @extend_schema(
+        request=s.CheckinInput, responses={200: s.CheckinOutput, 404: NOT_FOUND}, tags=["devices"]
+    )
     def post(self, request: SignedInRequest) -> Response:
         data = validated(s.CheckinInput, request.data)
         result = services.device_checkin(
