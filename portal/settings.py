@@ -272,8 +272,22 @@ REST_FRAMEWORK = {
     },
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Portal API",
-    "DESCRIPTION": "REST API of Portal. Sign-in, sessions and the event stream: docs/api.md.",
+    "TITLE": _("Portal API"),
+    "DESCRIPTION": _(
+        "REST API of Portal. Sign-in, sessions and errors: docs/api.md; the websocket events "
+        "and frames: x-websocket-events and x-websocket-frames here, docs/realtime.md."
+    ),
+    "TAGS": [
+        {"name": "auth", "description": _("Sign-in, tokens and sessions")},
+        {"name": "2fa", "description": _("Two-factor sign-in")},
+        {"name": "users", "description": _("The caller's profile and the staff directory")},
+        {"name": "organisation", "description": _("Agencies and departments")},
+        {"name": "messaging", "description": _("Conversations, messages, threads, search")},
+        {"name": "notifications", "description": _("In-app notifications")},
+        {"name": "devices", "description": _("What apps call: check-in, commands")},
+        {"name": "files", "description": _("Downloads behind signed links")},
+        {"name": "admin", "description": _("Devices and policies, for IT staff")},
+    ],
     "VERSION": "1",
     # 3.1: a nullable reference (``"poll": null``) is expressible only from 3.1 on.
     "OAS_VERSION": "3.1.0",

@@ -12,16 +12,16 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 # JSON types by field class, most specific first (BooleanField before IntegerField: in
-# Python a bool is an int).
-_JSON_TYPES: list[tuple[type[serializers.Field], tuple[type, ...], str]] = [
-    (serializers.BooleanField, (bool,), "boolean"),
-    (serializers.IntegerField, (int,), "integer"),
-    (serializers.FloatField, (int, float), "number"),
-    (serializers.CharField, (str,), "string"),
-    (serializers.ChoiceField, (str,), "string"),
-    (serializers.UUIDField, (str,), "string"),
-    (serializers.DateTimeField, (str,), "string"),
-    (serializers.ListField, (list,), "array"),
+# Python a bool is an int), with the error for a value of another type.
+_JSON_TYPES: list[tuple[type[serializers.Field], tuple[type, ...], Any]] = [
+    (serializers.BooleanField, (bool,), gettext_lazy("Expected true or false.")),
+    (serializers.IntegerField, (int,), gettext_lazy("Expected a whole number.")),
+    (serializers.FloatField, (int, float), gettext_lazy("Expected a number.")),
+    (serializers.CharField, (str,), gettext_lazy("Expected a string.")),
+    (serializers.ChoiceField, (str,), gettext_lazy("Expected a string.")),
+    (serializers.UUIDField, (str,), gettext_lazy("Expected a string.")),
+    (serializers.DateTimeField, (str,), gettext_lazy("Expected a string.")),
+    (serializers.ListField, (list,), gettext_lazy("Expected an array.")),
 ]
 
 
@@ -29,15 +29,15 @@ def _json_type_error(field: serializers.Field, value: Any) -> Any | None:
     """Why ``value`` is not of the JSON type the field documents, or None."""
     if value is None:
         return None  # null is the field's own business (allow_null)
-    for field_class, types, name in _JSON_TYPES:
+    for field_class, types, message in _JSON_TYPES:
         if isinstance(field, field_class):
-            wrong = not isinstance(value, types) or (name != "boolean" and isinstance(value, bool))
-            if wrong:
-                return [_("Expected a JSON %(type)s.") % {"type": name}]
-            if name == "array":
-                child = getattr(field, "child", None)
+            is_bool = isinstance(value, bool)
+            if not isinstance(value, types) or (is_bool and bool not in types):
+                return [str(message)]
+            child = getattr(field, "child", None)
+            if isinstance(field, serializers.ListField) and child is not None:
                 for index, item in enumerate(value):
-                    error = _json_type_error(child, item) if child is not None else None
+                    error = _json_type_error(child, item)
                     if error:
                         return {str(index): error}
             return None

@@ -1,4 +1,5 @@
-"""Health checks and the JSON answers Django gives outside DRF views (404, 500, CSRF)."""
+"""Health checks, the OpenAPI schema and its docs page, and the JSON answers Django gives
+outside DRF views (404, 500, CSRF)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from drf_spectacular.plumbing import set_query_parameters
+from drf_spectacular.renderers import (
+    OpenApiJsonRenderer,
+    OpenApiJsonRenderer2,
+    OpenApiYamlRenderer,
+    OpenApiYamlRenderer2,
+)
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal.storage import get_storage
 
@@ -58,6 +68,24 @@ def readyz(request: HttpRequest) -> JsonResponse:
             status=503,
         )
     return JsonResponse({"status": "ok", "checks": checks})
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema: JSON unless YAML is asked for (``?format=yaml`` or an Accept of
+    ``application/vnd.oai.openapi``); texts in the request's language (``?lang=ru|en``,
+    else Accept-Language, else Russian)."""
+
+    renderer_classes = [
+        OpenApiJsonRenderer, OpenApiJsonRenderer2, OpenApiYamlRenderer, OpenApiYamlRenderer2,
+    ]  # fmt: skip
+
+
+class DocsView(SpectacularSwaggerView):
+    """Swagger UI over the schema in the language this page is shown in."""
+
+    def _get_schema_url(self, request: Any) -> str:
+        url = super()._get_schema_url(request)
+        return str(set_query_parameters(url, lang=request.GET.get("lang") or get_language()))
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

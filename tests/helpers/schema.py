@@ -83,19 +83,28 @@ def assert_matches_schema(response: Any) -> None:
     if not content or "application/json" not in content:
         return
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
-    body = response.json()
     pointer = _pointer(
         "paths", template, method.lower(), "responses", status, "content", "application/json"
     )
+    _assert_valid(response.json(), f"#/{pointer}/schema", f"{method} {template} {status}")
+
+
+def assert_event_matches_schema(event: dict[str, Any]) -> None:
+    """A published event is listed under ``x-websocket-events`` by its ``type.op`` and
+    matches the component it names."""
+    name = f"{event.get('type')}.{event.get('op')}"
+    listed = openapi_schema()["x-websocket-events"]
+    assert name in listed, f"the event {name} is not in the schema's x-websocket-events"
+    _assert_valid(event, listed[name]["$ref"], f"the event {name}")
+
+
+def _assert_valid(body: Any, ref: str, what: str) -> None:
     schema = _closed_schema()
     registry: Registry = Registry().with_resource(_URI, DRAFT202012.create_resource(schema))
     validator = OAS31Validator(
-        {"$ref": f"{_URI}#/{pointer}/schema"},
-        registry=registry,
-        format_checker=OAS31Validator.FORMAT_CHECKER,
+        {"$ref": f"{_URI}{ref}"}, registry=registry, format_checker=OAS31Validator.FORMAT_CHECKER
     )
     errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
-    assert not errors, (
-        f"{method} {template} {status}: the body does not match the schema: "
-        + "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
+    assert not errors, f"{what}: does not match the schema: " + "; ".join(
+        f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]
     )
