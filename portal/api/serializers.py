@@ -35,7 +35,7 @@ def _json_type_error(field: serializers.Field, value: Any) -> Any | None:
             if not isinstance(value, types) or (is_bool and bool not in types):
                 return [str(message)]
             child = getattr(field, "child", None)
-            if isinstance(field, serializers.ListField) and child is not None:
+            if isinstance(value, list) and child is not None:
                 for index, item in enumerate(value):
                     error = _json_type_error(child, item)
                     if error:
