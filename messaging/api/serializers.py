@@ -366,7 +366,7 @@ class NotificationOutput(serializers.Serializer):
 class SearchResultOutput(serializers.Serializer):
     message = MessageOutput()
     conversation = ConversationOutput()
-    snippet = serializers.CharField(help_text=_("HTML: the matching words in <b>."))
+    snippet = serializers.CharField(help_text=_("Escaped text; the matching words in <mark>."))
 
 
 class ThreadPageOutput(serializers.Serializer):

@@ -377,7 +377,7 @@ class ForwardView(APIView):
 
 
 class SearchView(APIView):
-    """Full-text search over every message the caller can read now: the ``limit`` newest
+    """Full-text search over every message the caller can read now: the ``limit`` best
     matches in one page (``next`` is null; narrow the query or the filters for more)."""
 
     pagination_class = SinglePage
