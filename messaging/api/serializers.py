@@ -20,7 +20,7 @@ from messaging.models import (
 from messaging.services import MAX_BODY_CHARS
 from messaging.services.attachments import MAX_ATTACHMENTS_PER_MESSAGE
 from portal.accounts.api.serializers import MeOutput
-from portal.api.serializers import QueryFlag, StrictInput
+from portal.api.serializers import QueryFlag, StrictInput, UUIDInput
 
 
 class ConversationInput(StrictInput):
@@ -28,7 +28,7 @@ class ConversationInput(StrictInput):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     member_ids = serializers.ListField(
-        child=serializers.UUIDField(), required=False, default=list, max_length=10_000
+        child=UUIDInput(), required=False, default=list, max_length=10_000
     )
     visibility = serializers.ChoiceField(
         choices=Conversation.Visibility.choices, required=False,
@@ -38,12 +38,12 @@ class ConversationInput(StrictInput):
 
 
 class DirectInput(StrictInput):
-    user_id = serializers.UUIDField()
+    user_id = UUIDInput()
 
 
 class MentionsInput(StrictInput):
-    users = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
-    departments = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
+    users = serializers.ListField(child=UUIDInput(), required=False, default=list)
+    departments = serializers.ListField(child=UUIDInput(), required=False, default=list)
     all = serializers.BooleanField(required=False, default=False)
 
 
@@ -54,12 +54,12 @@ class MessageInput(StrictInput):
         max_length=MAX_BODY_CHARS * 2, trim_whitespace=False, allow_blank=True, required=False,
         default="",
     )  # fmt: skip
-    reply_to = serializers.UUIDField(required=False, allow_null=True, default=None)
-    thread_root = serializers.UUIDField(required=False, allow_null=True, default=None)
+    reply_to = UUIDInput(required=False, allow_null=True, default=None)
+    thread_root = UUIDInput(required=False, allow_null=True, default=None)
     mentions = MentionsInput(required=False, default=dict)
     # Uploads from POST /conversations/{id}/attachments; with them the body may be empty.
     attachment_ids = serializers.ListField(
-        child=serializers.UUIDField(), required=False, default=list,
+        child=UUIDInput(), required=False, default=list,
         max_length=MAX_ATTACHMENTS_PER_MESSAGE,
     )  # fmt: skip
 
@@ -78,7 +78,7 @@ class MessageEditOutput(serializers.Serializer):
 
 
 class MembersInput(StrictInput):
-    user_ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=1000)
+    user_ids = serializers.ListField(child=UUIDInput(), min_length=1, max_length=1000)
 
 
 class ReadInput(StrictInput):
@@ -237,7 +237,7 @@ class RoleInput(StrictInput):
 
 
 class ForwardInput(StrictInput):
-    conversation_id = serializers.UUIDField()
+    conversation_id = UUIDInput()
     client_id = serializers.CharField(max_length=100)
 
 
@@ -247,8 +247,8 @@ class FollowInput(StrictInput):
 
 class SearchParams(serializers.Serializer):
     q = serializers.CharField(max_length=200, help_text=_("Words to find"))
-    conversation = serializers.UUIDField(required=False, help_text=_("In this conversation"))
-    author = serializers.UUIDField(required=False, help_text=_("Written by this user"))
+    conversation = UUIDInput(required=False, help_text=_("In this conversation"))
+    author = UUIDInput(required=False, help_text=_("Written by this user"))
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
     has_file = QueryFlag(

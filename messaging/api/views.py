@@ -28,7 +28,7 @@ from portal.api.pagination import (
     seq_params,
 )
 from portal.api.schema import CONFLICT
-from portal.api.serializers import validated
+from portal.api.serializers import validated, validated_query
 from portal.api.throttling import UserRateThrottle
 from portal.errors import InvalidInput
 
@@ -388,9 +388,7 @@ class SearchView(APIView):
         tags=["messaging"],
     )
     def get(self, request: SignedInRequest) -> Response:
-        params = s.SearchParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = validated_query(s.SearchParams, request)
         results = search_messages(
             actor=request.user,
             query=data["q"],

@@ -64,6 +64,15 @@ _RETRY_AFTER = {
 class PortalAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema with the error answers and strict bodies of Portal."""
 
+    def get_summary(self) -> str | None:
+        """The operation's title from :data:`portal.api.summaries.SUMMARIES` (translated),
+        unless the view gives one."""
+        from portal.api.summaries import SUMMARIES
+
+        given = super().get_summary()
+        summary = SUMMARIES.get(self.get_operation_id())
+        return given or (str(summary) if summary is not None else None)
+
     def get_serializer_name(self, serializer: Any, direction: Any) -> str:
         """``MeOutput`` is the component ``Me``; ``LoginInput`` (a request) ``LoginRequest``."""
         name: str = super().get_serializer_name(serializer, direction)

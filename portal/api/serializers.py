@@ -4,12 +4,15 @@ integer): what the OpenAPI schema allows is what the server takes."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
+
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 # JSON types by field class, most specific first (BooleanField before IntegerField: in
 # Python a bool is an int), with the error for a value of another type.
@@ -97,6 +100,19 @@ class Error(serializers.Serializer):
     error = ErrorBody()
 
 
+class UUIDInput(serializers.UUIDField):
+    """An id in input: only the canonical form (``8-4-4-4-12`` hex digits), which is what
+    the schema's ``format: uuid`` allows; DRF's own field also takes hex without dashes,
+    braces and ``urn:uuid:``."""
+
+    default_error_messages = {"invalid": gettext_lazy("Expected an id (a UUID).")}
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not (isinstance(data, str) and _CANONICAL_UUID.fullmatch(data)):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class QueryFlag(serializers.BooleanField):
     """A boolean query parameter: ``true`` or ``false``, as the schema documents it."""
 
@@ -105,7 +121,14 @@ class QueryFlag(serializers.BooleanField):
 
 
 def validated_query(serializer_class: type[serializers.Serializer], request: Any) -> Any:
-    """The request's query parameters checked by ``serializer_class`` (the pagination
-    parameters ``cursor`` and ``limit`` are the paginator's), or a 400 naming each bad one."""
-    data = {k: v for k, v in request.query_params.items() if k not in ("cursor", "limit")}
+    """The request's query parameters checked by ``serializer_class``, or a 400 naming each
+    bad one. An empty value (``?author=``) is a value, checked like any other, as the schema
+    has it (DRF would take it for an absent form field); ``cursor`` and ``limit`` are the
+    paginator's unless the serializer declares them."""
+    fields = serializer_class().fields
+    data = {
+        key: value
+        for key, value in request.query_params.items()
+        if key in fields or key not in ("cursor", "limit")
+    }
     return validated(serializer_class, data)

@@ -12,7 +12,11 @@ import yaml
 from django.test import Client
 from openapi_spec_validator import validate
 
-from tests.helpers.schema import assert_event_matches_schema, openapi_schema
+from tests.helpers.schema import (
+    assert_event_matches_schema,
+    assert_frame_matches_schema,
+    openapi_schema,
+)
 
 ERROR_REF = "#/components/schemas/Error"
 
@@ -59,6 +63,21 @@ def test_texts_are_russian_by_default_and_english_on_request():
     docs = Client().get("/api/docs/")
     assert docs.status_code == 200
     assert b"lang=ru" in docs.content or b"/api/v1/schema/" in docs.content
+
+
+def test_every_operation_has_a_title_in_both_languages(schema):
+    from django.utils import translation
+
+    from portal.api.summaries import SUMMARIES
+
+    for method, path, operation in _operations(schema):
+        assert operation.get("summary"), (method, path, operation["operationId"])
+    assert set(SUMMARIES) == {operation["operationId"] for *_, operation in _operations(schema)}
+    for key, text in SUMMARIES.items():
+        with translation.override("en"):
+            english = str(text)
+        with translation.override("ru"):
+            assert str(text) != english, key
 
 
 def test_every_operation_documents_a_named_success_body(schema):
@@ -207,3 +226,16 @@ def test_event_check_refuses_what_the_schema_does_not_say():
         assert_event_matches_schema({"type": "read", "op": "update", "seq": "1"})
     with pytest.raises(AssertionError, match="not in the schema"):
         assert_event_matches_schema({"type": "nothing", "op": "never"})
+
+
+def test_frame_check_refuses_what_the_schema_does_not_say():
+    assert_frame_matches_schema({"type": "pong"})
+    assert_frame_matches_schema(
+        {"type": "event", "id": 7, "event": {"type": "policy", "op": "updated"}}
+    )
+    with pytest.raises(AssertionError):
+        assert_frame_matches_schema({"type": "pong", "extra": 1})
+    with pytest.raises(AssertionError):
+        assert_frame_matches_schema({"type": "event", "id": 7, "event": {"type": "x", "op": "y"}})
+    with pytest.raises(AssertionError, match="not in the schema"):
+        assert_frame_matches_schema({"type": "hello"})

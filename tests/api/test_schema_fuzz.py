@@ -1,7 +1,9 @@
 """Schemathesis over the whole published schema, in process (the WSGI app, the test
 database): every operation, anonymously and signed in as a demo official, gets requests
-generated from its documented parameters and bodies, and must answer with no server
-error, a documented status, a documented content type and a body matching its schema.
+generated from its documented parameters and bodies (and the admin endpoints as the
+demo administrator), and must answer with no server error, a documented status, a
+documented content type and a body matching its schema, and refuse what the schema does
+not allow (``negative_data_rejection``).
 
 Bounded: a few examples per operation and identity, no deadline per example (the first
 request of an operation warms caches), the whole module in well under a minute here.
@@ -45,10 +47,10 @@ CHECKS = [
     negative_data_rejection,
 ]
 FUZZ = settings(
-    max_examples=15,
+    max_examples=8,
     deadline=None,
     database=None,  # no .hypothesis/ directory in the work tree
-    derandomize=False,  # the same requests every run: a failure here is reproducible
+    derandomize=True,  # the same requests every run: a failure here is reproducible
     suppress_health_check=list(HealthCheck),
 )
 
@@ -64,13 +66,11 @@ def _connection_kept_across_requests() -> Iterator[None]:
     request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def demo_token(db: Any) -> str:
-    """A bearer token of a demo official (``seed_demo``), from a real sign-in."""
-    from portal.accounts.management.commands.seed_demo import USERS, demo_password
+def _demo_token(login: str) -> str:
+    """A bearer token of a ``seed_demo`` account, from a real sign-in."""
+    from portal.accounts.management.commands.seed_demo import demo_password
 
     call_command("seed_demo", stdout=io.StringIO())
-    login = USERS[0][0]
     issued = login_with_password(
         login=login,
         password=demo_password(login),
@@ -81,6 +81,22 @@ def demo_token(db: Any) -> str:
     )
     assert User.objects.filter(login=login, is_active=True).exists()
     return issued.access_token
+
+
+@pytest.fixture
+def demo_token(db: Any) -> str:
+    """A demo official's token."""
+    from portal.accounts.management.commands.seed_demo import USERS
+
+    return _demo_token(USERS[0][0])
+
+
+@pytest.fixture
+def admin_token(db: Any) -> str:
+    """The demo administrator's token (IT staff: the admin endpoints answer)."""
+    from portal.accounts.management.commands.seed_demo import ADMIN
+
+    return _demo_token(ADMIN[0])
 
 
 def _sent(case: Any) -> str:
@@ -119,3 +135,9 @@ def test_anonymous(db: Any, case: Any) -> None:
 @FUZZ
 def test_signed_in(demo_token: str, case: Any) -> None:
     _run(case, {"Authorization": f"Bearer {demo_token}"})
+
+
+@schema.include(path_regex="^/api/v1/admin/").parametrize()
+@FUZZ
+def test_staff(admin_token: str, case: Any) -> None:
+    _run(case, {"Authorization": f"Bearer {admin_token}"})

@@ -98,6 +98,15 @@ def assert_event_matches_schema(event: dict[str, Any]) -> None:
     _assert_valid(event, listed[name]["$ref"], f"the event {name}")
 
 
+def assert_frame_matches_schema(frame: dict[str, Any]) -> None:
+    """A frame the websocket sent is listed under ``x-websocket-frames.server`` by its
+    ``type`` and matches its component (an ``event`` frame's event too)."""
+    listed = openapi_schema()["x-websocket-frames"]["server"]
+    name = frame.get("type")
+    assert name in listed, f"the frame {name!r} is not in the schema's x-websocket-frames"
+    _assert_valid(frame, listed[name]["$ref"], f"the {name} frame")
+
+
 def _assert_valid(body: Any, ref: str, what: str) -> None:
     schema = _closed_schema()
     registry: Registry = Registry().with_resource(_URI, DRAFT202012.create_resource(schema))

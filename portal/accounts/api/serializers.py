@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from portal.accounts.models import Agency, AuthSession, Department, User
-from portal.api.serializers import QueryFlag, StrictInput
+from portal.api.serializers import QueryFlag, StrictInput, UUIDInput
 from portal.devices.models import Device
 
 
@@ -71,9 +71,9 @@ class DirectoryParams(serializers.Serializer):
         max_length=200, required=False, allow_blank=True, default="",
         help_text=_("Any part of the full name or login"),
     )  # fmt: skip
-    department = serializers.UUIDField(required=False)
+    department = UUIDInput(required=False)
     subdepartments = QueryFlag(required=False, default=True, help_text=_("Include sub-departments"))
-    agency = serializers.UUIDField(required=False)
+    agency = UUIDInput(required=False)
     position = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from portal.accounts.api.serializers import DeviceOutput
-from portal.api.serializers import QueryFlag, StrictInput
+from portal.api.serializers import QueryFlag, StrictInput, UUIDInput
 from portal.devices.events import command_payload
 from portal.devices.models import Device, DeviceCommand, Policy, PolicyAssignment
 
@@ -98,8 +98,8 @@ class AdminCommandOutput(serializers.ModelSerializer):
 class DeviceListParams(serializers.Serializer):
     status = serializers.ChoiceField(choices=Device.Status.choices, required=False)
     platform = serializers.ChoiceField(choices=Device.Platform.choices, required=False)
-    user = serializers.UUIDField(required=False)
-    agency = serializers.UUIDField(required=False)
+    user = UUIDInput(required=False)
+    agency = UUIDInput(required=False)
     non_compliant = QueryFlag(required=False, default=False)
 
 
@@ -136,4 +136,4 @@ class PolicyPatchInput(StrictInput):
 
 class AssignmentInput(StrictInput):
     scope = serializers.ChoiceField(choices=PolicyAssignment.Scope.choices)
-    target_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    target_id = UUIDInput(required=False, allow_null=True, default=None)
