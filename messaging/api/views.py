@@ -27,7 +27,6 @@ from portal.api.pagination import (
     paginated,
     seq_params,
 )
-from portal.api.schema import CONFLICT
 from portal.api.serializers import validated, validated_query
 from portal.api.throttling import UserRateThrottle
 from portal.errors import InvalidInput
@@ -230,7 +229,7 @@ class MembersView(APIView):
 class MemberDetailView(APIView):
     """Remove a member (admins), or leave (your own id)."""
 
-    @extend_schema(request=None, responses={204: None, 409: CONFLICT}, tags=["messaging"])
+    @extend_schema(request=None, responses={204: None}, tags=["messaging"])
     def delete(
         self, request: SignedInRequest, conversation_id: uuid.UUID, user_id: uuid.UUID
     ) -> Response:
@@ -471,9 +470,7 @@ class PollCreateView(APIView):
 class PollVoteView(APIView):
     """Vote (replacing an earlier vote); an empty list withdraws it."""
 
-    @extend_schema(
-        request=s.VoteInput, responses={200: s.MessageOutput, 409: CONFLICT}, tags=["messaging"]
-    )
+    @extend_schema(request=s.VoteInput, responses={200: s.MessageOutput}, tags=["messaging"])
     def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
         data = validated(s.VoteInput, request.data)
         message = services.poll_vote(
@@ -483,9 +480,7 @@ class PollVoteView(APIView):
 
 
 class PollCloseView(APIView):
-    @extend_schema(
-        request=None, responses={200: s.MessageOutput, 409: CONFLICT}, tags=["messaging"]
-    )
+    @extend_schema(request=None, responses={200: s.MessageOutput}, tags=["messaging"])
     def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
         message = services.poll_close(actor=request.user, message_id=message_id)
         return Response(message_payload(message))

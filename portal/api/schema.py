@@ -3,11 +3,12 @@ request bodies, and the websocket events beside the REST operations.
 
 Error responses are added by rule here rather than per view: 400 where an operation takes
 input (a body or query parameters), 401 and 403 where it needs a signed-in caller (or
-checks credentials), 404 where the path names an object (and on staff-only endpoints,
-which answer 404 to everyone else), 413 and 415 where it takes a body, 429 where a
-throttle applies. Conflicts (409), storage failures (503) and a 404 the rules cannot see
-(an object named by a string) are declared by the few views that have them, with
-:data:`CONFLICT`, :data:`STORAGE_UNAVAILABLE` and :data:`NOT_FOUND`.
+checks credentials), 404 where the input names an object (in the path, or an id in the
+body or query; and on staff-only endpoints, which answer 404 to everyone else), 413 and
+415 where it takes a body, 429 where a throttle applies; and every status of the domain
+errors its code can raise (``x-error-codes``, portal/api/error_codes.py), such as a
+service's 409. Storage failures (503), raised below what the code reading follows, are
+declared by the views that touch storage, with :data:`STORAGE_UNAVAILABLE`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from portal.api.error_codes import errors_raised
 from portal.api.permissions import IsStaffOrNotFound
 from portal.api.serializers import Error, StrictInput
 
@@ -45,13 +47,12 @@ ERROR_DESCRIPTIONS: dict[int, Any] = {
     409: _("Conflicts with the object's state (the code names the conflict)."),
     413: _("The body is too large: request_too_large, file_too_large."),
     415: _("The body is not of a media type this operation takes: unsupported_media_type."),
+    416: _("The requested range lies outside the file: range_not_satisfiable."),
     429: _("Too many requests: throttled; wait Retry-After seconds."),
     503: _("Object storage is unreachable: storage_unavailable."),
 }
 
-CONFLICT = OpenApiResponse(Error, description=ERROR_DESCRIPTIONS[409])
 STORAGE_UNAVAILABLE = OpenApiResponse(Error, description=ERROR_DESCRIPTIONS[503])
-NOT_FOUND = OpenApiResponse(Error, description=ERROR_DESCRIPTIONS[404])
 
 _RETRY_AFTER = {
     "Retry-After": {
@@ -72,6 +73,29 @@ class PortalAutoSchema(AutoSchema):
         given = super().get_summary()
         summary = SUMMARIES.get(self.get_operation_id())
         return given or (str(summary) if summary is not None else None)
+
+    def get_extensions(self) -> dict[str, Any]:
+        """``x-error-codes``: the domain error codes the operation's code can raise, with
+        their statuses (portal/api/error_codes.py)."""
+        extensions: dict[str, Any] = super().get_extensions()
+        codes = self.error_codes()
+        if codes:
+            extensions["x-error-codes"] = codes
+        return extensions
+
+    def error_codes(self) -> dict[str, int]:
+        """The domain error codes of the view method, its queryset, its permissions and
+        its authentication, with their statuses."""
+        view = self.view
+        sources: list[Any] = [getattr(view, self.method.lower(), None)]
+        sources += [getattr(view, "get_queryset", None)]
+        sources += [p.has_permission for p in view.get_permissions()]
+        sources += [a.authenticate for a in view.get_authenticators()]
+        codes: dict[str, int] = {}
+        for source in sources:
+            if source is not None:
+                codes.update(errors_raised(source))
+        return dict(sorted(codes.items()))
 
     def get_serializer_name(self, serializer: Any, direction: Any) -> str:
         """``MeOutput`` is the component ``Me``; ``LoginInput`` (a request) ``LoginRequest``."""
@@ -125,7 +149,9 @@ class PortalAutoSchema(AutoSchema):
             statuses += [413, 415]
         if view.get_throttles():
             statuses.append(429)
-        return statuses
+        # And whatever the code can raise (x-error-codes), e.g. a 409 of a service.
+        statuses += [s for s in self.error_codes().values() if s in ERROR_DESCRIPTIONS]
+        return sorted(set(statuses))
 
 
 def _has_uuid_field(serializer: Any) -> bool:

@@ -239,3 +239,29 @@ def test_frame_check_refuses_what_the_schema_does_not_say():
         assert_frame_matches_schema({"type": "event", "id": 7, "event": {"type": "x", "op": "y"}})
     with pytest.raises(AssertionError, match="not in the schema"):
         assert_frame_matches_schema({"type": "hello"})
+
+
+def test_error_codes_are_derived_and_their_statuses_documented(schema):
+    for method, path, operation in _operations(schema):
+        for code, status in operation.get("x-error-codes", {}).items():
+            assert str(status) in operation["responses"], (method, path, code, status)
+    paths = schema["paths"]
+    vote = paths["/api/v1/messages/{message_id}/vote"]["post"]["x-error-codes"]
+    assert vote["poll_closed"] == 409 and vote["message_not_found"] == 404
+    login = paths["/api/v1/auth/login"]["post"]["x-error-codes"]
+    assert {"invalid_credentials", "otp_required", "login_throttled"} <= set(login)
+    leave = paths["/api/v1/conversations/{conversation_id}/members/{user_id}"]["delete"]
+    assert leave["x-error-codes"]["owner_cannot_leave"] == 409 and "409" in leave["responses"]
+    # Signed-in operations list the authentication's codes too.
+    assert "token_expired" in paths["/api/v1/me"]["get"]["x-error-codes"]
+
+
+def test_errors_raised_follows_calls_into_services_and_selectors():
+    from messaging.services import poll_vote
+    from portal.api.error_codes import errors_raised
+    from portal.api.pagination import page
+
+    found = errors_raised(poll_vote)
+    assert found["poll_closed"] == 409  # raised in the service
+    assert found["message_not_found"] == 404  # raised in the access selector it calls
+    assert errors_raised(page) == {}

@@ -26,7 +26,6 @@ from portal.accounts.services.twofactor import two_factor_enabled, two_factor_re
 from portal.api.context import SignedInRequest, request_context
 from portal.api.pagination import Cursor
 from portal.api.permissions import IsSignedInMayEnrol
-from portal.api.schema import CONFLICT
 from portal.api.serializers import validated, validated_query
 from portal.devices.models import Device
 from portal.devices.services import DeviceInfo
@@ -227,7 +226,7 @@ class TwoFactorEnrolView(APIView):
 
     permission_classes = [IsSignedInMayEnrol]
 
-    @extend_schema(request=None, responses={200: s.EnrolmentOutput, 409: CONFLICT}, tags=["2fa"])
+    @extend_schema(request=None, responses={200: s.EnrolmentOutput}, tags=["2fa"])
     def post(self, request: SignedInRequest) -> Response:
         enrolment = services.totp_enrol_start(user=request.user, context=request_context(request))
         return Response(s.EnrolmentOutput(enrolment).data)
@@ -238,9 +237,7 @@ class TwoFactorConfirmView(APIView):
 
     permission_classes = [IsSignedInMayEnrol]
 
-    @extend_schema(
-        request=s.CodeInput, responses={200: s.RecoveryCodesOutput, 409: CONFLICT}, tags=["2fa"]
-    )
+    @extend_schema(request=s.CodeInput, responses={200: s.RecoveryCodesOutput}, tags=["2fa"])
     def post(self, request: SignedInRequest) -> Response:
         data = validated(s.CodeInput, request.data)
         codes = services.totp_enrol_confirm(
@@ -252,7 +249,7 @@ class TwoFactorConfirmView(APIView):
 class TwoFactorDisableView(APIView):
     permission_classes = [IsSignedInMayEnrol]
 
-    @extend_schema(request=s.CodeInput, responses={204: None, 409: CONFLICT}, tags=["2fa"])
+    @extend_schema(request=s.CodeInput, responses={204: None}, tags=["2fa"])
     def post(self, request: SignedInRequest) -> Response:
         data = validated(s.CodeInput, request.data)
         services.totp_disable(
@@ -264,9 +261,7 @@ class TwoFactorDisableView(APIView):
 class RecoveryCodesView(APIView):
     permission_classes = [IsSignedInMayEnrol]
 
-    @extend_schema(
-        request=s.CodeInput, responses={200: s.RecoveryCodesOutput, 409: CONFLICT}, tags=["2fa"]
-    )
+    @extend_schema(request=s.CodeInput, responses={200: s.RecoveryCodesOutput}, tags=["2fa"])
     def post(self, request: SignedInRequest) -> Response:
         data = validated(s.CodeInput, request.data)
         codes = services.recovery_codes_regenerate(

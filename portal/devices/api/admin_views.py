@@ -18,7 +18,6 @@ from portal.accounts.models import User
 from portal.api.context import SignedInRequest, request_context
 from portal.api.pagination import Cursor, paginated
 from portal.api.permissions import IsStaffOrNotFound
-from portal.api.schema import CONFLICT
 from portal.api.serializers import validated, validated_query
 from portal.devices import selectors, services
 from portal.devices.api import serializers as s
@@ -179,7 +178,7 @@ class PolicyAssignView(APIView):
 
     @extend_schema(
         request=s.AssignmentInput,
-        responses={201: s.AssignmentOutput, 409: CONFLICT},
+        responses={201: s.AssignmentOutput},
         tags=["admin"],
     )
     def post(self, request: SignedInRequest, policy_id: uuid.UUID) -> Response:

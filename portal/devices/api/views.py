@@ -11,7 +11,6 @@ from rest_framework.views import APIView
 from portal.accounts.authentication import CommandAckAuthentication
 from portal.api.context import SignedInRequest, request_context
 from portal.api.permissions import IsSignedInMayEnrol
-from portal.api.schema import CONFLICT, NOT_FOUND
 from portal.api.serializers import validated
 from portal.devices import services
 from portal.devices.api import serializers as s
@@ -29,9 +28,7 @@ class CheckinView(APIView):
     authentication_classes = [CommandAckAuthentication]
     permission_classes = [IsSignedInMayEnrol]
 
-    @extend_schema(
-        request=s.CheckinInput, responses={200: s.CheckinOutput, 404: NOT_FOUND}, tags=["devices"]
-    )
+    @extend_schema(request=s.CheckinInput, responses={200: s.CheckinOutput}, tags=["devices"])
     def post(self, request: SignedInRequest) -> Response:
         data = validated(s.CheckinInput, request.data)
         result = services.device_checkin(
@@ -64,9 +61,7 @@ class CommandAckView(APIView):
     authentication_classes = [CommandAckAuthentication]
     permission_classes = [IsSignedInMayEnrol]
 
-    @extend_schema(
-        request=s.AckInput, responses={200: s.AckedCommandOutput, 409: CONFLICT}, tags=["devices"]
-    )
+    @extend_schema(request=s.AckInput, responses={200: s.AckedCommandOutput}, tags=["devices"])
     def post(self, request: SignedInRequest, command_id: uuid.UUID) -> Response:
         data = validated(s.AckInput, request.data)
         command = services.device_command_ack(
