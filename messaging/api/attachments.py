@@ -16,7 +16,6 @@ from messaging.api.views import MessageSendThrottle
 from messaging.events import attachment_payload
 from messaging.services.attachments import attachment_download_url, attachment_upload
 from portal.api.context import SignedInRequest
-from portal.api.schema import STORAGE_UNAVAILABLE
 from portal.api.serializers import QueryFlag, StrictInput, validated_query
 from portal.api.throttling import UserRateThrottle
 
@@ -41,7 +40,7 @@ class AttachmentUploadView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": AttachmentInput},
-        responses={201: AttachmentOutput, 503: STORAGE_UNAVAILABLE},
+        responses={201: AttachmentOutput},
         tags=["messaging"],
     )
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:

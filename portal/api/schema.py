@@ -1,14 +1,13 @@
 """How the OpenAPI schema documents what every view shares: its error answers, strict
 request bodies, and the websocket events beside the REST operations.
 
-Error responses are added by rule here rather than per view: 400 where an operation takes
-input (a body or query parameters), 401 and 403 where it needs a signed-in caller (or
-checks credentials), 404 where the input names an object (in the path, or an id in the
-body or query; and on staff-only endpoints, which answer 404 to everyone else), 413 and
-415 where it takes a body, 429 where a throttle applies; and every status of the domain
-errors its code can raise (``x-error-codes``, portal/api/error_codes.py), such as a
-service's 409. Storage failures (503), raised below what the code reading follows, are
-declared by the views that touch storage, with :data:`STORAGE_UNAVAILABLE`.
+Error responses are added by rule here rather than per view: 400, 414 and 503 on every
+operation (every request's path, query and body are checked before the view, and the
+database can be out), 401 and 403 where it needs a signed-in caller (or checks
+credentials), 404 where the input names an object (in the path, or an id in the body or
+query; and on staff-only endpoints, which answer 404 to everyone else), 413 and 415 where
+it takes a body, 429 where a throttle applies; and every status of the domain errors its
+code can raise (``x-error-codes``, portal/api/error_codes.py), such as a service's 409.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance
-from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
@@ -32,7 +30,8 @@ _BODY_METHODS = {"POST", "PUT", "PATCH"}
 ERROR_DESCRIPTIONS: dict[int, Any] = {
     400: _(
         "The input is invalid: validation_failed (details.fields names each field, unknown "
-        "fields included), malformed_request, invalid or a domain code."
+        "fields included), malformed_request, invalid, invalid_cursor, invalid_characters, "
+        "too_many_fields or a domain code."
     ),
     401: _(
         "Not signed in or the credentials failed: not_authenticated, token_invalid, "
@@ -46,13 +45,15 @@ ERROR_DESCRIPTIONS: dict[int, Any] = {
     404: _("Not found, or not visible to the caller: not_found or an object's *_not_found."),
     409: _("Conflicts with the object's state (the code names the conflict)."),
     413: _("The body is too large: request_too_large, file_too_large."),
+    414: _("The query string is too long: query_too_long."),
     415: _("The body is not of a media type this operation takes: unsupported_media_type."),
     416: _("The requested range lies outside the file: range_not_satisfiable."),
     429: _("Too many requests: throttled; wait Retry-After seconds."),
-    503: _("Object storage is unreachable: storage_unavailable."),
+    503: _(
+        "Unavailable for now, nothing was done: service_unavailable (the database is "
+        "unreachable; retry after Retry-After seconds) or storage_unavailable."
+    ),
 }
-
-STORAGE_UNAVAILABLE = OpenApiResponse(Error, description=ERROR_DESCRIPTIONS[503])
 
 _RETRY_AFTER = {
     "Retry-After": {
@@ -119,7 +120,7 @@ class PortalAutoSchema(AutoSchema):
             response = responses.setdefault(str(status), {})
             response.setdefault("description", ERROR_DESCRIPTIONS[status])
             response.setdefault("content", {"application/json": {"schema": error}})
-            if status == 429:
+            if status in (429, 503):
                 response.setdefault("headers", _RETRY_AFTER)
         return dict(sorted(responses.items()))
 
@@ -135,11 +136,10 @@ class PortalAutoSchema(AutoSchema):
         """The error statuses this operation can answer, by the rules above."""
         view = self.view
         takes_body = self.method in _BODY_METHODS and self._get_request_body() is not None
-        has_query = any(p["in"] == "query" for p in self._get_parameters())
         public = any(isinstance(p, AllowAny) for p in view.get_permissions())
-        statuses: list[int] = []
-        if takes_body or has_query:
-            statuses.append(400)
+        # Any request: its path, query and body are checked before any view (characters,
+        # sizes, counts), and the database or storage may be out.
+        statuses: list[int] = [400, 414, 503]
         if not public or takes_body or self.method == "DELETE":
             statuses += [401, 403]
         staff_only = any(isinstance(p, IsStaffOrNotFound) for p in view.get_permissions())

@@ -80,7 +80,7 @@ class SchemaView(SpectacularAPIView):
     ]  # fmt: skip
 
 
-class DocsView(SpectacularSwaggerView):
+class SwaggerView(SpectacularSwaggerView):
     """Swagger UI over the schema in the language this page is shown in."""
 
     def _get_schema_url(self, request: Any) -> str:

@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 from portal.accounts.api.serializers import MeOutput
 from portal.accounts.services.avatars import user_avatar_remove, user_avatar_set
 from portal.api.context import SignedInRequest, request_context
-from portal.api.schema import STORAGE_UNAVAILABLE
 from portal.api.serializers import StrictInput
 from portal.storage.exceptions import FileTooLarge
 
@@ -31,9 +30,7 @@ class AvatarView(APIView):
 
     parser_classes = [MultiPartParser]
 
-    @extend_schema(
-        request=AvatarInput, responses={200: MeOutput, 503: STORAGE_UNAVAILABLE}, tags=["users"]
-    )
+    @extend_schema(request=AvatarInput, responses={200: MeOutput}, tags=["users"])
     def put(self, request: SignedInRequest) -> Response:
         limit = settings.AVATAR_MAX_BYTES
         try:

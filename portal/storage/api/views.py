@@ -21,7 +21,6 @@ from rest_framework.views import APIView
 
 from portal.api.context import SignedInRequest
 from portal.api.exceptions import error_response
-from portal.api.schema import STORAGE_UNAVAILABLE
 from portal.api.serializers import Error
 from portal.api.throttling import UserRateThrottle
 from portal.storage import get_storage
@@ -138,7 +137,6 @@ class FileDownloadView(APIView):
             (206, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="One byte range"),
             404: OpenApiResponse(Error, description="Link invalid, expired, or not yours"),
             416: OpenApiResponse(Error, description="Range outside the file"),
-            503: STORAGE_UNAVAILABLE,
         },
         tags=["files"],
     )
