@@ -94,9 +94,10 @@ class SeqCursor(Envelope, BasePagination):
 
 
 def page_limit(request: Any) -> int:
-    """``?limit=``: 1 to 200, 50 when not given; anything else is a 400 naming it."""
+    """``?limit=``: 1 to 200, 50 when not given; anything else (an empty value too) is a
+    400 naming it."""
     raw = request.query_params.get("limit")
-    if not raw:
+    if raw is None:
         return DEFAULT_LIMIT
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 3 and 1 <= int(raw) <= MAX_LIMIT):
         raise InvalidInput(limit=[_("A whole number from 1 to 200.")])
@@ -106,7 +107,7 @@ def page_limit(request: Any) -> int:
 def seq_params(request: Any) -> tuple[int | None, int]:
     """``(cursor seq or None, limit)`` from the query, or a 400 naming the bad one."""
     raw_cursor, limit = request.query_params.get("cursor"), page_limit(request)
-    if not raw_cursor:
+    if raw_cursor is None:
         return None, limit
     if not (raw_cursor.isascii() and raw_cursor.isdigit()) or len(raw_cursor) > 18:
         raise InvalidInput(cursor=[_("Not a cursor of this list.")])
