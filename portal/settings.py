@@ -336,7 +336,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.Cursor",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "portal.api.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portal.api.schema.PortalAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -346,19 +346,42 @@ REST_FRAMEWORK = {
     },
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Portal API",
-    "DESCRIPTION": "REST API of Portal. Sign-in, sessions and the event stream: docs/api.md.",
+    "TITLE": _("Portal API"),
+    "DESCRIPTION": _(
+        "REST API of Portal. Sign-in, sessions and errors: docs/api.md; the websocket events "
+        "and frames: x-websocket-events and x-websocket-frames here, docs/realtime.md."
+    ),
+    "TAGS": [
+        {"name": "auth", "description": _("Sign-in, tokens and sessions")},
+        {"name": "2fa", "description": _("Two-factor sign-in")},
+        {"name": "users", "description": _("The caller's profile and the staff directory")},
+        {"name": "organisation", "description": _("Agencies and departments")},
+        {"name": "messaging", "description": _("Conversations, messages, threads, search")},
+        {"name": "notifications", "description": _("In-app notifications")},
+        {"name": "devices", "description": _("What apps call: check-in, commands")},
+        {"name": "files", "description": _("Downloads behind signed links")},
+        {"name": "admin", "description": _("Devices and policies, for IT staff")},
+    ],
     "VERSION": "1",
+    # 3.1: a nullable reference (``"poll": null``) is expressible only from 3.1 on.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # After the enums: an event's type and op stay inline constants, not enum components.
+        "portal.api.events_schema.add_websocket_events",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ConversationKindEnum": "messaging.models.Conversation.Kind",
         "DeviceCommandKindEnum": "portal.devices.models.DeviceCommand.Kind",
         "SessionKindEnum": "portal.accounts.models.AuthSession.Kind",
+        "ScheduledMessageStateEnum": "messaging.models.ScheduledMessage.State",
+        "DeviceCommandStateEnum": "portal.devices.models.DeviceCommand.State",
     },
 }
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from messaging.api.serializers import AttachmentLinkOutput, AttachmentOutput
 from messaging.api.views import MessageSendThrottle
 from messaging.events import attachment_payload
 from messaging.services.attachments import attachment_download_url, attachment_upload
 from portal.api.context import SignedInRequest
 from portal.api.parsers import MultiPartParser
-from portal.api.serializers import StrictInput
+from portal.api.serializers import QueryFlag, StrictInput, validated_query
 from portal.api.throttling import UserRateThrottle
 
 
@@ -23,7 +25,7 @@ class AttachmentInput(StrictInput):
 
 
 class LinkParams(serializers.Serializer):
-    thumbnail = serializers.BooleanField(required=False, default=False)
+    thumbnail = QueryFlag(required=False, default=False, help_text=_("The 320 px WebP"))
 
 
 class AttachmentUploadView(APIView):
@@ -38,7 +40,7 @@ class AttachmentUploadView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": AttachmentInput},
-        responses={201: dict},
+        responses={201: AttachmentOutput},
         tags=["messaging"],
     )
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
@@ -59,15 +61,14 @@ class AttachmentLinkView(APIView):
     DOWNLOAD_LINK_TTL seconds and only while the caller may still read the message."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("thumbnail", bool, description="The 320 px WebP")],
-        responses={200: dict},
+        parameters=[LinkParams],
+        responses={200: AttachmentLinkOutput},
         tags=["messaging"],
     )
     def get(self, request: SignedInRequest, attachment_id: uuid.UUID) -> Response:
-        params = LinkParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = validated_query(LinkParams, request)
         path = attachment_download_url(
             actor=request.user, attachment_id=attachment_id,
-            thumbnail=params.validated_data["thumbnail"],
+            thumbnail=params["thumbnail"],
         )  # fmt: skip
         return Response({"url": request.build_absolute_uri(path)})

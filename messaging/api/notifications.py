@@ -9,12 +9,11 @@ from rest_framework.views import APIView
 
 from messaging import selectors
 from messaging.api import serializers as s
-from messaging.events import conversation_payload, message_payload
 from messaging.models import NotificationSettings
 from messaging.services import notifications
 from portal.api.context import SignedInRequest
-from portal.api.pagination import Cursor
-from portal.api.serializers import validated
+from portal.api.pagination import Cursor, paginated
+from portal.api.serializers import validated, validated_query
 from portal.errors import InvalidInput
 
 
@@ -25,32 +24,28 @@ class NotificationCursor(Cursor):
 class NotificationListView(APIView):
     """The caller's notifications, newest first (``?unread=true`` for unread only)."""
 
-    @extend_schema(responses={200: dict}, tags=["notifications"])
+    pagination_class = NotificationCursor
+
+    @extend_schema(
+        parameters=[s.NotificationListParams],
+        responses={200: s.NotificationOutput(many=True)},
+        tags=["notifications"],
+    )
     def get(self, request: SignedInRequest) -> Response:
         rows = selectors.notifications_of(
-            request.user, unread_only=request.query_params.get("unread") == "true"
+            request.user, unread_only=validated_query(s.NotificationListParams, request)["unread"]
         )
-        paginator = NotificationCursor()
-        page = paginator.paginate_queryset(rows, request, view=self) or []
-        return paginator.get_paginated_response(
-            [
-                {
-                    "id": n.id,
-                    "kind": n.kind,
-                    "created_at": n.created_at.isoformat(),
-                    "read": n.read_at is not None,
-                    "conversation": conversation_payload(n.conversation),
-                    "message": message_payload(n.message),
-                }
-                for n in page
-            ]
-        )
+        return paginated(request, self, rows, lambda row: s.NotificationOutput(row).data)
 
 
 class NotificationReadView(APIView):
     """Mark notifications read: ``{"ids": [...]}`` or ``{"all": true}``."""
 
-    @extend_schema(request=s.NotificationReadInput, responses={200: dict}, tags=["notifications"])
+    @extend_schema(
+        request=s.NotificationReadInput,
+        responses={200: s.NotificationsMarkedOutput},
+        tags=["notifications"],
+    )
     def post(self, request: SignedInRequest) -> Response:
         data = validated(s.NotificationReadInput, request.data)
         if not data["all"] and not data["ids"]:
@@ -62,13 +57,16 @@ class NotificationReadView(APIView):
 
 
 class NotificationSettingsView(APIView):
-    @extend_schema(responses={200: dict}, tags=["notifications"])
+    @extend_schema(responses={200: s.NotificationSettingsOutput}, tags=["notifications"])
     def get(self, request: SignedInRequest) -> Response:
         row = NotificationSettings.objects.filter(user=request.user).first()
         return Response({"email_digest": bool(row and row.email_digest)})
 
-    @extend_schema(request=s.NotificationSettingsInput, responses={200: dict},
-                   tags=["notifications"])  # fmt: skip
+    @extend_schema(
+        request=s.NotificationSettingsInput,
+        responses={200: s.NotificationSettingsOutput},
+        tags=["notifications"],
+    )
     def patch(self, request: SignedInRequest) -> Response:
         data = validated(s.NotificationSettingsInput, request.data)
         row = notifications.notification_settings_update(

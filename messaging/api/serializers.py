@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from messaging.events import conversation_payload, message_payload
-from messaging.models import Conversation, Membership, Message
+from messaging.events import attachment_payload, conversation_payload, message_payload
+from messaging.models import (
+    Attachment,
+    Conversation,
+    Membership,
+    Message,
+    Notification,
+    ScheduledMessage,
+)
 from messaging.services import MAX_BODY_CHARS
 from messaging.services.attachments import MAX_ATTACHMENTS_PER_MESSAGE
-from portal.api.serializers import StrictInput
+from portal.accounts.api.serializers import MeOutput
+from portal.api.serializers import QueryFlag, StrictInput, UUIDInput
 
 
 class ConversationInput(StrictInput):
@@ -18,7 +28,7 @@ class ConversationInput(StrictInput):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     member_ids = serializers.ListField(
-        child=serializers.UUIDField(), required=False, default=list, max_length=10_000
+        child=UUIDInput(), required=False, default=list, max_length=10_000
     )
     visibility = serializers.ChoiceField(
         choices=Conversation.Visibility.choices, required=False,
@@ -28,12 +38,12 @@ class ConversationInput(StrictInput):
 
 
 class DirectInput(StrictInput):
-    user_id = serializers.UUIDField()
+    user_id = UUIDInput()
 
 
 class MentionsInput(StrictInput):
-    users = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
-    departments = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
+    users = serializers.ListField(child=UUIDInput(), required=False, default=list)
+    departments = serializers.ListField(child=UUIDInput(), required=False, default=list)
     all = serializers.BooleanField(required=False, default=False)
 
 
@@ -44,12 +54,12 @@ class MessageInput(StrictInput):
         max_length=MAX_BODY_CHARS * 2, trim_whitespace=False, allow_blank=True, required=False,
         default="",
     )  # fmt: skip
-    reply_to = serializers.UUIDField(required=False, allow_null=True, default=None)
-    thread_root = serializers.UUIDField(required=False, allow_null=True, default=None)
+    reply_to = UUIDInput(required=False, allow_null=True, default=None)
+    thread_root = UUIDInput(required=False, allow_null=True, default=None)
     mentions = MentionsInput(required=False, default=dict)
     # Uploads from POST /conversations/{id}/attachments; with them the body may be empty.
     attachment_ids = serializers.ListField(
-        child=serializers.UUIDField(), required=False, default=list,
+        child=UUIDInput(), required=False, default=list,
         max_length=MAX_ATTACHMENTS_PER_MESSAGE,
     )  # fmt: skip
 
@@ -68,19 +78,119 @@ class MessageEditOutput(serializers.Serializer):
 
 
 class MembersInput(StrictInput):
-    user_ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=1000)
+    user_ids = serializers.ListField(child=UUIDInput(), min_length=1, max_length=1000)
 
 
 class ReadInput(StrictInput):
     seq = serializers.IntegerField(min_value=0)
 
 
+class ReactionOutput(serializers.Serializer):
+    """One emoji on a message, how many reacted with it and who."""
+
+    emoji = serializers.CharField()
+    count = serializers.IntegerField()
+    user_ids = serializers.ListField(child=serializers.UUIDField())
+
+
+class PollOptionOutput(serializers.Serializer):
+    text = serializers.CharField()
+    votes = serializers.IntegerField()
+    voter_ids = serializers.ListField(
+        child=serializers.UUIDField(), help_text=_("Empty when the poll is anonymous.")
+    )
+
+
+@extend_schema_serializer(component_name="Poll")
+class PollOutput(serializers.Serializer):
+    """A poll with its results (``messaging.events.poll_results``)."""
+
+    question = serializers.CharField()
+    multiple = serializers.BooleanField()
+    anonymous = serializers.BooleanField()
+    closed = serializers.BooleanField()
+    options = PollOptionOutput(many=True)
+
+
+@extend_schema_serializer(component_name="Attachment")
+class AttachmentOutput(serializers.Serializer):
+    """An attachment as every member sees it; links come from ``GET
+    /attachments/{id}/link`` (``messaging.events.attachment_payload``)."""
+
+    id = serializers.UUIDField()
+    filename = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+    thumbnail = serializers.BooleanField(help_text=_("Whether a 320 px WebP thumbnail exists."))
+
+    def to_representation(self, instance: Attachment) -> dict[str, Any]:
+        return attachment_payload(instance)
+
+
+@extend_schema_serializer(component_name="Message")
 class MessageOutput(serializers.Serializer):
+    """A message as clients see it, in REST answers and in events
+    (``messaging.events.message_payload``). A message deleted for everyone keeps its place
+    with ``deleted: true``, empty ``body`` and no reactions, poll or attachments."""
+
+    id = serializers.UUIDField()
+    conversation_id = serializers.UUIDField()
+    seq = serializers.IntegerField()
+    author_id = serializers.UUIDField(allow_null=True)
+    client_id = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Message.Kind.choices)
+    body = serializers.CharField(allow_blank=True)
+    body_html = serializers.CharField(allow_blank=True)
+    system = serializers.DictField(help_text=_("What a system message records."))
+    reply_to = serializers.UUIDField(allow_null=True)
+    thread_root = serializers.UUIDField(allow_null=True)
+    reply_count = serializers.IntegerField()
+    last_reply_at = serializers.DateTimeField(allow_null=True)
+    forwarded_from = serializers.DictField(allow_null=True)
+    mentions = serializers.DictField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    edit_count = serializers.IntegerField()
+    deleted = serializers.BooleanField()
+    reactions = ReactionOutput(many=True)
+    poll = PollOutput(allow_null=True)
+    attachments = AttachmentOutput(many=True)
+
     def to_representation(self, instance: Message) -> dict[str, Any]:
         return message_payload(instance)
 
 
-class MembershipOutput(serializers.Serializer):
+class ConversationFields(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=Conversation.Kind.choices)
+    title = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True)
+    visibility = serializers.ChoiceField(choices=Conversation.Visibility.choices)
+    comments_enabled = serializers.BooleanField()
+    last_seq = serializers.IntegerField()
+
+
+@extend_schema_serializer(component_name="Conversation")
+class ConversationOutput(ConversationFields):
+    """A conversation as events and answers carry it (``messaging.events.conversation_payload``)."""
+
+    def to_representation(self, instance: Conversation) -> dict[str, Any]:
+        return conversation_payload(instance)
+
+
+class MembershipFields(ConversationFields):
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    last_read_seq = serializers.IntegerField()
+    unread = serializers.IntegerField()
+    mentions = serializers.IntegerField(help_text=_("Unread messages that mention the caller."))
+    pinned = serializers.BooleanField()
+    archived = serializers.BooleanField()
+    muted_until = serializers.DateTimeField(allow_null=True)
+    last_message_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema_serializer(component_name="MyConversation")
+class MembershipOutput(MembershipFields):
     """A conversation as its member sees it in the list: with role, unread count, settings."""
 
     def to_representation(self, membership: Membership) -> dict[str, Any]:
@@ -127,7 +237,7 @@ class RoleInput(StrictInput):
 
 
 class ForwardInput(StrictInput):
-    conversation_id = serializers.UUIDField()
+    conversation_id = UUIDInput()
     client_id = serializers.CharField(max_length=100)
 
 
@@ -136,13 +246,15 @@ class FollowInput(StrictInput):
 
 
 class SearchParams(serializers.Serializer):
-    q = serializers.CharField(max_length=200)
-    conversation = serializers.UUIDField(required=False)
-    author = serializers.UUIDField(required=False)
+    q = serializers.CharField(max_length=200, help_text=_("Words to find"))
+    conversation = UUIDInput(required=False, help_text=_("In this conversation"))
+    author = UUIDInput(required=False, help_text=_("Written by this user"))
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
-    has_file = serializers.BooleanField(required=False, default=False)
-    mentions_me = serializers.BooleanField(required=False, default=False)
+    has_file = QueryFlag(
+        required=False, default=False, help_text=_("Only messages with at least one attachment")
+    )
+    mentions_me = QueryFlag(required=False, default=False)
     limit = serializers.IntegerField(min_value=1, max_value=200, required=False, default=50)
 
 
@@ -153,7 +265,17 @@ class ScheduleInput(StrictInput):
     mentions = MentionsInput(required=False, default=dict)
 
 
+@extend_schema_serializer(component_name="ScheduledMessage")
 class ScheduledOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    conversation_id = serializers.UUIDField()
+    client_id = serializers.CharField()
+    body = serializers.CharField()
+    send_at = serializers.DateTimeField()
+    state = serializers.ChoiceField(choices=ScheduledMessage.State.choices)
+    message_id = serializers.UUIDField(allow_null=True, help_text=_("Once sent."))
+    error = serializers.CharField(allow_blank=True)
+
     def to_representation(self, instance: Any) -> dict[str, Any]:
         return {
             "id": str(instance.id),
@@ -181,6 +303,10 @@ class VoteInput(StrictInput):
     options = serializers.ListField(child=serializers.IntegerField(min_value=0), max_length=10)
 
 
+class NotificationListParams(serializers.Serializer):
+    unread = QueryFlag(required=False, default=False, help_text=_("Unread ones only"))
+
+
 class NotificationReadInput(StrictInput):
     ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=1000
@@ -189,4 +315,88 @@ class NotificationReadInput(StrictInput):
 
 
 class NotificationSettingsInput(StrictInput):
+    email_digest = serializers.BooleanField()
+
+
+@extend_schema_serializer(component_name="SyncConversation")
+class SyncConversationOutput(MembershipFields):
+    last_message = MessageOutput(allow_null=True)
+
+
+class SyncOutput(serializers.Serializer):
+    """``GET /sync``: the starting state of a client."""
+
+    last_event_id = serializers.IntegerField(help_text=_("Resume the websocket from here."))
+    me = MeOutput()
+    conversations = SyncConversationOutput(many=True)
+    presence = serializers.DictField(
+        child=serializers.ChoiceField(choices=["online", "away", "offline"]),
+        help_text=_("The state of each direct-chat partner, by user id."),
+    )
+
+
+class PresenceOutput(serializers.Serializer):
+    presence = serializers.DictField(
+        child=serializers.ChoiceField(choices=["online", "away", "offline"]),
+        help_text=_("By user id."),
+    )
+
+
+@extend_schema_serializer(component_name="Notification")
+class NotificationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Notification.Kind.choices)
+    created_at = serializers.DateTimeField()
+    read = serializers.BooleanField()
+    conversation = ConversationOutput()
+    message = MessageOutput()
+
+    def to_representation(self, instance: Notification) -> dict[str, Any]:
+        return {
+            "id": instance.id,
+            "kind": instance.kind,
+            "created_at": instance.created_at.isoformat(),
+            "read": instance.read_at is not None,
+            "conversation": conversation_payload(instance.conversation),
+            "message": message_payload(instance.message),
+        }
+
+
+@extend_schema_serializer(component_name="SearchResult")
+class SearchResultOutput(serializers.Serializer):
+    message = MessageOutput()
+    conversation = ConversationOutput()
+    snippet = serializers.CharField(help_text=_("Escaped text; the matching words in <mark>."))
+
+
+class ThreadPageOutput(serializers.Serializer):
+    """A page of a thread's replies, oldest first, with the root message."""
+
+    root = MessageOutput()
+    results = MessageOutput(many=True)
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+
+
+class AttachmentLinkOutput(serializers.Serializer):
+    url = serializers.URLField(help_text=_("Signed, for the caller only, short-lived."))
+
+
+class MembersAddedOutput(serializers.Serializer):
+    added = serializers.IntegerField(help_text=_("How many were not members before."))
+
+
+class ReadOutput(serializers.Serializer):
+    last_read_seq = serializers.IntegerField()
+
+
+class ReactionAddedOutput(serializers.Serializer):
+    added = serializers.BooleanField(help_text=_("False when the caller had reacted so already."))
+
+
+class NotificationsMarkedOutput(serializers.Serializer):
+    marked = serializers.IntegerField()
+
+
+class NotificationSettingsOutput(serializers.Serializer):
     email_digest = serializers.BooleanField()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,10 +18,23 @@ from messaging.presence import presence_of
 from messaging.search import SearchFilters, search_messages
 from portal.accounts import selectors as account_selectors
 from portal.api.context import SignedInRequest
-from portal.api.pagination import Cursor
-from portal.api.serializers import validated
+from portal.api.pagination import (
+    LIMIT_SCHEMA,
+    Cursor,
+    SeqCursor,
+    SinglePage,
+    page,
+    paginated,
+    seq_params,
+)
+from portal.api.serializers import validated, validated_query
 from portal.api.throttling import UserRateThrottle
 from portal.errors import InvalidInput
+
+CREATED_OR_REPEATED = {
+    201: OpenApiResponse(s.MessageOutput, description="Created now"),
+    200: OpenApiResponse(s.MessageOutput, description="Created before (same client_id)"),
+}
 
 
 def _created_or_repeated(message: Any, created: bool) -> Response:
@@ -30,6 +43,11 @@ def _created_or_repeated(message: Any, created: bool) -> Response:
 
 
 class ConversationListView(APIView):
+    """The caller's conversations, pinned first, then by the latest message: the whole list
+    (at most 1000) in one page."""
+
+    pagination_class = SinglePage
+
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description="Words of a title or a name")],
         responses={200: s.MembershipOutput(many=True)},
@@ -38,9 +56,13 @@ class ConversationListView(APIView):
     def get(self, request: SignedInRequest) -> Response:
         query = request.query_params.get("q", "").strip()[:200]
         memberships = selectors.conversations_of(request.user, query=query)[:1000]
-        return Response(s.MembershipOutput(memberships, many=True).data)
+        return Response(
+            page(s.MembershipOutput(memberships, many=True).data, next=None, previous=None)
+        )
 
-    @extend_schema(request=s.ConversationInput, responses={201: dict}, tags=["messaging"])
+    @extend_schema(
+        request=s.ConversationInput, responses={201: s.ConversationOutput}, tags=["messaging"]
+    )
     def post(self, request: SignedInRequest) -> Response:
         data = validated(s.ConversationInput, request.data)
         conversation = services.conversation_create(actor=request.user, **data)
@@ -50,7 +72,7 @@ class ConversationListView(APIView):
 class DirectConversationView(APIView):
     """The direct chat with a user, created on first use."""
 
-    @extend_schema(request=s.DirectInput, responses={200: dict}, tags=["messaging"])
+    @extend_schema(request=s.DirectInput, responses={200: s.ConversationOutput}, tags=["messaging"])
     def post(self, request: SignedInRequest) -> Response:
         data = validated(s.DirectInput, request.data)
         other = account_selectors.access_user(request.user, data["user_id"])
@@ -65,7 +87,9 @@ class ConversationDetailView(APIView):
         counted = selectors.conversations_of(request.user).filter(conversation=conversation)
         return Response(s.MembershipOutput(counted.first() or membership).data)
 
-    @extend_schema(request=s.ConversationPatchInput, responses={200: dict}, tags=["messaging"])
+    @extend_schema(
+        request=s.ConversationPatchInput, responses={200: s.ConversationOutput}, tags=["messaging"]
+    )
     def patch(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
         data = validated(s.ConversationPatchInput, request.data)
         conversation = services.conversation_update(
@@ -114,36 +138,22 @@ class MessageSendThrottle(UserRateThrottle):
 
 
 class MessageListView(APIView):
-    throttle_classes = [UserRateThrottle, MessageSendThrottle]
+    """History, newest first: ``next`` pages to older messages."""
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("before_seq", int, description="Messages older than this"),
-            OpenApiParameter("limit", int, description="At most 200; default 50"),
-        ],
-        responses={200: dict},
-        tags=["messaging"],
-    )
+    throttle_classes = [UserRateThrottle, MessageSendThrottle]
+    pagination_class = SeqCursor
+
+    @extend_schema(responses={200: s.MessageOutput(many=True)}, tags=["messaging"])
     def get(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
-        try:
-            before = request.query_params.get("before_seq")
-            before_seq = int(before) if before else None
-            limit = min(max(int(request.query_params.get("limit", 50)), 1), 200)
-        except ValueError as exc:
-            raise InvalidInput(fields=["before_seq", "limit"]) from exc
+        before_seq, limit = seq_params(request)
         messages = selectors.history_payloads(
             request.user, conversation_id, before_seq=before_seq, limit=limit
         )
         oldest = messages[-1]["seq"] if messages else None
-        return Response(
-            {
-                "results": messages,
-                "next_before_seq": oldest if oldest and oldest > 1 and len(messages) == limit
-                else None,
-            }
-        )  # fmt: skip
+        more = oldest is not None and oldest > 1 and len(messages) == limit
+        return Response(page(messages, next=str(oldest) if more else None, previous=None))
 
-    @extend_schema(request=s.MessageInput, responses={201: s.MessageOutput}, tags=["messaging"])
+    @extend_schema(request=s.MessageInput, responses=CREATED_OR_REPEATED, tags=["messaging"])
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
         data = validated(s.MessageInput, request.data)
         message, created = services.message_send(
@@ -205,7 +215,9 @@ class HideView(APIView):
 
 
 class MembersView(APIView):
-    @extend_schema(request=s.MembersInput, responses={200: dict}, tags=["messaging"])
+    @extend_schema(
+        request=s.MembersInput, responses={200: s.MembersAddedOutput}, tags=["messaging"]
+    )
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
         data = validated(s.MembersInput, request.data)
         added = services.conversation_members_add(
@@ -228,7 +240,7 @@ class MemberDetailView(APIView):
 
 
 class ReadView(APIView):
-    @extend_schema(request=s.ReadInput, responses={200: dict}, tags=["messaging"])
+    @extend_schema(request=s.ReadInput, responses={200: s.ReadOutput}, tags=["messaging"])
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
         data = validated(s.ReadInput, request.data)
         seq = services.conversation_mark_read(
@@ -238,7 +250,11 @@ class ReadView(APIView):
 
 
 class ReactionsView(APIView):
-    @extend_schema(request=s.ReactionInput, responses={200: dict}, tags=["messaging"])
+    @extend_schema(
+        request=s.ReactionInput,
+        responses={200: s.ReactionAddedOutput, 201: s.ReactionAddedOutput},
+        tags=["messaging"],
+    )
     def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
         data = validated(s.ReactionInput, request.data)
         added = services.reaction_add(
@@ -275,7 +291,7 @@ class SyncView(APIView):
     idempotently by message id and seq).
     """
 
-    @extend_schema(responses={200: dict}, tags=["messaging"])
+    @extend_schema(responses={200: s.SyncOutput}, tags=["messaging"])
     def get(self, request: SignedInRequest) -> Response:
         from portal.accounts.api.serializers import MeOutput
         from portal.realtime.models import EventStream
@@ -311,25 +327,30 @@ class SyncView(APIView):
 
 
 class ThreadView(APIView):
-    """Replies under a message, oldest first (``after_seq`` pages forward)."""
+    """Replies under a message, oldest first (``next`` pages forward), with the root."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("after_seq", int), OpenApiParameter("limit", int)],
-        responses={200: dict},
+        parameters=[
+            OpenApiParameter("cursor", str, description="The next value of the page before"),
+            OpenApiParameter("limit", LIMIT_SCHEMA, description="1 to 200, 50 by default"),
+        ],
+        responses={200: s.ThreadPageOutput},
         tags=["messaging"],
     )
     def get(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
         root, _ = selectors.access_message(request.user, message_id)
-        try:
-            after = request.query_params.get("after_seq")
-            limit = min(max(int(request.query_params.get("limit", 50)), 1), 200)
-            replies = selectors.thread(
-                root, viewer=request.user, after_seq=int(after) if after else None, limit=limit
-            )
-        except ValueError as exc:
-            raise InvalidInput(fields=["after_seq", "limit"]) from exc
+        after_seq, limit = seq_params(request)
+        replies = selectors.thread(root, viewer=request.user, after_seq=after_seq, limit=limit)
+        more = len(replies) == limit
         return Response(
-            {"root": message_payload(root), "results": [message_payload(m) for m in replies]}
+            {
+                "root": message_payload(root),
+                **page(
+                    [message_payload(m) for m in replies],
+                    next=str(replies[-1].seq) if more else None,
+                    previous=None,
+                ),
+            }
         )
 
 
@@ -344,7 +365,7 @@ class FollowView(APIView):
 class ForwardView(APIView):
     """Forward a message you can read into a conversation where you may post."""
 
-    @extend_schema(request=s.ForwardInput, responses={201: s.MessageOutput}, tags=["messaging"])
+    @extend_schema(request=s.ForwardInput, responses=CREATED_OR_REPEATED, tags=["messaging"])
     def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
         data = validated(s.ForwardInput, request.data)
         message, created = services.message_forward(
@@ -355,28 +376,18 @@ class ForwardView(APIView):
 
 
 class SearchView(APIView):
-    """Full-text search over every message the caller can read now."""
+    """Full-text search over every message the caller can read now: the ``limit`` best
+    matches in one page (``next`` is null; narrow the query or the filters for more)."""
+
+    pagination_class = SinglePage
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, required=True),
-            OpenApiParameter("conversation", uuid.UUID),
-            OpenApiParameter("author", uuid.UUID),
-            OpenApiParameter("since", str, description="ISO 8601"),
-            OpenApiParameter("until", str, description="ISO 8601"),
-            OpenApiParameter(
-                "has_file", bool, description="Only messages with at least one attachment"
-            ),
-            OpenApiParameter("mentions_me", bool),
-            OpenApiParameter("limit", int),
-        ],
-        responses={200: dict},
+        parameters=[s.SearchParams],
+        responses={200: s.SearchResultOutput(many=True)},
         tags=["messaging"],
     )
     def get(self, request: SignedInRequest) -> Response:
-        params = s.SearchParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = validated_query(s.SearchParams, request)
         results = search_messages(
             actor=request.user,
             query=data["q"],
@@ -388,31 +399,46 @@ class SearchView(APIView):
             limit=data["limit"],
         )  # fmt: skip
         return Response(
-            {
-                "results": [
+            page(
+                [
                     {
                         "message": message_payload(message),
                         "conversation": conversation_payload(message.conversation),
                         "snippet": snippet,
                     }
                     for message, snippet in results
-                ]
-            }
+                ],
+                next=None,
+                previous=None,
+            )
         )
 
 
+class ScheduledCursor(Cursor):
+    ordering = ("send_at", "id")  # type: ignore[assignment]
+
+
 class ScheduledListView(APIView):
-    """The caller's scheduled messages in a conversation; POST schedules one."""
+    """The caller's scheduled messages in a conversation, soonest first; POST schedules one."""
+
+    pagination_class = ScheduledCursor
 
     @extend_schema(responses={200: s.ScheduledOutput(many=True)}, tags=["messaging"])
     def get(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
         conversation, _ = selectors.access_conversation(request.user, conversation_id)
-        rows = ScheduledMessage.objects.filter(
-            conversation=conversation, author=request.user
-        ).order_by("send_at")[:500]
-        return Response(s.ScheduledOutput(rows, many=True).data)
+        rows = ScheduledMessage.objects.filter(conversation=conversation, author=request.user)
+        return paginated(request, self, rows, lambda row: s.ScheduledOutput(row).data)
 
-    @extend_schema(request=s.ScheduleInput, responses={201: s.ScheduledOutput}, tags=["messaging"])
+    @extend_schema(
+        request=s.ScheduleInput,
+        responses={
+            201: OpenApiResponse(s.ScheduledOutput, description="Scheduled now"),
+            200: OpenApiResponse(
+                s.ScheduledOutput, description="Scheduled before (same client_id)"
+            ),
+        },
+        tags=["messaging"],
+    )
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
         data = validated(s.ScheduleInput, request.data)
         scheduled, created = services.message_schedule(
@@ -432,7 +458,7 @@ class ScheduledDetailView(APIView):
 
 
 class PollCreateView(APIView):
-    @extend_schema(request=s.PollInput, responses={201: s.MessageOutput}, tags=["messaging"])
+    @extend_schema(request=s.PollInput, responses=CREATED_OR_REPEATED, tags=["messaging"])
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
         data = validated(s.PollInput, request.data)
         message, created = services.poll_create(
@@ -463,8 +489,8 @@ class PollCloseView(APIView):
 class PresenceView(APIView):
     """``online``, ``away`` or ``offline`` for up to 200 users (``?user_ids=a,b,c``)."""
 
-    @extend_schema(parameters=[OpenApiParameter("user_ids", str)], responses={200: dict},
-                   tags=["messaging"])  # fmt: skip
+    @extend_schema(parameters=[OpenApiParameter("user_ids", str)],
+                   responses={200: s.PresenceOutput}, tags=["messaging"])  # fmt: skip
     def get(self, request: SignedInRequest) -> Response:
         raw = [part for part in request.query_params.get("user_ids", "").split(",") if part]
         if len(raw) > 200:

@@ -1,4 +1,5 @@
-"""Health checks and the JSON answers Django gives outside DRF views (404, 500, CSRF)."""
+"""Health checks, the OpenAPI schema and its docs page, and the JSON answers Django gives
+outside DRF views (404, 500, CSRF)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from drf_spectacular.plumbing import set_query_parameters
+from drf_spectacular.renderers import (
+    OpenApiJsonRenderer,
+    OpenApiJsonRenderer2,
+    OpenApiYamlRenderer,
+    OpenApiYamlRenderer2,
+)
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -112,10 +121,20 @@ class _ErrorsAsJSON(APIView):
 
 
 class SchemaView(_ErrorsAsJSON, SpectacularAPIView):
-    """The OpenAPI schema (``/api/v1/schema/``)."""
+    """The OpenAPI schema (``/api/v1/schema/``): JSON unless YAML is asked for
+    (``?format=yaml`` or an Accept of ``application/vnd.oai.openapi``); texts in the
+    request's language (``?lang=ru|en``, else Accept-Language, else Russian)."""
+
+    renderer_classes = [
+        OpenApiJsonRenderer, OpenApiJsonRenderer2, OpenApiYamlRenderer, OpenApiYamlRenderer2,
+    ]  # fmt: skip
 
 
 class SwaggerView(_ErrorsAsJSON, SpectacularSwaggerSplitView):
-    """Swagger UI (``/api/docs/``). The split view serves its start-up script as a file of
-    its own (``?script``), so the page runs under a Content-Security-Policy without inline
-    scripts."""
+    """Swagger UI (``/api/docs/``) over the schema in the language this page is shown in.
+    The split view serves its start-up script as a file of its own (``?script``), so the
+    page runs under a Content-Security-Policy without inline scripts."""
+
+    def _get_schema_url(self, request: Any) -> str:
+        url = super()._get_schema_url(request)
+        return str(set_query_parameters(url, lang=request.GET.get("lang") or get_language()))

@@ -27,8 +27,10 @@ REFUSAL_MESSAGES: dict[str, Any] = {
 
 
 class DeviceRefused(PortalError):
-    """The device breaks a policy rule; ``code`` is the machine-readable reason."""
+    """The device breaks a policy rule; ``code`` is the machine-readable reason (one of
+    ``REFUSAL_MESSAGES``; ``device_refused`` names them all in the schema)."""
 
+    code = "device_refused"
     status = 403
 
     def __init__(self, reason: str, **details: Any) -> None:

@@ -105,7 +105,7 @@ def test_browser_logout(user):
 def test_sessions_list_marks_current_and_revoke_others(user):
     first, _ = sign_in(user, platform="android")
     second, issued = sign_in(user, platform="ios")
-    listed = second.get("/api/v1/auth/sessions").json()
+    listed = second.get("/api/v1/auth/sessions").json()["results"]
     assert {s["device"]["platform"] for s in listed} == {"android", "ios"}
     assert [s["current"] for s in listed if s["id"] == str(issued.session.pk)] == [True]
     assert second.post("/api/v1/auth/sessions/revoke-others").json() == {"revoked": 1}

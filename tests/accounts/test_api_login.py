@@ -171,7 +171,7 @@ def test_expired_token_is_401_until_refreshed(user):
 def test_revoked_token_is_401(user):
     client, issued = sign_in(user)
     other_client, _ = sign_in(user)
-    sessions = other_client.get("/api/v1/auth/sessions").json()
+    sessions = other_client.get("/api/v1/auth/sessions").json()["results"]
     assert len(sessions) == 2
     response = other_client.delete(f"/api/v1/auth/sessions/{issued.session.pk}")
     assert response.status_code == 204

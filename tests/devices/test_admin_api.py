@@ -65,7 +65,11 @@ def test_staff_sees_devices_with_filters_and_effective_policy(world):
     assert [d["id"] for d in mine] == [str(device.pk)]
     assert client.get("/api/v1/admin/devices", {"platform": "ios"}).json()["results"] == []
     assert client.get("/api/v1/admin/devices", {"status": "wiped"}).json()["results"] == []
-    assert client.get("/api/v1/admin/devices", {"user": "junk"}).json()["results"] == []
+    assert_api_error(
+        client.get("/api/v1/admin/devices", {"user": "junk"}), 400, "validation_failed"
+    )
+    response = client.get("/api/v1/admin/devices", {"non_compliant": "yes"})
+    assert_api_error(response, 400, "validation_failed")
     detail = client.get(f"/api/v1/admin/devices/{device.pk}").json()
     assert detail["user"]["login"] == "clerk"
     assert detail["effective_policy"]["rules"]["allow_copy"] is False
@@ -84,7 +88,7 @@ def test_staff_issues_a_wipe_and_reenrols(world):
     )
     assert response.status_code == 201, response.content
     assert response.json()["state"] == "pending"
-    commands = client.get(f"/api/v1/admin/devices/{device.pk}/commands").json()
+    commands = client.get(f"/api/v1/admin/devices/{device.pk}/commands").json()["results"]
     assert [c["kind"] for c in commands] == ["wipe"]
     assert client.post(f"/api/v1/admin/devices/{device.pk}/reenrol").status_code == 204
     phone, _ = app_sign_in(org.clerk)

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from portal import clock
 from portal.audit.models import AuditEvent
@@ -15,7 +14,7 @@ from portal.devices.models import Device
 from portal.devices.services import policy_save
 from portal.errors import PortalError
 from tests.devices.conftest import app_sign_in, assign, make_policy
-from tests.helpers.api import assert_api_error
+from tests.helpers.api import api_client, assert_api_error
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +125,7 @@ def test_refresh_is_refused_once_the_session_is_too_old(org):
     with clock.frozen(start):
         _, issued = app_sign_in(org.clerk)
     with clock.frozen(start + dt.timedelta(hours=3)):
-        response = APIClient().post(
+        response = api_client().post(
             "/api/v1/auth/refresh", {"refresh_token": issued.refresh_token}, format="json"
         )
         assert_api_error(response, 403, "session_too_old")
@@ -163,6 +162,4 @@ def test_checkin_validates_input(org):
 
 
 def test_checkin_needs_a_token(db):
-    from rest_framework.test import APIClient
-
-    assert_api_error(APIClient().post(CHECKIN, {}, format="json"), 401, "not_authenticated")
+    assert_api_error(api_client().post(CHECKIN, {}, format="json"), 401, "not_authenticated")

@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from rest_framework.test import APIClient
 
 from portal.devices.models import DeviceCommand
 from tests.devices.conftest import app_sign_in, assign, make_policy
 from tests.factories.accounts import AgencyFactory, DepartmentFactory, UserFactory
-from tests.helpers.api import sign_in
+from tests.helpers.api import api_client, sign_in
 from tests.helpers.live import daphne_server, live_env, ws_connect
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
@@ -61,7 +60,7 @@ async def test_wiped_device_gets_the_command_acknowledges_and_is_cut_off(daphne_
     state = await sync_to_async(lambda: DeviceCommand.objects.get(pk=command["id"]).state)()
     assert state == "delivered"
 
-    app = APIClient()
+    app = api_client()
     app.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     ack = await sync_to_async(app.post)(
         f"/api/v1/devices/commands/{command['id']}/ack", {"result": "wiped"}, format="json"

@@ -12,6 +12,18 @@ from portal.accounts.services import login_with_password
 from portal.audit.services import RequestContext
 from portal.devices.services import DeviceInfo
 from tests.factories.accounts import DEFAULT_PASSWORD
+from tests.helpers.schema import assert_matches_schema
+
+
+class SchemaCheckedClient(APIClient):
+    """An APIClient whose every answer is checked against the published OpenAPI schema:
+    a status the operation does not document, or a body that does not match, fails the
+    test (tests/helpers/schema.py)."""
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().request(*args, **kwargs)
+        assert_matches_schema(response)
+        return response
 
 
 def sign_in(
@@ -31,7 +43,7 @@ def sign_in(
         kind=AuthSession.Kind.TOKEN,
         context=RequestContext(ip="127.0.0.1"),
     )
-    client = APIClient()
+    client = SchemaCheckedClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.access_token}")
     return client, issued
 
@@ -39,7 +51,7 @@ def sign_in(
 def api_client(user: User | None = None) -> APIClient:
     """Anonymous when ``user`` is None, otherwise signed in with a fresh device token."""
     if user is None:
-        return APIClient()
+        return SchemaCheckedClient()
     return sign_in(user)[0]
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from portal.realtime.models import Event
+from tests.helpers.schema import assert_event_matches_schema
 
 
 @dataclass
@@ -23,7 +24,8 @@ class Captured:
 def capture_events() -> Iterator[Captured]:
     """Events published in the block, each with the set of user ids it went to.
 
-    Reads the real event log, so it sees exactly what sockets would be sent.
+    Reads the real event log, so it sees exactly what sockets would be sent. Each event
+    must match its schema (``x-websocket-events``, tests/helpers/schema.py).
     """
     start = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
     captured = Captured(start)
@@ -37,3 +39,5 @@ def capture_events() -> Iterator[Captured]:
             order.append(key)
         grouped[key][1].add(str(event.user_id))
     captured.events = [grouped[k] for k in order]
+    for payload, _ in captured.events:
+        assert_event_matches_schema(payload)

@@ -30,6 +30,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from portal.realtime import events, publish
+from tests.helpers.schema import assert_frame_matches_schema
 
 # The size limit production uses (docs/realtime.md): the server closes larger messages with 1009.
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -168,6 +169,7 @@ class WsClient:
     async def recv(self, timeout: float = 5) -> dict[str, Any]:
         frame = json.loads(await asyncio.wait_for(self.conn.recv(), timeout))
         assert isinstance(frame, dict)
+        assert_frame_matches_schema(frame)
         return frame
 
     async def recv_type(self, type_: str, timeout: float = 5) -> dict[str, Any]:
@@ -194,6 +196,7 @@ class WsClient:
             async with asyncio.timeout(timeout):
                 async for text in self.conn:
                     frames.append(json.loads(text))
+                    assert_frame_matches_schema(frames[-1])
         except ConnectionClosed:
             pass
         assert self.conn.close_code is not None, "still open"

@@ -45,9 +45,12 @@ def test_history_pages_by_seq(chat):
     url = f"/api/v1/conversations/{chat.id}/messages"
     page = chat.c["bob"].get(url, {"limit": 3}).json()
     assert [m["body"] for m in page["results"]] == ["Сообщение 4", "Сообщение 3", "Сообщение 2"]
-    rest = chat.c["bob"].get(url, {"limit": 3, "before_seq": page["next_before_seq"]}).json()
+    assert page["previous"] is None
+    rest = chat.c["bob"].get(url, {"limit": 3, "cursor": page["next"]}).json()
     assert [m["body"] for m in rest["results"]][:2] == ["Сообщение 1", "Сообщение 0"]
     assert_api_error(chat.c["bob"].get(url, {"limit": "many"}), 400, "invalid")
+    for cursor in ("x", "-1", "1.5", "9" * 40, ""):
+        assert_api_error(chat.c["bob"].get(url, {"cursor": cursor}), 400, "invalid_cursor")
 
 
 def test_outsider_learns_nothing(chat):
@@ -73,7 +76,7 @@ def test_outsider_learns_nothing(chat):
         outsider.delete(f"/api/v1/messages/{message['id']}"),
     ):
         assert_api_error(response, 404, "message_not_found")
-    assert chat.id not in {c["id"] for c in outsider.get("/api/v1/conversations").json()}
+    assert chat.id not in {c["id"] for c in outsider.get("/api/v1/conversations").json()["results"]}
     # a random id answers exactly the same
     assert_api_error(outsider.get(f"/api/v1/conversations/{uuid.uuid4()}"), 404,
                      "conversation_not_found")  # fmt: skip
@@ -180,14 +183,14 @@ def test_members_leave_but_owner_must_transfer_first(chat):
 def test_read_state_and_receipts(chat):
     for _ in range(3):
         _send(chat.c["alice"], chat.id)
-    listed = {c["id"]: c for c in chat.c["bob"].get("/api/v1/conversations").json()}
+    listed = {c["id"]: c for c in chat.c["bob"].get("/api/v1/conversations").json()["results"]}
     assert listed[chat.id]["unread"] == 4  # three messages and the "created" notice
     with capture_events() as captured:
         chat.c["bob"].post(f"/api/v1/conversations/{chat.id}/read", {"seq": 99}, format="json")
     [(payload, recipients)] = captured.of_type("read")
     assert payload["seq"] == 4  # clamped to the last message
     assert recipients == {str(chat.owner.pk), str(chat.alice.pk), str(chat.bob.pk)}
-    listed = {c["id"]: c for c in chat.c["bob"].get("/api/v1/conversations").json()}
+    listed = {c["id"]: c for c in chat.c["bob"].get("/api/v1/conversations").json()["results"]}
     assert listed[chat.id]["unread"] == 0
 
 
@@ -284,7 +287,9 @@ def test_ownership_transfer(chat):
         .status_code
         == 204
     )
-    roles = {c["id"]: c["role"] for c in chat.c["alice"].get("/api/v1/conversations").json()}
+    roles = {
+        c["id"]: c["role"] for c in chat.c["alice"].get("/api/v1/conversations").json()["results"]
+    }
     assert roles[chat.id] == "owner"
     assert chat.c["owner"].get(f"/api/v1/conversations/{chat.id}").json()["role"] == "admin"
     # the former owner may leave now

@@ -72,7 +72,7 @@ def test_own_conversations_are_found_by_title_or_by_the_partner_name(chat):
     def found(client, query):
         response = client.get("/api/v1/conversations", {"q": query})
         assert response.status_code == 200
-        return {m["id"] for m in response.json()}
+        return {m["id"] for m in response.json()["results"]}
 
     assert found(chat.c["alice"], "бюджет") == {chat.id}
     assert found(chat.c["alice"], "совещание БЮДЖЕТ") == {chat.id}

@@ -135,10 +135,10 @@ def test_the_one_query_history_page_tells_forbidden_from_empty(chat):
     owner, outsider = chat.c["owner"], chat.c["outsider"]
     url = f"/api/v1/conversations/{chat.id}/messages"
     services.message_send(actor=chat.alice, conversation_id=chat.id, client_id="m1", body="да")
-    for params in ({}, {"before_seq": 1}, {"before_seq": 10**6}):
+    for params in ({}, {"cursor": 1}, {"cursor": 10**6}):
         assert_api_error(outsider.get(url, params), 404, "conversation_not_found")
         assert owner.get(url, params).status_code == 200
-    assert owner.get(url, {"before_seq": 1}).json()["results"] == []
+    assert owner.get(url, {"cursor": 1}).json()["results"] == []
     assert owner.get("/api/v1/conversations/not-a-uuid/messages").status_code == 404
     services.conversation_member_remove(
         actor=chat.owner, conversation_id=chat.id, user_id=chat.bob.pk

@@ -51,7 +51,7 @@ def test_cancel(chat):
     )
     with clock.frozen(start + dt.timedelta(hours=2)):
         assert send_scheduled_messages() == 0
-    listed = chat.c["alice"].get(f"/api/v1/conversations/{chat.id}/scheduled").json()
+    listed = chat.c["alice"].get(f"/api/v1/conversations/{chat.id}/scheduled").json()["results"]
     assert [s["state"] for s in listed] == ["cancelled"]
 
 

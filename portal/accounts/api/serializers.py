@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from portal.accounts.models import Agency, AuthSession, Department, User
-from portal.api.serializers import StrictInput
+from portal.api.serializers import QueryFlag, StrictInput, UUIDInput
 from portal.devices.models import Device
 
 
@@ -64,6 +64,19 @@ class ProfileInput(StrictInput):
         return value
 
 
+class DirectoryParams(serializers.Serializer):
+    """The directory's query parameters."""
+
+    q = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="",
+        help_text=_("Any part of the full name or login"),
+    )  # fmt: skip
+    department = UUIDInput(required=False)
+    subdepartments = QueryFlag(required=False, default=True, help_text=_("Include sub-departments"))
+    agency = UUIDInput(required=False)
+    position = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
 class AgencyBrief(serializers.ModelSerializer):
     class Meta:
         model = Agency
@@ -92,8 +105,8 @@ class UserOutput(serializers.ModelSerializer):
     """A user as the directory shows them to other signed-in users."""
 
     full_name = serializers.CharField(read_only=True)
-    agency = AgencyBrief(read_only=True)
-    department = DepartmentBrief(read_only=True)
+    agency = AgencyBrief(read_only=True, allow_null=True)
+    department = DepartmentBrief(read_only=True, allow_null=True)
     avatar = serializers.SerializerMethodField()
 
     class Meta:
@@ -197,3 +210,7 @@ class TwoFactorStatusOutput(serializers.Serializer):
 
 class CsrfOutput(serializers.Serializer):
     csrf_token = serializers.CharField()
+
+
+class RevokedOutput(serializers.Serializer):
+    revoked = serializers.IntegerField(help_text=_("How many sessions ended."))

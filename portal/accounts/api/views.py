@@ -11,7 +11,7 @@ from django.contrib.auth import logout as django_logout
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -27,7 +27,7 @@ from portal.accounts.services.twofactor import two_factor_enabled, two_factor_re
 from portal.api.context import SignedInRequest, request_context
 from portal.api.pagination import Cursor
 from portal.api.permissions import IsSignedInMayEnrol
-from portal.api.serializers import validated
+from portal.api.serializers import validated, validated_query
 from portal.devices.models import Device
 from portal.devices.services import DeviceInfo
 
@@ -36,6 +36,10 @@ BROWSER_DEVICE_COOKIE = "portal_device"
 
 class DirectoryCursor(Cursor):
     ordering = ("last_name", "first_name", "id")  # type: ignore[assignment]
+
+
+class ByName(Cursor):
+    ordering = ("name", "id")  # type: ignore[assignment]
 
 
 class LoginView(APIView):
@@ -161,7 +165,6 @@ class SessionListView(generics.ListAPIView):
 
     permission_classes = [IsSignedInMayEnrol]
     serializer_class = s.SessionOutput
-    pagination_class = None
 
     def get_queryset(self) -> Any:
         return selectors.auth_sessions_of(cast(SignedInRequest, self.request).user)
@@ -194,7 +197,7 @@ class RevokeOtherSessionsView(APIView):
 
     permission_classes = [IsSignedInMayEnrol]
 
-    @extend_schema(request=None, responses={200: dict}, tags=["auth"])
+    @extend_schema(request=None, responses={200: s.RevokedOutput}, tags=["auth"])
     def post(self, request: SignedInRequest) -> Response:
         count = services.auth_sessions_revoke_all(
             actor=request.user, user=request.user, reason="revoked_by_user",
@@ -311,7 +314,7 @@ class DirectoryView(generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         request = cast(SignedInRequest, self.request)
-        params = request.query_params
+        params = validated_query(s.DirectoryParams, request)
         department = agency = None
         if params.get("department"):
             department = selectors.access_department(request.user, params["department"])
@@ -319,23 +322,14 @@ class DirectoryView(generics.ListAPIView):
             agency = selectors.access_agency(request.user, params["agency"])
         return selectors.directory_search(
             actor=request.user,
-            query=params.get("q", "")[:200],
+            query=params["q"],
             department=department,
-            include_subdepartments=params.get("subdepartments", "true") != "false",
+            include_subdepartments=params["subdepartments"],
             agency=agency,
-            position=params.get("position", ""),
+            position=params["position"],
         )
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="Any part of the full name or login"),
-            OpenApiParameter("department", uuid.UUID),
-            OpenApiParameter("subdepartments", bool, description="Include sub-departments"),
-            OpenApiParameter("agency", uuid.UUID),
-            OpenApiParameter("position", str),
-        ],
-        tags=["users"],
-    )
+    @extend_schema(parameters=[s.DirectoryParams], tags=["users"])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -349,7 +343,7 @@ class UserDetailView(APIView):
 
 class AgencyListView(generics.ListAPIView):
     serializer_class = s.AgencyOutput
-    pagination_class = None
+    pagination_class = ByName
 
     def get_queryset(self) -> Any:
         from portal.accounts.models import Agency
@@ -361,11 +355,18 @@ class AgencyListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class DepartmentListView(APIView):
+class DepartmentListView(generics.ListAPIView):
     """An agency's departments, flat with parent ids (a client builds the tree)."""
 
-    @extend_schema(responses={200: s.DepartmentOutput(many=True)}, tags=["organisation"])
-    def get(self, request: SignedInRequest, agency_id: uuid.UUID) -> Response:
-        agency = selectors.access_agency(request.user, agency_id)
-        departments = selectors.departments_of(agency)
-        return Response(s.DepartmentOutput(departments, many=True).data)
+    serializer_class = s.DepartmentOutput
+    pagination_class = ByName
+
+    def get_queryset(self) -> Any:
+        request = cast(SignedInRequest, self.request)
+        return selectors.departments_of(
+            selectors.access_agency(request.user, self.kwargs["agency_id"])
+        )
+
+    @extend_schema(tags=["organisation"])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)

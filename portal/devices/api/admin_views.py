@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,9 +16,9 @@ from rest_framework.views import APIView
 from portal.accounts import selectors as account_selectors
 from portal.accounts.models import User
 from portal.api.context import SignedInRequest, request_context
-from portal.api.pagination import Cursor
+from portal.api.pagination import Cursor, paginated
 from portal.api.permissions import IsStaffOrNotFound
-from portal.api.serializers import validated
+from portal.api.serializers import validated, validated_query
 from portal.devices import selectors, services
 from portal.devices.api import serializers as s
 from portal.devices.compliance import refusal_reasons
@@ -42,36 +42,18 @@ class DeviceListView(generics.ListAPIView):
     pagination_class = DeviceCursor
 
     def get_queryset(self) -> Any:
-        params = self.request.query_params
+        params = validated_query(s.DeviceListParams, self.request)
         devices = Device.objects.select_related("user")
         for param, field in _DEVICE_FILTERS.items():
             if params.get(param):
-                value = params[param]
-                if field.endswith("_id") and not _is_uuid(value):
-                    return devices.none()
-                devices = devices.filter(**{field: value})
-        if params.get("non_compliant") == "true":
+                devices = devices.filter(**{field: params[param]})
+        if params["non_compliant"]:
             devices = devices.exclude(compliance_reason="")
         return devices
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str), OpenApiParameter("platform", str),
-            OpenApiParameter("user", uuid.UUID), OpenApiParameter("agency", uuid.UUID),
-            OpenApiParameter("non_compliant", bool),
-        ],
-        tags=["admin"],
-    )  # fmt: skip
+    @extend_schema(parameters=[s.DeviceListParams], tags=["admin"])
     def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 class DeviceDetailView(APIView):
@@ -80,7 +62,7 @@ class DeviceDetailView(APIView):
 
     permission_classes = [IsStaffOrNotFound]
 
-    @extend_schema(responses={200: s.AdminDeviceOutput}, tags=["admin"])
+    @extend_schema(responses={200: s.AdminDeviceDetailOutput}, tags=["admin"])
     def get(self, request: SignedInRequest, device_id: uuid.UUID) -> Response:
         from portal import clock
         from portal.accounts.services.twofactor import two_factor_enabled
@@ -102,14 +84,18 @@ class DeviceDetailView(APIView):
 
 
 class DeviceCommandsView(APIView):
-    """List a device's commands, or issue one: lock, logout, wipe, refresh_policy, message."""
+    """List a device's commands, newest first, or issue one: lock, logout, wipe,
+    refresh_policy, message."""
 
     permission_classes = [IsStaffOrNotFound]
+    pagination_class = Cursor
 
     @extend_schema(responses={200: s.AdminCommandOutput(many=True)}, tags=["admin"])
     def get(self, request: SignedInRequest, device_id: uuid.UUID) -> Response:
         device = selectors.access_device_for_staff(request.user, device_id)
-        return Response(s.AdminCommandOutput(device.commands.all()[:200], many=True).data)
+        return paginated(
+            request, self, device.commands.all(), lambda row: s.AdminCommandOutput(row).data
+        )
 
     @extend_schema(request=s.CommandInput, responses={201: s.AdminCommandOutput}, tags=["admin"])
     def post(self, request: SignedInRequest, device_id: uuid.UUID) -> Response:
@@ -134,13 +120,20 @@ class DeviceReenrolView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PolicyCursor(Cursor):
+    ordering = ("name", "id")  # type: ignore[assignment]
+
+
 class PolicyListView(APIView):
+    """Device policies by name; POST creates one."""
+
     permission_classes = [IsStaffOrNotFound]
+    pagination_class = PolicyCursor
 
     @extend_schema(responses={200: s.AdminPolicyOutput(many=True)}, tags=["admin"])
     def get(self, request: SignedInRequest) -> Response:
         policies = Policy.objects.prefetch_related("assignments")
-        return Response(s.AdminPolicyOutput(policies, many=True).data)
+        return paginated(request, self, policies, lambda row: s.AdminPolicyOutput(row).data)
 
     @extend_schema(request=s.PolicyInput, responses={201: s.AdminPolicyOutput}, tags=["admin"])
     def post(self, request: SignedInRequest) -> Response:
@@ -183,7 +176,11 @@ class PolicyAssignView(APIView):
 
     permission_classes = [IsStaffOrNotFound]
 
-    @extend_schema(request=s.AssignmentInput, responses={201: s.AssignmentOutput}, tags=["admin"])
+    @extend_schema(
+        request=s.AssignmentInput,
+        responses={201: s.AssignmentOutput},
+        tags=["admin"],
+    )
     def post(self, request: SignedInRequest, policy_id: uuid.UUID) -> Response:
         policy = selectors.access_policy_for_staff(request.user, policy_id)
         data = validated(s.AssignmentInput, request.data)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from portal.accounts.api.serializers import DeviceOutput
-from portal.api.serializers import StrictInput
+from portal.api.serializers import QueryFlag, StrictInput, UUIDInput
 from portal.devices.events import command_payload
 from portal.devices.models import Device, DeviceCommand, Policy, PolicyAssignment
 
@@ -28,12 +29,29 @@ class AckInput(StrictInput):
     result = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+@extend_schema_serializer(component_name="DeviceCommand")
 class CommandOutput(serializers.Serializer):
+    """A remote command as the device gets it (``portal.devices.events.command_payload``)."""
+
+    id = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=DeviceCommand.Kind.choices)
+    message = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
     def to_representation(self, instance: DeviceCommand) -> dict[str, Any]:
         return command_payload(instance)
 
 
+@extend_schema_serializer(component_name="AcknowledgedCommand")
+class AckedCommandOutput(CommandOutput):
+    state = serializers.ChoiceField(choices=DeviceCommand.State.choices)
+
+
+@extend_schema_serializer(component_name="EffectivePolicy")
 class PolicyOutput(serializers.Serializer):
+    """The rules in force and, for each rule, the assignment it came from."""
+
     version = serializers.CharField()
     rules = serializers.DictField()
     sources = serializers.DictField()
@@ -60,6 +78,14 @@ class AdminDeviceOutput(DeviceOutput):
         return {"id": str(device.user_id), "login": device.user.login, "name": str(device.user)}
 
 
+class AdminDeviceDetailOutput(AdminDeviceOutput):
+    effective_policy = PolicyOutput()
+    refusal_reasons = serializers.ListField(child=serializers.CharField())
+
+    class Meta(AdminDeviceOutput.Meta):
+        fields = [*AdminDeviceOutput.Meta.fields, "effective_policy", "refusal_reasons"]
+
+
 class AdminCommandOutput(serializers.ModelSerializer):
     class Meta:
         model = DeviceCommand
@@ -67,6 +93,14 @@ class AdminCommandOutput(serializers.ModelSerializer):
             "id", "device", "kind", "message", "state", "issued_by", "created_at", "expires_at",
             "delivered_at", "acknowledged_at", "result",
         ]  # fmt: skip
+
+
+class DeviceListParams(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Device.Status.choices, required=False)
+    platform = serializers.ChoiceField(choices=Device.Platform.choices, required=False)
+    user = UUIDInput(required=False)
+    agency = UUIDInput(required=False)
+    non_compliant = QueryFlag(required=False, default=False)
 
 
 class CommandInput(StrictInput):
@@ -102,4 +136,4 @@ class PolicyPatchInput(StrictInput):
 
 class AssignmentInput(StrictInput):
     scope = serializers.ChoiceField(choices=PolicyAssignment.Scope.choices)
-    target_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    target_id = UUIDInput(required=False, allow_null=True, default=None)

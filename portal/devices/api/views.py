@@ -61,7 +61,7 @@ class CommandAckView(APIView):
     authentication_classes = [CommandAckAuthentication]
     permission_classes = [IsSignedInMayEnrol]
 
-    @extend_schema(request=s.AckInput, responses={200: s.CommandOutput}, tags=["devices"])
+    @extend_schema(request=s.AckInput, responses={200: s.AckedCommandOutput}, tags=["devices"])
     def post(self, request: SignedInRequest, command_id: uuid.UUID) -> Response:
         data = validated(s.AckInput, request.data)
         command = services.device_command_ack(

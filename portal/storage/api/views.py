@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from portal.api.context import SignedInRequest
 from portal.api.exceptions import error_response
+from portal.api.serializers import Error
 from portal.api.throttling import UserRateThrottle
 from portal.storage import get_storage
 from portal.storage.base import ObjectReader
@@ -134,8 +135,8 @@ class FileDownloadView(APIView):
         responses={
             (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The whole file"),
             (206, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="One byte range"),
-            404: OpenApiResponse(description="Link invalid, expired, or not yours"),
-            416: OpenApiResponse(description="Range outside the file"),
+            404: OpenApiResponse(Error, description="Link invalid, expired, or not yours"),
+            416: OpenApiResponse(Error, description="Range outside the file"),
         },
         tags=["files"],
     )

@@ -1,0 +1,139 @@
+"""The messaging events (messaging/events.py) as the schema documents them."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from messaging.api.serializers import ConversationOutput, MessageOutput, PollOutput
+from messaging.models import Membership
+from portal.api.events_schema import const
+
+
+class MessageEvent(serializers.Serializer):
+    """``message.add`` / ``message.edit`` / ``message.delete``."""
+
+    type = const("message")
+    op = const("add", "edit", "delete")
+    message = MessageOutput()
+
+
+class MessageHideEvent(serializers.Serializer):
+    """``message.hide`` / ``message.unhide``: to the member's own devices; ``unhide``
+    carries the message."""
+
+    type = const("message")
+    op = const("hide", "unhide")
+    conversation_id = serializers.UUIDField()
+    message_id = serializers.UUIDField()
+    message = MessageOutput(required=False)
+
+
+class MembershipEvent(serializers.Serializer):
+    """``membership.add`` / ``membership.remove``."""
+
+    type = const("membership")
+    op = const("add", "remove")
+    conversation = ConversationOutput()
+    user_id = serializers.UUIDField()
+
+
+class MembershipSettingsEvent(serializers.Serializer):
+    """``membership.settings``: the member's own settings, to their devices."""
+
+    type = const("membership")
+    op = const("settings")
+    conversation_id = serializers.UUIDField()
+    muted_until = serializers.DateTimeField(allow_null=True)
+    pinned = serializers.BooleanField()
+    archived = serializers.BooleanField()
+
+
+class MembershipRoleEvent(serializers.Serializer):
+    """``membership.role``."""
+
+    type = const("membership")
+    op = const("role")
+    conversation_id = serializers.UUIDField()
+    user_id = serializers.UUIDField()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class ReadEvent(serializers.Serializer):
+    """``read.update``."""
+
+    type = const("read")
+    op = const("update")
+    conversation_id = serializers.UUIDField()
+    user_id = serializers.UUIDField()
+    seq = serializers.IntegerField()
+
+
+class ReactionEvent(serializers.Serializer):
+    """``reaction.add`` / ``reaction.remove``."""
+
+    type = const("reaction")
+    op = const("add", "remove")
+    conversation_id = serializers.UUIDField()
+    message_id = serializers.UUIDField()
+    user_id = serializers.UUIDField()
+    emoji = serializers.CharField()
+
+
+class PinEvent(serializers.Serializer):
+    """``pin.add`` / ``pin.remove``."""
+
+    type = const("pin")
+    op = const("add", "remove")
+    conversation_id = serializers.UUIDField()
+    message_id = serializers.UUIDField()
+    user_id = serializers.UUIDField()
+
+
+class ConversationEvent(serializers.Serializer):
+    """``conversation.update``."""
+
+    type = const("conversation")
+    op = const("update")
+    conversation = ConversationOutput()
+
+
+class ThreadEvent(serializers.Serializer):
+    """``thread.update``."""
+
+    type = const("thread")
+    op = const("update")
+    conversation_id = serializers.UUIDField()
+    root_id = serializers.UUIDField()
+    reply_count = serializers.IntegerField()
+    last_reply_at = serializers.DateTimeField(allow_null=True)
+
+
+class PollEvent(serializers.Serializer):
+    """``poll.update``."""
+
+    type = const("poll")
+    op = const("update")
+    conversation_id = serializers.UUIDField()
+    message_id = serializers.UUIDField()
+    poll = PollOutput()
+
+
+EVENTS = {
+    "message.add": MessageEvent,
+    "message.edit": MessageEvent,
+    "message.delete": MessageEvent,
+    "message.hide": MessageHideEvent,
+    "message.unhide": MessageHideEvent,
+    "membership.add": MembershipEvent,
+    "membership.remove": MembershipEvent,
+    "membership.settings": MembershipSettingsEvent,
+    "membership.role": MembershipRoleEvent,
+    "read.update": ReadEvent,
+    "reaction.add": ReactionEvent,
+    "reaction.remove": ReactionEvent,
+    "pin.add": PinEvent,
+    "pin.remove": PinEvent,
+    "conversation.update": ConversationEvent,
+    "thread.update": ThreadEvent,
+    "poll.update": PollEvent,
+}
