@@ -6,7 +6,7 @@
     .venv/bin/python -m bench.history_search --history 500 --search-rounds 2
 
 History: ``--history`` requests of ``GET /api/v1/conversations/{id}/messages?limit=50``, each
-for a random seeded user in a random conversation of theirs, with a random ``before_seq``
+for a random seeded user in a random conversation of theirs, with a random ``cursor`` (a seq)
 (one in ten without, the newest page), one at a time. Search: each query of QUERIES
 (``GET /api/v1/search/messages?q=``) for the reader of every conversation
 (``seed.u00000``, who can read the whole corpus) and for ``--users`` ordinary seeded users,
@@ -81,7 +81,7 @@ async def http_history(url: str, plan: list[tuple[Any, ...]]) -> dict[str, Any]:
     pool = HttpPool(url, size=1)
     times, errors, sizes = [], 0, []
     for person, conversation, before in plan:
-        query = urlencode({"limit": 50, **({"before_seq": before} if before else {})})
+        query = urlencode({"limit": 50, **({"cursor": before} if before else {})})
         start = time.perf_counter()
         status, body = await pool.request(
             "GET", f"/api/v1/conversations/{conversation['id']}/messages?{query}",

@@ -30,7 +30,7 @@ MAX_CURSOR_CHARS = 1000
 class InvalidCursor(PortalError):
     code = "invalid_cursor"
     status = 400
-    default_message = _("The cursor is invalid: use the link from the previous page.")
+    default_message = _("The cursor is invalid: pass the next or previous value of a page.")
 
 
 def decode_cursor_value(
