@@ -522,3 +522,43 @@ def test_empty_department_is_deleted(org, admin):
     assert response.status_code == 302
     assert not Department.objects.filter(pk=empty.pk).exists()
     assert last_event("department.deleted").details["path"] == "Пустой отдел"
+
+
+# --- one's own password, from the admin's "change password" link -------------------------------
+
+
+def _change_own(client: Client, old: str, new: str = "Новый-пароль-2026") -> Any:
+    return client.post(
+        "/admin/password_change/",
+        {"old_password": old, "new_password1": new, "new_password2": new},
+    )
+
+
+def test_own_password_change_goes_through_the_service(org, admin):
+    _, other_device = sign_in(org.root)
+    response = _change_own(admin, DEFAULT_PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/password_change/done/"
+    assert last_event("user.password_changed").actor_id == org.root.pk
+    other_device.session.refresh_from_db()
+    assert other_device.session.revoke_reason == "password_changed"
+    assert admin.get(USERS).status_code == 200  # the page's own session is kept
+    assert User.objects.get(pk=org.root.pk).check_password("Новый-пароль-2026")
+
+
+def test_own_password_change_counts_toward_the_sign_in_throttle(org, admin, settings):
+    settings.LOGIN_THROTTLE_FREE_ATTEMPTS = 2
+    for _ in range(3):
+        wrong = _change_own(admin, "not-my-password")
+        assert wrong.status_code == 200 and wrong.context["form"].errors
+    throttled = _change_own(admin, DEFAULT_PASSWORD)  # right, but no check while blocked
+    assert throttled.status_code == 200
+    assert "Too many failed sign-in attempts" in str(throttled.context["form"].errors)
+    assert User.objects.get(pk=org.root.pk).check_password(DEFAULT_PASSWORD)
+    assert AuditEvent.objects.filter(action="user.password_change_failed").count() == 3
+
+
+def test_own_password_change_page_renders(org, admin):
+    page = admin.get("/admin/password_change/")
+    assert page.status_code == 200 and "old_password" in page.content.decode()
+    assert Client().get("/admin/password_change/").status_code == 302  # to the login page
