@@ -18,6 +18,7 @@ from portal.audit.models import AuditEvent
 from portal.audit.services import RequestContext
 from tests.accounts.test_admin import USERS, form_data, staff_client
 from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
+from tests.helpers import outside_a_request
 from tests.helpers.api import api_client, assert_api_error
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +83,7 @@ def test_createsuperuser_refuses_look_alikes(taken, login, code, monkeypatch):
     assert User.objects.count() == 2
 
 
+@outside_a_request  # a management command: no request transaction around it
 def test_createsuperuser_creates_a_new_login(taken, monkeypatch):
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
     call_command("createsuperuser", interactive=False, login="root", verbosity=0)
