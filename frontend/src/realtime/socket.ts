@@ -81,6 +81,8 @@ export class EventSocket {
   private attempt = 0;
   private lastError: ErrorBody | null = null;
   private head = 0;
+  /** Why the next `ready` without a stored id asks the app to reload. */
+  private resyncReason: ResyncReason = "initial";
   private reconnectTimer: TimerHandle | null = null;
   private watchdog: TimerHandle | null = null;
   private idleTimer: TimerHandle | null = null;
@@ -204,7 +206,8 @@ export class EventSocket {
         if (this.host.lastEventId() === null) {
           // Nothing stored: the app loads its state over REST; events after the head follow.
           this.host.setLastEventId(ready.last_event_id);
-          this.host.resync("initial");
+          this.host.resync(this.resyncReason);
+          this.resyncReason = "initial";
         }
         break;
       }
@@ -293,6 +296,7 @@ export class EventSocket {
     if (code === CloseCode.BAD_EVENT_ID) {
       // The stored position is unusable: start from the head and reload over REST.
       this.host.setLastEventId(null);
+      this.resyncReason = "invalid_event_id";
     }
     if (CLIENT_FAULT.has(code)) this.host.protocolError(error, code);
     this.scheduleReconnect(code, error, RECONNECT_AT_ONCE.has(code));
