@@ -207,6 +207,30 @@ describe("optimistic sends", () => {
 });
 
 describe("the offline queue", () => {
+  it("a device refusal keeps the message queued until the device is allowed again", async () => {
+    const fake = new FakeFetch(ORIGIN);
+    messageServer(fake);
+    const accept = fake["handlers"].get(SEND)!;
+    let refused = true;
+    fake.on(SEND, (request) =>
+      refused ? { status: 403, body: error("network_not_allowed", { reason: "network_not_allowed" }) } : accept(request),
+    );
+    const harness = await makeClient({ fake, lastEventId: 0 });
+    serverAccepts(harness.hub.last, 0);
+    const { sent, failed } = track(harness);
+    harness.client.sendMessage("conv-1", "from the VPN");
+    await tick();
+    expect(harness.client.state).toMatchObject({ status: "device_refused", reason: "network_not_allowed" });
+    expect(failed).toEqual([]);
+    expect(harness.client.pending).toMatchObject([{ status: "queued", error: { code: "network_not_allowed" } }]);
+    refused = false;
+    harness.client.connect();
+    await tick();
+    serverAccepts(harness.hub.last, 0);
+    await tick();
+    expect(sent.map((s) => s.local.body)).toEqual(["from the VPN"]);
+  });
+
   it("keeps sends made offline, survives a reload and drains them in order", async () => {
     const fake = new FakeFetch(ORIGIN);
     const stored = messageServer(fake);

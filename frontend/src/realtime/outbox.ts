@@ -1,6 +1,6 @@
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import type { Clock, TimerHandle } from "./env.js";
-import { ApiError, type HttpResult } from "./http.js";
+import { ApiError, isDeviceRefusal, type HttpResult } from "./http.js";
 import type { ErrorBody, MentionsInput, Message, MessageInput } from "./types.js";
 
 export interface SendOptions {
@@ -156,6 +156,11 @@ export class Outbox {
       this.busy = false;
       if (!this.items.includes(item)) {
         // Confirmed by the event meanwhile, or discarded.
+      } else if (error instanceof ApiError && error.status === 403 && isDeviceRefusal(error)) {
+        // The device breaks the policy (the client shows why): keep it for when it is fixed.
+        item.status = "queued";
+        item.error = error.body;
+        this.changed();
       } else if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) {
         item.status = "failed";
         item.error = error.body;

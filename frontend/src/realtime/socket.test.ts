@@ -114,7 +114,12 @@ describe("the event socket", () => {
 
   it("gives up on a handshake that never completes", async () => {
     const { client, hub } = await makeClient({ lastEventId: 0 });
-    await tick(20_000);
+    hub.last.open();
+    hub.last.push({ type: "error", error: { code: "x", message: "", details: {} } }); // no ready
+    await tick(19_999);
+    expect(hub.last.closedByClient).toBeNull();
+    expect(hub.last.sent.filter((f) => f.type === "ping")).toEqual([]); // never before ready
+    await tick(1);
     expect(hub.last.closedByClient).not.toBeNull();
     expect(client.state.status).toBe("reconnecting");
   });
@@ -124,7 +129,10 @@ describe("the event socket", () => {
     const frames: unknown[] = [];
     client.on("ephemeral", (frame) => frames.push(frame));
     expect(client.sendTyping("conv-1")).toBe(false); // not open yet
-    serverAccepts(hub.last, 0);
+    hub.last.open();
+    expect(client.sendTyping("conv-1")).toBe(false); // open, not signed in: it would be refused
+    expect(hub.last.sent).toEqual([{ type: "auth", token: "pat_1", last_event_id: 0 }]);
+    hub.last.push({ type: "ready", last_event_id: 0, user_id: "user-1" });
     expect(client.sendTyping("conv-1")).toBe(true);
     expect(client.setPresence("away")).toBe(true);
     expect(hub.last.sent.slice(1)).toEqual([

@@ -81,6 +81,8 @@ export class EventSocket {
   private attempt = 0;
   private lastError: ErrorBody | null = null;
   private head = 0;
+  /** The current socket got `ready`: it is signed in. */
+  private isReady = false;
   /** Why the next `ready` without a stored id asks the app to reload. */
   private resyncReason: ResyncReason = "initial";
   private reconnectTimer: TimerHandle | null = null;
@@ -135,8 +137,9 @@ export class EventSocket {
     }
   }
 
+  /** Send a frame on the signed-in socket; before `ready` any frame but auth closes it (4401). */
   send(frame: ClientFrame): boolean {
-    if (!this.ws || this.ws.readyState !== 1) return false;
+    if (!this.ws || this.ws.readyState !== 1 || !this.isReady) return false;
     this.ws.send(JSON.stringify(frame));
     return true;
   }
@@ -156,6 +159,7 @@ export class EventSocket {
     }
     if (generation !== this.generation || !this.running) return;
     this.lastError = null;
+    this.isReady = false;
     this.currentTokenHint = token;
     const ws = this.host.createSocket(this.host.url);
     this.ws = ws;
@@ -177,6 +181,7 @@ export class EventSocket {
       if (ws !== this.ws) return;
       this.detach(ws);
       this.ws = null;
+      this.isReady = false;
       this.onClose(close.code);
     };
     ws.onerror = () => {
@@ -192,9 +197,13 @@ export class EventSocket {
       return;
     }
     if (!frame || typeof frame !== "object" || typeof frame.type !== "string") return;
-    // Any frame proves the socket alive: wait for silence again.
-    this.clearTimer("watchdog");
-    this.arm("idleTimer", this.opts.pingIntervalMs, () => this.ping(ws));
+    if (frame.type === "ready") this.isReady = true;
+    if (this.isReady) {
+      // Any frame proves the socket alive: wait for silence again. (Before `ready` the
+      // connect deadline stands, and a ping would be refused.)
+      this.clearTimer("watchdog");
+      this.arm("idleTimer", this.opts.pingIntervalMs, () => this.ping(ws));
+    }
     switch (frame.type) {
       case "ready": {
         const ready = frame as { last_event_id: number; user_id: string };
@@ -245,8 +254,7 @@ export class EventSocket {
   }
 
   private ping(ws: WebSocketLike): void {
-    if (ws !== this.ws) return;
-    this.send({ type: "ping" });
+    if (ws !== this.ws || !this.send({ type: "ping" })) return;
     this.arm("watchdog", this.opts.pongTimeoutMs, () => this.dead(ws));
   }
 
@@ -331,6 +339,7 @@ export class EventSocket {
     const ws = this.ws;
     if (!ws) return;
     this.ws = null;
+    this.isReady = false;
     this.detach(ws);
     try {
       ws.close(code, reason);
