@@ -47,6 +47,22 @@ describe("signing in", () => {
     expect(ids[0]).toBe(ids[1]);
   });
 
+  it("signing in as someone else drops the previous user's stream position and unsent messages", async () => {
+    const fake = new FakeFetch(ORIGIN).on("POST /api/v1/auth/login", () => ({
+      status: 200,
+      body: tokenPair(5, Date.now(), "user-2"),
+    }));
+    const { client, storage } = await makeClient({ fake, lastEventId: 50 });
+    client.disconnect();
+    client.sendMessage("conv-1", "user-1's draft");
+    await client.signIn({ login: "petrov", password: "secret" });
+    await client.flush();
+    expect(client.pending).toEqual([]);
+    expect(client.lastDeliveredEventId).toBeNull();
+    expect(storage.getItem("portal.outbox")).toBeNull();
+    expect(client.user).toEqual({ id: "user-2", login: "ivanova" });
+  });
+
   it("surfaces otp_required, then signs in with the code", async () => {
     const fake = new FakeFetch(ORIGIN).on("POST /api/v1/auth/login", (request) =>
       (request.body as { otp: string }).otp === "123456"
@@ -90,6 +106,17 @@ describe("signing in", () => {
     await client.flush();
     expect(storage.getItem("portal.tokens")).toBeNull();
     expect(hub.sockets).toHaveLength(0);
+  });
+
+  it("reads Retry-After given as an HTTP date", async () => {
+    const until = new Date(Date.now() + 90_000).toUTCString();
+    const fake = new FakeFetch(ORIGIN).on("POST /api/v1/auth/login", () => ({
+      status: 429,
+      body: error("login_throttled"),
+      headers: { "Retry-After": until },
+    }));
+    const { client } = await makeClient({ fake, signedIn: false });
+    expect(await client.signIn({ login: "ivanova", password: "x" })).toMatchObject({ kind: "throttled", retryAfter: 90 });
   });
 
   it("reports a network failure", async () => {

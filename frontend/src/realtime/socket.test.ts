@@ -171,6 +171,18 @@ describe("close codes", () => {
     expect(client.state.status).toBe("online");
   });
 
+  it("4401 token_expired with a refused refresh signs out instead of reconnecting", async () => {
+    const { client, hub, fake, storage } = await makeClient({ lastEventId: 9 });
+    fake.on("POST /api/v1/auth/refresh", () => ({ status: 401, body: { error: { code: "token_revoked", message: "", details: {} } } }));
+    serverAccepts(hub.last, 9);
+    hub.last.serverClose(4401, { code: "token_expired" });
+    await tick(120_000);
+    await client.flush();
+    expect(client.state).toMatchObject({ status: "signed_out", reason: "token_revoked" });
+    expect(hub.sockets).toHaveLength(1);
+    expect(storage.getItem("portal.tokens")).toBeNull();
+  });
+
   it("4403 shows the policy reason and stops until the app reconnects", async () => {
     const { client, hub } = await makeClient({ lastEventId: 0 });
     serverAccepts(hub.last, 0);
