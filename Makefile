@@ -9,7 +9,8 @@ DAPHNE_LIMITS := --websocket-max-message-size 65536 --websocket-max-frame-size 6
 TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portal} \
             REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/1}
 
-.PHONY: run install install-test services lint test migrate messages clean
+.PHONY: run install install-test services lint test migrate messages clean \
+        frontend-install frontend-lint frontend-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,24 @@ $(VENV)/.runtime: $(BIN)/python requirements/runtime.lock pyproject.toml
 $(VENV)/.test: $(VENV)/.runtime requirements/test.lock
 	$(BIN)/pip install --quiet -r requirements/test.lock
 	touch $@
+
+# The browser client (frontend/): node_modules is reinstalled with `npm ci` only when the
+# lock file or package.json changed since the last install (the stamp lives inside it).
+FRONTEND := frontend
+NPM_STAMP := $(FRONTEND)/node_modules/.installed
+
+$(NPM_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 20.19 or newer) is needed for frontend/" >&2; exit 1; }
+	cd $(FRONTEND) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend-install: $(NPM_STAMP)
+
+frontend-lint: $(NPM_STAMP)
+	cd $(FRONTEND) && npx --no-install tsc --noEmit
+
+frontend-test: $(NPM_STAMP)
+	cd $(FRONTEND) && npx --no-install vitest run
 
 install: $(VENV)/.runtime
 
@@ -38,13 +57,13 @@ run: migrate
 services:
 	scripts/ensure-services
 
-lint: install-test
+lint: install-test frontend-lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-test: install-test services lint
+test: install-test services lint frontend-test
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 messages: install-test
@@ -52,4 +71,4 @@ messages: install-test
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(FRONTEND)/node_modules $(FRONTEND)/dist
