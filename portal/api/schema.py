@@ -75,7 +75,7 @@ class PortalAutoSchema(AutoSchema):
         summary = SUMMARIES.get(self.get_operation_id())
         return given or (str(summary) if summary is not None else None)
 
-    def get_description(self) -> str:
+    def get_description(self) -> str:  # type: ignore[override]
         """What the operation does, from :data:`portal.api.descriptions.DESCRIPTIONS`
         (translated); the view's docstring only where the table has no entry. A view's own
         ``extend_schema(description=...)`` still wins: drf-spectacular answers it before
