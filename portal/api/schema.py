@@ -75,6 +75,16 @@ class PortalAutoSchema(AutoSchema):
         summary = SUMMARIES.get(self.get_operation_id())
         return given or (str(summary) if summary is not None else None)
 
+    def get_description(self) -> str:  # type: ignore[override]
+        """What the operation does, from :data:`portal.api.descriptions.DESCRIPTIONS`
+        (translated); the view's docstring only where the table has no entry. A view's own
+        ``extend_schema(description=...)`` still wins: drf-spectacular answers it before
+        this method is reached."""
+        from portal.api.descriptions import DESCRIPTIONS
+
+        description = DESCRIPTIONS.get(self.get_operation_id())
+        return str(description) if description is not None else super().get_description()
+
     def get_extensions(self) -> dict[str, Any]:
         """``x-error-codes``: the domain error codes the operation's code can raise, with
         their statuses (portal/api/error_codes.py)."""

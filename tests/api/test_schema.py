@@ -5,6 +5,7 @@ envelope, and the websocket events and frames beside the REST operations."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -83,6 +84,51 @@ def test_every_operation_has_a_title_in_both_languages(schema):
             english = str(text)
         with translation.override("ru"):
             assert str(text) != english, key
+
+
+def test_every_operation_has_a_description_in_both_languages(schema):
+    from django.utils import translation
+    from drf_spectacular.generators import SchemaGenerator
+
+    from portal.api.descriptions import DESCRIPTIONS
+
+    operation_ids = {operation["operationId"] for *_, operation in _operations(schema)}
+    assert set(DESCRIPTIONS) == operation_ids  # an entry for each, no stale keys
+    with translation.override("en"):
+        for method, path, operation in _operations(schema):
+            expected = str(DESCRIPTIONS[operation["operationId"]])
+            assert operation.get("description") == expected, (method, path)
+    with translation.override("ru"):
+        russian = SchemaGenerator().get_schema(request=None, public=True)
+    for method, path, operation in _operations(russian):
+        english = schema["paths"][path][method.lower()]["description"]
+        assert operation["description"] != english, (method, path)
+        assert re.search("[а-яё]", operation["description"], re.IGNORECASE), (method, path)
+
+
+def test_a_description_given_by_the_view_wins_and_the_docstring_is_the_fallback():
+    from django.urls import path
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.utils import extend_schema
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    class Documented(APIView):
+        @extend_schema(operation_id="me_retrieve", description="Given by the view.")
+        def get(self, request: Any) -> Response:
+            return Response({})
+
+    class Undocumented(APIView):
+        """The view's own docstring."""
+
+        @extend_schema(operation_id="not_in_the_table")
+        def get(self, request: Any) -> Response:
+            return Response({})
+
+    patterns = [path("given", Documented.as_view()), path("fallback", Undocumented.as_view())]
+    paths = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)["paths"]
+    assert paths["/given"]["get"]["description"] == "Given by the view."
+    assert paths["/fallback"]["get"]["description"] == "The view's own docstring."
 
 
 def test_every_operation_documents_a_named_success_body(schema):

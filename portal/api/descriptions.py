@@ -1,0 +1,396 @@
+"""What every operation does and the rules a client must know, in the interface
+language (the schema's ``description``, shown under each operation in /api/docs/). Keyed
+by operationId like :data:`portal.api.summaries.SUMMARIES`; a new operation needs one here
+(tests/api/test_schema.py checks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+DESCRIPTIONS: dict[str, Any] = {
+    "admin_devices_list": _(
+        "Every device on the server, for IT staff, filterable by status, platform, "
+        "user, agency and non_compliant=true; paged in the list envelope. Anyone else "
+        "gets 404."
+    ),
+    "admin_devices_retrieve": _(
+        "One device with its effective policy (and the assignment each rule came "
+        "from) and whether it complies now. IT staff only; anyone else gets 404."
+    ),
+    "admin_devices_commands_list": _(
+        "The remote commands issued to a device, newest first, with their states; "
+        "paged in the list envelope. IT staff only; anyone else gets 404."
+    ),
+    "admin_devices_commands_create": _(
+        "Issue a remote command to a device: lock, logout, wipe, refresh_policy or "
+        "message. Logout, lock and wipe end the device's sessions at once (a wipe "
+        "also blocks it until re-enrolment); the command reaches the device over its "
+        "websocket now, or at its next check-in. IT staff only; the action is "
+        "audited."
+    ),
+    "admin_devices_reenrol_create": _(
+        "Let a wiped, locked or logged-out device sign in again: its status becomes "
+        "active. IT staff only; the action is audited."
+    ),
+    "admin_policies_list": _(
+        "Device policies, by name; paged in the list envelope. IT staff only; anyone else gets 404."
+    ),
+    "admin_policies_create": _(
+        "Create a device policy: a unique name, a description and its rules (unknown "
+        "or invalid rules are refused, naming each). It applies to nobody until it is "
+        "assigned. IT staff only; the action is audited."
+    ),
+    "admin_policies_retrieve": _(
+        "One device policy with its rules and assignments. IT staff only; anyone else gets 404."
+    ),
+    "admin_policies_partial_update": _(
+        "Change a policy's name, description or rules (unknown or invalid rules are "
+        "refused, naming each); the users it applies to get policy.updated and their "
+        "apps check in again. IT staff only; the action is audited."
+    ),
+    "admin_policies_destroy": _(
+        "Delete a policy together with its assignments; the users it applied to get "
+        "policy.updated. IT staff only; the action is audited."
+    ),
+    "admin_policies_assignments_create": _(
+        "Assign a policy to the whole server, an agency, a department or a user; the "
+        "users affected get policy.updated. A target that already has a policy is "
+        "refused with 409 assignment_conflict: change or remove that assignment. IT "
+        "staff only; the action is audited."
+    ),
+    "admin_policy_assignments_destroy": _(
+        "Remove a policy assignment; the users affected get policy.updated. IT staff "
+        "only; the action is audited."
+    ),
+    "admin_users_effective_policy_retrieve": _(
+        "The policy in force for a user, each rule with the assignment it came from "
+        "(user, department, agency or server). IT staff only; anyone else gets 404."
+    ),
+    "agencies_list": _("The agencies on the server, by name; paged in the list envelope."),
+    "agencies_departments_list": _(
+        "An agency's departments as a flat list with parent ids, by name (the client "
+        "builds the tree); paged in the list envelope."
+    ),
+    "attachments_link_retrieve": _(
+        "A signed link to download an attachment (or its thumbnail), valid for the "
+        "caller only, for DOWNLOAD_LINK_TTL seconds and only while they may still "
+        "read the message. 404 if the attachment does not exist or its message is not "
+        "visible to the caller."
+    ),
+    "auth_2fa_retrieve": _(
+        "Whether two-factor sign-in is enabled for the caller, whether their agency "
+        "requires it, and how many recovery codes are left."
+    ),
+    "auth_2fa_confirm_create": _(
+        "Finish enrolment with a first code from the authenticator app; answers ten "
+        "single-use recovery codes, shown only once. Wrong codes are throttled (429 "
+        "otp_throttled)."
+    ),
+    "auth_2fa_disable_create": _(
+        "Turn two-factor sign-in off, proven with a current code; refused with "
+        "two_factor_required_by_agency where the agency makes it mandatory. Wrong "
+        "codes are throttled (429 otp_throttled)."
+    ),
+    "auth_2fa_enrol_create": _(
+        "Start enrolment: a new secret, its otpauth:// URI and a QR code to scan "
+        "(show the secret too, for manual entry). Two-factor sign-in is on only after "
+        "confirmation."
+    ),
+    "auth_2fa_recovery_codes_create": _(
+        "Replace all recovery codes with a new set of ten, proven with a current "
+        "code; the old ones stop working. Wrong codes are throttled (429 "
+        "otp_throttled)."
+    ),
+    "auth_csrf_retrieve": _(
+        "Sets the csrftoken cookie (and returns it as csrf_token) that a browser "
+        "client sends back in the X-CSRFToken header of every unsafe request. No "
+        "sign-in needed."
+    ),
+    "auth_login_create": _(
+        "Sign in an app with login, password and device: returns an access token "
+        "bound to the device and a refresh token; signing in again with the same "
+        "device id ends that device's previous session. With two-factor sign-in on, "
+        "the first attempt answers 401 otp_required: repeat it with otp. Repeated "
+        "failures are throttled (429 login_throttled)."
+    ),
+    "auth_logout_create": _(
+        "End the session this request is made with (app token or browser session); "
+        "its tokens stop working and its websockets close."
+    ),
+    "auth_refresh_create": _(
+        "Exchange a refresh token for a new token pair; the old pair stops working. "
+        "Each refresh token works once: store the new pair before using it; "
+        "presenting a used one revokes the whole session. token_revoked means the "
+        "session is over: show the sign-in screen."
+    ),
+    "auth_session_create": _(
+        "Browser sign-in with login, password and, where enabled, a one-time code: "
+        "sets the sessionid cookie and answers the profile. Send the X-CSRFToken "
+        "header (GET /auth/csrf first); repeated failures are throttled like an app's "
+        "sign-in."
+    ),
+    "auth_session_destroy": _(
+        "Sign a browser out: ends its session and clears the session cookie. Send the "
+        "X-CSRFToken header."
+    ),
+    "auth_sessions_list": _(
+        "The caller's live sessions, one per signed-in device; the one making the "
+        "request has current: true. Paged in the list envelope."
+    ),
+    "auth_sessions_destroy": _(
+        "End one of the caller's sessions at once: its tokens stop working on the "
+        "next request and its websockets close (code 4401). 404 if it is not the "
+        "caller's live session."
+    ),
+    "auth_sessions_revoke_others_create": _(
+        "End every session of the caller except the current one; answers how many were ended."
+    ),
+    "conversations_list": _(
+        "The caller's conversations with their role, unread and mention counts and "
+        "own settings, pinned first, then by the latest message (?q= filters by title "
+        "or name): the whole list (at most 1000) in one page of the list envelope "
+        "(next is null)."
+    ),
+    "conversations_create": _(
+        "Create a group or a channel, with a title, owned by the caller, with the "
+        "given active users as members (at most 10,000 in all); direct chats have "
+        "their own endpoint. A system message records the creation."
+    ),
+    "conversations_retrieve": _(
+        "A conversation the caller is a member of, as in their list: with their role, "
+        "unread and mention counts and own settings. 404 if it does not exist or the "
+        "caller is not a member."
+    ),
+    "conversations_partial_update": _(
+        "Change the title, description, visibility, comments or edit window; only "
+        "members holding change_settings may. A system message records what changed "
+        "and the members get conversation.update."
+    ),
+    "conversations_attachments_create": _(
+        "Upload a file (multipart field file, at most MAX_UPLOAD_BYTES) to send with "
+        "a message; its id goes into the message's attachment_ids. Its type is "
+        "detected from its bytes: programs, scripts, shortcuts and installers are "
+        "refused (400 file_type_not_allowed). Only members who may post here may "
+        "upload; uploads not sent within a day are deleted."
+    ),
+    "conversations_join_create": _(
+        "Join a group or channel open to the caller's agency or to the whole server "
+        "(see /conversations/discover), as a member; history before joining counts as "
+        "read. 404 if it is not open to the caller."
+    ),
+    "conversations_members_create": _(
+        "Add users as members; only holders of manage_members may. Each addition is "
+        "recorded as a system message, and the members and the user added get "
+        "membership.add."
+    ),
+    "conversations_members_destroy": _(
+        "Remove a member of a lower role (holders of manage_members), or leave with "
+        "one's own id; the owner can do neither. The removed user gets "
+        "membership.remove too and then receives nothing more from this conversation."
+    ),
+    "conversations_members_role_create": _(
+        "Set a member's role up to the caller's own (holders of manage_members); the "
+        "owner may name a new owner and then becomes an admin. Nobody changes the "
+        "owner's role; the members get membership.role."
+    ),
+    "conversations_messages_list": _(
+        "Message history, newest first, paged by seq in the list envelope: next pages "
+        "to older messages. Messages the caller hid are left out. 404 if the caller "
+        "is not a member."
+    ),
+    "conversations_messages_create": _(
+        "Post a message (Markdown, up to 10,000 characters, or a thread reply with "
+        "thread_root_id) with optional mentions and attachments. Idempotent by "
+        "client_id: a retry with the same client_id answers 200 with the first "
+        "message and creates nothing. Members get message.add; posting is throttled "
+        "per user."
+    ),
+    "conversations_polls_create": _(
+        "Post a poll as a message: a question and 2 to 10 distinct options, single or "
+        "multiple choice, optionally anonymous. Who may post a message may post a "
+        "poll; idempotent by client_id (a retry answers 200 with the first poll)."
+    ),
+    "conversations_read_create": _(
+        "Move the caller's read position forward to seq (never back, never past the "
+        "end) and answer it. The caller's devices get read.update; in direct and "
+        "small group chats the other members do too (read receipts)."
+    ),
+    "conversations_scheduled_list": _(
+        "The caller's own scheduled messages in a conversation, soonest first, with "
+        "their state (pending, sent, cancelled, failed with error); paged in the list "
+        "envelope."
+    ),
+    "conversations_scheduled_create": _(
+        "Keep a message to be sent at send_at (in the future, at most a year ahead; "
+        "otherwise 400 invalid_schedule). The checks of sending apply now and again "
+        "when it is sent. Idempotent by client_id: a retry answers 200 with the first "
+        "one."
+    ),
+    "conversations_settings_partial_update": _(
+        "Change the caller's own settings in a conversation: muted until, pinned, "
+        "archived. Only the caller's own devices get membership.settings."
+    ),
+    "conversations_direct_create": _(
+        "The one direct chat between the caller and another active user, created on "
+        "first use; calling it again returns the same chat."
+    ),
+    "conversations_discover_list": _(
+        "Groups and channels open to the caller's agency or to the whole server that "
+        "the caller may join, by title (?q= filters by title); paged in the list "
+        "envelope."
+    ),
+    "devices_checkin_create": _(
+        "Report the device's state; get the effective policy, compliance and pending "
+        "commands. Apps call it right after signing in, on every start and resume, "
+        "and on policy.updated. A refused device still gets its answer (compliant: "
+        "false with the reasons); a device ended by a remote command gets 403 with "
+        "its commands."
+    ),
+    "devices_commands_ack_create": _(
+        "The device confirms it carried out one of its own commands; the token still "
+        "works for this after a wipe or logout ended the session. Another device's "
+        "command is 404; a second acknowledgement or one after expiry is refused and "
+        "changes nothing."
+    ),
+    "files_retrieve": _(
+        "Download the file behind a signed link the API handed out (an avatar, an "
+        "attachment). Only the user the link was made for may use it, for about a "
+        "minute and only while they may still see the file; otherwise 404. Supports "
+        "one byte range (Range: bytes=…, 206) and HEAD."
+    ),
+    "me_retrieve": _(
+        "The caller's own profile, with their agency, department, avatar links and "
+        "two-factor status."
+    ),
+    "me_partial_update": _(
+        "Change the caller's own phone, interface language and time zone; other "
+        "fields are managed by administrators."
+    ),
+    "me_avatar_update": _(
+        "Set the caller's avatar: a JPEG, PNG, WebP or GIF image in the multipart "
+        "field file, at most AVATAR_MAX_BYTES. It comes back in the profile as signed "
+        "links to square WebP pictures of 64, 128 and 256 pixels."
+    ),
+    "me_avatar_destroy": _(
+        "Remove the caller's avatar; the profile then has no avatar links. Removing a "
+        "missing avatar changes nothing."
+    ),
+    "me_password_create": _(
+        "Change the caller's password, proving the current one; every other session "
+        "of theirs ends. A wrong current password (401 invalid_credentials) counts "
+        "toward the sign-in throttle of the login (429 login_throttled)."
+    ),
+    "messages_partial_update": _(
+        "The author changes a text message within the conversation's edit window "
+        "(else 403 edit_not_allowed); the replaced version is kept in the edit "
+        "history. Members get message.edit, except those who hid the message."
+    ),
+    "messages_destroy": _(
+        "Delete a message for everyone, by its author or a conversation admin (else "
+        "403 delete_not_allowed): a tombstone remains and the edit history is "
+        "deleted. Members get message.delete, except those who hid the message."
+    ),
+    "messages_close_poll_create": _(
+        "Close a poll: its author or a holder of moderate_messages. The results stay "
+        "visible; votes after that are refused with 409 poll_closed. Members are told "
+        "with poll.update."
+    ),
+    "messages_edits_list": _(
+        "The earlier versions of a message, oldest first, to any member who can read "
+        "it; the current text is the message itself. Empty once the message is "
+        "deleted for everyone. Paged in the list envelope."
+    ),
+    "messages_follow_create": _(
+        "Follow (follow: true) or stop following (follow: false) the thread under a "
+        "message the caller can read. Repeating either changes nothing."
+    ),
+    "messages_forward_create": _(
+        "Forward a copy of a message the caller can read into a conversation where "
+        "they may post, keeping a reference to the original author and conversation. "
+        "Idempotent by client_id: a retry answers 200 with the first copy."
+    ),
+    "messages_hide_create": _(
+        "Delete a message for the caller only: it leaves their history, thread "
+        "replies and search results; other members are unaffected and unread counts "
+        "do not change. Repeating it changes nothing; only the caller's own devices "
+        "get message.hide."
+    ),
+    "messages_hide_destroy": _(
+        "Show a message the caller hid again. Repeating it changes nothing; only the "
+        "caller's own devices get message.unhide, with the message."
+    ),
+    "messages_pin_create": _(
+        "Pin a message in its conversation; holders of pin_messages only (admins, and "
+        "both members of a direct chat). Members get pin.add."
+    ),
+    "messages_pin_destroy": _(
+        "Unpin a message; holders of pin_messages only. Members get pin.remove."
+    ),
+    "messages_reactions_create": _(
+        "React to a message with one emoji; needs the react permission. A repeat of "
+        "the same reaction changes nothing; a new one reaches the members as "
+        "reaction.add."
+    ),
+    "messages_reactions_destroy": _(
+        "Take back the caller's own reaction with this emoji; a missing one changes "
+        "nothing. Members get reaction.remove."
+    ),
+    "messages_thread_retrieve": _(
+        "The thread under a message: its root and the replies, oldest first, paged by "
+        "seq (next pages forward)."
+    ),
+    "messages_vote_create": _(
+        "Vote in a poll, replacing the caller's earlier vote; an empty list withdraws "
+        "it, and several options are allowed only in a multiple-choice poll (else 400 "
+        "invalid_vote). A closed poll answers 409 poll_closed; members are told with "
+        "poll.update."
+    ),
+    "notifications_list": _(
+        "The caller's notifications (mentions and direct messages received while none "
+        "of their devices was connected), newest first; ?unread=true for unread only. "
+        "Paged in the list envelope."
+    ),
+    "notifications_read_create": _(
+        'Mark the caller\'s notifications read: the listed ones ({"ids": [...]}) or '
+        'all of them ({"all": true}).'
+    ),
+    "notifications_settings_retrieve": _(
+        "The caller's notification settings: whether they get an e-mail digest of "
+        "unread notifications."
+    ),
+    "notifications_settings_partial_update": _(
+        "Turn the e-mail digest of unread notifications on or off (email_digest). The "
+        "digest names who wrote and where, never the message text."
+    ),
+    "presence_retrieve": _(
+        "online, away or offline for up to 200 users (?user_ids=a,b,c); more, or an "
+        "id that is not a UUID, is 400."
+    ),
+    "scheduled_messages_destroy": _(
+        "The author cancels a scheduled message that has not been sent yet; one "
+        "already sent, failed or cancelled stays as it is. 404 if it is not the "
+        "caller's."
+    ),
+    "search_messages_list": _(
+        "Full-text search over every message the caller can read now: the limit best "
+        "matches in one page of the list envelope (next is null; narrow the query or "
+        "the filters for more)."
+    ),
+    "sync_retrieve": _(
+        "A client's starting state in one request: its profile, its conversations "
+        "with unread counts and last messages, and the event id to resume the "
+        "websocket from. Events during the answer are replayed over the websocket, so "
+        "apply them idempotently by message id and seq."
+    ),
+    "users_list": _(
+        "The staff directory: search by any part of a name (Russian or Latin "
+        "letters), department (with its sub-departments), agency and position; paged "
+        "in the list envelope."
+    ),
+    "users_retrieve": _(
+        "An active user's directory card, visible to every signed-in user. 404 if "
+        "there is no such active user."
+    ),
+}
