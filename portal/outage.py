@@ -40,13 +40,11 @@ class OutageLogFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        what = (
-            "database unavailable"
-            if isinstance(error, DATABASE_DOWN)
-            else "Redis unavailable"
-            if isinstance(error, REDIS_DOWN)
-            else None
-        )
+        what = None
+        if isinstance(error, DATABASE_DOWN):
+            what = "database unavailable"
+        elif isinstance(error, REDIS_DOWN):
+            what = "Redis unavailable"
         if what is not None:
             message = record.getMessage()
             record.levelno, record.levelname = logging.WARNING, "WARNING"

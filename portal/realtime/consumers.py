@@ -31,6 +31,7 @@ from portal.accounts.exceptions import NotAuthenticated, TokenInvalid, TokenRevo
 from portal.accounts.models import AuthSession
 from portal.accounts.services.sessions import CLOSE_SESSION_REVOKED
 from portal.api.parsers import InvalidCharacters, check_document
+from portal.cache import REDIS_DOWN
 from portal.devices.exceptions import DeviceRefused
 from portal.errors import PortalError, ServiceUnavailable
 from portal.outage import DATABASE_DOWN
@@ -154,7 +155,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         for group in self.groups:
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
-            except Exception as error:
+            except REDIS_DOWN as error:
                 logger.warning("could not leave group %s: %s", group, error)
         await self.disconnect(message["code"])
         raise StopConsumer()
@@ -182,22 +183,19 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         if size > MAX_FRAME_BYTES:
             await self._fail(FrameTooLarge(max_bytes=MAX_FRAME_BYTES), CLOSE_TOO_LARGE)
             return
+        refused: PortalError = MalformedFrame()
         try:
             frame = json.loads(text_data) if text_data is not None else None
             check_document(frame)  # as for REST bodies: nesting, NUL, lone surrogates
         except (ValueError, RecursionError, ParseError):  # RecursionError: nesting too deep
             frame = None
         except InvalidCharacters as error:
-            if self.session is None:
-                await self._fail(error, CLOSE_UNAUTHENTICATED)
-            else:
-                await self._send_error(error)
-            return
+            frame, refused = None, error
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             if self.session is None:
-                await self._fail(MalformedFrame(), CLOSE_UNAUTHENTICATED)
+                await self._fail(refused, CLOSE_UNAUTHENTICATED)
             else:
-                await self._send_error(MalformedFrame())
+                await self._send_error(refused)
             return
         kind = frame["type"]
         if self.session is None:
@@ -329,7 +327,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
                 await self.channel_layer.group_add(group, self.channel_name)
                 if group not in self.groups:
                     self.groups.append(group)  # left again in websocket_disconnect
-        except Exception as error:
+        except REDIS_DOWN as error:
             self.joined = False
             logger.warning("socket without doorbells until Redis is back: %s", error)
         else:
