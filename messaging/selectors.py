@@ -94,9 +94,9 @@ def member_ids_seeing(message: Message) -> list[Any]:
 
 def conversations_of(user: User, *, query: str = "") -> QuerySet[Membership]:
     """The user's current memberships with their conversations (``peer_id``: the other
-    member of a direct chat): pinned first, then by newest activity. With ``query``, only conversations whose title — or, for a direct
-    chat, the other person's name or login (in either alphabet, as in the directory) —
-    holds every word of it."""
+    member of a direct chat): pinned first, then by newest activity. With ``query``, only
+    conversations whose title — or, for a direct chat, the other person's name or login
+    (in either alphabet, as in the directory) — holds every word of it."""
     unread_mentions = (
         Mention.objects.filter(
             user=OuterRef("user"),

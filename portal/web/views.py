@@ -45,7 +45,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def asset(request: HttpRequest, path: str) -> HttpResponse:
+def asset(request: HttpRequest, path: str) -> HttpResponse | FileResponse:
     """A built file: under assets/ (content-hashed, cached for a year) or at the top level."""
     root = _dist().resolve()
     file = (root / path).resolve()
