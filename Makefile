@@ -10,7 +10,7 @@ TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:543
             REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/1}
 
 .PHONY: run install install-test services lint test migrate messages clean \
-        frontend-install frontend-lint frontend-test browser-deps
+        frontend-install frontend-build frontend-lint frontend-test browser-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ $(NPM_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
 
 frontend-install: $(NPM_STAMP)
 
+# The built client (frontend/dist), rebuilt when a source file changed; Django serves it.
+FRONTEND_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/null) \
+                    $(FRONTEND)/index.html $(FRONTEND)/vite.config.ts $(FRONTEND)/tsconfig.json
+$(FRONTEND)/dist/index.html: $(NPM_STAMP) $(FRONTEND_SOURCES)
+	cd $(FRONTEND) && npx --no-install vite build --logLevel warn
+	touch $@
+
+frontend-build: $(FRONTEND)/dist/index.html
+
 frontend-lint: $(NPM_STAMP)
 	cd $(FRONTEND) && npx --no-install tsc --noEmit
 
@@ -58,7 +67,7 @@ install-test: $(VENV)/.test
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
-run: migrate
+run: migrate frontend-build
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python -m portal.server -b 127.0.0.1 -p $(PORT) $(DAPHNE_LIMITS) portal.asgi:application
 
@@ -71,7 +80,7 @@ lint: install-test frontend-lint
 	$(BIN)/mypy .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-test: install-test services lint frontend-test browser-deps
+test: install-test services lint frontend-test frontend-build browser-deps
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 messages: install-test

@@ -93,10 +93,10 @@ def member_ids_seeing(message: Message) -> list[Any]:
 
 
 def conversations_of(user: User, *, query: str = "") -> QuerySet[Membership]:
-    """The user's current memberships with their conversations: pinned first, then by
-    newest activity. With ``query``, only conversations whose title — or, for a direct
-    chat, the other person's name or login (in either alphabet, as in the directory) —
-    holds every word of it."""
+    """The user's current memberships with their conversations (``peer_id``: the other
+    member of a direct chat): pinned first, then by newest activity. With ``query``, only
+    conversations whose title — or, for a direct chat, the other person's name or login
+    (in either alphabet, as in the directory) — holds every word of it."""
     unread_mentions = (
         Mention.objects.filter(
             user=OuterRef("user"),
@@ -107,10 +107,18 @@ def conversations_of(user: User, *, query: str = "") -> QuerySet[Membership]:
         .annotate(n=Count("id"))
         .values("n")
     )
+    # A direct chat is shown as the other person: the client needs their id.
+    partner = (
+        Membership.objects.filter(
+            conversation=OuterRef("conversation"), conversation__kind=Conversation.Kind.DIRECT
+        )
+        .exclude(user=OuterRef("user"))
+        .values("user")[:1]
+    )
     memberships = (
         Membership.objects.select_related("conversation")
         .filter(user=user, left_at__isnull=True)
-        .annotate(mention_count=Coalesce(Subquery(unread_mentions), 0))
+        .annotate(mention_count=Coalesce(Subquery(unread_mentions), 0), peer_id=Subquery(partner))
         .order_by("-pinned", F("conversation__last_message_at").desc(nulls_last=True))
     )
     if query:

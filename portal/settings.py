@@ -393,6 +393,9 @@ TIME_ZONE = env_str("TIME_ZONE", "Europe/Moscow")
 USE_I18N = True
 USE_TZ = True
 
+# The built browser client (`make frontend-build`), served by portal/web.
+FRONTEND_DIST = env_str("FRONTEND_DIST", str(BASE_DIR / "frontend" / "dist"))
+
 STATIC_URL = "static/"
 STATIC_ROOT = env_str("STATIC_ROOT", str(VAR_DIR / "static"))
 

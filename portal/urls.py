@@ -1,4 +1,5 @@
-"""Root URLs: the API under /api/v1/, its schema and docs, admin, health checks."""
+"""Root URLs: the API under /api/v1/, its schema and docs, admin, health checks, and the
+browser client at every other path."""
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
@@ -22,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", api_views.healthz, name="healthz"),
     path("readyz", api_views.readyz, name="readyz"),
+    path("", include("portal.web.urls")),
 ]
 
 handler400 = "portal.api.views.bad_request"

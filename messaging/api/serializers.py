@@ -19,7 +19,7 @@ from messaging.models import (
 )
 from messaging.services import MAX_BODY_CHARS
 from messaging.services.attachments import MAX_ATTACHMENTS_PER_MESSAGE
-from portal.accounts.api.serializers import MeOutput
+from portal.accounts.api.serializers import MeOutput, UserOutput
 from portal.api.serializers import QueryFlag, StrictInput, UUIDInput
 
 
@@ -187,6 +187,23 @@ class MembershipFields(ConversationFields):
     archived = serializers.BooleanField()
     muted_until = serializers.DateTimeField(allow_null=True)
     last_message_at = serializers.DateTimeField(allow_null=True)
+    peer_id = serializers.UUIDField(
+        allow_null=True, help_text=_("The other member of a direct chat; null otherwise.")
+    )
+
+
+def _peer_id(membership: Membership) -> str | None:
+    if membership.conversation.kind != Conversation.Kind.DIRECT:
+        return None
+    peer = getattr(membership, "peer_id", None)
+    if peer is None:  # a membership that did not come from conversations_of
+        peer = (
+            Membership.objects.filter(conversation_id=membership.conversation_id)
+            .exclude(user_id=membership.user_id)
+            .values_list("user_id", flat=True)
+            .first()
+        )
+    return str(peer) if peer else None
 
 
 @extend_schema_serializer(component_name="MyConversation")
@@ -209,6 +226,7 @@ class MembershipOutput(MembershipFields):
                 if membership.conversation.last_message_at
                 else None
             ),
+            "peer_id": _peer_id(membership),
         }
 
 
@@ -332,6 +350,9 @@ class SyncOutput(serializers.Serializer):
     presence = serializers.DictField(
         child=serializers.ChoiceField(choices=["online", "away", "offline"]),
         help_text=_("The state of each direct-chat partner, by user id."),
+    )
+    users = UserOutput(
+        many=True, help_text=_("Direct-chat partners and the authors of the last messages.")
     )
 
 

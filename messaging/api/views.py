@@ -293,7 +293,8 @@ class SyncView(APIView):
 
     @extend_schema(responses={200: s.SyncOutput}, tags=["messaging"])
     def get(self, request: SignedInRequest) -> Response:
-        from portal.accounts.api.serializers import MeOutput
+        from portal.accounts.api.serializers import MeOutput, UserOutput
+        from portal.accounts.models import User
         from portal.realtime.models import EventStream
 
         head = (
@@ -316,12 +317,19 @@ class SyncView(APIView):
                 }
             )
         partners = selectors.direct_partners(request.user.pk)
+        people = {*partners, *(m.author_id for m in last.values() if m.author_id)}
+        people.discard(request.user.pk)
         return Response(
             {
                 "last_event_id": head,
                 "me": MeOutput(request.user, context={"request": request}).data,
                 "conversations": conversations,
                 "presence": presence_of(partners),
+                "users": UserOutput(
+                    User.objects.filter(pk__in=people).select_related("agency", "department"),
+                    many=True,
+                    context={"request": request},
+                ).data,
             }
         )
 

@@ -305,7 +305,25 @@ def test_sync_gives_the_starting_state(chat):
     [conversation] = [c for c in state["conversations"] if c["id"] == chat.id]
     assert conversation["last_message"]["body"] == "Последнее"
     assert conversation["unread"] == 2
+    assert conversation["peer_id"] is None
+    assert {u["login"] for u in state["users"]} == {"alice"}  # the last message's author
     assert chat.c["outsider"].get("/api/v1/sync").json()["conversations"] == []
+
+
+def test_a_direct_chat_names_the_other_person(chat):
+    direct = chat.c["alice"].post(
+        "/api/v1/conversations/direct", {"user_id": str(chat.bob.pk)}, format="json"
+    )
+    direct_id = direct.json()["id"]
+    for viewer, other in (("alice", chat.bob), ("bob", chat.alice)):
+        state = chat.c[viewer].get("/api/v1/sync").json()
+        [entry] = [c for c in state["conversations"] if c["id"] == direct_id]
+        assert entry["peer_id"] == str(other.pk)
+        assert str(other.pk) in {u["id"] for u in state["users"]}
+        listed = chat.c[viewer].get("/api/v1/conversations").json()["results"]
+        assert [c["peer_id"] for c in listed if c["id"] == direct_id] == [str(other.pk)]
+    single = chat.c["alice"].get(f"/api/v1/conversations/{direct_id}").json()
+    assert single["peer_id"] == str(chat.bob.pk)
 
 
 def test_threads_count_replies_and_channel_comments_follow_the_owner(chat):

@@ -190,6 +190,11 @@ export class PortalClient {
     return this.session.tokens?.user ?? null;
   }
 
+  /** The server's id of this device (`device_id` of the token pair): remote commands name it. */
+  get sessionDeviceId(): string | null {
+    return this.session.tokens?.device_id ?? null;
+  }
+
   get pending(): readonly OutgoingMessage[] {
     return this.outbox.list;
   }
@@ -251,6 +256,11 @@ export class PortalClient {
       }
     }
     this.endSession("signed_out", null);
+  }
+
+  /** Ask for server texts (error messages) in this language from now on. */
+  setLanguage(language: string): void {
+    this.http.setLanguage(language);
   }
 
   // --- the socket ---------------------------------------------------------------------------------

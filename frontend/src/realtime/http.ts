@@ -65,8 +65,13 @@ export class Http {
     private readonly baseUrl: string,
     private readonly fetch: FetchLike,
     private readonly clock: Clock,
-    private readonly language: string | undefined,
+    private language: string | undefined,
   ) {}
+
+  /** Server texts (errors) come in this language from now on. */
+  setLanguage(language: string): void {
+    this.language = language;
+  }
 
   async request<T>(
     method: string,

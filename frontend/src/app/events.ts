@@ -1,0 +1,193 @@
+/**
+ * The one event dispatcher: every durable event of the stream (docs/messaging.md, "Events")
+ * changes the app state here and nowhere else. It is a pure function, applied idempotently:
+ * the stream delivers each event once, but the starting state of `GET /api/v1/sync` may
+ * already include what an event says (messages are merged by seq, counters recomputed).
+ */
+import type { PortalEvent } from "../realtime/index.js";
+import type { Conversation, ConversationPayload, Message, Role } from "./model.js";
+import { mergeMessages, type AppState } from "./store.js";
+
+type Fields = Record<string, unknown>;
+
+export function applyEvent(state: AppState, event: PortalEvent): AppState {
+  const data = event as Fields;
+  switch (`${event.type}.${event.op ?? ""}`) {
+    case "message.add":
+    case "message.edit":
+    case "message.delete":
+    case "message.unhide":
+      return messageChanged(state, data["message"] as Message, event.op === "add");
+    case "message.hide":
+      return messageHidden(state, data["conversation_id"] as string, data["message_id"] as string);
+    case "membership.add":
+    case "membership.remove":
+      return membershipChanged(state, event.op!, data["conversation"] as ConversationPayload, data["user_id"] as string);
+    case "membership.role":
+      if (data["user_id"] !== state.me?.id) return state;
+      return patchConversation(state, data["conversation_id"] as string, { role: data["role"] as Role });
+    case "membership.settings":
+      return patchConversation(state, data["conversation_id"] as string, {
+        muted_until: data["muted_until"] as string | null,
+        pinned: data["pinned"] as boolean,
+        archived: data["archived"] as boolean,
+      });
+    case "conversation.update": {
+      const conversation = data["conversation"] as Conversation;
+      return patchConversation(state, conversation.id, { ...conversation });
+    }
+    case "read.update":
+      return readUpdated(state, data["conversation_id"] as string, data["user_id"] as string, data["seq"] as number);
+    case "reaction.add":
+    case "reaction.remove":
+      return patchMessage(state, data["conversation_id"] as string, data["message_id"] as string, (m) =>
+        reacted(m, event.op === "add", data["emoji"] as string, data["user_id"] as string),
+      );
+    case "pin.add":
+    case "pin.remove":
+      return patchMessage(state, data["conversation_id"] as string, data["message_id"] as string, (m) => ({
+        ...m,
+        pinned: event.op === "add",
+      }));
+    case "poll.update":
+      return patchMessage(state, data["conversation_id"] as string, data["message_id"] as string, (m) => ({
+        ...m,
+        poll: data["poll"],
+      }));
+    case "thread.update":
+      return patchMessage(state, data["conversation_id"] as string, data["root_id"] as string, (m) => ({
+        ...m,
+        reply_count: data["reply_count"],
+        last_reply_at: data["last_reply_at"],
+      }));
+    default:
+      return state; // events of later features: ignored until their screens exist
+  }
+}
+
+function messageChanged(state: AppState, message: Message, added: boolean): AppState {
+  const conversationId = message.conversation_id;
+  let next = state;
+  const conversation = state.conversations[conversationId];
+  if (conversation) {
+    const mine = message.author_id !== null && message.author_id === state.me?.id;
+    const lastSeq = Math.max(conversation.last_seq, message.seq);
+    const lastReadSeq = added && mine ? Math.max(conversation.last_read_seq, message.seq) : conversation.last_read_seq;
+    const isLast = !message.thread_root && (!conversation.last_message || conversation.last_message.seq <= message.seq);
+    next = withConversation(next, {
+      ...conversation,
+      last_seq: lastSeq,
+      last_read_seq: lastReadSeq,
+      unread: Math.max(0, lastSeq - lastReadSeq),
+      ...(isLast ? { last_message: message, last_message_at: added ? message.created_at : conversation.last_message_at } : {}),
+    });
+  }
+  const timeline = next.timelines[conversationId];
+  if (!timeline || message.thread_root) return next;
+  const known = timeline.messages.some((m) => m.seq === message.seq);
+  if (!known) {
+    if (!timeline.loaded) return next; // the page being loaded will bring it
+    // An edit of a message older than the loaded window changes nothing on screen.
+    const first = timeline.messages[0];
+    if (!added && timeline.olderCursor !== null && first && message.seq < first.seq) return next;
+  }
+  return {
+    ...next,
+    timelines: { ...next.timelines, [conversationId]: { ...timeline, messages: mergeMessages(timeline.messages, [message]) } },
+  };
+}
+
+function messageHidden(state: AppState, conversationId: string, messageId: string): AppState {
+  const timeline = state.timelines[conversationId];
+  if (!timeline) return state;
+  return {
+    ...state,
+    timelines: { ...state.timelines, [conversationId]: { ...timeline, messages: timeline.messages.filter((m) => m.id !== messageId) } },
+  };
+}
+
+function membershipChanged(state: AppState, op: string, conversation: ConversationPayload, userId: string): AppState {
+  if (userId !== state.me?.id) return state; // member lists are loaded by the members panel
+  if (op === "remove") {
+    const conversations = { ...state.conversations };
+    delete conversations[conversation.id];
+    const timelines = { ...state.timelines };
+    delete timelines[conversation.id];
+    return { ...state, conversations, timelines };
+  }
+  // Added: the event carries the conversation, not the membership; the store fetches it.
+  if (state.conversations[conversation.id]) return state;
+  return withConversation(state, {
+    role: "member",
+    last_read_seq: conversation.last_seq,
+    unread: 0,
+    mentions: 0,
+    pinned: false,
+    archived: false,
+    muted_until: null,
+    last_message_at: null,
+    peer_id: null,
+    last_message: null,
+    ...conversation,
+  });
+}
+
+function readUpdated(state: AppState, conversationId: string, userId: string, seq: number): AppState {
+  if (userId === state.me?.id) {
+    const conversation = state.conversations[conversationId];
+    if (!conversation || seq <= conversation.last_read_seq) return state;
+    return withConversation(state, {
+      ...conversation,
+      last_read_seq: seq,
+      unread: Math.max(0, conversation.last_seq - seq),
+      mentions: seq >= conversation.last_seq ? 0 : conversation.mentions,
+    });
+  }
+  const readers = state.readers[conversationId] ?? {};
+  if ((readers[userId] ?? 0) >= seq) return state;
+  return { ...state, readers: { ...state.readers, [conversationId]: { ...readers, [userId]: seq } } };
+}
+
+function reacted(message: Message, add: boolean, emoji: string, userId: string): Message {
+  const reactions = ((message["reactions"] as { emoji: string; count: number; user_ids: string[] }[] | undefined) ?? []).map((r) => ({ ...r }));
+  const entry = reactions.find((r) => r.emoji === emoji);
+  if (add) {
+    if (entry?.user_ids.includes(userId)) return message;
+    if (entry) {
+      entry.user_ids = [...entry.user_ids, userId];
+      entry.count += 1;
+    } else reactions.push({ emoji, count: 1, user_ids: [userId] });
+  } else {
+    if (!entry || !entry.user_ids.includes(userId)) return message;
+    entry.user_ids = entry.user_ids.filter((id) => id !== userId);
+    entry.count -= 1;
+  }
+  return { ...message, reactions: reactions.filter((r) => r.count > 0) };
+}
+
+function patchConversation(state: AppState, conversationId: string, patch: Partial<Conversation>): AppState {
+  const conversation = state.conversations[conversationId];
+  if (!conversation) return state;
+  return withConversation(state, { ...conversation, ...patch });
+}
+
+function withConversation(state: AppState, conversation: Conversation): AppState {
+  return { ...state, conversations: { ...state.conversations, [conversation.id]: conversation } };
+}
+
+/** Change one message wherever the app shows it: the timeline and the list's last message. */
+export function patchMessage(state: AppState, conversationId: string, messageId: string, change: (message: Message) => Message): AppState {
+  let next = state;
+  const timeline = state.timelines[conversationId];
+  if (timeline?.messages.some((m) => m.id === messageId)) {
+    next = {
+      ...next,
+      timelines: { ...next.timelines, [conversationId]: { ...timeline, messages: timeline.messages.map((m) => (m.id === messageId ? change(m) : m)) } },
+    };
+  }
+  const conversation = next.conversations[conversationId];
+  if (conversation?.last_message?.id === messageId) {
+    next = withConversation(next, { ...conversation, last_message: change(conversation.last_message) });
+  }
+  return next;
+}

@@ -1,0 +1,297 @@
+/**
+ * The app's state: what the screens show, kept in one immutable object and changed only
+ * here — by the REST answers the app asks for and by the one event dispatcher
+ * (`applyEvent` in events.ts). Components read it with `useApp(selector)`.
+ */
+import { useSyncExternalStore } from "react";
+import type { ConnectionState, OutgoingMessage, PortalClient } from "../realtime/index.js";
+import { setTimeZone } from "../i18n/format.js";
+import { applyEvent } from "./events.js";
+import type { Conversation, Me, Message, Page, Presence, SyncState, Timeline, User } from "./model.js";
+
+export interface AppState {
+  connection: ConnectionState;
+  /** The first `GET /api/v1/sync` of this session has answered. */
+  synced: boolean;
+  syncError: string | null;
+  me: Me | null;
+  conversations: Readonly<Record<string, Conversation>>;
+  users: Readonly<Record<string, User>>;
+  presence: Readonly<Record<string, Presence>>;
+  /** conversation id → user id → when their "typing…" ends (ms). */
+  typing: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** conversation id → user id → the seq they have read up to (read receipts). */
+  readers: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  timelines: Readonly<Record<string, Timeline>>;
+  /** Sends not confirmed yet, oldest first (the client's outbox). */
+  pending: readonly OutgoingMessage[];
+}
+
+const HISTORY_PAGE = 50;
+
+export class AppStore {
+  private state: AppState;
+  private readonly listeners = new Set<() => void>();
+  private readonly userRequests = new Map<string, Promise<User | null>>();
+  private syncing: Promise<void> | null = null;
+  private typingTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(readonly client: PortalClient) {
+    this.state = initialState(client.state, client.pending);
+  }
+
+  getState = (): AppState => this.state;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  /** Replace the state with `change(state)` and tell the screens. */
+  update(change: (state: AppState) => AppState): void {
+    const next = change(this.state);
+    if (next === this.state) return;
+    this.state = next;
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Listen to the client; returns the function that stops listening. */
+  start(): () => void {
+    const client = this.client;
+    const stops = [
+      client.on("state", (connection) => {
+        if (connection.status === "signed_out") this.update(() => initialState(connection, []));
+        else this.update((s) => ({ ...s, connection }));
+      }),
+      client.on("resync", () => void this.sync()),
+      client.on("event", ({ event }) => {
+        this.update((s) => applyEvent(s, event));
+        // Added to a conversation: the event has no membership fields (role, unread).
+        if (event.type === "membership" && event.op === "add" && event["user_id"] === this.state.me?.id) {
+          void this.loadConversation((event["conversation"] as { id: string }).id);
+        }
+      }),
+      client.on("outbox", (pending) => this.update((s) => ({ ...s, pending }))),
+      client.on("sent", ({ message }) => this.update((s) => applyEvent(s, { type: "message", op: "add", message }))),
+      client.on("ephemeral", (frame) => this.ephemeral(frame)),
+    ];
+    return () => stops.forEach((stop) => stop());
+  }
+
+  // --- loading ------------------------------------------------------------------------------
+
+  /** Load the starting state (after sign-in, a reload, or `resync_required`). */
+  sync(): Promise<void> {
+    this.syncing ??= this.loadSync().finally(() => (this.syncing = null));
+    return this.syncing;
+  }
+
+  private async loadSync(): Promise<void> {
+    try {
+      const { data } = await this.client.request<SyncState>("GET", "/api/v1/sync");
+      setTimeZone(data.me.time_zone);
+      this.client.setResumePoint(data.last_event_id);
+      this.update((s) => ({
+        ...s,
+        synced: true,
+        syncError: null,
+        me: data.me,
+        conversations: Object.fromEntries(data.conversations.map((c) => [c.id, c])),
+        users: { ...s.users, ...Object.fromEntries([...data.users, data.me].map((u) => [u.id, u])) },
+        presence: { ...s.presence, ...data.presence },
+        // Timelines may have missed events while away: reload them when opened.
+        timelines: {},
+      }));
+    } catch (error) {
+      this.update((s) => ({ ...s, syncError: errorText(error) }));
+    }
+  }
+
+  /** The newest page of a conversation's history, unless it is already loaded. */
+  async openTimeline(conversationId: string): Promise<void> {
+    const existing = this.state.timelines[conversationId];
+    if (existing && (existing.loaded || existing.loading)) return;
+    this.setTimeline(conversationId, { messages: [], olderCursor: null, loaded: false, loading: true, error: null });
+    try {
+      const page = await this.historyPage(conversationId, null);
+      this.setTimeline(conversationId, (current) => ({
+        // Events that arrived while the page was loading are kept (merged by seq).
+        messages: mergeMessages(page.results.slice().reverse(), current?.messages ?? []),
+        olderCursor: page.next,
+        loaded: true,
+        loading: false,
+        error: null,
+      }));
+    } catch (error) {
+      this.setTimeline(conversationId, (current) => ({ ...(current ?? emptyTimeline()), loading: false, error: errorText(error) }));
+    }
+  }
+
+  /** One page of older messages; resolves false when there are none left. */
+  async loadOlder(conversationId: string): Promise<boolean> {
+    const timeline = this.state.timelines[conversationId];
+    if (!timeline || timeline.loading || !timeline.olderCursor) return false;
+    this.setTimeline(conversationId, { ...timeline, loading: true });
+    try {
+      const page = await this.historyPage(conversationId, timeline.olderCursor);
+      this.setTimeline(conversationId, (current) => ({
+        ...(current ?? emptyTimeline()),
+        messages: mergeMessages(page.results.slice().reverse(), current?.messages ?? []),
+        olderCursor: page.next,
+        loading: false,
+        error: null,
+      }));
+      return page.next !== null;
+    } catch (error) {
+      this.setTimeline(conversationId, (current) => ({ ...(current ?? emptyTimeline()), loading: false, error: errorText(error) }));
+      return false;
+    }
+  }
+
+  private async historyPage(conversationId: string, cursor: string | null): Promise<Page<Message>> {
+    const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
+    if (cursor) query.set("cursor", cursor);
+    const path = `/api/v1/conversations/${encodeURIComponent(conversationId)}/messages?${query}`;
+    return (await this.client.request<Page<Message>>("GET", path)).data;
+  }
+
+  private setTimeline(conversationId: string, next: Timeline | ((current: Timeline | undefined) => Timeline)): void {
+    this.update((s) => {
+      const value = typeof next === "function" ? next(s.timelines[conversationId]) : next;
+      return { ...s, timelines: { ...s.timelines, [conversationId]: value } };
+    });
+  }
+
+  /** A user's profile, fetched once and kept (null if they cannot be seen). */
+  user(userId: string): Promise<User | null> {
+    const known = this.state.users[userId];
+    if (known) return Promise.resolve(known);
+    let request = this.userRequests.get(userId);
+    if (!request) {
+      request = this.client
+        .request<User>("GET", `/api/v1/users/${encodeURIComponent(userId)}`)
+        .then(({ data }) => {
+          this.update((s) => ({ ...s, users: { ...s.users, [data.id]: data } }));
+          return data;
+        })
+        .catch(() => null)
+        .finally(() => this.userRequests.delete(userId));
+      this.userRequests.set(userId, request);
+    }
+    return request;
+  }
+
+  /** Fetch one conversation the list does not know yet (added to it, or joined). */
+  async loadConversation(conversationId: string): Promise<Conversation | null> {
+    try {
+      const { data } = await this.client.request<Conversation>("GET", `/api/v1/conversations/${encodeURIComponent(conversationId)}`);
+      this.update((s) => ({ ...s, conversations: { ...s.conversations, [data.id]: { ...s.conversations[data.id], ...data } } }));
+      return data;
+    } catch {
+      return null;
+    }
+  }
+
+  // --- writing ------------------------------------------------------------------------------
+
+  /** Move the read position forward (the server clamps it; events update the count). */
+  async markRead(conversationId: string, seq: number): Promise<void> {
+    const conversation = this.state.conversations[conversationId];
+    if (!conversation || seq <= conversation.last_read_seq) return;
+    this.update((s) => applyEvent(s, { type: "read", op: "update", conversation_id: conversationId, user_id: s.me?.id, seq }));
+    try {
+      await this.client.request("POST", `/api/v1/conversations/${encodeURIComponent(conversationId)}/read`, { seq });
+    } catch {
+      // the next read or the next sync corrects it
+    }
+  }
+
+  // --- typing and presence --------------------------------------------------------------------
+
+  private ephemeral(frame: { type: string; [field: string]: unknown }): void {
+    if (frame.type === "presence" && typeof frame["user_id"] === "string") {
+      const state = frame["state"] as Presence;
+      this.update((s) => ({ ...s, presence: { ...s.presence, [frame["user_id"] as string]: state } }));
+    } else if (frame.type === "typing") {
+      const conversationId = frame["conversation_id"] as string;
+      const userId = frame["user_id"] as string;
+      const seconds = typeof frame["expires_in"] === "number" ? frame["expires_in"] : 6;
+      this.update((s) => ({
+        ...s,
+        typing: { ...s.typing, [conversationId]: { ...s.typing[conversationId], [userId]: Date.now() + seconds * 1000 } },
+      }));
+      this.scheduleTypingCleanup();
+    }
+  }
+
+  private scheduleTypingCleanup(): void {
+    if (this.typingTimer) return;
+    this.typingTimer = setTimeout(() => {
+      this.typingTimer = null;
+      const now = Date.now();
+      let left = false;
+      this.update((s) => {
+        const typing: Record<string, Record<string, number>> = {};
+        for (const [conversationId, users] of Object.entries(s.typing)) {
+          const alive = Object.entries(users).filter(([, until]) => until > now);
+          if (alive.length) typing[conversationId] = Object.fromEntries(alive);
+        }
+        left = Object.keys(typing).length > 0;
+        return { ...s, typing };
+      });
+      if (left) this.scheduleTypingCleanup();
+    }, 1000);
+  }
+}
+
+function initialState(connection: ConnectionState, pending: readonly OutgoingMessage[]): AppState {
+  return {
+    connection,
+    synced: false,
+    syncError: null,
+    me: null,
+    conversations: {},
+    users: {},
+    presence: {},
+    typing: {},
+    readers: {},
+    timelines: {},
+    pending,
+  };
+}
+
+export function emptyTimeline(): Timeline {
+  return { messages: [], olderCursor: null, loaded: false, loading: false, error: null };
+}
+
+/** Both lists ascending by seq; the result too, each seq once (the later copy wins). */
+export function mergeMessages(older: readonly Message[], newer: readonly Message[]): Message[] {
+  const bySeq = new Map<number, Message>();
+  for (const message of older) bySeq.set(message.seq, message);
+  for (const message of newer) bySeq.set(message.seq, message);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+function errorText(error: unknown): string {
+  if (error && typeof error === "object" && "message" in error && typeof error.message === "string") return error.message;
+  return String(error);
+}
+
+// --- the React side -------------------------------------------------------------------------------
+
+let instance: AppStore | null = null;
+
+export function setAppStore(store: AppStore): void {
+  instance = store;
+}
+
+export function appStore(): AppStore {
+  if (!instance) throw new Error("the app store is not set up");
+  return instance;
+}
+
+/** Read a part of the state; the component re-renders when that part changes. */
+export function useApp<T>(selector: (state: AppState) => T): T {
+  const store = appStore();
+  return useSyncExternalStore(store.subscribe, () => selector(store.getState()));
+}

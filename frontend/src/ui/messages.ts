@@ -1,0 +1,41 @@
+import { defineMessages } from "../i18n/index.js";
+
+/** Texts shared by the whole app (connection states, generic errors, buttons). */
+export const common = defineMessages(
+  {
+    appName: "Портал",
+    loading: "Загрузка…",
+    retry: "Повторить",
+    cancel: "Отмена",
+    close: "Закрыть",
+    save: "Сохранить",
+    connecting: "Подключение…",
+    reconnecting: "Нет связи с сервером. Повторная попытка через {seconds} с",
+    reconnectNow: "Подключиться сейчас",
+    offline: "Нет подключения к сети. Сообщения будут отправлены, когда связь вернётся.",
+    serverError: "Сервер не смог выполнить запрос. Попробуйте ещё раз.",
+    networkError: "Нет связи с сервером. Проверьте подключение к сети.",
+    notFoundTitle: "Страница не найдена",
+    notFoundBack: "На главную",
+    unreadTitle: { one: "({count}) Портал", few: "({count}) Портал", many: "({count}) Портал" },
+    skipToContent: "Перейти к содержимому",
+  },
+  {
+    appName: "Portal",
+    loading: "Loading…",
+    retry: "Retry",
+    cancel: "Cancel",
+    close: "Close",
+    save: "Save",
+    connecting: "Connecting…",
+    reconnecting: "No connection to the server. Retrying in {seconds} s",
+    reconnectNow: "Reconnect now",
+    offline: "You are offline. Messages will be sent when the connection returns.",
+    serverError: "The server could not complete the request. Please try again.",
+    networkError: "No connection to the server. Check your network.",
+    notFoundTitle: "Page not found",
+    notFoundBack: "Go to the start",
+    unreadTitle: { one: "({count}) Portal", other: "({count}) Portal" },
+    skipToContent: "Skip to content",
+  },
+);

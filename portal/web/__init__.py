@@ -1,0 +1,1 @@
+"""The browser client: Django serves the SPA that Vite builds into frontend/dist."""

@@ -1,0 +1,11 @@
+"""The client's files and routes: included last in portal/urls.py, so the API, admin and
+health checks keep their own answers (an unknown /api/ path is still a JSON 404)."""
+
+from django.urls import URLPattern, re_path
+
+from portal.web import views
+
+urlpatterns: list[URLPattern] = [
+    re_path(r"^(?P<path>assets/.+|favicon\.svg|robots\.txt)$", views.asset, name="client-asset"),
+    re_path(r"^(?!api/|admin/|ws/|static/|healthz$|readyz$).*$", views.index, name="client"),
+]
