@@ -102,8 +102,8 @@ def page_for(
     ``transactional_db``."""
     session = BrowserSession(browser=browser, server=browser_server)
     yield session
-    problems = session.problems()
     session.close()
+    problems = session.take_problems()
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 
@@ -115,7 +115,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     yield
     session = getattr(item, "funcargs", {}).get("page_for")
     if isinstance(session, BrowserSession):
-        problems = session.problems()
+        problems = session.take_problems()
         if problems:
             pytest.fail("\n".join(problems), pytrace=False)
 

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from playwright.sync_api import Browser, BrowserContext, Page, Route, WebSocket
+from playwright.sync_api import Browser, BrowserContext, Error, Page, Route, WebSocket
 
 from messaging.models import Conversation
 from messaging.services import conversation_create, direct_conversation
@@ -25,8 +25,8 @@ from tests.helpers.live import LiveServer
 
 # Keys of the client's localStorage (frontend/src/realtime/store.ts, prefix in client.ts).
 STORAGE_PREFIX = "portal."
-# What the browser client sends as its device (docs/api.md, "Sign in").
-WEB_DEVICE = {"platform": "web", "app_version": "browser-tests"}
+# What the browser client sends as its device (frontend/src/app/client.ts, APP_VERSION).
+WEB_DEVICE = {"platform": "web", "model": "Chromium", "os_version": "", "app_version": "0.1.0"}
 # Playwright's own timeouts, short enough that a broken page fails in seconds, not minutes.
 ACTION_TIMEOUT_MS = 10_000
 AXE_PATH = settings.BASE_DIR / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
@@ -108,6 +108,9 @@ class BrowserSession:
     only. Requests anywhere else are aborted and recorded; websockets must be the server's
     /ws/; console errors and uncaught page errors are recorded. ``problems()`` lists all
     of them; the fixture fails the test when it is not empty.
+
+    Problems are checked when the test body ends (a failure of the test itself, with
+    screenshots) and again after the contexts are closed, for what came later.
     """
 
     browser: Browser
@@ -153,6 +156,17 @@ class BrowserSession:
     def pages(self) -> list[Page]:
         return [page for context in self.contexts for page in context.pages]
 
+    def __repr__(self) -> str:
+        return f"<BrowserSession on {self.server.url}, {len(self.contexts)} context(s)>"
+
+    def take_problems(self) -> list[str]:
+        """What the pages did wrong since the last call (each problem is reported once)."""
+        found = self.problems()
+        self.outside_requests.clear()
+        self.bad_websockets.clear()
+        self.console_errors.clear()
+        return found
+
     def problems(self) -> list[str]:
         found = []
         if self.outside_requests:
@@ -161,7 +175,9 @@ class BrowserSession:
         if self.bad_websockets:
             found.append(f"websockets other than {self.server.ws_url()}:")
             found += [f"  {url}" for url in self.bad_websockets]
-        errors = [e for e in self.console_errors if not any(p.search(e) for p in self.allowed_console)]
+        errors = [
+            e for e in self.console_errors if not any(p.search(e) for p in self.allowed_console)
+        ]
         if errors:
             found.append("console errors:")
             found += [f"  {error}" for error in errors]
@@ -188,12 +204,16 @@ class BrowserSession:
     def _watch(self, page: Page) -> None:
         page.on("websocket", self._check_websocket)
         page.on("console", lambda message: self._console(page, message))
-        page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
+        page.on("pageerror", self._page_error)
 
     def _check_websocket(self, socket: WebSocket) -> None:
         parts = urlsplit(socket.url)
-        if (parts.scheme, parts.netloc, parts.path) != ("ws", f"127.0.0.1:{self.server.port}", "/ws/"):
+        expected = ("ws", f"127.0.0.1:{self.server.port}", "/ws/")
+        if (parts.scheme, parts.netloc, parts.path) != expected:
             self.bad_websockets.append(socket.url)
+
+    def _page_error(self, error: Error) -> None:
+        self.console_errors.append(f"uncaught {error.name}: {error.message}")
 
     def _console(self, page: Page, message: Any) -> None:
         if message.type == "error":
