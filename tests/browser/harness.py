@@ -261,9 +261,8 @@ def sign_in_through_form(page: Page, login: str, password: str, otp: str | None 
     form.locator('input[name="password"]').fill(password)
     form.locator('[type="submit"]').click()
     if otp is not None:
-        field_ = page.locator('input[name="otp"]')
-        field_.fill(otp)
-        field_.press("Enter")
+        page.locator('input[name="otp"]').fill(otp)  # waits for the second step
+        form.locator('[type="submit"]').click()
 
 
 # --- data ------------------------------------------------------------------------------------

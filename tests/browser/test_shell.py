@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import pyotp
 from django.conf import settings
 from playwright.sync_api import expect
 
@@ -17,10 +18,13 @@ from tests.browser.harness import (
     sign_in_through_form,
 )
 from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
+from tests.helpers.api import sign_in
 from tests.helpers.live import LiveServer
 
 SHELL = '[data-testid="app-shell"]'
 SIGN_IN = 'form[name="sign-in"]'
+# Chromium logs every 4xx response as a console error: the tests below ask for these.
+LOGIN_401 = r"status of 401 .*\[http://127\.0\.0\.1:\d+/api/v1/auth/login\]"
 
 
 def test_root_serves_the_client_with_the_csp(browser_server: LiveServer) -> None:
@@ -63,8 +67,7 @@ def test_sign_in_screen_is_russian_and_accessible(page_for: BrowserSession) -> N
 
 def test_wrong_password_shows_an_error_and_keeps_the_login(page_for: BrowserSession) -> None:
     user = UserFactory.create(login="ivanova")
-    # Chromium logs every 4xx response as a console error; this one the test asks for.
-    page_for.allow_console_error(r"status of 401 .*\[http://127\.0\.0\.1:\d+/api/v1/auth/login\]")
+    page_for.allow_console_error(LOGIN_401)
     page = page_for()
     page.goto("/")
     sign_in_through_form(page, user.login, "wrong-password")
@@ -86,6 +89,29 @@ def test_right_password_reaches_the_shell(page_for: BrowserSession) -> None:
     expect(page.locator(SIGN_IN)).to_have_count(0)
     shot(page, "shell")
     assert_accessible(page)
+
+
+def test_two_factor_sign_in_asks_for_the_code(page_for: BrowserSession) -> None:
+    user = UserFactory.create(login="ivanova")
+    client, _ = sign_in(user)
+    secret = client.post("/api/v1/auth/2fa/enrol").json()["secret"]
+    confirmed = client.post(
+        "/api/v1/auth/2fa/confirm", {"code": pyotp.TOTP(secret).now()}, format="json"
+    )
+    recovery_code = confirmed.json()["recovery_codes"][0]
+    # The first step answers 401 otp_required.
+    page_for.allow_console_error(LOGIN_401)
+    page = page_for()
+    page.goto("/")
+    sign_in_through_form(page, user.login, DEFAULT_PASSWORD)
+    expect(page.get_by_role("heading", level=2)).to_have_text("Код подтверждения")
+    expect(page.locator('input[name="otp"]')).to_be_focused()
+    shot(page, "otp-step")
+    assert_accessible(page)
+    page.get_by_role("button", name="Назад").click()
+    expect(page.locator('input[name="login"]')).to_have_value("ivanova")
+    sign_in_through_form(page, user.login, DEFAULT_PASSWORD, otp=recovery_code)
+    expect(page.locator(SHELL)).to_be_visible()
 
 
 def test_seeded_tokens_skip_the_form_and_open_a_chat(page_for: BrowserSession) -> None:
