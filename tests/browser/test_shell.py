@@ -11,6 +11,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from tests.browser.harness import (
+    DIST_INDEX,
     BrowserSession,
     assert_accessible,
     make_direct,
@@ -32,7 +33,7 @@ def test_root_serves_the_client_with_the_csp(browser_server: LiveServer) -> None
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     assert response.headers["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY
-    assert response.content == (settings.BASE_DIR / "frontend" / "dist" / "index.html").read_bytes()
+    assert response.content == DIST_INDEX.read_bytes()
 
 
 def test_unknown_api_path_is_still_a_json_404(browser_server: LiveServer) -> None:
