@@ -15,6 +15,7 @@ from tests.browser.harness import (
     BrowserSession,
     assert_accessible,
     make_direct,
+    make_group,
     shot,
     sign_in_through_form,
 )
@@ -126,3 +127,22 @@ def test_seeded_tokens_skip_the_form_and_open_a_chat(page_for: BrowserSession) -
     expect(page.get_by_role("navigation").get_by_role("link")).to_have_count(1)
     shot(page, "direct-chat")
     assert_accessible(page)
+
+
+def test_a_message_reaches_the_other_member_live(page_for: BrowserSession) -> None:
+    alice = UserFactory.create(login="alice", last_name="Смирнова", first_name="Алиса")
+    bob = UserFactory.create(login="bob", last_name="Петров", first_name="Борис")
+    group = make_group(alice, bob, title="Совещание в пятницу")
+    make_direct(alice, bob)
+    bobs = page_for(bob)
+    bobs.goto("/")
+    bobs.get_by_role("link", name="Совещание в пятницу").click()
+    expect(bobs).to_have_url(re.compile(rf"/c/{group.pk}$"))
+    expect(bobs.get_by_role("heading", level=1)).to_have_text("Совещание в пятницу")
+    alices = page_for(alice)
+    alices.goto(f"/c/{group.pk}")
+    alices.get_by_label("Сообщение").fill("Переносим на десять утра")
+    alices.get_by_role("button", name="Отправить").click()
+    expect(bobs.locator(".timeline")).to_contain_text("Переносим на десять утра")
+    shot(bobs, "received")
+    assert_accessible(bobs)
