@@ -1374,7 +1374,7 @@ export interface components {
          */
         AckRequest: {
             /** @default  */
-            result: string;
+            result?: string;
         };
         /** @description A remote command as the device gets it (``portal.devices.events.command_payload``). */
         AcknowledgedCommand: {
@@ -1399,14 +1399,14 @@ export interface components {
             /** Команда */
             kind: components["schemas"]["DeviceCommandKindEnum"];
             /** Сообщение */
-            message?: string;
+            message: string;
             /** Состояние */
-            state?: components["schemas"]["DeviceCommandStateEnum"];
+            state: components["schemas"]["DeviceCommandStateEnum"];
             /**
              * Кем отдана
              * Format: uuid
              */
-            issued_by?: string | null;
+            issued_by: string | null;
             /**
              * Отдана
              * Format: date-time
@@ -1416,19 +1416,19 @@ export interface components {
              * Истекает
              * Format: date-time
              */
-            expires_at?: string | null;
+            expires_at: string | null;
             /**
              * Доставлено
              * Format: date-time
              */
-            delivered_at?: string | null;
+            delivered_at: string | null;
             /**
              * Подтверждено
              * Format: date-time
              */
-            acknowledged_at?: string | null;
+            acknowledged_at: string | null;
             /** Результат, полученный от устройства */
-            result?: string;
+            result: string;
         };
         AdminDevice: {
             /** Format: uuid */
@@ -1438,18 +1438,16 @@ export interface components {
             /** Платформа */
             platform: components["schemas"]["PlatformEnum"];
             /** Модель */
-            model?: string;
+            model: string;
             /** Версия ОС */
-            os_version?: string;
+            os_version: string;
             /** Версия приложения */
-            app_version?: string;
-            readonly user: {
-                [key: string]: unknown;
-            };
+            app_version: string;
+            readonly user: components["schemas"]["DeviceOwner"];
             /** Состояние */
-            status?: components["schemas"]["StatusEnum"];
+            status: components["schemas"]["StatusEnum"];
             /** Причина несоответствия */
-            compliance_reason?: string;
+            compliance_reason: string;
             /**
              * Впервые замечено
              * Format: date-time
@@ -1461,20 +1459,20 @@ export interface components {
              */
             last_seen_at: string;
             /** Последний IP-адрес */
-            last_ip?: string | null;
+            last_ip: string | null;
             /**
              * Последняя передача состояния
              * Format: date-time
              */
-            last_checkin_at?: string | null;
+            last_checkin_at: string | null;
             /** Блокировка экрана включена */
-            screen_lock?: boolean | null;
+            screen_lock: boolean | null;
             /** Root-доступ или джейлбрейк */
-            rooted?: boolean | null;
+            rooted: boolean | null;
             /** Шифрование включено */
-            encrypted?: boolean | null;
+            encrypted: boolean | null;
             /** Версия применённой политики */
-            applied_policy_version?: string;
+            applied_policy_version: string;
         };
         AdminDeviceDetail: {
             /** Format: uuid */
@@ -1484,18 +1482,16 @@ export interface components {
             /** Платформа */
             platform: components["schemas"]["PlatformEnum"];
             /** Модель */
-            model?: string;
+            model: string;
             /** Версия ОС */
-            os_version?: string;
+            os_version: string;
             /** Версия приложения */
-            app_version?: string;
-            readonly user: {
-                [key: string]: unknown;
-            };
+            app_version: string;
+            readonly user: components["schemas"]["DeviceOwner"];
             /** Состояние */
-            status?: components["schemas"]["StatusEnum"];
+            status: components["schemas"]["StatusEnum"];
             /** Причина несоответствия */
-            compliance_reason?: string;
+            compliance_reason: string;
             /**
              * Впервые замечено
              * Format: date-time
@@ -1507,20 +1503,20 @@ export interface components {
              */
             last_seen_at: string;
             /** Последний IP-адрес */
-            last_ip?: string | null;
+            last_ip: string | null;
             /**
              * Последняя передача состояния
              * Format: date-time
              */
-            last_checkin_at?: string | null;
+            last_checkin_at: string | null;
             /** Блокировка экрана включена */
-            screen_lock?: boolean | null;
+            screen_lock: boolean | null;
             /** Root-доступ или джейлбрейк */
-            rooted?: boolean | null;
+            rooted: boolean | null;
             /** Шифрование включено */
-            encrypted?: boolean | null;
+            encrypted: boolean | null;
             /** Версия применённой политики */
-            applied_policy_version?: string;
+            applied_policy_version: string;
             effective_policy: components["schemas"]["EffectivePolicy"];
             refusal_reasons: string[];
         };
@@ -1530,9 +1526,9 @@ export interface components {
             /** Название */
             name: string;
             /** Описание */
-            description?: string;
+            description: string;
             /** Правила */
-            rules?: unknown;
+            rules: unknown;
             readonly assignments: components["schemas"]["Assignment"][];
             /**
              * Создано
@@ -1551,12 +1547,12 @@ export interface components {
             /** Название */
             name: string;
             /** Краткое название */
-            short_name?: string;
+            short_name: string;
             /**
              * Обязательна двухфакторная аутентификация
              * @description Сотрудники ведомства должны подключить приложение-аутентификатор, прежде чем начать работу.
              */
-            require_2fa?: boolean;
+            require_2fa: boolean;
         };
         AgencyBrief: {
             /** Format: uuid */
@@ -1564,7 +1560,7 @@ export interface components {
             /** Название */
             name: string;
             /** Краткое название */
-            short_name?: string;
+            short_name: string;
         };
         Assignment: {
             /** Format: uuid */
@@ -1580,17 +1576,17 @@ export interface components {
              * Ведомство
              * Format: uuid
              */
-            agency?: string | null;
+            agency: string | null;
             /**
              * Подразделение
              * Format: uuid
              */
-            department?: string | null;
+            department: string | null;
             /**
              * Пользователь
              * Format: uuid
              */
-            user?: string | null;
+            user: string | null;
             /**
              * Назначено
              * Format: date-time
@@ -1656,7 +1652,7 @@ export interface components {
             login: string;
             password: string;
             /** @default  */
-            otp: string;
+            otp?: string;
         };
         Checkin: {
             compliant: boolean;
@@ -1676,7 +1672,7 @@ export interface components {
             rooted?: boolean | null;
             encrypted?: boolean | null;
             /** @default  */
-            policy_version: string;
+            policy_version?: string;
         };
         /**
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
@@ -1692,7 +1688,7 @@ export interface components {
         CommandRequest: {
             kind: components["schemas"]["DeviceCommandKindEnum"];
             /** @default  */
-            message: string;
+            message?: string;
         };
         /** @description A conversation as events and answers carry it (``messaging.events.conversation_payload``). */
         Conversation: {
@@ -1728,12 +1724,12 @@ export interface components {
             kind: components["schemas"]["ConversationKindEnum"];
             title: string;
             /** @default  */
-            description: string;
+            description?: string;
             member_ids?: string[];
             /** @default private */
-            visibility: components["schemas"]["VisibilityEnum"];
+            visibility?: components["schemas"]["VisibilityEnum"];
             /** @default false */
-            comments_enabled: boolean;
+            comments_enabled?: boolean;
         };
         Csrf: {
             csrf_token: string;
@@ -1752,7 +1748,7 @@ export interface components {
              * Вышестоящее подразделение
              * Format: uuid
              */
-            parent?: string | null;
+            parent: string | null;
         };
         DepartmentBrief: {
             /** Format: uuid */
@@ -1768,11 +1764,11 @@ export interface components {
             /** Платформа */
             platform: components["schemas"]["PlatformEnum"];
             /** Модель */
-            model?: string;
+            model: string;
             /** Версия ОС */
-            os_version?: string;
+            os_version: string;
             /** Версия приложения */
-            app_version?: string;
+            app_version: string;
         };
         /** @description A remote command as the device gets it (``portal.devices.events.command_payload``). */
         DeviceCommand: {
@@ -1812,6 +1808,13 @@ export interface components {
          * @enum {string}
          */
         DeviceCommandStateEnum: "pending" | "delivered" | "acknowledged" | "expired";
+        /** @description Whose device it is (``AdminDeviceOutput.get_user``); documents the shape only. */
+        DeviceOwner: {
+            /** Format: uuid */
+            id: string;
+            login: string;
+            name: string;
+        };
         /**
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
          *     so is a value of another JSON type than its field's.
@@ -1821,11 +1824,11 @@ export interface components {
             id: string;
             platform: components["schemas"]["PlatformEnum"];
             /** @default  */
-            model: string;
+            model?: string;
             /** @default  */
-            os_version: string;
+            os_version?: string;
             /** @default  */
-            app_version: string;
+            app_version?: string;
         };
         /**
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
@@ -1893,6 +1896,15 @@ export interface components {
             conversation_id: string;
             client_id: string;
         };
+        /** @description The original of a forwarded message (the first one, when a forward is forwarded). */
+        ForwardedFrom: {
+            /** Format: uuid */
+            message_id: string;
+            /** Format: uuid */
+            author_id: string | null;
+            /** Format: uuid */
+            conversation_id: string;
+        };
         /**
          * @description * `ru` - Русский
          *     * `en` - Английский
@@ -1910,7 +1922,7 @@ export interface components {
              * @description Код из приложения-аутентификатора или резервный код, если включена двухфакторная аутентификация.
              * @default
              */
-            otp: string;
+            otp?: string;
             device: components["schemas"]["DeviceRequest"];
         };
         /** @description A user as the directory shows them to other signed-in users. */
@@ -1923,34 +1935,34 @@ export interface components {
              */
             login: string;
             /** Фамилия */
-            last_name?: string;
+            last_name: string;
             /** Имя */
-            first_name?: string;
+            first_name: string;
             /** Отчество */
-            middle_name?: string;
+            middle_name: string;
             readonly full_name: string;
             /** Должность */
-            position?: string;
+            position: string;
             readonly agency: components["schemas"]["AgencyBrief"] | null;
             readonly department: components["schemas"]["DepartmentBrief"] | null;
             /** Эл. почта */
-            email?: string;
+            email: string;
             /** Телефон */
-            phone?: string;
+            phone: string;
             readonly avatar: {
                 [key: string]: string;
             } | null;
             /** Бот */
-            is_bot?: boolean;
+            is_bot: boolean;
             /** Язык */
-            language?: components["schemas"]["LanguageEnum"];
+            language: components["schemas"]["LanguageEnum"];
             /** Часовой пояс */
-            time_zone?: string;
+            time_zone: string;
             /**
              * Сотрудник ИТ-службы
              * @description Может входить в панель администрирования.
              */
-            is_staff?: boolean;
+            is_staff: boolean;
             readonly two_factor_enabled: boolean;
             readonly two_factor_required: boolean;
         };
@@ -2015,7 +2027,7 @@ export interface components {
             users?: string[];
             departments?: string[];
             /** @default false */
-            all: boolean;
+            all?: boolean;
         };
         /**
          * @description A message as clients see it, in REST answers and in events
@@ -2034,10 +2046,7 @@ export interface components {
             kind: components["schemas"]["MessageKindEnum"];
             body: string;
             body_html: string;
-            /** @description Что записано в системном сообщении. */
-            system: {
-                [key: string]: unknown;
-            };
+            system: components["schemas"]["SystemRecord"];
             /** Format: uuid */
             reply_to: string | null;
             /** Format: uuid */
@@ -2045,12 +2054,8 @@ export interface components {
             reply_count: number;
             /** Format: date-time */
             last_reply_at: string | null;
-            forwarded_from: {
-                [key: string]: unknown;
-            } | null;
-            mentions: {
-                [key: string]: unknown;
-            };
+            forwarded_from: components["schemas"]["ForwardedFrom"] | null;
+            mentions: components["schemas"]["MessageMentions"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -2099,6 +2104,12 @@ export interface components {
          * @enum {string}
          */
         MessageKindEnum: "text" | "system";
+        /** @description Whom a message mentions, as stored; empty (``{}``) on system messages. */
+        MessageMentions: {
+            users?: string[];
+            departments?: string[];
+            all?: boolean;
+        };
         /**
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
          *     so is a value of another JSON type than its field's.
@@ -2106,7 +2117,7 @@ export interface components {
         MessageRequest: {
             client_id: string;
             /** @default  */
-            body: string;
+            body?: string;
             /** Format: uuid */
             reply_to?: string | null;
             /** Format: uuid */
@@ -2158,7 +2169,7 @@ export interface components {
         NotificationReadRequest: {
             ids?: number[];
             /** @default false */
-            all: boolean;
+            all?: boolean;
         };
         NotificationSettings: {
             email_digest: boolean;
@@ -2358,7 +2369,7 @@ export interface components {
         PolicyRequest: {
             name: string;
             /** @default  */
-            description: string;
+            description?: string;
             rules?: unknown;
         };
         /** @description ``policy.updated``: check in again; the socket re-checks the device. */
@@ -2403,9 +2414,9 @@ export interface components {
             question: string;
             options: string[];
             /** @default false */
-            multiple: boolean;
+            multiple?: boolean;
             /** @default false */
-            anonymous: boolean;
+            anonymous?: boolean;
         };
         PongFrame: {
             /** @enum {string} */
@@ -2599,8 +2610,8 @@ export interface components {
              */
             last_used_at: string;
             /** IP-адрес */
-            ip?: string | null;
-            user_agent?: string;
+            ip: string | null;
+            user_agent: string;
             /**
              * Доступ истекает
              * Format: date-time
@@ -2655,6 +2666,39 @@ export interface components {
             /** Format: date-time */
             last_message_at: string | null;
             last_message: components["schemas"]["Message"] | null;
+        };
+        /**
+         * @description * `created` - created
+         *     * `member_added` - member_added
+         *     * `member_joined` - member_joined
+         *     * `member_left` - member_left
+         *     * `member_removed` - member_removed
+         *     * `settings_changed` - settings_changed
+         *     * `role_changed` - role_changed
+         * @enum {string}
+         */
+        SystemEventEnum: "created" | "member_added" | "member_joined" | "member_left" | "member_removed" | "settings_changed" | "role_changed";
+        /** @description What a system message records; empty (``{}``) on every other kind of message. */
+        SystemRecord: {
+            event?: components["schemas"]["SystemEventEnum"];
+            /** @description Название, с которым беседа создана (created). */
+            title?: string;
+            /**
+             * Format: uuid
+             * @description Участник, о котором речь (member_*, role_changed).
+             */
+            user?: string;
+            /**
+             * @description Новая роль.
+             *
+             *     * `owner` - владелец
+             *     * `admin` - администратор
+             *     * `member` - участник
+             *     * `read_only` - только чтение
+             */
+            role?: components["schemas"]["RoleEnum"];
+            /** @description Изменённые настройки (settings_changed). */
+            fields?: string[];
         };
         /** @description ``test.ping``: for checking delivery; clients ignore it. */
         TestPingEvent: {
@@ -2732,25 +2776,25 @@ export interface components {
              */
             login: string;
             /** Фамилия */
-            last_name?: string;
+            last_name: string;
             /** Имя */
-            first_name?: string;
+            first_name: string;
             /** Отчество */
-            middle_name?: string;
+            middle_name: string;
             readonly full_name: string;
             /** Должность */
-            position?: string;
+            position: string;
             readonly agency: components["schemas"]["AgencyBrief"] | null;
             readonly department: components["schemas"]["DepartmentBrief"] | null;
             /** Эл. почта */
-            email?: string;
+            email: string;
             /** Телефон */
-            phone?: string;
+            phone: string;
             readonly avatar: {
                 [key: string]: string;
             } | null;
             /** Бот */
-            is_bot?: boolean;
+            is_bot: boolean;
         };
         /**
          * @description * `private` - закрытый
