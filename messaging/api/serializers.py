@@ -151,11 +151,16 @@ class SystemRecordOutput(serializers.Serializer):
     role = serializers.ChoiceField(
         choices=Membership.Role.choices, required=False, help_text=_("The new role.")
     )
-    fields = serializers.ListField(
-        child=serializers.CharField(),
-        required=False,
-        help_text=_("The settings that changed (settings_changed)."),
-    )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # ``fields`` is also the serializer's own attribute; declared here, it shadows nothing.
+        fields: dict[str, serializers.Field] = dict(super().get_fields())
+        fields["fields"] = serializers.ListField(
+            child=serializers.CharField(),
+            required=False,
+            help_text=_("The settings that changed (settings_changed)."),
+        )
+        return fields
 
 
 @extend_schema_serializer(component_name="ForwardedFrom")
