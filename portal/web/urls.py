@@ -7,5 +7,5 @@ from portal.web import views
 
 urlpatterns: list[URLPattern] = [
     re_path(r"^(?P<path>assets/.+|favicon\.svg|robots\.txt)$", views.asset, name="client-asset"),
-    re_path(r"^(?!api/|admin/|ws/|static/|healthz$|readyz$).*$", views.index, name="client"),
+    re_path(r"^(?!api/|admin/|ws/|static/|assets/|healthz$|readyz$).*$", views.index, name="client"),
 ]

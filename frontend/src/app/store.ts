@@ -4,7 +4,7 @@
  * (`applyEvent` in events.ts). Components read it with `useApp(selector)`.
  */
 import { useSyncExternalStore } from "react";
-import type { ConnectionState, OutgoingMessage, PortalClient } from "../realtime/index.js";
+import type { ConnectionState, OutgoingMessage, PortalClient, PortalEvent } from "../realtime/index.js";
 import { setTimeZone } from "../i18n/format.js";
 import { applyEvent } from "./events.js";
 import type { Conversation, Me, Message, Page, Presence, SyncState, Timeline, User } from "./model.js";
@@ -34,6 +34,8 @@ export class AppStore {
   private readonly listeners = new Set<() => void>();
   private readonly userRequests = new Map<string, Promise<User | null>>();
   private syncing: Promise<void> | null = null;
+  /** Events delivered while a sync is in flight: the answer may predate some of them. */
+  private duringSync: { id: number; event: PortalEvent }[] = [];
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(readonly client: PortalClient) {
@@ -64,7 +66,8 @@ export class AppStore {
         else this.update((s) => ({ ...s, connection }));
       }),
       client.on("resync", () => void this.sync()),
-      client.on("event", ({ event }) => {
+      client.on("event", ({ id, event }) => {
+        if (this.syncing) this.duringSync.push({ id, event });
         this.update((s) => applyEvent(s, event));
         // Added to a conversation: the event has no membership fields (role, unread).
         if (event.type === "membership" && event.op === "add" && event["user_id"] === this.state.me?.id) {
@@ -82,7 +85,10 @@ export class AppStore {
 
   /** Load the starting state (after sign-in, a reload, or `resync_required`). */
   sync(): Promise<void> {
-    this.syncing ??= this.loadSync().finally(() => (this.syncing = null));
+    this.syncing ??= this.loadSync().finally(() => {
+      this.syncing = null;
+      this.duringSync = [];
+    });
     return this.syncing;
   }
 
@@ -102,6 +108,10 @@ export class AppStore {
         // Timelines may have missed events while away: reload them when opened.
         timelines: {},
       }));
+      // What happened after the answer's event id was applied to the state it replaced:
+      // apply it again on top (events are idempotent).
+      const later = this.duringSync.filter((delivered) => delivered.id > data.last_event_id);
+      if (later.length) this.update((s) => later.reduce((state, delivered) => applyEvent(state, delivered.event), s));
     } catch (error) {
       this.update((s) => ({ ...s, syncError: errorText(error) }));
     }
