@@ -194,6 +194,51 @@ def history(
     return list(messages.order_by("-seq")[:limit])
 
 
+def history_after(
+    conversation: Conversation, *, viewer: User, after_seq: int, limit: int
+) -> list[Message]:
+    """Up to ``limit`` messages newer than ``after_seq`` (oldest first), without the ones
+    ``viewer`` has hidden: paging towards the present from a window that does not reach
+    it."""
+    messages = for_payload(
+        Message.objects.filter(
+            conversation=conversation, thread_root__isnull=True, seq__gt=after_seq
+        ).filter(not_hidden_from(viewer))
+    )
+    return list(messages.order_by("seq")[:limit])
+
+
+def history_around(
+    actor: User, conversation_id: Any, message_id: Any, *, limit: int
+) -> tuple[list[Message], bool, bool]:
+    """The window of the main history around one message of the conversation (a thread
+    reply: around its root), newest first: the message, up to ``limit // 2`` older ones and
+    the rest newer, without the ones the actor has hidden; with whether older and newer
+    messages lie beyond it. "Not found" for a conversation the actor is not in and for a
+    message that is not in this conversation."""
+    conversation, _ = access_conversation(actor, conversation_id)
+    pk = as_uuid(message_id)
+    target = (
+        Message.objects.filter(pk=pk, conversation=conversation)
+        .values("seq", "thread_root__seq")
+        .first()
+        if pk
+        else None
+    )
+    if target is None:
+        raise MessageNotFound()
+    centre = target["thread_root__seq"] or target["seq"]
+    older_count = max(limit // 2, 1)
+    older = history(conversation, viewer=actor, before_seq=centre + 1, limit=older_count + 1)
+    more_older = len(older) > older_count
+    older = older[:older_count]
+    newer_count = max(limit - len(older), 0)
+    newer = history_after(conversation, viewer=actor, after_seq=centre, limit=newer_count + 1)
+    more_newer = len(newer) > newer_count
+    newer = newer[:newer_count]
+    return [*reversed(newer), *older], more_older, more_newer
+
+
 # A history page in one statement: Django's ORM took three quarters of the page's time
 # building the query and the model instances (docs/performance.md). The columns are named
 # after the model's attributes, which is what ``events.fields_payload`` reads.
