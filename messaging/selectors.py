@@ -81,6 +81,16 @@ def member_ids(conversation: Conversation) -> list[Any]:
     )
 
 
+def members_of(conversation: Conversation) -> QuerySet[Membership]:
+    """The current memberships of ``conversation`` with their users, in the order they
+    joined (the owner first). The caller has already passed ``access_conversation``."""
+    return (
+        Membership.objects.filter(conversation=conversation, left_at__isnull=True)
+        .select_related("user__agency", "user__department")
+        .order_by("joined_at", "id")
+    )
+
+
 def member_ids_seeing(message: Message) -> list[Any]:
     """Ids of the current members who have not hidden ``message``: the recipients of events
     that carry the message itself after it was sent (edit, delete)."""

@@ -268,7 +268,23 @@ class HideView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class MembersCursor(Cursor):
+    ordering = ("joined_at", "id")  # type: ignore[assignment]
+
+
 class MembersView(APIView):
+    """The members of a conversation (any member reads them), and adding members."""
+
+    pagination_class = MembersCursor
+
+    @extend_schema(responses={200: s.MemberOutput(many=True)}, tags=["messaging"])
+    def get(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
+        conversation, _membership = selectors.access_conversation(request.user, conversation_id)
+        members = selectors.members_of(conversation)
+        return paginated(
+            request, self, members, lambda m: s.MemberOutput(m, context={"request": request}).data
+        )
+
     @extend_schema(
         request=s.MembersInput, responses={200: s.MembersAddedOutput}, tags=["messaging"]
     )

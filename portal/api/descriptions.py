@@ -180,6 +180,10 @@ DESCRIPTIONS: dict[str, Any] = {
         "(see /conversations/discover), as a member; history before joining counts as "
         "read. 404 if it is not open to the caller."
     ),
+    "conversations_members_list": _(
+        "The current members with their profiles and roles, in the order they joined "
+        "(the owner first), page by page. Any member may read them; others get 404."
+    ),
     "conversations_members_create": _(
         "Add users as members; only holders of manage_members may. Each addition is "
         "recorded as a system message, and the members and the user added get "

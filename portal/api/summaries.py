@@ -45,6 +45,7 @@ SUMMARIES: dict[str, Any] = {
     "conversations_partial_update": _("Change a conversation"),
     "conversations_attachments_create": _("Upload an attachment"),
     "conversations_join_create": _("Join a conversation"),
+    "conversations_members_list": _("The members of a conversation"),
     "conversations_members_create": _("Add members"),
     "conversations_members_destroy": _("Remove a member or leave"),
     "conversations_members_role_create": _("Set a member's role"),
