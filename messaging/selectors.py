@@ -249,6 +249,20 @@ def history_around(
     return [*reversed(newer), *older], more_older, more_newer
 
 
+PINNED_MAX = 100
+
+
+def pinned_messages(conversation: Conversation, *, viewer: User) -> list[Message]:
+    """The conversation's pinned messages, the latest pin first (at most ``PINNED_MAX``),
+    without the ones ``viewer`` has hidden (precondition: ``access_conversation``)."""
+    messages = for_payload(
+        Message.objects.filter(conversation=conversation, pin__isnull=False).filter(
+            not_hidden_from(viewer)
+        )
+    )
+    return list(messages.order_by("-pin__created_at", "-pin__id")[:PINNED_MAX])
+
+
 # A history page in one statement: Django's ORM took three quarters of the page's time
 # building the query and the model instances (docs/performance.md). The columns are named
 # after the model's attributes, which is what ``events.fields_payload`` reads.

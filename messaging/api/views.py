@@ -352,6 +352,18 @@ class PinView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PinnedView(APIView):
+    """The conversation's pinned messages, the latest pin first, in one page (at most 100)."""
+
+    pagination_class = SinglePage
+
+    @extend_schema(responses={200: s.MessageOutput(many=True)}, tags=["messaging"])
+    def get(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
+        conversation, _membership = selectors.access_conversation(request.user, conversation_id)
+        pinned = selectors.pinned_messages(conversation, viewer=request.user)
+        return Response(page([message_payload(m) for m in pinned], next=None, previous=None))
+
+
 class SyncView(APIView):
     """A client's starting state in one request: who it is, its conversations with unread
     counts and last messages, and the event id to resume the websocket from.

@@ -201,8 +201,14 @@ DESCRIPTIONS: dict[str, Any] = {
     ),
     "conversations_messages_list": _(
         "Message history, newest first, paged by seq in the list envelope: next pages "
-        "to older messages. Messages the caller hid are left out. 404 if the caller "
+        "to older messages. ?after=<seq> pages the other way (oldest first) and "
+        "?around=<message id> is the window around one message (next: older, "
+        "previous: newer). Messages the caller hid are left out. 404 if the caller "
         "is not a member."
+    ),
+    "conversations_pins_list": _(
+        "The pinned messages, the latest pin first, in one page (at most 100). Any "
+        "member may read them; others get 404."
     ),
     "conversations_messages_create": _(
         "Post a message (Markdown, up to 10,000 characters, or a thread reply with "

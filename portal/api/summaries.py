@@ -51,6 +51,7 @@ SUMMARIES: dict[str, Any] = {
     "conversations_members_role_create": _("Set a member's role"),
     "conversations_messages_list": _("Message history"),
     "conversations_messages_create": _("Send a message"),
+    "conversations_pins_list": _("Pinned messages"),
     "conversations_polls_create": _("Create a poll"),
     "conversations_read_create": _("Mark read"),
     "conversations_scheduled_list": _("Scheduled messages"),

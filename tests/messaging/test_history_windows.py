@@ -114,3 +114,32 @@ def test_outsiders_and_foreign_messages_are_404(chat):
     elsewhere = send(chat.c["bob"], other["id"], "Там").json()
     assert_api_error(chat.c["bob"].get(url, {"around": elsewhere["id"]}), 404, "message_not_found")
     assert APIClient().get(url, {"after": "0"}).status_code == 401
+
+
+def test_pins_list_the_latest_pin_first(chat):
+    sent = _fill(chat, 3)
+    for message in (sent[2], sent[0]):
+        assert chat.c["owner"].post(f"/api/v1/messages/{message['id']}/pin").status_code == 204
+    url = f"/api/v1/conversations/{chat.id}/pins"
+    page = chat.c["bob"].get(url).json()
+    assert [m["id"] for m in page["results"]] == [sent[0]["id"], sent[2]["id"]]
+    assert page["next"] is None and page["previous"] is None
+    services.message_hide(actor=chat.bob, message_id=sent[0]["id"], hidden=True)
+    assert [m["id"] for m in chat.c["bob"].get(url).json()["results"]] == [sent[2]["id"]]
+    assert chat.c["owner"].delete(f"/api/v1/messages/{sent[2]['id']}/pin").status_code == 204
+    assert chat.c["alice"].get(url).json()["results"] == [
+        chat.c["alice"]
+        .get(f"/api/v1/conversations/{chat.id}/messages", {"around": sent[0]["id"], "limit": 1})
+        .json()["results"][0]
+    ]
+
+
+def test_pins_are_404_for_outsiders(chat):
+    url = f"/api/v1/conversations/{chat.id}/pins"
+    assert_api_error(chat.c["outsider"].get(url), 404, "conversation_not_found")
+    assert_api_error(
+        chat.c["bob"].get(f"/api/v1/conversations/{uuid.uuid4()}/pins"),
+        404,
+        "conversation_not_found",
+    )
+    assert APIClient().get(url).status_code == 401
