@@ -82,9 +82,10 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
       }
       return;
     }
-    if (unreadFrom !== null && conversation.unread > JUMP_TO_UNREAD_OVER && !current?.messages.some((m) => m.seq <= unreadFrom)) {
-      void store.openTimelineAt(id, unreadFrom);
-    } else void store.openTimeline(id);
+    // Whatever window is open stays (also after a jump, when ?m= leaves the address).
+    if (current && (current.loaded || current.loading)) return;
+    if (unreadFrom !== null && conversation.unread > JUMP_TO_UNREAD_OVER) void store.openTimelineAt(id, unreadFrom);
+    else void store.openTimeline(id);
     // The unread position is the one at opening; later changes must not reload.
   }, [id, target]);
 
