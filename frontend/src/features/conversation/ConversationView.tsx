@@ -24,7 +24,6 @@ export function permissionsOf(conversation: Conversation, me: string | null): Pe
   const admin = role === "owner" || role === "admin";
   const member = admin || role === "member";
   const canPost = kind === "channel" ? admin : member;
-  const editWindow = (conversation as Conversation & { edit_window_seconds?: number }).edit_window_seconds;
   return {
     me,
     canPost,
@@ -32,7 +31,7 @@ export function permissionsOf(conversation: Conversation, me: string | null): Pe
     canPin: kind === "direct" ? member : admin,
     canModerate: kind !== "direct" && admin,
     canComment: canPost || (member && kind === "channel" && conversation.comments_enabled),
-    editWindowSeconds: editWindow ?? DEFAULT_EDIT_WINDOW,
+    editWindowSeconds: conversation.edit_window_seconds ?? DEFAULT_EDIT_WINDOW,
   };
 }
 
