@@ -107,7 +107,7 @@ function messageChanged(state: AppState, message: Message, added: boolean): AppS
 }
 
 function messageHidden(state: AppState, conversationId: string, messageId: string): AppState {
-  const pins = state.pins[conversationId];
+  const pins = state.pins?.[conversationId];
   if (pins?.some((m) => m.id === messageId)) {
     state = { ...state, pins: { ...state.pins, [conversationId]: pins.filter((m) => m.id !== messageId) } };
   }
@@ -208,7 +208,7 @@ export function patchMessage(state: AppState, conversationId: string, messageId:
 // --- pinned messages (the conversation screen's pinned bar) ----------------------------------
 
 function pinsChanged(state: AppState, conversationId: string, messageId: string, pinned: boolean): AppState {
-  const pins = state.pins[conversationId];
+  const pins = state.pins?.[conversationId];
   if (!pins) return state; // not loaded: loaded when the conversation opens
   const rest = pins.filter((m) => m.id !== messageId);
   if (!pinned) return rest.length === pins.length ? state : { ...state, pins: { ...state.pins, [conversationId]: rest } };
@@ -221,7 +221,7 @@ function pinsChanged(state: AppState, conversationId: string, messageId: string,
 }
 
 function pinnedMessageChanged(state: AppState, message: Message): AppState {
-  const pins = state.pins[message.conversation_id];
+  const pins = state.pins?.[message.conversation_id];
   if (!pins?.some((m) => m.id === message.id)) return state;
   return { ...state, pins: { ...state.pins, [message.conversation_id]: pins.map((m) => (m.id === message.id ? message : m)) } };
 }

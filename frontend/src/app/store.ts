@@ -27,7 +27,7 @@ export interface AppState {
   pending: readonly OutgoingMessage[];
   /** conversation id → its pinned messages, the latest pin first (absent: not loaded, or
    * stale after a pin of a message not in view: load again). */
-  pins: Readonly<Record<string, readonly Message[]>>;
+  pins?: Readonly<Record<string, readonly Message[]>>;
 }
 
 const HISTORY_PAGE = 50;

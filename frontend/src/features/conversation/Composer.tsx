@@ -5,6 +5,7 @@ import type { Conversation, Message, User } from "../../app/model.js";
 import { errorMessage } from "../../ui/errors.js";
 import { EmojiPicker } from "./EmojiPicker.js";
 import { Popover } from "./Popover.js";
+import { Icon } from "./icons.js";
 import { loadDraft, saveDraft } from "./draft.js";
 import { conversationMessages } from "./messages.js";
 import { pendingError } from "./MessageItem.js";
@@ -289,7 +290,7 @@ export function Composer({
               } else onReplyChange(null);
             }}
           >
-            ✕
+            <Icon name="close" />
           </button>
         </div>
       )}
@@ -374,7 +375,7 @@ export function Composer({
             setEmojiAt({ x: box.right - 320, y: box.top - 360 });
           }}
         >
-          ☺
+          <Icon name="smile" size={20} />
         </button>
         <button type="submit" className="primary" disabled={tooLong || busy || canSend === false} data-testid="send">
           {editing ? t("saveEdit") : t("send")}

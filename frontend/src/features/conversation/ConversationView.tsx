@@ -12,6 +12,7 @@ import { Timeline, type TimelineControl } from "./Timeline.js";
 import { conversationMessages } from "./messages.js";
 import { buildRows, lastEditable as findLastEditable } from "./rows.js";
 import { preview, systemUserIds, userName } from "./text.js";
+import { Icon } from "./icons.js";
 import "./conversation.css";
 
 const DEFAULT_EDIT_WINDOW = 48 * 3600;
@@ -56,9 +57,11 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
   const allPending = useApp((s) => s.pending);
   const readers = useApp((s) => s.readers[id]);
   const typing = useApp((s) => s.typing[id]);
-  const pins = useApp((s) => s.pins[id]);
+  const pins = useApp((s) => s.pins?.[id]);
   const members = useMembers(id);
-  const [unreadFrom] = useState(() => (conversation.unread > 0 ? conversation.last_read_seq + 1 : null));
+  // The unread mark is where it was when the chat opened, for the messages there were then.
+  const [unread] = useState(() => (conversation.unread > 0 ? { from: conversation.last_read_seq + 1, to: conversation.last_seq } : null));
+  const unreadFrom = unread?.from ?? null;
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [editing, setEditing] = useState<Message | null>(null);
   const [historyOf, setHistoryOf] = useState<Message | null>(null);
@@ -89,7 +92,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
   }, [id, target]);
 
   useEffect(() => {
-    if (!appStore().getState().pins[id]) void appStore().loadPins(id);
+    if (!appStore().getState().pins?.[id]) void appStore().loadPins(id);
   }, [id, pins]);
 
   // Names for authors and the people system messages name.
@@ -106,7 +109,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
   }, [notice]);
 
   const pending = useMemo(() => allPending.filter((p) => p.conversationId === id && !p.options.thread_root), [allPending, id]);
-  const rows = useMemo(() => buildRows(timeline?.messages ?? [], pending, { unreadFrom, me: meId }), [timeline?.messages, pending, unreadFrom, meId]);
+  const rows = useMemo(() => buildRows(timeline?.messages ?? [], pending, { unreadFrom, unreadTo: unread?.to ?? null, me: meId }), [timeline?.messages, pending, unreadFrom, unread, meId]);
   const permissions = useMemo(() => permissionsOf(conversation, meId), [conversation, meId]);
   const readBy = useMemo(() => Math.max(0, ...Object.entries(readers ?? {}).filter(([userId]) => userId !== meId).map(([, seq]) => seq)), [readers, meId]);
   const pinnedIds = useMemo(() => new Set((pins ?? []).map((m) => m.id)), [pins]);
@@ -207,10 +210,10 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
             aria-label={t("info")}
             title={t("info")}
             aria-pressed={infoOpen}
-            data-testid="info-button"
+            data-testid="conversation-info-button"
             onClick={() => setInfoOpen((open) => !open)}
           >
-            ⓘ
+            <Icon name="info" size={20} />
           </button>
         </header>
         {pinned && (
@@ -221,7 +224,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
             </button>
             {pins!.length > 1 && (
               <button type="button" className="icon" aria-label={t("nextPinned")} title={t("nextPinned")} onClick={() => setPinIndex((i) => (i + 1) % pins!.length)}>
-                ⌄
+                <Icon name="chevron" />
               </button>
             )}
             {permissions.canPin && (
@@ -232,7 +235,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
                 title={t("unpin")}
                 onClick={() => void appStore().client.request("DELETE", `/api/v1/messages/${pinned.id}/pin`).catch(() => undefined)}
               >
-                ✕
+                <Icon name="close" />
               </button>
             )}
           </div>

@@ -5,6 +5,7 @@ import { appStore } from "../../app/store.js";
 import type { Conversation, Message, Timeline as TimelineState, User } from "../../app/model.js";
 import { MessageItem, PendingItem, type MessageActions, type Permissions } from "./MessageItem.js";
 import { conversationMessages } from "./messages.js";
+import { Icon } from "./icons.js";
 import type { Row } from "./rows.js";
 
 export interface TimelineControl {
@@ -224,7 +225,7 @@ export function Timeline({
             } else virtualizer.scrollToEnd({ behavior: "smooth" });
           }}
         >
-          ↓
+          <Icon name="down" size={20} />
         </button>
       )}
     </div>

@@ -31,14 +31,15 @@ export function isSystem(message: Message): boolean {
 export function buildRows(
   messages: readonly Message[],
   pending: readonly OutgoingMessage[],
-  { unreadFrom, me }: { unreadFrom: number | null; me: string | null },
+  { unreadFrom, unreadTo = null, me }: { unreadFrom: number | null; unreadTo?: number | null; me: string | null },
 ): Row[] {
   const rows: Row[] = [];
   let previous: Message | null = null;
   let unreadMarked = false;
   for (const message of messages) {
     const dayStart = !previous || dayKey(previous.created_at) !== dayKey(message.created_at);
-    const firstUnread = !unreadMarked && unreadFrom !== null && message.seq >= unreadFrom && message.author_id !== me;
+    const firstUnread =
+      !unreadMarked && unreadFrom !== null && message.seq >= unreadFrom && (unreadTo === null || message.seq <= unreadTo) && message.author_id !== me && !isSystem(message);
     if (firstUnread) unreadMarked = true;
     const grouped =
       !!previous &&
