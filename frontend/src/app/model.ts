@@ -64,6 +64,27 @@ export interface SyncState {
   conversations: Conversation[];
   presence: Record<string, Presence>;
   users: User[];
+  /** Upload and message limits (features/attachments checks files before uploading). */
+  limits?: Limits;
+}
+
+export interface Limits {
+  max_upload_bytes: number;
+  max_attachments_per_message: number;
+  max_body_chars: number;
+}
+
+/** A thread as its side panel shows it (`GET /api/v1/messages/{id}/thread`, then events). */
+export interface ThreadState {
+  root: Message | null;
+  /** Replies, ascending by seq. */
+  replies: Message[];
+  /** Pass to `?cursor=` for later replies; null once the newest is loaded. */
+  nextCursor: string | null;
+  /** The first page answered (events extend it from then on). */
+  loaded: boolean;
+  loading: boolean;
+  error: string | null;
 }
 
 export interface Page<T> {
