@@ -3,7 +3,7 @@
  * the network returns, presence when the tab is hidden, and the IT department's remote
  * commands for this device (docs/api.md, "Carry out remote commands").
  */
-import { getLanguage, subscribeLanguage, translate } from "../i18n/index.js";
+import { getLanguage, setLanguage, subscribeLanguage, translate } from "../i18n/index.js";
 import { common } from "../ui/messages.js";
 import type { AppStore } from "./store.js";
 
@@ -21,6 +21,14 @@ export function startEffects(store: AppStore): void {
   title();
 
   window.addEventListener("online", () => client.networkAvailable());
+  // A second tab signed in or out, refreshed the tokens, or switched the language.
+  window.addEventListener("storage", (event) => {
+    if (event.key === null || event.key === "portal.tokens") void client.storageChanged();
+    if (event.key === "portal.language" && (event.newValue === "ru" || event.newValue === "en")) {
+      setLanguage(event.newValue);
+      client.setLanguage(event.newValue);
+    }
+  });
   document.addEventListener("visibilitychange", () => {
     client.setPresence(document.visibilityState === "visible" ? "online" : "away");
   });

@@ -4,10 +4,11 @@
  * (`applyEvent` in events.ts). Components read it with `useApp(selector)`.
  */
 import { useSyncExternalStore } from "react";
-import type { ConnectionState, OutgoingMessage, PortalClient } from "../realtime/index.js";
+import type { ConnectionState, OutgoingMessage, PortalClient, PortalEvent } from "../realtime/index.js";
 import { setTimeZone } from "../i18n/format.js";
 import { applyEvent } from "./events.js";
 import type { Conversation, Limits, Me, Message, Page, Presence, SyncState, ThreadState, Timeline, User } from "./model.js";
+import type { ThreadPage } from "../api/index.js";
 
 export interface AppState {
   connection: ConnectionState;
@@ -39,6 +40,8 @@ export class AppStore {
   private readonly listeners = new Set<() => void>();
   private readonly userRequests = new Map<string, Promise<User | null>>();
   private syncing: Promise<void> | null = null;
+  /** Events delivered while a sync is in flight: the answer may predate some of them. */
+  private duringSync: { id: number; event: PortalEvent }[] = [];
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(readonly client: PortalClient) {
@@ -69,7 +72,8 @@ export class AppStore {
         else this.update((s) => ({ ...s, connection }));
       }),
       client.on("resync", () => void this.sync()),
-      client.on("event", ({ event }) => {
+      client.on("event", ({ id, event }) => {
+        if (this.syncing) this.duringSync.push({ id, event });
         this.update((s) => applyEvent(s, event));
         // Added to a conversation: the event has no membership fields (role, unread).
         if (event.type === "membership" && event.op === "add" && event["user_id"] === this.state.me?.id) {
@@ -87,7 +91,10 @@ export class AppStore {
 
   /** Load the starting state (after sign-in, a reload, or `resync_required`). */
   sync(): Promise<void> {
-    this.syncing ??= this.loadSync().finally(() => (this.syncing = null));
+    this.syncing ??= this.loadSync().finally(() => {
+      this.syncing = null;
+      this.duringSync = [];
+    });
     return this.syncing;
   }
 
@@ -109,6 +116,10 @@ export class AppStore {
         timelines: {},
         threads: {},
       }));
+      // What happened after the answer's event id was applied to the state it replaced:
+      // apply it again on top (events are idempotent).
+      const later = this.duringSync.filter((delivered) => delivered.id > data.last_event_id);
+      if (later.length) this.update((s) => later.reduce((state, delivered) => applyEvent(state, delivered.event), s));
     } catch (error) {
       this.update((s) => ({ ...s, syncError: errorText(error) }));
     }
@@ -224,6 +235,7 @@ export class AppStore {
       const page = await this.threadPage(rootId, null);
       this.setThread(rootId, (current) => ({
         root: page.root,
+        following: page.following,
         // Replies that arrived as events while the page was loading are kept.
         replies: mergeMessages(page.results, current?.replies ?? []),
         nextCursor: page.next,
@@ -246,6 +258,7 @@ export class AppStore {
       this.setThread(rootId, (current) => ({
         ...(current ?? emptyThread()),
         root: page.root,
+        following: page.following,
         replies: mergeMessages(current?.replies ?? [], page.results),
         nextCursor: page.next,
         loading: false,
@@ -258,6 +271,11 @@ export class AppStore {
     }
   }
 
+  /** The caller followed or unfollowed the thread. */
+  setThreadFollowing(rootId: string, following: boolean): void {
+    this.setThread(rootId, (current) => ({ ...(current ?? emptyThread()), following }));
+  }
+
   /** The panel closed: its replies are not kept up to date any more. */
   closeThread(rootId: string): void {
     this.update((s) => {
@@ -268,11 +286,11 @@ export class AppStore {
     });
   }
 
-  private async threadPage(rootId: string, cursor: string | null): Promise<Page<Message> & { root: Message }> {
+  private async threadPage(rootId: string, cursor: string | null): Promise<ThreadPage> {
     const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
     if (cursor) query.set("cursor", cursor);
     const path = `/api/v1/messages/${encodeURIComponent(rootId)}/thread?${query}`;
-    return (await this.client.request<Page<Message> & { root: Message }>("GET", path)).data;
+    return (await this.client.request<ThreadPage>("GET", path)).data;
   }
 
   private setThread(rootId: string, next: ThreadState | ((current: ThreadState | undefined) => ThreadState)): void {
@@ -343,7 +361,7 @@ export function emptyTimeline(): Timeline {
 }
 
 export function emptyThread(): ThreadState {
-  return { root: null, replies: [], nextCursor: null, loaded: false, loading: false, error: null };
+  return { root: null, following: null, replies: [], nextCursor: null, loaded: false, loading: false, error: null };
 }
 
 /** Both lists ascending by seq; the result too, each seq once (the later copy wins). */

@@ -258,6 +258,31 @@ export class PortalClient {
     this.endSession("signed_out", null);
   }
 
+  /**
+   * Another copy of the app sharing this storage (a second browser tab: the `storage` event)
+   * signed in, refreshed or signed out: follow it, so that tabs never use a spent refresh
+   * token and sign in and out together.
+   */
+  async storageChanged(): Promise<void> {
+    if (!this.initialised) return;
+    const hadSession = this.session.tokens !== null;
+    const user = this.session.tokens?.user?.id ?? null;
+    const stored = await this.session.reload();
+    if (stored !== null && hadSession && (stored.user?.id ?? null) !== user) {
+      // Someone else signed in in another tab: nothing of this user's may stay on screen.
+      this.endSession("signed_out", null);
+      await this.session.set(stored);
+      this.setState({ status: "stopped" });
+      this.connect();
+    } else if (stored === null && hadSession) {
+      this.endSession("signed_out", null);
+    } else if (stored !== null && !hadSession) {
+      this.setLastEventId(null);
+      this.setState({ status: "stopped" });
+      this.connect();
+    }
+  }
+
   /** Ask for server texts (error messages) in this language from now on. */
   setLanguage(language: string): void {
     this.http.setLanguage(language);

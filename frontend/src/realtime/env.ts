@@ -47,6 +47,13 @@ export interface HttpRequestInit {
 /** The part of the standard `fetch` the module uses; it rejects on network failure. */
 export type FetchLike = (url: string, init: HttpRequestInit) => Promise<HttpResponseLike>;
 
+/**
+ * Runs `task` while holding the lock `name`, across every copy of the app that shares the
+ * storage (browser tabs: the Web Locks API). Refresh tokens are single-use, so two tabs must
+ * never refresh with the same one.
+ */
+export type LockRunner = <T>(name: string, task: () => Promise<T>) => Promise<T>;
+
 interface Globals {
   setTimeout(callback: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
@@ -54,6 +61,7 @@ interface Globals {
   fetch?: FetchLike;
   WebSocket?: new (url: string) => WebSocketLike;
   crypto?: { randomUUID?: () => string };
+  navigator?: { locks?: { request<T>(name: string, task: () => Promise<T>): Promise<T> } };
 }
 
 const globals = globalThis as unknown as Globals;
@@ -80,6 +88,13 @@ export function defaultRandomUUID(): () => string {
   const crypto = globals.crypto;
   if (!crypto?.randomUUID) throw new Error("PortalClient: no crypto.randomUUID; pass options.randomUUID");
   return () => crypto.randomUUID!();
+}
+
+/** The platform's locks (Web Locks in browsers); without them, one process is assumed. */
+export function defaultLock(): LockRunner {
+  const locks = globals.navigator?.locks;
+  if (locks) return (name, task) => locks.request(name, task);
+  return (_name, task) => task();
 }
 
 /** An in-memory storage, for tests and for platforms that keep nothing across reloads. */

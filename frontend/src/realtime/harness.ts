@@ -3,6 +3,7 @@ import { vi } from "vitest";
 
 import { PortalClient, type DeliveredEvent } from "./client.js";
 import { MemoryStorage, systemClock } from "./env.js";
+import type { SessionOptions } from "./http.js";
 import type { ConnectionState, ResyncReason, SocketOptions } from "./socket.js";
 import { FakeFetch, FakeSocketHub, tokenPair, type FakeWebSocket } from "./testing.js";
 import type { Message } from "./types.js";
@@ -30,6 +31,7 @@ export interface HarnessOptions {
   lastEventId?: number;
   random?: () => number;
   socket?: SocketOptions;
+  session?: SessionOptions;
 }
 
 /** A client on fake everything; signed in (tokens in storage) unless told otherwise. */
@@ -53,6 +55,7 @@ export async function makeClient(options: HarnessOptions = {}): Promise<Harness>
     random: options.random ?? (() => 0.5),
     randomUUID: () => `cid-${++uuidCounter}`,
     socket: options.socket,
+    session: options.session,
     onListenerError: (error) => {
       throw error;
     },
@@ -88,13 +91,20 @@ export function message(clientId: string, seq: number, authorId = "user-1"): Mes
     kind: "text",
     body: `body ${seq}`,
     body_html: `<p>body ${seq}</p>`,
-    system: false,
+    system: {},
     reply_to: null,
     thread_root: null,
+    reply_count: 0,
+    last_reply_at: null,
+    forwarded_from: null,
+    mentions: { users: [], departments: [], all: false },
     created_at: START.toISOString(),
     edited_at: null,
     edit_count: 0,
     deleted: false,
+    reactions: [],
+    poll: null,
+    attachments: [],
   };
 }
 

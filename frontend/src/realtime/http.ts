@@ -1,4 +1,4 @@
-import type { Clock, FetchLike, HttpResponseLike, TimerHandle } from "./env.js";
+import { defaultLock, type Clock, type FetchLike, type HttpResponseLike, type LockRunner, type TimerHandle } from "./env.js";
 import { StoreKey, type PersistentStore } from "./store.js";
 import { DEVICE_REFUSAL_CODES, type ErrorBody, type TokenPair } from "./types.js";
 
@@ -127,6 +127,8 @@ export interface SessionOptions {
   refreshMarginMs?: number;
   /** After a refresh that failed for a transient reason, try again this much later (30 s). */
   refreshRetryMs?: number;
+  /** Serialises refreshes across tabs that share the storage (default: Web Locks if present). */
+  lock?: LockRunner;
 }
 
 /**
@@ -140,6 +142,7 @@ export class Session {
   private timer: TimerHandle | null = null;
   private readonly marginMs: number;
   private readonly retryMs: number;
+  private readonly lock: LockRunner;
   /** How many refresh requests were sent (for tests and diagnostics). */
   refreshCount = 0;
 
@@ -152,11 +155,25 @@ export class Session {
   ) {
     this.marginMs = options.refreshMarginMs ?? 60_000;
     this.retryMs = options.refreshRetryMs ?? 30_000;
+    this.lock = options.lock ?? defaultLock();
   }
 
   async load(): Promise<void> {
     this.tokens = await this.store.read<TokenPair>(StoreKey.tokens);
     this.schedule();
+  }
+
+  /**
+   * Another copy of the app (a second tab) changed the stored pair: take its pair, or end
+   * this copy's session too when it was removed. Returns what storage holds now.
+   */
+  async reload(): Promise<TokenPair | null> {
+    const stored = await this.store.read<TokenPair>(StoreKey.tokens);
+    if (stored && stored.refresh_token !== this.tokens?.refresh_token) {
+      this.tokens = stored;
+      this.schedule();
+    }
+    return stored;
   }
 
   async set(tokens: TokenPair): Promise<void> {
@@ -202,7 +219,25 @@ export class Session {
     return this.refreshing;
   }
 
-  private async doRefresh(refreshToken: string): Promise<TokenPair> {
+  private doRefresh(refreshToken: string): Promise<TokenPair> {
+    return this.lock("portal.refresh", async () => {
+      // Another tab may have refreshed while this one waited: its pair is the answer.
+      const stored = await this.store.read<TokenPair>(StoreKey.tokens);
+      if (stored === null) {
+        this.hooks.signedOut("signed_out", null);
+        throw new SignedOutError("signed_out");
+      }
+      if (stored.refresh_token !== refreshToken) {
+        if (this.tokens?.refresh_token !== refreshToken) throw new SignedOutError("signed_out");
+        this.tokens = stored;
+        this.schedule();
+        return stored;
+      }
+      return this.refreshWith(refreshToken);
+    });
+  }
+
+  private async refreshWith(refreshToken: string): Promise<TokenPair> {
     this.refreshCount += 1;
     this.cancelTimer();
     let pair: TokenPair;

@@ -29,8 +29,7 @@ export function links(): LinkCache {
 }
 
 export function attachmentsOf(message: Message): Attachment[] {
-  const list = message["attachments"];
-  return Array.isArray(list) ? (list as Attachment[]) : [];
+  return message.attachments ?? [];
 }
 
 const isImage = (a: Attachment) => a.content_type.startsWith("image/");

@@ -4,18 +4,9 @@
  * the transport (XMLHttpRequest, for upload progress) behind an injectable factory.
  */
 
-/** An upload as the server answers it and messages carry it (docs/messaging.md, "Attachments"). */
-export interface Attachment {
-  id: string;
-  filename: string;
-  size: number;
-  content_type: string;
-  thumbnail: boolean;
-}
+import type { Attachment, Limits } from "../../app/model.js";
 
-import type { Limits } from "../../app/model.js";
-
-export type { Limits };
+export type { Attachment, Limits };
 
 export type UploadStatus = "uploading" | "done" | "failed" | "cancelled";
 

@@ -33,7 +33,7 @@ function keepChoice(messageId: string, options: number[]): void {
 export function PollView({ message, conversation }: { message: Message; conversation: Conversation }) {
   const t = useT(pollMessages);
   const me = useApp((s) => s.me);
-  const poll = message["poll"] as Poll | null | undefined;
+  const poll: Poll | null = message.poll;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [kept, setKept] = useState(() => keptChoice(message.id));

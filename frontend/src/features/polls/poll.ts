@@ -1,18 +1,8 @@
 /** Poll logic without React: results, the caller's choice, the create form's validation. */
 
-export interface PollOption {
-  text: string;
-  votes: number;
-  voter_ids: string[];
-}
+import type { Poll } from "../../api/index.js";
 
-export interface Poll {
-  question: string;
-  multiple: boolean;
-  anonymous: boolean;
-  closed: boolean;
-  options: PollOption[];
-}
+export type { Poll };
 
 export interface OptionResult {
   index: number;

@@ -1,22 +1,14 @@
 import { useCallback, useEffect, useState } from "react";
 import { appStore } from "../../app/store.js";
 import type { Page } from "../../app/model.js";
+import type { ScheduledMessage } from "../../api/index.js";
 import { useT } from "../../i18n/index.js";
 import { formatDateTime } from "../../i18n/format.js";
 import { errorMessage } from "../../ui/errors.js";
 import { scheduledMessages } from "./messages.js";
 import "./scheduled.css";
 
-export interface ScheduledMessage {
-  id: string;
-  conversation_id: string;
-  client_id: string;
-  body: string;
-  send_at: string;
-  state: "pending" | "sent" | "cancelled" | "failed";
-  message_id: string | null;
-  error: string;
-}
+export type { ScheduledMessage } from "../../api/index.js";
 
 /** The caller's pending scheduled messages in a conversation, soonest first, with cancel. */
 export function ScheduledList({ conversationId, refreshKey = 0 }: { conversationId: string; refreshKey?: number }) {

@@ -17,7 +17,6 @@ export function ThreadPanel({ conversationId, rootId, onClose }: { conversationI
   const thread = useApp((s) => s.threads[rootId]);
   const conversation = useApp((s) => s.conversations[conversationId]);
   const pending = useApp((s) => s.pending);
-  const [following, setFollowing] = useState<boolean | null>(null);
   const [followError, setFollowError] = useState<string | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
@@ -28,11 +27,8 @@ export function ThreadPanel({ conversationId, rootId, onClose }: { conversationI
   }, [rootId]);
 
   const root = thread?.root ?? null;
-  useEffect(() => {
-    if (root && typeof root["following"] === "boolean") setFollowing(root["following"] as boolean);
-  }, [root]);
-
-  const replyCount = typeof root?.["reply_count"] === "number" ? (root["reply_count"] as number) : (thread?.replies.length ?? 0);
+  const following = thread?.following ?? null;
+  const replyCount = root?.reply_count ?? thread?.replies.length ?? 0;
   const mine = pending.filter((p) => p.conversationId === conversationId && p.options.thread_root === rootId);
 
   async function toggleFollow() {
@@ -40,7 +36,7 @@ export function ThreadPanel({ conversationId, rootId, onClose }: { conversationI
     setFollowError(null);
     try {
       await appStore().client.request("POST", `/api/v1/messages/${encodeURIComponent(rootId)}/follow`, { follow: next });
-      setFollowing(next);
+      appStore().setThreadFollowing(rootId, next);
     } catch (error) {
       setFollowError(errorMessage(error));
     }
@@ -60,7 +56,7 @@ export function ThreadPanel({ conversationId, rootId, onClose }: { conversationI
           className="secondary"
           aria-pressed={following === true}
           onClick={() => void toggleFollow()}
-          disabled={following === null && !root}
+          disabled={following === null}
           data-testid="thread-follow"
         >
           {following ? t("unfollow") : t("follow")}
