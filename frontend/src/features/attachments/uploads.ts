@@ -194,8 +194,8 @@ export function startUpload(transport: UploadTransport, conversationId: string, 
 
   return () => {
     if (finished) return;
-    if (xhr) xhr.abort();
-    else finish(handlers.cancelled);
+    finish(handlers.cancelled);
+    xhr?.abort();
   };
 }
 
