@@ -11,21 +11,27 @@ import { attachmentMessages } from "./messages.js";
 import type { Attachment } from "./uploads.js";
 import "./attachments.css";
 
-let cache: LinkCache | null = null;
+let cache: { userId: string | null; links: LinkCache } | null = null;
 
-/** The tab's link cache (links are per viewer: it is emptied on sign-out by the store's reset). */
+/** The tab's link cache, per signed-in user (a link is good for the user it was made for only). */
 export function links(): LinkCache {
-  cache ??= new LinkCache({
-    now: () => Date.now(),
-    fetchLink: async (id, thumbnail) => {
-      const path = `/api/v1/attachments/${encodeURIComponent(id)}/link${thumbnail ? "?thumbnail=true" : ""}`;
-      const { data } = await appStore().client.request<{ url: string }>("GET", path);
-      const url = sameOriginUrl(data.url, window.location.origin);
-      if (!url) throw new Error("a link outside this origin");
-      return url;
-    },
-  });
-  return cache;
+  const userId = appStore().getState().me?.id ?? null;
+  if (cache?.userId !== userId) {
+    cache = {
+      userId,
+      links: new LinkCache({
+        now: () => Date.now(),
+        fetchLink: async (id, thumbnail) => {
+          const path = `/api/v1/attachments/${encodeURIComponent(id)}/link${thumbnail ? "?thumbnail=true" : ""}`;
+          const { data } = await appStore().client.request<{ url: string }>("GET", path);
+          const url = sameOriginUrl(data.url, window.location.origin);
+          if (!url) throw new Error("a link outside this origin");
+          return url;
+        },
+      }),
+    };
+  }
+  return cache.links;
 }
 
 export function attachmentsOf(message: Message): Attachment[] {

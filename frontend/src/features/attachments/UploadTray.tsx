@@ -19,6 +19,7 @@ export function uploadErrorText(error: UploadError, t: T): string {
     case "network":
       return t("network");
     case "server":
+      if (error.status === 413 && error.limit) return t("tooLarge", { limit: formatSize(error.limit) });
       if (error.message) return error.message;
       return error.status === 413 ? t("tooLargeServer") : t("failed");
   }

@@ -196,10 +196,17 @@ describe("the upload transport", () => {
     await flush();
     expect(second.calls).toEqual([{ kind: "failed", value: { kind: "server", status: 413, code: "http_413", message: "" } }]);
 
+    const fourth = recorder();
+    startUpload(t, "c", "FILE", fourth.handlers);
+    await flush();
+    FakeXhr.all[2]!.answer(413, { error: { code: "request_too_large", message: "Слишком большой запрос.", details: { limit_bytes: 1024 } } });
+    await flush();
+    expect(fourth.calls).toEqual([{ kind: "failed", value: { kind: "server", status: 413, code: "request_too_large", message: "Слишком большой запрос.", limit: 1024 } }]);
+
     const third = recorder();
     startUpload(t, "c", "FILE", third.handlers);
     await flush();
-    FakeXhr.all[2]!.onerror!();
+    FakeXhr.all[3]!.onerror!();
     await flush();
     expect(third.calls).toEqual([{ kind: "failed", value: { kind: "network" } }]);
   });

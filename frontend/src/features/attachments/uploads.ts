@@ -15,7 +15,7 @@ export type UploadError =
   | { kind: "too_large"; limit: number }
   | { kind: "too_many"; limit: number }
   | { kind: "empty" }
-  | { kind: "server"; status: number; code: string; message: string }
+  | { kind: "server"; status: number; code: string; message: string; limit?: number }
   | { kind: "network" };
 
 export interface Upload {
@@ -212,11 +212,14 @@ function isAttachment(value: unknown): value is Attachment {
 }
 
 function serverError(status: number, body: unknown): Extract<UploadError, { kind: "server" }> {
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: { limit_bytes?: unknown } } } | null)?.error;
+  const limit = error?.details?.limit_bytes;
   return {
     kind: "server",
     status,
     code: typeof error?.code === "string" ? error.code : `http_${status}`,
     message: typeof error?.message === "string" ? error.message : "",
+    // 413 request_too_large names the limit: shown like a refusal before the upload.
+    ...(typeof limit === "number" ? { limit } : {}),
   };
 }
