@@ -378,11 +378,13 @@ def _publish_rendering(attachment_id: Any) -> None:
     """The thumbnail is ready after its message was sent: ``message.edit`` with the message
     as it is now tells the members' clients to show it. Like Zulip's rendering-only updates,
     nothing about the message was edited (``edited_at`` and ``edit_count`` stay)."""
-    attachment = Attachment.objects.filter(pk=attachment_id, message__isnull=False).first()
-    if attachment is None:
+    message_id = (
+        Attachment.objects.filter(pk=attachment_id).values_list("message_id", flat=True).first()
+    )
+    if message_id is None:
         return  # not sent yet: the message will carry the thumbnail when it is
     message = (
-        selectors.for_payload(Message.objects.filter(pk=attachment.message_id))
+        selectors.for_payload(Message.objects.filter(pk=message_id))
         .filter(deleted_at__isnull=True)
         .first()
     )
