@@ -1,38 +1,14 @@
-import { useEffect, useRef, useState, type MouseEvent } from "react";
-import { appStore } from "../../app/store.js";
-import type { Message } from "../../app/model.js";
+import { useEffect, useState } from "react";
+import type { Attachment, Message } from "../../app/model.js";
 import { useT } from "../../i18n/index.js";
 import { formatSize } from "../../i18n/format.js";
-import { ApiError } from "../../realtime/index.js";
+import { errorMessage } from "../../ui/errors.js";
 import { FileIcon } from "./FileIcon.js";
+import { Icon } from "./Icons.js";
 import { Lightbox } from "./Lightbox.js";
-import { LinkCache, sameOriginUrl } from "./links.js";
+import { downloadAttachment, thumbnailUrl } from "./files.js";
 import { attachmentMessages } from "./messages.js";
-import type { Attachment } from "./uploads.js";
 import "./attachments.css";
-
-let cache: { userId: string | null; links: LinkCache } | null = null;
-
-/** The tab's link cache, per signed-in user (a link is good for the user it was made for only). */
-export function links(): LinkCache {
-  const userId = appStore().getState().me?.id ?? null;
-  if (cache?.userId !== userId) {
-    cache = {
-      userId,
-      links: new LinkCache({
-        now: () => Date.now(),
-        fetchLink: async (id, thumbnail) => {
-          const path = `/api/v1/attachments/${encodeURIComponent(id)}/link${thumbnail ? "?thumbnail=true" : ""}`;
-          const { data } = await appStore().client.request<{ url: string }>("GET", path);
-          const url = sameOriginUrl(data.url, window.location.origin);
-          if (!url) throw new Error("a link outside this origin");
-          return url;
-        },
-      }),
-    };
-  }
-  return cache.links;
-}
 
 export function attachmentsOf(message: Message): Attachment[] {
   return message.attachments ?? [];
@@ -46,6 +22,7 @@ export function AttachmentList({ message }: { message: Message }) {
   const all = attachmentsOf(message);
   const [open, setOpen] = useState<number | null>(null);
   if (all.length === 0 || message.deleted) return null;
+  // An image without a thumbnail (damaged, huge, or not made yet) is shown as a file.
   const images = all.filter((a) => isImage(a) && a.thumbnail);
   const files = all.filter((a) => !(isImage(a) && a.thumbnail));
   return (
@@ -70,7 +47,7 @@ export function AttachmentList({ message }: { message: Message }) {
                 {a.filename}
               </span>
               <span className="muted file-size">{formatSize(a.size)}</span>
-              <DownloadLink attachment={a} />
+              <DownloadButton attachment={a} />
             </li>
           ))}
         </ul>
@@ -80,78 +57,55 @@ export function AttachmentList({ message }: { message: Message }) {
   );
 }
 
-/** A thumbnail image; an expired or refused link is asked for again (once per failure). */
-export function Thumbnail({ attachment, full = false }: { attachment: Attachment; full?: boolean }) {
+/** A thumbnail (fetched with the session's token, kept as a Blob URL for the session). */
+function Thumbnail({ attachment }: { attachment: Attachment }) {
   const t = useT(attachmentMessages);
-  const [url, setUrl] = useState<string | null>(() => links().fresh(attachment.id, !full));
+  const [url, setUrl] = useState<string | null>(null);
   const [failed, setFailed] = useState(false);
-  const retried = useRef(false);
   useEffect(() => {
     let live = true;
-    links()
-      .get(attachment.id, !full)
-      .then((u) => live && setUrl(u))
-      .catch(() => live && setFailed(true));
+    thumbnailUrl(attachment.id).then(
+      (u) => live && setUrl(u),
+      () => live && setFailed(true),
+    );
     return () => {
       live = false;
     };
-  }, [attachment.id, full]);
+  }, [attachment.id]);
   if (failed) return <span className="thumbnail-missing">{t("linkFailed")}</span>;
-  if (!url) return <span className="thumbnail-placeholder" aria-label={t("loading")} />;
-  return (
-    <img
-      className={full ? "lightbox-image" : "thumbnail"}
-      src={url}
-      alt={t("imageAlt", { name: attachment.filename })}
-      onError={() => {
-        if (retried.current) return setFailed(true);
-        retried.current = true;
-        links()
-          .get(attachment.id, !full, { renew: true })
-          .then(setUrl)
-          .catch(() => setFailed(true));
-      }}
-    />
-  );
+  if (!url) return <span className="thumbnail-placeholder">{t("loading")}</span>;
+  return <img className="thumbnail" src={url} alt={t("imageAlt", { name: attachment.filename })} />;
 }
 
-/** A download of the original; a fresh signed link is fetched when the kept one is stale. */
-export function DownloadLink({ attachment }: { attachment: Attachment }) {
+/** Saves the original, byte for byte, under its name. */
+export function DownloadButton({ attachment }: { attachment: Attachment }) {
   const t = useT(attachmentMessages);
-  const [href, setHref] = useState<string | null>(() => links().fresh(attachment.id));
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const prefetch = () => {
-    if (!links().fresh(attachment.id)) void links().get(attachment.id).then(setHref, () => undefined);
-  };
-  const click = (event: MouseEvent<HTMLAnchorElement>) => {
-    const fresh = links().fresh(attachment.id);
-    if (fresh && fresh === href) return; // the browser follows it
-    event.preventDefault();
-    const anchor = event.currentTarget;
-    links()
-      .get(attachment.id)
-      .then((url) => {
-        setError(null);
-        setHref(url);
-        anchor.href = url;
-        anchor.click();
-      })
-      .catch((e: unknown) => setError(e instanceof ApiError && e.message ? e.message : t("linkFailed")));
-  };
+  async function download() {
+    setBusy(true);
+    setError(null);
+    try {
+      await downloadAttachment(attachment.id, attachment.filename);
+    } catch (e) {
+      setError(e instanceof Error && e.name === "FileFetchError" ? t("linkFailed") : errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
   return (
     <>
-      <a
-        className="download"
-        href={href ?? "#"}
-        download={attachment.filename}
-        onClick={click}
-        onPointerEnter={prefetch}
-        onFocus={prefetch}
+      <button
+        type="button"
+        className="icon download"
+        onClick={() => void download()}
+        disabled={busy}
         aria-label={t("download", { name: attachment.filename })}
+        title={t("download", { name: attachment.filename })}
         data-testid="attachment-download"
       >
-        ⭳
-      </a>
+        <Icon name="download" />
+      </button>
       {error && (
         <span className="error" role="alert">
           {error}

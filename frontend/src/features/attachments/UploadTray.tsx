@@ -3,6 +3,7 @@ import { formatSize } from "../../i18n/format.js";
 import { attachmentMessages } from "./messages.js";
 import type { Upload, UploadError } from "./uploads.js";
 import { FileIcon } from "./FileIcon.js";
+import { Icon } from "./Icons.js";
 import "./attachments.css";
 
 type T = Translate<keyof (typeof attachmentMessages)["ru"] & string>;
@@ -59,11 +60,11 @@ export function UploadTray({ uploads, onCancel, onRemove }: { uploads: readonly 
             </div>
             {u.status === "uploading" ? (
               <button type="button" className="icon" aria-label={t("cancel", { name: u.name })} onClick={() => onCancel(u.id)} data-testid="upload-cancel">
-                ✕
+                <Icon name="close" size={16} />
               </button>
             ) : (
               <button type="button" className="icon" aria-label={t("remove", { name: u.name })} onClick={() => onRemove(u.id)} data-testid="upload-remove">
-                ✕
+                <Icon name="close" size={16} />
               </button>
             )}
           </li>

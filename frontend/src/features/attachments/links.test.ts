@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { LINK_FRESH_MS, LinkCache, sameOriginUrl } from "./links.js";
+import { FileFetchError, LINK_FRESH_MS, LinkCache, fetchAttachment, sameOriginUrl } from "./links.js";
 
 function source() {
   let now = 0;
@@ -60,5 +60,29 @@ describe("download links", () => {
     expect(sameOriginUrl("https://s3.example.com/bucket/x", "https://portal.test")).toBeNull();
     expect(sameOriginUrl("//evil.test/x", "https://portal.test")).toBeNull();
     expect(sameOriginUrl("javascript:alert(1)", "https://portal.test")).toBeNull();
+  });
+});
+
+describe("fetching an attachment's bytes", () => {
+  it("uses the kept link and asks for a new one once when it expired (404)", async () => {
+    const { cache, asked } = source();
+    const fetched: string[] = [];
+    const fetchFile = async (url: string) => {
+      fetched.push(url);
+      if (fetched.length === 1) throw new FileFetchError(404);
+      return new Blob(["bytes"]);
+    };
+    const blob = await fetchAttachment(cache, fetchFile, "f1", true);
+    expect(await blob.text()).toBe("bytes");
+    expect(asked).toEqual(["f1/thumb", "f1/thumb"]);
+    expect(fetched).toEqual(["https://portal.test/files/f1/thumb?n=1", "https://portal.test/files/f1/thumb?n=2"]);
+  });
+
+  it("gives up after the second failure and passes other errors on", async () => {
+    const { cache, asked } = source();
+    await expect(fetchAttachment(cache, async () => Promise.reject(new FileFetchError(404)), "f1")).rejects.toMatchObject({ status: 404 });
+    expect(asked).toEqual(["f1", "f1"]);
+    await expect(fetchAttachment(cache, async () => Promise.reject(new FileFetchError(500)), "f2")).rejects.toMatchObject({ status: 500 });
+    expect(asked).toEqual(["f1", "f1", "f2"]);
   });
 });

@@ -67,3 +67,32 @@ export function sameOriginUrl(url: string, origin: string): string | null {
     return null;
   }
 }
+
+/** A file request that failed: its HTTP status (404 also for an expired link). */
+export class FileFetchError extends Error {
+  constructor(readonly status: number) {
+    super(`file request failed: ${status}`);
+    this.name = "FileFetchError";
+  }
+}
+
+/**
+ * The bytes of an attachment (or its thumbnail). The signed link must be used signed in as
+ * its user, which an `<img src>` or a plain link cannot do with a bearer token; so the bytes
+ * are fetched with it (`fetchFile`) and shown from a Blob. A link that expired between being
+ * handed out and used (404) is asked for again once.
+ */
+export async function fetchAttachment(
+  links: LinkCache,
+  fetchFile: (url: string) => Promise<Blob>,
+  attachmentId: string,
+  thumbnail = false,
+): Promise<Blob> {
+  const url = await links.get(attachmentId, thumbnail);
+  try {
+    return await fetchFile(url);
+  } catch (error) {
+    if (!(error instanceof FileFetchError) || error.status !== 404) throw error;
+    return fetchFile(await links.get(attachmentId, thumbnail, { renew: true }));
+  }
+}

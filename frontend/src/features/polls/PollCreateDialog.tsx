@@ -3,6 +3,7 @@ import { appStore } from "../../app/store.js";
 import type { Message } from "../../app/model.js";
 import { useT } from "../../i18n/index.js";
 import { Dialog } from "../../ui/Dialog.js";
+import { Icon } from "../attachments/index.js";
 import { errorMessage } from "../../ui/errors.js";
 import { pollMessages } from "./messages.js";
 import { validatePollDraft } from "./poll.js";
@@ -63,7 +64,7 @@ export function PollCreateDialog({ conversationId, onClose }: { conversationId: 
               </label>
               {options.length > 2 && (
                 <button type="button" className="icon" aria-label={t("removeOption", { index: index + 1 })} onClick={() => setOptions(options.filter((_, i) => i !== index))}>
-                  ✕
+                  <Icon name="close" size={16} />
                 </button>
               )}
             </div>

@@ -6,7 +6,7 @@ import { formatDateTime, formatTime } from "../../i18n/format.js";
 import { SafeHtml } from "../../ui/SafeHtml.js";
 import { Avatar } from "../../ui/Avatar.js";
 import { errorMessage } from "../../ui/errors.js";
-import { AttachmentList, UploadTray, useUploads } from "../attachments/index.js";
+import { AttachmentList, Icon, UploadTray, useUploads } from "../attachments/index.js";
 import { PollView } from "../polls/PollView.js";
 import { threadMessages } from "./messages.js";
 import "./threads.css";
@@ -62,7 +62,7 @@ export function ThreadPanel({ conversationId, rootId, onClose }: { conversationI
           {following ? t("unfollow") : t("follow")}
         </button>
         <button type="button" className="icon" aria-label={t("close")} onClick={onClose} data-testid="thread-close">
-          ✕
+          <Icon name="close" />
         </button>
       </header>
       {followError && (
@@ -188,7 +188,7 @@ function ThreadComposer({ conversationId, rootId }: { conversationId: string; ro
           data-testid="thread-file-input"
         />
         <button type="button" className="icon" aria-label={t("attach")} onClick={() => fileRef.current?.click()}>
-          📎
+          <Icon name="attach" />
         </button>
         <button type="submit" className="primary" disabled={uploads.busy} title={uploads.busy ? t("waitUploads") : undefined} data-testid="thread-send">
           {t("send")}
