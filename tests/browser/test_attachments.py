@@ -117,7 +117,8 @@ def test_upload_shows_progress_and_the_download_is_byte_identical(
     assert download.failure() is None
     assert download.suggested_filename == "Отчёт за ноябрь.pdf"
     # The bytes came through a Portal link (from the S3 backend behind it), not from S3.
-    assert fetched and all(url.startswith(page_for.server.origin + "/api/v1/files/") for url in fetched)
+    files = page_for.server.origin + "/api/v1/files/"
+    assert fetched and all(url.startswith(files) for url in fetched)
     saved = tmp_path / "downloaded.pdf"
     download.save_as(saved)
     assert hashlib.sha256(saved.read_bytes()).hexdigest() == hashlib.sha256(data).hexdigest()
