@@ -9,18 +9,17 @@ import hashlib
 import io
 import os
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db import connection
 from PIL import Image
 from playwright.sync_api import Page, expect
 
 from messaging.models import Attachment
 from messaging.services import message_send
 from messaging.services.attachments import attachment_thumbnail_make, attachment_upload
+from tests.browser.actions import off_loop
 from tests.browser.harness import BrowserSession, assert_accessible, make_group, shot
 from tests.factories.accounts import UserFactory
 
@@ -28,22 +27,6 @@ FILE_INPUT = '[data-testid="composer"] input[type="file"]'
 UPLOAD = '[data-testid="upload"]'
 # Chromium logs every 4xx answer as a console error: the refused upload below asks for one.
 UPLOAD_400 = r"status of 400 .*/api/v1/conversations/[0-9a-f-]+/attachments\]"
-
-T = TypeVar("T")
-
-
-def off_loop(call: Callable[[], T]) -> T:
-    """Run a service call on another thread: Playwright's sync API keeps an asyncio loop
-    running on this one, where publishing cannot ring the sockets (async_to_sync refuses)."""
-
-    def run() -> T:
-        try:
-            return call()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result(timeout=30)
 
 
 def _people() -> tuple[Any, Any, Any]:
@@ -183,7 +166,7 @@ def test_thumbnails_appear_live_and_open_in_a_lightbox(page_for: BrowserSession)
     # Sent before the thumbnails exist: shown as files first.
     expect(bobs.locator('[data-testid="attachment-file"]')).to_have_count(2)
     for attachment in uploaded:
-        assert off_loop(lambda a=attachment: attachment_thumbnail_make(attachment_id=a.pk))
+        assert off_loop(partial(attachment_thumbnail_make, attachment_id=attachment.pk))
     thumbnails = bobs.locator('[data-testid="attachment-thumbnail"]')
     expect(thumbnails).to_have_count(2)
     expect(thumbnails.first.locator("img")).to_have_attribute("alt", "Изображение стенд.png")
