@@ -407,6 +407,14 @@ class SyncConversationOutput(MembershipFields):
     last_message = MessageOutput(allow_null=True)
 
 
+class LimitsOutput(serializers.Serializer):
+    """What a client checks before sending; the server enforces it regardless."""
+
+    max_upload_bytes = serializers.IntegerField(help_text=_("The largest file an upload takes."))
+    max_attachments_per_message = serializers.IntegerField()
+    max_body_chars = serializers.IntegerField(help_text=_("Characters of a message body."))
+
+
 class SyncOutput(serializers.Serializer):
     """``GET /sync``: the starting state of a client."""
 
@@ -420,6 +428,7 @@ class SyncOutput(serializers.Serializer):
     users = UserOutput(
         many=True, help_text=_("Direct-chat partners and the authors of the last messages.")
     )
+    limits = LimitsOutput()
 
 
 class PresenceOutput(serializers.Serializer):
@@ -460,6 +469,7 @@ class ThreadPageOutput(serializers.Serializer):
     """A page of a thread's replies, oldest first, with the root message."""
 
     root = MessageOutput()
+    following = serializers.BooleanField(help_text=_("The caller follows the thread."))
     results = MessageOutput(many=True)
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)

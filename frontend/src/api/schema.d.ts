@@ -1937,6 +1937,14 @@ export interface components {
          * @enum {string}
          */
         LanguageEnum: "ru" | "en";
+        /** @description What a client checks before sending; the server enforces it regardless. */
+        Limits: {
+            /** @description Наибольший размер загружаемого файла. */
+            max_upload_bytes: number;
+            max_attachments_per_message: number;
+            /** @description Наибольшее число символов в тексте сообщения. */
+            max_body_chars: number;
+        };
         /**
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
          *     so is a value of another JSON type than its field's.
@@ -2693,6 +2701,7 @@ export interface components {
             };
             /** @description Собеседники личных чатов и авторы последних сообщений. */
             users: components["schemas"]["User"][];
+            limits: components["schemas"]["Limits"];
         };
         SyncConversation: {
             /** Format: uuid */
@@ -2781,6 +2790,8 @@ export interface components {
         /** @description A page of a thread's replies, oldest first, with the root message. */
         ThreadPage: {
             root: components["schemas"]["Message"];
+            /** @description Вызывающий следит за обсуждением. */
+            following: boolean;
             results: components["schemas"]["Message"][];
             next: string | null;
             previous: string | null;

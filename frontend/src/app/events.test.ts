@@ -66,6 +66,8 @@ function state(fields: Partial<AppState> = {}): AppState {
     timelines: { "c-1": { messages: [message(1), message(2)], olderCursor: null, newerCursor: null, loaded: true, loading: false, error: null } },
     pending: [],
     pins: {},
+    limits: null,
+    threads: {},
     ...fields,
   };
 }

@@ -17,6 +17,26 @@ export type SyncState = api.Sync;
 
 export type Page<T> = api.Page<T>;
 
+// --- attachments, threads (features/attachments, features/threads) ---
+/** Upload and message limits (`Sync.limits`): features/attachments checks files before uploading. */
+export type Limits = api.Schemas["Limits"];
+export type Attachment = api.Attachment;
+
+/** A thread as its side panel shows it (`GET /api/v1/messages/{id}/thread`, then events). */
+export interface ThreadState {
+  root: Message | null;
+  /** The caller follows it (null until the first page answers). */
+  following: boolean | null;
+  /** Replies, ascending by seq. */
+  replies: Message[];
+  /** Pass to `?cursor=` for later replies; null once the newest is loaded. */
+  nextCursor: string | null;
+  /** The first page answered (events extend it from then on). */
+  loaded: boolean;
+  loading: boolean;
+  error: string | null;
+}
+
 /** A conversation's main timeline as far as it is loaded (ascending `seq`, no thread replies). */
 export interface Timeline {
   messages: Message[];

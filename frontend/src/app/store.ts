@@ -7,7 +7,8 @@ import { useSyncExternalStore } from "react";
 import type { ConnectionState, OutgoingMessage, PortalClient, PortalEvent } from "../realtime/index.js";
 import { setTimeZone } from "../i18n/format.js";
 import { applyEvent } from "./events.js";
-import type { Conversation, Me, Message, Page, Presence, SyncState, Timeline, User } from "./model.js";
+import type { Conversation, Limits, Me, Message, Page, Presence, SyncState, ThreadState, Timeline, User } from "./model.js";
+import type { ThreadPage } from "../api/index.js";
 
 export interface AppState {
   connection: ConnectionState;
@@ -28,6 +29,11 @@ export interface AppState {
   /** conversation id → its pinned messages, the latest pin first (absent: not loaded, or
    * stale after a pin of a message not in view: load again). */
   pins?: Readonly<Record<string, readonly Message[]>>;
+  // --- attachments, threads (features/attachments, features/threads) ---
+  /** The server's limits (`limits` of `GET /api/v1/sync`); null before the first sync. */
+  limits: Limits | null;
+  /** Open thread panels: root message id → the root and its loaded replies. */
+  threads: Readonly<Record<string, ThreadState>>;
 }
 
 const HISTORY_PAGE = 50;
@@ -108,9 +114,11 @@ export class AppStore {
         conversations: Object.fromEntries(data.conversations.map((c) => [c.id, c])),
         users: { ...s.users, ...Object.fromEntries([...data.users, data.me].map((u) => [u.id, u])) },
         presence: { ...s.presence, ...data.presence },
-        // Timelines may have missed events while away: reload them when opened.
+        limits: data.limits ?? null,
+        // Threads and timelines may have missed events while away: reload them when opened.
         timelines: {},
         pins: {},
+        threads: {},
       }));
       // What happened after the answer's event id was applied to the state it replaced:
       // apply it again on top (events are idempotent).
@@ -311,6 +319,82 @@ export class AppStore {
     }
   }
 
+  // --- threads (features/threads) -------------------------------------------------------------
+
+  /** The root and the first page of replies of a thread (again on each opening: it is cheap). */
+  async openThread(rootId: string): Promise<void> {
+    const existing = this.state.threads[rootId];
+    if (existing?.loading) return;
+    this.setThread(rootId, (current) => ({ ...(current ?? emptyThread()), loading: true, error: null }));
+    try {
+      const page = await this.threadPage(rootId, null);
+      this.setThread(rootId, (current) => ({
+        root: page.root,
+        following: page.following,
+        // Replies that arrived as events while the page was loading are kept.
+        replies: mergeMessages(page.results, current?.replies ?? []),
+        nextCursor: page.next,
+        loaded: true,
+        loading: false,
+        error: null,
+      }));
+    } catch (error) {
+      this.setThread(rootId, (current) => ({ ...(current ?? emptyThread()), loading: false, error: errorText(error) }));
+    }
+  }
+
+  /** The next page of replies (later ones); resolves false when there are none left. */
+  async loadMoreReplies(rootId: string): Promise<boolean> {
+    const thread = this.state.threads[rootId];
+    if (!thread || thread.loading || !thread.nextCursor) return false;
+    this.setThread(rootId, { ...thread, loading: true });
+    try {
+      const page = await this.threadPage(rootId, thread.nextCursor);
+      this.setThread(rootId, (current) => ({
+        ...(current ?? emptyThread()),
+        root: page.root,
+        following: page.following,
+        replies: mergeMessages(current?.replies ?? [], page.results),
+        nextCursor: page.next,
+        loading: false,
+        error: null,
+      }));
+      return page.next !== null;
+    } catch (error) {
+      this.setThread(rootId, (current) => ({ ...(current ?? emptyThread()), loading: false, error: errorText(error) }));
+      return false;
+    }
+  }
+
+  /** The caller followed or unfollowed the thread. */
+  setThreadFollowing(rootId: string, following: boolean): void {
+    this.setThread(rootId, (current) => ({ ...(current ?? emptyThread()), following }));
+  }
+
+  /** The panel closed: its replies are not kept up to date any more. */
+  closeThread(rootId: string): void {
+    this.update((s) => {
+      if (!s.threads[rootId]) return s;
+      const threads = { ...s.threads };
+      delete threads[rootId];
+      return { ...s, threads };
+    });
+  }
+
+  private async threadPage(rootId: string, cursor: string | null): Promise<ThreadPage> {
+    const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
+    if (cursor) query.set("cursor", cursor);
+    const path = `/api/v1/messages/${encodeURIComponent(rootId)}/thread?${query}`;
+    return (await this.client.request<ThreadPage>("GET", path)).data;
+  }
+
+  private setThread(rootId: string, next: ThreadState | ((current: ThreadState | undefined) => ThreadState)): void {
+    this.update((s) => {
+      const value = typeof next === "function" ? next(s.threads[rootId]) : next;
+      return { ...s, threads: { ...s.threads, [rootId]: value } };
+    });
+  }
+
   // --- typing and presence --------------------------------------------------------------------
 
   private ephemeral(frame: { type: string; [field: string]: unknown }): void {
@@ -363,11 +447,17 @@ function initialState(connection: ConnectionState, pending: readonly OutgoingMes
     timelines: {},
     pending,
     pins: {},
+    limits: null,
+    threads: {},
   };
 }
 
 export function emptyTimeline(): Timeline {
   return { messages: [], olderCursor: null, newerCursor: null, loaded: false, loading: false, error: null };
+}
+
+export function emptyThread(): ThreadState {
+  return { root: null, following: null, replies: [], nextCursor: null, loaded: false, loading: false, error: null };
 }
 
 /** Both lists ascending by seq; the result too, each seq once (the later copy wins). */
