@@ -21,7 +21,7 @@ from tests.browser.harness import BrowserSession, assert_accessible, make_group,
 from tests.factories.accounts import UserFactory
 
 MESSAGE = '[data-testid="message"]'
-COMPOSER = '[data-testid="composer"]'
+COMPOSER = '[data-testid="composer-input"]'
 
 
 def _people() -> tuple[User, User]:

@@ -4,6 +4,8 @@ import { appStore, useApp } from "../../app/store.js";
 import { navigate } from "../../app/router.js";
 import type { Conversation, Message } from "../../app/model.js";
 import { ConversationInfo } from "../members/ConversationInfo.js";
+import { useUploads } from "../attachments/useUploads.js";
+import { ThreadPanel } from "../threads/ThreadPanel.js";
 import { conversationTitle } from "../sidebar/Sidebar.js";
 import { Composer, useMembers } from "./Composer.js";
 import { EditHistoryDialog, ForwardDialog } from "./Dialogs.js";
@@ -59,6 +61,8 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
   const typing = useApp((s) => s.typing[id]);
   const pins = useApp((s) => s.pins?.[id]);
   const members = useMembers(id);
+  const uploads = useUploads(id);
+  const [dragging, setDragging] = useState(false);
   // The unread mark is where it was when the chat opened, for the messages there were then.
   const [unread] = useState(() => (conversation.unread > 0 ? { from: conversation.last_read_seq + 1, to: conversation.last_seq } : null));
   const unreadFrom = unread?.from ?? null;
@@ -186,6 +190,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
         editing={editing}
         onEditingChange={setEditing}
         lastEditable={() => findLastEditable(timeline?.messages ?? [], meId, permissions.editWindowSeconds)}
+        uploads={uploads}
       />
     );
   } else {
@@ -198,7 +203,32 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
 
   return (
     <div className="conversation-layout" onKeyDown={keyDown}>
-      <section className="conversation" aria-labelledby="conversation-title" data-testid="conversation" data-conversation-id={id}>
+      <section
+        className="conversation"
+        aria-labelledby="conversation-title"
+        data-testid="conversation"
+        data-conversation-id={id}
+        onDragOver={(e) => {
+          if (!permissions.canPost || !e.dataTransfer.types.includes("Files")) return;
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={(e) => {
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+        }}
+        onDrop={(e) => {
+          if (!permissions.canPost) return;
+          e.preventDefault();
+          setDragging(false);
+          const files = [...e.dataTransfer.files];
+          if (files.length) uploads.add(files);
+        }}
+      >
+        {dragging && (
+          <div className="drop-overlay" data-testid="drop-overlay">
+            {t("dropFiles")}
+          </div>
+        )}
         <header className="conversation-header">
           <div className="conversation-heading">
             <h1 id="conversation-title">{title}</h1>
@@ -263,6 +293,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
         )}
         {composer}
       </section>
+      {thread && <ThreadPanel key={thread} conversationId={id} rootId={thread} onClose={closeThread} />}
       {infoOpen && !thread && <ConversationInfo conversationId={id} onClose={() => setInfoOpen(false)} />}
       {historyOf && <EditHistoryDialog message={historyOf} onClose={() => setHistoryOf(null)} />}
       {forwarding && <ForwardDialog message={forwarding} onClose={() => setForwarding(null)} onDone={setNotice} />}

@@ -14,6 +14,8 @@ import { conversationMessages } from "./messages.js";
 import { canEdit, type Row } from "./rows.js";
 import { preview, systemText, userName } from "./text.js";
 import { errorMessage } from "../../ui/errors.js";
+import { AttachmentList } from "../attachments/AttachmentList.js";
+import { PollView } from "../polls/PollView.js";
 
 export interface MessageActions {
   reply(message: Message): void;
@@ -215,6 +217,8 @@ export const MessageItem = memo(function MessageItem({
           ) : (
             <SafeHtml className="body" html={message.body_html} />
           )}
+          {!message.deleted && message.poll && <PollView message={message} conversation={conversation} />}
+          <AttachmentList message={message} />
           <div className="message-meta">
             {row.grouped && (
               <time dateTime={message.created_at} title={formatDateTime(message.created_at)}>

@@ -91,8 +91,8 @@ export function mentionsOf(body: string, inserted: readonly InsertedMention[]): 
 /** The server's limit on a message body (after trimming): docs/messaging.md. */
 export const MAX_BODY = 10_000;
 
-export function bodyTooLong(body: string): boolean {
-  return body.trim().length > MAX_BODY;
+export function bodyTooLong(body: string, limit = MAX_BODY): boolean {
+  return body.trim().length > limit;
 }
 
 /** Whether the author may still edit `message` (text, not deleted, within the window). */
