@@ -11,7 +11,7 @@ import re
 import uuid
 
 from guardian.shortcuts import remove_perm
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Locator, Page, expect
 
 from messaging.management.commands.seed_messages import Command as SeedMessages
 from messaging.models import Conversation, Message
@@ -42,7 +42,7 @@ def _open(page: Page, conversation: Conversation, query: str = "") -> None:
     expect(page.locator('[data-testid="timeline"]')).to_be_visible()
 
 
-def _message(page: Page, text: str):  # noqa: ANN202 - a Playwright locator
+def _message(page: Page, text: str) -> Locator:
     return page.locator(MESSAGE).filter(has_text=text)
 
 
@@ -55,7 +55,9 @@ def test_two_people_talk_in_real_time(page_for: BrowserSession) -> None:
 
     composer = a.locator(COMPOSER)
     composer.press_sequentially("Добрый день, коллеги")
-    expect(b.locator('[data-testid="typing"]')).to_have_text(re.compile(r"^Иванова Анна .*печатает…$"))
+    expect(b.locator('[data-testid="typing"]')).to_have_text(
+        re.compile(r"^Иванова Анна .*печатает…$")
+    )
     composer.press("Enter")
     expect(composer).to_have_value("")
     expect(_message(b, "Добрый день, коллеги")).to_be_visible()
@@ -66,7 +68,9 @@ def test_two_people_talk_in_real_time(page_for: BrowserSession) -> None:
     _message(b, "Добрый день, коллеги").click(button="right")
     menu = b.locator('[data-testid="message-menu"]')
     menu.get_by_role("menuitem", name="👍").click()
-    reaction = _message(a, "Добрый день, коллеги").locator('[data-testid="reaction"][data-emoji="👍"]')
+    reaction = _message(a, "Добрый день, коллеги").locator(
+        '[data-testid="reaction"][data-emoji="👍"]'
+    )
     expect(reaction).to_contain_text("1")
     expect(reaction).to_have_attribute("title", re.compile(r"^👍: Петров Борис"))
 
@@ -116,7 +120,12 @@ def test_hostile_bodies_render_as_text_and_the_limit_holds(page_for: BrowserSess
         _send(boris, group, body)
     a = page_for(anna)
     dialogs: list[str] = []
-    a.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def refuse(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    a.on("dialog", refuse)
     _open(a, group)
     expect(_message(a, "<script>window.__pwned = 1; alert(1)</script>")).to_be_visible()
     expect(_message(a, '<img src="x" onerror=')).to_be_visible()
@@ -152,7 +161,9 @@ def _seed(conversation: Conversation, authors: list[User], count: int) -> None:
     # The bulk insert leaves read positions alone: the authors have read what they "wrote".
     conversation.refresh_from_db()
     for author in authors:
-        conversation_mark_read(actor=author, conversation_id=conversation.pk, seq=conversation.last_seq)
+        conversation_mark_read(
+            actor=author, conversation_id=conversation.pk, seq=conversation.last_seq
+        )
 
 
 def test_jump_to_a_message_loads_its_context(page_for: BrowserSession) -> None:
@@ -164,7 +175,7 @@ def test_jump_to_a_message_loads_its_context(page_for: BrowserSession) -> None:
     _open(a, group, f"?m={target.pk}")
     row = a.locator(f'{MESSAGE}[data-id="{target.pk}"]')
     expect(row).to_be_visible()
-    expect(a.locator(f'{MESSAGE}.highlighted')).to_have_attribute("data-id", str(target.pk))
+    expect(a.locator(f"{MESSAGE}.highlighted")).to_have_attribute("data-id", str(target.pk))
     # The window does not reach the present: the newest is not in it, a button leads there.
     newest = group.messages.order_by("-seq").first()
     assert newest is not None
@@ -208,7 +219,9 @@ def test_unread_messages_open_at_the_first_unread(page_for: BrowserSession) -> N
     _seed(group, [anna], 120)
     b = page_for(boris)
     membership = group.memberships.get(user=boris)
-    first_unread = group.messages.filter(seq__gt=membership.last_read_seq, author=anna).order_by("seq").first()
+    first_unread = (
+        group.messages.filter(seq__gt=membership.last_read_seq, author=anna).order_by("seq").first()
+    )
     assert first_unread is not None
     _open(b, group)
     separator = b.locator('[data-testid="unread-separator"]')
