@@ -15,7 +15,7 @@ from playwright.sync_api import Dialog, Locator, Page, expect
 
 from messaging.management.commands.seed_messages import Command as SeedMessages
 from messaging.models import Conversation, Message
-from messaging.services import conversation_mark_read, message_send
+from messaging.services import conversation_create, conversation_mark_read, message_send
 from portal.accounts.models import User
 from tests.browser.harness import BrowserSession, assert_accessible, make_group, shot
 from tests.factories.accounts import UserFactory
@@ -245,3 +245,124 @@ def test_a_refused_send_keeps_the_draft_with_a_readable_error(page_for: BrowserS
     expect(composer).to_have_value("Это сообщение сервер не примет")
     assert not Message.objects.filter(conversation=group, body__startswith="Это сообщение").exists()
     shot(a, "refused")
+
+
+def test_message_actions_pins_deletes_history_forward_and_threads(
+    page_for: BrowserSession,
+) -> None:
+    anna, boris = _people()
+    group = make_group(anna, boris, title="Штаб")
+    other = make_group(anna, boris, title="Юристы")
+    first = _send(boris, group, "Первое сообщение")
+    second = _send(anna, group, "Второе сообщение")
+    third = _send(anna, group, "Третье сообщение")
+    a = page_for(anna)
+    _open(a, group)
+    menu = a.locator('[data-testid="message-menu"]')
+
+    # Pin: the bar shows it; a click on the bar jumps to it.
+    _message(a, "Первое сообщение").click(button="right")
+    menu.get_by_role("menuitem", name="Закрепить").click()
+    bar = a.locator('[data-testid="pinned-bar"]')
+    expect(bar).to_contain_text("Первое сообщение")
+    bar.locator('[data-testid="pinned-open"]').click()
+    expect(a.locator(f"{MESSAGE}.highlighted")).to_have_attribute("data-id", str(first.pk))
+
+    # Delete for me: gone here only; delete for everyone: a tombstone for all.
+    _message(a, "Второе сообщение").click(button="right")
+    menu.get_by_role("menuitem", name="Удалить у меня").click()
+    expect(a.locator(f'{MESSAGE}[data-id="{second.pk}"]')).to_have_count(0)
+    a.once("dialog", lambda dialog: dialog.accept())
+    _message(a, "Третье сообщение").click(button="right")
+    menu.get_by_role("menuitem", name="Удалить для всех").click()
+    expect(a.locator(f'{MESSAGE}[data-id="{third.pk}"]')).to_contain_text("Сообщение удалено")
+
+    # Forward into another chat.
+    _message(a, "Первое сообщение").click(button="right")
+    menu.get_by_role("menuitem", name="Переслать").click()
+    a.get_by_role("dialog").get_by_role("button", name="Юристы").click()
+    expect(a.locator('[data-testid="notice"]')).to_have_text("Сообщение переслано")
+    copy = Message.objects.get(conversation=other, kind="text")
+    assert copy.body == "Первое сообщение" and copy.forwarded_from["message_id"] == str(first.pk)
+
+    # Reply in a thread opens the panel beside the history; Esc closes it.
+    row = _message(a, "Первое сообщение")
+    row.hover()
+    row.locator('[data-testid="thread-button"]').click()
+    expect(a.locator('[data-testid="thread-panel"]')).to_be_visible()
+    assert f"/thread/{first.pk}" in a.url
+    shot(a, "thread")
+    a.keyboard.press("Escape")
+    expect(a.locator('[data-testid="thread-panel"]')).to_have_count(0)
+    assert_accessible(a)
+
+
+def test_composer_mentions_emoji_drafts_and_escape(page_for: BrowserSession) -> None:
+    anna, boris = _people()
+    group = make_group(anna, boris)
+    _send(boris, group, "Нужна ваша подпись")
+    a = page_for(anna)
+    _open(a, group)
+    composer = a.locator(COMPOSER)
+
+    # @-mention from the members list; sent with the message's mentions.
+    composer.press_sequentially("Коллега @Пет")
+    options = a.locator('[data-testid="mention-list"] [role="option"]')
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text("Петров Борис")
+    composer.press("Enter")
+    expect(composer).to_have_value(re.compile(r"^Коллега @Петров Борис \S* ?$"))
+
+    # The bundled emoji picker, searched in Russian.
+    a.locator('[data-testid="emoji-button"]').click()
+    a.get_by_label("Поиск эмодзи").fill("нравится")
+    a.locator('[data-testid="emoji-picker"]').get_by_role(
+        "button", name="нравится класс да"
+    ).click()
+    expect(composer).to_have_value(re.compile("👍$"))
+
+    # The draft and the reply survive a reload.
+    row = _message(a, "Нужна ваша подпись")
+    row.hover()
+    row.locator('[data-testid="reply-button"]').click()
+    draft = composer.input_value()
+    a.reload()
+    expect(a.locator(COMPOSER)).to_have_value(draft)
+    expect(a.locator('[data-testid="reply-bar"]')).to_contain_text("Нужна ваша подпись")
+    # Esc cancels the reply; Enter sends with the mention.
+    a.locator(COMPOSER).press("Escape")
+    expect(a.locator('[data-testid="reply-bar"]')).to_have_count(0)
+    a.locator(COMPOSER).press("Enter")
+    expect(a.locator(COMPOSER)).to_have_value("")
+    sent = _message(a, "Коллега")
+    expect(sent).to_be_visible()
+    expect(sent.locator('[data-testid="receipt"]')).to_be_visible()
+    message = Message.objects.get(conversation=group, author=anna, kind="text")
+    assert message.mentions["users"] == [str(boris.pk)]
+    assert message.reply_to_id is None
+    a.reload()
+    expect(a.locator(COMPOSER)).to_have_value("")
+
+
+def test_a_channel_member_reads_without_a_composer_and_opens_comments(
+    page_for: BrowserSession,
+) -> None:
+    anna, boris = _people()
+    channel = conversation_create(
+        actor=anna, kind=Conversation.Kind.CHANNEL, title="Новости ведомства",
+        member_ids=[boris.pk], comments_enabled=True,
+    )  # fmt: skip
+    post = _send(anna, channel, "Приказ № 12 подписан")
+    b = page_for(boris)
+    _open(b, channel)
+    expect(b.locator('[data-testid="no-composer"]')).to_have_text(
+        "Писать в этот канал могут только администраторы."
+    )
+    expect(b.locator('[data-testid="composer"]')).to_have_count(0)
+    link = b.locator(f'{MESSAGE}[data-id="{post.pk}"] [data-testid="thread-link"]')
+    expect(link).to_have_text("Комментарии")
+    link.click()
+    expect(b.locator('[data-testid="thread-panel"]')).to_be_visible()
+    b.set_viewport_size({"width": 768, "height": 900})
+    shot(b, "channel-768")
+    assert_accessible(b)

@@ -248,7 +248,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
         </header>
         {pinned && (
           <div className="pinned-bar" data-testid="pinned-bar">
-            <button type="button" className="pinned-open" onClick={() => jumpTo(pinned.id)} aria-label={`${t("pinnedBar")}: ${preview(pinned, 80)}`}>
+            <button type="button" className="pinned-open" onClick={() => jumpTo(pinned.id)} data-testid="pinned-open">
               <span className="pinned-label">{pins!.length > 1 ? t("pinnedCount", { index: Math.min(pinIndex, pins!.length - 1) + 1, count: pins!.length }) : t("pinnedBar")}</span>
               <span className="pinned-text">{pinned.deleted ? t("deleted") : preview(pinned, 80) || t("pinnedEmpty")}</span>
             </button>
