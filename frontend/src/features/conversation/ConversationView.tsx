@@ -155,7 +155,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
       else if (infoOpen) setInfoOpen(false);
       else if (replyTo) setReplyTo(null);
     } else if (((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "f") || (event.key === "/" && !inField)) {
-      const search = document.querySelector<HTMLInputElement>('input[type="search"][data-search="global"], [data-testid="sidebar-search"], nav input[type="search"]');
+      const search = document.querySelector<HTMLInputElement>('[data-testid="sidebar-filter"], input[type="search"][data-search="global"], nav input[type="search"]');
       if (search) {
         event.preventDefault();
         search.focus();
