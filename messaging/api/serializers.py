@@ -221,6 +221,9 @@ class ConversationFields(serializers.Serializer):
     description = serializers.CharField(allow_blank=True)
     visibility = serializers.ChoiceField(choices=Conversation.Visibility.choices)
     comments_enabled = serializers.BooleanField()
+    edit_window_seconds = serializers.IntegerField(
+        help_text=_("How long authors may edit a message; 0: not at all.")
+    )
     last_seq = serializers.IntegerField()
 
 
@@ -282,6 +285,15 @@ class MembershipOutput(MembershipFields):
             ),
             "peer_id": _peer_id(membership),
         }
+
+
+@extend_schema_serializer(component_name="Member")
+class MemberOutput(serializers.Serializer):
+    """A current member of a conversation: the person, their role, when they joined."""
+
+    user = UserOutput()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    joined_at = serializers.DateTimeField()
 
 
 class ReactionInput(StrictInput):
@@ -395,6 +407,14 @@ class SyncConversationOutput(MembershipFields):
     last_message = MessageOutput(allow_null=True)
 
 
+class LimitsOutput(serializers.Serializer):
+    """What a client checks before sending; the server enforces it regardless."""
+
+    max_upload_bytes = serializers.IntegerField(help_text=_("The largest file an upload takes."))
+    max_attachments_per_message = serializers.IntegerField()
+    max_body_chars = serializers.IntegerField(help_text=_("Characters of a message body."))
+
+
 class SyncOutput(serializers.Serializer):
     """``GET /sync``: the starting state of a client."""
 
@@ -408,6 +428,7 @@ class SyncOutput(serializers.Serializer):
     users = UserOutput(
         many=True, help_text=_("Direct-chat partners and the authors of the last messages.")
     )
+    limits = LimitsOutput()
 
 
 class PresenceOutput(serializers.Serializer):
@@ -448,6 +469,7 @@ class ThreadPageOutput(serializers.Serializer):
     """A page of a thread's replies, oldest first, with the root message."""
 
     root = MessageOutput()
+    following = serializers.BooleanField(help_text=_("The caller follows the thread."))
     results = MessageOutput(many=True)
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)

@@ -5,7 +5,7 @@
  * already include what an event says (messages are merged by seq, counters recomputed).
  */
 import type { PortalEvent } from "../realtime/index.js";
-import type { Conversation, ConversationPayload, Message, Role } from "./model.js";
+import type { Conversation, ConversationPayload, Message, Role, ThreadState } from "./model.js";
 import { mergeMessages, type AppState } from "./store.js";
 
 type Fields = Record<string, unknown>;
@@ -45,10 +45,15 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
       );
     case "pin.add":
     case "pin.remove":
-      return patchMessage(state, data["conversation_id"] as string, data["message_id"] as string, (m) => ({
-        ...m,
-        pinned: event.op === "add",
-      }));
+      return pinsChanged(
+        patchMessage(state, data["conversation_id"] as string, data["message_id"] as string, (m) => ({
+          ...m,
+          pinned: event.op === "add",
+        })),
+        data["conversation_id"] as string,
+        data["message_id"] as string,
+        event.op === "add",
+      );
     case "poll.update":
       return patchMessage(state, data["conversation_id"] as string, data["message_id"] as string, (m) => ({
         ...m,
@@ -67,7 +72,7 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
 
 function messageChanged(state: AppState, message: Message, added: boolean): AppState {
   const conversationId = message.conversation_id;
-  let next = state;
+  let next = threadMessageChanged(state, message);
   const conversation = state.conversations[conversationId];
   if (conversation) {
     const mine = message.author_id !== null && message.author_id === state.me?.id;
@@ -82,11 +87,15 @@ function messageChanged(state: AppState, message: Message, added: boolean): AppS
       ...(isLast ? { last_message: message, last_message_at: added ? message.created_at : conversation.last_message_at } : {}),
     });
   }
+  next = pinnedMessageChanged(next, message);
   const timeline = next.timelines[conversationId];
   if (!timeline || message.thread_root) return next;
   const known = timeline.messages.some((m) => m.seq === message.seq);
   if (!known) {
     if (!timeline.loaded) return next; // the page being loaded will bring it
+    // A window that does not reach the newest message: paging forward will bring it.
+    const last = timeline.messages[timeline.messages.length - 1];
+    if (timeline.newerCursor !== null && (!last || message.seq > last.seq)) return next;
     // An edit of a message older than the loaded window changes nothing on screen.
     const first = timeline.messages[0];
     if (!added && timeline.olderCursor !== null && first && message.seq < first.seq) return next;
@@ -98,6 +107,10 @@ function messageChanged(state: AppState, message: Message, added: boolean): AppS
 }
 
 function messageHidden(state: AppState, conversationId: string, messageId: string): AppState {
+  const pins = state.pins?.[conversationId];
+  if (pins?.some((m) => m.id === messageId)) {
+    state = { ...state, pins: { ...state.pins, [conversationId]: pins.filter((m) => m.id !== messageId) } };
+  }
   const timeline = state.timelines[conversationId];
   if (!timeline) return state;
   return {
@@ -175,9 +188,9 @@ function withConversation(state: AppState, conversation: Conversation): AppState
   return { ...state, conversations: { ...state.conversations, [conversation.id]: conversation } };
 }
 
-/** Change one message wherever the app shows it: the timeline and the list's last message. */
+/** Change one message wherever the app shows it: the timeline, open threads and the list's last message. */
 export function patchMessage(state: AppState, conversationId: string, messageId: string, change: (message: Message) => Message): AppState {
-  let next = state;
+  let next = patchThreadMessage(state, messageId, change);
   const timeline = state.timelines[conversationId];
   if (timeline?.messages.some((m) => m.id === messageId)) {
     next = {
@@ -190,4 +203,63 @@ export function patchMessage(state: AppState, conversationId: string, messageId:
     next = withConversation(next, { ...conversation, last_message: change(conversation.last_message) });
   }
   return next;
+}
+
+// --- pinned messages (the conversation screen's pinned bar) ----------------------------------
+
+function pinsChanged(state: AppState, conversationId: string, messageId: string, pinned: boolean): AppState {
+  const pins = state.pins?.[conversationId];
+  if (!pins) return state; // not loaded: loaded when the conversation opens
+  const rest = pins.filter((m) => m.id !== messageId);
+  if (!pinned) return rest.length === pins.length ? state : { ...state, pins: { ...state.pins, [conversationId]: rest } };
+  const message = state.timelines[conversationId]?.messages.find((m) => m.id === messageId);
+  const pinsNext = { ...state.pins };
+  // A message not in view: forget the list, so that it is loaded again with it.
+  if (message) pinsNext[conversationId] = [message, ...rest];
+  else delete pinsNext[conversationId];
+  return { ...state, pins: pinsNext };
+}
+
+function pinnedMessageChanged(state: AppState, message: Message): AppState {
+  const pins = state.pins?.[message.conversation_id];
+  if (!pins?.some((m) => m.id === message.id)) return state;
+  return { ...state, pins: { ...state.pins, [message.conversation_id]: pins.map((m) => (m.id === message.id ? message : m)) } };
+}
+
+// --- threads (features/threads): open thread panels follow their root and replies ----------------
+
+/** A reply joins (or changes in) its open thread; an open thread's root is replaced. */
+function threadMessageChanged(state: AppState, message: Message): AppState {
+  const rootId = message.thread_root ?? message.id;
+  const thread = state.threads[rootId];
+  if (!thread) return state;
+  let changed: ThreadState;
+  if (message.thread_root) {
+    if (!thread.loaded) return state; // the page being loaded brings it
+    // Later replies than the loaded pages come with the next page.
+    const last = thread.replies[thread.replies.length - 1];
+    const known = thread.replies.some((m) => m.id === message.id);
+    if (!known && thread.nextCursor !== null && last && message.seq > last.seq) return state;
+    changed = { ...thread, replies: mergeMessages(thread.replies, [message]) };
+  } else {
+    // The root's counters come with thread.update; keep them if the event's copy lacks them.
+    changed = { ...thread, root: { ...thread.root, ...message } };
+  }
+  return { ...state, threads: { ...state.threads, [rootId]: changed } };
+}
+
+function patchThreadMessage(state: AppState, messageId: string, change: (message: Message) => Message): AppState {
+  let threads: Record<string, ThreadState> | null = null;
+  for (const [rootId, thread] of Object.entries(state.threads)) {
+    const isRoot = thread.root?.id === messageId;
+    const isReply = thread.replies.some((m) => m.id === messageId);
+    if (!isRoot && !isReply) continue;
+    threads ??= { ...state.threads };
+    threads[rootId] = {
+      ...thread,
+      root: isRoot && thread.root ? change(thread.root) : thread.root,
+      replies: isReply ? thread.replies.map((m) => (m.id === messageId ? change(m) : m)) : thread.replies,
+    };
+  }
+  return threads ? { ...state, threads } : state;
 }

@@ -17,12 +17,36 @@ export type SyncState = api.Sync;
 
 export type Page<T> = api.Page<T>;
 
+// --- attachments, threads (features/attachments, features/threads) ---
+/** Upload and message limits (`Sync.limits`): features/attachments checks files before uploading. */
+export type Limits = api.Schemas["Limits"];
+export type Attachment = api.Attachment;
+
+/** A thread as its side panel shows it (`GET /api/v1/messages/{id}/thread`, then events). */
+export interface ThreadState {
+  root: Message | null;
+  /** The caller follows it (null until the first page answers). */
+  following: boolean | null;
+  /** Replies, ascending by seq. */
+  replies: Message[];
+  /** Pass to `?cursor=` for later replies; null once the newest is loaded. */
+  nextCursor: string | null;
+  /** The first page answered (events extend it from then on). */
+  loaded: boolean;
+  loading: boolean;
+  error: string | null;
+}
+
 /** A conversation's main timeline as far as it is loaded (ascending `seq`, no thread replies). */
 export interface Timeline {
   messages: Message[];
   /** Pass to `?cursor=` for older messages; null once the first message is loaded. */
   olderCursor: string | null;
-  /** The newest message is loaded (events extend it). */
+  /** Pass to `?after=` for newer messages: the window was opened around an older message
+   * and does not reach the newest one (events of new messages are not appended then).
+   * Null when the newest message is loaded. */
+  newerCursor: string | null;
+  /** The first page (of whichever window) has answered. */
   loaded: boolean;
   loading: boolean;
   error: string | null;

@@ -7,7 +7,8 @@ import { useSyncExternalStore } from "react";
 import type { ConnectionState, OutgoingMessage, PortalClient, PortalEvent } from "../realtime/index.js";
 import { setTimeZone } from "../i18n/format.js";
 import { applyEvent } from "./events.js";
-import type { Conversation, Me, Message, Page, Presence, SyncState, Timeline, User } from "./model.js";
+import type { Conversation, Limits, Me, Message, Page, Presence, SyncState, ThreadState, Timeline, User } from "./model.js";
+import type { ThreadPage } from "../api/index.js";
 
 export interface AppState {
   connection: ConnectionState;
@@ -25,6 +26,14 @@ export interface AppState {
   timelines: Readonly<Record<string, Timeline>>;
   /** Sends not confirmed yet, oldest first (the client's outbox). */
   pending: readonly OutgoingMessage[];
+  /** conversation id → its pinned messages, the latest pin first (absent: not loaded, or
+   * stale after a pin of a message not in view: load again). */
+  pins?: Readonly<Record<string, readonly Message[]>>;
+  // --- attachments, threads (features/attachments, features/threads) ---
+  /** The server's limits (`limits` of `GET /api/v1/sync`); null before the first sync. */
+  limits: Limits | null;
+  /** Open thread panels: root message id → the root and its loaded replies. */
+  threads: Readonly<Record<string, ThreadState>>;
 }
 
 const HISTORY_PAGE = 50;
@@ -105,8 +114,11 @@ export class AppStore {
         conversations: Object.fromEntries(data.conversations.map((c) => [c.id, c])),
         users: { ...s.users, ...Object.fromEntries([...data.users, data.me].map((u) => [u.id, u])) },
         presence: { ...s.presence, ...data.presence },
-        // Timelines may have missed events while away: reload them when opened.
+        limits: data.limits ?? null,
+        // Threads and timelines may have missed events while away: reload them when opened.
         timelines: {},
+        pins: {},
+        threads: {},
       }));
       // What happened after the answer's event id was applied to the state it replaced:
       // apply it again on top (events are idempotent).
@@ -121,13 +133,14 @@ export class AppStore {
   async openTimeline(conversationId: string): Promise<void> {
     const existing = this.state.timelines[conversationId];
     if (existing && (existing.loaded || existing.loading)) return;
-    this.setTimeline(conversationId, { messages: [], olderCursor: null, loaded: false, loading: true, error: null });
+    this.setTimeline(conversationId, { messages: [], olderCursor: null, newerCursor: null, loaded: false, loading: true, error: null });
     try {
       const page = await this.historyPage(conversationId, null);
       this.setTimeline(conversationId, (current) => ({
         // Events that arrived while the page was loading are kept (merged by seq).
         messages: mergeMessages(page.results.slice().reverse(), current?.messages ?? []),
         olderCursor: page.next,
+        newerCursor: null,
         loaded: true,
         loading: false,
         error: null,
@@ -158,11 +171,101 @@ export class AppStore {
     }
   }
 
-  private async historyPage(conversationId: string, cursor: string | null): Promise<Page<Message>> {
-    const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
+  private async historyPage(conversationId: string, cursor: string | null, extra: Record<string, string> = {}): Promise<Page<Message>> {
+    const query = new URLSearchParams({ limit: String(HISTORY_PAGE), ...extra });
     if (cursor) query.set("cursor", cursor);
     const path = `/api/v1/conversations/${encodeURIComponent(conversationId)}/messages?${query}`;
     return (await this.client.request<Page<Message>>("GET", path)).data;
+  }
+
+  // --- history windows that need not reach the newest message (the conversation screen) -------
+
+  /** Replace the timeline by the window around one message (`?around=`): jump to a message.
+   * Resolves false when the message cannot be found there. */
+  async openTimelineAround(conversationId: string, messageId: string): Promise<boolean> {
+    return this.openWindow(conversationId, async () => {
+      const page = await this.historyPage(conversationId, null, { around: messageId, limit: String(HISTORY_PAGE) });
+      return { messages: page.results.slice().reverse(), olderCursor: page.next, newerCursor: page.previous };
+    });
+  }
+
+  /** Replace the timeline by the window starting at `seq` (with a few older messages for
+   * context): jump to the first unread message. */
+  async openTimelineAt(conversationId: string, seq: number): Promise<boolean> {
+    return this.openWindow(conversationId, async () => {
+      const [before, after] = await Promise.all([
+        this.historyPage(conversationId, String(seq), { limit: "20" }),
+        this.historyPage(conversationId, null, { after: String(seq - 1) }),
+      ]);
+      return {
+        messages: mergeMessages(before.results.slice().reverse(), after.results),
+        olderCursor: before.next,
+        newerCursor: after.next,
+      };
+    });
+  }
+
+  private async openWindow(
+    conversationId: string,
+    load: () => Promise<Pick<Timeline, "messages" | "olderCursor" | "newerCursor">>,
+  ): Promise<boolean> {
+    this.setTimeline(conversationId, { ...emptyTimeline(), loading: true });
+    try {
+      const window = await load();
+      this.setTimeline(conversationId, (current) => {
+        // Events of new messages that came meanwhile count only if the window is the newest.
+        const live = window.newerCursor === null ? (current?.messages ?? []) : [];
+        return { ...window, messages: mergeMessages(window.messages, live), loaded: true, loading: false, error: null };
+      });
+      return true;
+    } catch (error) {
+      this.setTimeline(conversationId, { ...emptyTimeline(), loading: false, error: errorText(error) });
+      return false;
+    }
+  }
+
+  /** One page of newer messages of a window that does not reach the newest; false when the
+   * newest is now loaded (or nothing was to load). */
+  async loadNewer(conversationId: string): Promise<boolean> {
+    const timeline = this.state.timelines[conversationId];
+    if (!timeline || timeline.loading || !timeline.newerCursor) return false;
+    this.setTimeline(conversationId, { ...timeline, loading: true });
+    try {
+      const page = await this.historyPage(conversationId, null, { after: timeline.newerCursor });
+      this.setTimeline(conversationId, (current) => ({
+        ...(current ?? emptyTimeline()),
+        messages: mergeMessages(current?.messages ?? [], page.results),
+        newerCursor: page.next,
+        loading: false,
+        error: null,
+      }));
+      return page.next !== null;
+    } catch (error) {
+      this.setTimeline(conversationId, (current) => ({ ...(current ?? emptyTimeline()), loading: false, error: errorText(error) }));
+      return false;
+    }
+  }
+
+  /** Drop a window that does not reach the present and load the newest page. */
+  async jumpToLatest(conversationId: string): Promise<void> {
+    const timeline = this.state.timelines[conversationId];
+    if (timeline && timeline.newerCursor === null && timeline.loaded) return;
+    this.update((s) => {
+      const timelines = { ...s.timelines };
+      delete timelines[conversationId];
+      return { ...s, timelines };
+    });
+    await this.openTimeline(conversationId);
+  }
+
+  /** The pinned messages of a conversation (`GET …/pins`), kept current by pin events. */
+  async loadPins(conversationId: string): Promise<void> {
+    try {
+      const { data } = await this.client.request<Page<Message>>("GET", `/api/v1/conversations/${encodeURIComponent(conversationId)}/pins`);
+      this.update((s) => ({ ...s, pins: { ...s.pins, [conversationId]: data.results } }));
+    } catch {
+      // the bar stays as it was; the next open asks again
+    }
   }
 
   private setTimeline(conversationId: string, next: Timeline | ((current: Timeline | undefined) => Timeline)): void {
@@ -216,6 +319,82 @@ export class AppStore {
     }
   }
 
+  // --- threads (features/threads) -------------------------------------------------------------
+
+  /** The root and the first page of replies of a thread (again on each opening: it is cheap). */
+  async openThread(rootId: string): Promise<void> {
+    const existing = this.state.threads[rootId];
+    if (existing?.loading) return;
+    this.setThread(rootId, (current) => ({ ...(current ?? emptyThread()), loading: true, error: null }));
+    try {
+      const page = await this.threadPage(rootId, null);
+      this.setThread(rootId, (current) => ({
+        root: page.root,
+        following: page.following,
+        // Replies that arrived as events while the page was loading are kept.
+        replies: mergeMessages(page.results, current?.replies ?? []),
+        nextCursor: page.next,
+        loaded: true,
+        loading: false,
+        error: null,
+      }));
+    } catch (error) {
+      this.setThread(rootId, (current) => ({ ...(current ?? emptyThread()), loading: false, error: errorText(error) }));
+    }
+  }
+
+  /** The next page of replies (later ones); resolves false when there are none left. */
+  async loadMoreReplies(rootId: string): Promise<boolean> {
+    const thread = this.state.threads[rootId];
+    if (!thread || thread.loading || !thread.nextCursor) return false;
+    this.setThread(rootId, { ...thread, loading: true });
+    try {
+      const page = await this.threadPage(rootId, thread.nextCursor);
+      this.setThread(rootId, (current) => ({
+        ...(current ?? emptyThread()),
+        root: page.root,
+        following: page.following,
+        replies: mergeMessages(current?.replies ?? [], page.results),
+        nextCursor: page.next,
+        loading: false,
+        error: null,
+      }));
+      return page.next !== null;
+    } catch (error) {
+      this.setThread(rootId, (current) => ({ ...(current ?? emptyThread()), loading: false, error: errorText(error) }));
+      return false;
+    }
+  }
+
+  /** The caller followed or unfollowed the thread. */
+  setThreadFollowing(rootId: string, following: boolean): void {
+    this.setThread(rootId, (current) => ({ ...(current ?? emptyThread()), following }));
+  }
+
+  /** The panel closed: its replies are not kept up to date any more. */
+  closeThread(rootId: string): void {
+    this.update((s) => {
+      if (!s.threads[rootId]) return s;
+      const threads = { ...s.threads };
+      delete threads[rootId];
+      return { ...s, threads };
+    });
+  }
+
+  private async threadPage(rootId: string, cursor: string | null): Promise<ThreadPage> {
+    const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
+    if (cursor) query.set("cursor", cursor);
+    const path = `/api/v1/messages/${encodeURIComponent(rootId)}/thread?${query}`;
+    return (await this.client.request<ThreadPage>("GET", path)).data;
+  }
+
+  private setThread(rootId: string, next: ThreadState | ((current: ThreadState | undefined) => ThreadState)): void {
+    this.update((s) => {
+      const value = typeof next === "function" ? next(s.threads[rootId]) : next;
+      return { ...s, threads: { ...s.threads, [rootId]: value } };
+    });
+  }
+
   // --- typing and presence --------------------------------------------------------------------
 
   private ephemeral(frame: { type: string; [field: string]: unknown }): void {
@@ -267,11 +446,18 @@ function initialState(connection: ConnectionState, pending: readonly OutgoingMes
     readers: {},
     timelines: {},
     pending,
+    pins: {},
+    limits: null,
+    threads: {},
   };
 }
 
 export function emptyTimeline(): Timeline {
-  return { messages: [], olderCursor: null, loaded: false, loading: false, error: null };
+  return { messages: [], olderCursor: null, newerCursor: null, loaded: false, loading: false, error: null };
+}
+
+export function emptyThread(): ThreadState {
+  return { root: null, following: null, replies: [], nextCursor: null, loaded: false, loading: false, error: null };
 }
 
 /** Both lists ascending by seq; the result too, each seq once (the later copy wins). */

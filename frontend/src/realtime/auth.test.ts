@@ -173,6 +173,22 @@ describe("tokens", () => {
     expect(fake.callsTo("POST /api/v1/auth/refresh")).toHaveLength(1);
   });
 
+  it("hands out the access token for requests it does not make (uploads), refreshed when stale", async () => {
+    const fake = new FakeFetch(ORIGIN).on("POST /api/v1/auth/refresh", () => ({ status: 200, body: tokenPair(2, Date.now()) }));
+    const { client } = await makeClient({ fake, lastEventId: 0 });
+    expect(await client.accessToken()).toBe("pat_1");
+    expect(fake.callsTo("POST /api/v1/auth/refresh")).toHaveLength(0);
+    // Such a request answered 401 token_expired: two callers share one refresh.
+    const [a, b] = await Promise.all([client.refreshAccessToken("pat_1"), client.refreshAccessToken("pat_1")]);
+    expect([a, b]).toEqual(["pat_2", "pat_2"]);
+    expect(fake.callsTo("POST /api/v1/auth/refresh")).toHaveLength(1);
+    // A caller that still held the old token gets the current one without another refresh.
+    expect(await client.refreshAccessToken("pat_1")).toBe("pat_2");
+    expect(fake.callsTo("POST /api/v1/auth/refresh")).toHaveLength(1);
+    await client.signOut();
+    await expect(client.accessToken()).rejects.toBeInstanceOf(SignedOutError);
+  });
+
   it("refreshes a minute before the access token expires, without a failed request", async () => {
     const fake = new FakeFetch(ORIGIN).on("POST /api/v1/auth/refresh", () => ({ status: 200, body: tokenPair(2, Date.now()) }));
     const { client, storage } = await makeClient({ fake, lastEventId: 0 });

@@ -330,6 +330,23 @@ export class PortalClient {
   }
 
   /**
+   * A current access token (refreshed first when it is about to expire), for requests this
+   * module does not make itself, e.g. an upload with progress through XMLHttpRequest.
+   * Throws SignedOutError when there is no session.
+   */
+  accessToken(): Promise<string> {
+    return this.session.accessToken();
+  }
+
+  /**
+   * The answer to such a request was 401 `token_expired`: refresh (once, shared with every
+   * other caller that found `staleToken` expired) and return the new access token.
+   */
+  async refreshAccessToken(staleToken: string): Promise<string> {
+    return (await this.session.refresh(staleToken)).access_token;
+  }
+
+  /**
    * Send a message optimistically: the pending local message comes back at once; it is
    * sent (now, or when the connection returns) and confirmed through the `sent` event.
    */
