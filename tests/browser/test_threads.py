@@ -58,6 +58,12 @@ def test_a_reply_by_another_member_appears_live_in_the_open_panel(
     # Thread replies stay out of the main timeline.
     expect(alices.locator(".timeline")).not_to_contain_text("Спасибо, жду")
 
+    alices.set_viewport_size({"width": 768, "height": 800})
+    expect(panel).to_be_in_viewport()
+    shot(alices, "narrow")
+    assert_accessible(alices)
+    alices.set_viewport_size({"width": 1280, "height": 800})
+
     follow.click()
     expect(follow).to_have_text("Следить")
     assert not ThreadFollow.objects.filter(root=root, user=alice).exists()
