@@ -619,7 +619,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Участники чата
+         * @description Текущие участники с профилями и ролями в порядке вступления (владелец первым), постранично. Читать список может любой участник; остальным возвращается ответ 404.
+         */
+        get: operations["conversations_members_list"];
         put?: never;
         /**
          * Добавить участников
@@ -681,7 +685,7 @@ export interface paths {
         };
         /**
          * История сообщений
-         * @description История сообщений от новых к старым, постранично по seq в стандартной обёртке списка: next ведёт к более старым сообщениям. Скрытые вызывающим сообщения не включаются. 404, если вызывающий не является участником.
+         * @description История сообщений от новых к старым, постранично по seq в стандартной обёртке списка: next ведёт к более старым сообщениям. ?after=<seq> листает в другую сторону (от старых к новым), ?around=<id сообщения> — окно вокруг одного сообщения (next — старше, previous — новее). Скрытые вызывающим сообщения не включаются. 404, если вызывающий не является участником.
          */
         get: operations["conversations_messages_list"];
         put?: never;
@@ -690,6 +694,26 @@ export interface paths {
          * @description Отправить сообщение (Markdown, до 10 000 символов, или ответ в обсуждении с thread_root_id) с упоминаниями и вложениями при необходимости. Идемпотентно по client_id: повтор с тем же client_id возвращает 200 с первым сообщением и ничего не создаёт. Участники получают событие message.add; частота отправки для пользователя ограничена.
          */
         post: operations["conversations_messages_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{conversation_id}/pins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Закреплённые сообщения
+         * @description Закреплённые сообщения, последнее закреплённое первым, одной страницей (не больше 100). Читать их может любой участник; остальным — 404.
+         */
+        get: operations["conversations_pins_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1699,6 +1723,8 @@ export interface components {
             description: string;
             visibility: components["schemas"]["VisibilityEnum"];
             comments_enabled: boolean;
+            /** @description Сколько времени автор может править сообщение; 0 — не может совсем. */
+            edit_window_seconds: number;
             last_seq: number;
         };
         /** @description ``conversation.update``. */
@@ -1974,6 +2000,13 @@ export interface components {
             readonly two_factor_enabled: boolean;
             readonly two_factor_required: boolean;
         };
+        /** @description A current member of a conversation: the person, their role, when they joined. */
+        Member: {
+            user: components["schemas"]["User"];
+            role: components["schemas"]["RoleEnum"];
+            /** Format: date-time */
+            joined_at: string;
+        };
         MembersAdded: {
             /** @description Сколько из них раньше не были участниками. */
             added: number;
@@ -2142,6 +2175,8 @@ export interface components {
             description: string;
             visibility: components["schemas"]["VisibilityEnum"];
             comments_enabled: boolean;
+            /** @description Сколько времени автор может править сообщение; 0 — не может совсем. */
+            edit_window_seconds: number;
             last_seq: number;
             role: components["schemas"]["RoleEnum"];
             last_read_seq: number;
@@ -2156,7 +2191,7 @@ export interface components {
             last_message_at: string | null;
             /**
              * Format: uuid
-             * @description The other member of a direct chat; null otherwise.
+             * @description Собеседник в личном чате; иначе null.
              */
             peer_id: string | null;
         };
@@ -2227,6 +2262,13 @@ export interface components {
         };
         PaginatedDepartmentList: {
             results: components["schemas"]["Department"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
+        PaginatedMemberList: {
+            results: components["schemas"]["Member"][];
             /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
             next: string | null;
             /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
@@ -2657,7 +2699,7 @@ export interface components {
             presence: {
                 [key: string]: "online" | "away" | "offline";
             };
-            /** @description Direct-chat partners and the authors of the last messages. */
+            /** @description Собеседники личных чатов и авторы последних сообщений. */
             users: components["schemas"]["User"][];
             limits: components["schemas"]["Limits"];
         };
@@ -2669,6 +2711,8 @@ export interface components {
             description: string;
             visibility: components["schemas"]["VisibilityEnum"];
             comments_enabled: boolean;
+            /** @description Сколько времени автор может править сообщение; 0 — не может совсем. */
+            edit_window_seconds: number;
             last_seq: number;
             role: components["schemas"]["RoleEnum"];
             last_read_seq: number;
@@ -2683,7 +2727,7 @@ export interface components {
             last_message_at: string | null;
             /**
              * Format: uuid
-             * @description The other member of a direct chat; null otherwise.
+             * @description Собеседник в личном чате; иначе null.
              */
             peer_id: string | null;
             last_message: components["schemas"]["Message"] | null;
@@ -6181,6 +6225,99 @@ export interface operations {
             };
         };
     };
+    conversations_members_list: {
+        parameters: {
+            query?: {
+                /** @description Значение next или previous полученной ранее страницы. */
+                cursor?: string;
+                /** @description Элементов на странице: от 1 до 200, по умолчанию 50. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedMemberList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     conversations_members_create: {
         parameters: {
             query?: never;
@@ -6501,6 +6638,10 @@ export interface operations {
     conversations_messages_list: {
         parameters: {
             query?: {
+                /** @description Messages after this seq, oldest first */
+                after?: string;
+                /** @description The window around a message */
+                around?: string;
                 /** @description Значение next или previous полученной ранее страницы. */
                 cursor?: string;
                 /** @description Элементов на странице: от 1 до 200, по умолчанию 50. */
@@ -6680,6 +6821,94 @@ export interface operations {
             };
             /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conversations_pins_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedMessageList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -36,6 +36,7 @@ function conversation(fields: Partial<Conversation> = {}): Conversation {
     description: "",
     visibility: "private",
     comments_enabled: false,
+    edit_window_seconds: 172_800,
     last_seq: 2,
     role: "member",
     last_read_seq: 2,
@@ -62,8 +63,9 @@ function state(fields: Partial<AppState> = {}): AppState {
     presence: {},
     typing: {},
     readers: {},
-    timelines: { "c-1": { messages: [message(1), message(2)], olderCursor: null, loaded: true, loading: false, error: null } },
+    timelines: { "c-1": { messages: [message(1), message(2)], olderCursor: null, newerCursor: null, loaded: true, loading: false, error: null } },
     pending: [],
+    pins: {},
     limits: null,
     threads: {},
     ...fields,
@@ -95,7 +97,7 @@ describe("applyEvent", () => {
     const next = applyEvent(state(), { type: "message", op: "edit", message: edited });
     expect(next.timelines["c-1"]!.messages[1]!.body).toBe("new");
     expect(next.conversations["c-1"]!.last_message!.body).toBe("new");
-    const windowed = state({ timelines: { "c-1": { messages: [message(10)], olderCursor: "9", loaded: true, loading: false, error: null } } });
+    const windowed = state({ timelines: { "c-1": { messages: [message(10)], olderCursor: "9", newerCursor: null, loaded: true, loading: false, error: null } } });
     const after = applyEvent(windowed, { type: "message", op: "edit", message: message(3, { body: "old one" }) });
     expect(after.timelines["c-1"]!.messages.map((m) => m.seq)).toEqual([10]);
   });
