@@ -241,6 +241,9 @@ function threadMessageChanged(state: AppState, message: Message): AppState {
     const known = thread.replies.some((m) => m.id === message.id);
     if (!known && thread.nextCursor !== null && last && message.seq > last.seq) return state;
     changed = { ...thread, replies: mergeMessages(thread.replies, [message]) };
+    // Each reply makes the root's author and the replier followers (docs/messaging.md).
+    const me = state.me?.id;
+    if (!known && me && (message.author_id === me || thread.root?.author_id === me)) changed.following = true;
   } else {
     // The root's counters come with thread.update; keep them if the event's copy lacks them.
     changed = { ...thread, root: { ...thread.root, ...message } };

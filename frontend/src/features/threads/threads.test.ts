@@ -57,6 +57,15 @@ describe("an open thread panel follows events", () => {
     expect(twice.threads["m-1"]!.replies.map((m) => m.seq)).toEqual([2, 5]);
   });
 
+  it("a reply makes the root's author and the replier followers, as the server does", () => {
+    const mine = { ...thread({ following: false }), root: message(1, { author_id: "u-1" }) };
+    expect(applyEvent(state({ "m-1": mine }), { type: "message", op: "add", message: reply(5) }).threads["m-1"]!.following).toBe(true);
+    const others = thread({ following: false });
+    expect(applyEvent(state({ "m-1": others }), { type: "message", op: "add", message: reply(5) }).threads["m-1"]!.following).toBe(false);
+    const replied = applyEvent(state({ "m-1": others }), { type: "message", op: "add", message: { ...reply(6), author_id: "u-1" } });
+    expect(replied.threads["m-1"]!.following).toBe(true);
+  });
+
   it("thread.update sets the root's reply count; edits and reactions reach replies", () => {
     let s = applyEvent(state({ "m-1": thread() }), { type: "thread", op: "update", conversation_id: "c-1", root_id: "m-1", reply_count: 2, last_reply_at: "2026-12-01T10:05:00Z" });
     expect(s.threads["m-1"]!.root!.reply_count).toBe(2);
