@@ -35,7 +35,8 @@ export interface Me extends User {
 }
 
 /** A conversation as events carry it (the same for every member). */
-export type ConversationPayload = Pick<Conversation, "id" | "kind" | "title" | "description" | "visibility" | "comments_enabled" | "last_seq">;
+export type ConversationPayload = Pick<Conversation, "id" | "kind" | "title" | "description" | "visibility" | "comments_enabled" | "last_seq"> &
+  Partial<Pick<Conversation, "edit_window_seconds">>;
 
 /** A conversation as its member sees it (`GET /api/v1/sync`, `GET /api/v1/conversations/{id}`). */
 export interface Conversation {
@@ -45,6 +46,8 @@ export interface Conversation {
   description: string;
   visibility: string;
   comments_enabled: boolean;
+  /** How long authors may edit their messages (0: not at all). */
+  edit_window_seconds?: number;
   last_seq: number;
   role: Role;
   last_read_seq: number;
