@@ -7,7 +7,7 @@ import { useSyncExternalStore } from "react";
 import type { ConnectionState, OutgoingMessage, PortalClient, PortalEvent } from "../realtime/index.js";
 import { setTimeZone } from "../i18n/format.js";
 import { applyEvent } from "./events.js";
-import type { Conversation, Me, Message, Page, Presence, SyncState, Timeline, User } from "./model.js";
+import type { Conversation, Me, Member, MemberList, Message, Page, Presence, SyncState, Timeline, User } from "./model.js";
 
 export interface AppState {
   connection: ConnectionState;
@@ -25,6 +25,8 @@ export interface AppState {
   timelines: Readonly<Record<string, Timeline>>;
   /** Sends not confirmed yet, oldest first (the client's outbox). */
   pending: readonly OutgoingMessage[];
+  /** conversation id → its member list, once the members panel has opened it. */
+  members?: Readonly<Record<string, MemberList>>;
 }
 
 const HISTORY_PAGE = 50;
@@ -202,6 +204,37 @@ export class AppStore {
     }
   }
 
+  // --- members (the members panel) ------------------------------------------------------------
+
+  /** The first page of a conversation's members (again if `reload`), or the next page. */
+  async loadMembers(conversationId: string, { more = false, reload = false } = {}): Promise<void> {
+    const current = this.state.members?.[conversationId];
+    if (current?.loading) return;
+    if (!more && !reload && current?.loaded) return;
+    if (more && !current?.next) return;
+    const cursor = more ? current!.next : null;
+    this.setMembers(conversationId, (list) => ({ ...(list ?? emptyMembers()), loading: true, error: null }));
+    try {
+      const query = new URLSearchParams({ limit: "100" });
+      if (cursor) query.set("cursor", cursor);
+      const path = `/api/v1/conversations/${encodeURIComponent(conversationId)}/members?${query}`;
+      const { data } = await this.client.request<Page<{ user: User; role: Member["role"]; joined_at: string }>>("GET", path);
+      const page = data.results.map((row) => ({ user_id: row.user.id, role: row.role, joined_at: row.joined_at }));
+      this.update((s) => ({ ...s, users: { ...s.users, ...Object.fromEntries(data.results.map((row) => [row.user.id, row.user])) } }));
+      this.setMembers(conversationId, (list) => {
+        const before = more ? (list?.members ?? []) : [];
+        const seen = new Set(page.map((m) => m.user_id));
+        return { members: [...before.filter((m) => !seen.has(m.user_id)), ...page], next: data.next, loaded: true, loading: false, error: null };
+      });
+    } catch (error) {
+      this.setMembers(conversationId, (list) => ({ ...(list ?? emptyMembers()), loading: false, error: errorText(error) }));
+    }
+  }
+
+  private setMembers(conversationId: string, change: (list: MemberList | undefined) => MemberList): void {
+    this.update((s) => ({ ...s, members: { ...s.members, [conversationId]: change(s.members?.[conversationId]) } }));
+  }
+
   // --- writing ------------------------------------------------------------------------------
 
   /** Move the read position forward (the server clamps it; events update the count). */
@@ -268,6 +301,10 @@ function initialState(connection: ConnectionState, pending: readonly OutgoingMes
     timelines: {},
     pending,
   };
+}
+
+function emptyMembers(): MemberList {
+  return { members: [], next: null, loaded: false, loading: false, error: null };
 }
 
 export function emptyTimeline(): Timeline {
