@@ -36,6 +36,7 @@ export class AppStore {
   private readonly listeners = new Set<() => void>();
   private readonly userRequests = new Map<string, Promise<User | null>>();
   private syncing: Promise<void> | null = null;
+  private readonly unknownLoads = new Set<string>();
   /** Events delivered while a sync is in flight: the answer may predate some of them. */
   private duringSync: { id: number; event: PortalEvent }[] = [];
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
@@ -74,6 +75,17 @@ export class AppStore {
         // Added to a conversation: the event has no membership fields (role, unread).
         if (event.type === "membership" && event.op === "add" && event["user_id"] === this.state.me?.id) {
           void this.loadConversation((event["conversation"] as { id: string }).id);
+        }
+        // A message in a conversation the list does not know: one just created with the
+        // caller in it, or a direct chat someone started (no membership event for those).
+        if (event.type === "message" && event.op === "add" && this.state.synced) {
+          const conversationId = (event["message"] as { conversation_id?: string } | undefined)?.conversation_id;
+          if (conversationId && !this.state.conversations[conversationId] && !this.unknownLoads.has(conversationId)) {
+            this.unknownLoads.add(conversationId);
+            void this.loadConversation(conversationId)
+              .then((loaded) => loaded && this.update((s) => applyEvent(s, event))) // its last message
+              .finally(() => this.unknownLoads.delete(conversationId));
+          }
         }
       }),
       client.on("outbox", (pending) => this.update((s) => ({ ...s, pending }))),

@@ -3,6 +3,7 @@ import { useT } from "../../i18n/index.js";
 import { formatTime } from "../../i18n/format.js";
 import { appStore, useApp } from "../../app/store.js";
 import { conversationTitle } from "../sidebar/Sidebar.js";
+import { ConversationInfo } from "../members/ConversationInfo.js";
 import { conversationMessages } from "./messages.js";
 
 /** One conversation: its history and the composer (the conversation feature grows from here). */
@@ -13,10 +14,18 @@ export function ConversationView({ id }: { id: string; thread: string | null; me
   const users = useApp((s) => s.users);
   const pending = useApp((s) => s.pending);
   const [body, setBody] = useState("");
+  const [info, setInfo] = useState(false);
 
   useEffect(() => {
     if (conversation) void appStore().openTimeline(id);
   }, [id, conversation]);
+
+  // Read what is shown (the conversation feature refines this: visibility, the unread mark).
+  const lastSeq = conversation?.last_seq ?? 0;
+  const loaded = timeline?.loaded ?? false;
+  useEffect(() => {
+    if (loaded && lastSeq > 0 && document.visibilityState === "visible") void appStore().markRead(id, lastSeq);
+  }, [id, loaded, lastSeq]);
 
   if (!conversation) return <div className="empty-state">{t("notFound")}</div>;
 
@@ -29,9 +38,13 @@ export function ConversationView({ id }: { id: string; thread: string | null; me
   }
 
   return (
+    <div className="conversation-with-info">
     <section className="conversation" aria-labelledby="conversation-title">
       <header className="conversation-header">
         <h1 id="conversation-title">{conversationTitle(conversation, users)}</h1>
+        <button type="button" className="secondary" aria-expanded={info} onClick={() => setInfo((v) => !v)} data-testid="conversation-info-button">
+          {t("info")}
+        </button>
       </header>
       <ol className="timeline" aria-live="polite">
         {timeline?.messages.map((m) => (
@@ -60,5 +73,7 @@ export function ConversationView({ id }: { id: string; thread: string | null; me
         </button>
       </form>
     </section>
+    {info && <ConversationInfo conversationId={id} onClose={() => setInfo(false)} />}
+    </div>
   );
 }

@@ -8,6 +8,7 @@ export const conversationMessages = defineMessages(
     notFound: "Чат не найден или у вас нет к нему доступа.",
     pending: "Отправляется…",
     failed: "Не отправлено",
+    info: "О чате",
   },
   {
     composerLabel: "Message",
@@ -16,5 +17,6 @@ export const conversationMessages = defineMessages(
     notFound: "The chat does not exist or you have no access to it.",
     pending: "Sending…",
     failed: "Not sent",
+    info: "About",
   },
 );

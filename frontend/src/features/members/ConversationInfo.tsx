@@ -11,6 +11,7 @@ import { errorMessage } from "../../ui/errors.js";
 import { conversationTitle, isMuted, muteUntil, MUTED_FOREVER, type MuteChoice } from "../sidebar/list.js";
 import { leaveConversation, updateMemberSettings } from "../sidebar/actions.js";
 import { Menu, type MenuItem } from "../sidebar/Menu.js";
+import { Icon } from "../sidebar/icons.js";
 import { UserSearch } from "./UserPicker.js";
 import { assignableRoles, byRole, canChangeSettings, canLeave, canManageMembers, canRemove } from "./permissions.js";
 import { membersMessages } from "./messages.js";
@@ -408,7 +409,7 @@ function MemberRow({ member, user, conversation, isMe, presence, t, act }: { mem
       </a>
       {items.length > 0 && (
         <Menu label={t("memberMenu", { name: member.name })} items={items} className="icon" testId="member-menu">
-          <span aria-hidden="true">⋯</span>
+          <Icon name="more" size={18} />
         </Menu>
       )}
     </li>

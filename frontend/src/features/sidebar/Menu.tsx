@@ -10,7 +10,7 @@ export interface MenuItem {
 
 /** A button that opens a menu of actions: arrows move, Enter chooses, Esc or a click
  * elsewhere closes and gives the focus back to the button. */
-export function Menu({ label, items, children, className = "icon", testId }: { label: string; items: MenuItem[]; children: ReactNode; className?: string; testId?: string }) {
+export function Menu({ label, items, children, className = "icon", testId, namedByContent = false }: { label: string; items: MenuItem[]; children: ReactNode; className?: string; testId?: string; namedByContent?: boolean }) {
   const [open, setOpen] = useState(false);
   const id = useId();
   const wrapper = useRef<HTMLDivElement>(null);
@@ -55,8 +55,8 @@ export function Menu({ label, items, children, className = "icon", testId }: { l
         ref={trigger}
         type="button"
         className={className}
-        aria-label={label}
-        title={label}
+        aria-label={namedByContent ? undefined : label}
+        title={namedByContent ? undefined : label}
         aria-haspopup="menu"
         aria-expanded={open}
         aria-controls={open ? id : undefined}

@@ -7,6 +7,7 @@ import type { Conversation, Presence, User } from "../../app/model.js";
 import { Avatar } from "../../ui/Avatar.js";
 import { errorMessage } from "../../ui/errors.js";
 import { Menu, type MenuItem } from "./Menu.js";
+import { Icon } from "./icons.js";
 import { SidebarHeader } from "./SidebarHeader.js";
 import { NewChatDialog } from "./NewChatDialog.js";
 import { DiscoverDialog } from "./DiscoverDialog.js";
@@ -37,7 +38,7 @@ export function Sidebar() {
   const [dialog, setDialog] = useState<"new" | "discover" | null>(null);
   const [error, setError] = useState<string | null>(null);
   const filterRef = useRef<HTMLInputElement>(null);
-  const listRef = useRef<HTMLDivElement>(null);
+  const listRef = useRef<HTMLElement>(null);
 
   const all = useMemo(() => Object.values(conversations), [conversations]);
   const { main, archived } = useMemo(() => sections(all, users, query, serverIds), [all, users, query, serverIds]);
@@ -75,7 +76,7 @@ export function Sidebar() {
     links[Math.max(0, Math.min(links.length - 1, index))]?.focus();
   }
 
-  function onListKeyDown(event: KeyboardEvent<HTMLDivElement>) {
+  function onListKeyDown(event: KeyboardEvent<HTMLElement>) {
     if (event.altKey || (event.key !== "ArrowDown" && event.key !== "ArrowUp")) return;
     const links = [...(listRef.current?.querySelectorAll<HTMLAnchorElement>("a.conversation-item") ?? [])];
     const index = links.indexOf(document.activeElement as HTMLAnchorElement);
@@ -104,7 +105,7 @@ export function Sidebar() {
   const itemProps = { t, users, presence, meId: me?.id ?? null, current, act };
 
   return (
-    <nav className="sidebar" aria-label={t("title")} data-testid="sidebar">
+    <div className="sidebar" data-testid="sidebar">
       <SidebarHeader />
       <div className="sidebar-tools">
         <div className="sidebar-filter">
@@ -148,7 +149,7 @@ export function Sidebar() {
           {error}
         </p>
       )}
-      <div className="conversation-scroll" ref={listRef} onKeyDown={onListKeyDown}>
+      <nav className="conversation-scroll" aria-label={t("title")} ref={listRef} onKeyDown={onListKeyDown}>
         {synced && all.length === 0 && <p className="sidebar-empty muted" data-testid="sidebar-empty">{t("emptyList")}</p>}
         {all.length > 0 && main.length === 0 && archived.length === 0 && (
           <p className="sidebar-empty muted" data-testid="sidebar-empty" role="status">
@@ -184,10 +185,10 @@ export function Sidebar() {
             )}
           </section>
         )}
-      </div>
+      </nav>
       {dialog === "new" && <NewChatDialog onClose={() => setDialog(null)} />}
       {dialog === "discover" && <DiscoverDialog onClose={() => setDialog(null)} />}
-    </nav>
+    </div>
   );
 }
 
@@ -287,13 +288,13 @@ function ConversationItem({ conversation: c, t, users, presence, meId, current, 
           <span className="conversation-line">
             <span className="title">{title}</span>
             {c.pinned && (
-              <span className="mark" aria-hidden="true" title={t("pinned")}>
-                📌
+              <span className="mark" title={t("pinned")} data-testid="pinned-icon">
+                <Icon name="pin" size={14} />
               </span>
             )}
             {muted && (
-              <span className="mark" aria-hidden="true" title={t("muted")} data-testid="muted-icon">
-                🔕
+              <span className="mark" title={t("muted")} data-testid="muted-icon">
+                <Icon name="muted" size={14} />
               </span>
             )}
             {time && (
@@ -321,7 +322,7 @@ function ConversationItem({ conversation: c, t, users, presence, meId, current, 
         </span>
       </a>
       <Menu label={t("itemMenu", { title })} items={items} className="icon item-menu-button" testId="item-menu-button">
-        <span aria-hidden="true">⋯</span>
+        <Icon name="more" size={18} />
       </Menu>
     </li>
   );

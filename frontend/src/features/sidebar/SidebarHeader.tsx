@@ -4,6 +4,7 @@ import { navigate, useRoute, type Route } from "../../app/router.js";
 import { appStore, useApp } from "../../app/store.js";
 import { Avatar } from "../../ui/Avatar.js";
 import { Menu } from "./Menu.js";
+import { Icon, type IconName } from "./icons.js";
 import { sidebarMessages } from "./messages.js";
 
 /** The signed-in person (menu: settings, sign out) and the links to the other screens. */
@@ -13,19 +14,20 @@ export function SidebarHeader() {
   const route = useRoute();
   const notifications = useUnreadNotifications(route.name);
   const name = me?.full_name || me?.login || "";
-  const links: { route: Route; label: string; icon: string; testId: string; count?: number }[] = [
-    { route: { name: "search", query: "" }, label: t("navSearch"), icon: "🔍", testId: "nav-search" },
-    { route: { name: "directory", userId: null }, label: t("navDirectory"), icon: "👥", testId: "nav-directory" },
-    { route: { name: "notifications" }, label: t("navNotifications"), icon: "🔔", testId: "nav-notifications", count: notifications },
-    { route: { name: "settings", section: "profile" }, label: t("navSettings"), icon: "⚙", testId: "nav-settings" },
+  const links: { route: Route; label: string; icon: IconName; testId: string; count?: number }[] = [
+    { route: { name: "search", query: "" }, label: t("navSearch"), icon: "search", testId: "nav-search" },
+    { route: { name: "directory", userId: null }, label: t("navDirectory"), icon: "people", testId: "nav-directory" },
+    { route: { name: "notifications" }, label: t("navNotifications"), icon: "bell", testId: "nav-notifications", count: notifications },
+    { route: { name: "settings", section: "profile" }, label: t("navSettings"), icon: "gear", testId: "nav-settings" },
   ];
   const paths = { search: "/search", directory: "/directory", notifications: "/notifications", settings: "/settings" } as Record<string, string>;
   return (
-    <header className="sidebar-header">
+    <div className="sidebar-header">
       <Menu
         label={t("userMenu", { name })}
         className="user-button"
         testId="user-menu"
+        namedByContent
         items={[
           { key: "settings", label: t("settings"), testId: "user-menu-settings", onSelect: () => navigate({ name: "settings", section: "profile" }) },
           { key: "signout", label: t("signOut"), testId: "user-menu-signout", onSelect: () => void appStore().client.signOut() },
@@ -34,7 +36,8 @@ export function SidebarHeader() {
         <Avatar user={me} size={32} />
         <span className="user-name">{name}</span>
       </Menu>
-      <ul className="sidebar-nav" aria-label={t("navigation")}>
+      <nav aria-label={t("navigation")}>
+      <ul className="sidebar-nav">
         {links.map((link) => {
           const active = route.name === link.route.name;
           const count = link.count ?? 0;
@@ -54,7 +57,7 @@ export function SidebarHeader() {
                   navigate(link.route);
                 }}
               >
-                <span aria-hidden="true">{link.icon}</span>
+                <Icon name={link.icon} size={20} />
                 {count > 0 && (
                   <span className="badge nav-badge" aria-hidden="true" data-testid="notification-count">
                     {count > 99 ? "99+" : count}
@@ -65,7 +68,8 @@ export function SidebarHeader() {
           );
         })}
       </ul>
-    </header>
+      </nav>
+    </div>
   );
 }
 
