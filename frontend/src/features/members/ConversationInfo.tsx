@@ -217,7 +217,11 @@ function SettingsForm({ conversation, t }: { conversation: Conversation; t: T })
       <form onSubmit={(e) => void submit(e)} noValidate data-testid="settings-form">
         <label htmlFor="settings-title">
           {t("title")}
-          <input id="settings-title" value={title} maxLength={200} aria-invalid={fieldErrors["title"] ? true : undefined} aria-describedby={fieldErrors["title"] ? "settings-title-error" : undefined} onChange={(e) => setTitle(e.target.value)} data-testid="settings-title" />
+          <input id="settings-title" value={title} maxLength={200} aria-invalid={fieldErrors["title"] ? true : undefined} aria-describedby={fieldErrors["title"] ? "settings-title-error" : undefined} onChange={(e) => {
+              setTitle(e.target.value);
+              setSaved(false);
+              if (fieldErrors["title"]) setFieldErrors(({ title: _, ...rest }) => rest);
+            }} data-testid="settings-title" />
         </label>
         {fieldErrors["title"] && (
           <p className="error field-error" id="settings-title-error">

@@ -52,7 +52,11 @@ export function UserSearch({ label, onPick, exclude = [], actionLabel, autoFocus
         <ul className="user-results">
           {shown.map((user) => (
             <li key={user.id}>
-              <button type="button" className="user-result" onClick={() => onPick(user)} data-testid="user-result" data-login={user.login}>
+              <button type="button" className="user-result" onClick={() => {
+                  onPick(user);
+                  setQuery("");
+                  document.getElementById(id)?.focus();
+                }} data-testid="user-result" data-login={user.login}>
                 <Avatar user={user} size={32} />
                 <span className="user-result-text">
                   <span className="user-result-name">{user.full_name || user.login}</span>

@@ -116,7 +116,10 @@ function GroupForm({ kind, onDone }: { kind: "group" | "channel"; onDone: () => 
           autoFocus
           aria-invalid={errors["title"] ? true : undefined}
           aria-describedby={errors["title"] ? "new-title-error" : undefined}
-          onChange={(e) => setTitle(e.target.value)}
+          onChange={(e) => {
+            setTitle(e.target.value);
+            if (errors["title"]) setErrors(({ title: _, ...rest }) => rest);
+          }}
           data-testid="new-title"
         />
       </label>
