@@ -67,6 +67,22 @@ def test_sign_in_screen_is_russian_and_accessible(page_for: BrowserSession) -> N
     assert_accessible(page)
 
 
+def test_english_is_one_click_away_and_kept(page_for: BrowserSession) -> None:
+    UserFactory.create(login="ivanova")
+    page_for.allow_console_error(LOGIN_401)
+    page = page_for()
+    page.goto("/")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Portal")
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("button", name="English")).to_have_attribute("aria-pressed", "true")
+    sign_in_through_form(page, "ivanova", "wrong-password")
+    expect(page.locator('[role="alert"]')).to_have_text("Wrong login or password.")
+    shot(page, "sign-in-en")
+    assert_accessible(page)
+
+
 def test_wrong_password_shows_an_error_and_keeps_the_login(page_for: BrowserSession) -> None:
     user = UserFactory.create(login="ivanova")
     page_for.allow_console_error(LOGIN_401)

@@ -36,6 +36,7 @@ function conversation(fields: Partial<Conversation> = {}): Conversation {
     description: "",
     visibility: "private",
     comments_enabled: false,
+    edit_window_seconds: 172800,
     last_seq: 2,
     role: "member",
     last_read_seq: 2,

@@ -6,8 +6,9 @@
 import { useSyncExternalStore } from "react";
 import type { ConnectionState, OutgoingMessage, PortalClient, PortalEvent } from "../realtime/index.js";
 import { setTimeZone } from "../i18n/format.js";
+import type { ConversationMember } from "../api/index.js";
 import { applyEvent } from "./events.js";
-import type { Conversation, Me, Member, MemberList, Message, Page, Presence, SyncState, Timeline, User } from "./model.js";
+import type { Conversation, Me, MemberList, Message, Page, Presence, SyncState, Timeline, User } from "./model.js";
 
 export interface AppState {
   connection: ConnectionState;
@@ -230,7 +231,7 @@ export class AppStore {
       const query = new URLSearchParams({ limit: "100" });
       if (cursor) query.set("cursor", cursor);
       const path = `/api/v1/conversations/${encodeURIComponent(conversationId)}/members?${query}`;
-      const { data } = await this.client.request<Page<{ user: User; role: Member["role"]; joined_at: string }>>("GET", path);
+      const { data } = await this.client.request<Page<ConversationMember>>("GET", path);
       const page = data.results.map((row) => ({ user_id: row.user.id, role: row.role, joined_at: row.joined_at }));
       this.update((s) => ({ ...s, users: { ...s.users, ...Object.fromEntries(data.results.map((row) => [row.user.id, row.user])) } }));
       this.setMembers(conversationId, (list) => {

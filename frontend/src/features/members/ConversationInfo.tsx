@@ -234,7 +234,7 @@ function SettingsForm({ conversation, t }: { conversation: Conversation; t: T })
         </label>
         <label htmlFor="settings-visibility">
           {t("visibility")}
-          <select id="settings-visibility" value={visibility} onChange={(e) => setVisibility(e.target.value)} data-testid="settings-visibility">
+          <select id="settings-visibility" value={visibility} onChange={(e) => setVisibility(e.target.value as Conversation["visibility"])} data-testid="settings-visibility">
             {(["private", "agency", "server"] as const).map((v) => (
               <option key={v} value={v}>
                 {t(`visibility_${v}`)}

@@ -3,7 +3,7 @@ import { applyEvent } from "../../app/events.js";
 import type { Conversation, MemberList } from "../../app/model.js";
 import type { AppState } from "../../app/store.js";
 
-const conversation = { id: "c-1", kind: "group", title: "Штаб", description: "", visibility: "private", comments_enabled: false, last_seq: 1, role: "owner", last_read_seq: 1, unread: 0, mentions: 0, pinned: false, archived: false, muted_until: null, last_message_at: null, peer_id: null } as Conversation;
+const conversation = { id: "c-1", kind: "group", title: "Штаб", description: "", visibility: "private", comments_enabled: false, edit_window_seconds: 172800, last_seq: 1, role: "owner", last_read_seq: 1, unread: 0, mentions: 0, pinned: false, archived: false, muted_until: null, last_message_at: null, peer_id: null } as Conversation;
 
 function state(list: Partial<MemberList> = {}): AppState {
   return {
@@ -24,7 +24,7 @@ function state(list: Partial<MemberList> = {}): AppState {
   };
 }
 
-const payload = { id: "c-1", kind: "group", title: "Штаб", description: "", visibility: "private", comments_enabled: false, last_seq: 2 };
+const payload = { id: "c-1", kind: "group", title: "Штаб", description: "", visibility: "private", comments_enabled: false, edit_window_seconds: 172800, last_seq: 2 };
 const roles = (s: AppState) => Object.fromEntries((s.members?.["c-1"]?.members ?? []).map((m) => [m.user_id, m.role]));
 
 describe("a loaded member list follows the events", () => {

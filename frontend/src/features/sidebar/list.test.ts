@@ -10,6 +10,7 @@ function conversation(fields: Partial<Conversation>): Conversation {
     description: "",
     visibility: "private",
     comments_enabled: false,
+    edit_window_seconds: 172800,
     last_seq: 0,
     role: "member",
     last_read_seq: 0,
@@ -116,8 +117,8 @@ describe("the last-message preview", () => {
   });
 
   it("describes attachments, polls, deleted and system messages", () => {
-    expect(messagePreview(group, message({ attachments: [{ filename: "отчёт.pdf" }] }), users, "u2")?.body).toEqual({ kind: "key", key: "previewAttachment", params: { name: "отчёт.pdf" } });
-    expect(messagePreview(group, message({ poll: { question: "Когда?" } }), users, "u2")?.body).toEqual({ kind: "key", key: "previewPoll", params: { question: "Когда?" } });
+    expect(messagePreview(group, message({ attachments: [{ filename: "отчёт.pdf" }] as never }), users, "u2")?.body).toEqual({ kind: "key", key: "previewAttachment", params: { name: "отчёт.pdf" } });
+    expect(messagePreview(group, message({ poll: { question: "Когда?" } as never }), users, "u2")?.body).toEqual({ kind: "key", key: "previewPoll", params: { question: "Когда?" } });
     expect(messagePreview(group, message({ deleted: true }), users, "u2")?.body).toEqual({ kind: "key", key: "previewDeleted" });
     const system = message({ kind: "system", system: { event: "member_added", user: "u2" } as never });
     expect(messagePreview(group, system, users, "u2")).toEqual({ author: null, body: { kind: "key", key: "system_member_added", params: { actor: "Иванов Пётр Сергеевич", user: "Петрова Анна" } } });
