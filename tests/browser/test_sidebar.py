@@ -203,9 +203,9 @@ def test_discover_and_join(page_for: BrowserSession) -> None:
 
 def test_pin_mute_and_archive_move_items_on_every_tab(page_for: BrowserSession) -> None:
     alice, bob = people(("alice", "Смирнова", "Алиса"), ("bob", "Петров", "Борис"))
-    first = make_group(alice, bob, title="Первая")
-    second = make_group(alice, bob, title="Вторая")
-    third = make_group(alice, bob, title="Третья")
+    first = make_group(bob, alice, title="Первая")
+    second = make_group(bob, alice, title="Вторая")
+    third = make_group(bob, alice, title="Третья")
     for conversation in (first, second, third):
         send(bob, conversation, f"Сообщение в «{conversation.title}»")
     page, other_tab = page_for(alice), page_for(alice)
@@ -250,6 +250,12 @@ def test_pin_mute_and_archive_move_items_on_every_tab(page_for: BrowserSession) 
     choose("Первая", "Открепить")
     expect(item(page, "Первая")).to_have_attribute("data-pinned", "false")
     expect(page.locator(ITEM).first).to_have_attribute("data-title", "Третья")
+
+    # leaving (bob owns these groups): the chat leaves the list on both tabs
+    page.on("dialog", lambda dialog: dialog.accept())
+    choose("Вторая", "Покинуть")
+    expect(item(page, "Вторая")).to_have_count(0)
+    expect(item(other_tab, "Вторая")).to_have_count(0)
 
 
 def test_filter_and_keyboard(page_for: BrowserSession) -> None:
@@ -302,6 +308,15 @@ def test_header_links_and_user_menu(page_for: BrowserSession) -> None:
     [alice] = people(("alice", "Смирнова", "Алиса"))
     page = page_for(alice)
     open_sidebar(page)
+    # in English too
+    page.evaluate("() => localStorage.setItem('portal.language', 'en')")
+    page.reload()
+    expect(page.get_by_test_id("new-chat-button")).to_have_text("New chat")
+    expect(page.get_by_test_id("sidebar-empty")).to_contain_text("No chats yet")
+    expect(page.get_by_role("navigation", name="Sections")).to_be_visible()
+    page.evaluate("() => localStorage.setItem('portal.language', 'ru')")
+    page.reload()
+    expect(page.get_by_test_id("new-chat-button")).to_have_text("Новый чат")
     nav = page.get_by_role("navigation", name="Разделы")
     nav.get_by_role("link", name="Справочник").click()
     expect(page).to_have_url(re.compile(r"/directory$"))
