@@ -42,14 +42,25 @@ def send(author: User, conversation: Conversation, body: str) -> None:
     )
 
 
-def send_live(server: LiveServer, author: User, conversation: Conversation, body: str) -> None:
+def send_live(
+    server: LiveServer,
+    author: User,
+    conversation: Conversation,
+    body: str,
+    *,
+    mention: User | None = None,
+) -> None:
     """While pages are open: over REST on the live server, as a client would. (A service
     called here could not ring the sockets: Playwright's loop runs in this thread, and the
     event would wait in the log until the socket next woke.)"""
     token = api_sign_in(server, author)["access_token"]
     response = server.http().post(
         f"{server.url}/api/v1/conversations/{conversation.pk}/messages",
-        json={"client_id": str(uuid.uuid4()), "body": body},
+        json={
+            "client_id": str(uuid.uuid4()),
+            "body": body,
+            "mentions": {"users": [str(mention.pk)] if mention else []},
+        },
         headers={"Authorization": f"Bearer {token}"},
         timeout=10,
     )
@@ -94,15 +105,17 @@ def test_unread_badge_appears_live_and_clears_when_opened(page_for: BrowserSessi
     expect(row.get_by_role("link")).to_have_attribute("aria-current", "page")
 
     # and "mark as read" from the item's menu, without opening the chat
-    send_live(page_for.server, alice, other, "Нужна справка")
+    send_live(page_for.server, alice, other, "@bob нужна справка", mention=bob)
     other_row = item(page, "Кадровые вопросы")
     expect(other_row.get_by_test_id("unread-badge")).to_have_text("1")
+    expect(other_row.get_by_test_id("mention-badge")).to_have_text("@")
     other_row.get_by_test_id("item-menu-button").click()
     expect(page.get_by_role("menu")).to_be_visible()
     shot(page, "item-menu")
     assert_accessible(page)
     page.get_by_role("menuitem", name="Отметить прочитанным").click()
     expect(other_row.get_by_test_id("unread-badge")).to_have_count(0)
+    expect(other_row.get_by_test_id("mention-badge")).to_have_count(0)
 
 
 def test_a_new_group_with_a_member_appears_for_them_live(page_for: BrowserSession) -> None:

@@ -84,6 +84,8 @@ function messageChanged(state: AppState, message: Message, added: boolean): AppS
       last_seq: lastSeq,
       last_read_seq: lastReadSeq,
       unread: Math.max(0, lastSeq - lastReadSeq),
+      // A new message (past last_seq: a repeat or a sync that counted it adds nothing) that mentions me.
+      mentions: conversation.mentions + (added && !mine && message.seq > conversation.last_seq && mentionsMe(message, state.me) ? 1 : 0),
       ...(isLast ? { last_message: message, last_message_at: added ? message.created_at : conversation.last_message_at } : {}),
     });
   }
@@ -100,6 +102,15 @@ function messageChanged(state: AppState, message: Message, added: boolean): AppS
     ...next,
     timelines: { ...next.timelines, [conversationId]: { ...timeline, messages: mergeMessages(timeline.messages, [message]) } },
   };
+}
+
+/** The message's mentions reach `me`: by name, @all, or my own department (the server also
+ * counts sub-departments; the next sync corrects the count). */
+function mentionsMe(message: Message, me: AppState["me"]): boolean {
+  if (!me) return false;
+  const mentions = (message as unknown as { mentions?: { users?: string[]; departments?: string[]; all?: boolean } }).mentions;
+  if (!mentions) return false;
+  return Boolean(mentions.all) || (mentions.users ?? []).includes(me.id) || (me.department !== null && (mentions.departments ?? []).includes(me.department.id));
 }
 
 function messageHidden(state: AppState, conversationId: string, messageId: string): AppState {
