@@ -64,6 +64,7 @@ function state(fields: Partial<AppState> = {}): AppState {
     readers: {},
     timelines: { "c-1": { messages: [message(1), message(2)], olderCursor: null, loaded: true, loading: false, error: null } },
     pending: [],
+    notifications: { unread: 0, more: false },
     ...fields,
   };
 }

@@ -7,6 +7,7 @@ import { useSyncExternalStore } from "react";
 import type { ConnectionState, OutgoingMessage, PortalClient, PortalEvent } from "../realtime/index.js";
 import { setTimeZone } from "../i18n/format.js";
 import { applyEvent } from "./events.js";
+import { notificationKind } from "../features/notifications/rules.js";
 import type { Conversation, Me, Message, Page, Presence, SyncState, Timeline, User } from "./model.js";
 
 export interface AppState {
@@ -25,6 +26,8 @@ export interface AppState {
   timelines: Readonly<Record<string, Timeline>>;
   /** Sends not confirmed yet, oldest first (the client's outbox). */
   pending: readonly OutgoingMessage[];
+  /** Unread notifications (features/notifications): `more` when there are over `unread`. */
+  notifications: { unread: number; more: boolean };
 }
 
 const HISTORY_PAGE = 50;
@@ -37,6 +40,7 @@ export class AppStore {
   /** Events delivered while a sync is in flight: the answer may predate some of them. */
   private duringSync: { id: number; event: PortalEvent }[] = [];
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
+  private notificationsTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(readonly client: PortalClient) {
     this.state = initialState(client.state, client.pending);
@@ -73,6 +77,11 @@ export class AppStore {
         if (event.type === "membership" && event.op === "add" && event["user_id"] === this.state.me?.id) {
           void this.loadConversation((event["conversation"] as { id: string }).id);
         }
+        // There is no notification event: a message for me may have made one (another device).
+        if (event.type === "message" && event.op === "add") {
+          const message = event["message"] as Message;
+          if (notificationKind(message, this.state.me, this.state.conversations[message.conversation_id])) this.refreshNotificationsSoon();
+        }
       }),
       client.on("outbox", (pending) => this.update((s) => ({ ...s, pending }))),
       client.on("sent", ({ message }) => this.update((s) => applyEvent(s, { type: "message", op: "add", message }))),
@@ -108,6 +117,7 @@ export class AppStore {
         // Timelines may have missed events while away: reload them when opened.
         timelines: {},
       }));
+      void this.refreshNotifications();
       // What happened after the answer's event id was applied to the state it replaced:
       // apply it again on top (events are idempotent).
       const later = this.duringSync.filter((delivered) => delivered.id > data.last_event_id);
@@ -216,6 +226,27 @@ export class AppStore {
     }
   }
 
+  // --- notifications (features/notifications) -----------------------------------------------
+
+  /** Count the unread notifications again (after a sync, a message for me, marking read). */
+  async refreshNotifications(): Promise<void> {
+    try {
+      const { data } = await this.client.request<Page<unknown>>("GET", "/api/v1/notifications?unread=true&limit=200");
+      this.update((s) => ({ ...s, notifications: { unread: data.results.length, more: data.next !== null } }));
+    } catch {
+      // the next sync or message corrects it
+    }
+  }
+
+  private refreshNotificationsSoon(): void {
+    if (this.notificationsTimer) return;
+    // A burst of messages costs one request; the server records notifications on commit.
+    this.notificationsTimer = setTimeout(() => {
+      this.notificationsTimer = null;
+      void this.refreshNotifications();
+    }, 1500);
+  }
+
   // --- typing and presence --------------------------------------------------------------------
 
   private ephemeral(frame: { type: string; [field: string]: unknown }): void {
@@ -267,6 +298,7 @@ function initialState(connection: ConnectionState, pending: readonly OutgoingMes
     readers: {},
     timelines: {},
     pending,
+    notifications: { unread: 0, more: false },
   };
 }
 

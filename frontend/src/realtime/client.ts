@@ -324,7 +324,16 @@ export class PortalClient {
 
   // --- REST ----------------------------------------------------------------------------------------
 
-  /** An authenticated API call (refreshes the token as needed); throws ApiError/NetworkError. */
+  /**
+   * The current access token (refreshed first when due), for what a platform fetches itself
+   * rather than as JSON: a signed file link (an avatar) into an image.
+   */
+  accessToken(): Promise<string> {
+    return this.session.accessToken();
+  }
+
+  /** An authenticated API call (refreshes the token as needed); throws ApiError/NetworkError.
+   * A `FormData` body goes as multipart (an upload), anything else as JSON. */
   request<T>(method: string, path: string, body?: unknown): Promise<HttpResult<T>> {
     return this.api.request<T>(method, path, body);
   }
