@@ -149,12 +149,13 @@ function NotificationRow({ item, onOpen, onRead }: { item: NotificationItem; onO
 }
 
 /** The button that asks for the browser's permission (never asked on load). */
-export function BrowserPermission() {
+export function BrowserPermission({ level = 2 }: { level?: 2 | 3 }) {
   const t = useT(notificationsMessages);
   const [permission, setPermission] = useState<Permission>(notificationPermission);
+  const Heading = level === 2 ? "h2" : "h3";
   return (
     <div className="browser-permission" data-testid="browser-permission" data-permission={permission}>
-      <h2>{t("browserTitle")}</h2>
+      <Heading className="field-title">{t("browserTitle")}</Heading>
       <p className="muted">{t("browserHint")}</p>
       {permission === "default" && (
         <button type="button" className="secondary" onClick={() => void askPermission().then(setPermission)}>
