@@ -52,13 +52,13 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
     case "poll.update":
       return patchMessage(state, data["conversation_id"] as string, data["message_id"] as string, (m) => ({
         ...m,
-        poll: data["poll"],
+        poll: data["poll"] as Message["poll"],
       }));
     case "thread.update":
       return patchMessage(state, data["conversation_id"] as string, data["root_id"] as string, (m) => ({
         ...m,
-        reply_count: data["reply_count"],
-        last_reply_at: data["last_reply_at"],
+        reply_count: data["reply_count"] as number,
+        last_reply_at: data["last_reply_at"] as string | null,
       }));
     default:
       return state; // events of later features: ignored until their screens exist

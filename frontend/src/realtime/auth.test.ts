@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { ApiError, NetworkError, SignedOutError } from "./http.js";
 import { ORIGIN, START, makeClient, serverAccepts, tick } from "./harness.js";
-import { FakeFetch, FakeNetworkFailure, deferred, error, tokenPair, type FakeAnswer } from "./testing.js";
+import { FakeFetch, FakeNetworkFailure, deferred, error, me, tokenPair, type FakeAnswer } from "./testing.js";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -19,7 +19,7 @@ describe("signing in", () => {
     expect(client.state.status).toBe("signed_out");
     expect(hub.sockets).toHaveLength(0);
     const result = await client.signIn({ login: "ivanova", password: "secret" });
-    expect(result).toEqual({ ok: true, user: { id: "user-1", login: "ivanova" } });
+    expect(result).toEqual({ ok: true, user: me("user-1") });
     const [call] = fake.callsTo("POST /api/v1/auth/login");
     const deviceId = JSON.parse(storage.getItem("portal.device_id")!);
     expect(call!.body).toEqual({
@@ -60,7 +60,7 @@ describe("signing in", () => {
     expect(client.pending).toEqual([]);
     expect(client.lastDeliveredEventId).toBeNull();
     expect(storage.getItem("portal.outbox")).toBeNull();
-    expect(client.user).toEqual({ id: "user-2", login: "ivanova" });
+    expect(client.user).toEqual(me("user-2"));
   });
 
   it("surfaces otp_required, then signs in with the code", async () => {
