@@ -2,7 +2,8 @@ import { useEffect, useMemo, useState } from "react";
 import { useT } from "../../i18n/index.js";
 import { appStore, useApp } from "../../app/store.js";
 import { navigate } from "../../app/router.js";
-import type { Brief, Conversation, Page, Presence, User } from "../../app/model.js";
+import type { Conversation, Page, Presence, User } from "../../app/model.js";
+import type { Agency } from "../../api/index.js";
 import { Avatar } from "../../ui/Avatar.js";
 import { errorMessage } from "../../ui/errors.js";
 import { buildTree, pathTo, type Department, type DepartmentNode } from "./tree.js";
@@ -10,10 +11,6 @@ import { directoryMessages } from "./messages.js";
 import "./directory.css";
 
 const DEBOUNCE_MS = 300;
-
-interface Agency extends Brief {
-  require_2fa: boolean;
-}
 
 /** Every page of a list (agencies, departments: short lists, paged by the API all the same). */
 async function allPages<T>(path: string): Promise<T[]> {

@@ -1,11 +1,8 @@
 /** The department tree of an agency from the flat list the API gives (`parent` ids). */
 
-export interface Department {
-  id: string;
-  name: string;
-  agency: string;
-  parent: string | null;
-}
+import type { Department } from "../../api/index.js";
+
+export type { Department };
 
 export interface DepartmentNode {
   department: Department;

@@ -3,21 +3,16 @@ import { useT } from "../../i18n/index.js";
 import { formatListTime, formatDateTime } from "../../i18n/format.js";
 import { appStore, useApp } from "../../app/store.js";
 import { navigate } from "../../app/router.js";
-import type { ConversationPayload, Message, Page } from "../../app/model.js";
+import type { Page } from "../../app/model.js";
+import type { Notification } from "../../api/index.js";
 import { errorMessage } from "../../ui/errors.js";
 import { conversationTitle } from "../sidebar/Sidebar.js";
-import { askPermission, notificationPermission, preview, type Permission } from "./browser.js";
+import { askPermission, notificationPermission, type Permission } from "./browser.js";
+import { preview } from "./rules.js";
 import { notificationsMessages } from "./messages.js";
 import "./notifications.css";
 
-export interface NotificationItem {
-  id: number;
-  kind: "mention" | "direct";
-  created_at: string;
-  read: boolean;
-  conversation: ConversationPayload;
-  message: Message;
-}
+type NotificationItem = Notification;
 
 /** The in-app list of notifications (`GET /api/v1/notifications`), newest first. */
 export function NotificationsScreen() {

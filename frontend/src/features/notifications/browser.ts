@@ -10,9 +10,7 @@ import type { Message } from "../../app/model.js";
 import { navigate } from "../../app/router.js";
 import { conversationTitle } from "../sidebar/Sidebar.js";
 import { notificationsMessages } from "./messages.js";
-import { notificationKind } from "./rules.js";
-
-const PREVIEW_CHARS = 140;
+import { notificationKind, preview } from "./rules.js";
 
 export type Permission = NotificationPermission | "unsupported";
 
@@ -53,11 +51,4 @@ export function startBrowserNotifications(store: AppStore): () => void {
       };
     });
   });
-}
-
-export function preview(message: Pick<Message, "body" | "deleted"> & { attachments?: unknown }, language = getLanguage()): string {
-  const text = message.body.replace(/\s+/g, " ").trim();
-  if (text) return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
-  const files = Array.isArray(message.attachments) ? message.attachments.length : 0;
-  return files > 0 ? translate(notificationsMessages, language, "files", { count: files }) : "";
 }

@@ -6,6 +6,10 @@
  */
 import type { Conversation, Me, Message } from "../../app/model.js";
 import { isMuted } from "../../app/effects.js";
+import { getLanguage, translate } from "../../i18n/index.js";
+import { notificationsMessages } from "./messages.js";
+
+const PREVIEW_CHARS = 140;
 
 export type NotificationKind = "mention" | "direct";
 
@@ -34,4 +38,12 @@ export function notificationKind(
   if (mentionsMe(message, me)) return "mention";
   if (conversation.kind === "direct" && !isMuted(conversation.muted_until)) return "direct";
   return null;
+}
+
+/** A message as one line of text for a notification: its text, cut, or how many files it has. */
+export function preview(message: Pick<Message, "body" | "deleted"> & { attachments?: unknown }, language = getLanguage()): string {
+  const text = message.body.replace(/\s+/g, " ").trim();
+  if (text) return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
+  const files = Array.isArray(message.attachments) ? message.attachments.length : 0;
+  return files > 0 ? translate(notificationsMessages, language, "files", { count: files }) : "";
 }

@@ -3,7 +3,8 @@ import { useT } from "../../i18n/index.js";
 import { formatDateTime, formatListTime } from "../../i18n/format.js";
 import { appStore, useApp } from "../../app/store.js";
 import { navigate } from "../../app/router.js";
-import type { ConversationPayload, Message, Page } from "../../app/model.js";
+import type { Page } from "../../app/model.js";
+import type { SearchResult } from "../../api/index.js";
 import { ApiError } from "../../realtime/index.js";
 import { SafeHtml } from "../../ui/SafeHtml.js";
 import { errorMessage } from "../../ui/errors.js";
@@ -13,12 +14,6 @@ import { searchMessages } from "./messages.js";
 import "./search.css";
 
 const DEBOUNCE_MS = 300;
-
-interface SearchResult {
-  message: Message;
-  conversation: ConversationPayload;
-  snippet: string;
-}
 
 type Outcome =
   | { status: "idle" }

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { useT } from "../../i18n/index.js";
 import { appStore } from "../../app/store.js";
 import type { Me } from "../../app/model.js";
+import type { Schemas } from "../../api/index.js";
 import { ApiError } from "../../realtime/index.js";
 import { errorMessage } from "../../ui/errors.js";
 import { Enrolment } from "../auth/Enrolment.js";
@@ -9,11 +10,7 @@ import { RecoveryCodes } from "../auth/RecoveryCodes.js";
 import { keepMe } from "./profile.js";
 import { retrySeconds, settingsMessages, type SettingsT } from "./messages.js";
 
-interface TwoFactorStatus {
-  enabled: boolean;
-  required: boolean;
-  recovery_codes_left: number;
-}
+type TwoFactorStatus = Schemas["TwoFactorStatus"];
 
 type Mode = { name: "status" } | { name: "enrol" } | { name: "codes"; codes: string[] };
 
@@ -78,7 +75,7 @@ export function SecuritySection() {
                 hint={t("regenerateHint")}
                 submit={t("regenerate")}
                 onCode={async (code) => {
-                  const { data } = await appStore().client.request<{ recovery_codes: string[] }>("POST", "/api/v1/auth/2fa/recovery-codes", { code });
+                  const { data } = await appStore().client.request<Schemas["RecoveryCodes"]>("POST", "/api/v1/auth/2fa/recovery-codes", { code });
                   setMode({ name: "codes", codes: data.recovery_codes });
                 }}
               />

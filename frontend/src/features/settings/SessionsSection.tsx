@@ -3,20 +3,12 @@ import { useT } from "../../i18n/index.js";
 import { formatDateTime } from "../../i18n/format.js";
 import { appStore } from "../../app/store.js";
 import type { Page } from "../../app/model.js";
+import type { Schemas, Session } from "../../api/index.js";
 import { errorMessage } from "../../ui/errors.js";
 import { common } from "../../ui/messages.js";
 import { settingsMessages, type SettingsT } from "./messages.js";
 
-interface SessionRow {
-  id: string;
-  kind: string;
-  device: { id: string; platform: string; model: string; os_version: string; app_version: string } | null;
-  created_at: string;
-  last_used_at: string | null;
-  ip: string | null;
-  user_agent: string;
-  current: boolean;
-}
+type SessionRow = Session;
 
 const PLATFORMS = ["android", "ios", "desktop", "web", "other"] as const;
 
@@ -82,7 +74,7 @@ export function SessionsSection() {
     setError(null);
     setBusy("others");
     try {
-      const { data } = await appStore().client.request<{ revoked: number }>("POST", "/api/v1/auth/sessions/revoke-others");
+      const { data } = await appStore().client.request<Schemas["Revoked"]>("POST", "/api/v1/auth/sessions/revoke-others");
       setNotice(t("othersEnded", { count: data.revoked }));
       await load();
     } catch (e) {
