@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pyotp
 from django.db import connection
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from portal.accounts.models import AuthSession
 from portal.accounts.services import auth_session_revoke
@@ -197,13 +197,13 @@ def test_avatar_refuses_a_wrong_file_then_uploads_and_removes(page_for: BrowserS
     assert_accessible(page)
     picker = page.locator('[data-testid="avatar-file"]')
     picker.set_input_files(
-        files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not an image"}]
+        files=FilePayload(name="notes.txt", mimeType="text/plain", buffer=b"not an image")
     )
     expect(page.locator('[data-testid="avatar-error"]')).to_have_text(
         "Этот файл не подходит: нужна картинка JPEG, PNG, WebP или GIF."
     )
 
-    picker.set_input_files(files=[{"name": "me.png", "mimeType": "image/png", "buffer": png()}])
+    picker.set_input_files(files=FilePayload(name="me.png", mimeType="image/png", buffer=png()))
     editor = page.locator('[data-testid="avatar-editor"]')
     expect(editor).to_have_attribute("data-has-avatar", "true")
     # The picture is fetched with the bearer token and shown from a blob.

@@ -182,7 +182,6 @@ function Results({ outcome }: { outcome: Outcome }) {
               <a
                 href={`/c/${conversation.id}?m=${message.id}`}
                 className="search-result"
-                aria-label={t("openResult", { where })}
                 onClick={(e) => {
                   e.preventDefault();
                   navigate({ name: "conversation", id: conversation.id, message: message.id, thread: message.thread_root });

@@ -24,7 +24,6 @@ export const searchMessages = defineMessages(
     results: "Результаты поиска",
     someone: "Неизвестный автор",
     system: "Системное сообщение",
-    openResult: "Открыть сообщение в беседе «{where}»",
   },
   {
     title: "Search messages",
@@ -49,6 +48,5 @@ export const searchMessages = defineMessages(
     results: "Search results",
     someone: "Unknown author",
     system: "System message",
-    openResult: "Open the message in “{where}”",
   },
 );

@@ -42,6 +42,7 @@ export function SecuritySection() {
     return (
       <div className="settings-enrol" data-testid="settings-enrol">
         <Enrolment
+          required={status?.required ?? false}
           onCancel={() => setMode({ name: "status" })}
           onDone={() => {
             setMode({ name: "status" });
