@@ -8,13 +8,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db import connection
 from playwright.sync_api import Browser, BrowserContext, Error, Page, Route, WebSocket
 
 from messaging.models import Conversation
@@ -265,6 +268,31 @@ def sign_in_through_form(page: Page, login: str, password: str, otp: str | None 
     if otp is not None:
         page.locator('input[name="otp"]').fill(otp)  # waits for the second step
         form.locator('[type="submit"]').click()
+
+
+# --- acting as someone else while a page is open ---------------------------------------------
+
+
+def run_elsewhere(work: Callable[[], object]) -> None:
+    """Run ``work`` (a service call: another user sends, an administrator revokes) in another
+    thread and wait for it. Services ring the live server after commit through
+    ``async_to_sync``, which cannot run in the test's thread while Playwright's event loop
+    lives there; their errors are raised here."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as error:  # re-raised below
+            failure.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+    if failure:
+        raise failure[0]
 
 
 # --- data ------------------------------------------------------------------------------------

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 import time
-from collections.abc import Callable
 
 import pyotp
-from django.db import connection
 from PIL import Image
 from playwright.sync_api import FilePayload, Page, expect
 
@@ -21,6 +18,7 @@ from tests.browser.harness import (
     BrowserSession,
     api_sign_in,
     assert_accessible,
+    run_elsewhere,
     shot,
     sign_in_through_form,
 )
@@ -30,27 +28,6 @@ SHELL = '[data-testid="app-shell"]'
 SIGN_IN = 'form[name="sign-in"]'
 # Chromium logs each 4xx answer as a console error; these tests ask for them.
 LOGIN_401 = r"status of 401 .*\[http://127\.0\.0\.1:\d+/api/v1/auth/login\]"
-
-
-def in_another_thread(work: Callable[[], object]) -> None:
-    """Run a service as an administrator would, from another thread: Playwright's sync API
-    keeps an event loop in this one, where the service's after-commit ``async_to_sync``
-    (closing the revoked session's sockets) may not run."""
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as error:  # re-raised in the test's thread
-            failure.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=30)
-    if failure:
-        raise failure[0]
 
 
 def open_section(page: Page, section: str) -> None:
@@ -128,7 +105,7 @@ def test_a_session_revoked_by_an_administrator_signs_the_browser_out(
     expect(page.locator(SHELL)).to_be_visible()
     expect(page.locator('[data-testid="connection"]')).to_have_count(0)  # online
     session = AuthSession.objects.get(user=user, revoked_at__isnull=True)
-    in_another_thread(
+    run_elsewhere(
         lambda: auth_session_revoke(
             actor=admin, session=session, reason="admin", context=RequestContext.system()
         )
