@@ -53,14 +53,6 @@ frontend-lint: $(NPM_STAMP)
 frontend-test: $(NPM_STAMP)
 	cd $(FRONTEND) && npx --no-install vitest run
 
-# The browser tests (tests/browser/) drive Debian's Chromium through Playwright; never
-# `playwright install`: no browser is downloaded from anywhere else.
-APT_GET := DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get -qq -y
-
-browser-deps:
-	@test -x /usr/bin/chromium || $(APT_GET) install chromium chromium-driver >/dev/null \
-	  || { $(APT_GET) update >/dev/null && $(APT_GET) install chromium chromium-driver >/dev/null; }
-
 # The API types come from the OpenAPI schema (scripts/api-types); the check fails when the
 # committed file no longer matches the server's schema.
 API_TYPES := $(FRONTEND)/src/api/schema.d.ts
@@ -75,6 +67,14 @@ frontend-types-check: install-test $(NPM_STAMP)
 	  diff -u $(API_TYPES) "$$tmp" | head -40; \
 	  echo '$(API_TYPES) is stale: run `make frontend-types`' >&2; exit 1; \
 	fi
+
+# The browser tests (tests/browser/) drive Debian's Chromium through Playwright; never
+# `playwright install`: no browser is downloaded from anywhere else.
+APT_GET := DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get -qq -y
+
+browser-deps:
+	@test -x /usr/bin/chromium || $(APT_GET) install chromium chromium-driver >/dev/null \
+	  || { $(APT_GET) update >/dev/null && $(APT_GET) install chromium chromium-driver >/dev/null; }
 
 install: $(VENV)/.runtime
 

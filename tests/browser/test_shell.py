@@ -15,6 +15,7 @@ from tests.browser.harness import (
     BrowserSession,
     assert_accessible,
     make_direct,
+    make_group,
     shot,
     sign_in_through_form,
 )
@@ -63,6 +64,22 @@ def test_sign_in_screen_is_russian_and_accessible(page_for: BrowserSession) -> N
     expect(page.get_by_label("Пароль")).to_be_visible()
     expect(form.get_by_role("button", name="Войти")).to_be_visible()
     shot(page, "sign-in")
+    assert_accessible(page)
+
+
+def test_english_is_one_click_away_and_kept(page_for: BrowserSession) -> None:
+    UserFactory.create(login="ivanova")
+    page_for.allow_console_error(LOGIN_401)
+    page = page_for()
+    page.goto("/")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Portal")
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("button", name="English")).to_have_attribute("aria-pressed", "true")
+    sign_in_through_form(page, "ivanova", "wrong-password")
+    expect(page.locator('[role="alert"]')).to_have_text("Wrong login or password.")
+    shot(page, "sign-in-en")
     assert_accessible(page)
 
 
@@ -126,3 +143,22 @@ def test_seeded_tokens_skip_the_form_and_open_a_chat(page_for: BrowserSession) -
     expect(page.get_by_role("navigation").get_by_role("link")).to_have_count(1)
     shot(page, "direct-chat")
     assert_accessible(page)
+
+
+def test_a_message_reaches_the_other_member_live(page_for: BrowserSession) -> None:
+    alice = UserFactory.create(login="alice", last_name="Смирнова", first_name="Алиса")
+    bob = UserFactory.create(login="bob", last_name="Петров", first_name="Борис")
+    group = make_group(alice, bob, title="Совещание в пятницу")
+    make_direct(alice, bob)
+    bobs = page_for(bob)
+    bobs.goto("/")
+    bobs.get_by_role("link", name="Совещание в пятницу").click()
+    expect(bobs).to_have_url(re.compile(rf"/c/{group.pk}$"))
+    expect(bobs.get_by_role("heading", level=1)).to_have_text("Совещание в пятницу")
+    alices = page_for(alice)
+    alices.goto(f"/c/{group.pk}")
+    alices.get_by_label("Сообщение").fill("Переносим на десять утра")
+    alices.get_by_role("button", name="Отправить").click()
+    expect(bobs.locator(".timeline")).to_contain_text("Переносим на десять утра")
+    shot(bobs, "received")
+    assert_accessible(bobs)
