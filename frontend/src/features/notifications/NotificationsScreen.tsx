@@ -14,6 +14,11 @@ import "./notifications.css";
 
 type NotificationItem = Notification;
 
+/** Unread notifications, for the sidebar's link: `more` when there are over `unread` (200). */
+export function useUnreadNotifications(): { unread: number; more: boolean } {
+  return useApp((s) => s.notifications);
+}
+
 /** The in-app list of notifications (`GET /api/v1/notifications`), newest first. */
 export function NotificationsScreen() {
   const t = useT(notificationsMessages);
@@ -22,7 +27,7 @@ export function NotificationsScreen() {
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
-  const unread = useApp((s) => s.notifications);
+  const unread = useUnreadNotifications();
 
   const load = useCallback(
     async (cursor: string | null) => {
