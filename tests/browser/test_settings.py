@@ -22,7 +22,8 @@ from tests.browser.harness import (
     shot,
     sign_in_through_form,
 )
-from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
+from tests.factories.accounts import DEFAULT_PASSWORD, AgencyFactory, UserFactory
+from tests.helpers.api import sign_in
 
 SHELL = '[data-testid="app-shell"]'
 SIGN_IN = 'form[name="sign-in"]'
@@ -241,3 +242,54 @@ def test_notification_settings_keep_the_digest_choice(page_for: BrowserSession) 
     expect(permission).to_be_visible()
     shot(page, "notifications")
     assert_accessible(page)
+
+
+def test_new_recovery_codes_and_a_refused_disable(page_for: BrowserSession) -> None:
+    agency = AgencyFactory.create(require_2fa=True)
+    user = UserFactory.create(login="sokolova", agency=agency)
+    page = page_for(user)  # signed in before enrolling: the session stays valid after
+    client, _ = sign_in(user)
+    secret = client.post("/api/v1/auth/2fa/enrol").json()["secret"]
+    totp = pyotp.TOTP(secret)
+    # Three consecutive 30-second steps: each code is accepted once, the next step ahead too.
+    confirmed = client.post(
+        "/api/v1/auth/2fa/confirm", {"code": totp.at(time.time() - 30)}, format="json"
+    )
+    assert confirmed.status_code == 200
+    open_section(page, "security")
+    status = page.locator('[data-testid="two-factor"]')
+    expect(status).to_have_attribute("data-enabled", "true")
+    expect(status).to_contain_text("Ваше ведомство требует двухфакторный вход.")
+
+    recovery = page.locator('form[name="recovery"]')
+    recovery.get_by_label("Код").fill(totp.now())
+    recovery.get_by_role("button", name="Новые резервные коды").click()
+    expect(page.locator('[data-testid="recovery-codes"] li')).to_have_count(10)
+    page.get_by_role("button", name="Я сохранил коды").click()
+
+    page_for.allow_console_error(r"status of 403 .*/api/v1/auth/2fa/disable\]")
+    disable = page.locator('form[name="disable"]')
+    disable.get_by_label("Код").fill(totp.at(time.time() + 30))
+    disable.get_by_role("button", name="Отключить двухфакторный вход").click()
+    expect(disable.get_by_role("alert")).to_have_text(
+        "Ваше ведомство требует двухфакторной аутентификации; отключить её нельзя."
+    )
+    shot(page, "disable-refused")
+    assert_accessible(page)
+    expect(status).to_have_attribute("data-enabled", "true")
+
+
+def test_settings_at_768_pixels(page_for: BrowserSession) -> None:
+    user = UserFactory.create(login="tablet")
+    page = page_for(user)
+    page.set_viewport_size({"width": 768, "height": 1000})
+    loaded = {
+        "profile": '[data-testid="profile-name"]',
+        "security": '[data-testid="two-factor"][data-enabled="false"]',
+        "sessions": '[data-testid="sessions-count"]',
+    }
+    for section, ready in loaded.items():
+        open_section(page, section)
+        expect(page.locator(ready)).to_be_visible()
+        shot(page, f"{section}-768")
+        assert_accessible(page)
