@@ -85,3 +85,16 @@ def test_a_day_range_and_the_mentions_filter(page_for: BrowserSession) -> None:
     expect(page.get_by_test_id("search-empty")).to_be_visible()
     shot(page, "filters")
     assert_accessible(page)
+
+
+def test_a_refused_query_is_explained(page_for: BrowserSession) -> None:
+    alice = UserFactory.create(login="alice")
+    page_for.allow_console_error(r"status of 400 .*/api/v1/search/messages\?")
+    page = page_for(alice)
+    page.goto("/search?q=" + "а" * 201)  # the box takes 200; the address bar does not stop it
+    error = page.get_by_test_id("search-error")
+    expect(error).to_have_attribute("role", "alert")
+    expect(error).to_contain_text("Что искать:")
+    expect(error).to_contain_text("200")
+    shot(page, "refused")
+    assert_accessible(page)

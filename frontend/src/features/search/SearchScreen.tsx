@@ -50,7 +50,7 @@ export function SearchScreen({ query }: { query: string }) {
         .then(({ data }) => id === latest.current && setOutcome({ status: "done", results: data.results }))
         .catch((error: unknown) => {
           if (id !== latest.current) return;
-          const fields = error instanceof ApiError && error.code === "validation_failed" ? fieldErrors(error.details) : [];
+          const fields = error instanceof ApiError && error.code === "validation_failed" ? fieldErrors(error.details, fieldLabel) : [];
           setOutcome({ status: "error", message: errorMessage(error), fields });
         });
     }, DEBOUNCE_MS);
@@ -69,6 +69,12 @@ export function SearchScreen({ query }: { query: string }) {
         .sort((a, b) => a.name.localeCompare(b.name)),
     [users, me],
   );
+  const fieldLabel = (name: string): string => {
+    const labels: Record<string, string> = {
+      q: t("query"), conversation: t("conversation"), author: t("author"), since: t("since"), until: t("until"), has_file: t("hasFile"), mentions_me: t("mentionsMe"),
+    };
+    return labels[name] ?? name;
+  };
   const set = <K extends keyof SearchFilters>(key: K, value: SearchFilters[K]) => setFilters((f) => ({ ...f, [key]: value }));
   const filtered = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
 
@@ -78,7 +84,7 @@ export function SearchScreen({ query }: { query: string }) {
       <form role="search" aria-labelledby="search-title" className="search-form" onSubmit={(e) => e.preventDefault()}>
         <label className="search-query">
           {t("query")}
-          <input type="search" name="q" value={text} onChange={(e) => setText(e.target.value)} autoFocus maxLength={500} aria-describedby="search-hint" />
+          <input type="search" name="q" value={text} onChange={(e) => setText(e.target.value)} autoFocus maxLength={200} aria-describedby="search-hint" />
         </label>
         <p id="search-hint" className="muted small-print">
           {t("queryHint")}
@@ -217,9 +223,9 @@ function AuthorName({ id }: { id: string }) {
   return <>{user?.full_name || user?.login || (missing ? t("someone") : "…")}</>;
 }
 
-/** "since: Enter a valid date/time." lines from `details.fields`. */
-function fieldErrors(details: Record<string, unknown>): string[] {
+/** "<field's label>: <the server's message>" lines from `details.fields` of a 400. */
+function fieldErrors(details: Record<string, unknown>, label: (name: string) => string): string[] {
   const fields = details["fields"];
   if (!fields || typeof fields !== "object") return [];
-  return Object.entries(fields as Record<string, unknown>).map(([name, messages]) => `${name}: ${Array.isArray(messages) ? messages.join(" ") : String(messages)}`);
+  return Object.entries(fields as Record<string, unknown>).map(([name, messages]) => `${label(name)}: ${Array.isArray(messages) ? messages.join(" ") : String(messages)}`);
 }
