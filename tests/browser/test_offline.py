@@ -4,6 +4,8 @@ send whose answer never arrived."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from playwright.sync_api import Page, Route, expect
 
@@ -15,7 +17,7 @@ from tests.factories.accounts import UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _bodies(conversation_id: object, needle: str) -> list[str]:
+def _bodies(conversation_id: uuid.UUID, needle: str) -> list[str]:
     return list(
         Message.objects.filter(conversation_id=conversation_id, body__contains=needle)
         .order_by("seq")

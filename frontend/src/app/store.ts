@@ -8,6 +8,7 @@ import type { ConnectionState, OutgoingMessage, PortalClient, PortalEvent } from
 import { setTimeZone } from "../i18n/format.js";
 import type { ConversationMember } from "../api/index.js";
 import { applyEvent } from "./events.js";
+import { notificationKind } from "../features/notifications/rules.js";
 import type { Conversation, Limits, Me, MemberList, Message, Page, Presence, SyncState, ThreadState, Timeline, User } from "./model.js";
 import type { ThreadPage } from "../api/index.js";
 
@@ -37,6 +38,8 @@ export interface AppState {
   threads: Readonly<Record<string, ThreadState>>;
   /** conversation id → its member list, once the members panel has opened it. */
   members?: Readonly<Record<string, MemberList>>;
+  /** Unread notifications (features/notifications): `more` when there are over `unread`. */
+  notifications: { unread: number; more: boolean };
 }
 
 const HISTORY_PAGE = 50;
@@ -50,6 +53,7 @@ export class AppStore {
   /** Events delivered while a sync is in flight: the answer may predate some of them. */
   private duringSync: { id: number; event: PortalEvent }[] = [];
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
+  private notificationsTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(readonly client: PortalClient) {
     this.state = initialState(client.state, client.pending);
@@ -97,6 +101,11 @@ export class AppStore {
               .finally(() => this.unknownLoads.delete(conversationId));
           }
         }
+        // There is no notification event: a message for me may have made one (another device).
+        if (event.type === "message" && event.op === "add") {
+          const message = event["message"] as Message;
+          if (notificationKind(message, this.state.me, this.state.conversations[message.conversation_id])) this.refreshNotificationsSoon();
+        }
       }),
       client.on("outbox", (pending) => this.update((s) => ({ ...s, pending }))),
       client.on("sent", ({ message }) => this.update((s) => applyEvent(s, { type: "message", op: "add", message }))),
@@ -135,6 +144,7 @@ export class AppStore {
         pins: {},
         threads: {},
       }));
+      void this.refreshNotifications();
       // What happened after the answer's event id was applied to the state it replaced:
       // apply it again on top (events are idempotent).
       const later = this.duringSync.filter((delivered) => delivered.id > data.last_event_id);
@@ -441,6 +451,27 @@ export class AppStore {
     });
   }
 
+  // --- notifications (features/notifications) -----------------------------------------------
+
+  /** Count the unread notifications again (after a sync, a message for me, marking read). */
+  async refreshNotifications(): Promise<void> {
+    try {
+      const { data } = await this.client.request<Page<unknown>>("GET", "/api/v1/notifications?unread=true&limit=200");
+      this.update((s) => ({ ...s, notifications: { unread: data.results.length, more: data.next !== null } }));
+    } catch {
+      // the next sync or message corrects it
+    }
+  }
+
+  private refreshNotificationsSoon(): void {
+    if (this.notificationsTimer) return;
+    // A burst of messages costs one request; the server records notifications on commit.
+    this.notificationsTimer = setTimeout(() => {
+      this.notificationsTimer = null;
+      void this.refreshNotifications();
+    }, 1500);
+  }
+
   // --- typing and presence --------------------------------------------------------------------
 
   private ephemeral(frame: { type: string; [field: string]: unknown }): void {
@@ -496,6 +527,7 @@ export function initialState(connection: ConnectionState, pending: readonly Outg
     pins: {},
     limits: null,
     threads: {},
+    notifications: { unread: 0, more: false },
   };
 }
 

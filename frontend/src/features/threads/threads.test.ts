@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { applyEvent } from "../../app/events.js";
 import type { Message, ThreadState } from "../../app/model.js";
-import type { AppState } from "../../app/store.js";
+import { initialState, type AppState } from "../../app/store.js";
 
 function message(seq: number, fields: Partial<Message> = {}): Message {
   return {
@@ -33,18 +33,9 @@ function thread(fields: Partial<ThreadState> = {}): ThreadState {
 
 function state(threads: Record<string, ThreadState>): AppState {
   return {
-    connection: { status: "online", userId: "u-1", headEventId: 0 },
+    ...initialState({ status: "online", userId: "u-1", headEventId: 0 }),
     synced: true,
-    syncError: null,
     me: { id: "u-1", login: "me" } as AppState["me"],
-    conversations: {},
-    users: {},
-    presence: {},
-    typing: {},
-    readers: {},
-    timelines: {},
-    pending: [],
-    limits: null,
     threads,
   };
 }
