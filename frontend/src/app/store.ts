@@ -4,13 +4,12 @@
  * (`applyEvent` in events.ts). Components read it with `useApp(selector)`.
  */
 import { useSyncExternalStore } from "react";
-import type { ConnectionState, OutgoingMessage, PortalClient, PortalEvent } from "../realtime/index.js";
-import { setTimeZone } from "../i18n/format.js";
-import type { ConversationMember } from "../api/index.js";
-import { applyEvent } from "./events.js";
+import { ApiError, type ConnectionState, type OutgoingMessage, type PortalClient, type PortalEvent } from "../realtime/index.js";
+import type { ConversationMember, ThreadPage } from "../api/index.js";
 import { notificationKind } from "../features/notifications/rules.js";
+import { setTimeZone } from "../i18n/format.js";
+import { applyEvent } from "./events.js";
 import type { Conversation, Limits, Me, MemberList, Message, Page, Presence, SyncState, ThreadState, Timeline, User } from "./model.js";
-import type { ThreadPage } from "../api/index.js";
 
 export interface AppState {
   connection: ConnectionState;
@@ -310,10 +309,17 @@ export class AppStore {
         .request<User>("GET", `/api/v1/users/${encodeURIComponent(userId)}`)
         .then(({ data }) => {
           this.update((s) => ({ ...s, users: { ...s.users, [data.id]: data } }));
+          this.userRequests.delete(userId);
           return data;
         })
-        .catch(() => null)
-        .finally(() => this.userRequests.delete(userId));
+        .catch((error: unknown) => {
+          // Not visible (404) stays unknown for this session: screens that re-render do not
+          // ask again. Anything else (offline, 5xx) may be asked again a minute later.
+          if (!(error instanceof ApiError && error.status === 404)) {
+            setTimeout(() => this.userRequests.delete(userId), 60_000);
+          }
+          return null;
+        });
       this.userRequests.set(userId, request);
     }
     return request;
