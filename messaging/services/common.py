@@ -15,6 +15,7 @@ from messaging.exceptions import (
 from messaging.markdown import render
 from messaging.models import (
     Conversation,
+    Membership,
     Mention,
     Message,
     ThreadFollow,
@@ -43,12 +44,18 @@ def active_users(user_ids: Iterable[Any]) -> list[User]:
 
 
 def system_message(conversation: Conversation, actor: User | None, data: dict[str, Any]) -> Message:
-    """Append a system message (precondition: the conversation row is locked)."""
+    """Append a system message (precondition: the conversation row is locked). The actor
+    has seen their own action: it is not unread for them, as their own messages are not."""
     require_transaction("system_message")
-    return append_message(
+    message = append_message(
         conversation, author=actor, client_id=f"system:{uuid.uuid4()}", body="",
         kind=Message.Kind.SYSTEM, system=data, reply_to=None,
     )  # fmt: skip
+    if actor is not None:
+        Membership.objects.filter(
+            conversation=conversation, user=actor, last_read_seq__lt=message.seq
+        ).update(last_read_seq=message.seq)
+    return message
 
 
 def append_message(

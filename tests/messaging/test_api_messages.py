@@ -488,3 +488,25 @@ def test_a_thread_says_whether_the_caller_follows_it(chat):
     assert_api_error(chat.c["owner"].post(follow, {"follow": "maybe"}, format="json"), 400,
                      "validation_failed")  # fmt: skip
     assert_api_error(chat.c["outsider"].get(url), 404, "message_not_found")
+
+
+def test_your_own_actions_are_not_unread(chat):
+    created = chat.c["owner"].post(
+        "/api/v1/conversations",
+        {"kind": "group", "title": "Рабочая", "member_ids": [str(chat.alice.pk)]},
+        format="json",
+    )
+    group_id = created.json()["id"]
+    added = chat.c["owner"].post(
+        f"/api/v1/conversations/{group_id}/members",
+        {"user_ids": [str(chat.bob.pk)]},
+        format="json",
+    )
+    assert added.status_code in {200, 201}
+
+    def unread(client):
+        listed = client.get("/api/v1/conversations").json()["results"]
+        return [c["unread"] for c in listed if c["id"] == group_id]
+
+    assert unread(chat.c["owner"]) == [0]
+    assert unread(chat.c["alice"]) == [2]  # "created the group", then "added Bob"
