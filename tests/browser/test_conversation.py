@@ -283,7 +283,9 @@ def test_message_actions_pins_deletes_history_forward_and_threads(
     a.get_by_role("dialog").get_by_role("button", name="Юристы").click()
     expect(a.locator('[data-testid="notice"]')).to_have_text("Сообщение переслано")
     copy = Message.objects.get(conversation=other, kind="text")
-    assert copy.body == "Первое сообщение" and copy.forwarded_from["message_id"] == str(first.pk)
+    assert copy.body == "Первое сообщение"
+    assert copy.forwarded_from is not None
+    assert copy.forwarded_from["message_id"] == str(first.pk)
 
     # Reply in a thread opens the panel beside the history; Esc closes it.
     row = _message(a, "Первое сообщение")
