@@ -7,7 +7,17 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    UUIDField,
+)
 from django.db.models.expressions import NegatedExpression
 from django.db.models.functions import Coalesce, JSONObject
 
@@ -129,7 +139,11 @@ def conversations_of(user: User, *, query: str = "") -> QuerySet[Membership]:
     memberships = (
         Membership.objects.select_related("conversation")
         .filter(user=user, left_at__isnull=True)
-        .annotate(mention_count=Coalesce(Subquery(unread_mentions), 0), peer_id=Subquery(partner))
+        .annotate(
+            mention_count=Coalesce(Subquery(unread_mentions), 0),
+            # Typed, so that SQLite's hex text comes back as a UUID too.
+            peer_id=Subquery(partner, output_field=UUIDField()),
+        )
         .order_by("-pinned", F("conversation__last_message_at").desc(nulls_last=True))
     )
     if query:

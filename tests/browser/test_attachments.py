@@ -81,8 +81,8 @@ def test_upload_shows_progress_and_the_download_is_byte_identical(
     assert_accessible(alices)
     expect(upload).to_have_attribute("data-status", "done", timeout=20_000)
     _throttle_uploads(alices, None)
-    alices.get_by_label("Сообщение").fill("Отчёт во вложении")
-    alices.get_by_role("button", name="Отправить").click()
+    alices.locator('[data-testid="composer-input"]').fill("Отчёт во вложении")
+    alices.locator('[data-testid="send"]').click()
     expect(alices.locator(UPLOAD)).to_have_count(0)
 
     bobs = page_for(bob)

@@ -4,11 +4,12 @@
  * (`applyEvent` in events.ts). Components read it with `useApp(selector)`.
  */
 import { useSyncExternalStore } from "react";
-import type { ConnectionState, OutgoingMessage, PortalClient, PortalEvent } from "../realtime/index.js";
+import { ApiError, type ConnectionState, type OutgoingMessage, type PortalClient, type PortalEvent } from "../realtime/index.js";
+import type { ConversationMember, ThreadPage } from "../api/index.js";
+import { notificationKind } from "../features/notifications/rules.js";
 import { setTimeZone } from "../i18n/format.js";
 import { applyEvent } from "./events.js";
-import type { Conversation, Limits, Me, Message, Page, Presence, SyncState, ThreadState, Timeline, User } from "./model.js";
-import type { ThreadPage } from "../api/index.js";
+import type { Conversation, Limits, Me, MemberList, Message, Page, Presence, SyncState, ThreadState, Timeline, User } from "./model.js";
 
 export interface AppState {
   connection: ConnectionState;
@@ -34,6 +35,10 @@ export interface AppState {
   limits: Limits | null;
   /** Open thread panels: root message id → the root and its loaded replies. */
   threads: Readonly<Record<string, ThreadState>>;
+  /** conversation id → its member list, once the members panel has opened it. */
+  members?: Readonly<Record<string, MemberList>>;
+  /** Unread notifications (features/notifications): `more` when there are over `unread`. */
+  notifications: { unread: number; more: boolean };
 }
 
 const HISTORY_PAGE = 50;
@@ -43,9 +48,11 @@ export class AppStore {
   private readonly listeners = new Set<() => void>();
   private readonly userRequests = new Map<string, Promise<User | null>>();
   private syncing: Promise<void> | null = null;
+  private readonly unknownLoads = new Set<string>();
   /** Events delivered while a sync is in flight: the answer may predate some of them. */
   private duringSync: { id: number; event: PortalEvent }[] = [];
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
+  private notificationsTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(readonly client: PortalClient) {
     this.state = initialState(client.state, client.pending);
@@ -81,6 +88,22 @@ export class AppStore {
         // Added to a conversation: the event has no membership fields (role, unread).
         if (event.type === "membership" && event.op === "add" && event["user_id"] === this.state.me?.id) {
           void this.loadConversation((event["conversation"] as { id: string }).id);
+        }
+        // A message in a conversation the list does not know: one just created with the
+        // caller in it, or a direct chat someone started (no membership event for those).
+        if (event.type === "message" && event.op === "add" && this.state.synced) {
+          const conversationId = (event["message"] as { conversation_id?: string } | undefined)?.conversation_id;
+          if (conversationId && !this.state.conversations[conversationId] && !this.unknownLoads.has(conversationId)) {
+            this.unknownLoads.add(conversationId);
+            void this.loadConversation(conversationId)
+              .then((loaded) => loaded && this.update((s) => applyEvent(s, event))) // its last message
+              .finally(() => this.unknownLoads.delete(conversationId));
+          }
+        }
+        // There is no notification event: a message for me may have made one (another device).
+        if (event.type === "message" && event.op === "add") {
+          const message = event["message"] as Message;
+          if (notificationKind(message, this.state.me, this.state.conversations[message.conversation_id])) this.refreshNotificationsSoon();
         }
       }),
       client.on("outbox", (pending) => this.update((s) => ({ ...s, pending }))),
@@ -120,6 +143,7 @@ export class AppStore {
         pins: {},
         threads: {},
       }));
+      void this.refreshNotifications();
       // What happened after the answer's event id was applied to the state it replaced:
       // apply it again on top (events are idempotent).
       const later = this.duringSync.filter((delivered) => delivered.id > data.last_event_id);
@@ -285,10 +309,17 @@ export class AppStore {
         .request<User>("GET", `/api/v1/users/${encodeURIComponent(userId)}`)
         .then(({ data }) => {
           this.update((s) => ({ ...s, users: { ...s.users, [data.id]: data } }));
+          this.userRequests.delete(userId);
           return data;
         })
-        .catch(() => null)
-        .finally(() => this.userRequests.delete(userId));
+        .catch((error: unknown) => {
+          // Not visible (404) stays unknown for this session: screens that re-render do not
+          // ask again. Anything else (offline, 5xx) may be asked again a minute later.
+          if (!(error instanceof ApiError && error.status === 404)) {
+            setTimeout(() => this.userRequests.delete(userId), 60_000);
+          }
+          return null;
+        });
       this.userRequests.set(userId, request);
     }
     return request;
@@ -303,6 +334,37 @@ export class AppStore {
     } catch {
       return null;
     }
+  }
+
+  // --- members (the members panel) ------------------------------------------------------------
+
+  /** The first page of a conversation's members (again if `reload`), or the next page. */
+  async loadMembers(conversationId: string, { more = false, reload = false } = {}): Promise<void> {
+    const current = this.state.members?.[conversationId];
+    if (current?.loading) return;
+    if (!more && !reload && current?.loaded) return;
+    if (more && !current?.next) return;
+    const cursor = more ? current!.next : null;
+    this.setMembers(conversationId, (list) => ({ ...(list ?? emptyMembers()), loading: true, error: null }));
+    try {
+      const query = new URLSearchParams({ limit: "100" });
+      if (cursor) query.set("cursor", cursor);
+      const path = `/api/v1/conversations/${encodeURIComponent(conversationId)}/members?${query}`;
+      const { data } = await this.client.request<Page<ConversationMember>>("GET", path);
+      const page = data.results.map((row) => ({ user_id: row.user.id, role: row.role, joined_at: row.joined_at }));
+      this.update((s) => ({ ...s, users: { ...s.users, ...Object.fromEntries(data.results.map((row) => [row.user.id, row.user])) } }));
+      this.setMembers(conversationId, (list) => {
+        const before = more ? (list?.members ?? []) : [];
+        const seen = new Set(page.map((m) => m.user_id));
+        return { members: [...before.filter((m) => !seen.has(m.user_id)), ...page], next: data.next, loaded: true, loading: false, error: null };
+      });
+    } catch (error) {
+      this.setMembers(conversationId, (list) => ({ ...(list ?? emptyMembers()), loading: false, error: errorText(error) }));
+    }
+  }
+
+  private setMembers(conversationId: string, change: (list: MemberList | undefined) => MemberList): void {
+    this.update((s) => ({ ...s, members: { ...s.members, [conversationId]: change(s.members?.[conversationId]) } }));
   }
 
   // --- writing ------------------------------------------------------------------------------
@@ -395,6 +457,27 @@ export class AppStore {
     });
   }
 
+  // --- notifications (features/notifications) -----------------------------------------------
+
+  /** Count the unread notifications again (after a sync, a message for me, marking read). */
+  async refreshNotifications(): Promise<void> {
+    try {
+      const { data } = await this.client.request<Page<unknown>>("GET", "/api/v1/notifications?unread=true&limit=200");
+      this.update((s) => ({ ...s, notifications: { unread: data.results.length, more: data.next !== null } }));
+    } catch {
+      // the next sync or message corrects it
+    }
+  }
+
+  private refreshNotificationsSoon(): void {
+    if (this.notificationsTimer) return;
+    // A burst of messages costs one request; the server records notifications on commit.
+    this.notificationsTimer = setTimeout(() => {
+      this.notificationsTimer = null;
+      void this.refreshNotifications();
+    }, 1500);
+  }
+
   // --- typing and presence --------------------------------------------------------------------
 
   private ephemeral(frame: { type: string; [field: string]: unknown }): void {
@@ -433,7 +516,8 @@ export class AppStore {
   }
 }
 
-function initialState(connection: ConnectionState, pending: readonly OutgoingMessage[]): AppState {
+/** The state of a tab before anything is loaded (also the base of the unit tests' states). */
+export function initialState(connection: ConnectionState, pending: readonly OutgoingMessage[] = []): AppState {
   return {
     connection,
     synced: false,
@@ -449,7 +533,12 @@ function initialState(connection: ConnectionState, pending: readonly OutgoingMes
     pins: {},
     limits: null,
     threads: {},
+    notifications: { unread: 0, more: false },
   };
+}
+
+function emptyMembers(): MemberList {
+  return { members: [], next: null, loaded: false, loading: false, error: null };
 }
 
 export function emptyTimeline(): Timeline {

@@ -269,6 +269,19 @@ describe("tokens", () => {
     expect(failure).toMatchObject({ status: 400, code: "validation_failed", details: { fields: { q: ["bad"] } } });
   });
 
+  it("a FormData body goes as multipart, with the token and without a JSON Content-Type", async () => {
+    const fake = new FakeFetch(ORIGIN).on("PUT /api/v1/me/avatar", () => ({ status: 200, body: { id: "user-1" } }));
+    const { client } = await makeClient({ fake });
+    const form = new FormData();
+    form.append("file", new Blob(["GIF89a"], { type: "image/gif" }), "a.gif");
+    await client.request("PUT", "/api/v1/me/avatar", form);
+    const [call] = fake.callsTo("PUT /api/v1/me/avatar");
+    expect(call!.body).toBe(form);
+    expect(call!.headers["Content-Type"]).toBeUndefined();
+    expect(call!.headers["Authorization"]).toBe("Bearer pat_1");
+    expect(await client.accessToken()).toBe("pat_1");
+  });
+
   it("a device refusal on a request shows the policy screen", async () => {
     const fake = new FakeFetch(ORIGIN).on("GET /api/v1/me", () => ({
       status: 403,

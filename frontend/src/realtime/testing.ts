@@ -117,7 +117,7 @@ export class FakeFetch {
       method: init.method,
       path,
       headers: init.headers,
-      body: init.body === undefined ? undefined : JSON.parse(init.body),
+      body: typeof init.body === "string" ? JSON.parse(init.body) : init.body,
     };
     this.calls.push(request);
     const handler = this.handlers.get(`${init.method} ${path}`);

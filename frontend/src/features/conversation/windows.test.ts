@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applyEvent } from "../../app/events.js";
 import type { Message, Timeline } from "../../app/model.js";
-import type { AppState } from "../../app/store.js";
+import { initialState, type AppState } from "../../app/store.js";
 
 // The conversation screen's parts of the dispatcher: windows that do not reach the newest
 // message, and the pinned messages.
@@ -34,19 +34,9 @@ function timeline(fields: Partial<Timeline>): Timeline {
 
 function state(fields: Partial<AppState>): AppState {
   return {
-    connection: { status: "online", userId: "me", headEventId: 0 },
+    ...initialState({ status: "online", userId: "me", headEventId: 0 }),
     synced: true,
-    syncError: null,
     me: { id: "me", login: "me" } as AppState["me"],
-    conversations: {},
-    users: {},
-    presence: {},
-    typing: {},
-    readers: {},
-    timelines: {},
-    pending: [],
-    limits: null,
-    threads: {},
     ...fields,
   };
 }

@@ -44,7 +44,7 @@ export function PollCreateDialog({ conversationId, onClose }: { conversationId: 
 
   return (
     <Dialog title={t("createTitle")} onClose={onClose}>
-      <form className="poll-form" onSubmit={(e) => void submit(e)} data-testid="poll-create">
+      <form className="poll-form" onSubmit={(e) => void submit(e)} data-testid="poll-create" noValidate>
         <label>
           {t("question")}
           <input value={question} maxLength={1000} onChange={(e) => setQuestion(e.target.value)} required autoFocus data-testid="poll-question" />

@@ -81,7 +81,6 @@ export function PollView({ message, conversation }: { message: Message; conversa
       <ul className="poll-options">
         {results.map((r) => {
           const selected = selection.includes(r.index);
-          const label = t("optionResult", { text: r.text, votes: t("votes", { count: r.votes }), percent: r.percent });
           const bar = (
             <span className="poll-bar" aria-hidden="true">
               <span className="poll-fill" style={{ width: `${r.percent}%` }} data-testid="poll-fill" data-percent={r.percent} />
@@ -93,7 +92,10 @@ export function PollView({ message, conversation }: { message: Message; conversa
                 {r.text}
                 {r.mine && <span className="poll-mine"> · {t("yourVote")}</span>}
               </span>
-              <span className="muted">{t("percent", { percent: r.percent })}</span>
+              <span className="muted">
+                {t("percent", { percent: r.percent })}
+                <span className="visually-hidden">, {t("votes", { count: r.votes })}</span>
+              </span>
             </span>
           );
           return (
@@ -108,18 +110,17 @@ export function PollView({ message, conversation }: { message: Message; conversa
                       const base = selection.length === 0 && voted ? mine : selection;
                       setSelection(e.target.checked ? [...new Set([...base, r.index])] : base.filter((i) => i !== r.index));
                     }}
-                    aria-label={label}
                   />
                   {text}
                   {bar}
                 </label>
               ) : canVote ? (
-                <button type="button" className="poll-choice" aria-pressed={r.mine} aria-label={label} disabled={busy} onClick={() => vote([r.index])} data-testid="poll-vote-option">
+                <button type="button" className="poll-choice" aria-pressed={r.mine} disabled={busy} onClick={() => vote([r.index])} data-testid="poll-vote-option">
                   {text}
                   {bar}
                 </button>
               ) : (
-                <div className="poll-choice" aria-label={label}>
+                <div className="poll-choice">
                   {text}
                   {bar}
                 </div>

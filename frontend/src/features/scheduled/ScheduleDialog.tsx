@@ -47,6 +47,7 @@ export function ScheduleDialog({
         send_at: new Date(instant).toISOString(),
       });
       onScheduled(data);
+      onClose();
     } catch (e) {
       setError(errorMessage(e));
       setBusy(false);

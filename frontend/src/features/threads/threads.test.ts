@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { applyEvent } from "../../app/events.js";
 import type { Message, ThreadState } from "../../app/model.js";
-import type { AppState } from "../../app/store.js";
+import { initialState, type AppState } from "../../app/store.js";
 
 function message(seq: number, fields: Partial<Message> = {}): Message {
   return {
@@ -33,18 +33,9 @@ function thread(fields: Partial<ThreadState> = {}): ThreadState {
 
 function state(threads: Record<string, ThreadState>): AppState {
   return {
-    connection: { status: "online", userId: "u-1", headEventId: 0 },
+    ...initialState({ status: "online", userId: "u-1", headEventId: 0 }),
     synced: true,
-    syncError: null,
     me: { id: "u-1", login: "me" } as AppState["me"],
-    conversations: {},
-    users: {},
-    presence: {},
-    typing: {},
-    readers: {},
-    timelines: {},
-    pending: [],
-    limits: null,
     threads,
   };
 }
@@ -55,6 +46,15 @@ describe("an open thread panel follows events", () => {
     const once = applyEvent(state({ "m-1": thread() }), add);
     const twice = applyEvent(once, add);
     expect(twice.threads["m-1"]!.replies.map((m) => m.seq)).toEqual([2, 5]);
+  });
+
+  it("a reply makes the root's author and the replier followers, as the server does", () => {
+    const mine = { ...thread({ following: false }), root: message(1, { author_id: "u-1" }) };
+    expect(applyEvent(state({ "m-1": mine }), { type: "message", op: "add", message: reply(5) }).threads["m-1"]!.following).toBe(true);
+    const others = thread({ following: false });
+    expect(applyEvent(state({ "m-1": others }), { type: "message", op: "add", message: reply(5) }).threads["m-1"]!.following).toBe(false);
+    const replied = applyEvent(state({ "m-1": others }), { type: "message", op: "add", message: { ...reply(6), author_id: "u-1" } });
+    expect(replied.threads["m-1"]!.following).toBe(true);
   });
 
   it("thread.update sets the root's reply count; edits and reactions reach replies", () => {
