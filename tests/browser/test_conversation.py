@@ -83,6 +83,15 @@ def test_two_people_talk_in_real_time(page_for: BrowserSession) -> None:
     b.locator(COMPOSER).press("Enter")
     reply = _message(a, "Смету пришлю к обеду")
     expect(reply.locator('[data-testid="reply-quote"]')).to_contain_text("Добрый день, коллеги")
+    # Anna was at the bottom: the view followed the new message into sight.
+    a.wait_for_function(
+        """() => {
+            const list = document.querySelector('[data-testid="timeline"]').getBoundingClientRect();
+            const rows = [...document.querySelectorAll('[data-testid="message"]')];
+            const last = rows[rows.length - 1].getBoundingClientRect();
+            return last.bottom <= list.bottom + 1 && last.top >= list.top;
+        }"""
+    )
 
     # Read receipts: Boris has seen Anna's message.
     mine = _message(a, "Добрый день, коллеги").locator('[data-testid="receipt"]')
@@ -368,3 +377,19 @@ def test_a_channel_member_reads_without_a_composer_and_opens_comments(
     b.set_viewport_size({"width": 768, "height": 900})
     shot(b, "channel-768")
     assert_accessible(b)
+
+
+def test_jump_to_a_thread_reply_opens_its_thread(page_for: BrowserSession) -> None:
+    anna, boris = _people()
+    group = make_group(anna, boris)
+    root = _send(anna, group, "Вопрос по смете")
+    reply, _ = message_send(
+        actor=boris, conversation_id=group.pk, client_id=str(uuid.uuid4()),
+        body="Ответ в ветке", thread_root_id=root.pk,
+    )  # fmt: skip
+    _seed(group, [anna, boris], 120)
+    a = page_for(anna)
+    _open(a, group, f"?m={reply.pk}")
+    expect(a.locator('[data-testid="thread-panel"]')).to_contain_text("Ответ в ветке")
+    expect(a.locator(f"{MESSAGE}.highlighted")).to_have_attribute("data-id", str(root.pk))
+    assert f"/thread/{root.pk}" in a.url

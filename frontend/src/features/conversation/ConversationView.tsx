@@ -38,6 +38,18 @@ export function permissionsOf(conversation: Conversation, me: string | null): Pe
   };
 }
 
+/** The root of the thread `messageId` replies in, or null (`?around=` centres on it). */
+async function threadRootOf(conversationId: string, messageId: string): Promise<string | null> {
+  try {
+    const path = `/api/v1/conversations/${encodeURIComponent(conversationId)}/messages?around=${encodeURIComponent(messageId)}&limit=1`;
+    const { data } = await appStore().client.request<{ results: Message[] }>("GET", path);
+    const centre = data.results[0];
+    return centre && centre.id !== messageId && Number(centre.reply_count ?? 0) > 0 ? centre.id : null;
+  } catch {
+    return null;
+  }
+}
+
 /** One conversation: header with the pinned bar, the history, typing, the composer, and the
  * thread or info panel beside it. */
 export function ConversationView({ id, thread, message }: { id: string; thread: string | null; message: string | null }) {
@@ -82,8 +94,13 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
     const current = store.getState().timelines[id];
     if (target) {
       if (!current?.messages.some((m) => m.id === target)) {
-        void store.openTimelineAround(id, target).then((found) => {
-          if (!found) setNotice(t("messageNotFound"));
+        void store.openTimelineAround(id, target).then(async (found) => {
+          if (!found) return setNotice(t("messageNotFound"));
+          if (store.getState().timelines[id]?.messages.some((m) => m.id === target)) return;
+          // Not in the main history: a thread reply (the window is around its root), or hidden.
+          const root = await threadRootOf(id, target);
+          if (root) navigate({ name: "conversation", id, message: root, thread: root }, { replace: true });
+          else setNotice(t("messageNotFound"));
         });
       }
       return;
@@ -232,7 +249,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
         <header className="conversation-header">
           <div className="conversation-heading">
             <h1 id="conversation-title">{title}</h1>
-            {conversation.kind !== "direct" && members.length > 0 && <span className="muted">{t("members", { count: members.length })}</span>}
+            {conversation.kind !== "direct" && members.length > 0 && members.length < 200 && <span className="muted">{t("members", { count: members.length })}</span>}
           </div>
           <button
             type="button"
