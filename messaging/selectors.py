@@ -416,9 +416,7 @@ def own_vote(actor: User, message_id: Any) -> list[int]:
     poll = Poll.objects.filter(message=message).first()
     if poll is None:
         raise InvalidVote()
-    return list(
-        poll.votes.filter(user=actor).order_by("option").values_list("option", flat=True)
-    )
+    return list(poll.votes.filter(user=actor).order_by("option").values_list("option", flat=True))
 
 
 def thread_followed(root: Message, user: User) -> bool:
