@@ -140,7 +140,7 @@ def test_seeded_tokens_skip_the_form_and_open_a_chat(page_for: BrowserSession) -
     page.goto(f"/c/{direct.pk}")
     expect(page.locator(SHELL)).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Петров")
-    expect(page.get_by_role("navigation").get_by_role("link")).to_have_count(1)
+    expect(page.get_by_role("navigation", name="Чаты").get_by_role("link")).to_have_count(1)
     shot(page, "direct-chat")
     assert_accessible(page)
 

@@ -64,6 +64,8 @@ export type MyConversation = Schemas["MyConversation"];
 export type SyncConversation = Schemas["SyncConversation"];
 export type ConversationKind = Schemas["ConversationKindEnum"];
 export type MemberRole = Schemas["RoleEnum"];
+/** One row of `GET /conversations/{id}/members`: the person, their role, when they joined. */
+export type ConversationMember = Schemas["Member"];
 /** `GET /sync`: the state to start from, and the event id to resume the socket at. */
 export type Sync = Schemas["Sync"];
 export type PresenceState = Sync["presence"][string];

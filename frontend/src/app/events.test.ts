@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applyEvent } from "./events.js";
 import type { Conversation, Message } from "./model.js";
-import type { AppState } from "./store.js";
+import { initialState, type AppState } from "./store.js";
 
 const ME = "user-me";
 const OTHER = "user-other";
@@ -54,20 +54,11 @@ function conversation(fields: Partial<Conversation> = {}): Conversation {
 
 function state(fields: Partial<AppState> = {}): AppState {
   return {
-    connection: { status: "online", userId: ME, headEventId: 0 },
+    ...initialState({ status: "online", userId: ME, headEventId: 0 }),
     synced: true,
-    syncError: null,
     me: { id: ME, login: "me" } as AppState["me"],
     conversations: { "c-1": conversation() },
-    users: {},
-    presence: {},
-    typing: {},
-    readers: {},
     timelines: { "c-1": { messages: [message(1), message(2)], olderCursor: null, newerCursor: null, loaded: true, loading: false, error: null } },
-    pending: [],
-    pins: {},
-    limits: null,
-    threads: {},
     ...fields,
   };
 }

@@ -5,7 +5,7 @@
  * already include what an event says (messages are merged by seq, counters recomputed).
  */
 import type { PortalEvent } from "../realtime/index.js";
-import type { Conversation, ConversationPayload, Message, Role, ThreadState } from "./model.js";
+import type { Conversation, ConversationPayload, Member, Message, Role, ThreadState } from "./model.js";
 import { mergeMessages, type AppState } from "./store.js";
 
 type Fields = Record<string, unknown>;
@@ -21,11 +21,16 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
     case "message.hide":
       return messageHidden(state, data["conversation_id"] as string, data["message_id"] as string);
     case "membership.add":
-    case "membership.remove":
-      return membershipChanged(state, event.op!, data["conversation"] as ConversationPayload, data["user_id"] as string);
-    case "membership.role":
-      if (data["user_id"] !== state.me?.id) return state;
-      return patchConversation(state, data["conversation_id"] as string, { role: data["role"] as Role });
+    case "membership.remove": {
+      const conversation = data["conversation"] as ConversationPayload;
+      const next = membersChanged(state, conversation.id, data["user_id"] as string, event.op as "add" | "remove");
+      return membershipChanged(next, event.op!, conversation, data["user_id"] as string);
+    }
+    case "membership.role": {
+      const next = membersChanged(state, data["conversation_id"] as string, data["user_id"] as string, "role", data["role"] as Role);
+      if (data["user_id"] !== next.me?.id) return next;
+      return patchConversation(next, data["conversation_id"] as string, { role: data["role"] as Role });
+    }
     case "membership.settings":
       return patchConversation(state, data["conversation_id"] as string, {
         muted_until: data["muted_until"] as string | null,
@@ -84,6 +89,8 @@ function messageChanged(state: AppState, message: Message, added: boolean): AppS
       last_seq: lastSeq,
       last_read_seq: lastReadSeq,
       unread: Math.max(0, lastSeq - lastReadSeq),
+      // A new message (past last_seq: a repeat or a sync that counted it adds nothing) that mentions me.
+      mentions: conversation.mentions + (added && !mine && message.seq > conversation.last_seq && mentionsMe(message, state.me) ? 1 : 0),
       ...(isLast ? { last_message: message, last_message_at: added ? message.created_at : conversation.last_message_at } : {}),
     });
   }
@@ -104,6 +111,15 @@ function messageChanged(state: AppState, message: Message, added: boolean): AppS
     ...next,
     timelines: { ...next.timelines, [conversationId]: { ...timeline, messages: mergeMessages(timeline.messages, [message]) } },
   };
+}
+
+/** The message's mentions reach `me`: by name, @all, or my own department (the server also
+ * counts sub-departments; the next sync corrects the count). */
+function mentionsMe(message: Message, me: AppState["me"]): boolean {
+  if (!me) return false;
+  const mentions = (message as unknown as { mentions?: { users?: string[]; departments?: string[]; all?: boolean } }).mentions;
+  if (!mentions) return false;
+  return Boolean(mentions.all) || (mentions.users ?? []).includes(me.id) || (me.department !== null && (mentions.departments ?? []).includes(me.department.id));
 }
 
 function messageHidden(state: AppState, conversationId: string, messageId: string): AppState {
@@ -143,6 +159,26 @@ function membershipChanged(state: AppState, op: string, conversation: Conversati
     last_message: null,
     ...conversation,
   });
+}
+
+/** A loaded member list follows additions (as `member`), removals and role changes. */
+function membersChanged(state: AppState, conversationId: string, userId: string, op: "add" | "remove" | "role", role: Role = "member"): AppState {
+  const list = state.members?.[conversationId];
+  if (!list?.loaded) return state;
+  const known = list.members.find((m) => m.user_id === userId);
+  let members: Member[];
+  if (op === "remove") {
+    if (!known) return state;
+    members = list.members.filter((m) => m.user_id !== userId);
+  } else if (known) {
+    if (op === "add" || known.role === role) return state; // a repeated add keeps the role
+    members = list.members.map((m) => (m.user_id === userId ? { ...m, role } : m));
+  } else {
+    // A member beyond the loaded pages arrives with the page that holds them.
+    if (list.next !== null) return state;
+    members = [...list.members, { user_id: userId, role, joined_at: new Date().toISOString() }];
+  }
+  return { ...state, members: { ...state.members, [conversationId]: { ...list, members } } };
 }
 
 function readUpdated(state: AppState, conversationId: string, userId: string, seq: number): AppState {

@@ -51,3 +51,21 @@ export interface Timeline {
   loading: boolean;
   error: string | null;
 }
+
+/** A current member of a conversation (`GET /api/v1/conversations/{id}/members`); the
+ * profile is kept in `AppState.users`. */
+export interface Member {
+  user_id: string;
+  role: Role;
+  joined_at: string;
+}
+
+/** A conversation's member list as far as the members panel has loaded it. */
+export interface MemberList {
+  members: Member[];
+  /** Pass to `?cursor=` for the next page; null once all are loaded. */
+  next: string | null;
+  loaded: boolean;
+  loading: boolean;
+  error: string | null;
+}

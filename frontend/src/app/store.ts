@@ -6,8 +6,9 @@
 import { useSyncExternalStore } from "react";
 import type { ConnectionState, OutgoingMessage, PortalClient, PortalEvent } from "../realtime/index.js";
 import { setTimeZone } from "../i18n/format.js";
+import type { ConversationMember } from "../api/index.js";
 import { applyEvent } from "./events.js";
-import type { Conversation, Limits, Me, Message, Page, Presence, SyncState, ThreadState, Timeline, User } from "./model.js";
+import type { Conversation, Limits, Me, MemberList, Message, Page, Presence, SyncState, ThreadState, Timeline, User } from "./model.js";
 import type { ThreadPage } from "../api/index.js";
 
 export interface AppState {
@@ -34,6 +35,8 @@ export interface AppState {
   limits: Limits | null;
   /** Open thread panels: root message id → the root and its loaded replies. */
   threads: Readonly<Record<string, ThreadState>>;
+  /** conversation id → its member list, once the members panel has opened it. */
+  members?: Readonly<Record<string, MemberList>>;
 }
 
 const HISTORY_PAGE = 50;
@@ -43,6 +46,7 @@ export class AppStore {
   private readonly listeners = new Set<() => void>();
   private readonly userRequests = new Map<string, Promise<User | null>>();
   private syncing: Promise<void> | null = null;
+  private readonly unknownLoads = new Set<string>();
   /** Events delivered while a sync is in flight: the answer may predate some of them. */
   private duringSync: { id: number; event: PortalEvent }[] = [];
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
@@ -81,6 +85,17 @@ export class AppStore {
         // Added to a conversation: the event has no membership fields (role, unread).
         if (event.type === "membership" && event.op === "add" && event["user_id"] === this.state.me?.id) {
           void this.loadConversation((event["conversation"] as { id: string }).id);
+        }
+        // A message in a conversation the list does not know: one just created with the
+        // caller in it, or a direct chat someone started (no membership event for those).
+        if (event.type === "message" && event.op === "add" && this.state.synced) {
+          const conversationId = (event["message"] as { conversation_id?: string } | undefined)?.conversation_id;
+          if (conversationId && !this.state.conversations[conversationId] && !this.unknownLoads.has(conversationId)) {
+            this.unknownLoads.add(conversationId);
+            void this.loadConversation(conversationId)
+              .then((loaded) => loaded && this.update((s) => applyEvent(s, event))) // its last message
+              .finally(() => this.unknownLoads.delete(conversationId));
+          }
         }
       }),
       client.on("outbox", (pending) => this.update((s) => ({ ...s, pending }))),
@@ -305,6 +320,37 @@ export class AppStore {
     }
   }
 
+  // --- members (the members panel) ------------------------------------------------------------
+
+  /** The first page of a conversation's members (again if `reload`), or the next page. */
+  async loadMembers(conversationId: string, { more = false, reload = false } = {}): Promise<void> {
+    const current = this.state.members?.[conversationId];
+    if (current?.loading) return;
+    if (!more && !reload && current?.loaded) return;
+    if (more && !current?.next) return;
+    const cursor = more ? current!.next : null;
+    this.setMembers(conversationId, (list) => ({ ...(list ?? emptyMembers()), loading: true, error: null }));
+    try {
+      const query = new URLSearchParams({ limit: "100" });
+      if (cursor) query.set("cursor", cursor);
+      const path = `/api/v1/conversations/${encodeURIComponent(conversationId)}/members?${query}`;
+      const { data } = await this.client.request<Page<ConversationMember>>("GET", path);
+      const page = data.results.map((row) => ({ user_id: row.user.id, role: row.role, joined_at: row.joined_at }));
+      this.update((s) => ({ ...s, users: { ...s.users, ...Object.fromEntries(data.results.map((row) => [row.user.id, row.user])) } }));
+      this.setMembers(conversationId, (list) => {
+        const before = more ? (list?.members ?? []) : [];
+        const seen = new Set(page.map((m) => m.user_id));
+        return { members: [...before.filter((m) => !seen.has(m.user_id)), ...page], next: data.next, loaded: true, loading: false, error: null };
+      });
+    } catch (error) {
+      this.setMembers(conversationId, (list) => ({ ...(list ?? emptyMembers()), loading: false, error: errorText(error) }));
+    }
+  }
+
+  private setMembers(conversationId: string, change: (list: MemberList | undefined) => MemberList): void {
+    this.update((s) => ({ ...s, members: { ...s.members, [conversationId]: change(s.members?.[conversationId]) } }));
+  }
+
   // --- writing ------------------------------------------------------------------------------
 
   /** Move the read position forward (the server clamps it; events update the count). */
@@ -433,7 +479,8 @@ export class AppStore {
   }
 }
 
-function initialState(connection: ConnectionState, pending: readonly OutgoingMessage[]): AppState {
+/** The state of a tab before anything is loaded (also the base of the unit tests' states). */
+export function initialState(connection: ConnectionState, pending: readonly OutgoingMessage[] = []): AppState {
   return {
     connection,
     synced: false,
@@ -450,6 +497,10 @@ function initialState(connection: ConnectionState, pending: readonly OutgoingMes
     limits: null,
     threads: {},
   };
+}
+
+function emptyMembers(): MemberList {
+  return { members: [], next: null, loaded: false, loading: false, error: null };
 }
 
 export function emptyTimeline(): Timeline {
