@@ -420,6 +420,19 @@ def client_limits() -> dict[str, int]:
     }
 
 
+def own_vote(actor: User, message_id: Any) -> list[int]:
+    """The options ``actor`` chose in the poll of a message they can read (``[]`` before
+    voting), also in an anonymous poll, where nobody else's choice is shown.
+    ``MessageNotFound`` for a message they cannot read; ``InvalidVote`` if it has no poll."""
+    from messaging.exceptions import InvalidVote
+
+    message, _ = access_message(actor, message_id)
+    poll = Poll.objects.filter(message=message).first()
+    if poll is None:
+        raise InvalidVote()
+    return list(poll.votes.filter(user=actor).order_by("option").values_list("option", flat=True))
+
+
 def thread_followed(root: Message, user: User) -> bool:
     """Whether ``user`` follows the thread under ``root`` (gets notified of its replies)."""
     return ThreadFollow.objects.filter(root=root, user=user).exists()

@@ -387,6 +387,12 @@ class VoteInput(StrictInput):
     options = serializers.ListField(child=serializers.IntegerField(min_value=0), max_length=10)
 
 
+class OwnVoteOutput(serializers.Serializer):
+    options = serializers.ListField(
+        child=serializers.IntegerField(), help_text=_("The caller's choice, ascending.")
+    )
+
+
 class NotificationListParams(serializers.Serializer):
     unread = QueryFlag(required=False, default=False, help_text=_("Unread ones only"))
 

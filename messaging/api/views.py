@@ -560,7 +560,12 @@ class PollCreateView(APIView):
 
 
 class PollVoteView(APIView):
-    """Vote (replacing an earlier vote); an empty list withdraws it."""
+    """Vote (replacing an earlier vote); an empty list withdraws it. GET: the caller's own
+    choice (also in an anonymous poll)."""
+
+    @extend_schema(responses={200: s.OwnVoteOutput}, tags=["messaging"])
+    def get(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
+        return Response({"options": selectors.own_vote(request.user, message_id)})
 
     @extend_schema(request=s.VoteInput, responses={200: s.MessageOutput}, tags=["messaging"])
     def post(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:

@@ -351,6 +351,10 @@ DESCRIPTIONS: dict[str, Any] = {
         "The thread under a message: its root and the replies, oldest first, paged by "
         "seq (next pages forward)."
     ),
+    "messages_vote_retrieve": _(
+        "The options the caller chose in a poll, [] before voting; also in an anonymous "
+        "poll, whose results name nobody. 400 invalid_vote for a message without a poll."
+    ),
     "messages_vote_create": _(
         "Vote in a poll, replacing the caller's earlier vote; an empty list withdraws "
         "it, and several options are allowed only in a multiple-choice poll (else 400 "

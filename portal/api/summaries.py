@@ -81,6 +81,7 @@ SUMMARIES: dict[str, Any] = {
     "messages_reactions_destroy": _("Take a reaction back"),
     "messages_thread_retrieve": _("A thread"),
     "messages_vote_create": _("Vote in a poll"),
+    "messages_vote_retrieve": _("My vote in a poll"),
     "notifications_list": _("Notifications"),
     "notifications_read_create": _("Mark notifications read"),
     "notifications_settings_retrieve": _("Notification settings"),

@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from PIL import Image
 from playwright.sync_api import Page, expect
 
@@ -110,8 +111,10 @@ def test_upload_shows_progress_and_the_download_is_byte_identical(
 def test_a_file_over_the_limit_is_refused_before_any_upload(
     page_for: BrowserSession, tmp_path: Path
 ) -> None:
+    # The live server runs with this test run's settings: the default limit, 100 MiB.
+    assert settings.MAX_UPLOAD_BYTES == 100 * 1024 * 1024
     alice, _, group = _people()
-    # Sparse: 100 MiB and one byte over the default MAX_UPLOAD_BYTES, taking no disk.
+    # Sparse: one byte over the limit, taking no disk.
     big = tmp_path / "архив.zip"
     with big.open("wb") as out:
         out.truncate(100 * 1024 * 1024 + 1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from messaging.models import Message
-from messaging.services import poll_vote
+from messaging.services import poll_create, poll_vote
 from tests.browser.actions import off_loop
 from tests.browser.harness import BrowserSession, assert_accessible, make_group, shot
 from tests.factories.accounts import UserFactory
@@ -75,3 +75,26 @@ def test_a_vote_by_another_member_moves_the_bars_live(page_for: BrowserSession) 
     expect(bob_poll).to_contain_text("Опрос завершён")
     expect(bob_poll.locator('[data-testid="poll-vote-option"]')).to_have_count(0)
     shot(bobs, "closed")
+
+
+def test_in_an_anonymous_poll_one_sees_one_s_own_choice_after_a_reload(
+    page_for: BrowserSession,
+) -> None:
+    alice = UserFactory.create(login="alice")
+    bob = UserFactory.create(login="bob")
+    group = make_group(alice, bob, title="Опрос коллектива")
+    poll_create(
+        actor=alice, conversation_id=group.pk, client_id="poll-1", question="Формат планёрки?",
+        options=["Очно", "По видеосвязи"], multiple=False, anonymous=True,
+    )  # fmt: skip
+    page = page_for(bob)
+    page.goto(f"/c/{group.pk}")
+    poll = page.locator(POLL)
+    expect(poll).to_contain_text("Анонимный опрос")
+    poll.locator('[data-testid="poll-vote-option"]').nth(1).click()
+    expect(poll.locator(".poll-option.mine")).to_contain_text("По видеосвязи")
+    page.reload()
+    expect(page.locator(POLL).locator(".poll-option.mine")).to_contain_text("По видеосвязи")
+    expect(page.locator(POLL).locator('[data-testid="poll-fill"]').nth(1)).to_have_attribute(
+        "data-percent", "100"
+    )

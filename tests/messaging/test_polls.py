@@ -69,3 +69,22 @@ def test_voting_on_a_plain_message_is_400(chat):
         f"/api/v1/messages/{message['id']}/vote", {"options": [0]}, format="json"
     )
     assert_api_error(response, 400, "invalid_vote")
+
+
+def test_the_caller_reads_their_own_choice_also_in_an_anonymous_poll(chat):
+    message = _poll(chat.c["alice"], chat.id, multiple=True, anonymous=True).json()
+    vote_url = f"/api/v1/messages/{message['id']}/vote"
+    assert chat.c["bob"].get(vote_url).json() == {"options": []}
+    chat.c["bob"].post(vote_url, {"options": [2, 0]}, format="json")
+    assert chat.c["bob"].get(vote_url).json() == {"options": [0, 2]}
+    assert chat.c["alice"].get(vote_url).json() == {"options": []}  # nobody else's
+    chat.c["bob"].post(vote_url, {"options": []}, format="json")
+    assert chat.c["bob"].get(vote_url).json() == {"options": []}
+    assert_api_error(chat.c["outsider"].get(vote_url), 404, "message_not_found")
+    assert_api_error(chat.c["bob"].get("/api/v1/messages/not-a-uuid/vote"), 404, "not_found")
+
+    from tests.messaging.conftest import send
+
+    plain = send(chat.c["alice"], chat.id).json()
+    assert_api_error(chat.c["bob"].get(f"/api/v1/messages/{plain['id']}/vote"), 400,
+                     "invalid_vote")  # fmt: skip

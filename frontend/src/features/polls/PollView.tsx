@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { appStore, useApp } from "../../app/store.js";
 import type { Conversation, Message } from "../../app/model.js";
 import { useT } from "../../i18n/index.js";
@@ -8,27 +8,6 @@ import { pollMessages } from "./messages.js";
 import { pollResults, voterCount, type Poll } from "./poll.js";
 import "./polls.css";
 
-const KEPT = "portal.poll_choice.";
-
-/** In an anonymous poll nobody's choice is named, the caller's neither: this device keeps it. */
-function keptChoice(messageId: string): number[] | null {
-  try {
-    const raw = window.localStorage.getItem(KEPT + messageId);
-    return raw ? (JSON.parse(raw) as number[]) : null;
-  } catch {
-    return null;
-  }
-}
-
-function keepChoice(messageId: string, options: number[]): void {
-  try {
-    if (options.length) window.localStorage.setItem(KEPT + messageId, JSON.stringify(options));
-    else window.localStorage.removeItem(KEPT + messageId);
-  } catch {
-    // not kept: the bars still show the totals
-  }
-}
-
 /** A poll in a message: bars with the results, voting and withdrawing, closing (live through poll.update). */
 export function PollView({ message, conversation }: { message: Message; conversation: Conversation }) {
   const t = useT(pollMessages);
@@ -36,11 +15,23 @@ export function PollView({ message, conversation }: { message: Message; conversa
   const poll: Poll | null = message.poll;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [kept, setKept] = useState(() => keptChoice(message.id));
+  // An anonymous poll names nobody, so the caller's own choice is asked for separately.
+  const [own, setOwn] = useState<number[] | null>(null);
+  const anonymous = !!message.poll?.anonymous;
+  useEffect(() => {
+    if (!anonymous) return;
+    let live = true;
+    appStore()
+      .client.request<{ options: number[] }>("GET", `/api/v1/messages/${encodeURIComponent(message.id)}/vote`)
+      .then(({ data }) => live && setOwn(data.options), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [anonymous, message.id]);
   const [selection, setSelection] = useState<number[]>([]);
   if (!poll) return null;
 
-  const results = pollResults(poll, me?.id ?? null, kept);
+  const results = pollResults(poll, me?.id ?? null, own);
   const mine = results.filter((r) => r.mine).map((r) => r.index);
   const voted = mine.length > 0;
   const canVote = !poll.closed && conversation.role !== "read_only";
@@ -55,8 +46,7 @@ export function PollView({ message, conversation }: { message: Message; conversa
       // The answer is as fresh as the event that follows; show it at once.
       appStore().update((s) => applyEvent(s, { type: "poll", op: "update", conversation_id: data.conversation_id, message_id: data.id, poll: data["poll"] }));
       if (choice) {
-        keepChoice(message.id, choice);
-        setKept(choice);
+        setOwn(choice);
         setSelection([]);
       }
     } catch (e) {

@@ -26,7 +26,7 @@ describe("poll results", () => {
     expect(voterCount(poll())).toBe(4);
   });
 
-  it("in an anonymous poll the kept choice is the caller's", () => {
+  it("in an anonymous poll the caller's own choice (GET …/vote) marks it", () => {
     const anonymous = poll({ anonymous: true, options: poll().options.map((o) => ({ ...o, voter_ids: [] })) });
     expect(pollResults(anonymous, "u4", [2]).map((r) => r.mine)).toEqual([false, false, true]);
     expect(pollResults(anonymous, "u4", null).some((r) => r.mine)).toBe(false);

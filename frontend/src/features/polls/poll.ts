@@ -13,15 +13,15 @@ export interface OptionResult {
   mine: boolean;
 }
 
-/** Each option with its share; `mine` from voter_ids (or the kept choice in anonymous polls). */
-export function pollResults(poll: Poll, userId: string | null, keptChoice: readonly number[] | null): OptionResult[] {
+/** Each option with its share; `mine` from voter_ids, in anonymous polls from `ownChoice`. */
+export function pollResults(poll: Poll, userId: string | null, ownChoice: readonly number[] | null): OptionResult[] {
   const total = poll.options.reduce((sum, o) => sum + o.votes, 0);
   return poll.options.map((o, index) => ({
     index,
     text: o.text,
     votes: o.votes,
     percent: total ? Math.round((o.votes / total) * 100) : 0,
-    mine: poll.anonymous ? (keptChoice ?? []).includes(index) : userId !== null && o.voter_ids.includes(userId),
+    mine: poll.anonymous ? (ownChoice ?? []).includes(index) : userId !== null && o.voter_ids.includes(userId),
   }));
 }
 
