@@ -214,10 +214,12 @@ export const MessageItem = memo(function MessageItem({
           )}
           {message.deleted ? (
             <p className="body muted">{t("deleted")}</p>
+          ) : message.poll ? (
+            // A poll's body is its question, which the poll shows itself.
+            <PollView message={message} conversation={conversation} />
           ) : (
             <SafeHtml className="body" html={message.body_html} />
           )}
-          {!message.deleted && message.poll && <PollView message={message} conversation={conversation} />}
           <AttachmentList message={message} />
           <div className="message-meta">
             {row.grouped && (

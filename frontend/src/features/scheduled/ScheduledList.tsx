@@ -48,8 +48,8 @@ export function ScheduledList({ conversationId, refreshKey = 0 }: { conversation
   // Sent and cancelled ones are history: the list is for what is still to come (and failures).
   const shown = (items ?? []).filter((s) => s.state === "pending" || s.state === "failed");
   return (
-    <section className="scheduled-list" aria-labelledby={`scheduled-${conversationId}`} data-testid="scheduled-list">
-      <h2 id={`scheduled-${conversationId}`}>{t("listTitle")}</h2>
+    // Shown inside a dialog that carries the title.
+    <section className="scheduled-list" aria-label={t("listTitle")} data-testid="scheduled-list">
       {error && (
         <p className="error" role="alert">
           {error}
