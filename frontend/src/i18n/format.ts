@@ -17,21 +17,32 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
+// Building an Intl.DateTimeFormat costs ~50× a format() call (bench/client: 122 µs against
+// 2.4 µs); a 10,000-message history formats every date, so formatters are kept.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormat(localeTag: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${localeTag}|${timeZone ?? ""}|${JSON.stringify(options)}`;
+  let format = formatters.get(key);
+  if (!format) formatters.set(key, (format = new Intl.DateTimeFormat(localeTag, { ...options, timeZone })));
+  return format;
+}
+
 function locale(language: Language): string {
   return language === "ru" ? "ru-RU" : "en-GB";
 }
 
 export function formatTime(iso: string, language: Language = getLanguage()): string {
-  return new Intl.DateTimeFormat(locale(language), { hour: "2-digit", minute: "2-digit", timeZone }).format(new Date(iso));
+  return dateFormat(locale(language), { hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
 }
 
 export function formatDateTime(iso: string, language: Language = getLanguage()): string {
-  return new Intl.DateTimeFormat(locale(language), { dateStyle: "medium", timeStyle: "short", timeZone }).format(new Date(iso));
+  return dateFormat(locale(language), { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
 }
 
 /** A calendar day in the reader's zone, as a key for grouping (YYYY-MM-DD). */
 export function dayKey(iso: string): string {
-  const parts = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone }).format(new Date(iso));
+  const parts = dateFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(iso));
   return parts;
 }
 
@@ -41,18 +52,13 @@ export function formatDay(iso: string, labels: { today: string; yesterday: strin
   if (key === dayKey(new Date(now).toISOString())) return labels.today;
   if (key === dayKey(new Date(now - 86_400_000).toISOString())) return labels.yesterday;
   const sameYear = key.slice(0, 4) === dayKey(new Date(now).toISOString()).slice(0, 4);
-  return new Intl.DateTimeFormat(locale(language), {
-    day: "numeric",
-    month: "long",
-    ...(sameYear ? {} : { year: "numeric" }),
-    timeZone,
-  }).format(new Date(iso));
+  return dateFormat(locale(language), { day: "numeric", month: "long", ...(sameYear ? {} : { year: "numeric" }) }).format(new Date(iso));
 }
 
 /** A short time for lists: the time today, the date before. */
 export function formatListTime(iso: string, language: Language = getLanguage(), now = Date.now()): string {
   if (dayKey(iso) === dayKey(new Date(now).toISOString())) return formatTime(iso, language);
-  return new Intl.DateTimeFormat(locale(language), { day: "numeric", month: "short", timeZone }).format(new Date(iso));
+  return dateFormat(locale(language), { day: "numeric", month: "short" }).format(new Date(iso));
 }
 
 const UNITS = { ru: ["Б", "КБ", "МБ", "ГБ"], en: ["B", "KB", "MB", "GB"] } as const;
