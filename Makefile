@@ -10,7 +10,7 @@ TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:543
             REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/1}
 
 .PHONY: run install install-test services lint test migrate messages clean \
-        frontend-install frontend-build frontend-lint frontend-test
+        frontend-install frontend-build frontend-lint frontend-test browser-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,14 @@ frontend-lint: $(NPM_STAMP)
 frontend-test: $(NPM_STAMP)
 	cd $(FRONTEND) && npx --no-install vitest run
 
+# The browser tests (tests/browser/) drive Debian's Chromium through Playwright; never
+# `playwright install`: no browser is downloaded from anywhere else.
+APT_GET := DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get -qq -y
+
+browser-deps:
+	@test -x /usr/bin/chromium || $(APT_GET) install chromium chromium-driver >/dev/null \
+	  || { $(APT_GET) update >/dev/null && $(APT_GET) install chromium chromium-driver >/dev/null; }
+
 install: $(VENV)/.runtime
 
 install-test: $(VENV)/.test
@@ -72,7 +80,7 @@ lint: install-test frontend-lint
 	$(BIN)/mypy .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-test: install-test services lint frontend-test frontend-build
+test: install-test services lint frontend-test frontend-build browser-deps
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 messages: install-test

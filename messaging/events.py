@@ -149,6 +149,7 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
         "description": conversation.description,
         "visibility": conversation.visibility,
         "comments_enabled": conversation.comments_enabled,
+        "edit_window_seconds": conversation.edit_window_seconds,
         "last_seq": conversation.last_seq,
     }
 

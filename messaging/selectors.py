@@ -81,6 +81,16 @@ def member_ids(conversation: Conversation) -> list[Any]:
     )
 
 
+def members_of(conversation: Conversation) -> QuerySet[Membership]:
+    """The current memberships of ``conversation`` with their users, in the order they
+    joined (the owner first). The caller has already passed ``access_conversation``."""
+    return (
+        Membership.objects.filter(conversation=conversation, left_at__isnull=True)
+        .select_related("user__agency", "user__department")
+        .order_by("joined_at", "id")
+    )
+
+
 def member_ids_seeing(message: Message) -> list[Any]:
     """Ids of the current members who have not hidden ``message``: the recipients of events
     that carry the message itself after it was sent (edit, delete)."""
@@ -192,6 +202,65 @@ def history(
     if before_seq is not None:
         messages = messages.filter(seq__lt=before_seq)
     return list(messages.order_by("-seq")[:limit])
+
+
+def history_after(
+    conversation: Conversation, *, viewer: User, after_seq: int, limit: int
+) -> list[Message]:
+    """Up to ``limit`` messages newer than ``after_seq`` (oldest first), without the ones
+    ``viewer`` has hidden: paging towards the present from a window that does not reach
+    it."""
+    messages = for_payload(
+        Message.objects.filter(
+            conversation=conversation, thread_root__isnull=True, seq__gt=after_seq
+        ).filter(not_hidden_from(viewer))
+    )
+    return list(messages.order_by("seq")[:limit])
+
+
+def history_around(
+    actor: User, conversation_id: Any, message_id: Any, *, limit: int
+) -> tuple[list[Message], bool, bool]:
+    """The window of the main history around one message of the conversation (a thread
+    reply: around its root), newest first: the message, up to ``limit // 2`` older ones and
+    the rest newer, without the ones the actor has hidden; with whether older and newer
+    messages lie beyond it. "Not found" for a conversation the actor is not in and for a
+    message that is not in this conversation."""
+    conversation, _ = access_conversation(actor, conversation_id)
+    pk = as_uuid(message_id)
+    target = (
+        Message.objects.filter(pk=pk, conversation=conversation)
+        .values("seq", "thread_root__seq")
+        .first()
+        if pk
+        else None
+    )
+    if target is None:
+        raise MessageNotFound()
+    centre = target["thread_root__seq"] or target["seq"]
+    older_count = max(limit // 2, 1)
+    older = history(conversation, viewer=actor, before_seq=centre + 1, limit=older_count + 1)
+    more_older = len(older) > older_count
+    older = older[:older_count]
+    newer_count = max(limit - len(older), 0)
+    newer = history_after(conversation, viewer=actor, after_seq=centre, limit=newer_count + 1)
+    more_newer = len(newer) > newer_count
+    newer = newer[:newer_count]
+    return [*reversed(newer), *older], more_older, more_newer
+
+
+PINNED_MAX = 100
+
+
+def pinned_messages(conversation: Conversation, *, viewer: User) -> list[Message]:
+    """The conversation's pinned messages, the latest pin first (at most ``PINNED_MAX``),
+    without the ones ``viewer`` has hidden (precondition: ``access_conversation``)."""
+    messages = for_payload(
+        Message.objects.filter(conversation=conversation, pin__isnull=False).filter(
+            not_hidden_from(viewer)
+        )
+    )
+    return list(messages.order_by("-pin__created_at", "-pin__id")[:PINNED_MAX])
 
 
 # A history page in one statement: Django's ORM took three quarters of the page's time

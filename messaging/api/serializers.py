@@ -167,6 +167,9 @@ class ConversationFields(serializers.Serializer):
     description = serializers.CharField(allow_blank=True)
     visibility = serializers.ChoiceField(choices=Conversation.Visibility.choices)
     comments_enabled = serializers.BooleanField()
+    edit_window_seconds = serializers.IntegerField(
+        help_text=_("How long authors may edit a message; 0: not at all.")
+    )
     last_seq = serializers.IntegerField()
 
 
@@ -228,6 +231,15 @@ class MembershipOutput(MembershipFields):
             ),
             "peer_id": _peer_id(membership),
         }
+
+
+@extend_schema_serializer(component_name="Member")
+class MemberOutput(serializers.Serializer):
+    """A current member of a conversation: the person, their role, when they joined."""
+
+    user = UserOutput()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    joined_at = serializers.DateTimeField()
 
 
 class ReactionInput(StrictInput):

@@ -75,6 +75,11 @@ urlpatterns = [
         views.PollCreateView.as_view(),
         name="conversation-polls",
     ),
+    path(
+        "conversations/<uuid:conversation_id>/pins",
+        views.PinnedView.as_view(),
+        name="conversation-pins",
+    ),
     path("messages/<uuid:message_id>/vote", views.PollVoteView.as_view(), name="poll-vote"),
     path("messages/<uuid:message_id>/close-poll", views.PollCloseView.as_view(), name="poll-close"),
     path("messages/<uuid:message_id>", views.MessageDetailView.as_view(), name="message"),

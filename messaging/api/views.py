@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
@@ -30,6 +31,7 @@ from portal.api.pagination import (
 from portal.api.serializers import validated, validated_query
 from portal.api.throttling import UserRateThrottle
 from portal.errors import InvalidInput
+from portal.ids import as_uuid
 
 CREATED_OR_REPEATED = {
     201: OpenApiResponse(s.MessageOutput, description="Created now"),
@@ -138,20 +140,72 @@ class MessageSendThrottle(UserRateThrottle):
 
 
 class MessageListView(APIView):
-    """History, newest first: ``next`` pages to older messages."""
+    """History, newest first: ``next`` pages to older messages. ``?after=<seq>`` pages
+    the other way (oldest first, ``next`` is the next ``after``); ``?around=<message id>``
+    is the window around one message (newest first, ``next`` for ``?cursor=``,
+    ``previous`` for ``?after=``)."""
 
     throttle_classes = [UserRateThrottle, MessageSendThrottle]
     pagination_class = SeqCursor
 
-    @extend_schema(responses={200: s.MessageOutput(many=True)}, tags=["messaging"])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", str, description="Messages after this seq, oldest first"),
+            OpenApiParameter("around", uuid.UUID, description="The window around a message"),
+        ],
+        responses={200: s.MessageOutput(many=True)},
+        tags=["messaging"],
+    )
     def get(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
         before_seq, limit = seq_params(request)
+        given = [n for n in ("cursor", "after", "around") if n in request.query_params]
+        if len(given) > 1:
+            details: dict[str, Any] = {
+                n: [_("Pass only one of cursor, after, around.")] for n in given
+            }
+            raise InvalidInput(None, **details)
+        if "after" in request.query_params:
+            return self._after(request, conversation_id, limit)
+        if "around" in request.query_params:
+            return self._around(request, conversation_id, limit)
         messages = selectors.history_payloads(
             request.user, conversation_id, before_seq=before_seq, limit=limit
         )
         oldest = messages[-1]["seq"] if messages else None
         more = oldest is not None and oldest > 1 and len(messages) == limit
         return Response(page(messages, next=str(oldest) if more else None, previous=None))
+
+    def _after(self, request: SignedInRequest, conversation_id: uuid.UUID, limit: int) -> Response:
+        raw = request.query_params["after"]
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+            raise InvalidInput(after=[_("A message's seq: a whole number.")])
+        conversation, _membership = selectors.access_conversation(request.user, conversation_id)
+        messages = selectors.history_after(
+            conversation, viewer=request.user, after_seq=int(raw), limit=limit
+        )
+        more = len(messages) == limit
+        return Response(
+            page(
+                [message_payload(m) for m in messages],
+                next=str(messages[-1].seq) if more else None,
+                previous=None,
+            )
+        )
+
+    def _around(self, request: SignedInRequest, conversation_id: uuid.UUID, limit: int) -> Response:
+        raw = request.query_params["around"]
+        if as_uuid(raw) is None:
+            raise InvalidInput(around=[_("A message id.")])
+        messages, more_older, more_newer = selectors.history_around(
+            request.user, conversation_id, raw, limit=limit
+        )
+        return Response(
+            page(
+                [message_payload(m) for m in messages],
+                next=str(messages[-1].seq) if more_older and messages else None,
+                previous=str(messages[0].seq) if more_newer and messages else None,
+            )
+        )
 
     @extend_schema(request=s.MessageInput, responses=CREATED_OR_REPEATED, tags=["messaging"])
     def post(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
@@ -214,7 +268,23 @@ class HideView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class MembersCursor(Cursor):
+    ordering = ("joined_at", "id")  # type: ignore[assignment]
+
+
 class MembersView(APIView):
+    """The members of a conversation (any member reads them), and adding members."""
+
+    pagination_class = MembersCursor
+
+    @extend_schema(responses={200: s.MemberOutput(many=True)}, tags=["messaging"])
+    def get(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
+        conversation, _membership = selectors.access_conversation(request.user, conversation_id)
+        members = selectors.members_of(conversation)
+        return paginated(
+            request, self, members, lambda m: s.MemberOutput(m, context={"request": request}).data
+        )
+
     @extend_schema(
         request=s.MembersInput, responses={200: s.MembersAddedOutput}, tags=["messaging"]
     )
@@ -280,6 +350,18 @@ class PinView(APIView):
     def delete(self, request: SignedInRequest, message_id: uuid.UUID) -> Response:
         services.message_pin(actor=request.user, message_id=message_id, pinned=False)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PinnedView(APIView):
+    """The conversation's pinned messages, the latest pin first, in one page (at most 100)."""
+
+    pagination_class = SinglePage
+
+    @extend_schema(responses={200: s.MessageOutput(many=True)}, tags=["messaging"])
+    def get(self, request: SignedInRequest, conversation_id: uuid.UUID) -> Response:
+        conversation, _membership = selectors.access_conversation(request.user, conversation_id)
+        pinned = selectors.pinned_messages(conversation, viewer=request.user)
+        return Response(page([message_payload(m) for m in pinned], next=None, previous=None))
 
 
 class SyncView(APIView):

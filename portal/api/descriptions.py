@@ -180,6 +180,10 @@ DESCRIPTIONS: dict[str, Any] = {
         "(see /conversations/discover), as a member; history before joining counts as "
         "read. 404 if it is not open to the caller."
     ),
+    "conversations_members_list": _(
+        "The current members with their profiles and roles, in the order they joined "
+        "(the owner first), page by page. Any member may read them; others get 404."
+    ),
     "conversations_members_create": _(
         "Add users as members; only holders of manage_members may. Each addition is "
         "recorded as a system message, and the members and the user added get "
@@ -197,8 +201,14 @@ DESCRIPTIONS: dict[str, Any] = {
     ),
     "conversations_messages_list": _(
         "Message history, newest first, paged by seq in the list envelope: next pages "
-        "to older messages. Messages the caller hid are left out. 404 if the caller "
+        "to older messages. ?after=<seq> pages the other way (oldest first) and "
+        "?around=<message id> is the window around one message (next: older, "
+        "previous: newer). Messages the caller hid are left out. 404 if the caller "
         "is not a member."
+    ),
+    "conversations_pins_list": _(
+        "The pinned messages, the latest pin first, in one page (at most 100). Any "
+        "member may read them; others get 404."
     ),
     "conversations_messages_create": _(
         "Post a message (Markdown, up to 10,000 characters, or a thread reply with "

@@ -128,6 +128,9 @@ def live_env(django_db_setup: Any, s3_server: dict[str, str]) -> dict[str, str]:
         **s3_server,
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "PORTAL_ENV": "development",
+        # As pytest-django runs the in-process tests: error pages are the production ones
+        # (with DEBUG, Django answers an unknown URL with its HTML debug page).
+        "DEBUG": "false",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "WEBSOCKET_AUTH_TIMEOUT": str(AUTH_TIMEOUT_SECONDS),

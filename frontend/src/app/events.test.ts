@@ -62,8 +62,9 @@ function state(fields: Partial<AppState> = {}): AppState {
     presence: {},
     typing: {},
     readers: {},
-    timelines: { "c-1": { messages: [message(1), message(2)], olderCursor: null, loaded: true, loading: false, error: null } },
+    timelines: { "c-1": { messages: [message(1), message(2)], olderCursor: null, newerCursor: null, loaded: true, loading: false, error: null } },
     pending: [],
+    pins: {},
     ...fields,
   };
 }
@@ -93,7 +94,7 @@ describe("applyEvent", () => {
     const next = applyEvent(state(), { type: "message", op: "edit", message: edited });
     expect(next.timelines["c-1"]!.messages[1]!.body).toBe("new");
     expect(next.conversations["c-1"]!.last_message!.body).toBe("new");
-    const windowed = state({ timelines: { "c-1": { messages: [message(10)], olderCursor: "9", loaded: true, loading: false, error: null } } });
+    const windowed = state({ timelines: { "c-1": { messages: [message(10)], olderCursor: "9", newerCursor: null, loaded: true, loading: false, error: null } } });
     const after = applyEvent(windowed, { type: "message", op: "edit", message: message(3, { body: "old one" }) });
     expect(after.timelines["c-1"]!.messages.map((m) => m.seq)).toEqual([10]);
   });

@@ -45,10 +45,15 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
       );
     case "pin.add":
     case "pin.remove":
-      return patchMessage(state, data["conversation_id"] as string, data["message_id"] as string, (m) => ({
-        ...m,
-        pinned: event.op === "add",
-      }));
+      return pinsChanged(
+        patchMessage(state, data["conversation_id"] as string, data["message_id"] as string, (m) => ({
+          ...m,
+          pinned: event.op === "add",
+        })),
+        data["conversation_id"] as string,
+        data["message_id"] as string,
+        event.op === "add",
+      );
     case "poll.update":
       return patchMessage(state, data["conversation_id"] as string, data["message_id"] as string, (m) => ({
         ...m,
@@ -82,11 +87,15 @@ function messageChanged(state: AppState, message: Message, added: boolean): AppS
       ...(isLast ? { last_message: message, last_message_at: added ? message.created_at : conversation.last_message_at } : {}),
     });
   }
+  next = pinnedMessageChanged(next, message);
   const timeline = next.timelines[conversationId];
   if (!timeline || message.thread_root) return next;
   const known = timeline.messages.some((m) => m.seq === message.seq);
   if (!known) {
     if (!timeline.loaded) return next; // the page being loaded will bring it
+    // A window that does not reach the newest message: paging forward will bring it.
+    const last = timeline.messages[timeline.messages.length - 1];
+    if (timeline.newerCursor !== null && (!last || message.seq > last.seq)) return next;
     // An edit of a message older than the loaded window changes nothing on screen.
     const first = timeline.messages[0];
     if (!added && timeline.olderCursor !== null && first && message.seq < first.seq) return next;
@@ -98,6 +107,10 @@ function messageChanged(state: AppState, message: Message, added: boolean): AppS
 }
 
 function messageHidden(state: AppState, conversationId: string, messageId: string): AppState {
+  const pins = state.pins[conversationId];
+  if (pins?.some((m) => m.id === messageId)) {
+    state = { ...state, pins: { ...state.pins, [conversationId]: pins.filter((m) => m.id !== messageId) } };
+  }
   const timeline = state.timelines[conversationId];
   if (!timeline) return state;
   return {
@@ -190,4 +203,25 @@ export function patchMessage(state: AppState, conversationId: string, messageId:
     next = withConversation(next, { ...conversation, last_message: change(conversation.last_message) });
   }
   return next;
+}
+
+// --- pinned messages (the conversation screen's pinned bar) ----------------------------------
+
+function pinsChanged(state: AppState, conversationId: string, messageId: string, pinned: boolean): AppState {
+  const pins = state.pins[conversationId];
+  if (!pins) return state; // not loaded: loaded when the conversation opens
+  const rest = pins.filter((m) => m.id !== messageId);
+  if (!pinned) return rest.length === pins.length ? state : { ...state, pins: { ...state.pins, [conversationId]: rest } };
+  const message = state.timelines[conversationId]?.messages.find((m) => m.id === messageId);
+  const pinsNext = { ...state.pins };
+  // A message not in view: forget the list, so that it is loaded again with it.
+  if (message) pinsNext[conversationId] = [message, ...rest];
+  else delete pinsNext[conversationId];
+  return { ...state, pins: pinsNext };
+}
+
+function pinnedMessageChanged(state: AppState, message: Message): AppState {
+  const pins = state.pins[message.conversation_id];
+  if (!pins?.some((m) => m.id === message.id)) return state;
+  return { ...state, pins: { ...state.pins, [message.conversation_id]: pins.map((m) => (m.id === message.id ? message : m)) } };
 }

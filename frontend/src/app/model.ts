@@ -77,7 +77,11 @@ export interface Timeline {
   messages: Message[];
   /** Pass to `?cursor=` for older messages; null once the first message is loaded. */
   olderCursor: string | null;
-  /** The newest message is loaded (events extend it). */
+  /** Pass to `?after=` for newer messages: the window was opened around an older message
+   * and does not reach the newest one (events of new messages are not appended then).
+   * Null when the newest message is loaded. */
+  newerCursor: string | null;
+  /** The first page (of whichever window) has answered. */
   loaded: boolean;
   loading: boolean;
   error: string | null;

@@ -25,6 +25,9 @@ export interface AppState {
   timelines: Readonly<Record<string, Timeline>>;
   /** Sends not confirmed yet, oldest first (the client's outbox). */
   pending: readonly OutgoingMessage[];
+  /** conversation id → its pinned messages, the latest pin first (absent: not loaded, or
+   * stale after a pin of a message not in view: load again). */
+  pins: Readonly<Record<string, readonly Message[]>>;
 }
 
 const HISTORY_PAGE = 50;
@@ -107,6 +110,7 @@ export class AppStore {
         presence: { ...s.presence, ...data.presence },
         // Timelines may have missed events while away: reload them when opened.
         timelines: {},
+        pins: {},
       }));
       // What happened after the answer's event id was applied to the state it replaced:
       // apply it again on top (events are idempotent).
@@ -121,13 +125,14 @@ export class AppStore {
   async openTimeline(conversationId: string): Promise<void> {
     const existing = this.state.timelines[conversationId];
     if (existing && (existing.loaded || existing.loading)) return;
-    this.setTimeline(conversationId, { messages: [], olderCursor: null, loaded: false, loading: true, error: null });
+    this.setTimeline(conversationId, { messages: [], olderCursor: null, newerCursor: null, loaded: false, loading: true, error: null });
     try {
       const page = await this.historyPage(conversationId, null);
       this.setTimeline(conversationId, (current) => ({
         // Events that arrived while the page was loading are kept (merged by seq).
         messages: mergeMessages(page.results.slice().reverse(), current?.messages ?? []),
         olderCursor: page.next,
+        newerCursor: null,
         loaded: true,
         loading: false,
         error: null,
@@ -158,11 +163,101 @@ export class AppStore {
     }
   }
 
-  private async historyPage(conversationId: string, cursor: string | null): Promise<Page<Message>> {
-    const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
+  private async historyPage(conversationId: string, cursor: string | null, extra: Record<string, string> = {}): Promise<Page<Message>> {
+    const query = new URLSearchParams({ limit: String(HISTORY_PAGE), ...extra });
     if (cursor) query.set("cursor", cursor);
     const path = `/api/v1/conversations/${encodeURIComponent(conversationId)}/messages?${query}`;
     return (await this.client.request<Page<Message>>("GET", path)).data;
+  }
+
+  // --- history windows that need not reach the newest message (the conversation screen) -------
+
+  /** Replace the timeline by the window around one message (`?around=`): jump to a message.
+   * Resolves false when the message cannot be found there. */
+  async openTimelineAround(conversationId: string, messageId: string): Promise<boolean> {
+    return this.openWindow(conversationId, async () => {
+      const page = await this.historyPage(conversationId, null, { around: messageId, limit: String(HISTORY_PAGE) });
+      return { messages: page.results.slice().reverse(), olderCursor: page.next, newerCursor: page.previous };
+    });
+  }
+
+  /** Replace the timeline by the window starting at `seq` (with a few older messages for
+   * context): jump to the first unread message. */
+  async openTimelineAt(conversationId: string, seq: number): Promise<boolean> {
+    return this.openWindow(conversationId, async () => {
+      const [before, after] = await Promise.all([
+        this.historyPage(conversationId, String(seq), { limit: "20" }),
+        this.historyPage(conversationId, null, { after: String(seq - 1) }),
+      ]);
+      return {
+        messages: mergeMessages(before.results.slice().reverse(), after.results),
+        olderCursor: before.next,
+        newerCursor: after.next,
+      };
+    });
+  }
+
+  private async openWindow(
+    conversationId: string,
+    load: () => Promise<Pick<Timeline, "messages" | "olderCursor" | "newerCursor">>,
+  ): Promise<boolean> {
+    this.setTimeline(conversationId, { ...emptyTimeline(), loading: true });
+    try {
+      const window = await load();
+      this.setTimeline(conversationId, (current) => {
+        // Events of new messages that came meanwhile count only if the window is the newest.
+        const live = window.newerCursor === null ? (current?.messages ?? []) : [];
+        return { ...window, messages: mergeMessages(window.messages, live), loaded: true, loading: false, error: null };
+      });
+      return true;
+    } catch (error) {
+      this.setTimeline(conversationId, { ...emptyTimeline(), loading: false, error: errorText(error) });
+      return false;
+    }
+  }
+
+  /** One page of newer messages of a window that does not reach the newest; false when the
+   * newest is now loaded (or nothing was to load). */
+  async loadNewer(conversationId: string): Promise<boolean> {
+    const timeline = this.state.timelines[conversationId];
+    if (!timeline || timeline.loading || !timeline.newerCursor) return false;
+    this.setTimeline(conversationId, { ...timeline, loading: true });
+    try {
+      const page = await this.historyPage(conversationId, null, { after: timeline.newerCursor });
+      this.setTimeline(conversationId, (current) => ({
+        ...(current ?? emptyTimeline()),
+        messages: mergeMessages(current?.messages ?? [], page.results),
+        newerCursor: page.next,
+        loading: false,
+        error: null,
+      }));
+      return page.next !== null;
+    } catch (error) {
+      this.setTimeline(conversationId, (current) => ({ ...(current ?? emptyTimeline()), loading: false, error: errorText(error) }));
+      return false;
+    }
+  }
+
+  /** Drop a window that does not reach the present and load the newest page. */
+  async jumpToLatest(conversationId: string): Promise<void> {
+    const timeline = this.state.timelines[conversationId];
+    if (timeline && timeline.newerCursor === null && timeline.loaded) return;
+    this.update((s) => {
+      const timelines = { ...s.timelines };
+      delete timelines[conversationId];
+      return { ...s, timelines };
+    });
+    await this.openTimeline(conversationId);
+  }
+
+  /** The pinned messages of a conversation (`GET …/pins`), kept current by pin events. */
+  async loadPins(conversationId: string): Promise<void> {
+    try {
+      const { data } = await this.client.request<Page<Message>>("GET", `/api/v1/conversations/${encodeURIComponent(conversationId)}/pins`);
+      this.update((s) => ({ ...s, pins: { ...s.pins, [conversationId]: data.results } }));
+    } catch {
+      // the bar stays as it was; the next open asks again
+    }
   }
 
   private setTimeline(conversationId: string, next: Timeline | ((current: Timeline | undefined) => Timeline)): void {
@@ -267,11 +362,12 @@ function initialState(connection: ConnectionState, pending: readonly OutgoingMes
     readers: {},
     timelines: {},
     pending,
+    pins: {},
   };
 }
 
 export function emptyTimeline(): Timeline {
-  return { messages: [], olderCursor: null, loaded: false, loading: false, error: null };
+  return { messages: [], olderCursor: null, newerCursor: null, loaded: false, loading: false, error: null };
 }
 
 /** Both lists ascending by seq; the result too, each seq once (the later copy wins). */

@@ -91,7 +91,7 @@ export function message(clientId: string, seq: number, authorId = "user-1"): Mes
     kind: "text",
     body: `body ${seq}`,
     body_html: `<p>body ${seq}</p>`,
-    system: false,
+    system: {},
     reply_to: null,
     thread_root: null,
     created_at: START.toISOString(),

@@ -102,7 +102,8 @@ export interface Message {
   kind: string;
   body: string;
   body_html: string;
-  system: boolean;
+  /** A system message's data (`{"event": "member_added", "user": …}`); `{}` for others. */
+  system: Record<string, unknown>;
   reply_to: string | null;
   thread_root: string | null;
   created_at: string;
