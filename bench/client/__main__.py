@@ -115,7 +115,7 @@ def tab(harness: b.Harness, fixture: dict[str, Any], args: argparse.Namespace) -
     out: dict[str, Any] = {}
     try:
         page.goto("/", wait_until="commit")
-        page.wait_for_function("window.__bench && window.__bench.marks.list_idle !== undefined")
+        page.wait_for_function(b.IDLE_JS, arg="list")
         opened = [harness.open_conversation(page, c) for c in fixture["small"]]
         out["first_open_ms"] = stats([o["painted"] for o in opened])
         out["heap_after_small"] = b.heap(page, context)
@@ -151,11 +151,13 @@ def table(result: dict[str, Any]) -> str:
     first_screen = bundle_["signed_in"]["gzip"] / KB
 
     def ok(good: bool) -> str:
-        return "yes" if good else "NO"
+        return "yes" if good else "no"
 
     signed, sign_in = bundle_["signed_in"], bundle_["sign_in"]
     tti, tti_sign_in = loads["signed_in"]["interactive_ms"], loads["sign_in"]["interactive_ms"]
     end = tab_["heap_end"]
+    # The DOM and memory targets hold only after scrolling through the whole history.
+    through = scroll["oldest_seq_reached"] <= 1
     rows = [
         ("Measurement", "Result", "Target", "Met"),
         (
@@ -189,7 +191,7 @@ def table(result: dict[str, Any]) -> str:
             f"{scroll['steps']} steps, oldest seq {scroll['oldest_seq_reached']}: "
             f"{scroll['stopped']})",
             "≲ 100",
-            ok(scroll["max_message_nodes"] <= TARGETS["nodes"] * 1.2),
+            ok(through and scroll["max_message_nodes"] <= TARGETS["nodes"] * 1.2),
         ),
         ("10k chat: older page, request (p50 / p95)", _pp(scroll["older_page_requests"]), "", ""),
         ("10k chat: at the top, wait for older (p50 / p95)", _pp(scroll["top_waits"]), "", ""),
@@ -209,9 +211,9 @@ def table(result: dict[str, Any]) -> str:
         (
             "JS heap after 20 chats + the 10k one",
             f"{heap:.1f} MB (after GC {end['js_heap_used_after_gc_mb']:.1f}; "
-            f"renderer RSS {end['renderer_rss_mb']} MB)",
+            f"renderer private {end['renderer_private_mb']} MB)",
             "< 150 MB",
-            ok(heap < TARGETS["heap_mb"]),
+            ok(through and heap < TARGETS["heap_mb"]),
         ),
         (
             "Requests outside the server",
@@ -245,7 +247,7 @@ def main() -> None:
     parser.add_argument("--no-build", dest="build", action="store_false")
     parser.add_argument("--quiet-wait", type=float, default=30)
     parser.add_argument("--max-steps", type=int, default=3000)
-    parser.add_argument("--max-scroll-seconds", type=float, default=600)
+    parser.add_argument("--max-scroll-seconds", type=float, default=900)
     parser.add_argument("--top-wait-ms", type=int, default=5000)
     parser.add_argument("--switch-pause-ms", type=int, default=200)
     args = parser.parse_args()

@@ -27,14 +27,15 @@ VAR = Path(os.environ.get("BENCH_CLIENT_VAR", ROOT / "var" / "bench-client"))
 DIST = ROOT / "frontend" / "dist"
 
 
-def client_env() -> dict[str, str]:
-    """The environment of the server and of the seeding process."""
+def client_env(dist: Path = DIST) -> dict[str, str]:
+    """The environment of the server (serving the client built in ``dist``) and of the
+    seeding process."""
     return bench_env(
         DATABASE_URL=f"{PG}/{DATABASE}",
         REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
         REDIS_PREFIX=REDIS_PREFIX,
         PORTAL_VAR_DIR=str(VAR / "var"),
-        FRONTEND_DIST=str(DIST),
+        FRONTEND_DIST=str(dist),
     )
 
 
@@ -98,9 +99,9 @@ class Server:
                 self.process.wait(5)
 
 
-def start() -> Server:
+def start(dist: Path = DIST) -> Server:
     """One daphne (``python -m portal.server``, production websocket limits) on a free
-    loopback port; waits up to 60 s for /healthz."""
+    loopback port, serving the client built in ``dist``; waits up to 60 s for /healthz."""
     VAR.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = VAR / "daphne.log"
@@ -113,7 +114,7 @@ def start() -> Server:
                 "--websocket-max-frame-size", MAX_MESSAGE_BYTES,
                 "portal.asgi:application",
             ],
-            cwd=ROOT, env=client_env(), stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=client_env(dist), stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
     server = Server(port, process, log)
