@@ -8,10 +8,10 @@
    compress modules separately);
 2. JavaScript CPU profiles (the DevTools protocol's sampling profiler, 200 µs) of a signed-in
    tab served an unminified build (var/bench-client/dist-profile, same code, readable
-   names): while scrolling up the big conversation, and while switching between a small
-   conversation and the big one, each function's self time attributed to its source file
-   by the build's source map. "(program)" is the browser's own work
-   outside JavaScript (style, layout, paint); "(garbage collector)" is V8's.
+   names): while scrolling up the big conversation, while switching between two small
+   conversations, and between a small one and the big one; each function's self time is
+   attributed to its source file by the build's source map. "(program)" is the browser's
+   own work outside JavaScript (style, layout, paint); "(garbage collector)" is V8's.
 
 It uses the database and data bench.client made (run that first) and its own daphne.
 """
@@ -206,7 +206,8 @@ def main() -> None:
             context, page, watch = harness.new_page(signed_in=True)
             page.goto("/", wait_until="commit")
             page.wait_for_function(b.IDLE_JS, arg="list")
-            small, big = fixture["small"][0], fixture["big"]
+            small, second, big = fixture["small"][0], fixture["small"][1], fixture["big"]
+            harness.open_conversation(page, second)
             harness.open_conversation(page, small)
             harness.open_conversation(page, big)
             warm = harness.scroll_to_top(
@@ -220,16 +221,21 @@ def main() -> None:
                 )
                 return {k: done[k] for k in ("steps", "oldest_seq_reached", "top_waits_ms")}
 
-            def switch() -> list[float]:
-                times = []
-                for n in range(args.switches):
-                    page.wait_for_timeout(200)
-                    target = small if n % 2 == 0 else big
-                    times.append(round(harness.open_conversation(page, target)["painted"], 1))
-                return times
+            def switches(other: dict[str, Any]) -> Any:
+                def run() -> list[float]:
+                    times = []
+                    for n in range(args.switches):
+                        page.wait_for_timeout(200)
+                        target = other if n % 2 == 0 else small
+                        times.append(round(harness.open_conversation(page, target)["painted"], 1))
+                    return times
+
+                return run
 
             result["scroll"] = cpu_profile(context, page, scroll, modules)
-            result["switch"] = cpu_profile(context, page, switch, modules)
+            harness.open_conversation(page, small)
+            result["switch_small"] = cpu_profile(context, page, switches(second), modules)
+            result["switch_big"] = cpu_profile(context, page, switches(big), modules)
             context.close()
             chromium.close()
     finally:
@@ -242,7 +248,7 @@ def main() -> None:
         print(f"{name}: {total / 1000:.1f} KB minified, by package / folder:")
         for owner_, size in entries[:15]:
             print(f"  {owner_:40} {size / 1000:8.1f} KB  {100 * size / total:5.1f} %")
-    for name in ("scroll", "switch"):
+    for name in ("scroll", "switch_small", "switch_big"):
         part = result[name]
         print(f"\n{name}: {part['wall_ms']} ms wall, measured {part['measured']}")
         print("  self time by module (ms):")
