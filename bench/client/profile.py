@@ -81,6 +81,8 @@ def bundle_modules(dist: Path) -> dict[str, Any]:
     """Bytes of each entry script by package / folder, from its source map."""
     result: dict[str, Any] = {}
     for script in sorted((dist / "assets").glob("*.js")):
+        if not script.with_suffix(".js.map").exists():
+            continue
         source_map = json.loads(script.with_suffix(".js.map").read_text())
         lines = script.read_text(encoding="utf-8").split("\n")
         sources = source_map["sources"]
@@ -130,6 +132,8 @@ class Modules:
     def __init__(self, dist: Path) -> None:
         self.maps: dict[str, tuple[list[str], list[list[tuple[int, int]]]]] = {}
         for script in (dist / "assets").glob("*.js"):
+            if not script.with_suffix(".js.map").exists():
+                continue
             source_map = json.loads(script.with_suffix(".js.map").read_text())
             sources = [re.sub(r"^(\.\./)+", "", s) for s in source_map["sources"]]
             self.maps[script.name] = (sources, _mappings(source_map))
