@@ -10,7 +10,8 @@ TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:543
             REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/1}
 
 .PHONY: run install install-test services lint test migrate messages clean \
-        frontend-install frontend-build frontend-lint frontend-test browser-deps
+        frontend-install frontend-build frontend-lint frontend-test browser-deps \
+        frontend-types frontend-types-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +61,21 @@ browser-deps:
 	@test -x /usr/bin/chromium || $(APT_GET) install chromium chromium-driver >/dev/null \
 	  || { $(APT_GET) update >/dev/null && $(APT_GET) install chromium chromium-driver >/dev/null; }
 
+# The API types come from the OpenAPI schema (scripts/api-types); the check fails when the
+# committed file no longer matches the server's schema.
+API_TYPES := $(FRONTEND)/src/api/schema.d.ts
+
+frontend-types: install-test $(NPM_STAMP)
+	scripts/api-types $(API_TYPES)
+
+frontend-types-check: install-test $(NPM_STAMP)
+	@tmp=$$(mktemp --suffix=.d.ts) && trap 'rm -f "$$tmp"' EXIT && \
+	scripts/api-types "$$tmp" && \
+	if ! diff -q $(API_TYPES) "$$tmp" >/dev/null 2>&1; then \
+	  diff -u $(API_TYPES) "$$tmp" | head -40; \
+	  echo '$(API_TYPES) is stale: run `make frontend-types`' >&2; exit 1; \
+	fi
+
 install: $(VENV)/.runtime
 
 install-test: $(VENV)/.test
@@ -74,7 +90,7 @@ run: migrate frontend-build
 services:
 	scripts/ensure-services
 
-lint: install-test frontend-lint
+lint: install-test frontend-lint frontend-types-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .

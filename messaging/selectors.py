@@ -30,6 +30,7 @@ from messaging.models import (
     Poll,
     Reaction,
     ScheduledMessage,
+    ThreadFollow,
 )
 from portal.accounts.models import User
 from portal.accounts.translit import query_variants
@@ -388,6 +389,26 @@ def access_scheduled(
     if scheduled is None:
         raise ScheduledMessageNotFound()
     return scheduled
+
+
+def client_limits() -> dict[str, int]:
+    """The limits a client checks before sending (the server enforces them regardless): the
+    largest upload, attachments per message, characters of a message body."""
+    from django.conf import settings
+
+    from messaging.services import MAX_BODY_CHARS
+    from messaging.services.attachments import MAX_ATTACHMENTS_PER_MESSAGE
+
+    return {
+        "max_upload_bytes": int(settings.MAX_UPLOAD_BYTES),
+        "max_attachments_per_message": MAX_ATTACHMENTS_PER_MESSAGE,
+        "max_body_chars": MAX_BODY_CHARS,
+    }
+
+
+def thread_followed(root: Message, user: User) -> bool:
+    """Whether ``user`` follows the thread under ``root`` (gets notified of its replies)."""
+    return ThreadFollow.objects.filter(root=root, user=user).exists()
 
 
 def direct_partners(user_id: Any) -> list[Any]:

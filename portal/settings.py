@@ -382,6 +382,7 @@ SPECTACULAR_SETTINGS = {
         "SessionKindEnum": "portal.accounts.models.AuthSession.Kind",
         "ScheduledMessageStateEnum": "messaging.models.ScheduledMessage.State",
         "DeviceCommandStateEnum": "portal.devices.models.DeviceCommand.State",
+        "SystemEventEnum": "messaging.api.serializers.SYSTEM_EVENTS",
     },
 }
 

@@ -127,6 +127,60 @@ class AttachmentOutput(serializers.Serializer):
         return attachment_payload(instance)
 
 
+# The three JSON columns of a message, described for the schema only: ``message_payload``
+# renders them as stored (services/conversations.py writes ``system``,
+# ``services/messages.py`` ``forwarded_from`` and ``mentions``).
+SYSTEM_EVENTS = [
+    "created", "member_added", "member_joined", "member_left", "member_removed",
+    "settings_changed", "role_changed",
+]  # fmt: skip
+
+
+@extend_schema_serializer(component_name="SystemRecord")
+class SystemRecordOutput(serializers.Serializer):
+    """What a system message records; empty (``{}``) on every other kind of message."""
+
+    event = serializers.ChoiceField(choices=SYSTEM_EVENTS, required=False)
+    title = serializers.CharField(
+        required=False, help_text=_("The title the conversation was created with (created).")
+    )
+    user = serializers.UUIDField(
+        required=False,
+        help_text=_("The member concerned (member_*, role_changed)."),
+    )
+    role = serializers.ChoiceField(
+        choices=Membership.Role.choices, required=False, help_text=_("The new role.")
+    )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # ``fields`` is also the serializer's own attribute; declared here, it shadows nothing.
+        fields: dict[str, serializers.Field] = dict(super().get_fields())
+        fields["fields"] = serializers.ListField(
+            child=serializers.CharField(),
+            required=False,
+            help_text=_("The settings that changed (settings_changed)."),
+        )
+        return fields
+
+
+@extend_schema_serializer(component_name="ForwardedFrom")
+class ForwardedFromOutput(serializers.Serializer):
+    """The original of a forwarded message (the first one, when a forward is forwarded)."""
+
+    message_id = serializers.UUIDField()
+    author_id = serializers.UUIDField(allow_null=True)
+    conversation_id = serializers.UUIDField()
+
+
+@extend_schema_serializer(component_name="MessageMentions")
+class MessageMentionsOutput(serializers.Serializer):
+    """Whom a message mentions, as stored; empty (``{}``) on system messages."""
+
+    users = serializers.ListField(child=serializers.UUIDField(), required=False)
+    departments = serializers.ListField(child=serializers.UUIDField(), required=False)
+    all = serializers.BooleanField(required=False)
+
+
 @extend_schema_serializer(component_name="Message")
 class MessageOutput(serializers.Serializer):
     """A message as clients see it, in REST answers and in events
@@ -141,13 +195,13 @@ class MessageOutput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Message.Kind.choices)
     body = serializers.CharField(allow_blank=True)
     body_html = serializers.CharField(allow_blank=True)
-    system = serializers.DictField(help_text=_("What a system message records."))
+    system = SystemRecordOutput()
     reply_to = serializers.UUIDField(allow_null=True)
     thread_root = serializers.UUIDField(allow_null=True)
     reply_count = serializers.IntegerField()
     last_reply_at = serializers.DateTimeField(allow_null=True)
-    forwarded_from = serializers.DictField(allow_null=True)
-    mentions = serializers.DictField()
+    forwarded_from = ForwardedFromOutput(allow_null=True)
+    mentions = MessageMentionsOutput()
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     edit_count = serializers.IntegerField()
@@ -353,6 +407,14 @@ class SyncConversationOutput(MembershipFields):
     last_message = MessageOutput(allow_null=True)
 
 
+class LimitsOutput(serializers.Serializer):
+    """What a client checks before sending; the server enforces it regardless."""
+
+    max_upload_bytes = serializers.IntegerField(help_text=_("The largest file an upload takes."))
+    max_attachments_per_message = serializers.IntegerField()
+    max_body_chars = serializers.IntegerField(help_text=_("Characters of a message body."))
+
+
 class SyncOutput(serializers.Serializer):
     """``GET /sync``: the starting state of a client."""
 
@@ -366,6 +428,7 @@ class SyncOutput(serializers.Serializer):
     users = UserOutput(
         many=True, help_text=_("Direct-chat partners and the authors of the last messages.")
     )
+    limits = LimitsOutput()
 
 
 class PresenceOutput(serializers.Serializer):
@@ -406,6 +469,7 @@ class ThreadPageOutput(serializers.Serializer):
     """A page of a thread's replies, oldest first, with the root message."""
 
     root = MessageOutput()
+    following = serializers.BooleanField(help_text=_("The caller follows the thread."))
     results = MessageOutput(many=True)
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)

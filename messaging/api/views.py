@@ -412,6 +412,7 @@ class SyncView(APIView):
                     many=True,
                     context={"request": request},
                 ).data,
+                "limits": selectors.client_limits(),
             }
         )
 
@@ -435,6 +436,7 @@ class ThreadView(APIView):
         return Response(
             {
                 "root": message_payload(root),
+                "following": selectors.thread_followed(root, request.user),
                 **page(
                     [message_payload(m) for m in replies],
                     next=str(replies[-1].seq) if more else None,

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 from PIL import Image, ImageOps
 
-from messaging import selectors
+from messaging import events, selectors
 from messaging.exceptions import (
     AttachmentNotFound,
     FileTypeNotAllowed,
@@ -44,6 +44,7 @@ from portal.accounts.models import User
 from portal.accounts.services.avatars import MAX_JPEG_PIXELS, MAX_OTHER_PIXELS
 from portal.db import require_transaction
 from portal.ids import as_uuid
+from portal.realtime import publish
 from portal.storage import get_storage
 from portal.storage.exceptions import FileTooLarge, ObjectNotFound
 from portal.storage.links import download_url, register_download_check
@@ -365,10 +366,32 @@ def attachment_thumbnail_make(*, attachment_id: Any) -> bool:
             return False
     key = thumbnail_key(attachment)
     storage.put(key, io.BytesIO(data), length=len(data), content_type="image/webp")
-    if not Attachment.objects.filter(pk=attachment.pk).update(has_thumbnail=True):
-        storage.delete(key)  # purged while the thumbnail was being made
-        return False
+    with transaction.atomic():
+        if not Attachment.objects.filter(pk=attachment.pk).update(has_thumbnail=True):
+            storage.delete(key)  # purged while the thumbnail was being made
+            return False
+        _publish_rendering(attachment.pk)
     return True
+
+
+def _publish_rendering(attachment_id: Any) -> None:
+    """The thumbnail is ready after its message was sent: ``message.edit`` with the message
+    as it is now tells the members' clients to show it. Like Zulip's rendering-only updates,
+    nothing about the message was edited (``edited_at`` and ``edit_count`` stay)."""
+    message_id = (
+        Attachment.objects.filter(pk=attachment_id).values_list("message_id", flat=True).first()
+    )
+    if message_id is None:
+        return  # not sent yet: the message will carry the thumbnail when it is
+    message = (
+        selectors.for_payload(Message.objects.filter(pk=message_id))
+        .filter(deleted_at__isnull=True)
+        .first()
+    )
+    if message is not None:
+        publish(
+            events.message_event("edit", message), user_ids=selectors.member_ids_seeing(message)
+        )
 
 
 def attachments_purge(*, message_id: Any = None, limit: int = 1000) -> int:

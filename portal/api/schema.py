@@ -121,6 +121,20 @@ class PortalAutoSchema(AutoSchema):
         if direction == "request" and isinstance(serializer, StrictInput):
             # The server refuses unknown fields (StrictInput); so does the schema.
             schema["additionalProperties"] = False
+        if direction == "response":
+            # An answer always carries a field that has a default, and every field of a model
+            # serializer (the model has the attribute); DRF marks them required=False only
+            # because a write may leave them out. A plain serializer's required=False field
+            # stays optional: that is how a payload documents a key it may omit.
+            model = isinstance(serializer, serializers.ModelSerializer)
+            present = {
+                name
+                for name, field in serializer.fields.items()
+                if model or field.default is not serializers.empty
+            }
+            required = set(schema.get("required", [])) | (present & set(schema["properties"]))
+            if required:
+                schema["required"] = sorted(required)
         return schema
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:

@@ -5,7 +5,10 @@ from django.urls import URLPattern, re_path
 
 from portal.web import views
 
+# Everything but the server's own prefixes is a client route.
+CLIENT_ROUTE = r"^(?!api/|admin/|ws/|static/|assets/|healthz$|readyz$).*$"
+
 urlpatterns: list[URLPattern] = [
     re_path(r"^(?P<path>assets/.+|favicon\.svg|robots\.txt)$", views.asset, name="client-asset"),
-    re_path(r"^(?!api/|admin/|ws/|static/|assets/|healthz$|readyz$).*$", views.index, name="client"),
+    re_path(CLIENT_ROUTE, views.index, name="client"),
 ]

@@ -103,3 +103,41 @@ def test_refused_in_production():
     with override_settings(PRODUCTION=True), pytest.raises(CommandError, match="production"):
         seed()
     assert not Agency.objects.exists()
+
+
+def test_demo_conversations_are_created_once_through_the_services():
+    from messaging.demo import CHATS
+    from messaging.models import Conversation, Membership, Message, Pin, Reaction
+
+    seed()
+    kuznetsov = User.objects.get(login="kuznetsov.ag")
+    kinds = sorted(Conversation.objects.values_list("kind", flat=True))
+    assert kinds == ["channel", "direct", "direct", "direct", "group", "group"]
+    texts = Message.objects.filter(kind=Message.Kind.TEXT)
+    assert texts.count() == sum(len(chat.lines) for chat in CHATS) >= 20
+    assert texts.filter(reply_to__isnull=False).exists()
+    assert texts.filter(thread_root__isnull=False).exists()
+    assert Reaction.objects.exists() and Pin.objects.count() == 2
+    channel = Conversation.objects.get(kind="channel")
+    assert channel.comments_enabled
+    # created by the services: system messages, owners, event log entries
+    assert Message.objects.filter(kind=Message.Kind.SYSTEM, system__event="created").count() == 3
+    assert Membership.objects.get(conversation=channel, user__login="sokolova.ev").role == "owner"
+    # the demo user finds unread messages waiting, and a mention
+    mine = Membership.objects.filter(user=kuznetsov, left_at__isnull=True)
+    unread = [m for m in mine if m.conversation.last_seq > m.last_read_seq]
+    assert len(unread) >= 2
+
+    before = (
+        Conversation.objects.count(), Message.objects.count(), Reaction.objects.count(),
+        Pin.objects.count(), list(Membership.objects.order_by("id").values_list("last_read_seq")),
+        AuditEvent.objects.count(),
+    )  # fmt: skip
+    output = seed()
+    after = (
+        Conversation.objects.count(), Message.objects.count(), Reaction.objects.count(),
+        Pin.objects.count(), list(Membership.objects.order_by("id").values_list("last_read_seq")),
+        AuditEvent.objects.count(),
+    )  # fmt: skip
+    assert after == before
+    assert "ничего не изменено" in output  # Russian, the default language

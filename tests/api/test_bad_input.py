@@ -380,7 +380,11 @@ def test_a_host_not_allowed_is_400_in_the_error_format(unchanged, path):
     assert_api_error(response, 400, "bad_request")
 
 
-@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/no-such-page", "/api/v1/users/1"])
+# Outside these prefixes every path is a route of the browser client (tests/web/).
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/no-such-thing", "/api/no-such-page", "/api/v1/users/1", "/ws/nope", "/assets/x.js"],
+)
 def test_unknown_paths_are_404_in_the_error_format(scene, path):
     assert_api_error(scene.client.get(path), 404, "not_found")
 

@@ -235,7 +235,7 @@ def test_every_list_is_the_one_envelope(schema):
     ):  # fmt: skip
         assert path in lists, path
     thread = components["ThreadPage"]
-    assert {"results", "next", "previous", "root"} == set(thread["required"])
+    assert {"results", "next", "previous", "root", "following"} == set(thread["required"])
 
 
 def test_ids_and_timestamps_have_their_formats(schema):

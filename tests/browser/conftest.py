@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from tests.browser.harness import BrowserSession, current_test_dir
+from tests.browser.harness import DIST_INDEX, BrowserSession, current_test_dir
 from tests.helpers.live import LiveServer, daphne_server, live_env
 
 __all__ = ["daphne_server", "live_env"]
@@ -29,7 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DIST_INDEX = settings.BASE_DIR / "frontend" / "dist" / "index.html"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -46,7 +44,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="package")
 def browser_server(daphne_server: LiveServer) -> LiveServer:
-    """The run's live daphne, which serves the built client at / (frontend/dist)."""
+    """The run's live daphne, which serves the built client (frontend/dist) at /."""
     if not DIST_INDEX.exists():
         # Failing, not skipping: a run without the build would silently lose these tests.
         pytest.fail(f"{DIST_INDEX} is missing: run make frontend-build", pytrace=False)

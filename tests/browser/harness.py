@@ -29,6 +29,8 @@ STORAGE_PREFIX = "portal."
 WEB_DEVICE = {"platform": "web", "model": "Chromium", "os_version": "", "app_version": "0.1.0"}
 # Playwright's own timeouts, short enough that a broken page fails in seconds, not minutes.
 ACTION_TIMEOUT_MS = 10_000
+# What the live server serves at / (portal/web/views.py).
+DIST_INDEX = Path(settings.FRONTEND_DIST) / "index.html"
 AXE_PATH = settings.BASE_DIR / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 # axe-core reports impacts minor, moderate, serious and critical; the last two fail a test.
 AXE_FAILING_IMPACTS = ("serious", "critical")
@@ -261,9 +263,8 @@ def sign_in_through_form(page: Page, login: str, password: str, otp: str | None 
     form.locator('input[name="password"]').fill(password)
     form.locator('[type="submit"]').click()
     if otp is not None:
-        field_ = page.locator('input[name="otp"]')
-        field_.fill(otp)
-        field_.press("Enter")
+        page.locator('input[name="otp"]').fill(otp)  # waits for the second step
+        form.locator('[type="submit"]').click()
 
 
 # --- data ------------------------------------------------------------------------------------

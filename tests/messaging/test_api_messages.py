@@ -457,3 +457,34 @@ def test_posting_faster_than_the_rate_limit_is_429(chat, monkeypatch):
     # reading is not limited by it, and other users are not affected
     assert chat.c["alice"].get(f"/api/v1/conversations/{chat.id}/messages").status_code == 200
     assert _send(chat.c["bob"], chat.id).status_code == 201
+
+
+def test_sync_gives_the_limits_a_client_checks_before_sending(chat, settings):
+    settings.MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+    limits = chat.c["bob"].get("/api/v1/sync").json()["limits"]
+    assert limits == {
+        "max_upload_bytes": 5 * 1024 * 1024,
+        "max_attachments_per_message": 10,
+        "max_body_chars": 10_000,
+    }
+    assert api_client(None).get("/api/v1/sync").status_code == 401
+
+
+def test_a_thread_says_whether_the_caller_follows_it(chat):
+    root = _send(chat.c["alice"], chat.id, "Обсудим").json()
+    url = f"/api/v1/messages/{root['id']}/thread"
+    assert chat.c["alice"].get(url).json()["following"] is False
+    reply = {"client_id": str(uuid.uuid4()), "body": "Да", "thread_root": root["id"]}
+    chat.c["bob"].post(f"/api/v1/conversations/{chat.id}/messages", reply, format="json")
+    # Authors of the root and of replies follow automatically; following is per caller.
+    assert chat.c["alice"].get(url).json()["following"] is True
+    assert chat.c["bob"].get(url).json()["following"] is True
+    assert chat.c["owner"].get(url).json()["following"] is False
+    follow = f"/api/v1/messages/{root['id']}/follow"
+    assert chat.c["bob"].post(follow, {"follow": False}, format="json").status_code == 204
+    assert chat.c["bob"].get(url).json()["following"] is False
+    assert chat.c["owner"].post(follow, {"follow": True}, format="json").status_code == 204
+    assert chat.c["owner"].get(url).json()["following"] is True
+    assert_api_error(chat.c["owner"].post(follow, {"follow": "maybe"}, format="json"), 400,
+                     "validation_failed")  # fmt: skip
+    assert_api_error(chat.c["outsider"].get(url), 404, "message_not_found")

@@ -20,6 +20,7 @@ from messaging.events import message_payload
 from messaging.exceptions import InvalidAttachments
 from messaging.models import Attachment, Message
 from messaging.services.attachments import (
+    attachment_thumbnail_make,
     attachment_upload,
     attachments_purge,
     clean_filename,
@@ -202,6 +203,32 @@ def test_message_event_goes_to_exactly_the_members(chat):
     assert payload["message"]["id"] == str(message.pk)
     assert recipients == {str(chat.owner.pk), str(chat.alice.pk), str(chat.bob.pk)}
     assert "url" not in str(payload)
+
+
+def test_a_thumbnail_made_after_the_send_reaches_the_members_as_a_message_edit(chat):
+    uploaded = upload(chat.c["alice"], chat.id, png()).json()
+    message = send_files(chat.alice, chat.id, [uploaded["id"]], body="Фото стенда")
+    chat.c["bob"].post(f"/api/v1/messages/{message.pk}/hide")
+    with capture_events() as captured:
+        assert attachment_thumbnail_make(attachment_id=uploaded["id"]) is True
+    [(payload, recipients)] = captured.of_type("message")
+    assert payload["op"] == "edit"
+    assert payload["message"]["attachments"] == [{**uploaded, "thumbnail": True}]
+    # Nothing was edited: the version fields stay.
+    assert payload["message"]["edited_at"] is None and payload["message"]["edit_count"] == 0
+    assert recipients == {str(chat.owner.pk), str(chat.alice.pk)}  # not who hid it
+    with capture_events() as again:
+        assert attachment_thumbnail_make(attachment_id=uploaded["id"]) is True
+    assert again.of_type("message") == []
+
+
+def test_a_thumbnail_of_an_upload_not_sent_yet_publishes_nothing(chat):
+    uploaded = upload(chat.c["alice"], chat.id, png()).json()
+    with capture_events() as captured:
+        assert attachment_thumbnail_make(attachment_id=uploaded["id"]) is True
+    assert captured.of_type("message") == []
+    message = send_files(chat.alice, chat.id, [uploaded["id"]])
+    assert message_payload(message)["attachments"][0]["thumbnail"] is True
 
 
 def test_the_type_comes_from_the_bytes_not_the_name_or_the_client(chat):

@@ -222,3 +222,10 @@ async def test_resume_cannot_reach_back_before_events_this_socket_sent(user):
         code, frames = await closed_with(comm)
     assert code == 4409
     assert [f["error"]["code"] for f in frames] == ["resume_too_late"]
+
+
+@pytest.mark.parametrize("path", ["/ws/nope", "/ws", "/socket", "/ws/documents/x/"])
+async def test_other_websocket_paths_are_refused_at_the_handshake(path):
+    comm = WebsocketCommunicator(application, path)
+    connected, _ = await comm.connect(timeout=5)
+    assert not connected

@@ -3,6 +3,10 @@ import { ConnectionBanner } from "../ui/ConnectionBanner.js";
 import { common } from "../ui/messages.js";
 import { Sidebar } from "../features/sidebar/Sidebar.js";
 import { ConversationView } from "../features/conversation/ConversationView.js";
+import { SettingsScreen } from "../features/settings/SettingsScreen.js";
+import { DirectoryScreen } from "../features/directory/DirectoryScreen.js";
+import { SearchScreen } from "../features/search/SearchScreen.js";
+import { NotificationsScreen } from "../features/notifications/NotificationsScreen.js";
 import { useRoute } from "./router.js";
 import { NotFound } from "./NotFound.js";
 import { Home } from "./Home.js";
@@ -22,8 +26,11 @@ export function Shell() {
         <main id="content" className="content" tabIndex={-1}>
           {route.name === "home" && <Home />}
           {route.name === "conversation" && <ConversationView key={route.id} id={route.id} thread={route.thread} message={route.message} />}
+          {route.name === "settings" && <SettingsScreen section={route.section} />}
+          {route.name === "directory" && <DirectoryScreen userId={route.userId} />}
+          {route.name === "search" && <SearchScreen query={route.query} />}
+          {route.name === "notifications" && <NotificationsScreen />}
           {route.name === "not_found" && <NotFound />}
-          {route.name !== "home" && route.name !== "conversation" && route.name !== "not_found" && <Home />}
         </main>
       </div>
     </div>

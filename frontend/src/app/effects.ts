@@ -20,7 +20,15 @@ export function startEffects(store: AppStore): void {
   subscribeLanguage(title);
   title();
 
-  window.addEventListener("online", () => client.networkAvailable());
+  // The browser knows before the socket does: stop at once (sends wait in the outbox,
+  // nothing is tried against a dead network) and resume from the last event when back.
+  window.addEventListener("offline", () => {
+    if (client.state.status === "online" || client.state.status === "connecting" || client.state.status === "reconnecting") client.disconnect();
+  });
+  window.addEventListener("online", () => {
+    if (client.state.status === "stopped") client.connect();
+    else client.networkAvailable();
+  });
   // A second tab signed in or out, refreshed the tokens, or switched the language.
   window.addEventListener("storage", (event) => {
     if (event.key === null || event.key === "portal.tokens") void client.storageChanged();

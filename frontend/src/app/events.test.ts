@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applyEvent } from "./events.js";
 import type { Conversation, Message } from "./model.js";
-import type { AppState } from "./store.js";
+import { initialState, type AppState } from "./store.js";
 
 const ME = "user-me";
 const OTHER = "user-other";
@@ -36,6 +36,7 @@ function conversation(fields: Partial<Conversation> = {}): Conversation {
     description: "",
     visibility: "private",
     comments_enabled: false,
+    edit_window_seconds: 172_800,
     last_seq: 2,
     role: "member",
     last_read_seq: 2,
@@ -53,18 +54,11 @@ function conversation(fields: Partial<Conversation> = {}): Conversation {
 
 function state(fields: Partial<AppState> = {}): AppState {
   return {
-    connection: { status: "online", userId: ME, headEventId: 0 },
+    ...initialState({ status: "online", userId: ME, headEventId: 0 }),
     synced: true,
-    syncError: null,
     me: { id: ME, login: "me" } as AppState["me"],
     conversations: { "c-1": conversation() },
-    users: {},
-    presence: {},
-    typing: {},
-    readers: {},
     timelines: { "c-1": { messages: [message(1), message(2)], olderCursor: null, newerCursor: null, loaded: true, loading: false, error: null } },
-    pending: [],
-    pins: {},
     ...fields,
   };
 }

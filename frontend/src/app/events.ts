@@ -5,7 +5,7 @@
  * already include what an event says (messages are merged by seq, counters recomputed).
  */
 import type { PortalEvent } from "../realtime/index.js";
-import type { Conversation, ConversationPayload, Message, Role } from "./model.js";
+import type { Conversation, ConversationPayload, Member, Message, Role, ThreadState } from "./model.js";
 import { mergeMessages, type AppState } from "./store.js";
 
 type Fields = Record<string, unknown>;
@@ -21,11 +21,16 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
     case "message.hide":
       return messageHidden(state, data["conversation_id"] as string, data["message_id"] as string);
     case "membership.add":
-    case "membership.remove":
-      return membershipChanged(state, event.op!, data["conversation"] as ConversationPayload, data["user_id"] as string);
-    case "membership.role":
-      if (data["user_id"] !== state.me?.id) return state;
-      return patchConversation(state, data["conversation_id"] as string, { role: data["role"] as Role });
+    case "membership.remove": {
+      const conversation = data["conversation"] as ConversationPayload;
+      const next = membersChanged(state, conversation.id, data["user_id"] as string, event.op as "add" | "remove");
+      return membershipChanged(next, event.op!, conversation, data["user_id"] as string);
+    }
+    case "membership.role": {
+      const next = membersChanged(state, data["conversation_id"] as string, data["user_id"] as string, "role", data["role"] as Role);
+      if (data["user_id"] !== next.me?.id) return next;
+      return patchConversation(next, data["conversation_id"] as string, { role: data["role"] as Role });
+    }
     case "membership.settings":
       return patchConversation(state, data["conversation_id"] as string, {
         muted_until: data["muted_until"] as string | null,
@@ -57,13 +62,13 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
     case "poll.update":
       return patchMessage(state, data["conversation_id"] as string, data["message_id"] as string, (m) => ({
         ...m,
-        poll: data["poll"],
+        poll: data["poll"] as Message["poll"],
       }));
     case "thread.update":
       return patchMessage(state, data["conversation_id"] as string, data["root_id"] as string, (m) => ({
         ...m,
-        reply_count: data["reply_count"],
-        last_reply_at: data["last_reply_at"],
+        reply_count: data["reply_count"] as number,
+        last_reply_at: data["last_reply_at"] as string | null,
       }));
     default:
       return state; // events of later features: ignored until their screens exist
@@ -72,7 +77,7 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
 
 function messageChanged(state: AppState, message: Message, added: boolean): AppState {
   const conversationId = message.conversation_id;
-  let next = state;
+  let next = threadMessageChanged(state, message);
   const conversation = state.conversations[conversationId];
   if (conversation) {
     const mine = message.author_id !== null && message.author_id === state.me?.id;
@@ -84,6 +89,8 @@ function messageChanged(state: AppState, message: Message, added: boolean): AppS
       last_seq: lastSeq,
       last_read_seq: lastReadSeq,
       unread: Math.max(0, lastSeq - lastReadSeq),
+      // A new message (past last_seq: a repeat or a sync that counted it adds nothing) that mentions me.
+      mentions: conversation.mentions + (added && !mine && message.seq > conversation.last_seq && mentionsMe(message, state.me) ? 1 : 0),
       ...(isLast ? { last_message: message, last_message_at: added ? message.created_at : conversation.last_message_at } : {}),
     });
   }
@@ -106,8 +113,17 @@ function messageChanged(state: AppState, message: Message, added: boolean): AppS
   };
 }
 
+/** The message's mentions reach `me`: by name, @all, or my own department (the server also
+ * counts sub-departments; the next sync corrects the count). */
+function mentionsMe(message: Message, me: AppState["me"]): boolean {
+  if (!me) return false;
+  const mentions = (message as unknown as { mentions?: { users?: string[]; departments?: string[]; all?: boolean } }).mentions;
+  if (!mentions) return false;
+  return Boolean(mentions.all) || (mentions.users ?? []).includes(me.id) || (me.department !== null && (mentions.departments ?? []).includes(me.department.id));
+}
+
 function messageHidden(state: AppState, conversationId: string, messageId: string): AppState {
-  const pins = state.pins[conversationId];
+  const pins = state.pins?.[conversationId];
   if (pins?.some((m) => m.id === messageId)) {
     state = { ...state, pins: { ...state.pins, [conversationId]: pins.filter((m) => m.id !== messageId) } };
   }
@@ -143,6 +159,26 @@ function membershipChanged(state: AppState, op: string, conversation: Conversati
     last_message: null,
     ...conversation,
   });
+}
+
+/** A loaded member list follows additions (as `member`), removals and role changes. */
+function membersChanged(state: AppState, conversationId: string, userId: string, op: "add" | "remove" | "role", role: Role = "member"): AppState {
+  const list = state.members?.[conversationId];
+  if (!list?.loaded) return state;
+  const known = list.members.find((m) => m.user_id === userId);
+  let members: Member[];
+  if (op === "remove") {
+    if (!known) return state;
+    members = list.members.filter((m) => m.user_id !== userId);
+  } else if (known) {
+    if (op === "add" || known.role === role) return state; // a repeated add keeps the role
+    members = list.members.map((m) => (m.user_id === userId ? { ...m, role } : m));
+  } else {
+    // A member beyond the loaded pages arrives with the page that holds them.
+    if (list.next !== null) return state;
+    members = [...list.members, { user_id: userId, role, joined_at: new Date().toISOString() }];
+  }
+  return { ...state, members: { ...state.members, [conversationId]: { ...list, members } } };
 }
 
 function readUpdated(state: AppState, conversationId: string, userId: string, seq: number): AppState {
@@ -188,9 +224,9 @@ function withConversation(state: AppState, conversation: Conversation): AppState
   return { ...state, conversations: { ...state.conversations, [conversation.id]: conversation } };
 }
 
-/** Change one message wherever the app shows it: the timeline and the list's last message. */
+/** Change one message wherever the app shows it: the timeline, open threads and the list's last message. */
 export function patchMessage(state: AppState, conversationId: string, messageId: string, change: (message: Message) => Message): AppState {
-  let next = state;
+  let next = patchThreadMessage(state, messageId, change);
   const timeline = state.timelines[conversationId];
   if (timeline?.messages.some((m) => m.id === messageId)) {
     next = {
@@ -208,7 +244,7 @@ export function patchMessage(state: AppState, conversationId: string, messageId:
 // --- pinned messages (the conversation screen's pinned bar) ----------------------------------
 
 function pinsChanged(state: AppState, conversationId: string, messageId: string, pinned: boolean): AppState {
-  const pins = state.pins[conversationId];
+  const pins = state.pins?.[conversationId];
   if (!pins) return state; // not loaded: loaded when the conversation opens
   const rest = pins.filter((m) => m.id !== messageId);
   if (!pinned) return rest.length === pins.length ? state : { ...state, pins: { ...state.pins, [conversationId]: rest } };
@@ -221,7 +257,48 @@ function pinsChanged(state: AppState, conversationId: string, messageId: string,
 }
 
 function pinnedMessageChanged(state: AppState, message: Message): AppState {
-  const pins = state.pins[message.conversation_id];
+  const pins = state.pins?.[message.conversation_id];
   if (!pins?.some((m) => m.id === message.id)) return state;
   return { ...state, pins: { ...state.pins, [message.conversation_id]: pins.map((m) => (m.id === message.id ? message : m)) } };
+}
+
+// --- threads (features/threads): open thread panels follow their root and replies ----------------
+
+/** A reply joins (or changes in) its open thread; an open thread's root is replaced. */
+function threadMessageChanged(state: AppState, message: Message): AppState {
+  const rootId = message.thread_root ?? message.id;
+  const thread = state.threads[rootId];
+  if (!thread) return state;
+  let changed: ThreadState;
+  if (message.thread_root) {
+    if (!thread.loaded) return state; // the page being loaded brings it
+    // Later replies than the loaded pages come with the next page.
+    const last = thread.replies[thread.replies.length - 1];
+    const known = thread.replies.some((m) => m.id === message.id);
+    if (!known && thread.nextCursor !== null && last && message.seq > last.seq) return state;
+    changed = { ...thread, replies: mergeMessages(thread.replies, [message]) };
+    // Each reply makes the root's author and the replier followers (docs/messaging.md).
+    const me = state.me?.id;
+    if (!known && me && (message.author_id === me || thread.root?.author_id === me)) changed.following = true;
+  } else {
+    // The root's counters come with thread.update; keep them if the event's copy lacks them.
+    changed = { ...thread, root: { ...thread.root, ...message } };
+  }
+  return { ...state, threads: { ...state.threads, [rootId]: changed } };
+}
+
+function patchThreadMessage(state: AppState, messageId: string, change: (message: Message) => Message): AppState {
+  let threads: Record<string, ThreadState> | null = null;
+  for (const [rootId, thread] of Object.entries(state.threads)) {
+    const isRoot = thread.root?.id === messageId;
+    const isReply = thread.replies.some((m) => m.id === messageId);
+    if (!isRoot && !isReply) continue;
+    threads ??= { ...state.threads };
+    threads[rootId] = {
+      ...thread,
+      root: isRoot && thread.root ? change(thread.root) : thread.root,
+      replies: isReply ? thread.replies.map((m) => (m.id === messageId ? change(m) : m)) : thread.replies,
+    };
+  }
+  return threads ? { ...state, threads } : state;
 }

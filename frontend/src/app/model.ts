@@ -1,75 +1,40 @@
 /** The shapes the screens work with: the REST answers, as the app keeps them. */
-import type { Message, User as WireUser } from "../realtime/index.js";
+import type * as api from "../api/index.js";
+import type { Message } from "../realtime/index.js";
 
 export type { Message };
 
-export type Role = "owner" | "admin" | "member" | "read_only";
-export type Presence = "online" | "away" | "offline";
-
-export interface Brief {
-  id: string;
-  name: string;
-  short_name?: string;
-}
-
-export interface User extends WireUser {
-  full_name: string;
-  last_name: string;
-  first_name: string;
-  middle_name: string;
-  position: string;
-  agency: Brief | null;
-  department: Brief | null;
-  email: string;
-  phone: string;
-  avatar: Record<string, string> | null;
-  is_bot: boolean;
-}
-
-export interface Me extends User {
-  language: string;
-  time_zone: string;
-  is_staff: boolean;
-  two_factor_enabled: boolean;
-  two_factor_required: boolean;
-}
-
-/** A conversation as events carry it (the same for every member). */
-export type ConversationPayload = Pick<Conversation, "id" | "kind" | "title" | "description" | "visibility" | "comments_enabled" | "last_seq">;
+export type Role = api.MemberRole;
+export type Presence = api.PresenceState;
+export type User = api.User;
+export type Me = api.Me;
 
 /** A conversation as its member sees it (`GET /api/v1/sync`, `GET /api/v1/conversations/{id}`). */
-export interface Conversation {
-  id: string;
-  kind: "direct" | "group" | "channel";
-  title: string;
-  description: string;
-  visibility: string;
-  comments_enabled: boolean;
-  last_seq: number;
-  role: Role;
-  last_read_seq: number;
-  unread: number;
-  mentions: number;
-  pinned: boolean;
-  archived: boolean;
-  muted_until: string | null;
-  last_message_at: string | null;
-  peer_id: string | null;
-  last_message?: Message | null;
-}
+export type Conversation = api.MyConversation & { last_message?: Message | null };
+/** A conversation as events carry it (the same for every member). */
+export type ConversationPayload = api.Conversation;
+export type SyncState = api.Sync;
 
-export interface SyncState {
-  last_event_id: number;
-  me: Me;
-  conversations: Conversation[];
-  presence: Record<string, Presence>;
-  users: User[];
-}
+export type Page<T> = api.Page<T>;
 
-export interface Page<T> {
-  results: T[];
-  next: string | null;
-  previous: string | null;
+// --- attachments, threads (features/attachments, features/threads) ---
+/** Upload and message limits (`Sync.limits`): features/attachments checks files before uploading. */
+export type Limits = api.Schemas["Limits"];
+export type Attachment = api.Attachment;
+
+/** A thread as its side panel shows it (`GET /api/v1/messages/{id}/thread`, then events). */
+export interface ThreadState {
+  root: Message | null;
+  /** The caller follows it (null until the first page answers). */
+  following: boolean | null;
+  /** Replies, ascending by seq. */
+  replies: Message[];
+  /** Pass to `?cursor=` for later replies; null once the newest is loaded. */
+  nextCursor: string | null;
+  /** The first page answered (events extend it from then on). */
+  loaded: boolean;
+  loading: boolean;
+  error: string | null;
 }
 
 /** A conversation's main timeline as far as it is loaded (ascending `seq`, no thread replies). */
@@ -82,6 +47,24 @@ export interface Timeline {
    * Null when the newest message is loaded. */
   newerCursor: string | null;
   /** The first page (of whichever window) has answered. */
+  loaded: boolean;
+  loading: boolean;
+  error: string | null;
+}
+
+/** A current member of a conversation (`GET /api/v1/conversations/{id}/members`); the
+ * profile is kept in `AppState.users`. */
+export interface Member {
+  user_id: string;
+  role: Role;
+  joined_at: string;
+}
+
+/** A conversation's member list as far as the members panel has loaded it. */
+export interface MemberList {
+  members: Member[];
+  /** Pass to `?cursor=` for the next page; null once all are loaded. */
+  next: string | null;
   loaded: boolean;
   loading: boolean;
   error: string | null;

@@ -6,8 +6,11 @@
 import { useSyncExternalStore } from "react";
 import type { ConnectionState, OutgoingMessage, PortalClient, PortalEvent } from "../realtime/index.js";
 import { setTimeZone } from "../i18n/format.js";
+import type { ConversationMember } from "../api/index.js";
 import { applyEvent } from "./events.js";
-import type { Conversation, Me, Message, Page, Presence, SyncState, Timeline, User } from "./model.js";
+import { notificationKind } from "../features/notifications/rules.js";
+import type { Conversation, Limits, Me, MemberList, Message, Page, Presence, SyncState, ThreadState, Timeline, User } from "./model.js";
+import type { ThreadPage } from "../api/index.js";
 
 export interface AppState {
   connection: ConnectionState;
@@ -27,7 +30,16 @@ export interface AppState {
   pending: readonly OutgoingMessage[];
   /** conversation id → its pinned messages, the latest pin first (absent: not loaded, or
    * stale after a pin of a message not in view: load again). */
-  pins: Readonly<Record<string, readonly Message[]>>;
+  pins?: Readonly<Record<string, readonly Message[]>>;
+  // --- attachments, threads (features/attachments, features/threads) ---
+  /** The server's limits (`limits` of `GET /api/v1/sync`); null before the first sync. */
+  limits: Limits | null;
+  /** Open thread panels: root message id → the root and its loaded replies. */
+  threads: Readonly<Record<string, ThreadState>>;
+  /** conversation id → its member list, once the members panel has opened it. */
+  members?: Readonly<Record<string, MemberList>>;
+  /** Unread notifications (features/notifications): `more` when there are over `unread`. */
+  notifications: { unread: number; more: boolean };
 }
 
 const HISTORY_PAGE = 50;
@@ -37,9 +49,11 @@ export class AppStore {
   private readonly listeners = new Set<() => void>();
   private readonly userRequests = new Map<string, Promise<User | null>>();
   private syncing: Promise<void> | null = null;
+  private readonly unknownLoads = new Set<string>();
   /** Events delivered while a sync is in flight: the answer may predate some of them. */
   private duringSync: { id: number; event: PortalEvent }[] = [];
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
+  private notificationsTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(readonly client: PortalClient) {
     this.state = initialState(client.state, client.pending);
@@ -76,6 +90,22 @@ export class AppStore {
         if (event.type === "membership" && event.op === "add" && event["user_id"] === this.state.me?.id) {
           void this.loadConversation((event["conversation"] as { id: string }).id);
         }
+        // A message in a conversation the list does not know: one just created with the
+        // caller in it, or a direct chat someone started (no membership event for those).
+        if (event.type === "message" && event.op === "add" && this.state.synced) {
+          const conversationId = (event["message"] as { conversation_id?: string } | undefined)?.conversation_id;
+          if (conversationId && !this.state.conversations[conversationId] && !this.unknownLoads.has(conversationId)) {
+            this.unknownLoads.add(conversationId);
+            void this.loadConversation(conversationId)
+              .then((loaded) => loaded && this.update((s) => applyEvent(s, event))) // its last message
+              .finally(() => this.unknownLoads.delete(conversationId));
+          }
+        }
+        // There is no notification event: a message for me may have made one (another device).
+        if (event.type === "message" && event.op === "add") {
+          const message = event["message"] as Message;
+          if (notificationKind(message, this.state.me, this.state.conversations[message.conversation_id])) this.refreshNotificationsSoon();
+        }
       }),
       client.on("outbox", (pending) => this.update((s) => ({ ...s, pending }))),
       client.on("sent", ({ message }) => this.update((s) => applyEvent(s, { type: "message", op: "add", message }))),
@@ -108,10 +138,13 @@ export class AppStore {
         conversations: Object.fromEntries(data.conversations.map((c) => [c.id, c])),
         users: { ...s.users, ...Object.fromEntries([...data.users, data.me].map((u) => [u.id, u])) },
         presence: { ...s.presence, ...data.presence },
-        // Timelines may have missed events while away: reload them when opened.
+        limits: data.limits ?? null,
+        // Threads and timelines may have missed events while away: reload them when opened.
         timelines: {},
         pins: {},
+        threads: {},
       }));
+      void this.refreshNotifications();
       // What happened after the answer's event id was applied to the state it replaced:
       // apply it again on top (events are idempotent).
       const later = this.duringSync.filter((delivered) => delivered.id > data.last_event_id);
@@ -297,6 +330,37 @@ export class AppStore {
     }
   }
 
+  // --- members (the members panel) ------------------------------------------------------------
+
+  /** The first page of a conversation's members (again if `reload`), or the next page. */
+  async loadMembers(conversationId: string, { more = false, reload = false } = {}): Promise<void> {
+    const current = this.state.members?.[conversationId];
+    if (current?.loading) return;
+    if (!more && !reload && current?.loaded) return;
+    if (more && !current?.next) return;
+    const cursor = more ? current!.next : null;
+    this.setMembers(conversationId, (list) => ({ ...(list ?? emptyMembers()), loading: true, error: null }));
+    try {
+      const query = new URLSearchParams({ limit: "100" });
+      if (cursor) query.set("cursor", cursor);
+      const path = `/api/v1/conversations/${encodeURIComponent(conversationId)}/members?${query}`;
+      const { data } = await this.client.request<Page<ConversationMember>>("GET", path);
+      const page = data.results.map((row) => ({ user_id: row.user.id, role: row.role, joined_at: row.joined_at }));
+      this.update((s) => ({ ...s, users: { ...s.users, ...Object.fromEntries(data.results.map((row) => [row.user.id, row.user])) } }));
+      this.setMembers(conversationId, (list) => {
+        const before = more ? (list?.members ?? []) : [];
+        const seen = new Set(page.map((m) => m.user_id));
+        return { members: [...before.filter((m) => !seen.has(m.user_id)), ...page], next: data.next, loaded: true, loading: false, error: null };
+      });
+    } catch (error) {
+      this.setMembers(conversationId, (list) => ({ ...(list ?? emptyMembers()), loading: false, error: errorText(error) }));
+    }
+  }
+
+  private setMembers(conversationId: string, change: (list: MemberList | undefined) => MemberList): void {
+    this.update((s) => ({ ...s, members: { ...s.members, [conversationId]: change(s.members?.[conversationId]) } }));
+  }
+
   // --- writing ------------------------------------------------------------------------------
 
   /** Move the read position forward (the server clamps it; events update the count). */
@@ -309,6 +373,103 @@ export class AppStore {
     } catch {
       // the next read or the next sync corrects it
     }
+  }
+
+  // --- threads (features/threads) -------------------------------------------------------------
+
+  /** The root and the first page of replies of a thread (again on each opening: it is cheap). */
+  async openThread(rootId: string): Promise<void> {
+    const existing = this.state.threads[rootId];
+    if (existing?.loading) return;
+    this.setThread(rootId, (current) => ({ ...(current ?? emptyThread()), loading: true, error: null }));
+    try {
+      const page = await this.threadPage(rootId, null);
+      this.setThread(rootId, (current) => ({
+        root: page.root,
+        following: page.following,
+        // Replies that arrived as events while the page was loading are kept.
+        replies: mergeMessages(page.results, current?.replies ?? []),
+        nextCursor: page.next,
+        loaded: true,
+        loading: false,
+        error: null,
+      }));
+    } catch (error) {
+      this.setThread(rootId, (current) => ({ ...(current ?? emptyThread()), loading: false, error: errorText(error) }));
+    }
+  }
+
+  /** The next page of replies (later ones); resolves false when there are none left. */
+  async loadMoreReplies(rootId: string): Promise<boolean> {
+    const thread = this.state.threads[rootId];
+    if (!thread || thread.loading || !thread.nextCursor) return false;
+    this.setThread(rootId, { ...thread, loading: true });
+    try {
+      const page = await this.threadPage(rootId, thread.nextCursor);
+      this.setThread(rootId, (current) => ({
+        ...(current ?? emptyThread()),
+        root: page.root,
+        following: page.following,
+        replies: mergeMessages(current?.replies ?? [], page.results),
+        nextCursor: page.next,
+        loading: false,
+        error: null,
+      }));
+      return page.next !== null;
+    } catch (error) {
+      this.setThread(rootId, (current) => ({ ...(current ?? emptyThread()), loading: false, error: errorText(error) }));
+      return false;
+    }
+  }
+
+  /** The caller followed or unfollowed the thread. */
+  setThreadFollowing(rootId: string, following: boolean): void {
+    this.setThread(rootId, (current) => ({ ...(current ?? emptyThread()), following }));
+  }
+
+  /** The panel closed: its replies are not kept up to date any more. */
+  closeThread(rootId: string): void {
+    this.update((s) => {
+      if (!s.threads[rootId]) return s;
+      const threads = { ...s.threads };
+      delete threads[rootId];
+      return { ...s, threads };
+    });
+  }
+
+  private async threadPage(rootId: string, cursor: string | null): Promise<ThreadPage> {
+    const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
+    if (cursor) query.set("cursor", cursor);
+    const path = `/api/v1/messages/${encodeURIComponent(rootId)}/thread?${query}`;
+    return (await this.client.request<ThreadPage>("GET", path)).data;
+  }
+
+  private setThread(rootId: string, next: ThreadState | ((current: ThreadState | undefined) => ThreadState)): void {
+    this.update((s) => {
+      const value = typeof next === "function" ? next(s.threads[rootId]) : next;
+      return { ...s, threads: { ...s.threads, [rootId]: value } };
+    });
+  }
+
+  // --- notifications (features/notifications) -----------------------------------------------
+
+  /** Count the unread notifications again (after a sync, a message for me, marking read). */
+  async refreshNotifications(): Promise<void> {
+    try {
+      const { data } = await this.client.request<Page<unknown>>("GET", "/api/v1/notifications?unread=true&limit=200");
+      this.update((s) => ({ ...s, notifications: { unread: data.results.length, more: data.next !== null } }));
+    } catch {
+      // the next sync or message corrects it
+    }
+  }
+
+  private refreshNotificationsSoon(): void {
+    if (this.notificationsTimer) return;
+    // A burst of messages costs one request; the server records notifications on commit.
+    this.notificationsTimer = setTimeout(() => {
+      this.notificationsTimer = null;
+      void this.refreshNotifications();
+    }, 1500);
   }
 
   // --- typing and presence --------------------------------------------------------------------
@@ -349,7 +510,8 @@ export class AppStore {
   }
 }
 
-function initialState(connection: ConnectionState, pending: readonly OutgoingMessage[]): AppState {
+/** The state of a tab before anything is loaded (also the base of the unit tests' states). */
+export function initialState(connection: ConnectionState, pending: readonly OutgoingMessage[] = []): AppState {
   return {
     connection,
     synced: false,
@@ -363,11 +525,22 @@ function initialState(connection: ConnectionState, pending: readonly OutgoingMes
     timelines: {},
     pending,
     pins: {},
+    limits: null,
+    threads: {},
+    notifications: { unread: 0, more: false },
   };
+}
+
+function emptyMembers(): MemberList {
+  return { members: [], next: null, loaded: false, loading: false, error: null };
 }
 
 export function emptyTimeline(): Timeline {
   return { messages: [], olderCursor: null, newerCursor: null, loaded: false, loading: false, error: null };
+}
+
+export function emptyThread(): ThreadState {
+  return { root: null, following: null, replies: [], nextCursor: null, loaded: false, loading: false, error: null };
 }
 
 /** Both lists ascending by seq; the result too, each seq once (the later copy wins). */

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { ApiError, NetworkError, SignedOutError } from "./http.js";
 import { ORIGIN, START, makeClient, serverAccepts, tick } from "./harness.js";
-import { FakeFetch, FakeNetworkFailure, deferred, error, tokenPair, type FakeAnswer } from "./testing.js";
+import { FakeFetch, FakeNetworkFailure, deferred, error, me, tokenPair, type FakeAnswer } from "./testing.js";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -19,7 +19,7 @@ describe("signing in", () => {
     expect(client.state.status).toBe("signed_out");
     expect(hub.sockets).toHaveLength(0);
     const result = await client.signIn({ login: "ivanova", password: "secret" });
-    expect(result).toEqual({ ok: true, user: { id: "user-1", login: "ivanova" } });
+    expect(result).toEqual({ ok: true, user: me("user-1") });
     const [call] = fake.callsTo("POST /api/v1/auth/login");
     const deviceId = JSON.parse(storage.getItem("portal.device_id")!);
     expect(call!.body).toEqual({
@@ -60,7 +60,7 @@ describe("signing in", () => {
     expect(client.pending).toEqual([]);
     expect(client.lastDeliveredEventId).toBeNull();
     expect(storage.getItem("portal.outbox")).toBeNull();
-    expect(client.user).toEqual({ id: "user-2", login: "ivanova" });
+    expect(client.user).toEqual(me("user-2"));
   });
 
   it("surfaces otp_required, then signs in with the code", async () => {
@@ -173,6 +173,22 @@ describe("tokens", () => {
     expect(fake.callsTo("POST /api/v1/auth/refresh")).toHaveLength(1);
   });
 
+  it("hands out the access token for requests it does not make (uploads), refreshed when stale", async () => {
+    const fake = new FakeFetch(ORIGIN).on("POST /api/v1/auth/refresh", () => ({ status: 200, body: tokenPair(2, Date.now()) }));
+    const { client } = await makeClient({ fake, lastEventId: 0 });
+    expect(await client.accessToken()).toBe("pat_1");
+    expect(fake.callsTo("POST /api/v1/auth/refresh")).toHaveLength(0);
+    // Such a request answered 401 token_expired: two callers share one refresh.
+    const [a, b] = await Promise.all([client.refreshAccessToken("pat_1"), client.refreshAccessToken("pat_1")]);
+    expect([a, b]).toEqual(["pat_2", "pat_2"]);
+    expect(fake.callsTo("POST /api/v1/auth/refresh")).toHaveLength(1);
+    // A caller that still held the old token gets the current one without another refresh.
+    expect(await client.refreshAccessToken("pat_1")).toBe("pat_2");
+    expect(fake.callsTo("POST /api/v1/auth/refresh")).toHaveLength(1);
+    await client.signOut();
+    await expect(client.accessToken()).rejects.toBeInstanceOf(SignedOutError);
+  });
+
   it("refreshes a minute before the access token expires, without a failed request", async () => {
     const fake = new FakeFetch(ORIGIN).on("POST /api/v1/auth/refresh", () => ({ status: 200, body: tokenPair(2, Date.now()) }));
     const { client, storage } = await makeClient({ fake, lastEventId: 0 });
@@ -251,6 +267,19 @@ describe("tokens", () => {
     const failure = await client.request("GET", "/api/v1/users").catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApiError);
     expect(failure).toMatchObject({ status: 400, code: "validation_failed", details: { fields: { q: ["bad"] } } });
+  });
+
+  it("a FormData body goes as multipart, with the token and without a JSON Content-Type", async () => {
+    const fake = new FakeFetch(ORIGIN).on("PUT /api/v1/me/avatar", () => ({ status: 200, body: { id: "user-1" } }));
+    const { client } = await makeClient({ fake });
+    const form = new FormData();
+    form.append("file", new Blob(["GIF89a"], { type: "image/gif" }), "a.gif");
+    await client.request("PUT", "/api/v1/me/avatar", form);
+    const [call] = fake.callsTo("PUT /api/v1/me/avatar");
+    expect(call!.body).toBe(form);
+    expect(call!.headers["Content-Type"]).toBeUndefined();
+    expect(call!.headers["Authorization"]).toBe("Bearer pat_1");
+    expect(await client.accessToken()).toBe("pat_1");
   });
 
   it("a device refusal on a request shows the policy screen", async () => {

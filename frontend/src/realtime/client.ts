@@ -324,9 +324,28 @@ export class PortalClient {
 
   // --- REST ----------------------------------------------------------------------------------------
 
-  /** An authenticated API call (refreshes the token as needed); throws ApiError/NetworkError. */
+  /** An authenticated API call (refreshes the token as needed); throws ApiError/NetworkError.
+   * A `FormData` body goes as multipart (an upload), anything else as JSON. */
   request<T>(method: string, path: string, body?: unknown): Promise<HttpResult<T>> {
     return this.api.request<T>(method, path, body);
+  }
+
+  /**
+   * A current access token (refreshed first when it is about to expire), for requests this
+   * module does not make itself: an upload with progress through XMLHttpRequest, a signed
+   * file link (an avatar) fetched into an image.
+   * Throws SignedOutError when there is no session.
+   */
+  accessToken(): Promise<string> {
+    return this.session.accessToken();
+  }
+
+  /**
+   * The answer to such a request was 401 `token_expired`: refresh (once, shared with every
+   * other caller that found `staleToken` expired) and return the new access token.
+   */
+  async refreshAccessToken(staleToken: string): Promise<string> {
+    return (await this.session.refresh(staleToken)).access_token;
   }
 
   /**

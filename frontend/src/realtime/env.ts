@@ -41,7 +41,8 @@ export interface HttpResponseLike {
 export interface HttpRequestInit {
   method: string;
   headers: Record<string, string>;
-  body?: string;
+  /** JSON text, or a multipart form (an upload: the platform sets its Content-Type). */
+  body?: string | FormData;
 }
 
 /** The part of the standard `fetch` the module uses; it rejects on network failure. */

@@ -94,10 +94,17 @@ export function message(clientId: string, seq: number, authorId = "user-1"): Mes
     system: {},
     reply_to: null,
     thread_root: null,
+    reply_count: 0,
+    last_reply_at: null,
+    forwarded_from: null,
+    mentions: { users: [], departments: [], all: false },
     created_at: START.toISOString(),
     edited_at: null,
     edit_count: 0,
     deleted: false,
+    reactions: [],
+    poll: null,
+    attachments: [],
   };
 }
 

@@ -81,8 +81,10 @@ export class Http {
   ): Promise<HttpResult<T>> {
     const all: Record<string, string> = { Accept: "application/json", ...headers };
     if (this.language) all["Accept-Language"] = this.language;
-    let text: string | undefined;
-    if (body !== undefined) {
+    let text: string | FormData | undefined;
+    if (typeof FormData !== "undefined" && body instanceof FormData) {
+      text = body;
+    } else if (body !== undefined) {
       all["Content-Type"] = "application/json";
       text = JSON.stringify(body);
     }

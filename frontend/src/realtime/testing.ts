@@ -4,7 +4,7 @@
  * can port them to test their own client against the same scenarios.
  */
 import type { FetchLike, HttpRequestInit, HttpResponseLike, WebSocketLike } from "./env.js";
-import type { ClientFrame, ServerFrame, TokenPair } from "./types.js";
+import type { ClientFrame, ServerFrame, TokenPair, User } from "./types.js";
 
 export class FakeWebSocket implements WebSocketLike {
   readyState = 0;
@@ -117,7 +117,7 @@ export class FakeFetch {
       method: init.method,
       path,
       headers: init.headers,
-      body: init.body === undefined ? undefined : JSON.parse(init.body),
+      body: typeof init.body === "string" ? JSON.parse(init.body) : init.body,
     };
     this.calls.push(request);
     const handler = this.handlers.get(`${init.method} ${path}`);
@@ -148,7 +148,31 @@ export function tokenPair(n: number, now: number, userId = "user-1", ttlMs = 3_6
     refresh_expires_at: new Date(now + 30 * 86_400_000).toISOString(),
     session_id: "session-1",
     device_id: "device-1",
-    user: { id: userId, login: "ivanova" },
+    user: me(userId),
+  };
+}
+
+/** The signed-in user as `Tokens.user` carries it. */
+export function me(id = "user-1"): User {
+  return {
+    id,
+    login: "ivanova",
+    last_name: "Иванова",
+    first_name: "Анна",
+    middle_name: "",
+    full_name: "Иванова Анна",
+    position: "",
+    agency: null,
+    department: null,
+    email: "",
+    phone: "",
+    avatar: null,
+    is_bot: false,
+    language: "ru",
+    time_zone: "Europe/Moscow",
+    is_staff: false,
+    two_factor_enabled: false,
+    two_factor_required: false,
   };
 }
 

@@ -1,62 +1,38 @@
 /**
- * Portal's wire types, hand-written from docs/api.md, docs/realtime.md, docs/messaging.md and
- * portal/realtime/consumers.py. Every protocol shape lives in this one file so that it can be
- * replaced by types generated from the OpenAPI schema (/api/v1/schema/) without touching the
- * rest of the module.
+ * Portal's wire types. The REST shapes are aliases of the types generated from the server's
+ * OpenAPI schema (../api/schema.d.ts, `make frontend-types`), so the client cannot drift from
+ * the server: a changed serializer changes these types and tsc points at every use.
+ *
+ * The websocket frames and event payloads below stay hand-written (docs/realtime.md,
+ * portal/realtime/consumers.py). The schema does describe them, as components listed under
+ * `x-websocket-events` and `x-websocket-frames`, but those are not operations, and this
+ * module deliberately keeps open unions (`OtherEvent`, `EphemeralFrame`) so that an event or
+ * frame type added by a newer server passes through instead of failing to type-check; the
+ * message inside a `message` event is the generated `Message`. Only type-only imports from
+ * ../api: the module stays framework-free and adds nothing at run time.
  */
 
-// --- REST --------------------------------------------------------------------------------
+import type { Schemas } from "../api/index.js";
+
+// --- REST (generated) ----------------------------------------------------------------------
 
 /** The body of every error answer: `{"error": {"code", "message", "details"}}`. */
-export interface ErrorBody {
-  code: string;
-  message: string;
-  details: Record<string, unknown>;
-}
+export type ErrorBody = Schemas["ErrorBody"];
+export type ErrorEnvelope = Schemas["Error"];
 
-export interface ErrorEnvelope {
-  error: ErrorBody;
-}
-
-export type DevicePlatform = "android" | "ios" | "desktop" | "web" | "other";
+export type DevicePlatform = Schemas["PlatformEnum"];
 
 /** `device` of `POST /api/v1/auth/login`; `id` is generated once per installation. */
-export interface DeviceInfo {
-  id: string;
-  platform: DevicePlatform;
-  model?: string;
-  os_version?: string;
-  app_version?: string;
-}
+export type DeviceInfo = Schemas["DeviceRequest"];
 
-export interface LoginRequest {
-  login: string;
-  password: string;
-  otp: string;
-  device: DeviceInfo;
-}
+export type LoginRequest = Schemas["LoginRequest"];
+export type RefreshRequest = Schemas["RefreshRequest"];
 
-export interface RefreshRequest {
-  refresh_token: string;
-}
-
-export interface User {
-  id: string;
-  login: string;
-  [field: string]: unknown;
-}
+/** The signed-in user, as the token pair carries it (`Me`: the caller's own profile). */
+export type User = Schemas["Me"];
 
 /** The answer of `POST /api/v1/auth/login` and `POST /api/v1/auth/refresh`. */
-export interface TokenPair {
-  token_type: "Bearer";
-  access_token: string;
-  access_expires_at: string;
-  refresh_token: string;
-  refresh_expires_at: string;
-  session_id: string;
-  device_id: string;
-  user?: User;
-}
+export type TokenPair = Schemas["Tokens"];
 
 /** Device-policy refusals (docs/api.md, "Handle refusals"): 403 and websocket close 4403. */
 export const DEVICE_REFUSAL_CODES = [
@@ -76,56 +52,29 @@ export const DEVICE_REFUSAL_CODES = [
 ] as const;
 export type DeviceRefusalCode = (typeof DEVICE_REFUSAL_CODES)[number];
 
-export interface MentionsInput {
-  users?: string[];
-  departments?: string[];
-  all?: boolean;
-}
+export type MentionsInput = Schemas["MentionsRequest"];
 
 /** `POST /api/v1/conversations/{id}/messages`; `client_id` makes retries idempotent. */
-export interface MessageInput {
-  client_id: string;
-  body: string;
-  reply_to?: string | null;
-  thread_root?: string | null;
-  mentions?: MentionsInput;
-  attachment_ids?: string[];
-}
+export type MessageInput = Schemas["MessageRequest"];
 
 /** A message as the REST API and `message` events carry it (messaging/events.py). */
-export interface Message {
-  id: string;
-  conversation_id: string;
-  seq: number;
-  author_id: string | null;
-  client_id: string;
-  kind: string;
-  body: string;
-  body_html: string;
-  /** A system message's data (`{"event": "member_added", "user": …}`); `{}` for others. */
-  system: Record<string, unknown>;
-  reply_to: string | null;
-  thread_root: string | null;
-  created_at: string;
-  edited_at: string | null;
-  edit_count: number;
-  deleted: boolean;
-  [field: string]: unknown;
-}
+export type Message = Schemas["Message"];
 
-// --- Events (the payload of an `event` frame) -------------------------------------------------
+// --- Events (the payload of an `event` frame; hand-written) -----------------------------------
 
 export interface MessageEvent {
   type: "message";
-  op: "add" | "edit" | "delete" | "unhide";
+  op: "add" | "edit" | "delete";
   message: Message;
 }
 
+/** "Deleted for me" and taken back, to the member's own devices; `unhide` carries the message. */
 export interface MessageHideEvent {
   type: "message";
-  op: "hide";
+  op: "hide" | "unhide";
   conversation_id: string;
   message_id: string;
+  message?: Message;
 }
 
 export interface DeviceCommandEvent {
@@ -144,7 +93,7 @@ export interface OtherEvent {
 
 export type PortalEvent = MessageEvent | MessageHideEvent | DeviceCommandEvent | OtherEvent;
 
-// --- Websocket frames (docs/realtime.md) ---------------------------------------------------------
+// --- Websocket frames (docs/realtime.md; hand-written) -------------------------------------------
 
 export interface AuthFrame {
   type: "auth";

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from portal.accounts.api.serializers import DeviceOutput
@@ -64,6 +64,15 @@ class CheckinOutput(serializers.Serializer):
     commands = CommandOutput(many=True)
 
 
+@extend_schema_serializer(component_name="DeviceOwner")
+class DeviceOwnerOutput(serializers.Serializer):
+    """Whose device it is (``AdminDeviceOutput.get_user``); documents the shape only."""
+
+    id = serializers.UUIDField()
+    login = serializers.CharField()
+    name = serializers.CharField()
+
+
 class AdminDeviceOutput(DeviceOutput):
     user = serializers.SerializerMethodField()
 
@@ -74,6 +83,7 @@ class AdminDeviceOutput(DeviceOutput):
             "applied_policy_version",
         ]  # fmt: skip
 
+    @extend_schema_field(DeviceOwnerOutput)
     def get_user(self, device: Device) -> dict[str, Any]:
         return {"id": str(device.user_id), "login": device.user.login, "name": str(device.user)}
 

@@ -16,7 +16,7 @@ interface Enrol {
  * fetched from elsewhere) and the key, then the code, then the recovery codes once.
  * Used when the agency requires 2FA before anything else works, and from settings.
  */
-export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?: () => void }) {
+export function Enrolment({ onDone, onCancel, required = true }: { onDone: () => void; onCancel?: () => void; required?: boolean }) {
   const t = useT(authMessages);
   const client = appStore().client;
   const [enrol, setEnrol] = useState<Enrol | null>(null);
@@ -56,7 +56,7 @@ export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?:
   return (
     <section className="enrol" aria-labelledby="enrol-title">
       <h1 id="enrol-title">{t("enrolTitle")}</h1>
-      <p className="muted">{t("enrolHint")}</p>
+      <p className="muted">{t(required ? "enrolHint" : "enrolHintOwn")}</p>
       {enrol && (
         <div className="enrol-qr">
           <img src={enrol.qr_svg_data_uri} alt={t("enrolQrAlt")} width={200} height={200} />

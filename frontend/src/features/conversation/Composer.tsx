@@ -1,10 +1,17 @@
-import { useEffect, useMemo, useRef, useState, type ChangeEvent, type KeyboardEvent as ReactKeyboardEvent, type ReactNode } from "react";
+import { useEffect, useMemo, useRef, useState, type ChangeEvent, type KeyboardEvent as ReactKeyboardEvent } from "react";
 import { useT } from "../../i18n/index.js";
 import { appStore, useApp } from "../../app/store.js";
 import type { Conversation, Message, User } from "../../app/model.js";
 import { errorMessage } from "../../ui/errors.js";
+import { Dialog } from "../../ui/Dialog.js";
+import { UploadTray } from "../attachments/UploadTray.js";
+import type { Uploads } from "../attachments/useUploads.js";
+import { PollCreateDialog } from "../polls/PollCreateDialog.js";
+import { ScheduleDialog } from "../scheduled/ScheduleDialog.js";
+import { ScheduledList } from "../scheduled/ScheduledList.js";
 import { EmojiPicker } from "./EmojiPicker.js";
 import { Popover } from "./Popover.js";
+import { Icon } from "./icons.js";
 import { loadDraft, saveDraft } from "./draft.js";
 import { conversationMessages } from "./messages.js";
 import { pendingError } from "./MessageItem.js";
@@ -52,11 +59,7 @@ export function Composer({
   editing,
   onEditingChange,
   lastEditable,
-  tools,
-  onFiles,
-  canSend,
-  attachmentsReady,
-  onSent,
+  uploads,
 }: {
   conversation: Conversation;
   members: Member[];
@@ -65,14 +68,8 @@ export function Composer({
   editing: Message | null;
   onEditingChange: (message: Message | null) => void;
   lastEditable: () => Message | null;
-  /** Extra buttons (attachments, polls, send later) before the field. */
-  tools?: ReactNode;
-  onFiles?: (files: File[]) => void;
-  /** False while uploads are still running. */
-  canSend?: boolean;
-  /** Ids of finished uploads to send with the message. */
-  attachmentsReady?: string[];
-  onSent?: () => void;
+  /** The files being attached (features/attachments). */
+  uploads: Uploads;
 }) {
   const t = useT(conversationMessages);
   const id = conversation.id;
@@ -91,6 +88,12 @@ export function Composer({
   const lastTyping = useRef(0);
   const sentHere = useRef(new Map<string, string>());
   const beforeEdit = useRef<string>("");
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [more, setMore] = useState<{ x: number; y: number } | null>(null);
+  const [dialog, setDialog] = useState<"poll" | "schedule" | "scheduled" | null>(null);
+  const [scheduledKey, setScheduledKey] = useState(0);
+  const limit = useApp((s) => s.limits?.max_body_chars) ?? MAX_BODY;
+  const canSend = !uploads.busy;
 
   // The reply of a kept draft, once its message is known.
   const timeline = useApp((s) => s.timelines[id]);
@@ -138,7 +141,7 @@ export function Composer({
     }
   }, [pending, t]);
 
-  const tooLong = bodyTooLong(body);
+  const tooLong = bodyTooLong(body, limit);
   const length = body.trim().length;
 
   const candidates = useMemo(() => {
@@ -214,8 +217,8 @@ export function Composer({
       }
       return;
     }
-    const attachmentIds = attachmentsReady ?? [];
-    if ((!text && !attachmentIds.length) || canSend === false) return;
+    const attachmentIds = uploads.readyIds;
+    if ((!text && !attachmentIds.length) || !canSend) return;
     const mentions = mentionsOf(text, inserted);
     const sent = appStore().client.sendMessage(id, text, {
       ...(replyTo ? { reply_to: replyTo.id } : {}),
@@ -228,7 +231,7 @@ export function Composer({
     setError(null);
     onReplyChange(null);
     saveDraft(id, { body: "", replyTo: null, mentions: [] });
-    onSent?.();
+    uploads.clear();
   }
 
   function keyDown(event: ReactKeyboardEvent<HTMLTextAreaElement>) {
@@ -289,7 +292,7 @@ export function Composer({
               } else onReplyChange(null);
             }}
           >
-            ✕
+            <Icon name="close" />
           </button>
         </div>
       )}
@@ -300,17 +303,33 @@ export function Composer({
       )}
       {tooLong && (
         <div className="composer-error error" role="alert" data-testid="too-long">
-          {t("tooLong", { max: MAX_BODY, length })}
+          {t("tooLong", { max: limit, length })}
         </div>
       )}
+      <UploadTray uploads={uploads.uploads} onCancel={uploads.cancel} onRemove={uploads.remove} />
       <form
         className="composer"
+        data-testid="composer"
         onSubmit={(e) => {
           e.preventDefault();
           void submit();
         }}
       >
-        {tools}
+        <button type="button" className="icon" aria-label={t("attach")} title={t("attach")} data-testid="attach-button" onClick={() => fileInput.current?.click()}>
+          <Icon name="attach" size={20} />
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          hidden
+          aria-label={t("attach")}
+          onChange={(e) => {
+            const files = [...(e.target.files ?? [])];
+            e.target.value = "";
+            if (files.length) uploads.add(files);
+          }}
+        />
         <div className="composer-field">
           <label className="visually-hidden" htmlFor={`composer-${id}`}>
             {t("composerLabel")}
@@ -319,7 +338,7 @@ export function Composer({
             id={`composer-${id}`}
             ref={field}
             name="body"
-            data-testid="composer"
+            data-testid="composer-input"
             rows={Math.min(8, Math.max(1, body.split("\n").length))}
             value={body}
             placeholder={t("composerPlaceholder")}
@@ -330,9 +349,9 @@ export function Composer({
             onBlur={() => setTimeout(() => setMention(null), 150)}
             onPaste={(e) => {
               const files = [...e.clipboardData.files];
-              if (files.length && onFiles) {
+              if (files.length) {
                 e.preventDefault();
-                onFiles(files);
+                uploads.add(files);
               }
             }}
           />
@@ -358,9 +377,9 @@ export function Composer({
             </ul>
           )}
         </div>
-        {length > MAX_BODY * 0.9 && (
+        {length > limit * 0.9 && (
           <span className={tooLong ? "counter error" : "counter muted"} data-testid="counter">
-            {t("counter", { length, max: MAX_BODY })}
+            {t("counter", { length, max: limit })}
           </span>
         )}
         <button
@@ -374,12 +393,58 @@ export function Composer({
             setEmojiAt({ x: box.right - 320, y: box.top - 360 });
           }}
         >
-          ☺
+          <Icon name="smile" size={20} />
         </button>
-        <button type="submit" className="primary" disabled={tooLong || busy || canSend === false} data-testid="send">
+        <button
+          type="button"
+          className="icon"
+          aria-label={t("moreComposer")}
+          title={t("moreComposer")}
+          aria-haspopup="menu"
+          data-testid="composer-more"
+          onClick={(e) => {
+            const box = e.currentTarget.getBoundingClientRect();
+            setMore({ x: box.left - 160, y: box.top - 140 });
+          }}
+        >
+          <Icon name="plus" size={20} />
+        </button>
+        <button type="submit" className="primary" disabled={tooLong || busy || !canSend} data-testid="send">
           {editing ? t("saveEdit") : t("send")}
         </button>
       </form>
+      {more && (
+        <Popover x={more.x} y={more.y} onClose={() => setMore(null)} label={t("moreComposer")} role="menu" className="menu" testId="composer-menu">
+          <button type="button" role="menuitem" className="menu-item" onClick={() => (setMore(null), setDialog("poll"))}>
+            {t("poll")}
+          </button>
+          <button type="button" role="menuitem" className="menu-item" disabled={!body.trim() || tooLong} onClick={() => (setMore(null), setDialog("schedule"))}>
+            {t("sendLater")}
+          </button>
+          <button type="button" role="menuitem" className="menu-item" onClick={() => (setMore(null), setDialog("scheduled"))}>
+            {t("scheduledList")}
+          </button>
+        </Popover>
+      )}
+      {dialog === "poll" && <PollCreateDialog conversationId={id} onClose={() => setDialog(null)} />}
+      {dialog === "schedule" && (
+        <ScheduleDialog
+          conversationId={id}
+          body={body}
+          onScheduled={() => {
+            setBody("");
+            setInserted([]);
+            saveDraft(id, { body: "", replyTo: null, mentions: [] });
+            setScheduledKey((k) => k + 1);
+          }}
+          onClose={() => setDialog(null)}
+        />
+      )}
+      {dialog === "scheduled" && (
+        <Dialog title={t("scheduledList")} onClose={() => setDialog(null)}>
+          <ScheduledList conversationId={id} refreshKey={scheduledKey} />
+        </Dialog>
+      )}
       {emojiAt && (
         <Popover x={emojiAt.x} y={emojiAt.y} onClose={() => setEmojiAt(null)} label={t("emoji")} className="picker-popover">
           <EmojiPicker

@@ -4,6 +4,8 @@ import { appStore, useApp } from "../../app/store.js";
 import { navigate } from "../../app/router.js";
 import type { Conversation, Message } from "../../app/model.js";
 import { ConversationInfo } from "../members/ConversationInfo.js";
+import { useUploads } from "../attachments/useUploads.js";
+import { ThreadPanel } from "../threads/ThreadPanel.js";
 import { conversationTitle } from "../sidebar/Sidebar.js";
 import { Composer, useMembers } from "./Composer.js";
 import { EditHistoryDialog, ForwardDialog } from "./Dialogs.js";
@@ -12,6 +14,7 @@ import { Timeline, type TimelineControl } from "./Timeline.js";
 import { conversationMessages } from "./messages.js";
 import { buildRows, lastEditable as findLastEditable } from "./rows.js";
 import { preview, systemUserIds, userName } from "./text.js";
+import { Icon } from "./icons.js";
 import "./conversation.css";
 
 const DEFAULT_EDIT_WINDOW = 48 * 3600;
@@ -24,7 +27,6 @@ export function permissionsOf(conversation: Conversation, me: string | null): Pe
   const admin = role === "owner" || role === "admin";
   const member = admin || role === "member";
   const canPost = kind === "channel" ? admin : member;
-  const editWindow = (conversation as Conversation & { edit_window_seconds?: number }).edit_window_seconds;
   return {
     me,
     canPost,
@@ -32,7 +34,7 @@ export function permissionsOf(conversation: Conversation, me: string | null): Pe
     canPin: kind === "direct" ? member : admin,
     canModerate: kind !== "direct" && admin,
     canComment: canPost || (member && kind === "channel" && conversation.comments_enabled),
-    editWindowSeconds: editWindow ?? DEFAULT_EDIT_WINDOW,
+    editWindowSeconds: conversation.edit_window_seconds ?? DEFAULT_EDIT_WINDOW,
   };
 }
 
@@ -57,9 +59,13 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
   const allPending = useApp((s) => s.pending);
   const readers = useApp((s) => s.readers[id]);
   const typing = useApp((s) => s.typing[id]);
-  const pins = useApp((s) => s.pins[id]);
+  const pins = useApp((s) => s.pins?.[id]);
   const members = useMembers(id);
-  const [unreadFrom] = useState(() => (conversation.unread > 0 ? conversation.last_read_seq + 1 : null));
+  const uploads = useUploads(id);
+  const [dragging, setDragging] = useState(false);
+  // The unread mark is where it was when the chat opened, for the messages there were then.
+  const [unread] = useState(() => (conversation.unread > 0 ? { from: conversation.last_read_seq + 1, to: conversation.last_seq } : null));
+  const unreadFrom = unread?.from ?? null;
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [editing, setEditing] = useState<Message | null>(null);
   const [historyOf, setHistoryOf] = useState<Message | null>(null);
@@ -82,14 +88,15 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
       }
       return;
     }
-    if (unreadFrom !== null && conversation.unread > JUMP_TO_UNREAD_OVER && !current?.messages.some((m) => m.seq <= unreadFrom)) {
-      void store.openTimelineAt(id, unreadFrom);
-    } else void store.openTimeline(id);
+    // Whatever window is open stays (also after a jump, when ?m= leaves the address).
+    if (current && (current.loaded || current.loading)) return;
+    if (unreadFrom !== null && conversation.unread > JUMP_TO_UNREAD_OVER) void store.openTimelineAt(id, unreadFrom);
+    else void store.openTimeline(id);
     // The unread position is the one at opening; later changes must not reload.
   }, [id, target]);
 
   useEffect(() => {
-    if (!appStore().getState().pins[id]) void appStore().loadPins(id);
+    if (!appStore().getState().pins?.[id]) void appStore().loadPins(id);
   }, [id, pins]);
 
   // Names for authors and the people system messages name.
@@ -106,7 +113,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
   }, [notice]);
 
   const pending = useMemo(() => allPending.filter((p) => p.conversationId === id && !p.options.thread_root), [allPending, id]);
-  const rows = useMemo(() => buildRows(timeline?.messages ?? [], pending, { unreadFrom, me: meId }), [timeline?.messages, pending, unreadFrom, meId]);
+  const rows = useMemo(() => buildRows(timeline?.messages ?? [], pending, { unreadFrom, unreadTo: unread?.to ?? null, me: meId }), [timeline?.messages, pending, unreadFrom, unread, meId]);
   const permissions = useMemo(() => permissionsOf(conversation, meId), [conversation, meId]);
   const readBy = useMemo(() => Math.max(0, ...Object.entries(readers ?? {}).filter(([userId]) => userId !== meId).map(([, seq]) => seq)), [readers, meId]);
   const pinnedIds = useMemo(() => new Set((pins ?? []).map((m) => m.id)), [pins]);
@@ -148,7 +155,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
       else if (infoOpen) setInfoOpen(false);
       else if (replyTo) setReplyTo(null);
     } else if (((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "f") || (event.key === "/" && !inField)) {
-      const search = document.querySelector<HTMLInputElement>('input[type="search"][data-search="global"], [data-testid="sidebar-search"], nav input[type="search"]');
+      const search = document.querySelector<HTMLInputElement>('[data-testid="sidebar-filter"], input[type="search"][data-search="global"], nav input[type="search"]');
       if (search) {
         event.preventDefault();
         search.focus();
@@ -183,6 +190,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
         editing={editing}
         onEditingChange={setEditing}
         lastEditable={() => findLastEditable(timeline?.messages ?? [], meId, permissions.editWindowSeconds)}
+        uploads={uploads}
       />
     );
   } else {
@@ -195,7 +203,32 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
 
   return (
     <div className="conversation-layout" onKeyDown={keyDown}>
-      <section className="conversation" aria-labelledby="conversation-title" data-testid="conversation" data-conversation-id={id}>
+      <section
+        className="conversation"
+        aria-labelledby="conversation-title"
+        data-testid="conversation"
+        data-conversation-id={id}
+        onDragOver={(e) => {
+          if (!permissions.canPost || !e.dataTransfer.types.includes("Files")) return;
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={(e) => {
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+        }}
+        onDrop={(e) => {
+          if (!permissions.canPost) return;
+          e.preventDefault();
+          setDragging(false);
+          const files = [...e.dataTransfer.files];
+          if (files.length) uploads.add(files);
+        }}
+      >
+        {dragging && (
+          <div className="drop-overlay" data-testid="drop-overlay">
+            {t("dropFiles")}
+          </div>
+        )}
         <header className="conversation-header">
           <div className="conversation-heading">
             <h1 id="conversation-title">{title}</h1>
@@ -207,21 +240,21 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
             aria-label={t("info")}
             title={t("info")}
             aria-pressed={infoOpen}
-            data-testid="info-button"
+            data-testid="conversation-info-button"
             onClick={() => setInfoOpen((open) => !open)}
           >
-            ⓘ
+            <Icon name="info" size={20} />
           </button>
         </header>
         {pinned && (
           <div className="pinned-bar" data-testid="pinned-bar">
-            <button type="button" className="pinned-open" onClick={() => jumpTo(pinned.id)} aria-label={`${t("pinnedBar")}: ${preview(pinned, 80)}`}>
+            <button type="button" className="pinned-open" onClick={() => jumpTo(pinned.id)} data-testid="pinned-open">
               <span className="pinned-label">{pins!.length > 1 ? t("pinnedCount", { index: Math.min(pinIndex, pins!.length - 1) + 1, count: pins!.length }) : t("pinnedBar")}</span>
               <span className="pinned-text">{pinned.deleted ? t("deleted") : preview(pinned, 80) || t("pinnedEmpty")}</span>
             </button>
             {pins!.length > 1 && (
               <button type="button" className="icon" aria-label={t("nextPinned")} title={t("nextPinned")} onClick={() => setPinIndex((i) => (i + 1) % pins!.length)}>
-                ⌄
+                <Icon name="chevron" />
               </button>
             )}
             {permissions.canPin && (
@@ -232,7 +265,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
                 title={t("unpin")}
                 onClick={() => void appStore().client.request("DELETE", `/api/v1/messages/${pinned.id}/pin`).catch(() => undefined)}
               >
-                ✕
+                <Icon name="close" />
               </button>
             )}
           </div>
@@ -260,6 +293,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
         )}
         {composer}
       </section>
+      {thread && <ThreadPanel key={thread} conversationId={id} rootId={thread} onClose={closeThread} />}
       {infoOpen && !thread && <ConversationInfo conversationId={id} onClose={() => setInfoOpen(false)} />}
       {historyOf && <EditHistoryDialog message={historyOf} onClose={() => setHistoryOf(null)} />}
       {forwarding && <ForwardDialog message={forwarding} onClose={() => setForwarding(null)} onDone={setNotice} />}

@@ -8,11 +8,14 @@ import { Avatar } from "../../ui/Avatar.js";
 import { SafeHtml } from "../../ui/SafeHtml.js";
 import { EmojiPicker } from "./EmojiPicker.js";
 import { Popover } from "./Popover.js";
+import { Icon } from "./icons.js";
 import { QUICK_REACTIONS } from "./emoji.js";
 import { conversationMessages } from "./messages.js";
 import { canEdit, type Row } from "./rows.js";
 import { preview, systemText, userName } from "./text.js";
 import { errorMessage } from "../../ui/errors.js";
+import { AttachmentList } from "../attachments/AttachmentList.js";
+import { PollView } from "../polls/PollView.js";
 
 export interface MessageActions {
   reply(message: Message): void;
@@ -214,6 +217,8 @@ export const MessageItem = memo(function MessageItem({
           ) : (
             <SafeHtml className="body" html={message.body_html} />
           )}
+          {!message.deleted && message.poll && <PollView message={message} conversation={conversation} />}
+          <AttachmentList message={message} />
           <div className="message-meta">
             {row.grouped && (
               <time dateTime={message.created_at} title={formatDateTime(message.created_at)}>
@@ -225,7 +230,12 @@ export const MessageItem = memo(function MessageItem({
                 {t("edited")}
               </button>
             )}
-            {pinned && <span className="pin-mark" aria-label={t("pinnedBar")}>📌</span>}
+            {pinned && (
+              <span className="pin-mark" title={t("pinnedBar")}>
+                <Icon name="pin" size={14} />
+                <span className="visually-hidden">{t("pinnedBar")}</span>
+              </span>
+            )}
             {mine && !message.deleted && (
               <span className={readBy >= message.seq ? "receipt read" : "receipt"} data-testid="receipt" data-read={readBy >= message.seq} title={readBy >= message.seq ? t("readMark") : t("sentMark")}>
                 <span aria-hidden="true">{readBy >= message.seq ? "✓✓" : "✓"}</span>
@@ -274,21 +284,21 @@ export const MessageItem = memo(function MessageItem({
                 const box = e.currentTarget.getBoundingClientRect();
                 setPicker({ x: box.left - 200, y: box.bottom + 4 });
               }}>
-                ☺
+                <Icon name="smile" />
               </button>
             )}
             {permissions.canPost && (
               <button type="button" className="icon" aria-label={t("reply")} title={t("reply")} data-testid="reply-button" onClick={() => actions.reply(message)}>
-                ↩
+                <Icon name="reply" />
               </button>
             )}
             {permissions.canComment && (
               <button type="button" className="icon" aria-label={t("replyInThread")} title={t("replyInThread")} data-testid="thread-button" onClick={() => actions.thread(message)}>
-                💬
+                <Icon name="thread" />
               </button>
             )}
             <button type="button" className="icon" aria-label={t("actions")} aria-haspopup="menu" title={t("actions")} data-testid="more-button" onClick={(e) => openMenuAt(e.currentTarget)}>
-              ⋯
+              <Icon name="more" />
             </button>
           </div>
         )}
@@ -303,7 +313,7 @@ export const MessageItem = memo(function MessageItem({
                 </button>
               ))}
               <button type="button" role="menuitem" className="emoji-cell" aria-label={t("moreReactions")} title={t("moreReactions")} onClick={() => run(() => setPicker({ x: menu.x, y: menu.y }))}>
-                ＋
+                <Icon name="plus" />
               </button>
             </div>
           )}

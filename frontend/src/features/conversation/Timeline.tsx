@@ -1,10 +1,11 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type MutableRefObject } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type MutableRefObject } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useT } from "../../i18n/index.js";
 import { appStore } from "../../app/store.js";
 import type { Conversation, Message, Timeline as TimelineState, User } from "../../app/model.js";
 import { MessageItem, PendingItem, type MessageActions, type Permissions } from "./MessageItem.js";
 import { conversationMessages } from "./messages.js";
+import { Icon } from "./icons.js";
 import type { Row } from "./rows.js";
 
 export interface TimelineControl {
@@ -13,6 +14,9 @@ export interface TimelineControl {
 }
 
 const READ_DEBOUNCE_MS = 400;
+/** A programmatic scroll (to a row by index) settles over a few frames; paging meanwhile
+ * would shift the indexes under it. */
+const SETTLE_MS = 700;
 /** Load the next page when the view is this many rows from a loaded edge. */
 const EDGE_ROWS = 5;
 
@@ -52,8 +56,12 @@ export function Timeline({
   const t = useT(conversationMessages);
   const scrollRef = useRef<HTMLDivElement>(null);
   const positioned = useRef(false);
+  /** "To the latest" asked for a new window: it opens at the bottom, not at the unread mark. */
+  const toLatest = useRef(false);
   const [highlight, setHighlight] = useState<string | null>(null);
   const [atEnd, setAtEnd] = useState(true);
+  const pausedUntil = useRef(0);
+  const [settled, setSettled] = useState(0);
   const conversationId = conversation.id;
 
   const virtualizer = useVirtualizer({
@@ -67,6 +75,15 @@ export function Timeline({
     scrollEndThreshold: 48,
     onChange: (instance) => setAtEnd(instance.isAtEnd(48)),
   });
+
+  const scrollToRow = useCallback(
+    (index: number, align: "center" | "start" | "end") => {
+      pausedUntil.current = Date.now() + SETTLE_MS;
+      setTimeout(() => setSettled((n) => n + 1), SETTLE_MS + 20);
+      virtualizer.scrollToIndex(index, { align });
+    },
+    [virtualizer],
+  );
 
   const byId = useMemo(() => {
     const map = new Map<string, Message>();
@@ -91,20 +108,22 @@ export function Timeline({
     positioned.current = true;
     const targetIndex = target ? rows.findIndex((r) => r.kind === "message" && r.message.id === target) : -1;
     const unreadIndex = rows.findIndex((r) => r.kind === "message" && r.firstUnread);
-    if (targetIndex >= 0) virtualizer.scrollToIndex(targetIndex, { align: "center" });
-    else if (unreadIndex >= 0) virtualizer.scrollToIndex(unreadIndex, { align: "start" });
-    else virtualizer.scrollToEnd();
-  }, [timeline?.loaded, rows, target, virtualizer]);
+    const latest = toLatest.current;
+    toLatest.current = false;
+    if (targetIndex >= 0) scrollToRow(targetIndex, "center");
+    else if (unreadIndex >= 0 && !latest) scrollToRow(unreadIndex, "start");
+    else scrollToRow(rows.length - 1, "end");
+  }, [timeline?.loaded, rows, target, virtualizer, scrollToRow]);
 
   // A jump (?m=) to a message: centre and highlight it once it is loaded.
   useEffect(() => {
     if (!target || !timeline?.loaded) return;
     const index = rows.findIndex((r) => r.kind === "message" && r.message.id === target);
     if (index < 0) return;
-    virtualizer.scrollToIndex(index, { align: "center" });
+    scrollToRow(index, "center");
     setHighlight(target);
     onTargetShown();
-  }, [target, rows, timeline?.loaded, virtualizer, onTargetShown]);
+  }, [target, rows, timeline?.loaded, scrollToRow, onTargetShown]);
 
   useEffect(() => {
     if (!highlight) return;
@@ -125,10 +144,10 @@ export function Timeline({
 
   // Paging at the loaded edges.
   useEffect(() => {
-    if (!positioned.current || !timeline || timeline.loading) return;
+    if (!positioned.current || !timeline || timeline.loading || Date.now() < pausedUntil.current) return;
     if (firstIndex < EDGE_ROWS && timeline.olderCursor) void appStore().loadOlder(conversationId);
     else if (lastIndex >= rows.length - EDGE_ROWS && timeline.newerCursor) void appStore().loadNewer(conversationId);
-  }, [firstIndex, lastIndex, rows.length, timeline, conversationId]);
+  }, [firstIndex, lastIndex, rows.length, timeline, conversationId, settled]);
 
   // Read receipts: what is on screen is read (debounced; only while the tab is visible).
   const offset = virtualizer.scrollOffset ?? 0;
@@ -201,11 +220,12 @@ export function Timeline({
           onClick={() => {
             if (timeline?.newerCursor) {
               positioned.current = false;
+              toLatest.current = true;
               void appStore().jumpToLatest(conversationId);
             } else virtualizer.scrollToEnd({ behavior: "smooth" });
           }}
         >
-          ↓
+          <Icon name="down" size={20} />
         </button>
       )}
     </div>

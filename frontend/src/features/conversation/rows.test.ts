@@ -49,6 +49,9 @@ describe("buildRows", () => {
     const rows = buildRows([message(1, 0), message(2, 1, { author_id: ME }), message(3, 2), message(4, 3)], [], { unreadFrom: 2, me: ME });
     expect(rows.map((r) => (r.kind === "message" ? r.firstUnread : null))).toEqual([false, false, true, false]);
     expect(rows[2]!.kind === "message" && rows[2]!.grouped).toBe(false);
+    // Messages that came after the chat was opened get no mark.
+    const later = buildRows([message(1, 0), message(5, 4)], [], { unreadFrom: 2, unreadTo: 4, me: ME });
+    expect(later.map((r) => (r.kind === "message" ? r.firstUnread : null))).toEqual([false, false]);
   });
 
   it("puts pending sends last, with a day separator when their day is new", () => {

@@ -31,14 +31,15 @@ export function isSystem(message: Message): boolean {
 export function buildRows(
   messages: readonly Message[],
   pending: readonly OutgoingMessage[],
-  { unreadFrom, me }: { unreadFrom: number | null; me: string | null },
+  { unreadFrom, unreadTo = null, me }: { unreadFrom: number | null; unreadTo?: number | null; me: string | null },
 ): Row[] {
   const rows: Row[] = [];
   let previous: Message | null = null;
   let unreadMarked = false;
   for (const message of messages) {
     const dayStart = !previous || dayKey(previous.created_at) !== dayKey(message.created_at);
-    const firstUnread = !unreadMarked && unreadFrom !== null && message.seq >= unreadFrom && message.author_id !== me;
+    const firstUnread =
+      !unreadMarked && unreadFrom !== null && message.seq >= unreadFrom && (unreadTo === null || message.seq <= unreadTo) && message.author_id !== me && !isSystem(message);
     if (firstUnread) unreadMarked = true;
     const grouped =
       !!previous &&
@@ -90,8 +91,8 @@ export function mentionsOf(body: string, inserted: readonly InsertedMention[]): 
 /** The server's limit on a message body (after trimming): docs/messaging.md. */
 export const MAX_BODY = 10_000;
 
-export function bodyTooLong(body: string): boolean {
-  return body.trim().length > MAX_BODY;
+export function bodyTooLong(body: string, limit = MAX_BODY): boolean {
+  return body.trim().length > limit;
 }
 
 /** Whether the author may still edit `message` (text, not deleted, within the window). */

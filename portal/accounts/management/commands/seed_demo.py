@@ -1,5 +1,6 @@
 """``manage.py seed_demo``: the demo agency, its department tree, ten officials and an
-administrator, for ``make run`` and the browser tests.
+administrator, and conversations between the officials (``messaging.demo``), for ``make run``
+and the browser tests.
 
 Idempotent: what exists already (looked up by name, or by login key) is left as it is, so running
 it again changes nothing. Everything is created through the accounts services, so the
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from messaging.demo import seed_conversations
 from portal.accounts.identity import login_skeleton
 from portal.accounts.models import Agency, Department, User
 from portal.accounts.services import agency_save, department_save, user_create
@@ -68,8 +70,8 @@ def demo_password(login: str) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Create the demo agency, its departments, ten users and the administrator 'admin' "
-        "(idempotent), and print their demo passwords. Refused in production."
+        "Create the demo agency, its departments, ten users, the administrator 'admin' and "
+        "demo conversations (idempotent), and print the demo passwords. Refused in production."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -113,6 +115,8 @@ class Command(BaseCommand):
                     )  # fmt: skip
                     created += 1
                 rows.append((login, f"{last} {first} {middle}", demo_password(login)))
+            officials = {u.login: u for u in User.objects.filter(login__in=[u[0] for u in USERS])}
+            created += seed_conversations(officials)
         self._report(agency, len(departments), rows, created)
 
     def _report(

@@ -1,0 +1,55 @@
+/**
+ * Compile-time only: the hand-written websocket shapes of types.ts against the components the
+ * server's schema documents for them (x-websocket-frames, x-websocket-events). What the server
+ * sends must fit the client's type; what the client sends must fit the server's. tsc fails
+ * here when one side changes without the other. Nothing in this file runs.
+ */
+import type { Schemas } from "../api/index.js";
+import type {
+  AuthFrame,
+  DeviceCommandEvent,
+  EphemeralFrame,
+  ErrorFrame,
+  EventFrame,
+  MessageEvent,
+  MessageHideEvent,
+  PingFrame,
+  PongFrame,
+  PortalEvent,
+  PresenceOutFrame,
+  ReadyFrame,
+  ResumeFrame,
+  ResyncRequiredFrame,
+  TypingOutFrame,
+} from "./types.js";
+
+type Fits<T extends true> = T;
+type Extends<A, B> = [A] extends [B] ? true : false;
+
+/** Server to client: the server's shape is assignable to the client's. */
+export type ServerFramesFit = [
+  Fits<Extends<Schemas["ReadyFrame"], ReadyFrame>>,
+  Fits<Extends<Schemas["EventFrame"], EventFrame>>,
+  Fits<Extends<Schemas["ResyncRequiredFrame"], ResyncRequiredFrame>>,
+  Fits<Extends<Schemas["PongFrame"], PongFrame>>,
+  Fits<Extends<Schemas["ErrorFrame"], ErrorFrame>>,
+  Fits<Extends<Schemas["TypingFrame"], EphemeralFrame>>,
+  Fits<Extends<Schemas["PresenceFrame"], EphemeralFrame>>,
+];
+
+/** Events: each documented payload is one the client's union accepts. */
+export type EventsFit = [
+  Fits<Extends<Schemas["MessageEvent"], MessageEvent>>,
+  Fits<Extends<Schemas["MessageHideEvent"], MessageHideEvent>>,
+  Fits<Extends<Schemas["DeviceCommandEvent"], DeviceCommandEvent>>,
+  Fits<Extends<Schemas["WebsocketEvent"], PortalEvent>>,
+];
+
+/** Client to server: the client's shape is assignable to the server's. */
+export type ClientFramesFit = [
+  Fits<Extends<AuthFrame, Schemas["AuthClientFrame"]>>,
+  Fits<Extends<PingFrame, Schemas["PingClientFrame"]>>,
+  Fits<Extends<ResumeFrame, Schemas["ResumeClientFrame"]>>,
+  Fits<Extends<TypingOutFrame, Schemas["TypingClientFrame"]>>,
+  Fits<Extends<PresenceOutFrame, Schemas["PresenceClientFrame"]>>,
+];
