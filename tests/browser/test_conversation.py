@@ -83,6 +83,15 @@ def test_two_people_talk_in_real_time(page_for: BrowserSession) -> None:
     b.locator(COMPOSER).press("Enter")
     reply = _message(a, "Смету пришлю к обеду")
     expect(reply.locator('[data-testid="reply-quote"]')).to_contain_text("Добрый день, коллеги")
+    # Anna was at the bottom: the view followed the new message into sight.
+    a.wait_for_function(
+        """() => {
+            const list = document.querySelector('[data-testid="timeline"]').getBoundingClientRect();
+            const rows = [...document.querySelectorAll('[data-testid="message"]')];
+            const last = rows[rows.length - 1].getBoundingClientRect();
+            return last.bottom <= list.bottom + 1 && last.top >= list.top;
+        }"""
+    )
 
     # Read receipts: Boris has seen Anna's message.
     mine = _message(a, "Добрый день, коллеги").locator('[data-testid="receipt"]')

@@ -232,7 +232,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
         <header className="conversation-header">
           <div className="conversation-heading">
             <h1 id="conversation-title">{title}</h1>
-            {conversation.kind !== "direct" && members.length > 0 && <span className="muted">{t("members", { count: members.length })}</span>}
+            {conversation.kind !== "direct" && members.length > 0 && members.length < 200 && <span className="muted">{t("members", { count: members.length })}</span>}
           </div>
           <button
             type="button"
