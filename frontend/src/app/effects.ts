@@ -33,7 +33,7 @@ export function startEffects(store: AppStore): void {
   window.addEventListener("storage", (event) => {
     if (event.key === null || event.key === "portal.tokens") void client.storageChanged();
     if (event.key === "portal.language" && (event.newValue === "ru" || event.newValue === "en")) {
-      setLanguage(event.newValue);
+      setLanguage(event.newValue, { remember: false });
       client.setLanguage(event.newValue);
     }
   });

@@ -8,6 +8,7 @@ import { ApiError, type ConnectionState, type OutgoingMessage, type PortalClient
 import type { ConversationMember, ThreadPage } from "../api/index.js";
 import { notificationKind } from "../features/notifications/rules.js";
 import { setTimeZone } from "../i18n/format.js";
+import { adoptProfileLanguage, getLanguage } from "../i18n/index.js";
 import { applyEvent } from "./events.js";
 import type { Conversation, Limits, Me, MemberList, Message, Page, Presence, SyncState, ThreadState, Timeline, User } from "./model.js";
 
@@ -128,6 +129,8 @@ export class AppStore {
     try {
       const { data } = await this.client.request<SyncState>("GET", "/api/v1/sync");
       setTimeZone(data.me.time_zone);
+      adoptProfileLanguage(data.me.language);
+      this.client.setLanguage(getLanguage());
       this.client.setResumePoint(data.last_event_id);
       this.update((s) => ({
         ...s,

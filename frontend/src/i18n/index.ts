@@ -56,19 +56,32 @@ function initialLanguage(): Language {
   return "ru";
 }
 
+/** The profile's language, unless this device was switched by hand (that choice wins). */
+export function adoptProfileLanguage(language: string | null | undefined): void {
+  let chosen: string | null = null;
+  try {
+    chosen = globalThis.localStorage?.getItem(STORAGE_KEY) ?? null;
+  } catch {
+    // storage unavailable: nothing was chosen here
+  }
+  if (chosen === null && (language === "ru" || language === "en")) setLanguage(language, { remember: false });
+}
+
 export function getLanguage(): Language {
   return current;
 }
 
-/** Switch every screen at once (and remember the choice on this device). */
-export function setLanguage(language: Language): void {
+/** Switch every screen at once (and, unless told not to, remember it on this device). */
+export function setLanguage(language: Language, { remember = true } = {}): void {
+  if (remember) {
+    try {
+      globalThis.localStorage?.setItem(STORAGE_KEY, language);
+    } catch {
+      // not kept; still applied
+    }
+  }
   if (language === current) return;
   current = language;
-  try {
-    globalThis.localStorage?.setItem(STORAGE_KEY, language);
-  } catch {
-    // not kept; still applied
-  }
   if (typeof document !== "undefined") document.documentElement.lang = language;
   for (const listener of listeners) listener();
 }
