@@ -9,7 +9,7 @@ import { ApiError } from "../../realtime/index.js";
 import { SafeHtml } from "../../ui/SafeHtml.js";
 import { errorMessage } from "../../ui/errors.js";
 import { conversationTitle, sortConversations } from "../sidebar/Sidebar.js";
-import { NO_FILTERS, SEARCH_LIMIT, searchQuery, type SearchFilters } from "./query.js";
+import { NO_FILTERS, SEARCH_LIMIT, profileOffset, searchQuery, type SearchFilters } from "./query.js";
 import { searchMessages } from "./messages.js";
 import "./search.css";
 
@@ -35,7 +35,8 @@ export function SearchScreen({ query }: { query: string }) {
   // The address bar changed from outside (the sidebar's search box, back button).
   useEffect(() => setText((current) => (current.trim() === query.trim() ? current : query)), [query]);
 
-  const request = searchQuery(text, filters);
+  // Days in the profile's time zone, as every date the app shows.
+  const request = searchQuery(text, filters, profileOffset(me?.time_zone));
   useEffect(() => {
     const id = ++latest.current;
     if (request === null) {
@@ -229,3 +230,4 @@ function fieldErrors(details: Record<string, unknown>, label: (name: string) => 
   if (!fields || typeof fields !== "object") return [];
   return Object.entries(fields as Record<string, unknown>).map(([name, messages]) => `${label(name)}: ${Array.isArray(messages) ? messages.join(" ") : String(messages)}`);
 }
+

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NO_FILTERS, dayStart, nextDay, searchQuery } from "./query.js";
+import { NO_FILTERS, dayStart, nextDay, profileOffset, searchQuery } from "./query.js";
 
 const moscow = () => 180;
 
@@ -32,5 +32,18 @@ describe("searchQuery", () => {
     expect(dayStart("30.11.2026")).toBe("");
     expect(nextDay("")).toBe("");
     expect(dayStart("2026-03-01", () => -330)).toBe("2026-03-01T00:00:00-05:30");
+  });
+});
+
+describe("days in the profile's time zone", () => {
+  it("takes the zone's offset, not the browser's", () => {
+    expect(dayStart("2026-12-01", profileOffset("Asia/Vladivostok"))).toBe("2026-12-01T00:00:00+10:00");
+    expect(dayStart("2026-07-01", profileOffset("Europe/London"))).toBe("2026-07-01T00:00:00+01:00");
+    expect(dayStart("2026-12-01", profileOffset("Europe/London"))).toBe("2026-12-01T00:00:00+00:00");
+  });
+
+  it("falls back to the browser's zone without a usable one", () => {
+    expect(profileOffset("")).toBeUndefined();
+    expect(profileOffset("Mars/Olympus")).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 /** The search request built from the screen's fields (docs/api.md, "Searching messages"). */
+import { zoneOffset } from "../scheduled/schedule.js";
 
 export interface SearchFilters {
   conversation: string;
@@ -47,4 +48,16 @@ export function searchQuery(text: string, filters: SearchFilters, offsetMinutes?
   if (filters.hasFile) params.set("has_file", "true");
   if (filters.mentionsMe) params.set("mentions_me", "true");
   return params.toString();
+}
+
+/** Minutes east of UTC of `zone` on a calendar day (for `dayStart`); undefined — the
+ * browser's zone — without a zone this browser knows. */
+export function profileOffset(zone: string | null | undefined): ((day: Date) => number) | undefined {
+  if (!zone) return undefined;
+  try {
+    zoneOffset(0, zone);
+  } catch {
+    return undefined;
+  }
+  return (day) => Math.round(zoneOffset(Date.UTC(day.getFullYear(), day.getMonth(), day.getDate()), zone) / 60_000);
 }
