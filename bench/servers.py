@@ -99,7 +99,8 @@ def prepare(*, reset: bool) -> None:
     subprocess.run(["redis-cli", "-n", REDIS_DB, "flushdb"], check=True, stdout=subprocess.DEVNULL)
 
 
-def _healthy(port: int) -> bool:
+def healthy(port: int) -> bool:
+    """The daphne on ``port`` answers /healthz (no proxy: loopback only)."""
     try:
         with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
             f"http://127.0.0.1:{port}/healthz", timeout=1
@@ -138,7 +139,7 @@ def start(
     STATE.write_text(json.dumps(servers, indent=1))
     deadline = time.monotonic() + 60
     for server in servers:
-        while not _healthy(server["port"]):
+        while not healthy(server["port"]):
             if time.monotonic() > deadline or not _alive(server["pid"]):
                 stop()
                 raise SystemExit(f"daphne on {server['port']} did not start; see {server['log']}")

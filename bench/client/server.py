@@ -14,11 +14,10 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.servers import BIN, MAX_MESSAGE_BYTES, PG, ROOT, bench_env
+from bench.servers import BIN, MAX_MESSAGE_BYTES, PG, ROOT, bench_env, healthy
 
 DATABASE = os.environ.get("BENCH_CLIENT_DATABASE", "portal_hbench_run")
 REDIS_DB = os.environ.get("BENCH_CLIENT_REDIS_DB", "11")
@@ -68,16 +67,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
-            f"http://127.0.0.1:{port}/healthz", timeout=1
-        ) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
 @dataclass
 class Server:
     port: int
@@ -119,7 +108,7 @@ def start(dist: Path = DIST) -> Server:
         )  # fmt: skip
     server = Server(port, process, log)
     deadline = time.monotonic() + 60
-    while not _healthy(port):
+    while not healthy(port):
         if time.monotonic() > deadline or process.poll() is not None:
             server.stop()
             raise SystemExit(f"daphne on {port} did not start; see {log}")

@@ -2,31 +2,12 @@ import { describe, expect, it } from "vitest";
 import { applyEvent } from "./events.js";
 import type { Conversation, Message } from "./model.js";
 import { initialState, type AppState } from "./store.js";
+import { testMessage } from "./testing.js";
 
 const ME = "user-me";
 const OTHER = "user-other";
 
-function message(seq: number, fields: Partial<Message> = {}): Message {
-  return {
-    id: `m-${seq}`,
-    conversation_id: "c-1",
-    seq,
-    author_id: OTHER,
-    client_id: `cid-${seq}`,
-    kind: "text",
-    body: `text ${seq}`,
-    body_html: `<p>text ${seq}</p>`,
-    system: {},
-    reply_to: null,
-    thread_root: null,
-    created_at: new Date(Date.UTC(2026, 11, 1, 10, seq)).toISOString(),
-    edited_at: null,
-    edit_count: 0,
-    deleted: false,
-    reactions: [],
-    ...fields,
-  } as Message;
-}
+const message = (seq: number, fields: Partial<Message> = {}) => testMessage(seq, fields, OTHER);
 
 function conversation(fields: Partial<Conversation> = {}): Conversation {
   return {

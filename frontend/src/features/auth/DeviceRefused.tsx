@@ -1,22 +1,9 @@
 import { useT } from "../../i18n/index.js";
 import { appStore } from "../../app/store.js";
+import { DEVICE_REFUSAL_CODES } from "../../realtime/index.js";
 import { authMessages } from "./messages.js";
 
-const KNOWN = new Set([
-  "app_version_too_old",
-  "os_version_too_old",
-  "platform_not_allowed",
-  "checkin_required",
-  "screen_lock_required",
-  "device_rooted",
-  "encryption_required",
-  "network_not_allowed",
-  "two_factor_required",
-  "session_idle",
-  "session_too_old",
-  "device_locked",
-  "device_wiped",
-]);
+const KNOWN: ReadonlySet<string> = new Set(DEVICE_REFUSAL_CODES);
 
 /** The device policy refused this browser: say why and what to do (docs/api.md, "Handle refusals"). */
 export function DeviceRefused({ reason, message }: { reason: string; message: string | null }) {

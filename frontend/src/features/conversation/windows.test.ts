@@ -1,32 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { applyEvent } from "../../app/events.js";
-import type { Message, Timeline } from "../../app/model.js";
+import type { Timeline } from "../../app/model.js";
 import { initialState, type AppState } from "../../app/store.js";
+import { testMessage } from "../../app/testing.js";
 
 // The conversation screen's parts of the dispatcher: windows that do not reach the newest
 // message, and the pinned messages.
 
-function message(seq: number, fields: Partial<Message> = {}): Message {
-  return {
-    id: `m-${seq}`,
-    conversation_id: "c-1",
-    seq,
-    author_id: "other",
-    client_id: `cid-${seq}`,
-    kind: "text",
-    body: `text ${seq}`,
-    body_html: `<p>text ${seq}</p>`,
-    system: {},
-    reply_to: null,
-    thread_root: null,
-    created_at: new Date(Date.UTC(2026, 11, 1, 10, seq)).toISOString(),
-    edited_at: null,
-    edit_count: 0,
-    deleted: false,
-    reactions: [],
-    ...fields,
-  } as Message;
-}
+const message = testMessage;
 
 function timeline(fields: Partial<Timeline>): Timeline {
   return { messages: [], olderCursor: null, newerCursor: null, loaded: true, loading: false, error: null, ...fields };

@@ -3,27 +3,9 @@ import { describe, expect, it } from "vitest";
 import { applyEvent } from "../../app/events.js";
 import type { Message, ThreadState } from "../../app/model.js";
 import { initialState, type AppState } from "../../app/store.js";
+import { testMessage } from "../../app/testing.js";
 
-function message(seq: number, fields: Partial<Message> = {}): Message {
-  return {
-    id: `m-${seq}`,
-    conversation_id: "c-1",
-    seq,
-    author_id: "u-2",
-    client_id: `cid-${seq}`,
-    kind: "text",
-    body: `text ${seq}`,
-    body_html: `<p>text ${seq}</p>`,
-    thread_root: null,
-    reply_count: 0,
-    created_at: new Date(Date.UTC(2026, 11, 1, 10, seq)).toISOString(),
-    deleted: false,
-    reactions: [],
-    poll: null,
-    attachments: [],
-    ...fields,
-  } as Message;
-}
+const message = (seq: number, fields: Partial<Message> = {}) => testMessage(seq, fields, "u-2");
 
 const reply = (seq: number) => message(seq, { thread_root: "m-1" });
 
