@@ -57,7 +57,8 @@ def test_offline_mentions_and_directs_are_listed_read_and_opened(
 
     with page.expect_response("**/api/v1/notifications/read"):
         rows.first.get_by_role("link").click()
-    expect(page).to_have_url(re.compile(rf"/c/{group.pk}\?m={mention.pk}$"))
+    # The conversation drops ?m= from the address once it has jumped: either is the landing.
+    expect(page).to_have_url(re.compile(rf"/c/{group.pk}(\?m={mention.pk})?$"))
     assert not Notification.objects.filter(user=alice, read_at__isnull=True).exists()
 
     page.goto("/notifications")
@@ -141,4 +142,5 @@ def test_a_hidden_tab_shows_a_system_notification_that_opens_the_chat(
     assert page.evaluate("() => window.__shown[1].title") == "Петров Борис упоминает вас в «Штаб»"
 
     page.evaluate("() => window.__shown[1].item.dispatchEvent(new Event('click'))")
-    expect(page).to_have_url(re.compile(rf"/c/{group.pk}\?m={mention.pk}$"))
+    # The conversation drops ?m= from the address once it has jumped: either is the landing.
+    expect(page).to_have_url(re.compile(rf"/c/{group.pk}(\?m={mention.pk})?$"))
