@@ -39,12 +39,12 @@ from messaging.exceptions import (
 )
 from messaging.models import Attachment, Message
 from messaging.permissions import POST_MESSAGE, require_perm
+from messaging.services.common import announce
 from portal import clock
 from portal.accounts.models import User
 from portal.accounts.services.avatars import MAX_JPEG_PIXELS, MAX_OTHER_PIXELS
 from portal.db import require_transaction
 from portal.ids import as_uuid
-from portal.realtime import publish
 from portal.storage import get_storage
 from portal.storage.exceptions import FileTooLarge, ObjectNotFound
 from portal.storage.links import download_url, register_download_check
@@ -389,8 +389,10 @@ def _publish_rendering(attachment_id: Any) -> None:
         .first()
     )
     if message is not None:
-        publish(
-            events.message_event("edit", message), user_ids=selectors.member_ids_seeing(message)
+        announce(
+            message.conversation,
+            events.message_event("edit", message),
+            members=lambda: selectors.member_ids_seeing(message),
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import F
@@ -32,6 +32,25 @@ MENTION_ALL_FREE_UP_TO = 50
 MAX_GROUP_MEMBERS = 10_000
 # Read receipts ("read by N") are shared in direct chats and groups up to this size.
 RECEIPTS_MAX_MEMBERS = 50
+
+
+def announce(
+    conversation: Conversation,
+    event: dict[str, Any],
+    *,
+    members: Iterable[Any] | Callable[[], Iterable[Any]] | None = None,
+) -> None:
+    """Publish an event meant for every current member of ``conversation`` (inside the
+    service's transaction). ``members`` narrows or supplies the recipients (a list, or a
+    function that reads them: only called where they are needed); by default the current
+    members."""
+    if members is None:
+        recipients: Iterable[Any] = selectors.member_ids(conversation)
+    elif callable(members):
+        recipients = members()
+    else:
+        recipients = members
+    publish(event, user_ids=recipients)
 
 
 def active_users(user_ids: Iterable[Any]) -> list[User]:
@@ -108,8 +127,8 @@ def append_message(
         from messaging.services.attachments import attachments_bind
 
         attachments_bind(actor=author, message=message, attachment_ids=attachment_ids)
-    recipients = selectors.member_ids(conversation) if member_ids is None else member_ids
-    publish(events.message_event("add", message), user_ids=recipients)
+    recipients = member_ids
+    announce(conversation, events.message_event("add", message), members=recipients)
     if kind == Message.Kind.TEXT:
         from messaging.services.notifications import notifications_for_message
 
@@ -123,7 +142,7 @@ def append_message(
         for follower in followers:
             if follower is not None:
                 ThreadFollow.objects.get_or_create(root=thread_root, user_id=follower)
-        publish(events.thread_event(thread_root), user_ids=recipients)
+        announce(conversation, events.thread_event(thread_root), members=recipients)
     return message
 
 

@@ -31,6 +31,7 @@ from messaging.services.common import (
     MAX_GROUP_MEMBERS,
     RECEIPTS_MAX_MEMBERS,
     active_users,
+    announce,
     system_message,
 )
 from portal import clock
@@ -155,10 +156,7 @@ def conversation_members_add(*, actor: User, conversation_id: Any, user_ids: lis
             )  # fmt: skip
             added.append(membership)
             system_message(conversation, actor, {"event": "member_added", "user": str(user.pk)})
-            publish(
-                events.membership_event("add", conversation, user.pk),
-                user_ids=selectors.member_ids(conversation),
-            )
+            announce(conversation, events.membership_event("add", conversation, user.pk))
         member_permissions_set(conversation, added)
     return len(new)
 
@@ -190,7 +188,10 @@ def conversation_member_remove(*, actor: User, conversation_id: Any, user_id: An
         target.left_at = clock.now()
         target.save(update_fields=["left_at"])
         member_permissions_set(conversation, [target])
-        publish(events.membership_event("remove", conversation, user_id), user_ids=recipients)
+        announce(
+            conversation, events.membership_event("remove", conversation, user_id),
+            members=recipients,
+        )  # fmt: skip
         system_message(
             conversation, actor,
             {"event": "member_left" if leaving else "member_removed", "user": str(user_id)},
@@ -238,9 +239,7 @@ def conversation_update(
         system_message(
             conversation, actor, {"event": "settings_changed", "fields": sorted(changes)}
         )
-        publish(
-            events.conversation_event(conversation), user_ids=selectors.member_ids(conversation)
-        )
+        announce(conversation, events.conversation_event(conversation))
     return conversation
 
 
@@ -293,11 +292,14 @@ def member_role_set(*, actor: User, conversation_id: Any, user_id: Any, role: st
             membership.role = Membership.Role.ADMIN
             membership.save(update_fields=["role"])
             changed.append(membership)
-            publish(events.role_event(conversation, actor.pk, membership.role), user_ids=recipients)
+            announce(
+                conversation, events.role_event(conversation, actor.pk, membership.role),
+                members=recipients,
+            )  # fmt: skip
         target.role = role
         target.save(update_fields=["role"])
         member_permissions_set(conversation, changed)
-        publish(events.role_event(conversation, user_id, role), user_ids=recipients)
+        announce(conversation, events.role_event(conversation, user_id, role), members=recipients)
         system_message(conversation, actor, {"event": "role_changed", "user": str(user_id),
                                               "role": role})  # fmt: skip
 
@@ -316,8 +318,5 @@ def conversation_join(*, actor: User, conversation_id: Any) -> Conversation:
         )  # fmt: skip
         member_permissions_set(conversation, [membership])
         system_message(conversation, actor, {"event": "member_joined", "user": str(actor.pk)})
-        publish(
-            events.membership_event("add", conversation, actor.pk),
-            user_ids=selectors.member_ids(conversation),
-        )
+        announce(conversation, events.membership_event("add", conversation, actor.pk))
     return conversation

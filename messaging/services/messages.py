@@ -46,6 +46,7 @@ from messaging.services.common import (
     MAX_BODY_CHARS,
     MAX_MENTIONS,
     MENTION_ALL_FREE_UP_TO,
+    announce,
     append_message,
 )
 from portal import clock
@@ -227,8 +228,10 @@ def message_edit(*, actor: User, message_id: Any, body: str) -> Message:
         message.body, message.body_html, message.edited_at = body, render(body), clock.now()
         message.edit_count += 1
         message.save(update_fields=["body", "body_html", "edited_at", "edit_count"])
-        publish(
-            events.message_event("edit", message), user_ids=selectors.member_ids_seeing(message)
+        announce(
+            message.conversation,
+            events.message_event("edit", message),
+            members=lambda: selectors.member_ids_seeing(message),
         )
     return message
 
@@ -248,9 +251,10 @@ def message_delete(*, actor: User, message_id: Any) -> Message:
             message.save(update_fields=["deleted_at", "body", "body_html", "edit_count"])
             MessageEdit.objects.filter(message=message).delete()
             transaction.on_commit(lambda: attachments_purge(message_id=message.pk), robust=True)
-            publish(
+            announce(
+                message.conversation,
                 events.message_event("delete", message),
-                user_ids=selectors.member_ids_seeing(message),
+                members=lambda: selectors.member_ids_seeing(message),
             )
     return message
 
@@ -286,10 +290,7 @@ def reaction_add(*, actor: User, message_id: Any, emoji: str) -> bool:
             message=message, user=actor, emoji=emoji, defaults={"created_at": clock.now()}
         )
         if created:
-            publish(
-                events.reaction_event("add", message, actor.pk, emoji),
-                user_ids=selectors.member_ids(message.conversation),
-            )
+            announce(message.conversation, events.reaction_event("add", message, actor.pk, emoji))
     return created
 
 
@@ -299,9 +300,8 @@ def reaction_remove(*, actor: User, message_id: Any, emoji: str) -> None:
         message, _ = selectors.access_message(actor, message_id)
         deleted, _ = Reaction.objects.filter(message=message, user=actor, emoji=emoji).delete()
         if deleted:
-            publish(
-                events.reaction_event("remove", message, actor.pk, emoji),
-                user_ids=selectors.member_ids(message.conversation),
+            announce(
+                message.conversation, events.reaction_event("remove", message, actor.pk, emoji)
             )
 
 
@@ -320,9 +320,9 @@ def message_pin(*, actor: User, message_id: Any, pinned: bool) -> None:
         else:
             changed = Pin.objects.filter(message=message).delete()[0] > 0
         if changed:
-            publish(
+            announce(
+                message.conversation,
                 events.pin_event("add" if pinned else "remove", message, actor.pk),
-                user_ids=selectors.member_ids(message.conversation),
             )
 
 

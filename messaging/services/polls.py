@@ -20,10 +20,10 @@ from messaging.models import (
     PollVote,
 )
 from messaging.permissions import MODERATE_MESSAGES, REACT, require_perm
+from messaging.services.common import announce
 from messaging.services.messages import message_send
 from portal import clock
 from portal.accounts.models import User
-from portal.realtime import publish
 
 
 def poll_create(
@@ -53,7 +53,7 @@ def poll_create(
                 anonymous=anonymous,
             )  # fmt: skip
             message.refresh_from_db()
-            publish(events.poll_event(message), user_ids=selectors.member_ids(message.conversation))
+            announce(message.conversation, events.poll_event(message))
     return message, created
 
 
@@ -75,7 +75,7 @@ def poll_vote(*, actor: User, message_id: Any, options: list[int]) -> Message:
             raise InvalidVote()
         PollVote.objects.filter(poll=poll, user=actor).delete()
         PollVote.objects.bulk_create([PollVote(poll=poll, user=actor, option=i) for i in chosen])
-        publish(events.poll_event(message), user_ids=selectors.member_ids(message.conversation))
+        announce(message.conversation, events.poll_event(message))
     return message
 
 
@@ -92,5 +92,5 @@ def poll_close(*, actor: User, message_id: Any) -> Message:
         if poll.closed_at is None:
             poll.closed_at = clock.now()
             poll.save(update_fields=["closed_at"])
-            publish(events.poll_event(message), user_ids=selectors.member_ids(message.conversation))
+            announce(message.conversation, events.poll_event(message))
     return message
