@@ -51,7 +51,7 @@ def post(conversation: Conversation, owner: Any, body: str = "Пресс-рел�
 
 
 async def _topic_events(comm: Any, count: int) -> list[dict[str, Any]]:
-    frames = []
+    frames: list[dict[str, Any]] = []
     while len(frames) < count:
         frame = await comm.receive_json_from(timeout=5)
         if frame["type"] == "event" and "topic" in frame:
@@ -208,7 +208,7 @@ async def test_joining_while_connected_starts_the_topic_at_once(channel):
     async with open_socket(issued.access_token) as comm:
         await sync_to_async(conversation_join)(actor=newcomer, conversation_id=conversation.pk)
         later = await sync_to_async(post)(conversation, owner, "Добро пожаловать")
-        seen = []
+        seen: list[dict[str, Any]] = []
         while not any(f["event"].get("message", {}).get("id") == str(later.pk) for f in seen):
             seen.append(await comm.receive_json_from(timeout=5))
     assert seen[0]["event"] == {
