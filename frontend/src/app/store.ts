@@ -135,9 +135,8 @@ export class AppStore {
       setTimeZone(data.me.time_zone);
       adoptProfileLanguage(data.me.language);
       this.client.setLanguage(getLanguage());
-      const followed = (data as SyncState & { topics?: Record<string, number> }).topics;
-      this.client.setResumePoint(data.last_event_id, followed);
-      const topics = followed ?? {};
+      this.client.setResumePoint(data.last_event_id, data.topics);
+      const topics = data.topics;
       this.update((s) => ({
         ...s,
         synced: true,
