@@ -10,6 +10,8 @@ by the listeners, in ``Run.duplicates``).
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from bench.common import summary_ms
@@ -56,3 +58,14 @@ def tally(
         "unexpected": run.unexpected,
         "errors": dict(run.errors),
     }
+
+
+async def wait_for_deliveries(
+    run: Run, sent: int, members_of: list[set[int]], until: float
+) -> None:
+    """Until every expected delivery of messages 0..sent-1 came, or ``until``."""
+    expected = sum(expected_deliveries(run, k, members_of) for k in range(sent))
+    while time.perf_counter() < until:
+        if sum(len(run.arrivals[k]) for k in range(sent)) >= expected:
+            return
+        await asyncio.sleep(0.1)

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bench.common import CpuMeter, HttpPool, machine, summary_ms, wait_until_quiet
-from bench.delivery import OK, tally
+from bench.delivery import OK, tally, wait_for_deliveries
 from bench.loadgen import PHRASES, Run
 from bench.synapse import homeserver
 
@@ -161,19 +161,6 @@ class Clients:
         await asyncio.gather(*self.listeners, return_exceptions=True)
         self.sync_pool.close()
         self.send_pool.close()
-
-
-async def wait_for_deliveries(
-    run: Run, sent: int, members_of: list[set[int]], until: float
-) -> None:
-    """Until every expected delivery of messages 0..sent-1 came, or ``until``."""
-    from bench.delivery import expected_deliveries
-
-    expected = sum(expected_deliveries(run, k, members_of) for k in range(sent))
-    while time.perf_counter() < until:
-        if sum(len(run.arrivals[k]) for k in range(sent)) >= expected:
-            return
-        await asyncio.sleep(0.1)
 
 
 async def open_loop(args: argparse.Namespace, fixture: dict[str, Any]) -> dict[str, Any]:
