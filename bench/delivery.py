@@ -41,8 +41,9 @@ def tally(
         n = expected_deliveries(run, k, members_of)
         if not n:
             continue
-        on_time = [t - run.due[k] for t in run.arrivals[k].values()
-                   if t - run.due[k] <= deliver_timeout]  # fmt: skip
+        on_time = [
+            t - run.due[k] for t in run.arrivals[k].values() if t - run.due[k] <= deliver_timeout
+        ]
         late += len(run.arrivals[k]) - len(on_time)
         lost += n - len(on_time)
         if k in chosen:

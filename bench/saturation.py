@@ -65,9 +65,7 @@ class ClosedLoop:
     next_k: int = 0
     started: list[int] = field(default_factory=list)
 
-    async def drive(
-        self, window: Window, send: Callable[[int, int, int], Awaitable[None]]
-    ) -> int:
+    async def drive(self, window: Window, send: Callable[[int, int, int], Awaitable[None]]) -> int:
         """Send until ``window.measure_to``; how many messages were started."""
         run = self.run
 
@@ -94,8 +92,11 @@ def throughput(run: Run, sent: int, window: Window) -> float:
     """Messages the server accepted a second, counting the answers that came inside the
     measured window (whenever the message was begun)."""
     length = window.measure_to - window.measure_from
-    answered = sum(1 for k in range(sent) if run.status[k] in OK
-                   and window.measure_from <= run.answered[k] < window.measure_to)  # fmt: skip
+    answered = sum(
+        1
+        for k in range(sent)
+        if run.status[k] in OK and window.measure_from <= run.answered[k] < window.measure_to
+    )
     return round(answered / length, 1) if length > 0 else 0.0
 
 
@@ -234,13 +235,21 @@ async def measure_portal(args: argparse.Namespace, fixture: dict[str, Any]) -> d
             assert isinstance(member, SendingMember)
             await _ws_send(run, k, member, conversations[c]["id"])
         else:
-            await _send(run, k, run.due[k], pools[node[author]], conversations[c], author,
-                        users[author]["token"])  # fmt: skip
+            await _send(
+                run,
+                k,
+                run.due[k],
+                pools[node[author]],
+                conversations[c],
+                author,
+                users[author]["token"],
+            )
 
     loop = ClosedLoop(run, [c["members"] for c in conversations], args.senders, args.seed)
     window = _window(args)
-    meter = asyncio.create_task(_meter(CpuMeter([s["pid"] for s in running],
-                                                database=portal_servers.DATABASE), window))  # fmt: skip
+    meter = asyncio.create_task(
+        _meter(CpuMeter([s["pid"] for s in running], database=portal_servers.DATABASE), window)
+    )
     sent = await loop.drive(window, send)
     cpu = await meter
     await wait_for_deliveries(run, sent, members_of, time.perf_counter() + args.deliver_timeout)
@@ -255,8 +264,11 @@ async def measure_portal(args: argparse.Namespace, fixture: dict[str, Any]) -> d
         "send": args.portal_send,
         "servers": urls,
         "busy_cores_before": busy_before,
-        "connect": {"sockets": len(members), "seconds": round(connect_seconds, 2),
-                    "handshake_ms": summary_ms(connect_times)},  # fmt: skip
+        "connect": {
+            "sockets": len(members),
+            "seconds": round(connect_seconds, 2),
+            "handshake_ms": summary_ms(connect_times),
+        },
         **_summary(run, sent, window, members_of, args),
         "cpu_cores": matrix.rename_server_cpu(cpu),
     }
@@ -285,8 +297,9 @@ async def measure_synapse(args: argparse.Namespace, fixture: dict[str, Any]) -> 
     )
     sent = await loop.drive(window, send)
     cpu = await meter
-    await wait_for_deliveries(run, sent, clients.members_of,
-                              time.perf_counter() + args.deliver_timeout)  # fmt: skip
+    await wait_for_deliveries(
+        run, sent, clients.members_of, time.perf_counter() + args.deliver_timeout
+    )
     await clients.close(run)
     return {
         "server": "synapse",
@@ -316,23 +329,31 @@ def side_by_side(results: dict[str, dict[str, Any]]) -> str:
     """A plain-text table of the measured servers, one column each."""
     rows = [
         ("answered messages/s", lambda r: f"{r['answered_msgs_per_s']}"),
-        ("delivery p50 / p95 / p99 / max ms", lambda r: " / ".join(
-            f"{r['latency_ms'][p]:.0f}" for p in ("p50", "p95", "p99", "max"))),
+        (
+            "delivery p50 / p95 / p99 / max ms",
+            lambda r: " / ".join(f"{r['latency_ms'][p]:.0f}" for p in ("p50", "p95", "p99", "max")),
+        ),
         ("send p50 / p99 ms", lambda r: f"{r['send_ms']['p50']:.0f} / {r['send_ms']['p99']:.0f}"),
         ("deliveries measured", lambda r: f"{r['latency_ms']['count']}"),
         ("lost / late / duplicated", lambda r: f"{r['lost']} / {r['late']} / {r['duplicates']}"),
-        ("server / PostgreSQL cores", lambda r: (
-            f"{r['cpu_cores'].get('server', 0)} / {r['cpu_cores'].get('postgres_bench', 0)}")),
+        (
+            "server / PostgreSQL cores",
+            lambda r: (
+                f"{r['cpu_cores'].get('server', 0)} / {r['cpu_cores'].get('postgres_bench', 0)}"
+            ),
+        ),
         ("other processes' cores", lambda r: f"{r['cpu_cores'].get('other', 0)}"),
         ("errors", lambda r: json.dumps(r["errors"]) if r["errors"] else "none"),
-    ]  # fmt: skip
+    ]
     names = list(results)
     width = max(len(label) for label, _ in rows)
     cells = [[render(results[n]) for n in names] for _, render in rows]
     col = [max(len(n), *(len(row[i]) for row in cells)) for i, n in enumerate(names)]
     lines = [" " * width + "  " + "  ".join(n.ljust(col[i]) for i, n in enumerate(names))]
     for (label, _), row in zip(rows, cells, strict=True):
-        lines.append(label.ljust(width) + "  " + "  ".join(c.ljust(col[i]) for i, c in enumerate(row)))
+        lines.append(
+            label.ljust(width) + "  " + "  ".join(c.ljust(col[i]) for i, c in enumerate(row))
+        )
     return "\n".join(lines)
 
 
@@ -350,8 +371,12 @@ def main() -> None:
     parser.add_argument("--deliver-timeout", type=float, default=10)
     parser.add_argument("--http-connections", type=int, default=64, help="per server")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--quiet-wait", type=float, default=120,
-                        help="wait up to this long for an idle machine first (0: don't)")  # fmt: skip
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=120,
+        help="wait up to this long for an idle machine first (0: don't)",
+    )
     parser.add_argument("--label", default="", help="a name for the saved result")
     args = parser.parse_args()
     if not (args.portal or args.synapse):
@@ -382,10 +407,16 @@ def main() -> None:
                 homeserver.stop()
     rates = {n: r["answered_msgs_per_s"] for n, r in results.items()}
     saved = {
-        "config": {"users": args.users, "conversations": args.conversations,
-                   "senders": args.senders, "duration": args.duration, "warmup": args.warmup,
-                   "portal_send": args.portal_send, "portal_servers": args.portal_servers,
-                   "deliver_timeout": args.deliver_timeout},  # fmt: skip
+        "config": {
+            "users": args.users,
+            "conversations": args.conversations,
+            "senders": args.senders,
+            "duration": args.duration,
+            "warmup": args.warmup,
+            "portal_send": args.portal_send,
+            "portal_servers": args.portal_servers,
+            "deliver_timeout": args.deliver_timeout,
+        },
         "machine": machine(),
         "label": args.label,
         "results": results,

@@ -31,8 +31,12 @@ def main() -> None:
     load.add_argument("--max-in-flight", type=int, default=1000)
     load.add_argument("--http-connections", type=int, default=64)
     load.add_argument("--seed", type=int, default=1)
-    load.add_argument("--quiet-wait", type=float, default=120,
-                      help="wait up to this long for an idle machine first (0: don't)")  # fmt: skip
+    load.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=120,
+        help="wait up to this long for an idle machine first (0: don't)",
+    )
     load.add_argument("--label", default="")
     args = parser.parse_args()
     if args.command == "setup":

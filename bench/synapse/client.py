@@ -56,9 +56,10 @@ class SyncClient:
 
     async def initial(self) -> None:
         status, answer = await self.pool.request(
-            "GET", f"/_matrix/client/v3/sync?timeout=0&filter={quote(SYNC_FILTER)}",
+            "GET",
+            f"/_matrix/client/v3/sync?timeout=0&filter={quote(SYNC_FILTER)}",
             token=self.token,
-        )  # fmt: skip
+        )
         if status != 200:
             raise RuntimeError(f"initial sync of {self.user_id}: {status} {answer}")
         self.since = answer["next_batch"]
@@ -108,8 +109,9 @@ async def send(run: Run, k: int, pool: HttpPool, room_id: str, token: str) -> No
             "PUT",
             f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/send/m.room.message/"
             f"{quote(client_id, safe='')}",
-            token=token, body=message_content(client_id, k),
-        )  # fmt: skip
+            token=token,
+            body=message_content(client_id, k),
+        )
         run.status[k] = status
         if status not in OK:
             run.errors[f"http_{status}"] += 1
@@ -125,13 +127,16 @@ class Clients:
     def __init__(self, fixture: dict[str, Any], *, send_connections: int = 64) -> None:
         users = fixture["users"]
         # One connection per long poll, and some to spare for the initial syncs' overlap.
-        self.sync_pool = HttpPool(homeserver.URL, size=len(users) + 16, timeout=LONG_POLL_MS / 1000 + 30)
+        self.sync_pool = HttpPool(
+            homeserver.URL, size=len(users) + 16, timeout=LONG_POLL_MS / 1000 + 30
+        )
         self.send_pool = HttpPool(homeserver.URL, size=send_connections, timeout=60)
         self.users = users
         self.rooms = fixture["rooms"]
         self.members_of = [set(r["members"]) for r in self.rooms]
-        self.clients = [SyncClient(i, u["user_id"], u["token"], self.sync_pool)
-                        for i, u in enumerate(users)]  # fmt: skip
+        self.clients = [
+            SyncClient(i, u["user_id"], u["token"], self.sync_pool) for i, u in enumerate(users)
+        ]
         self.listeners: list[asyncio.Task[None]] = []
 
     async def connect(self, run: Run, concurrency: int = 50) -> dict[str, Any]:
@@ -148,11 +153,13 @@ class Clients:
         started = time.perf_counter()
         await asyncio.gather(*(one(c) for c in self.clients))
         seconds = time.perf_counter() - started
-        self.listeners = [asyncio.create_task(c.listen(run, self.members_of))
-                          for c in self.clients]  # fmt: skip
+        self.listeners = [asyncio.create_task(c.listen(run, self.members_of)) for c in self.clients]
         print(f"{len(self.clients)} Matrix clients syncing after {seconds:.1f} s", flush=True)
-        return {"clients": len(self.clients), "seconds": round(seconds, 2),
-                "initial_sync_ms": summary_ms(times)}  # fmt: skip
+        return {
+            "clients": len(self.clients),
+            "seconds": round(seconds, 2),
+            "initial_sync_ms": summary_ms(times),
+        }
 
     async def close(self, run: Run) -> None:
         run.stopping = True
@@ -210,9 +217,16 @@ async def open_loop(args: argparse.Namespace, fixture: dict[str, Any]) -> dict[s
     counted = tally(run, sent, measured, clients.members_of, args.deliver_timeout)
     return {
         "server": "synapse",
-        "config": {"users": len(users), "conversations": len(rooms), "rate": args.rate,
-                   "duration": args.duration, "warmup": args.warmup, "url": record["url"],
-                   "synapse": record["version"], "deliver_timeout": args.deliver_timeout},  # fmt: skip
+        "config": {
+            "users": len(users),
+            "conversations": len(rooms),
+            "rate": args.rate,
+            "duration": args.duration,
+            "warmup": args.warmup,
+            "url": record["url"],
+            "synapse": record["version"],
+            "deliver_timeout": args.deliver_timeout,
+        },
         "machine": {**machine(), "busy_cores_before": busy_before},
         "connect": connect,
         "aborted": aborted,

@@ -32,8 +32,13 @@ RATE_LIMITS: dict[str, Any] = {
     "rc_invites": {"per_room": UNLIMITED, "per_user": UNLIMITED, "per_issuer": UNLIMITED},
     "rc_third_party_invite": UNLIMITED,
     "rc_media_create": UNLIMITED,
-    "rc_federation": {"window_size": 1000, "sleep_limit": 1_000_000, "sleep_delay": 0,
-                      "reject_limit": 1_000_000, "concurrent": 1_000_000},  # fmt: skip
+    "rc_federation": {
+        "window_size": 1000,
+        "sleep_limit": 1_000_000,
+        "sleep_delay": 0,
+        "reject_limit": 1_000_000,
+        "concurrent": 1_000_000,
+    },
     "rc_presence": {"per_user": UNLIMITED},
     "rc_delayed_event_mgmt": UNLIMITED,
     "rc_reports": UNLIMITED,
@@ -47,16 +52,25 @@ def require_loopback(host: str) -> str:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        raise ValueError(f"{host!r} is not an IP address; the benchmark binds loopback only")
+        raise ValueError(
+            f"{host!r} is not an IP address; the benchmark binds loopback only"
+        ) from None
     if not address.is_loopback:
         raise ValueError(f"{host} is not a loopback address; the benchmark binds loopback only")
     return host
 
 
 def homeserver_config(
-    *, directory: Path, host: str, port: int, database: str, pg_host: str, pg_port: int,
-    pg_user: str, secrets: dict[str, str],
-) -> dict[str, Any]:  # fmt: skip
+    *,
+    directory: Path,
+    host: str,
+    port: int,
+    database: str,
+    pg_host: str,
+    pg_port: int,
+    pg_user: str,
+    secrets: dict[str, str],
+) -> dict[str, Any]:
     """The configuration of a single-process Synapse for the benchmark.
 
     One client listener on ``host`` (which must be loopback) and no federation listener;
@@ -86,9 +100,15 @@ def homeserver_config(
         "database": {
             "name": "psycopg2",
             "txn_limit": 10000,
-            "args": {"user": pg_user, "host": pg_host, "port": pg_port,
-                     "dbname": database, "cp_min": 5, "cp_max": 10},
-        },  # fmt: skip
+            "args": {
+                "user": pg_user,
+                "host": pg_host,
+                "port": pg_port,
+                "dbname": database,
+                "cp_min": 5,
+                "cp_max": 10,
+            },
+        },
         "log_config": str(directory / "log.config"),
         "media_store_path": str(directory / "media_store"),
         "enable_media_repo": False,

@@ -90,24 +90,45 @@ def write_config() -> dict[str, str]:
     if secrets_path.exists():
         kept: dict[str, str] = json.loads(secrets_path.read_text())
     else:
-        kept = {name: secrets.token_urlsafe(32) for name in
-                ("macaroon_secret_key", "form_secret", "registration_shared_secret", "password")}  # fmt: skip
+        kept = {
+            name: secrets.token_urlsafe(32)
+            for name in (
+                "macaroon_secret_key",
+                "form_secret",
+                "registration_shared_secret",
+                "password",
+            )
+        }
         secrets_path.write_text(json.dumps(kept))
         secrets_path.chmod(0o600)
     pg_host, pg_port, pg_user = _pg_parts()
     generated = config.homeserver_config(
-        directory=VAR, host=HOST, port=PORT, database=DATABASE, pg_host=pg_host, pg_port=pg_port,
-        pg_user=pg_user, secrets=kept,
-    )  # fmt: skip
+        directory=VAR,
+        host=HOST,
+        port=PORT,
+        database=DATABASE,
+        pg_host=pg_host,
+        pg_port=pg_port,
+        pg_user=pg_user,
+        secrets=kept,
+    )
     CONFIG.write_text(config.dump(generated))
     (VAR / "log.config").write_text(config.log_config(VAR))
     (VAR / "media_store").mkdir(exist_ok=True)
     if not (VAR / "signing.key").exists():
         subprocess.run(
-            [str(VENV / "bin" / "python"), "-m", "synapse.app.homeserver", "-c", str(CONFIG),
-             "--generate-keys"],
-            cwd=VAR, check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                str(VENV / "bin" / "python"),
+                "-m",
+                "synapse.app.homeserver",
+                "-c",
+                str(CONFIG),
+                "--generate-keys",
+            ],
+            cwd=VAR,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return kept
 
 
@@ -152,8 +173,12 @@ def start() -> dict[str, Any]:
     with log.open("ab") as out:
         process = subprocess.Popen(
             [str(VENV / "bin" / "python"), "-m", "synapse.app.homeserver", "-c", str(CONFIG)],
-            cwd=VAR, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            cwd=VAR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     record = {"pid": process.pid, "url": URL, "log": str(log), "version": VERSION}
     PROCESS.write_text(json.dumps(record))
     deadline = time.monotonic() + 120
@@ -206,20 +231,28 @@ async def _register(pool: HttpPool, secret: str, password: str, login: str) -> d
     nonce = answer["nonce"]
     mac = config.registration_mac(secret, nonce, login, password, admin=False)
     status, answer = await pool.request(
-        "POST", "/_synapse/admin/v1/register",
-        body={"nonce": nonce, "username": login, "password": password, "admin": False,
-              "mac": mac},
-    )  # fmt: skip
+        "POST",
+        "/_synapse/admin/v1/register",
+        body={"nonce": nonce, "username": login, "password": password, "admin": False, "mac": mac},
+    )
     if status == 400 and answer.get("errcode") == "M_USER_IN_USE":
         status, answer = await pool.request(
-            "POST", "/_matrix/client/v3/login",
-            body={"type": "m.login.password", "identifier": {"type": "m.id.user", "user": login},
-                  "password": password, "initial_device_display_name": "portal-bench"},
-        )  # fmt: skip
+            "POST",
+            "/_matrix/client/v3/login",
+            body={
+                "type": "m.login.password",
+                "identifier": {"type": "m.id.user", "user": login},
+                "password": password,
+                "initial_device_display_name": "portal-bench",
+            },
+        )
     if status != 200:
         raise RuntimeError(f"registering {login}: {status} {answer}")
-    return {"user_id": answer["user_id"], "token": answer["access_token"],
-            "device_id": answer["device_id"]}  # fmt: skip
+    return {
+        "user_id": answer["user_id"],
+        "token": answer["access_token"],
+        "device_id": answer["device_id"],
+    }
 
 
 async def _gather_limited(limit: int, coroutines: list[Any]) -> list[Any]:
@@ -240,27 +273,37 @@ async def make_fixture(users: int, rooms: int, kept: dict[str, str]) -> dict[str
     try:
         logins = [f"u{i:05d}" for i in range(users)]
         people = await _gather_limited(
-            8, [_register(pool, kept["registration_shared_secret"], kept["password"], login)
-                for login in logins]
-        )  # fmt: skip
+            8,
+            [
+                _register(pool, kept["registration_shared_secret"], kept["password"], login)
+                for login in logins
+            ],
+        )
         print(f"{len(people)} users registered", flush=True)
 
         async def make_room(r: int) -> dict[str, Any]:
             members = list(range(r, users, rooms))
             owner = people[members[0]]
             status, answer = await pool.request(
-                "POST", "/_matrix/client/v3/createRoom", token=owner["token"],
-                body={"preset": "private_chat", "name": f"Нагрузка {users}x{rooms} №{r}",
-                      "invite": [people[m]["user_id"] for m in members[1:]]},
-            )  # fmt: skip
+                "POST",
+                "/_matrix/client/v3/createRoom",
+                token=owner["token"],
+                body={
+                    "preset": "private_chat",
+                    "name": f"Нагрузка {users}x{rooms} №{r}",
+                    "invite": [people[m]["user_id"] for m in members[1:]],
+                },
+            )
             if status != 200:
                 raise RuntimeError(f"createRoom: {status} {answer}")
             room_id = answer["room_id"]
             for m in members[1:]:
                 status, answer = await pool.request(
-                    "POST", f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/join",
-                    token=people[m]["token"], body={},
-                )  # fmt: skip
+                    "POST",
+                    f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/join",
+                    token=people[m]["token"],
+                    body={},
+                )
                 if status != 200:
                     raise RuntimeError(f"join: {status} {answer}")
             return {"id": room_id, "members": members}
