@@ -29,7 +29,7 @@ import random
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from websockets.exceptions import ConnectionClosed
@@ -44,6 +44,7 @@ from bench.synapse import homeserver
 
 # Room for every message a run could send: far above what either server answers here.
 MAX_MESSAGES_PER_S = 2000
+GIVE_UP_AFTER = 100
 
 
 @dataclass
@@ -63,7 +64,8 @@ class ClosedLoop:
     senders: int
     seed: int
     next_k: int = 0
-    started: list[int] = field(default_factory=list)
+    ok: int = 0
+    aborted: str = ""
 
     async def drive(self, window: Window, send: Callable[[int, int, int], Awaitable[None]]) -> int:
         """Send until ``window.measure_to``; how many messages were started."""
@@ -71,13 +73,22 @@ class ClosedLoop:
 
         async def sender(w: int) -> None:
             rng = random.Random(self.seed * 1000 + w)
-            while time.perf_counter() < window.measure_to and self.next_k < run.total:
+            while (
+                time.perf_counter() < window.measure_to
+                and self.next_k < run.total
+                and not self.aborted
+            ):
                 k = self.next_k
                 self.next_k += 1
                 c = k % len(self.conversations)
                 author = rng.choice(self.conversations[c])
                 run.due[k], run.sender[k], run.conversation[k] = time.perf_counter(), author, c
                 await send(k, c, author)
+                self.ok += run.status[k] in OK
+                # A server that refuses everything (a send mode it does not have) would
+                # otherwise be flooded for the whole run.
+                if self.next_k >= GIVE_UP_AFTER and not self.ok:
+                    self.aborted = f"the first {GIVE_UP_AFTER} sends all failed"
 
         await asyncio.gather(*(sender(w) for w in range(self.senders)))
         return self.next_k
@@ -109,7 +120,12 @@ async def _meter(meter: CpuMeter, window: Window) -> dict[str, float]:
 
 
 def _summary(
-    run: Run, sent: int, window: Window, members_of: list[set[int]], args: argparse.Namespace
+    run: Run,
+    sent: int,
+    window: Window,
+    members_of: list[set[int]],
+    args: argparse.Namespace,
+    aborted: str,
 ) -> dict[str, Any]:
     measured = measured_messages(run, sent, window)
     return {
@@ -117,11 +133,16 @@ def _summary(
         "measured_messages": len(measured),
         "answered_msgs_per_s": throughput(run, sent, window),
         "exhausted": sent >= run.total,
+        "aborted": aborted,
         **tally(run, sent, measured, members_of, args.deliver_timeout),
     }
 
 
 # --- Portal -----------------------------------------------------------------------------------
+
+
+# Error codes the socket answers an inbound frame with when it cannot tell whose it is.
+REFUSED_FRAME = ("unknown_frame_type", "malformed_frame")
 
 
 class SendingMember(Member):
@@ -142,6 +163,14 @@ class SendingMember(Member):
         finally:
             self.pending.pop(ref, None)
 
+    def _refused(self, frame: dict[str, Any]) -> None:
+        """A server without ``message.send`` refuses the frame without echoing its ``ref``:
+        every send waiting on this socket has its answer."""
+        for answer in self.pending.values():
+            if not answer.done():
+                answer.set_result(frame)
+        self.pending.clear()
+
     async def listen(self, run: Run, members_of: list[set[int]]) -> None:
         """Member.listen's counting, and the answers to this socket's frames."""
         assert self.conn is not None
@@ -158,7 +187,10 @@ class SendingMember(Member):
                     continue
                 if kind != "event":
                     if kind == "error":
-                        run.errors[f"ws_error:{frame['error']['code']}"] += 1
+                        code = frame["error"]["code"]
+                        run.errors[f"ws_error:{code}"] += 1
+                        if code in REFUSED_FRAME:
+                            self._refused(frame)
                     continue
                 event = frame["event"]
                 if event.get("type") != "message" or event.get("op") != "add":
@@ -269,7 +301,7 @@ async def measure_portal(args: argparse.Namespace, fixture: dict[str, Any]) -> d
             "seconds": round(connect_seconds, 2),
             "handshake_ms": summary_ms(connect_times),
         },
-        **_summary(run, sent, window, members_of, args),
+        **_summary(run, sent, window, members_of, args, loop.aborted),
         "cpu_cores": matrix.rename_server_cpu(cpu),
     }
 
@@ -307,7 +339,7 @@ async def measure_synapse(args: argparse.Namespace, fixture: dict[str, Any]) -> 
         "url": record["url"],
         "busy_cores_before": busy_before,
         "connect": connect,
-        **_summary(run, sent, window, clients.members_of, args),
+        **_summary(run, sent, window, clients.members_of, args, loop.aborted),
         "cpu_cores": matrix.rename_server_cpu(cpu),
     }
 
@@ -426,6 +458,9 @@ def main() -> None:
         saved["portal_over_synapse"] = round(portal_rate / rates["synapse"], 1)
     path = save("saturation", saved)
     print(side_by_side(results))
+    for name, result in results.items():
+        if result["aborted"]:
+            print(f"{name}: stopped early, {result['aborted']}")
     if "portal_over_synapse" in saved:
         print(f"Portal / Synapse: {saved['portal_over_synapse']}x")
     print(f"saved {path}")

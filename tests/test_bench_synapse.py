@@ -201,6 +201,21 @@ async def test_closed_loop_keeps_each_sender_to_one_message_at_a_time() -> None:
     assert time.perf_counter() < window.measure_to + 0.1  # the last sends end promptly
 
 
+async def test_closed_loop_gives_up_on_a_server_that_refuses_every_send() -> None:
+    run = _run(10_000)
+    loop = ClosedLoop(run, [[0, 1]], senders=2, seed=1)
+
+    async def refused(k: int, c: int, author: int) -> None:
+        run.status[k] = 400
+        await asyncio.sleep(0)
+
+    now = time.perf_counter()
+    sent = await loop.drive(Window(now, now + 5), refused)
+    assert loop.aborted == "the first 100 sends all failed"
+    assert 100 <= sent <= 102
+    assert time.perf_counter() < now + 1
+
+
 # --- Matrix sync parsing ----------------------------------------------------------------------
 
 
