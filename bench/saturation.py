@@ -16,8 +16,9 @@ runs (bench/delivery.py), from the moment each send began.
 Each server is started for its own measurement (two daphnes by bench.servers, one Synapse
 by bench.synapse) unless it runs already, and stopped afterwards, so neither shares the
 machine with the other. ``--portal-send ws`` sends Portal's messages as ``message.send``
-frames on the author's socket instead of REST POSTs. Both results are saved together
-under var/bench/results/ and printed side by side.
+frames on the author's socket instead of REST POSTs (``both``: one run of each, on the
+same servers). The results are saved together under var/bench/results/ and printed side
+by side.
 """
 
 from __future__ import annotations
@@ -230,8 +231,11 @@ async def _ws_send(run: Run, k: int, member: SendingMember, conversation_id: str
     run.in_flight -= 1
 
 
-async def measure_portal(args: argparse.Namespace, fixture: dict[str, Any]) -> dict[str, Any]:
-    """The closed loop against the running Portal servers (bench.servers)."""
+async def measure_portal(
+    args: argparse.Namespace, fixture: dict[str, Any], mode: str
+) -> dict[str, Any]:
+    """The closed loop against the running Portal servers (bench.servers), sending by REST
+    or (``mode`` ws) over the author's socket."""
     running = portal_servers.load_servers()
     urls = [s["url"] for s in running]
     users, conversations = fixture["users"], fixture["conversations"]
@@ -240,7 +244,7 @@ async def measure_portal(args: argparse.Namespace, fixture: dict[str, Any]) -> d
     ws_urls = [url.replace("http://", "ws://") + "/ws/" for url in urls]
     # As bench/loadgen.py: every conversation has members on every server.
     node = [(i + i // len(conversations)) % len(urls) for i in range(len(users))]
-    member_class = SendingMember if args.portal_send == "ws" else Member
+    member_class = SendingMember if mode == "ws" else Member
     members = [member_class(i, u["token"], ws_urls[node[i]]) for i, u in enumerate(users)]
     busy_before = wait_until_quiet(args.quiet_wait) if args.quiet_wait else None
 
@@ -262,7 +266,7 @@ async def measure_portal(args: argparse.Namespace, fixture: dict[str, Any]) -> d
     listeners = [asyncio.create_task(m.listen(run, members_of)) for m in members]
 
     async def send(k: int, c: int, author: int) -> None:
-        if args.portal_send == "ws":
+        if mode == "ws":
             member = members[author]
             assert isinstance(member, SendingMember)
             await _ws_send(run, k, member, conversations[c]["id"])
@@ -293,7 +297,7 @@ async def measure_portal(args: argparse.Namespace, fixture: dict[str, Any]) -> d
         pool.close()
     return {
         "server": "portal",
-        "send": args.portal_send,
+        "send": mode,
         "servers": urls,
         "busy_cores_before": busy_before,
         "connect": {
@@ -393,7 +397,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--portal", action="store_true", help="measure Portal")
     parser.add_argument("--synapse", action="store_true", help="measure Synapse")
-    parser.add_argument("--portal-send", choices=["rest", "ws"], default="rest")
+    parser.add_argument(
+        "--portal-send",
+        choices=["rest", "ws", "both"],
+        default="rest",
+        help="how Portal's senders send (both: REST, then ws, on the same servers)",
+    )
     parser.add_argument("--portal-servers", type=int, default=2, help="daphne processes")
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--conversations", type=int, default=100)
@@ -422,8 +431,10 @@ def main() -> None:
         if own:
             portal_servers.start(count=args.portal_servers)
         try:
-            name = "portal" if args.portal_send == "rest" else "portal-ws"
-            results[name] = asyncio.run(measure_portal(args, fixture))
+            modes = ["rest", "ws"] if args.portal_send == "both" else [args.portal_send]
+            for mode in modes:
+                name = "portal" if mode == "rest" else "portal-ws"
+                results[name] = asyncio.run(measure_portal(args, fixture, mode))
         finally:
             if own:
                 portal_servers.stop()
@@ -453,16 +464,17 @@ def main() -> None:
         "label": args.label,
         "results": results,
     }
-    portal_rate = next((v for n, v in rates.items() if n.startswith("portal")), None)
-    if portal_rate is not None and rates.get("synapse"):
-        saved["portal_over_synapse"] = round(portal_rate / rates["synapse"], 1)
+    if rates.get("synapse"):
+        saved["over_synapse"] = {
+            n: round(v / rates["synapse"], 1) for n, v in rates.items() if n != "synapse"
+        }
     path = save("saturation", saved)
     print(side_by_side(results))
     for name, result in results.items():
         if result["aborted"]:
             print(f"{name}: stopped early, {result['aborted']}")
-    if "portal_over_synapse" in saved:
-        print(f"Portal / Synapse: {saved['portal_over_synapse']}x")
+    for name, ratio in saved.get("over_synapse", {}).items():
+        print(f"{name} / synapse: {ratio}x")
     print(f"saved {path}")
 
 
