@@ -361,10 +361,18 @@ def _window(args: argparse.Namespace) -> Window:
 # --- the command ------------------------------------------------------------------------------
 
 
+def per_core(result: dict[str, Any]) -> float:
+    """Answered messages a second per core the server processes used: on a machine shared
+    with other work, what each server did with the CPU it got."""
+    cores = result["cpu_cores"].get("server", 0)
+    return round(result["answered_msgs_per_s"] / cores, 1) if cores else 0.0
+
+
 def side_by_side(results: dict[str, dict[str, Any]]) -> str:
     """A plain-text table of the measured servers, one column each."""
     rows = [
         ("answered messages/s", lambda r: f"{r['answered_msgs_per_s']}"),
+        ("... per core of the server", lambda r: f"{per_core(r)}"),
         (
             "delivery p50 / p95 / p99 / max ms",
             lambda r: " / ".join(f"{r['latency_ms'][p]:.0f}" for p in ("p50", "p95", "p99", "max")),
@@ -468,13 +476,23 @@ def main() -> None:
         saved["over_synapse"] = {
             n: round(v / rates["synapse"], 1) for n, v in rates.items() if n != "synapse"
         }
+        synapse_per_core = per_core(results["synapse"])
+        if synapse_per_core:
+            saved["over_synapse_per_core"] = {
+                n: round(per_core(r) / synapse_per_core, 1)
+                for n, r in results.items()
+                if n != "synapse"
+            }
     path = save("saturation", saved)
     print(side_by_side(results))
     for name, result in results.items():
         if result["aborted"]:
             print(f"{name}: stopped early, {result['aborted']}")
     for name, ratio in saved.get("over_synapse", {}).items():
-        print(f"{name} / synapse: {ratio}x")
+        print(
+            f"{name} / synapse: {ratio}x "
+            f"(per server core: {saved['over_synapse_per_core'].get(name)}x)"
+        )
     print(f"saved {path}")
 
 

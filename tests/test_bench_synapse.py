@@ -279,6 +279,7 @@ def test_side_by_side_shows_each_server_in_a_column() -> None:
         "errors": {},
     }
     table = side_by_side({"portal": {**result, "answered_msgs_per_s": 80.0}, "synapse": result})
-    header, rate = table.splitlines()[:2]
+    header, rate, per_core = table.splitlines()[:3]
     assert header.split() == ["portal", "synapse"]
     assert rate.split()[-2:] == ["80.0", "12.5"]
+    assert per_core.split()[-2:] == ["88.9", "13.9"]  # messages/s over 0.9 server cores
