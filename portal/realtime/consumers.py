@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -252,7 +252,10 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             await self._send_error(MalformedFrame(ref=[f"A string of 1 to {MAX_REF_CHARS}."]))
             return
         try:
-            answer = await database_sync_to_async(registered.handle)(self.context, frame)
+            # A thread of its own, as an HTTP request gets (portal.asgi): on the process's
+            # one sync thread, every socket's sends would wait for each other's queries.
+            handle = DatabaseSyncToAsync(registered.handle, thread_sensitive=False)
+            answer = await handle(self.context, frame)
         except Exception as error:
             status, body = _error_answer(error)
             if registered.acknowledged:
