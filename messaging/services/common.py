@@ -132,9 +132,7 @@ def append_message(
     if kind == Message.Kind.TEXT:
         from messaging.services.notifications import notifications_for_message
 
-        notifications_for_message(
-            message, mentioned=mentioned or set(), member_ids=member_ids
-        )
+        notifications_for_message(message, mentioned=mentioned or set(), member_ids=member_ids)
     if thread_root is not None:
         Message.objects.filter(pk=thread_root.pk).update(
             reply_count=F("reply_count") + 1, last_reply_at=now

@@ -14,8 +14,8 @@ from messaging import events, selectors
 from messaging.exceptions import (
     ConversationNotFound,
     DeleteNotAllowed,
-    InvalidAttachments,
     EditNotAllowed,
+    InvalidAttachments,
     InvalidMessage,
     InvalidReaction,
     MentionAllNotAllowed,
@@ -249,8 +249,10 @@ def _message_send_sql(
             raise NotAllowedToPost()
         if reply_pk is not None and not row["reply_found"]:
             raise InvalidMessage(reply_to=[NOT_A_MESSAGE_HERE])
-        if stored["all"] and row["member_count"] > MENTION_ALL_FREE_UP_TO and (
-            MENTION_ALL not in held
+        if (
+            stored["all"]
+            and row["member_count"] > MENTION_ALL_FREE_UP_TO
+            and (MENTION_ALL not in held)
         ):
             raise MentionAllNotAllowed()
         if attachment_ids:

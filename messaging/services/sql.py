@@ -26,58 +26,50 @@ from typing import Any
 
 from django.db import connection
 
-from messaging import events
-from messaging.models import (
-    Attachment,
-    Conversation,
-    ConversationGroupObjectPermission,
-    ConversationUserObjectPermission,
-    Membership,
-    Mention,
-    Message,
-    ThreadFollow,
-)
+from messaging.events import ATTACHMENT_FIELDS
+from messaging.models import Conversation
 from messaging.permissions import COMMENT_IN_THREADS, MENTION_ALL, POST_MESSAGE
-from portal.accounts.models import Department, User
 
 # The conversation's columns, as ``Conversation.from_db`` takes them back.
 CONVERSATION_COLUMNS = [f.attname for f in Conversation._meta.concrete_fields]
 
 _SEND = """
 WITH RECURSIVE snapshot AS (
-    SELECT last_seq FROM {conversation} WHERE id = %(conversation)s
+    SELECT last_seq FROM messaging_conversation WHERE id = %(conversation)s
 ), locked AS (
     SELECT {conversation_columns}, mb.id AS membership_id
-    FROM {membership} mb JOIN {conversation} c ON c.id = mb.conversation_id
+    FROM messaging_membership mb JOIN messaging_conversation c ON c.id = mb.conversation_id
     WHERE mb.conversation_id = %(conversation)s AND mb.user_id = %(actor)s
       AND mb.left_at IS NULL
     FOR UPDATE OF mb, c
 ), held AS (
-    SELECT p.codename FROM {user_perm} up JOIN {permission} p ON p.id = up.permission_id
+    SELECT p.codename FROM messaging_conversationuserobjectpermission up
+      JOIN auth_permission p ON p.id = up.permission_id
     WHERE up.user_id = %(actor)s AND up.content_object_id = %(conversation)s
     UNION
-    SELECT p.codename FROM {group_perm} gp JOIN {permission} p ON p.id = gp.permission_id
-      JOIN {user_groups} ug ON ug.group_id = gp.group_id
+    SELECT p.codename FROM messaging_conversationgroupobjectpermission gp
+      JOIN auth_permission p ON p.id = gp.permission_id
+      JOIN accounts_user_groups ug ON ug.group_id = gp.group_id
     WHERE ug.user_id = %(actor)s AND gp.content_object_id = %(conversation)s
 ), root AS (
-    SELECT id, author_id FROM {message}
+    SELECT id, author_id FROM messaging_message
     WHERE id = %(thread_root)s AND conversation_id = %(conversation)s
       AND thread_root_id IS NULL AND kind = 'text' AND deleted_at IS NULL
 ), members AS (
-    SELECT user_id FROM {membership}
+    SELECT user_id FROM messaging_membership
     WHERE conversation_id = %(conversation)s AND left_at IS NULL
 ), departments AS (
-    SELECT id FROM {department} WHERE id = ANY(%(departments)s::uuid[])
+    SELECT id FROM accounts_department WHERE id = ANY(%(departments)s::uuid[])
     UNION
-    SELECT d.id FROM {department} d JOIN departments ON d.parent_id = departments.id
+    SELECT d.id FROM accounts_department d JOIN departments ON d.parent_id = departments.id
 ), mentioned AS (
     SELECT m.user_id FROM members m
     WHERE m.user_id <> %(actor)s
       AND (%(all)s OR m.user_id::text = ANY(%(users)s::text[])
-           OR EXISTS (SELECT FROM {user} u WHERE u.id = m.user_id
+           OR EXISTS (SELECT FROM accounts_user u WHERE u.id = m.user_id
                       AND u.department_id IN (SELECT id FROM departments)))
 ), free AS (
-    SELECT id FROM {attachment}
+    SELECT id FROM messaging_attachment
     WHERE id = ANY(%(attachments)s::uuid[]) AND uploaded_by_id = %(actor)s
       AND conversation_id = %(conversation)s AND message_id IS NULL
     FOR UPDATE
@@ -85,10 +77,10 @@ WITH RECURSIVE snapshot AS (
     SELECT locked.*,
         locked.last_seq = (SELECT last_seq FROM snapshot) AS fresh,
         ARRAY(SELECT codename FROM held) AS held,
-        (SELECT id FROM {message}
+        (SELECT id FROM messaging_message
          WHERE author_id = %(actor)s AND client_id = %(client_id)s) AS existing_id,
         EXISTS (SELECT FROM root) AS root_found,
-        EXISTS (SELECT FROM {message} WHERE id = %(reply_to)s
+        EXISTS (SELECT FROM messaging_message WHERE id = %(reply_to)s
                 AND conversation_id = %(conversation)s) AS reply_found,
         (SELECT count(*) FROM members) AS member_count,
         ARRAY(SELECT id FROM free) AS free
@@ -107,35 +99,35 @@ WITH RECURSIVE snapshot AS (
     ) AS ok
     FROM verdict
 ), bumped AS (
-    UPDATE {conversation} c SET last_seq = c.last_seq + 1, last_message_at = %(now)s
+    UPDATE messaging_conversation c SET last_seq = c.last_seq + 1, last_message_at = %(now)s
     FROM checked WHERE c.id = checked.id AND checked.ok
     RETURNING c.last_seq
 ), inserted AS (
-    INSERT INTO {message} (id, conversation_id, seq, author_id, client_id, kind, body,
+    INSERT INTO messaging_message (id, conversation_id, seq, author_id, client_id, kind, body,
         body_html, system, reply_to_id, thread_root_id, reply_count, forwarded_from,
         mentions, created_at, edit_count)
     SELECT %(id)s, %(conversation)s, last_seq, %(actor)s, %(client_id)s, 'text', %(body)s,
-        %(body_html)s, '{{}}'::jsonb, %(reply_to)s, %(thread_root)s, 0,
+        %(body_html)s, '{}'::jsonb, %(reply_to)s, %(thread_root)s, 0,
         %(forwarded_from)s::jsonb, %(mentions)s::jsonb, %(now)s, 0
     FROM bumped
     RETURNING seq
 ), read AS (
-    UPDATE {membership} mb SET last_read_seq = inserted.seq
+    UPDATE messaging_membership mb SET last_read_seq = inserted.seq
     FROM inserted, checked WHERE mb.id = checked.membership_id
 ), mention_rows AS (
-    INSERT INTO {mention} (message_id, user_id, conversation_id, seq)
+    INSERT INTO messaging_mention (message_id, user_id, conversation_id, seq)
     SELECT %(id)s, mentioned.user_id, %(conversation)s, inserted.seq FROM mentioned, inserted
 ), bound AS (
-    UPDATE {attachment} a SET message_id = %(id)s, position = given.n - 1
+    UPDATE messaging_attachment a SET message_id = %(id)s, position = given.n - 1
     FROM inserted, unnest(%(attachments)s::uuid[]) WITH ORDINALITY AS given(id, n)
     WHERE a.id = given.id
     RETURNING {attachment_fields}, a.position, a.created_at
 ), root_bumped AS (
-    UPDATE {message} r SET reply_count = r.reply_count + 1, last_reply_at = %(now)s
+    UPDATE messaging_message r SET reply_count = r.reply_count + 1, last_reply_at = %(now)s
     FROM inserted WHERE r.id = %(thread_root)s
     RETURNING r.reply_count, r.last_reply_at, r.author_id
 ), follows AS (
-    INSERT INTO {thread_follow} (root_id, user_id)
+    INSERT INTO messaging_threadfollow (root_id, user_id)
     SELECT DISTINCT %(thread_root)s::uuid, follower
     FROM root_bumped, LATERAL (VALUES (root_bumped.author_id), (%(actor)s::uuid)) AS f(follower)
     WHERE follower IS NOT NULL
@@ -150,22 +142,11 @@ SELECT checked.*,
     (SELECT reply_count FROM root_bumped) AS root_reply_count,
     (SELECT last_reply_at FROM root_bumped) AS root_last_reply_at
 FROM checked
-""".format(
-    conversation=Conversation._meta.db_table,
-    conversation_columns=", ".join(f"c.{name}" for name in CONVERSATION_COLUMNS),
-    membership=Membership._meta.db_table,
-    message=Message._meta.db_table,
-    mention=Mention._meta.db_table,
-    attachment=Attachment._meta.db_table,
-    thread_follow=ThreadFollow._meta.db_table,
-    user_perm=ConversationUserObjectPermission._meta.db_table,
-    group_perm=ConversationGroupObjectPermission._meta.db_table,
-    permission="auth_permission",
-    user_groups=User.groups.through._meta.db_table,
-    user=User._meta.db_table,
-    department=Department._meta.db_table,
-    attachment_fields=", ".join(f"a.{c}" for c in events.ATTACHMENT_FIELDS.values()),
-    attachment_json=", ".join(f"'{k}', {c}" for k, c in events.ATTACHMENT_FIELDS.items()),
+"""
+_SEND = (
+    _SEND.replace("{conversation_columns}", ", ".join(f"c.{n}" for n in CONVERSATION_COLUMNS))
+    .replace("{attachment_fields}", ", ".join(f"a.{c}" for c in ATTACHMENT_FIELDS.values()))
+    .replace("{attachment_json}", ", ".join(f"'{k}', {c}" for k, c in ATTACHMENT_FIELDS.items()))
 )
 
 
