@@ -36,7 +36,8 @@ def _statements_of_a_send(members: int) -> list[str]:
         )
     assert response.status_code == 201
     assert response.json()["reactions"] == [] and response.json()["attachments"] == []
-    return [q["sql"] for q in queries.captured_queries]
+    # Django cannot show the text of a statement bound on the server (services/sql.py).
+    return [q["sql"] or "(the send statement)" for q in queries.captured_queries]
 
 
 def test_a_send_makes_the_same_few_queries_for_3_or_30_members(db):
