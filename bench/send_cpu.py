@@ -87,7 +87,7 @@ def measure(path: str, sends: int, members: int, warmup: int) -> dict[str, Any]:
 
     real_sql_path = messages._message_send_sql
     if path == "orm":
-        messages._message_send_sql = messages._message_send_locked  # type: ignore[assignment]
+        messages._message_send_sql = messages._message_send_locked
     try:
         sender, conversation_id, token = _group(members)
 
@@ -104,14 +104,14 @@ def measure(path: str, sends: int, members: int, warmup: int) -> dict[str, Any]:
             body = {"client_id": str(uuid.uuid4()), "body": f"Сообщение **{i}** о бюджете"}
             response = client.post(url, json.dumps(body), content_type="application/json")
             if response.status_code != 201:
-                raise SystemExit(f"the send answered {response.status_code}: {response.content}")
+                raise SystemExit(f"the send answered {response.status_code}: {response.content!r}")
 
         return {
             "service": _loop(by_service, sends, warmup),
             "rest": _loop(by_rest, sends, warmup),
         }
     finally:
-        messages._message_send_sql = real_sql_path  # type: ignore[assignment]
+        messages._message_send_sql = real_sql_path
 
 
 def main() -> None:

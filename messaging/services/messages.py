@@ -193,11 +193,12 @@ def _message_send_sql(
     if pk is None:
         raise ConversationNotFound()
     reply_pk, root_pk = as_uuid(reply_to_id), as_uuid(thread_root_id)
-    department_pks = [as_uuid(d) for d in mentions.get("departments", [])]
+    departments = mentions.get("departments", [])
+    department_pks = [pk for pk in map(as_uuid, departments) if pk is not None]
     if (
         (reply_to_id is not None and reply_pk is None)
         or (thread_root_id is not None and root_pk is None)
-        or None in department_pks
+        or len(department_pks) != len(departments)
     ):
         # Only an internal caller can pass ids that are not UUIDs (the API refuses them):
         # the ORM path says what they get.

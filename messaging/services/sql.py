@@ -212,7 +212,8 @@ def _prepared_cursor() -> Iterator[Any]:
     try:
         cursor = psycopg.Cursor(raw)
         log = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
-        with log(cursor) as wrapped:
+        # The stubs say these take Django's wrapper; Django itself gives them the driver's.
+        with log(cursor) as wrapped:  # type: ignore[arg-type]
             yield wrapped
     finally:
         if disabled:

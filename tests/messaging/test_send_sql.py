@@ -229,7 +229,7 @@ def _play(tag: str) -> tuple[list[Any], dict[str, Any]]:
             presence.presence_leave(scene.users["alice"].pk, f"socket-{tag}")
     scene.message_names()
     conversations = list(scene.conversations.values())
-    rows = {
+    rows: dict[str, list[Any]] = {
         "messages": sorted(
             (m for m in Message.objects.filter(conversation__in=conversations).values()),
             key=lambda m: (scene.named(m["conversation_id"]), m["seq"]),
@@ -338,7 +338,12 @@ def test_a_send_that_waited_for_the_lock_reads_what_was_committed_meanwhile(monk
     )
     runs = []
     real = sql.send_statement
-    monkeypatch.setattr(sql, "send_statement", lambda **kw: runs.append(1) or real(**kw))
+
+    def counted(**kwargs: Any) -> Any:
+        runs.append(kwargs["client_id"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(sql, "send_statement", counted)
     holding, sending = threading.Event(), threading.Event()
 
     def add_while_a_send_waits() -> None:
