@@ -89,7 +89,7 @@ def message_send(
     mentions = mentions or {}
     if len(mentions.get("users", [])) + len(mentions.get("departments", [])) > MAX_MENTIONS:
         raise TooManyMentions(max=MAX_MENTIONS)
-    # On PostgreSQL one statement does what the ORM path does in nine (services/sql.py).
+    # On PostgreSQL one statement does what the ORM path does in seven (services/sql.py).
     send = _message_send_sql if connection.vendor == "postgresql" else _message_send_locked
     try:
         return send(
@@ -194,7 +194,7 @@ def _message_send_sql(
         raise ConversationNotFound()
     reply_pk, root_pk = as_uuid(reply_to_id), as_uuid(thread_root_id)
     departments = mentions.get("departments", [])
-    department_pks = [pk for pk in map(as_uuid, departments) if pk is not None]
+    department_pks = [d for d in map(as_uuid, departments) if d is not None]
     if (
         (reply_to_id is not None and reply_pk is None)
         or (thread_root_id is not None and root_pk is None)
@@ -237,8 +237,7 @@ def _message_send_sql(
             connection.alias, sql.CONVERSATION_COLUMNS, [row[c] for c in sql.CONVERSATION_COLUMNS]
         )
         if row["existing_id"] is not None:
-            existing = Message.objects.filter(author=actor, client_id=client_id).first()
-            assert existing is not None
+            existing = Message.objects.get(pk=row["existing_id"])
             return _repeated(existing, conversation), False
         if root_pk is not None and not row["root_found"]:
             raise InvalidMessage(thread_root=[NOT_A_MESSAGE_HERE])
@@ -250,11 +249,8 @@ def _message_send_sql(
             raise NotAllowedToPost()
         if reply_pk is not None and not row["reply_found"]:
             raise InvalidMessage(reply_to=[NOT_A_MESSAGE_HERE])
-        if (
-            stored["all"]
-            and row["member_count"] > MENTION_ALL_FREE_UP_TO
-            and (MENTION_ALL not in held)
-        ):
+        crowd = row["member_count"] > MENTION_ALL_FREE_UP_TO
+        if stored["all"] and crowd and MENTION_ALL not in held:
             raise MentionAllNotAllowed()
         if attachment_ids:
             if not fits:

@@ -2,8 +2,9 @@
 ``message_send`` makes, the sequence number, the message row, its mentions, attachments,
 the thread's counters and follows, and the author's read position.
 
-The ORM path (``messages._message_send_locked``) made nine statements and spent most of a
-send's time building queries and model instances (docs/performance.md). It stays as the
+The ORM path (``messages._message_send_locked``) makes seven statements besides the event
+log's two, and spent most of a send's time building queries and model instances
+(docs/performance.md). It stays as the
 path on SQLite and as the oracle this one is tested against
 (tests/messaging/test_send_sql.py): the same inputs give the same rows, the same events
 and the same refusals.
@@ -174,8 +175,16 @@ def send_statement(
     now: dt.datetime,
 ) -> dict[str, Any] | None:
     """Run the send statement once; the row it returns (by column name), or None when the
-    actor is not a current member. Precondition: inside the sending transaction. A row
-    with ``fresh`` false wrote nothing and holds the lock now: run it again."""
+    actor is not a current member. Precondition: inside the sending transaction.
+
+    It writes only when every check passes: the row says what it found (``existing_id``,
+    ``root_found``, ``held``, ``reply_found``, ``member_count``, ``free``: which of
+    ``attachment_ids`` are the actor's unbound uploads here), so that the caller raises the
+    error the ORM path would, and, when written, ``seq``, the members, the mentioned,
+    the attachments' payloads and the thread root's counters. ``attachment_ids`` are
+    parsed and deduplicated, ``attachments_valid`` says none failed to parse and they are
+    within the limit. A row with ``fresh`` false wrote nothing and holds the lock now: run
+    it again."""
     params = {
         "conversation": conversation_id, "actor": actor_id, "id": message_id,
         "client_id": client_id, "body": body, "body_html": body_html,
