@@ -59,13 +59,20 @@ WITH RECURSIVE snapshot AS (
     SELECT id, author_id FROM messaging_message
     WHERE id = %(thread_root)s AND conversation_id = %(conversation)s
       AND thread_root_id IS NULL AND kind = 'text' AND deleted_at IS NULL
-), members AS (
-    SELECT user_id FROM messaging_membership
-    WHERE conversation_id = %(conversation)s AND left_at IS NULL
 ), departments AS (
     SELECT id FROM accounts_department WHERE id = ANY(%(departments)s::uuid[])
     UNION
     SELECT d.id FROM accounts_department d JOIN departments ON d.parent_id = departments.id
+), members AS (
+    -- In a channel only the members a mention may reach: its events go to its topic, so
+    -- a post to 100,000 members reads none of the others.
+    SELECT mb.user_id FROM messaging_membership mb
+    WHERE mb.conversation_id = %(conversation)s AND mb.left_at IS NULL
+      AND (%(all)s
+           OR (SELECT kind FROM messaging_conversation WHERE id = %(conversation)s) <> 'channel'
+           OR mb.user_id::text = ANY(%(users)s::text[])
+           OR EXISTS (SELECT FROM accounts_user u WHERE u.id = mb.user_id
+                      AND u.department_id IN (SELECT id FROM departments)))
 ), mentioned AS (
     SELECT m.user_id FROM members m
     WHERE m.user_id <> %(actor)s
