@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import uuid
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -161,6 +162,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.session: AuthSession | None = None
         self.context: SocketContext | None = None
+        self.connection_id = f"ws.{uuid.uuid4().hex}"  # presence counts sockets by it
         self.started = False
         self.cursor = 0
         self.first_after: int | None = None
@@ -335,7 +337,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         committed in between is rung after the registration, so it cannot be missed; bells
         that arrive meanwhile wait on the lock until the cursors are set."""
         self.session = session
-        self.context = SocketContext(session=session, connection_id=self.channel_name)
+        self.context = SocketContext(session=session, connection_id=self.connection_id)
         translation.activate(session.user.language)
         async with self.lock:
             await hub().add(self, user_id=str(session.user_id), session_id=str(session.pk))
