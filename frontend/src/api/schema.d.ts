@@ -2020,16 +2020,25 @@ export interface components {
          *     so is a value of another JSON type than its field's.
          */
         MembersRequest: {
+            /** @description Users to add, at most 1,000 per call; repeats count once. */
             user_ids: string[];
         };
-        /** @description ``membership.add`` / ``membership.remove``. */
+        /**
+         * @description ``membership.add`` / ``membership.remove``: one event for everyone a call added (or
+         *     the one member removed or leaving).
+         */
         MembershipEvent: {
             /** @enum {string} */
             type: "membership";
             /** @enum {string} */
             op: "add" | "remove";
             conversation: components["schemas"]["Conversation"];
-            /** Format: uuid */
+            /** @description Everyone added (or the one removed) by this change. */
+            user_ids: string[];
+            /**
+             * Format: uuid
+             * @description Deprecated: the first of user_ids, for clients that read one user.
+             */
             user_id: string;
         };
         /** @description ``membership.role``. */
@@ -2743,6 +2752,7 @@ export interface components {
         /**
          * @description * `created` - created
          *     * `member_added` - member_added
+         *     * `members_added` - members_added
          *     * `member_joined` - member_joined
          *     * `member_left` - member_left
          *     * `member_removed` - member_removed
@@ -2750,7 +2760,7 @@ export interface components {
          *     * `role_changed` - role_changed
          * @enum {string}
          */
-        SystemEventEnum: "created" | "member_added" | "member_joined" | "member_left" | "member_removed" | "settings_changed" | "role_changed";
+        SystemEventEnum: "created" | "member_added" | "members_added" | "member_joined" | "member_left" | "member_removed" | "settings_changed" | "role_changed";
         /** @description What a system message records; empty (``{}``) on every other kind of message. */
         SystemRecord: {
             event?: components["schemas"]["SystemEventEnum"];
@@ -2761,6 +2771,8 @@ export interface components {
              * @description Участник, о котором речь (member_*, role_changed).
              */
             user?: string;
+            /** @description The members one call added, in the order given (members_added). */
+            users?: string[];
             /**
              * @description Новая роль.
              *
