@@ -175,7 +175,9 @@ def hide_event(op: str, message: Message) -> dict[str, Any]:
     return event
 
 
-def membership_event(op: str, conversation: Conversation, user_ids: Iterable[Any]) -> dict[str, Any]:
+def membership_event(
+    op: str, conversation: Conversation, user_ids: Iterable[Any]
+) -> dict[str, Any]:
     """``membership.add`` / ``membership.remove``: to the current members and to the users
     added or removed (so their conversation list changes too). ``user_ids`` names everyone
     one call added (or the one removed); ``user_id``, the first of them, is kept for clients

@@ -58,8 +58,9 @@ def _notify_offline(message: Message, targets: dict[Any, str]) -> None:
     with transaction.atomic():
         Notification.objects.bulk_create(
             [
-                Notification(user_id=uid, kind=targets[uid], conversation_id=message.conversation_id,
-                             message=message, created_at=message.created_at)
+                Notification(user_id=uid, kind=targets[uid], message=message,
+                             conversation_id=message.conversation_id,
+                             created_at=message.created_at)
                 for uid in offline
             ],
             ignore_conflicts=True,

@@ -69,7 +69,9 @@ def test_adding_10_or_1000_costs_the_same_queries_and_one_event_row_per_member(d
             response = _add(client, group, [u.pk for u in added])
         assert response.status_code == 200, response.content
         assert response.json() == {"added": len(added)}
-        counts.append([q["sql"][:120] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]])
+        counts.append(
+            [q["sql"][:120] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+        )
         everyone = {str(u.pk) for u in (owner, alice, bob, *added)}
         # One membership event and one system message, each one row per member.
         assert Event.objects.filter(id__gt=start).count() == 2 * len(everyone)
@@ -156,7 +158,8 @@ def test_unknown_inactive_and_bot_users_are_refused_and_nothing_is_added(db):
     before = _state(group)
     response = _add(api_client(owner), group, [carol.pk, inactive.pk, bot.pk, unknown])
     error = assert_api_error(response, 400, "invalid_members")
-    assert sorted(error["details"]["users"]) == sorted(str(i) for i in (inactive.pk, bot.pk, unknown))
+    refused = sorted(str(i) for i in (inactive.pk, bot.pk, unknown))
+    assert sorted(error["details"]["users"]) == refused
     assert _state(group) == before
 
 

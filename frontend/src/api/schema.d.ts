@@ -2020,7 +2020,7 @@ export interface components {
          *     so is a value of another JSON type than its field's.
          */
         MembersRequest: {
-            /** @description Users to add, at most 1,000 per call; repeats count once. */
+            /** @description Кого добавить, не больше 1000 за вызов; повторы учитываются один раз. */
             user_ids: string[];
         };
         /**
@@ -2033,11 +2033,11 @@ export interface components {
             /** @enum {string} */
             op: "add" | "remove";
             conversation: components["schemas"]["Conversation"];
-            /** @description Everyone added (or the one removed) by this change. */
+            /** @description Все, кого добавило это изменение (или один удалённый). */
             user_ids: string[];
             /**
              * Format: uuid
-             * @description Deprecated: the first of user_ids, for clients that read one user.
+             * @description Устарело: первый из user_ids, для клиентов, которые читают одного пользователя.
              */
             user_id: string;
         };
@@ -2771,7 +2771,7 @@ export interface components {
              * @description Участник, о котором речь (member_*, role_changed).
              */
             user?: string;
-            /** @description The members one call added, in the order given (members_added). */
+            /** @description Участники, добавленные одним вызовом, в указанном порядке (members_added). */
             users?: string[];
             /**
              * @description Новая роль.
