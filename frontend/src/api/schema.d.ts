@@ -627,7 +627,7 @@ export interface paths {
         put?: never;
         /**
          * Добавить участников
-         * @description Добавить пользователей в участники; это могут участники с правом manage_members. Каждое добавление фиксируется системным сообщением, участники и добавленный пользователь получают событие membership.add.
+         * @description Добавить в участники до 1000 пользователей за один вызов; это могут участники с правом manage_members. Вызов фиксируется одним системным сообщением (members_added, или member_added для одного пользователя), участники и добавленные пользователи получают одно событие membership.add со списком user_ids.
          */
         post: operations["conversations_members_create"];
         delete?: never;
