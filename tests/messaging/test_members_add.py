@@ -12,19 +12,24 @@ from django.test.utils import CaptureQueriesContext
 from messaging import services
 from messaging.exceptions import InvalidMembers
 from messaging.models import Conversation, Membership, Message
-from portal.realtime.models import Event
+from portal.realtime.models import Event, TopicEvent
 from tests.factories.accounts import AgencyFactory, UserFactory
 from tests.helpers.api import api_client, assert_api_error
 from tests.helpers.events import capture_events
 
 pytestmark = pytest.mark.django_db
 
-# Authentication 1; access with the conversation lock 1; the caller's permissions 1; the
+# Access with the conversation lock 1; the caller's permissions 1; the
 # users 1; which of them are members already 1; the member count 1; the upsert 1; their
 # permissions 3 (member_permissions_set); the system message: conversation head 1, the
 # message 1, members 1, the event log 2, the caller's read state 1; the membership event:
 # members 1, the event log 2.
-ADD_QUERIES = 19
+ADD_QUERIES = 18
+# In a channel the same up to the permissions; then following its topic 4 (the topic, its
+# head, who follows already, the new follows) and the newcomers' stream.follow 2; the system
+# message: conversation head 1, the message 1, the topic 1, the caller's read state 1; the
+# membership event: the topic 1. No query reads the members.
+CHANNEL_ADD_QUERIES = 20
 
 
 def _members_url(conversation_id):
@@ -50,6 +55,14 @@ def _state(conversation):
     )
 
 
+def _add_service(actor, conversation, users):
+    # The service itself, measured without the request's authentication (whose policy
+    # cache lapses every few seconds and would add a query now and then).
+    return services.conversation_members_add(
+        actor=actor, conversation_id=conversation.pk, user_ids=[u.pk for u in users]
+    )
+
+
 def _add(client, conversation, user_ids):
     return client.post(
         _members_url(conversation.pk), {"user_ids": [str(i) for i in user_ids]}, format="json"
@@ -66,9 +79,7 @@ def test_adding_10_or_1000_costs_the_same_queries_and_one_event_row_per_member(d
         group = _group(owner, [alice, bob])
         start = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
         with capture_events() as captured, CaptureQueriesContext(connection) as queries:
-            response = _add(client, group, [u.pk for u in added])
-        assert response.status_code == 200, response.content
-        assert response.json() == {"added": len(added)}
+            assert _add_service(owner, group, added) == len(added)
         counts.append(
             [q["sql"][:120] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
         )
@@ -89,7 +100,32 @@ def test_adding_10_or_1000_costs_the_same_queries_and_one_event_row_per_member(d
         )
         # Every newcomer got the permissions of a member and reads the conversation.
         assert api_client(added[-1]).get(_members_url(group.pk)).status_code == 200
-    assert len(counts[0]) == len(counts[1]) == ADD_QUERIES, "\n".join(counts[1])
+    # And through the API, as clients call it.
+    assert _add(client, _group(owner), [u.pk for u in newcomers[:3]]).json() == {"added": 3}
+    assert len(counts[0]) == len(counts[1]) == ADD_QUERIES, "\n".join(counts[0])
+
+
+def test_adding_to_a_channel_stores_its_events_once_whatever_the_number(db):
+    agency = AgencyFactory.create()
+    owner, reader = UserFactory.create_batch(2, agency=agency)
+    newcomers = UserFactory.create_batch(1010, agency=agency)
+    counts = []
+    for added in (newcomers[:10], newcomers[10:]):
+        channel = _group(owner, [reader], kind="channel")
+        start = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        topic_start = TopicEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        with capture_events() as captured, CaptureQueriesContext(connection) as queries:
+            assert _add_service(owner, channel, added) == len(added)
+        counts.append(len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]))
+        # The notice and the membership event once, in the channel's topic; each newcomer's
+        # own stream gets only the stream.follow that makes them hear both.
+        assert TopicEvent.objects.filter(id__gt=topic_start).count() == 2
+        follows = Event.objects.filter(id__gt=start)
+        assert follows.count() == len(added) and {e.type for e in follows} == {"stream"}
+        everyone = {str(u.pk) for u in (owner, reader, *added)}
+        [(membership, to)] = captured.of_type("membership")
+        assert to == everyone and membership["user_ids"] == [str(u.pk) for u in added]
+    assert counts[0] == counts[1] == CHANNEL_ADD_QUERIES, counts
 
 
 def test_one_user_added_is_still_a_member_added_message(db):
