@@ -150,7 +150,7 @@ def append_message(
         mentions=mentions or {},
         created_at=now,
     )
-    _fresh(message, attachments=bool(attachment_ids))
+    fresh_message(message, attachments=bool(attachment_ids))
     if mentioned:
         Mention.objects.bulk_create(
             [Mention(message=message, user_id=uid, conversation=conversation, seq=message.seq)
@@ -165,7 +165,7 @@ def append_message(
     if kind == Message.Kind.TEXT:
         from messaging.services.notifications import notifications_for_message
 
-        notifications_for_message(message, mentioned=mentioned or set())
+        notifications_for_message(message, mentioned=mentioned or set(), member_ids=member_ids)
     if thread_root is not None:
         Message.objects.filter(pk=thread_root.pk).update(
             reply_count=F("reply_count") + 1, last_reply_at=now
@@ -179,7 +179,7 @@ def append_message(
     return message
 
 
-def _fresh(message: Message, *, attachments: bool) -> None:
+def fresh_message(message: Message, *, attachments: bool) -> None:
     """A message created just now has no reactions and no poll yet (and no attachments
     unless some are bound to it): say so the way ``selectors.for_payload`` does, so that
     rendering it queries nothing."""
