@@ -175,14 +175,20 @@ def hide_event(op: str, message: Message) -> dict[str, Any]:
     return event
 
 
-def membership_event(op: str, conversation: Conversation, user_id: Any) -> dict[str, Any]:
-    """``membership.add`` / ``membership.remove``: to the current members and to the user
-    added or removed (so their conversation list changes too)."""
+def membership_event(
+    op: str, conversation: Conversation, user_ids: Iterable[Any]
+) -> dict[str, Any]:
+    """``membership.add`` / ``membership.remove``: to the current members and to the users
+    added or removed (so their conversation list changes too). ``user_ids`` names everyone
+    one call added (or the one removed); ``user_id``, the first of them, is kept for clients
+    written when an event named one user."""
+    ids = [str(u) for u in user_ids]
     return {
         "type": "membership",
         "op": op,
         "conversation": conversation_payload(conversation),
-        "user_id": str(user_id),
+        "user_id": ids[0],
+        "user_ids": ids,
     }
 
 

@@ -55,6 +55,9 @@ class _MemoryStore:
             self._data[user] = live
             return [state for _, state in live.values()]
 
+    def states_of(self, users: list[str], now: float) -> list[list[str]]:
+        return [self.states(user, now) for user in users]
+
 
 class _RedisStore:
     def __init__(self, url: str, prefix: str) -> None:
@@ -90,6 +93,17 @@ class _RedisStore:
             lambda: self._redis.zrangebyscore(self._key(user), now, "+inf"), list
         )
         return [str(m).rsplit("|", 1)[1] for m in members]
+
+    def states_of(self, users: list[str], now: float) -> list[list[str]]:
+        # One round trip for any number of users: the sets are read in one pipeline.
+        def read() -> list[Any]:
+            pipe = self._redis.pipeline(transaction=False)
+            for user in users:
+                pipe.zrangebyscore(self._key(user), now, "+inf")
+            return list(pipe.execute())
+
+        replies: list[Any] = redis_guard.call(read, lambda: [[] for _ in users])
+        return [[str(m).rsplit("|", 1)[1] for m in members] for members in replies]
 
     def _put(self, user: str, connection: str, state: str, expires: float) -> None:
         key = self._key(user)
@@ -131,9 +145,12 @@ def _aggregate(states: list[str]) -> str:
 
 
 def presence_of(user_ids: Iterable[Any]) -> dict[str, str]:
-    """``online``, ``away`` or ``offline`` for each user."""
-    now = time.time()
-    return {str(u): _aggregate(_store().states(str(u), now)) for u in user_ids}
+    """``online``, ``away`` or ``offline`` for each user, in one Redis round trip."""
+    users = list(dict.fromkeys(str(u) for u in user_ids))
+    if not users:
+        return {}
+    states = _store().states_of(users, time.time())
+    return {user: _aggregate(live) for user, live in zip(users, states, strict=True)}
 
 
 def presence_report(user_id: Any, connection_id: str, state: str) -> tuple[str, str]:
@@ -172,3 +189,9 @@ def presence_leave(user_id: Any, connection_id: str) -> tuple[str, str]:
 def is_connected(user_id: Any) -> bool:
     """Whether any socket of the user is live (online or away)."""
     return presence_of([user_id])[str(user_id)] != "offline"
+
+
+def connected_among(user_ids: Iterable[Any]) -> set[str]:
+    """The ids (as strings) of those of these users with a live socket, found in one Redis
+    round trip however many they are; with Redis down, none."""
+    return {user for user, state in presence_of(user_ids).items() if state != "offline"}

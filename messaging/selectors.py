@@ -92,6 +92,12 @@ def member_ids(conversation: Conversation) -> list[Any]:
     )
 
 
+def member_count(conversation: Conversation) -> int:
+    """How many current members ``conversation`` has (one COUNT: limits are checked with
+    it, never by reading every member id)."""
+    return Membership.objects.filter(conversation=conversation, left_at__isnull=True).count()
+
+
 def members_of(conversation: Conversation) -> QuerySet[Membership]:
     """The current memberships of ``conversation`` with their users, in the order they
     joined (the owner first). The caller has already passed ``access_conversation``."""

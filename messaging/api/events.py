@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from messaging.api.serializers import (
@@ -34,12 +35,19 @@ class MessageHideEvent(serializers.Serializer):
 
 
 class MembershipEvent(serializers.Serializer):
-    """``membership.add`` / ``membership.remove``."""
+    """``membership.add`` / ``membership.remove``: one event for everyone a call added (or
+    the one member removed or leaving)."""
 
     type = const("membership")
     op = const("add", "remove")
     conversation = ConversationOutput()
-    user_id = serializers.UUIDField()
+    user_ids = serializers.ListField(
+        child=serializers.UUIDField(), min_length=1,
+        help_text=_("Everyone added (or the one removed) by this change."),
+    )  # fmt: skip
+    user_id = serializers.UUIDField(
+        help_text=_("Deprecated: the first of user_ids, for clients that read one user.")
+    )
 
 
 class MembershipSettingsEvent(serializers.Serializer):

@@ -17,7 +17,7 @@ from messaging.models import (
     Notification,
     ScheduledMessage,
 )
-from messaging.services import MAX_BODY_CHARS
+from messaging.services import MAX_BODY_CHARS, MAX_MEMBERS_PER_CALL
 from messaging.services.attachments import MAX_ATTACHMENTS_PER_MESSAGE
 from portal.accounts.api.serializers import MeOutput, UserOutput
 from portal.api.serializers import QueryFlag, StrictInput, UUIDInput
@@ -78,7 +78,10 @@ class MessageEditOutput(serializers.Serializer):
 
 
 class MembersInput(StrictInput):
-    user_ids = serializers.ListField(child=UUIDInput(), min_length=1, max_length=1000)
+    user_ids = serializers.ListField(
+        child=UUIDInput(), min_length=1, max_length=MAX_MEMBERS_PER_CALL,
+        help_text=_("Users to add, at most 1,000 per call; repeats count once."),
+    )  # fmt: skip
 
 
 class ReadInput(StrictInput):
@@ -131,8 +134,8 @@ class AttachmentOutput(serializers.Serializer):
 # renders them as stored (services/conversations.py writes ``system``,
 # ``services/messages.py`` ``forwarded_from`` and ``mentions``).
 SYSTEM_EVENTS = [
-    "created", "member_added", "member_joined", "member_left", "member_removed",
-    "settings_changed", "role_changed",
+    "created", "member_added", "members_added", "member_joined", "member_left",
+    "member_removed", "settings_changed", "role_changed",
 ]  # fmt: skip
 
 
@@ -148,6 +151,10 @@ class SystemRecordOutput(serializers.Serializer):
         required=False,
         help_text=_("The member concerned (member_*, role_changed)."),
     )
+    users = serializers.ListField(
+        child=serializers.UUIDField(), required=False,
+        help_text=_("The members one call added, in the order given (members_added)."),
+    )  # fmt: skip
     role = serializers.ChoiceField(
         choices=Membership.Role.choices, required=False, help_text=_("The new role.")
     )

@@ -273,7 +273,8 @@ class MembersCursor(Cursor):
 
 
 class MembersView(APIView):
-    """The members of a conversation (any member reads them), and adding members."""
+    """The members of a conversation (any member reads them), and adding members (up to
+    MAX_MEMBERS_PER_CALL in one call)."""
 
     pagination_class = MembersCursor
 

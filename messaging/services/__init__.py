@@ -13,6 +13,8 @@ from messaging.services.common import (
 )
 from messaging.services.conversations import (
     CONVERSATION_SETTINGS,
+    MAX_CHANNEL_MEMBERS,
+    MAX_MEMBERS_PER_CALL,
     conversation_create,
     conversation_join,
     conversation_mark_read,
@@ -52,7 +54,9 @@ from messaging.services.scheduled import (
 __all__ = [
     "CONVERSATION_SETTINGS",
     "MAX_BODY_CHARS",
+    "MAX_CHANNEL_MEMBERS",
     "MAX_GROUP_MEMBERS",
+    "MAX_MEMBERS_PER_CALL",
     "MAX_MENTIONS",
     "MAX_SCHEDULE_AHEAD",
     "MENTION_ALL_FREE_UP_TO",

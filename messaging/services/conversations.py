@@ -41,6 +41,12 @@ from portal.accounts.models import User
 from portal.db import require_transaction
 from portal.realtime import publish
 
+# Broadcast channels are read by whole agencies (the target is 100,000 readers); groups
+# keep MAX_GROUP_MEMBERS.
+MAX_CHANNEL_MEMBERS = 200_000
+# Users one call of conversation_members_add may name (the REST input has the same limit).
+MAX_MEMBERS_PER_CALL = 1_000
+
 
 def member_permissions_set(conversation: Conversation, memberships: Iterable[Membership]) -> None:
     """Make the guardian permission rows of these members on ``conversation`` exactly what
@@ -93,8 +99,9 @@ def conversation_create(
     if not title.strip():
         raise InvalidMembers(title=["A group or channel needs a title."])
     others = [u for u in active_users(member_ids) if u.pk != actor.pk]
-    if len(others) + 1 > MAX_GROUP_MEMBERS:
-        raise InvalidMembers(limit=MAX_GROUP_MEMBERS)
+    limit = MAX_CHANNEL_MEMBERS if kind == Conversation.Kind.CHANNEL else MAX_GROUP_MEMBERS
+    if len(others) + 1 > limit:
+        raise InvalidMembers(limit=limit)
     now = clock.now()
     with transaction.atomic():
         conversation = Conversation.objects.create(
@@ -138,30 +145,62 @@ def direct_conversation(*, actor: User, other: User) -> Conversation:
     return conversation
 
 
+def member_limit(conversation: Conversation) -> int:
+    """How many current members ``conversation`` may have: broadcast channels are read by
+    whole agencies, groups are conversations of people who talk."""
+    if conversation.kind == Conversation.Kind.CHANNEL:
+        return MAX_CHANNEL_MEMBERS
+    return MAX_GROUP_MEMBERS
+
+
 def conversation_members_add(*, actor: User, conversation_id: Any, user_ids: list[Any]) -> int:
-    """Holders of ``manage_members`` add members (as ``member``); each addition is a system
-    message and a membership event."""
+    """Holders of ``manage_members`` add up to MAX_MEMBERS_PER_CALL users (as ``member``;
+    duplicates count once, current members are left as they are) to a group or channel.
+    Users who left get their row back. However many are added, the call costs the same
+    queries: one upsert, one permission update, one system message (``member_added`` for
+    one user, ``members_added`` for more) and one ``membership.add`` naming them all.
+    Returns how many were not members before."""
+    ids = list(dict.fromkeys(str(i) for i in user_ids))
+    if len(ids) > MAX_MEMBERS_PER_CALL:
+        raise InvalidMembers(per_call_limit=MAX_MEMBERS_PER_CALL)
     with transaction.atomic():
         conversation, _ = selectors.access_conversation(actor, conversation_id, for_update=True)
+        if conversation.kind == Conversation.Kind.DIRECT:
+            raise NotConversationAdmin()
         require_perm(actor, conversation, MANAGE_MEMBERS, NotConversationAdmin)
-        users = active_users(user_ids)
-        current = set(selectors.member_ids(conversation))
-        new = [u for u in users if u.pk not in current]
-        if len(current) + len(new) > MAX_GROUP_MEMBERS:
-            raise InvalidMembers(limit=MAX_GROUP_MEMBERS)
+        users = {str(u.pk): u for u in active_users(ids)}
+        present = {
+            str(uid)
+            for uid in Membership.objects.filter(
+                conversation=conversation, user_id__in=ids, left_at__isnull=True
+            ).values_list("user_id", flat=True)
+        }
+        # In the order given, so the system message names them as the caller listed them.
+        new = [users[i] for i in ids if i not in present]
+        if not new:
+            return 0
+        limit = member_limit(conversation)
+        if selectors.member_count(conversation) + len(new) > limit:
+            raise InvalidMembers(limit=limit)
         now = clock.now()
-        added = []
-        for user in new:
-            membership, _ = Membership.objects.update_or_create(
-                conversation=conversation, user=user,
-                defaults={"left_at": None, "joined_at": now, "role": Membership.Role.MEMBER,
-                          "last_read_seq": conversation.last_seq},
-            )  # fmt: skip
-            added.append(membership)
-            members_follow(conversation, [user.pk])
-            system_message(conversation, actor, {"event": "member_added", "user": str(user.pk)})
-            announce(conversation, events.membership_event("add", conversation, user.pk))
+        # One statement for new members and returning ones alike: a row of someone who
+        # left is reused (the unique constraint), with what a fresh membership would have.
+        added = Membership.objects.bulk_create(
+            [Membership(conversation=conversation, user=u, joined_at=now, left_at=None,
+                        role=Membership.Role.MEMBER, last_read_seq=conversation.last_seq)
+             for u in new],
+            update_conflicts=True, unique_fields=["conversation", "user"],
+            update_fields=["left_at", "joined_at", "role", "last_read_seq"],
+        )  # fmt: skip
         member_permissions_set(conversation, added)
+        added_ids = [str(u.pk) for u in new]
+        # Following before the notice and the event, so the newcomers hear both.
+        members_follow(conversation, added_ids)
+        if len(added_ids) == 1:
+            system_message(conversation, actor, {"event": "member_added", "user": added_ids[0]})
+        else:
+            system_message(conversation, actor, {"event": "members_added", "users": added_ids})
+        announce(conversation, events.membership_event("add", conversation, added_ids))
     return len(new)
 
 
@@ -193,7 +232,7 @@ def conversation_member_remove(*, actor: User, conversation_id: Any, user_id: An
         target.save(update_fields=["left_at"])
         member_permissions_set(conversation, [target])
         announce(
-            conversation, events.membership_event("remove", conversation, user_id),
+            conversation, events.membership_event("remove", conversation, [user_id]),
             members=recipients,
         )  # fmt: skip
         members_unfollow(conversation, [user_id])
@@ -317,8 +356,9 @@ def conversation_join(*, actor: User, conversation_id: Any) -> Conversation:
     with transaction.atomic():
         conversation = selectors.access_discoverable(actor, conversation_id)
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        if len(selectors.member_ids(conversation)) >= MAX_GROUP_MEMBERS:
-            raise InvalidMembers(limit=MAX_GROUP_MEMBERS)
+        limit = member_limit(conversation)
+        if selectors.member_count(conversation) >= limit:
+            raise InvalidMembers(limit=limit)
         membership, _ = Membership.objects.update_or_create(
             conversation=conversation, user=actor,
             defaults={"left_at": None, "joined_at": clock.now(), "role": Membership.Role.MEMBER,
@@ -327,5 +367,5 @@ def conversation_join(*, actor: User, conversation_id: Any) -> Conversation:
         member_permissions_set(conversation, [membership])
         members_follow(conversation, [actor.pk])
         system_message(conversation, actor, {"event": "member_joined", "user": str(actor.pk)})
-        announce(conversation, events.membership_event("add", conversation, actor.pk))
+        announce(conversation, events.membership_event("add", conversation, [actor.pk]))
     return conversation

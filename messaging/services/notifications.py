@@ -33,7 +33,11 @@ def notifications_for_message(
     """Precondition: inside the sending transaction. Mentioned members and the other member
     of a direct chat get a notification if none of their devices is connected; connected
     ones are told by the message event itself. ``member_ids``: the current members, when
-    the caller has just read them under the conversation's lock."""
+    the caller has just read them under the conversation's lock.
+
+    Only the targets are chosen here. Who is connected is asked after commit, in one Redis
+    round trip for all of them, so the conversation row the sender locked is never held
+    while Redis answers (or times out), and a rolled-back message notifies no one."""
     require_transaction("notifications_for_message")
     targets: dict[Any, str] = {uid: Notification.Kind.MENTION for uid in mentioned}
     conversation = message.conversation
@@ -45,15 +49,28 @@ def notifications_for_message(
         for uid in member_ids:
             if uid != message.author_id:
                 targets.setdefault(uid, Notification.Kind.DIRECT)
-    offline = [uid for uid in targets if not presence.is_connected(uid)]
-    Notification.objects.bulk_create(
-        [
-            Notification(user_id=uid, kind=targets[uid], conversation=conversation,
-                         message=message, created_at=message.created_at)
-            for uid in offline
-        ],
-        ignore_conflicts=True,
-    )  # fmt: skip
+    if targets:
+        # robust: the message has committed; a failure here (logged) must not fail the send.
+        transaction.on_commit(lambda: _notify_offline(message, targets), robust=True)
+
+
+def _notify_offline(message: Message, targets: dict[Any, str]) -> None:
+    """After the message committed: a notification for each target with no live socket,
+    in one insert of its own."""
+    connected = presence.connected_among(targets)
+    offline = [uid for uid in targets if str(uid) not in connected]
+    if not offline:
+        return
+    with transaction.atomic():
+        Notification.objects.bulk_create(
+            [
+                Notification(user_id=uid, kind=targets[uid], message=message,
+                             conversation_id=message.conversation_id,
+                             created_at=message.created_at)
+                for uid in offline
+            ],
+            ignore_conflicts=True,
+        )  # fmt: skip
 
 
 def notifications_mark_read(*, actor: User, ids: list[int] | None) -> int:

@@ -185,9 +185,10 @@ DESCRIPTIONS: dict[str, Any] = {
         "(the owner first), page by page. Any member may read them; others get 404."
     ),
     "conversations_members_create": _(
-        "Add users as members; only holders of manage_members may. Each addition is "
-        "recorded as a system message, and the members and the user added get "
-        "membership.add."
+        "Add up to 1,000 users as members in one call; only holders of manage_members "
+        "may. The call is recorded as one system message (members_added, or "
+        "member_added for one user), and the members and the users added get one "
+        "membership.add listing them in user_ids."
     ),
     "conversations_members_destroy": _(
         "Remove a member of a lower role (holders of manage_members), or leave with "

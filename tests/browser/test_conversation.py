@@ -15,7 +15,12 @@ from playwright.sync_api import Dialog, Locator, Page, expect
 
 from messaging.management.commands.seed_messages import Command as SeedMessages
 from messaging.models import Conversation, Message
-from messaging.services import conversation_create, conversation_mark_read, message_send
+from messaging.services import (
+    conversation_create,
+    conversation_mark_read,
+    conversation_members_add,
+    message_send,
+)
 from portal.accounts.models import User
 from tests.browser.harness import BrowserSession, assert_accessible, make_group, shot
 from tests.factories.accounts import UserFactory
@@ -393,3 +398,26 @@ def test_jump_to_a_thread_reply_opens_its_thread(page_for: BrowserSession) -> No
     expect(a.locator('[data-testid="thread-panel"]')).to_contain_text("Ответ в ветке")
     expect(a.locator(f"{MESSAGE}.highlighted")).to_have_attribute("data-id", str(root.pk))
     assert f"/thread/{root.pk}" in a.url
+
+
+def test_many_added_at_once_are_one_notice_seen_live(page_for: BrowserSession) -> None:
+    anna, boris = _people()
+    group = make_group(anna, boris, title="Штаб")
+    b = page_for(boris)
+    _open(b, group)
+    olga = UserFactory.create(login="olga", last_name="Смирнова", first_name="Ольга")
+    oleg = UserFactory.create(login="oleg", last_name="Орлов", first_name="Олег")
+    rest = [UserFactory.create(login=f"staff{i}", last_name="Сотрудник") for i in range(12)]
+    conversation_members_add(
+        actor=anna, conversation_id=group.pk, user_ids=[u.pk for u in (olga, oleg, *rest)]
+    )
+    notice = b.locator('[data-system="true"]').last
+    expect(notice).to_have_text(
+        re.compile(r"^Иванова Анна .*добавляет Смирнова Ольга .*, Орлов Олег .* и ещё 12$")
+    )
+    # A single addition still reads as before.
+    conversation_members_add(actor=anna, conversation_id=group.pk,
+                             user_ids=[UserFactory.create(last_name="Новикова").pk])  # fmt: skip
+    expect(b.locator('[data-system="true"]').last).to_have_text(
+        re.compile(r"^Иванова Анна .*добавляет Новикова ")
+    )

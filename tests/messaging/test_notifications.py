@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 import pytest
+import redis.connection
 from django.core import mail
 from django.utils import timezone
 
@@ -13,10 +14,14 @@ from messaging import presence
 from messaging.models import Notification
 from messaging.services.notifications import email_digests_send
 from portal import clock
+from portal.db import in_transaction
+from tests.factories.accounts import UserFactory
 from tests.helpers import outside_a_request
-from tests.helpers.api import assert_api_error
+from tests.helpers.api import api_client, assert_api_error
 
-pytestmark = pytest.mark.django_db
+# Committed for real: notifications are made after the sending transaction commits
+# (transaction.on_commit), which the rolled-back transaction of a plain db test never does.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _direct(chat, sender, receiver):
@@ -140,3 +145,54 @@ def test_the_list_costs_the_same_queries_for_one_or_many(chat, django_assert_max
     with django_assert_max_num_queries(8):
         listed = chat.c["bob"].get("/api/v1/notifications").json()["results"]
     assert len(listed) == 6
+
+
+def _redis_round_trips(monkeypatch):
+    """Every command or pipeline this process sends to Redis, each recorded with whether a
+    transaction was open when it went (so a lock may have been held while it waited)."""
+    sent: list[bool] = []
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def send_packed_command(self, command, check_health=True):
+        sent.append(in_transaction())
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command",
+                        send_packed_command)  # fmt: skip
+    return sent
+
+
+def test_mentioning_50_members_asks_redis_once_after_commit(chat, monkeypatch):
+    team = UserFactory.create_batch(50, agency=chat.owner.agency)
+    group = chat.c["owner"].post(
+        "/api/v1/conversations",
+        {"kind": "group", "title": "Все отделы", "member_ids": [str(u.pk) for u in team]},
+        format="json",
+    ).json()  # fmt: skip
+    online = team[:3]
+    for user in online:
+        presence.presence_report(user.pk, f"socket-{user.pk}", "online")
+    client = api_client(chat.owner)
+    _post(client, group["id"], body="Разогрев")  # sign-in and throttle state settle first
+    sent = _redis_round_trips(monkeypatch)
+    try:
+        _post(client, group["id"], mentions={"users": [str(u.pk) for u in team[:5]]})
+        few = len(sent)
+        _post(client, group["id"], mentions={"users": [str(u.pk) for u in team]})
+        many = len(sent) - few
+    finally:
+        for user in online:
+            presence.presence_leave(user.pk, f"socket-{user.pk}")
+    assert few == many, (few, many)
+    assert not any(sent), "Redis was asked while the conversation row was locked"
+    notified = Notification.objects.filter(conversation_id=group["id"], kind="mention")
+    assert notified.count() == 2 + 47  # the connected ones are told by the event itself
+    assert not notified.filter(user__in=online).exists()
+
+
+def test_with_redis_down_everyone_counts_as_offline(chat, monkeypatch):
+    from portal.cache import redis_guard
+
+    monkeypatch.setattr(redis_guard, "available", lambda: False)
+    _post(chat.c["alice"], chat.id, mentions={"users": [str(chat.bob.pk), str(chat.owner.pk)]})
+    assert set(Notification.objects.values_list("user__login", flat=True)) == {"bob", "owner"}

@@ -627,7 +627,7 @@ export interface paths {
         put?: never;
         /**
          * Добавить участников
-         * @description Добавить пользователей в участники; это могут участники с правом manage_members. Каждое добавление фиксируется системным сообщением, участники и добавленный пользователь получают событие membership.add.
+         * @description Добавить в участники до 1000 пользователей за один вызов; это могут участники с правом manage_members. Вызов фиксируется одним системным сообщением (members_added, или member_added для одного пользователя), участники и добавленные пользователи получают одно событие membership.add со списком user_ids.
          */
         post: operations["conversations_members_create"];
         delete?: never;
@@ -2047,16 +2047,25 @@ export interface components {
          *     so is a value of another JSON type than its field's.
          */
         MembersRequest: {
+            /** @description Кого добавить, не больше 1000 за вызов; повторы учитываются один раз. */
             user_ids: string[];
         };
-        /** @description ``membership.add`` / ``membership.remove``. */
+        /**
+         * @description ``membership.add`` / ``membership.remove``: one event for everyone a call added (or
+         *     the one member removed or leaving).
+         */
         MembershipEvent: {
             /** @enum {string} */
             type: "membership";
             /** @enum {string} */
             op: "add" | "remove";
             conversation: components["schemas"]["Conversation"];
-            /** Format: uuid */
+            /** @description Все, кого добавило это изменение (или один удалённый). */
+            user_ids: string[];
+            /**
+             * Format: uuid
+             * @description Устарело: первый из user_ids, для клиентов, которые читают одного пользователя.
+             */
             user_id: string;
         };
         /** @description ``membership.role``. */
@@ -2842,6 +2851,7 @@ export interface components {
         /**
          * @description * `created` - created
          *     * `member_added` - member_added
+         *     * `members_added` - members_added
          *     * `member_joined` - member_joined
          *     * `member_left` - member_left
          *     * `member_removed` - member_removed
@@ -2849,7 +2859,7 @@ export interface components {
          *     * `role_changed` - role_changed
          * @enum {string}
          */
-        SystemEventEnum: "created" | "member_added" | "member_joined" | "member_left" | "member_removed" | "settings_changed" | "role_changed";
+        SystemEventEnum: "created" | "member_added" | "members_added" | "member_joined" | "member_left" | "member_removed" | "settings_changed" | "role_changed";
         /** @description What a system message records; empty (``{}``) on every other kind of message. */
         SystemRecord: {
             event?: components["schemas"]["SystemEventEnum"];
@@ -2860,6 +2870,8 @@ export interface components {
              * @description Участник, о котором речь (member_*, role_changed).
              */
             user?: string;
+            /** @description Участники, добавленные одним вызовом, в указанном порядке (members_added). */
+            users?: string[];
             /**
              * @description Новая роль.
              *

@@ -103,6 +103,10 @@ describe("applyEvent", () => {
     expect(removed.timelines["c-1"]).toBeUndefined();
     const added = applyEvent(removed, { type: "membership", op: "add", conversation: { id: "c-1", kind: "group", title: "Штаб", last_seq: 7 }, user_id: ME });
     expect(added.conversations["c-1"]).toMatchObject({ title: "Штаб", last_read_seq: 7, unread: 0, role: "member" });
+    // one event for many users: I am among them, not the first
+    const many = applyEvent(removed, { type: "membership", op: "add", conversation: { id: "c-1", kind: "group", title: "Штаб", last_seq: 7 }, user_id: OTHER, user_ids: [OTHER, ME] });
+    expect(many.conversations["c-1"]).toMatchObject({ title: "Штаб", role: "member" });
+    expect(applyEvent(removed, { type: "membership", op: "add", conversation: { id: "c-1", kind: "group", title: "Штаб", last_seq: 7 }, user_id: OTHER, user_ids: [OTHER] }).conversations["c-1"]).toBeUndefined();
     // another member's change does not touch my list
     expect(applyEvent(state(), { type: "membership", op: "remove", conversation: conversation(), user_id: OTHER }).conversations["c-1"]).toBeDefined();
   });

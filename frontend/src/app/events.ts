@@ -23,8 +23,10 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
     case "membership.add":
     case "membership.remove": {
       const conversation = data["conversation"] as ConversationPayload;
-      const next = membersChanged(state, conversation.id, data["user_id"] as string, event.op as "add" | "remove");
-      return membershipChanged(next, event.op!, conversation, data["user_id"] as string);
+      const userIds = membershipUserIds(data);
+      let next = state;
+      for (const userId of userIds) next = membersChanged(next, conversation.id, userId, event.op as "add" | "remove");
+      return membershipChanged(next, event.op!, conversation, userIds);
     }
     case "membership.role": {
       const next = membersChanged(state, data["conversation_id"] as string, data["user_id"] as string, "role", data["role"] as Role);
@@ -135,8 +137,17 @@ function messageHidden(state: AppState, conversationId: string, messageId: strin
   };
 }
 
-function membershipChanged(state: AppState, op: string, conversation: ConversationPayload, userId: string): AppState {
-  if (userId !== state.me?.id) return state; // member lists are loaded by the members panel
+/** Everyone a membership event names: `user_ids` (one event for a whole call that added
+ * many), or `user_id` alone from servers that sent one event per user. */
+export function membershipUserIds(data: Fields): string[] {
+  const ids = data["user_ids"];
+  if (Array.isArray(ids)) return ids as string[];
+  return typeof data["user_id"] === "string" ? [data["user_id"]] : [];
+}
+
+function membershipChanged(state: AppState, op: string, conversation: ConversationPayload, userIds: readonly string[]): AppState {
+  const me = state.me?.id;
+  if (!me || !userIds.includes(me)) return state; // member lists are loaded by the members panel
   if (op === "remove") {
     const conversations = { ...state.conversations };
     delete conversations[conversation.id];

@@ -9,7 +9,7 @@ import type { ConversationMember, ThreadPage } from "../api/index.js";
 import { notificationKind } from "../features/notifications/rules.js";
 import { setTimeZone } from "../i18n/format.js";
 import { adoptProfileLanguage, getLanguage } from "../i18n/index.js";
-import { applyEvent } from "./events.js";
+import { applyEvent, membershipUserIds } from "./events.js";
 import type { Conversation, Limits, Me, MemberList, Message, Page, Presence, SyncState, ThreadState, Timeline, User } from "./model.js";
 
 export interface AppState {
@@ -91,7 +91,8 @@ export class AppStore {
         if (this.syncing) this.duringSync.push({ id, topic, event });
         this.update((s) => applyEvent(s, event));
         // Added to a conversation: the event has no membership fields (role, unread).
-        if (event.type === "membership" && event.op === "add" && event["user_id"] === this.state.me?.id) {
+        const me = this.state.me?.id;
+        if (event.type === "membership" && event.op === "add" && me && membershipUserIds(event as Record<string, unknown>).includes(me)) {
           void this.loadConversation((event["conversation"] as { id: string }).id);
         }
         // A message in a conversation the list does not know: one just created with the

@@ -34,6 +34,13 @@ export function systemText(message: Message, users: Readonly<Record<string, User
       return t("sysCreated", { actor, title: String(data["title"] ?? "") });
     case "member_added":
       return t("sysMemberAdded", { actor, user });
+    case "members_added": {
+      const { shown, more } = addedNamed(message);
+      const names = shown.map((id) => userName(users, id, t));
+      if (more > 0) return t("sysMembersAddedMore", { actor, users: names.join(", "), count: more });
+      const last = names.pop() ?? "";
+      return t("sysMembersAdded", { actor, users: names.length ? t("listAnd", { first: names.join(", "), last }) : last });
+    }
     case "member_removed":
       return t("sysMemberRemoved", { actor, user });
     case "member_left":
@@ -54,10 +61,24 @@ export function systemText(message: Message, users: Readonly<Record<string, User
   }
 }
 
-/** The user ids a system message names (to fetch their profiles). */
+// A members_added notice names up to this many people; more read "A, B and N more".
+const ADDED_NAMED = 3;
+
+/** Whom a `members_added` notice names (all of up to three, else the first two) and how
+ * many it only counts. */
+function addedNamed(message: Message): { shown: string[]; more: number } {
+  const listed = message.system?.["users"];
+  const ids = Array.isArray(listed) ? listed.filter((id): id is string => typeof id === "string") : [];
+  const shown = ids.length <= ADDED_NAMED ? ids : ids.slice(0, ADDED_NAMED - 1);
+  return { shown, more: ids.length - shown.length };
+}
+
+/** The user ids a system message names (to fetch their profiles): never all of a thousand
+ * added at once, only those the sentence shows. */
 export function systemUserIds(message: Message): string[] {
   const user = message.system?.["user"];
-  return [message.author_id, typeof user === "string" ? user : null].filter((id): id is string => !!id);
+  const added = message.system?.["event"] === "members_added" ? addedNamed(message).shown : [];
+  return [message.author_id, typeof user === "string" ? user : null, ...added].filter((id): id is string => !!id);
 }
 
 /** One line of a message for quotes and the pinned bar. */

@@ -40,6 +40,15 @@ describe("a loaded member list follows the events", () => {
     expect(s.conversations["c-1"]?.role).toBe("admin");
   });
 
+  it("applies one event for a whole call to every user it lists", () => {
+    const added = { type: "membership", op: "add", conversation: payload, user_id: "carol", user_ids: ["carol", "dan", "bob"] };
+    let s = applyEvent(state(), added);
+    expect(roles(s)).toEqual({ me: "owner", bob: "member", carol: "member", dan: "member" });
+    expect(applyEvent(s, added).members).toEqual(s.members); // a repeat adds nobody twice
+    s = applyEvent(s, { type: "membership", op: "remove", conversation: payload, user_id: "dan", user_ids: ["dan"] });
+    expect(roles(s)).toEqual({ me: "owner", bob: "member", carol: "member" });
+  });
+
   it("leaves lists that are not loaded, or not loaded to the end, to the next page", () => {
     const partial = applyEvent(state({ next: "cursor" }), { type: "membership", op: "add", conversation: payload, user_id: "carol" });
     expect(roles(partial)).toEqual({ me: "owner", bob: "member" });

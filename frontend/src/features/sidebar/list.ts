@@ -75,6 +75,7 @@ export type PreviewKey =
   | "previewEmpty"
   | "system_created"
   | "system_member_added"
+  | "system_members_added"
   | "system_member_removed"
   | "system_member_left"
   | "system_member_joined"
@@ -109,10 +110,11 @@ export function messagePreview(conversation: Conversation, message: Message | nu
   if (message.kind === "system") {
     const system = (fields["system"] ?? {}) as Record<string, unknown>;
     const event = String(system["event"] ?? "");
-    const known = ["created", "member_added", "member_removed", "member_left", "member_joined", "role_changed", "settings_changed"];
+    const known = ["created", "member_added", "members_added", "member_removed", "member_left", "member_joined", "role_changed", "settings_changed"];
     const key = (known.includes(event) ? `system_${event}` : "system_other") as PreviewKey;
     const params: Record<string, string> = { actor: name(message.author_id), user: name(system["user"] as string | undefined) };
     if (typeof system["title"] === "string") params["title"] = system["title"];
+    if (Array.isArray(system["users"])) params["count"] = String(system["users"].length);
     return { author: null, body: { kind: "key", key, params } };
   }
   let author: Preview["author"] = null;
