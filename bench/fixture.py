@@ -252,12 +252,18 @@ def bulk_tokens(user_ids: list[Any]) -> list[str]:
         AuthSession.objects.bulk_create(
             [
                 AuthSession(
-                    user_id=uid, device=device, kind=AuthSession.Kind.TOKEN,
-                    access_hash=hash_token(access), refresh_hash=hash_token(refresh),
+                    user_id=uid,
+                    device=device,
+                    kind=AuthSession.Kind.TOKEN,
+                    access_hash=hash_token(access),
+                    refresh_hash=hash_token(refresh),
                     access_expires_at=now + dt.timedelta(seconds=settings.ACCESS_TOKEN_TTL),
                     refresh_expires_at=now + dt.timedelta(seconds=settings.REFRESH_TOKEN_TTL),
-                    created_at=now, last_used_at=now, ip="127.0.0.1", user_agent="portal-bench",
-                )  # fmt: skip
+                    created_at=now,
+                    last_used_at=now,
+                    ip="127.0.0.1",
+                    user_agent="portal-bench",
+                )
                 for uid, device, (access, refresh) in zip(batch, devices, pairs, strict=True)
             ]
         )

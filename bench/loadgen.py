@@ -22,8 +22,9 @@ Latency is from the moment the send was due (so a server or client that falls be
 shows up in it) to the moment the event is parsed on a member's socket, for every member
 but the author. The server's CPU per message is the CPU time of the daphnes, of the
 PostgreSQL backends on the benchmark database and of Redis while the measured messages
-were sent and delivered, divided by the messages answered. A delivery missing ``--deliver-timeout`` seconds after its send is lost; a
-second delivery of the same message to the same member is a duplicate. The run stops on
+were sent and delivered, divided by the messages answered. A delivery missing
+``--deliver-timeout`` seconds after its send is lost; a second delivery of the same message
+to the same member is a duplicate. The run stops on
 its own: after the schedule, or early when more than ``--max-in-flight`` requests are
 outstanding (the server cannot keep up with the rate).
 """
