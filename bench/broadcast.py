@@ -36,6 +36,7 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from typing import Any
@@ -47,6 +48,7 @@ from bench.servers import (
     DATABASE,
     PG,
     REDIS_DB,
+    REDIS_PREFIX,
     ROOT,
     load_servers,
     raise_open_files_limit,
@@ -217,6 +219,36 @@ def publish_calls() -> int:
     return int(stats.get("cmdstat_publish", {}).get("calls", 0))
 
 
+class PublishCounter:
+    """Counts the messages published on this set-up's channels (its Redis prefix), by
+    subscribing to their patterns: exact whatever else uses the Redis server, unlike
+    ``publish_calls``, but every message also comes to this process, so it is meant for
+    posts that publish a few messages, not one per member (``--count-publishes``)."""
+
+    def __init__(self, prefix: str = REDIS_PREFIX) -> None:
+        import redis
+
+        self.count = 0
+        self.client = redis.Redis(host="127.0.0.1", port=6379)
+        self.pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        self.pubsub.psubscribe(f"{prefix}__group__*", f"{prefix}specific.*")
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stopped.is_set():
+            message = self.pubsub.get_message(timeout=0.5)
+            if message is not None and message["type"] == "pmessage":
+                self.count += 1
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=5)
+        self.pubsub.close()
+        self.client.close()
+
+
 def per_post(before: dict[str, int], after: dict[str, int], posts: int) -> dict[str, float]:
     """Rows added to each table per post (tables that appeared count from 0)."""
     if not posts:
@@ -272,6 +304,7 @@ async def run_broadcast(args: argparse.Namespace, fixture: dict[str, Any]) -> di
         await asyncio.sleep(args.idle_seconds)
         background_rate = (publish_calls() - idle_calls) / (time.perf_counter() - idle_start)
         rows_before = realtime_row_counts()
+        counter = PublishCounter() if args.count_publishes else None
         calls_before = publish_calls()
         meter = CpuMeter([s["pid"] for s in servers], database=DATABASE)
         meter.start()
@@ -315,6 +348,11 @@ async def run_broadcast(args: argparse.Namespace, fixture: dict[str, Any]) -> di
         cpu = meter.stop()
         window = meter.elapsed
         calls = publish_calls() - calls_before
+        own = None
+        if counter is not None:
+            await asyncio.sleep(1)  # the last messages on their way to the counter
+            own = counter.count
+            counter.close()
         rows_after = realtime_row_counts()
         finished = await asyncio.gather(*(r.finish(args.connect_timeout) for r in receivers))
     finally:
@@ -376,6 +414,9 @@ async def run_broadcast(args: argparse.Namespace, fixture: dict[str, Any]) -> di
             "per_post_per_server": round((calls - background) / n_ok / len(urls), 1)
             if n_ok
             else None,
+            # --count-publishes: exactly this set-up's messages.
+            "own_messages": own,
+            "own_per_post": round(own / n_ok, 1) if own is not None and n_ok else None,
         },
         "server_processes": len(urls),
         "cpu_cores": cpu,
@@ -408,6 +449,11 @@ def main() -> None:
     parser.add_argument(
         "--max-seconds", type=float, default=600, help="stop posting after this long"
     )
+    parser.add_argument(
+        "--count-publishes", action="store_true",
+        help="also count this set-up's own Redis messages exactly, by subscribing to them "
+        "(for servers that publish a few per post, not one per member)",
+    )  # fmt: skip
     parser.add_argument("--reset", action="store_true", help="make the channel again")
     parser.add_argument("--quiet-wait", type=float, default=60)
     parser.add_argument("--label", default="")

@@ -8,9 +8,11 @@ gets N more users (made in bulk once, bench/fixture.py ``bulk_users``) in one
 ``conversation_members_add`` call, as ``POST /api/v1/conversations/{id}/members`` makes it.
 Measured around that call: the SQL statements it runs (Django's CaptureQueriesContext;
 savepoints counted apart), the rows it adds to every ``realtime_%`` table and to the
-messages, the Redis PUBLISH commands (``INFO commandstats``; Redis is shared, so other
-clients' commands can creep in), and the wall time, commit and the doorbells after it
-included.
+messages, the messages it publishes on the channel layer (counted in this process), and
+the wall time, commit and the doorbells after it
+included. A call still running after ``--max-seconds`` is cancelled (its statement is
+cancelled in PostgreSQL, so the service's transaction rolls back and nothing is left
+half-added) and reported with the statements it had run by then.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import threading
 import time
 from collections import Counter
 from typing import Any
@@ -55,15 +58,73 @@ def statement_kinds(sqls: list[str], top: int = 8) -> list[tuple[str, int]]:
     return shapes.most_common(top)
 
 
-def publish_calls() -> int:
-    from bench.broadcast import publish_calls as calls
+class OwnPublishes:
+    """Counts the channel-layer messages this process sends through
+    ``PubSubChannelLayer.group_send_many`` (every doorbell goes through it): exact, unlike
+    Redis' own counters, which count every client of the shared server."""
 
-    return calls()
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __enter__(self) -> OwnPublishes:
+        from portal.realtime.layers import PubSubChannelLayer
+
+        self.original = PubSubChannelLayer.group_send_many
+        original = self.original
+
+        async def counted(layer: Any, messages: list[tuple[str, dict[str, Any]]]) -> None:
+            self.count += len(messages)
+            await original(layer, messages)
+
+        PubSubChannelLayer.group_send_many = counted  # type: ignore[method-assign, assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from portal.realtime.layers import PubSubChannelLayer
+
+        PubSubChannelLayer.group_send_many = self.original  # type: ignore[method-assign]
 
 
-def measure_add(owner: Any, group: list[Any], added: list[Any], label: str) -> dict[str, Any]:
+class Watchdog:
+    """Cancel the statement this process's database connection is running once ``seconds``
+    have passed (from another connection: the service's own is busy)."""
+
+    def __init__(self, seconds: float) -> None:
+        from django.db import connection
+
+        connection.ensure_connection()
+        self.backend = connection.connection.info.backend_pid
+        self.seconds = seconds
+        self.done = threading.Event()
+        self.fired = False
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> Watchdog:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def _watch(self) -> None:
+        import psycopg
+
+        from bench.servers import DATABASE, PG
+
+        while not self.done.wait(self.seconds):
+            self.fired = True
+            with psycopg.connect(f"{PG}/{DATABASE}", autocommit=True) as conn:
+                conn.execute("SELECT pg_cancel_backend(%s)", [self.backend])
+            # Cancelled again should a later statement of the rollback path still run.
+
+
+def measure_add(
+    owner: Any, group: list[Any], added: list[Any], label: str, max_seconds: float
+) -> dict[str, Any]:
     """Make a group of ``owner`` + ``group`` and add ``added`` to it in one call."""
     from django.db import connection
+    from django.db.utils import OperationalError
     from django.test.utils import CaptureQueriesContext
 
     from messaging.models import Conversation
@@ -73,24 +134,36 @@ def measure_add(owner: Any, group: list[Any], added: list[Any], label: str) -> d
         actor=owner, kind=Conversation.Kind.GROUP, title=label,
         member_ids=[u.pk for u in group],
     )  # fmt: skip
-    before, publishes = table_counts(), publish_calls()
-    with CaptureQueriesContext(connection) as captured:
+    before = table_counts()
+    stopped = ""
+    count = 0
+    with (
+        CaptureQueriesContext(connection) as captured,
+        Watchdog(max_seconds) as watchdog,
+        OwnPublishes() as publishes,
+    ):
         started = time.perf_counter()
-        count = conversation_members_add(
-            actor=owner, conversation_id=conversation.pk, user_ids=[u.pk for u in added]
-        )
+        try:
+            count = conversation_members_add(
+                actor=owner, conversation_id=conversation.pk, user_ids=[u.pk for u in added]
+            )
+        except OperationalError as error:
+            if not watchdog.fired:
+                raise
+            stopped = f"cancelled after {max_seconds:.0f} s: {str(error).strip()[:80]}"
         seconds = time.perf_counter() - started
-    publishes = publish_calls() - publishes
     after = table_counts()
     sqls = [q["sql"] for q in captured.captured_queries]
     statements = [s for s in sqls if "SAVEPOINT" not in s]
     return {
         "group": len(group) + 1,
+        "asked": len(added),
         "added": count,
+        "stopped": stopped,
         "queries": len(statements),
         "savepoints": len(sqls) - len(statements),
         "rows": {t: after.get(t, 0) - before.get(t, 0) for t in sorted(set(before) | set(after))},
-        "redis_publish": publishes,
+        "redis_publish": publishes.count,
         "seconds": round(seconds, 3),
         "most_frequent": statement_kinds(statements),
     }
@@ -100,6 +173,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--group", type=int, default=10, help="members before the call")
     parser.add_argument("--add", type=int, action="append", help="users to add (repeat)")
+    parser.add_argument(
+        "--max-seconds", type=float, default=600, help="cancel a call running longer"
+    )
     parser.add_argument("--label", default="")
     args = parser.parse_args()
     sizes = args.add or [200, 1000]
@@ -118,11 +194,13 @@ def main() -> None:
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     runs = []
     for n in sizes:
-        run = measure_add(owner, group, others[:n], f"Добавление {n} участников {stamp}")
+        title = f"Добавление {n} участников {stamp}"
+        run = measure_add(owner, group, others[:n], title, args.max_seconds)
         runs.append(run)
-        print(f"group of {run['group']} + {run['added']}: {run['queries']} queries, "
+        print(f"group of {run['group']} + {run['asked']}: {run['stopped'] or 'done'}, "
+              f"{run['queries']} queries, {run['savepoints']} savepoints, "
               f"{run['rows'].get('realtime_event', 0)} event rows, "
-              f"{run['redis_publish']} PUBLISH, {run['seconds']} s", flush=True)  # fmt: skip
+              f"{run['redis_publish']} published, {run['seconds']} s", flush=True)  # fmt: skip
     result = {"config": {"group": args.group, "add": sizes}, "machine": machine(), "runs": runs,
               "label": args.label}  # fmt: skip
     path = save("members_add", result)
