@@ -76,7 +76,8 @@ def perms_of(actor: User, conversation: Conversation) -> frozenset[str]:
     and their groups' rows, in one query (guardian's ``ObjectPermissionChecker`` makes two,
     and grants superusers everything, which Portal does not: IT staff are not moderators of
     the conversations they happen to be in). Precondition: the caller passed an
-    ``access_*`` check, so ``actor`` is a current member."""
+    ``access_*`` check, so ``actor`` is a current member. The send statement on PostgreSQL
+    (``services/sql.py``) reads the same rows the same way: change both together."""
     own = ConversationUserObjectPermission.objects.filter(
         user=actor, content_object=conversation
     ).values_list("permission__codename", flat=True)

@@ -4,15 +4,18 @@ everyone or "for me", forwarding, reactions and pins."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import emoji as emoji_lib
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from messaging import events, selectors
 from messaging.exceptions import (
+    ConversationNotFound,
     DeleteNotAllowed,
     EditNotAllowed,
+    InvalidAttachments,
     InvalidMessage,
     InvalidReaction,
     MentionAllNotAllowed,
@@ -41,16 +44,20 @@ from messaging.permissions import (
     perms_of,
     require_perm,
 )
-from messaging.services.attachments import attachments_purge
+from messaging.services import sql
+from messaging.services.attachments import MAX_ATTACHMENTS_PER_MESSAGE, attachments_purge
 from messaging.services.common import (
     MAX_BODY_CHARS,
     MAX_MENTIONS,
     MENTION_ALL_FREE_UP_TO,
     announce,
     append_message,
+    fresh_message,
 )
+from messaging.services.notifications import notifications_for_message
 from portal import clock
 from portal.accounts.models import User
+from portal.ids import as_uuid
 from portal.realtime import publish
 
 
@@ -82,8 +89,10 @@ def message_send(
     mentions = mentions or {}
     if len(mentions.get("users", [])) + len(mentions.get("departments", [])) > MAX_MENTIONS:
         raise TooManyMentions(max=MAX_MENTIONS)
+    # On PostgreSQL one statement does what the ORM path does in seven (services/sql.py).
+    send = _message_send_sql if connection.vendor == "postgresql" else _message_send_locked
     try:
-        return _message_send_locked(
+        return send(
             actor=actor, conversation_id=conversation_id, client_id=client_id, body=body,
             reply_to_id=reply_to_id, thread_root_id=thread_root_id,
             forwarded_from=forwarded_from, mentions=mentions, attachment_ids=attachment_ids,
@@ -105,6 +114,10 @@ def _repeated(existing: Message, conversation: Conversation) -> Message:
     if existing.conversation_id != conversation.pk:
         raise InvalidMessage(client_id=["Already used for another message."])
     return existing
+
+
+# What a reply or a thread reply to a message elsewhere (or to none) is told, on both paths.
+NOT_A_MESSAGE_HERE = "Not a message of this conversation."
 
 
 def _message_send_locked(
@@ -134,7 +147,7 @@ def _message_send_locked(
                 kind=Message.Kind.TEXT, deleted_at__isnull=True,
             ).first()  # fmt: skip
             if thread_root is None:
-                raise InvalidMessage(thread_root=["Not a message of this conversation."])
+                raise InvalidMessage(thread_root=[NOT_A_MESSAGE_HERE])
         held = perms_of(actor, conversation)
         # Channel members may comment in threads where the owner allows it.
         commenting = (
@@ -146,7 +159,7 @@ def _message_send_locked(
         if reply_to_id is not None:
             reply_to = Message.objects.filter(pk=reply_to_id, conversation=conversation).first()
             if reply_to is None:
-                raise InvalidMessage(reply_to=["Not a message of this conversation."])
+                raise InvalidMessage(reply_to=[NOT_A_MESSAGE_HERE])
         members = selectors.member_ids(conversation)
         clean_mentions, mentioned = resolve_mentions(
             conversation, membership, mentions, held, members
@@ -159,6 +172,133 @@ def _message_send_locked(
         )  # fmt: skip
         Membership.objects.filter(pk=membership.pk).update(last_read_seq=message.seq)
     return message, True
+
+
+def _message_send_sql(
+    *,
+    actor: User,
+    conversation_id: Any,
+    client_id: str,
+    body: str,
+    reply_to_id: Any,
+    thread_root_id: Any,
+    forwarded_from: dict[str, Any] | None,
+    mentions: dict[str, Any],
+    attachment_ids: list[Any] | None,
+) -> tuple[Message, bool]:
+    """``_message_send_locked`` on PostgreSQL: the same checks, in the same order, with the
+    same errors, and the same rows and events, from one statement (``sql.send_statement``)
+    and the event log's. The Markdown is rendered before the lock is taken."""
+    pk = as_uuid(conversation_id)
+    if pk is None:
+        raise ConversationNotFound()
+    reply_pk, root_pk = as_uuid(reply_to_id), as_uuid(thread_root_id)
+    departments = mentions.get("departments", [])
+    department_pks = [d for d in map(as_uuid, departments) if d is not None]
+    if (
+        (reply_to_id is not None and reply_pk is None)
+        or (thread_root_id is not None and root_pk is None)
+        or len(department_pks) != len(departments)
+    ):
+        # Only an internal caller can pass ids that are not UUIDs (the API refuses them):
+        # the ORM path says what they get.
+        return _message_send_locked(
+            actor=actor, conversation_id=conversation_id, client_id=client_id, body=body,
+            reply_to_id=reply_to_id, thread_root_id=thread_root_id,
+            forwarded_from=forwarded_from, mentions=mentions, attachment_ids=attachment_ids,
+        )  # fmt: skip
+    parsed = {str(i): as_uuid(i) for i in attachment_ids or []}
+    attachment_pks = list(dict.fromkeys(p for p in parsed.values() if p is not None))
+    fits = len(attachment_pks) <= MAX_ATTACHMENTS_PER_MESSAGE
+    stored = stored_mentions(mentions)
+    body_html = render(body) if body else ""
+    message_pk = uuid.uuid4()
+    with transaction.atomic():
+        for _attempt in range(2):
+            now = clock.now()
+            row = sql.send_statement(
+                conversation_id=pk, actor_id=actor.pk, message_id=message_pk,
+                client_id=client_id, body=body, body_html=body_html, reply_to_id=reply_pk,
+                thread_root_id=root_pk, forwarded_from=forwarded_from, mentions=stored,
+                mention_users=stored["users"], mention_departments=department_pks,
+                mention_all=stored["all"], attachment_ids=attachment_pks,
+                attachments_valid=fits and len(attachment_pks) == len(parsed),
+                mention_all_free_up_to=MENTION_ALL_FREE_UP_TO, now=now,
+            )  # fmt: skip
+            if row is None:
+                raise ConversationNotFound()
+            if row["fresh"]:
+                break
+            # The conversation changed while the statement waited for its lock: it wrote
+            # nothing, and now holds the lock, so the second run reads a settled state.
+        else:
+            raise RuntimeError("the conversation changed under its own lock")
+        conversation = Conversation.from_db(
+            connection.alias, sql.CONVERSATION_COLUMNS, [row[c] for c in sql.CONVERSATION_COLUMNS]
+        )
+        if row["existing_id"] is not None:
+            existing = Message.objects.get(pk=row["existing_id"])
+            return _repeated(existing, conversation), False
+        if root_pk is not None and not row["root_found"]:
+            raise InvalidMessage(thread_root=[NOT_A_MESSAGE_HERE])
+        held = frozenset(row["held"])
+        commenting = (
+            root_pk is not None and conversation.comments_enabled and COMMENT_IN_THREADS in held
+        )
+        if not (POST_MESSAGE in held or commenting):
+            raise NotAllowedToPost()
+        if reply_pk is not None and not row["reply_found"]:
+            raise InvalidMessage(reply_to=[NOT_A_MESSAGE_HERE])
+        crowd = row["member_count"] > MENTION_ALL_FREE_UP_TO
+        if stored["all"] and crowd and MENTION_ALL not in held:
+            raise MentionAllNotAllowed()
+        if attachment_ids:
+            if not fits:
+                raise InvalidAttachments(max=MAX_ATTACHMENTS_PER_MESSAGE)
+            found = set(row["free"])
+            invalid = [i for i, p in parsed.items() if p is None or p not in found]
+            if invalid:
+                raise InvalidAttachments(attachment_ids=invalid)
+        if row["seq"] is None:
+            raise RuntimeError("the send statement passed every check and wrote nothing")
+        conversation.last_seq, conversation.last_message_at = row["seq"], now
+        message = Message.from_db(
+            connection.alias, _MESSAGE_COLUMNS,
+            [message_pk, pk, row["seq"], actor.pk, client_id, Message.Kind.TEXT, body,
+             body_html, {}, reply_pk, root_pk, 0, None, forwarded_from, stored, now, None, 0,
+             None],
+        )  # fmt: skip
+        message.conversation = conversation
+        fresh_message(message, attachments=False)
+        message.attachment_rows = row["attachment_rows"] or []  # type: ignore[attr-defined]
+        members = row["member_ids"]
+        mentioned = set(row["mentioned_ids"])
+        announce(conversation, events.message_event("add", message), members=members)
+        notifications_for_message(message, mentioned=mentioned, member_ids=members)
+        if root_pk is not None:
+            root = Message.from_db(
+                connection.alias, ["id", "conversation_id", "reply_count", "last_reply_at"],
+                [root_pk, pk, row["root_reply_count"], row["root_last_reply_at"]],
+            )  # fmt: skip
+            announce(conversation, events.thread_event(root), members=members)
+    return message, True
+
+
+# What the SQL path knows of a message it has just written, as ``Message.from_db`` takes it.
+_MESSAGE_COLUMNS = [
+    "id", "conversation_id", "seq", "author_id", "client_id", "kind", "body", "body_html",
+    "system", "reply_to_id", "thread_root_id", "reply_count", "last_reply_at",
+    "forwarded_from", "mentions", "created_at", "edited_at", "edit_count", "deleted_at",
+]  # fmt: skip
+
+
+def stored_mentions(mentions: dict[str, Any]) -> dict[str, Any]:
+    """Mentions as a message stores them: ids as sorted strings, ``all`` as a flag."""
+    return {
+        "users": sorted({str(u) for u in mentions.get("users", [])}),
+        "departments": sorted(str(d) for d in mentions.get("departments", [])),
+        "all": bool(mentions.get("all")),
+    }
 
 
 def resolve_mentions(
@@ -193,12 +333,7 @@ def resolve_mentions(
             )
         )
     reached.discard(membership.user_id)
-    stored = {
-        "users": sorted(user_ids),
-        "departments": sorted(str(d) for d in mentions.get("departments", [])),
-        "all": everyone,
-    }
-    return stored, reached
+    return stored_mentions(mentions), reached
 
 
 def message_edit(*, actor: User, message_id: Any, body: str) -> Message:

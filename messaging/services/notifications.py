@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -26,17 +27,22 @@ logger = logging.getLogger(__name__)
 DIGEST_DELAY = dt.timedelta(minutes=10)
 
 
-def notifications_for_message(message: Message, *, mentioned: set[Any]) -> None:
+def notifications_for_message(
+    message: Message, *, mentioned: set[Any], member_ids: Iterable[Any] | None = None
+) -> None:
     """Precondition: inside the sending transaction. Mentioned members and the other member
     of a direct chat get a notification if none of their devices is connected; connected
-    ones are told by the message event itself."""
+    ones are told by the message event itself. ``member_ids``: the current members, when
+    the caller has just read them under the conversation's lock."""
     require_transaction("notifications_for_message")
     targets: dict[Any, str] = {uid: Notification.Kind.MENTION for uid in mentioned}
     conversation = message.conversation
     if conversation.kind == Conversation.Kind.DIRECT:
-        for uid in conversation.memberships.filter(left_at__isnull=True).values_list(
-            "user_id", flat=True
-        ):
+        if member_ids is None:
+            member_ids = conversation.memberships.filter(left_at__isnull=True).values_list(
+                "user_id", flat=True
+            )
+        for uid in member_ids:
             if uid != message.author_id:
                 targets.setdefault(uid, Notification.Kind.DIRECT)
     offline = [uid for uid in targets if not presence.is_connected(uid)]

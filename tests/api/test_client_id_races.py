@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from messaging.models import Message
-from messaging.services import messages as message_services
+from messaging.services import sql
 from tests.factories.accounts import UserFactory
 from tests.helpers.api import api_client
 
@@ -28,18 +28,18 @@ def _conversation(client: Any, title: str) -> str:
 
 
 def _together(monkeypatch: pytest.MonkeyPatch, calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run ``calls`` in threads of their own, each inserting its message only once every
-    other one has checked that the client id is free (or has waited 2 s for that: a send
-    into the same conversation waits for the first one's lock instead)."""
+    """Run ``calls`` in threads of their own, each running the send statement (which checks
+    the client id and inserts at once, services/sql.py) only once every other one is about
+    to (or has waited 2 s for that)."""
     barrier = threading.Barrier(len(calls), timeout=2)
-    original = message_services.append_message
+    original = sql.send_statement
 
-    def append_when_all_checked(*args: Any, **kwargs: Any) -> Any:
+    def send_when_all_ready(**kwargs: Any) -> Any:
         with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait()
-        return original(*args, **kwargs)
+        return original(**kwargs)
 
-    monkeypatch.setattr(message_services, "append_message", append_when_all_checked)
+    monkeypatch.setattr(sql, "send_statement", send_when_all_ready)
     results: list[Any] = [None] * len(calls)
 
     def run(n: int) -> None:
