@@ -231,7 +231,8 @@ class PublishCounter:
         self.count = 0
         self.client = redis.Redis(host="127.0.0.1", port=6379)
         self.pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-        self.pubsub.psubscribe(f"{prefix}__group__*", f"{prefix}specific.*")
+        # Channel-layer groups and channels, and the realtime hub's bells ("<prefix>:...").
+        self.pubsub.psubscribe(f"{prefix}__group__*", f"{prefix}specific.*", f"{prefix}:*")
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()

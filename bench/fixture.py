@@ -140,9 +140,10 @@ def realtime_fixture(users: int, conversations: int) -> dict[str, Any]:
 # conversation_members_add caps a call and the member count), so the bulk path below writes
 # the rows those services would have written, with their own functions wherever a value is
 # derived: the model's login key and search text, guardian's rows through
-# ``member_permissions_set`` itself. Left out, as benchmark data needs none: the audit
-# records of ``user_create`` and ``device_register``, and the history of joining (a system
-# message and a membership event per member). tests/test_bench_issue11.py compares a bulk
+# ``member_permissions_set`` itself, the topic follows (and their ``stream.follow`` events)
+# through ``members_follow``. Left out, as benchmark data needs none: the audit records of
+# ``user_create`` and ``device_register``, and the history of joining (a system message and
+# a ``membership.add`` event per member). tests/test_bench_issue11.py compares a bulk
 # member with one the services made.
 
 BULK_BATCH = 5000
@@ -199,11 +200,14 @@ def bulk_streams(user_ids: list[Any]) -> None:
 def bulk_members_add(conversation: Any, user_ids: list[Any]) -> None:
     """Make these users members (role ``member``) of ``conversation``, as
     ``conversation_members_add`` leaves them: a membership read up to the conversation's
-    newest message, and the guardian rows ``member_permissions_set`` writes for the role
-    (it is called here, on each batch). Users already in it are left as they are."""
+    newest message, the guardian rows ``member_permissions_set`` writes for the role, and
+    in a channel the follow of its topic (with its ``stream.follow`` event) that
+    ``members_follow`` makes; both are called here, on each batch. Users already in it are
+    left as they are."""
     from django.db import transaction
 
     from messaging.models import Conversation, Membership
+    from messaging.services.common import members_follow
     from messaging.services.conversations import member_permissions_set
     from portal import clock
 
@@ -223,6 +227,7 @@ def bulk_members_add(conversation: Any, user_ids: list[Any]) -> None:
                  for uid in batch if uid not in present]
             )  # fmt: skip
             member_permissions_set(locked, added)
+            members_follow(locked, [m.user_id for m in added])
 
 
 def bulk_tokens(user_ids: list[Any]) -> list[str]:

@@ -26,7 +26,7 @@ from portal.accounts.services import user_create
 from portal.accounts.translit import search_text_for
 from portal.audit.services import RequestContext
 from portal.realtime.middleware import authenticate_token
-from portal.realtime.models import EventStream
+from portal.realtime.models import Event, EventStream, TopicFollow
 from tests.factories.accounts import AgencyFactory, UserFactory
 
 # --- pure parts --------------------------------------------------------------------------------
@@ -174,6 +174,16 @@ def test_a_bulk_member_is_what_conversation_members_add_makes(
     assert perms_of(bulk, conversation) == perms_of(by_service, conversation)
     assert perms_of(bulk, conversation) == {"comment_in_threads", "react"}
     assert EventStream.objects.filter(user_id__in=[bulk.pk, by_service.pk]).count() == 2
+    # Both follow the channel's topic from its head when they joined, and were told so.
+    topic = f"conversation:{conversation.pk}"
+    follows = {f.user_id: f for f in TopicFollow.objects.filter(topic_id=topic)}
+    assert set(follows) == {owner.pk, by_service.pk, bulk.pk}
+    assert follows[bulk.pk].until is None and follows[by_service.pk].until is None
+    assert follows[bulk.pk].since >= follows[by_service.pk].since
+    for user in (bulk, by_service):
+        (told,) = Event.objects.filter(user=user, type="stream").values_list("payload", flat=True)
+        assert told == {"type": "stream", "op": "follow", "topic": topic,
+                        "after": follows[user.pk].since}  # fmt: skip
     assert selectors.access_conversation(bulk, conversation.pk)[1] == fast
     assert set(selectors.member_ids(conversation)) == {owner.pk, by_service.pk, bulk.pk}
 
