@@ -196,6 +196,8 @@ class CpuMeter:
     database: str = "portal_bench"
     before: dict[str, float] = field(default_factory=dict)
     started: float = 0.0
+    # Seconds between ``start`` and ``stop``: cores × elapsed is CPU time.
+    elapsed: float = 0.0
 
     def _sample(self) -> dict[str, float]:
         processes = _processes()
@@ -219,6 +221,7 @@ class CpuMeter:
 
     def stop(self) -> dict[str, float]:
         after, elapsed = self._sample(), time.monotonic() - self.started
+        self.elapsed = elapsed
         used = {k: (after[k] - self.before[k]) / elapsed for k in after}
         used["other"] = used["machine"] - used.pop("_own") - used["postgres_all"] - used["redis"]
         return {k: round(v, 2) for k, v in used.items()}

@@ -8,18 +8,23 @@ made through Portal's services, each with a bearer token (bench/fixture.py). The
 1. one websocket per user to ``/ws/`` (clients spread over the ``--url`` servers, default:
    every server bench.servers started, so that each conversation has members on every
    server), each waits for ``ready``;
-2. an open-loop sender POSTs ``--rate`` messages a second in total for ``--duration``
-   seconds (after ``--warmup`` seconds not counted in the latencies) to
-   ``/api/v1/conversations/{id}/messages``, each from a random member of a conversation
-   taken round-robin, with a unique ``client_id`` (also written into the body with the
-   wall-clock send time), through the server the sender's socket is on, so with several
-   servers most deliveries cross from one node to another (counted);
+2. an open-loop sender sends ``--rate`` messages a second in total for ``--duration``
+   seconds (after ``--warmup`` seconds not counted in the latencies), each from a random
+   member of a conversation taken round-robin, with a unique ``client_id`` (also written
+   into the body with the wall-clock send time): with ``--send rest`` (the default) a POST
+   to ``/api/v1/conversations/{id}/messages`` through the server the sender's socket is
+   on, with ``--send ws`` a ``message.send`` frame with a ``ref`` on the sender's own open
+   socket (docs/realtime.md), answered by its ``ack`` or ``error`` frame. Either way most
+   deliveries cross from one node to another when there are several servers (counted);
 3. every socket records when each ``message.add`` event reaches it.
 
-Latency is from the moment the POST was due (so a server or client that falls behind
+Latency is from the moment the send was due (so a server or client that falls behind
 shows up in it) to the moment the event is parsed on a member's socket, for every member
-but the author. A delivery missing ``--deliver-timeout`` seconds after its send is lost; a
-second delivery of the same message to the same member is a duplicate. The run stops on
+but the author. The server's CPU per message is the CPU time of the daphnes, of the
+PostgreSQL backends on the benchmark database and of Redis while the measured messages
+were sent and delivered, divided by the messages answered. A delivery missing
+``--deliver-timeout`` seconds after its send is lost; a second delivery of the same message
+to the same member is a duplicate. The run stops on
 its own: after the schedule, or early when more than ``--max-in-flight`` requests are
 outstanding (the server cannot keep up with the rate).
 """
@@ -41,7 +46,7 @@ from websockets.exceptions import ConnectionClosed
 
 from bench.common import CpuMeter, HttpPool, machine, save, summary_ms, wait_until_quiet
 from bench.fixture import realtime_fixture
-from bench.servers import load_servers
+from bench.servers import DATABASE, load_servers
 
 PHRASES = [
     "Прошу согласовать проект приказа до конца дня.",
@@ -71,6 +76,8 @@ class Run:
     duplicates: int = 0
     unexpected: int = 0
     errors: Counter[str] = field(default_factory=Counter)
+    # ws sends: the answer (status, error code) each sender waits for, by message number.
+    answers: dict[int, asyncio.Future[tuple[int, str]]] = field(default_factory=dict)
     in_flight: int = 0
     stopping: bool = False
 
@@ -79,6 +86,21 @@ class Run:
         self.due, self.answered = [0.0] * n, [0.0] * n
         self.status, self.sender, self.conversation = [0] * n, [-1] * n, [-1] * n
         self.arrivals = [{} for _ in range(n)]
+
+    def answer(self, frame: dict[str, Any], now: float) -> None:
+        """An ``ack`` or ``error`` frame for a ``message.send`` of this run: the time it
+        was answered, and its HTTP-like status for the sender waiting on it."""
+        ref = str(frame["ref"])
+        if not ref.startswith(self.prefix):
+            return
+        k = int(ref[len(self.prefix) :])
+        waiting = self.answers.get(k)
+        if waiting is None or waiting.done():
+            self.errors["ws_answer_unexpected"] += 1
+            return
+        self.answered[k] = now
+        code = "" if frame["type"] == "ack" else str(frame.get("error", {}).get("code", ""))
+        waiting.set_result((int(frame.get("status", 0)), code))
 
 
 class Member:
@@ -106,7 +128,9 @@ class Member:
                 now = clock()
                 frame = json.loads(raw)
                 if frame.get("type") != "event":
-                    if frame.get("type") == "error":
+                    if "ref" in frame and frame.get("type") in ("ack", "error"):
+                        run.answer(frame, now)
+                    elif frame.get("type") == "error":
                         run.errors[f"ws_error:{frame['error']['code']}"] += 1
                     continue
                 event = frame["event"]
@@ -148,6 +172,45 @@ async def _send(
         run.errors[f"post_{type(exc).__name__}"] += 1
     run.answered[k] = time.perf_counter()
     run.in_flight -= 1
+
+
+async def _send_ws(
+    run: Run, k: int, member: Member, conversation: dict[str, Any], timeout: float
+) -> None:
+    """Send message ``k`` as a ``message.send`` frame on the sender's own socket and wait
+    for its ``ack`` or ``error`` (matched by ``ref``, answered time set by the listener)."""
+    run.in_flight += 1
+    client_id = f"{run.prefix}{k}"
+    body = f"{PHRASES[k % len(PHRASES)]} [{client_id} t={time.time_ns()}]"
+    answer = run.answers[k] = asyncio.get_running_loop().create_future()
+    frame = {"type": "message.send", "ref": client_id, "conversation_id": conversation["id"],
+             "client_id": client_id, "body": body}  # fmt: skip
+    try:
+        assert member.conn is not None
+        await member.conn.send(json.dumps(frame, ensure_ascii=False))
+        status, code = await asyncio.wait_for(answer, timeout)
+        run.status[k] = status
+        if status not in (200, 201):
+            run.errors[f"ws_{status}:{code}"] += 1
+    except TimeoutError:
+        run.errors["ws_no_answer"] += 1
+        run.answered[k] = time.perf_counter()
+    except Exception as exc:
+        run.errors[f"ws_send_{type(exc).__name__}"] += 1
+        run.answered[k] = time.perf_counter()
+    run.in_flight -= 1
+
+
+def cpu_per_message(cpu: dict[str, float], seconds: float, messages: int) -> dict[str, float]:
+    """Milliseconds of server CPU per message answered: the daphnes, the PostgreSQL
+    backends on the benchmark database and Redis (``cpu`` in cores over ``seconds``, as
+    ``CpuMeter.stop`` gives it), in total and each."""
+    if not messages or not seconds:
+        return {}
+    parts = {"daphne": cpu.get("daphne", 0.0), "postgres": cpu.get("postgres_bench", 0.0),
+             "redis": cpu.get("redis", 0.0)}  # fmt: skip
+    per = {name: cores * seconds * 1000 / messages for name, cores in parts.items()}
+    return {"total": round(sum(per.values()), 2), **{k: round(v, 2) for k, v in per.items()}}
 
 
 async def _lag_probe(lags: list[float], stop: asyncio.Event) -> None:
@@ -197,7 +260,7 @@ async def run_load(args: argparse.Namespace, fixture: dict[str, Any]) -> dict[st
     lags: list[float] = []
     stop_probe = asyncio.Event()
     probe = asyncio.create_task(_lag_probe(lags, stop_probe))
-    meter = CpuMeter(daphne_pids)
+    meter = CpuMeter(daphne_pids, database=DATABASE)
 
     # 2. Send on schedule (open loop).
     sends: set[asyncio.Task[None]] = set()
@@ -217,10 +280,15 @@ async def run_load(args: argparse.Namespace, fixture: dict[str, Any]) -> dict[st
         c = k % len(conversations)
         sender = rng.choice(conversations[c]["members"])
         run.due[k], run.sender[k], run.conversation[k] = due, sender, c
-        task = asyncio.create_task(
-            _send(run, k, due, pools[node[sender]], conversations[c], sender,
-                  users[sender]["token"])
-        )  # fmt: skip
+        if args.send == "ws":
+            task = asyncio.create_task(
+                _send_ws(run, k, members[sender], conversations[c], args.deliver_timeout + 30)
+            )
+        else:
+            task = asyncio.create_task(
+                _send(run, k, due, pools[node[sender]], conversations[c], sender,
+                      users[sender]["token"])
+            )  # fmt: skip
         sends.add(task)
         task.add_done_callback(sends.discard)
         sent = k + 1
@@ -270,6 +338,7 @@ async def run_load(args: argparse.Namespace, fixture: dict[str, Any]) -> dict[st
             "users": len(users),
             "conversations": len(conversations),
             "members_per_conversation": round(len(users) / len(conversations), 1),
+            "send": args.send,
             "rate": args.rate,
             "duration": args.duration,
             "warmup": args.warmup,
@@ -300,6 +369,7 @@ async def run_load(args: argparse.Namespace, fixture: dict[str, Any]) -> dict[st
         "errors": dict(run.errors),
         "loadgen_loop_lag_ms": summary_ms(lags),
         "cpu_cores": cpu,
+        "cpu_ms_per_message": cpu_per_message(cpu, meter.elapsed, len(measured)),
     }
     return result
 
@@ -308,6 +378,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--conversations", type=int, default=100)
+    parser.add_argument(
+        "--send", choices=["rest", "ws"], default="rest",
+        help="POST each message, or send it as a message.send frame on the sender's socket",
+    )  # fmt: skip
     parser.add_argument("--rate", type=float, default=200, help="messages a second, in total")
     parser.add_argument("--duration", type=float, default=60, help="seconds measured")
     parser.add_argument("--warmup", type=float, default=5, help="seconds sent first, not measured")
@@ -332,6 +406,10 @@ def main() -> None:
     result["label"] = args.label
     path = save("loadgen", result)
     print(json.dumps({k: v for k, v in result.items() if k != "machine"}, indent=1))
+    cpu = result["cpu_ms_per_message"]
+    if cpu:
+        print(f"server CPU per message: {cpu['total']} ms (daphne {cpu['daphne']}, "
+              f"PostgreSQL {cpu['postgres']}, Redis {cpu['redis']})")  # fmt: skip
     print(f"saved {path}")
 
 
