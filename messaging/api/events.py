@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from messaging.api.serializers import ConversationOutput, MessageOutput, PollOutput
 from messaging.models import Membership
-from portal.api.serializers import const
+from portal.api.events_schema import const
 
 
 class MessageEvent(serializers.Serializer):

@@ -10,24 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def events() -> dict[str, Any]:
-    """Every event by ``type.op``: each app's ``api/events.py``. Collected here, in the
-    schema's hook above every app, so that the gateway (portal.realtime) imports none."""
-    from messaging.api.events import EVENTS as MESSAGING
-    from portal.devices.api.events import EVENTS as DEVICES
-    from portal.realtime.schema import TestPingEvent
-
-    return {**MESSAGING, **DEVICES, "test.ping": TestPingEvent}
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
 
-def _any_event() -> Any:
-    from drf_spectacular.utils import PolymorphicProxySerializer
+def const(*values: str) -> Any:
+    """A string field that is one of ``values`` (an event's ``type`` or ``op``)."""
 
-    unique = list(dict.fromkeys(events().values()))
-    return PolymorphicProxySerializer(
-        component_name="WebsocketEvent", serializers=unique, resource_type_field_name=None
-    )
+    # A class, not an instance: DRF copies declared fields by re-creating them.
+    @extend_schema_field({"type": "string", "enum": list(values)})
+    class Const(serializers.CharField):
+        pass
+
+    return Const()
 
 
 def add_websocket_events(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
@@ -37,7 +32,7 @@ def add_websocket_events(result: dict[str, Any], generator: Any, **kwargs: Any) 
     from rest_framework.views import APIView
 
     from portal.api.schema import PortalAutoSchema
-    from portal.realtime.schema import CLIENT_FRAMES, SERVER_FRAMES
+    from portal.realtime.schema import CLIENT_FRAMES, SERVER_FRAMES, _any_event, events
 
     view = APIView()  # the serializers below need a view for their context, no more
     view.request = None  # type: ignore[assignment]

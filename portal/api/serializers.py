@@ -10,7 +10,6 @@ from typing import Any
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 _CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
@@ -133,15 +132,3 @@ def validated_query(serializer_class: type[serializers.Serializer], request: Any
         if key in fields or key not in ("cursor", "limit")
     }
     return validated(serializer_class, data)
-
-
-def const(*values: str) -> Any:
-    """A string field that is one of ``values`` (an event's ``type`` or ``op``, a frame's
-    ``type``): for the serializers that document the websocket (portal/api/events_schema.py)."""
-
-    # A class, not an instance: DRF copies declared fields by re-creating them.
-    @extend_schema_field({"type": "string", "enum": list(values)})
-    class Const(serializers.CharField):
-        pass
-
-    return Const()

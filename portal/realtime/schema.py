@@ -1,12 +1,15 @@
-"""The frames of the event socket (docs/realtime.md) as the schema documents them. The list
-of every event the server publishes, from each app's ``api/events.py``, is collected by
-the schema's hook (portal/api/events_schema.py): the gateway imports no app."""
+"""The frames of the event socket (docs/realtime.md) as the schema documents them, and the
+list of every event the server publishes, from each app's ``api/events.py``."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
-from portal.api.serializers import ErrorBody, const
+from portal.api.events_schema import const
+from portal.api.serializers import ErrorBody
 
 
 class TestPingEvent(serializers.Serializer):
@@ -15,6 +18,21 @@ class TestPingEvent(serializers.Serializer):
     type = const("test")
     op = const("ping")
     text = serializers.CharField(allow_blank=True)
+
+
+def events() -> dict[str, Any]:
+    """Every event by ``type.op``."""
+    from messaging.api.events import EVENTS as MESSAGING
+    from portal.devices.api.events import EVENTS as DEVICES
+
+    return {**MESSAGING, **DEVICES, "test.ping": TestPingEvent}
+
+
+def _any_event() -> Any:
+    unique = list(dict.fromkeys(events().values()))
+    return PolymorphicProxySerializer(
+        component_name="WebsocketEvent", serializers=unique, resource_type_field_name=None
+    )
 
 
 class ReadyFrame(serializers.Serializer):

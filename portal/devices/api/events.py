@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from portal.api.serializers import const
+from portal.api.events_schema import const
 from portal.devices.api.serializers import CommandOutput
 
 
