@@ -10,4 +10,6 @@ class MessagingConfig(AppConfig):
         # Services queue tasks by name (they may not import them: the tasks import the
         # services); loading the module registers the tasks in every process, so the name
         # resolves, and embedded mode runs them eagerly.
-        from messaging import tasks  # noqa: F401
+        from messaging import realtime, tasks  # noqa: F401
+
+        realtime.register()

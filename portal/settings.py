@@ -131,18 +131,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, Celery broker, cache ------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# Keys and pub/sub channels of this deployment (pub/sub ignores the db number).
+REDIS_PREFIX = env_str("REDIS_PREFIX", "portal")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "portal.realtime.layers.PubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("REDIS_PREFIX", "portal")},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "portal.cache.SharedPoolRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("REDIS_PREFIX", "portal"),
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
 else:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from messaging.api.serializers import ConversationOutput, MessageOutput, PollOutput
+from messaging.api.serializers import (
+    ConversationOutput,
+    MessageInput,
+    MessageOutput,
+    PollOutput,
+)
 from messaging.models import Membership
 from portal.api.events_schema import const
 
@@ -137,3 +142,45 @@ EVENTS = {
     "thread.update": ThreadEvent,
     "poll.update": PollEvent,
 }
+
+
+# --- frames of the socket (portal.realtime.gateway; registered by messaging/realtime.py) ---
+
+
+class TypingFrame(serializers.Serializer):
+    """A member is typing in a conversation (not stored; expires by itself)."""
+
+    type = const("typing")
+    conversation_id = serializers.UUIDField()
+    user_id = serializers.UUIDField()
+    expires_in = serializers.IntegerField(help_text="Seconds")
+
+
+class PresenceFrame(serializers.Serializer):
+    """A contact's presence changed (not stored)."""
+
+    type = const("presence")
+    user_id = serializers.UUIDField()
+    state = const("online", "away", "offline")
+
+
+class TypingClientFrame(serializers.Serializer):
+    type = const("typing")
+    conversation_id = serializers.UUIDField()
+
+
+class PresenceClientFrame(serializers.Serializer):
+    type = const("presence")
+    state = const("online", "away")
+
+
+class MessageSendClientFrame(MessageInput):
+    """``message.send``: the body of ``POST /conversations/{id}/messages`` with the
+    conversation and a ``ref`` the answer (``ack`` or ``error``) repeats."""
+
+    type = const("message.send")
+    ref = serializers.CharField(max_length=64)
+    conversation_id = serializers.UUIDField()
+
+
+SERVER_FRAMES = {"typing": TypingFrame, "presence": PresenceFrame}

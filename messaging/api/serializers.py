@@ -425,6 +425,10 @@ class SyncOutput(serializers.Serializer):
     """``GET /sync``: the starting state of a client."""
 
     last_event_id = serializers.IntegerField(help_text=_("Resume the websocket from here."))
+    topics = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text=_("The head of every topic you follow: resume each from here."),
+    )
     me = MeOutput()
     conversations = SyncConversationOutput(many=True)
     presence = serializers.DictField(

@@ -378,6 +378,7 @@ class SyncView(APIView):
         from portal.accounts.api.serializers import MeOutput, UserOutput
         from portal.accounts.models import User
         from portal.realtime.models import EventStream
+        from portal.realtime.selectors import followed_topic_heads
 
         head = (
             EventStream.objects.filter(user=request.user)
@@ -385,6 +386,7 @@ class SyncView(APIView):
             .first()
             or 0
         )
+        topics = followed_topic_heads(request.user.pk)
         memberships = list(selectors.conversations_of(request.user)[:1000])
         last = selectors.last_messages(
             [m.conversation_id for m in memberships], viewer=request.user
@@ -404,6 +406,7 @@ class SyncView(APIView):
         return Response(
             {
                 "last_event_id": head,
+                "topics": topics,
                 "me": MeOutput(request.user, context={"request": request}).data,
                 "conversations": conversations,
                 "presence": presence_of(partners),

@@ -24,6 +24,7 @@ from portal import clock
 from portal.accounts.models import User
 from portal.db import require_transaction
 from portal.realtime import publish
+from portal.realtime.services import publish_topic, topic_follow, topic_unfollow
 
 MAX_BODY_CHARS = 10_000
 MAX_MENTIONS = 50
@@ -34,6 +35,17 @@ MAX_GROUP_MEMBERS = 10_000
 RECEIPTS_MAX_MEMBERS = 50
 
 
+def conversation_topic(conversation: Conversation) -> str | None:
+    """The topic of a broadcast channel: its member-wide events are stored once and every
+    member's sockets follow it (docs/realtime.md, "Topics"), instead of one copy per member
+    as in direct chats and groups. Channels are where tens of thousands of members are;
+    every channel has a topic whatever its size, so a conversation never moves between the
+    two kinds of stream (and its members' cursors with it)."""
+    if conversation.kind == Conversation.Kind.CHANNEL:
+        return f"conversation:{conversation.pk}"
+    return None
+
+
 def announce(
     conversation: Conversation,
     event: dict[str, Any],
@@ -41,9 +53,15 @@ def announce(
     members: Iterable[Any] | Callable[[], Iterable[Any]] | None = None,
 ) -> None:
     """Publish an event meant for every current member of ``conversation`` (inside the
-    service's transaction). ``members`` narrows or supplies the recipients (a list, or a
-    function that reads them: only called where they are needed); by default the current
-    members."""
+    service's transaction): to a channel's topic, or to each member's stream. ``members``
+    narrows or supplies the recipients of the latter (a list, or a function that reads
+    them: only called where they are needed); by default the current members. A topic
+    has no narrowing: a member who hid a message still hears of its edit (clients drop
+    events of messages they hid)."""
+    topic = conversation_topic(conversation)
+    if topic is not None:
+        publish_topic(event, topic=topic)
+        return
     if members is None:
         recipients: Iterable[Any] = selectors.member_ids(conversation)
     elif callable(members):
@@ -51,6 +69,21 @@ def announce(
     else:
         recipients = members
     publish(event, user_ids=recipients)
+
+
+def members_follow(conversation: Conversation, user_ids: Iterable[Any]) -> None:
+    """New members of a channel start following its topic (before the events that
+    announce them, so they hear those too)."""
+    topic = conversation_topic(conversation)
+    if topic is not None:
+        topic_follow(topic, user_ids=user_ids)
+
+
+def members_unfollow(conversation: Conversation, user_ids: Iterable[Any]) -> None:
+    """Members who left a channel stop following its topic: nothing more reaches them."""
+    topic = conversation_topic(conversation)
+    if topic is not None:
+        topic_unfollow(topic, user_ids=user_ids)
 
 
 def active_users(user_ids: Iterable[Any]) -> list[User]:

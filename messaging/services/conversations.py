@@ -32,6 +32,8 @@ from messaging.services.common import (
     RECEIPTS_MAX_MEMBERS,
     active_users,
     announce,
+    members_follow,
+    members_unfollow,
     system_message,
 )
 from portal import clock
@@ -106,6 +108,7 @@ def conversation_create(
             + [Membership(conversation=conversation, user=u, joined_at=now) for u in others]
         )  # fmt: skip
         member_permissions_set(conversation, memberships)
+        members_follow(conversation, [m.user_id for m in memberships])
         system_message(conversation, actor, {"event": "created", "title": conversation.title})
     return conversation
 
@@ -155,6 +158,7 @@ def conversation_members_add(*, actor: User, conversation_id: Any, user_ids: lis
                           "last_read_seq": conversation.last_seq},
             )  # fmt: skip
             added.append(membership)
+            members_follow(conversation, [user.pk])
             system_message(conversation, actor, {"event": "member_added", "user": str(user.pk)})
             announce(conversation, events.membership_event("add", conversation, user.pk))
         member_permissions_set(conversation, added)
@@ -192,6 +196,7 @@ def conversation_member_remove(*, actor: User, conversation_id: Any, user_id: An
             conversation, events.membership_event("remove", conversation, user_id),
             members=recipients,
         )  # fmt: skip
+        members_unfollow(conversation, [user_id])
         system_message(
             conversation, actor,
             {"event": "member_left" if leaving else "member_removed", "user": str(user_id)},
@@ -207,10 +212,13 @@ def conversation_mark_read(*, actor: User, conversation_id: Any, seq: int) -> in
             last_read_seq=seq
         )
         if updated:
+            # Receipts are shared in direct chats and small groups; in channels (and large
+            # groups) only the reader's own devices hear of it.
             recipients = [actor.pk]
-            members = selectors.member_ids(conversation)
-            if len(members) <= RECEIPTS_MAX_MEMBERS:
-                recipients = members
+            if conversation.kind != Conversation.Kind.CHANNEL:
+                members = selectors.member_ids(conversation)
+                if len(members) <= RECEIPTS_MAX_MEMBERS:
+                    recipients = members
             publish(events.read_event(conversation, actor.pk, seq), user_ids=recipients)
     return seq
 
@@ -317,6 +325,7 @@ def conversation_join(*, actor: User, conversation_id: Any) -> Conversation:
                       "last_read_seq": conversation.last_seq},
         )  # fmt: skip
         member_permissions_set(conversation, [membership])
+        members_follow(conversation, [actor.pk])
         system_message(conversation, actor, {"event": "member_joined", "user": str(actor.pk)})
         announce(conversation, events.membership_event("add", conversation, actor.pk))
     return conversation

@@ -32,7 +32,7 @@ def add_websocket_events(result: dict[str, Any], generator: Any, **kwargs: Any) 
     from rest_framework.views import APIView
 
     from portal.api.schema import PortalAutoSchema
-    from portal.realtime.schema import CLIENT_FRAMES, SERVER_FRAMES, _any_event, events
+    from portal.realtime.schema import _any_event, client_frames, events, server_frames
 
     view = APIView()  # the serializers below need a view for their context, no more
     view.request = None  # type: ignore[assignment]
@@ -48,8 +48,8 @@ def add_websocket_events(result: dict[str, Any], generator: Any, **kwargs: Any) 
 
     listed = {name: ref(serializer) for name, serializer in events().items()}
     union = ref(_any_event())
-    servers = {name: ref(serializer) for name, serializer in SERVER_FRAMES.items()}
-    clients = {name: ref(serializer) for name, serializer in CLIENT_FRAMES.items()}
+    servers = {name: ref(serializer) for name, serializer in server_frames().items()}
+    clients = {name: ref(serializer) for name, serializer in client_frames().items()}
     result["components"] = generator.registry.build(spectacular_settings.APPEND_COMPONENTS)
     frame = result["components"]["schemas"]["EventFrame"]
     frame["properties"]["event"] = union

@@ -6,3 +6,8 @@ class DevicesConfig(AppConfig):
     name = "portal.devices"
     label = "devices"
     verbose_name = _("Devices")
+
+    def ready(self) -> None:
+        from portal.devices import realtime
+
+        realtime.register()

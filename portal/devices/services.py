@@ -365,7 +365,7 @@ def device_command_issue(
             details={"command": str(command.pk), "user": str(device.user_id)},
         )  # fmt: skip
         event, recipients = events.command_event(command)
-        publish(event, user_ids=recipients)
+        publish(event, user_ids=recipients, device_id=command.device_id)
         if kind in (DeviceCommand.Kind.LOGOUT, DeviceCommand.Kind.LOCK, DeviceCommand.Kind.WIPE):
             status = {
                 DeviceCommand.Kind.LOGOUT: Device.Status.REVOKED,

@@ -1,17 +1,19 @@
-"""The socket at ``/ws/``: authenticates, then relays the user's event stream.
+"""The socket at ``/ws/``: authenticates, then relays the user's event stream and the
+topics the user follows, and hands the frames apps registered to their handlers.
 
-Each event reaches the socket in its doorbell (``stream.wake``) together with the id before
-it in the stream; a socket that has sent exactly up to that id relays it at once, any other
-(it missed a doorbell, or the event is a device command or a policy change) reads the
-events after its cursor from PostgreSQL. One poll per process re-checks every socket's
-session and stream head now and then, in case a doorbell or a close was lost. So every
-event arrives exactly once and in order however many doorbells are lost. The protocol is
-documented in docs/realtime.md.
+Each event reaches the socket in its bell (portal.realtime.hub) together with the id before
+it in the same stream; a socket that has sent exactly up to that id relays it at once, any
+other (it missed a bell, or the event has a rule: a remote command, a policy change, a
+follow) reads the events after its cursor from PostgreSQL. One poll per process re-checks
+every socket's session, stream head and topic heads now and then, in case a bell or a close
+was lost. So every event arrives exactly once and in order however many bells are lost.
+The protocol is documented in docs/realtime.md.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import weakref
@@ -31,11 +33,9 @@ from portal.accounts.exceptions import NotAuthenticated, TokenInvalid, TokenRevo
 from portal.accounts.models import AuthSession
 from portal.accounts.services.sessions import CLOSE_SESSION_REVOKED
 from portal.api.parsers import InvalidCharacters, check_document
-from portal.cache import REDIS_DOWN
-from portal.devices.exceptions import DeviceRefused
 from portal.errors import PortalError, ServiceUnavailable
 from portal.outage import DATABASE_DOWN
-from portal.realtime import selectors
+from portal.realtime import gateway, selectors
 from portal.realtime.exceptions import (
     AlreadyAuthenticated,
     AuthTimeout,
@@ -45,6 +45,8 @@ from portal.realtime.exceptions import (
     ResumeTooLate,
     UnknownFrameType,
 )
+from portal.realtime.gateway import Acknowledged, FrameType, SocketContext
+from portal.realtime.hub import hub
 from portal.realtime.middleware import (
     SCOPE_KEY,
     authenticate_token,
@@ -52,20 +54,8 @@ from portal.realtime.middleware import (
     sessions_ended,
     socket_ip,
 )
-from portal.realtime.services import auth_session_group, user_group
 
 logger = logging.getLogger(__name__)
-
-
-def command_delivered(payload: dict[str, Any]) -> None:
-    """A remote command went out on its device's socket: pending → delivered."""
-    from portal.devices.models import DeviceCommand
-    from portal.devices.services import device_commands_delivered
-
-    command_id = payload.get("command", {}).get("id")
-    commands = list(DeviceCommand.objects.filter(pk=command_id, device_id=payload["device_id"]))
-    device_commands_delivered(commands=commands)
-
 
 # Close codes (docs/realtime.md).
 CLOSE_BAD_REQUEST = 4400
@@ -85,8 +75,12 @@ MAX_FRAME_BYTES = 64 * 1024
 # Redis is down this is how events and revocations reach the sockets.
 POLL_SECONDS = float(settings.WEBSOCKET_POLL_SECONDS)
 BATCH_SIZE = 200
-# Events a socket acts on beyond relaying them: always read from the log.
-READ_FROM_LOG = frozenset({"device", "policy"})
+# The gateway's own events (a topic followed or left): the socket acts on them, so they
+# are read from the log like events with a rule.
+STREAM_EVENT = "stream"
+# HTTP-like statuses of errors that end a sign-in, and the close code each gets.
+AUTH_CLOSE_CODES = {403: CLOSE_DEVICE_REFUSED, 503: CLOSE_SERVICE_UNAVAILABLE}
+MAX_REF_CHARS = 64
 
 
 def _event_id(value: Any) -> int:
@@ -98,29 +92,66 @@ def _event_id(value: Any) -> int:
     raise InvalidEventId()
 
 
+def _topic_cursors(value: Any) -> dict[str, int] | None:
+    """Topic cursors from a frame (``{"conversation:…": 812}``) or the URL
+    (``conversation:…:812,…``); None when none were given."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        pairs = []
+        for item in value.split(",") if value else []:
+            key, _, number = item.rpartition(":")
+            pairs.append((key, number))
+    elif isinstance(value, dict):
+        pairs = list(value.items())
+    else:
+        raise InvalidEventId(topics=["An object of topic keys and event ids."])
+    if len(pairs) > selectors.MAX_TOPICS:
+        raise InvalidEventId(topics=[f"At most {selectors.MAX_TOPICS} topics."])
+    cursors = {}
+    for key, number in pairs:
+        if not isinstance(key, str) or not key or len(key) > 100:
+            raise InvalidEventId(topics=["A topic key."])
+        cursors[key] = _event_id(number)
+    return cursors
+
+
 def _frame_text(frame: dict[str, Any]) -> str:
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
 
 
-class EventStreamConsumer(AsyncWebsocketConsumer):
-    """One client's socket: its user's events, in order, from where the client left off.
+def _event_frame(event_id: int, text: str, topic: str | None = None) -> str:
+    """An event frame around the stored JSON of the event, as it is: no decoding and
+    encoding per socket."""
+    where = "" if topic is None else f',"topic":{json.dumps(topic)}'
+    return f'{{"type":"event"{where},"id":{event_id},"event":{text}}}'
 
-    State: ``session`` is None until authenticated; ``cursor`` is the id of the last event
-    read from the log for this socket; ``first_after`` is the cursor before the first event
-    this socket sent (a resume may not reach back before it).
+
+class EventStreamConsumer(AsyncWebsocketConsumer):
+    """One client's socket: its user's events and its followed topics' events, in order,
+    from where the client left off.
+
+    State: ``session`` is None until authenticated; ``started`` once the cursors are set;
+    ``cursor`` is the id of the last personal event sent (or skipped) on this socket,
+    ``topics`` the same per followed topic; ``first_after`` (and ``topic_first_after``) is
+    the cursor before the first event this socket sent (a resume may not reach back before
+    it). Bells are handled in tasks of their own, so everything that reads or moves a
+    cursor holds ``lock``.
     """
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch, without its ``close_old_connections`` before every message: a
-        hop to the process's single sync thread for each doorbell of each socket, which
-        serialised the delivery of every event (docs/performance.md). Handlers here reach
-        the database only through ``database_sync_to_async``, which closes stale
-        connections itself."""
+        hop to the process's single sync thread for each message of each socket
+        (docs/performance.md). Handlers here reach the database only through
+        ``database_sync_to_async``, which closes stale connections itself."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
+        await self._guarded(handler(message))
+
+    async def _guarded(self, work: Any) -> None:
         try:
-            await handler(message)
+            await work
         except DATABASE_DOWN as error:
             # PostgreSQL is unreachable: the client is told so and reconnects later with
             # its last event id, losing nothing (docs/realtime.md, close code 4503).
@@ -129,34 +160,29 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.session: AuthSession | None = None
+        self.context: SocketContext | None = None
+        self.started = False
         self.cursor = 0
         self.first_after: int | None = None
+        self.topics: dict[str, int] = {}
+        self.topic_first_after: dict[str, int] = {}
         self.closed = False
         self.ip = socket_ip(self.scope)
         self.lock = asyncio.Lock()
         self.tasks: list[asyncio.Task[None]] = []
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         self.url_last_event_id: str | None = query.get("last_event_id", [None])[-1]
-        self.presence_state = "online"
-        self.joined = False
+        self.url_topics: str | None = query.get("topics", [None])[-1]
         await self.accept()
         auth = self.scope[SCOPE_KEY]
         if auth.error is not None:
             await self._fail(auth.error, self._auth_close_code(auth.error))
         elif auth.session is not None:
-            await self._start(auth.session, self.url_last_event_id)
+            await self._start(auth.session, self.url_last_event_id, self.url_topics)
         else:
             self.tasks.append(asyncio.create_task(self._auth_deadline()))
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
-        """Channels' own, except that leaving the groups cannot fail: with the layer's
-        Redis down, an exception here would skip ``disconnect`` and leave the consumer
-        running with nothing to serve."""
-        for group in self.groups:
-            try:
-                await self.channel_layer.group_discard(group, self.channel_name)
-            except REDIS_DOWN as error:
-                logger.warning("could not leave group %s: %s", group, error)
         await self.disconnect(message["code"])
         raise StopConsumer()
 
@@ -165,14 +191,15 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         self._cancel_tasks()
         _poller().discard(self)
         if self.session is not None:
-            from messaging.services import presence_gone
-
+            hub().remove(
+                self, user_id=str(self.session.user_id), session_id=str(self.session.pk),
+                topics=list(self.topics),
+            )  # fmt: skip
+        if self.context is not None:
             try:
-                await database_sync_to_async(presence_gone)(
-                    user_id=self.session.user_id, connection_id=self.channel_name
-                )
+                await database_sync_to_async(_connection_closed)(self.context)
             except DATABASE_DOWN as error:
-                logger.warning("presence of a closed socket not updated: %s", error)
+                logger.warning("a closed socket's hooks did not run: %s", error)
 
     # --- inbound frames ---------------------------------------------------------------------
 
@@ -206,43 +233,42 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         elif kind == "ping":
             await self._send_frame({"type": "pong"})
         elif kind == "resume":
-            await self._on_resume(frame.get("last_event_id"))
-        elif kind == "typing":
-            await self._call(self._typing, frame.get("conversation_id"))
-        elif kind == "presence":
-            await self._call(self._presence, frame.get("state"))
+            await self._on_resume(frame.get("last_event_id"), frame.get("topics"))
         elif kind == "auth":
             await self._send_error(AlreadyAuthenticated())
+        elif (registered := gateway.frame_type(kind)) is not None:
+            await self._on_app_frame(registered, frame)
         else:
             await self._send_error(UnknownFrameType(type=kind[:100]))
 
-    async def _call(self, handler: Any, *args: Any) -> None:
-        """Run one frame's service call; a domain error becomes an error frame and the
-        socket stays open."""
+    async def _on_app_frame(self, registered: FrameType, frame: dict[str, Any]) -> None:
+        """A frame an app registered: its handler's answer, or its error, goes back; with
+        ``ref`` on both for an acknowledged frame. The socket stays open either way."""
+        assert self.context is not None
+        ref = frame.get("ref")
+        if registered.acknowledged and not (isinstance(ref, str) and 0 < len(ref) <= MAX_REF_CHARS):
+            await self._send_error(MalformedFrame(ref=[f"A string of 1 to {MAX_REF_CHARS}."]))
+            return
         try:
-            await database_sync_to_async(handler)(*args)
+            answer = await database_sync_to_async(registered.handle)(self.context, frame)
         except PortalError as error:
-            await self._send_error(error)
+            if registered.acknowledged:
+                await self._send_frame(
+                    {"type": "error", "ref": ref, "status": error.status, **error.as_dict()}
+                )
+            else:
+                await self._send_error(error)
+            return
+        if registered.acknowledged:
+            assert isinstance(answer, Acknowledged)
+            await self._send_frame(
+                {"type": "ack", "ref": ref, "status": answer.status, "result": answer.result}
+            )
 
-    def _typing(self, conversation_id: Any) -> None:
-        from messaging.services import typing_notify
-
-        assert self.session is not None
-        typing_notify(actor=self.session.user, conversation_id=conversation_id)
-
-    def _presence(self, state: Any) -> None:
-        from messaging.services import presence_set
-
-        assert self.session is not None
-        if state not in ("online", "away"):
-            raise MalformedFrame(state=["online or away"])
-        self.presence_state = state
-        presence_set(user_id=self.session.user_id, connection_id=self.channel_name, state=state)
-
-    async def ephemeral_frame(self, message: dict[str, Any]) -> None:
+    async def ephemeral_frame(self, frame: dict[str, Any]) -> None:
         """A short-lived frame (typing, presence) for this user's sockets."""
-        if self.session is not None:
-            await self._send_frame(message["frame"])
+        if self.started:
+            await self._send_frame(frame)
 
     async def _on_auth(self, frame: dict[str, Any]) -> None:
         self._cancel_tasks()  # the deadline: the frame arrived in time
@@ -254,23 +280,30 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         except PortalError as error:
             await self._fail(error, self._auth_close_code(error))
             return
-        last_event_id = frame.get("last_event_id", self.url_last_event_id)
-        await self._start(session, last_event_id)
+        await self._start(
+            session,
+            frame.get("last_event_id", self.url_last_event_id),
+            frame.get("topics", self.url_topics),
+        )
 
     async def _auth_deadline(self) -> None:
         await asyncio.sleep(settings.WEBSOCKET_AUTH_TIMEOUT)
         if self.session is None and not self.closed:
             await self._fail(AuthTimeout(), CLOSE_AUTH_TIMEOUT)
 
-    async def _on_resume(self, value: Any) -> None:
+    async def _on_resume(self, value: Any, topics: Any) -> None:
         assert self.session is not None
         async with self.lock:
             try:
                 last_event_id = _event_id(value)
+                cursors = _topic_cursors(topics) or {}
                 if self.first_after is not None and last_event_id < self.first_after:
                     raise ResumeTooLate()
-                point = await database_sync_to_async(selectors.stream_resume_point)(
-                    user_id=self.session.user_id, last_event_id=last_event_id
+                for key, cursor in cursors.items():
+                    if key in self.topic_first_after and cursor < self.topic_first_after[key]:
+                        raise ResumeTooLate()
+                point, topic_points = await database_sync_to_async(_start_points)(
+                    self.session.user_id, last_event_id, cursors
                 )
             except InvalidEventId as error:
                 await self._fail(error, CLOSE_BAD_REQUEST)
@@ -280,127 +313,201 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
                 return
             if point.resync:
                 await self._send_frame({"type": "resync_required"})
-            elif self.first_after is None:
-                self.cursor = point.after
-            else:
-                # Events up to the cursor went out on this socket already, after the ones
-                # the client says it has; only newer ones are still owed.
-                self.cursor = max(self.cursor, point.after)
-        await self._read_log()
+            # Events up to a cursor went out on this socket already, after the ones the
+            # client says it has; only newer ones are still owed.
+            self.cursor = point.after if self.first_after is None else max(self.cursor, point.after)
+            for key, topic_point in topic_points.items():
+                if key not in cursors or key not in self.topics:
+                    continue  # given no cursor, or not followed by this socket (yet)
+                if topic_point.resync:
+                    await self._send_frame({"type": "resync_required", "topic": key})
+                self.topics[key] = max(self.topics[key], topic_point.after)
+        await self._catch_up(list(cursors))
 
-    # --- the stream ---------------------------------------------------------------------------
+    # --- the streams ---------------------------------------------------------------------------
 
-    async def _start(self, session: AuthSession, last_event_id: Any) -> None:
-        """Join the user's doorbell, then read where to start: an event committed in
-        between is rung after the join, so it cannot be missed."""
+    async def _start(self, session: AuthSession, last_event_id: Any, topics: Any) -> None:
+        """Register with the process's hub, then read where each stream starts: an event
+        committed in between is rung after the registration, so it cannot be missed; bells
+        that arrive meanwhile wait on the lock until the cursors are set."""
         self.session = session
+        self.context = SocketContext(session=session, connection_id=self.channel_name)
         translation.activate(session.user.language)
-        await self.join_groups()
-        # A revocation committed between authentication and the join rang no one here.
-        if not await self._recheck(policy=False):
-            return
-        try:
-            point = await database_sync_to_async(selectors.stream_resume_point)(
-                user_id=session.user_id,
-                last_event_id=None if last_event_id is None else _event_id(last_event_id),
+        async with self.lock:
+            await hub().add(self, user_id=str(session.user_id), session_id=str(session.pk))
+            hub().on_reconnect = _poller().poll_soon
+            # A revocation committed between authentication and registering rang no one here.
+            if not await self._recheck(policy=False):
+                return
+            try:
+                cursors = _topic_cursors(topics)
+                followed = await database_sync_to_async(selectors.followed_topics)(session.user_id)
+                for key in followed:
+                    hub().follow(self, key)
+                point, topic_points = await database_sync_to_async(_start_points)(
+                    session.user_id,
+                    None if last_event_id is None else _event_id(last_event_id),
+                    cursors or {},
+                )
+            except InvalidEventId as error:
+                await self._fail(error, CLOSE_BAD_REQUEST)
+                return
+            for key in set(followed) - set(topic_points):
+                hub().unfollow(self, key)  # left between the two reads
+            await self._send_frame(
+                {
+                    "type": "ready",
+                    "last_event_id": point.head,
+                    "user_id": str(session.user_id),
+                    "topics": {key: p.head for key, p in topic_points.items()},
+                }
             )
-        except InvalidEventId as error:
-            await self._fail(error, CLOSE_BAD_REQUEST)
-            return
-        await self._send_frame(
-            {"type": "ready", "last_event_id": point.head, "user_id": str(session.user_id)}
-        )
-        if point.resync:
-            await self._send_frame({"type": "resync_required"})
-        self.cursor = point.after
-        _poller().add(self)
-        await database_sync_to_async(self._presence)("online")
+            if point.resync:
+                await self._send_frame({"type": "resync_required"})
+            self.cursor = point.after
+            for key, topic_point in topic_points.items():
+                if topic_point.resync:
+                    await self._send_frame({"type": "resync_required", "topic": key})
+                self.topics[key] = topic_point.after
+            self.started = True
+            _poller().add(self)
+        await database_sync_to_async(_connection_opened)(self.context)
+        await self._catch_up(list(self.topics))
+
+    async def _catch_up(self, topics: list[str]) -> None:
         await self._read_log()
+        for key in topics:
+            await self._read_topic(key)
 
-    async def join_groups(self) -> None:
-        """Join the user's doorbell and the session's close group. With the channel
-        layer's Redis down the socket still opens and lives on the process's poll, which
-        tries the join again each round."""
-        assert self.session is not None
-        try:
-            for group in (user_group(self.session.user_id), auth_session_group(self.session.pk)):
-                await self.channel_layer.group_add(group, self.channel_name)
-                if group not in self.groups:
-                    self.groups.append(group)  # left again in websocket_disconnect
-        except REDIS_DOWN as error:
-            self.joined = False
-            logger.warning("socket without doorbells until Redis is back: %s", error)
-        else:
-            self.joined = True
-
-    async def stream_wake(self, message: dict[str, Any]) -> None:
-        """The doorbell: an event was appended to this user's stream."""
-        if self.session is None:
+    async def user_bell(self, event_id: int, after: int, event_type: str, text: str) -> None:
+        """A bell: an event was appended to this user's stream."""
+        if not self.started or self.closed:
             return
-        text = message.get("event")
-        if isinstance(text, str) and message.get("event_type") not in READ_FROM_LOG:
+        if text and event_type != STREAM_EVENT and gateway.event_rule(event_type) is None:
             async with self.lock:
-                if self.closed or message["id"] <= self.cursor:
+                if self.closed or event_id <= self.cursor:
                     return  # closed, or already sent from the log
-                if message["after"] == self.cursor:
+                if after == self.cursor:
                     if self.first_after is None:
                         self.first_after = self.cursor
-                    # The stored text as it is: no decoding and encoding per socket.
-                    frame = f'{{"type":"event","id":{message["id"]},"event":{text}}}'
-                    await self.send(text_data=frame)
-                    self.cursor = message["id"]
+                    await self.send(text_data=_event_frame(event_id, text))
+                    self.cursor = event_id
                     return
-        await self._read_log()
+        await self._guarded(self._read_log())
 
-    async def session_close(self, message: dict[str, Any]) -> None:
-        """The socket's sign-in session ended (revoked, signed out, user blocked)."""
-        reason = message.get("reason", "")
-        await self._fail(TokenRevoked(reason=reason), message.get("code", CLOSE_UNAUTHENTICATED))
+    async def topic_bell(
+        self, topic: str, event_id: int, after: int, event_type: str, text: str
+    ) -> None:
+        """A bell: an event was appended to a topic this socket follows."""
+        if not self.started or self.closed:
+            return
+        async with self.lock:
+            cursor = self.topics.get(topic)
+            if cursor is None or self.closed or event_id <= cursor:
+                return  # not followed (any more), closed, or already sent
+            if after == cursor and text and gateway.event_rule(event_type) is None:
+                self.topic_first_after.setdefault(topic, cursor)
+                await self.send(text_data=_event_frame(event_id, text, topic))
+                self.topics[topic] = event_id
+                return
+        await self._guarded(self._read_topic(topic))
+
+    async def session_closed(self, code: int, reason: str) -> None:
+        """The socket's sign-in session ended (revoked, signed out, user blocked). Under the
+        lock: events rung before the close (the remote command that locked the device) go
+        out first."""
+        async with self.lock:
+            await self._fail(TokenRevoked(reason=reason), code)
 
     async def _read_log(self) -> None:
-        """Send every event after the cursor, in id order."""
+        """Send every personal event after the cursor, in id order, and act on those with
+        a rule (and on follows)."""
         assert self.session is not None
+        delivered: list[tuple[Any, dict[str, Any]]] = []
+        followed: list[str] = []
+        recheck_policy = False
         async with self.lock:
-            recheck_policy = False
             while not self.closed:
                 batch = await database_sync_to_async(selectors.events_after)(
-                    user_id=self.session.user_id, after=self.cursor, limit=BATCH_SIZE
-                )
+                    user_id=self.session.user_id, after=self.cursor, limit=BATCH_SIZE,
+                    device_id=self.session.device_id,
+                )  # fmt: skip
                 if batch.pruned_through is not None and batch.pruned_through > self.cursor:
                     # Events this socket still owed were pruned while it caught up.
                     await self._send_frame({"type": "resync_required"})
                     self.cursor = batch.pruned_through
-                for event_id, payload in batch.events:
-                    if self._is_for_this_device(payload):
+                for event_id, payload, for_this_device in batch.events:
+                    if for_this_device:
                         if self.first_after is None:
                             self.first_after = self.cursor
                         await self._send_frame({"type": "event", "id": event_id, "event": payload})
-                        if payload.get("type") == "device":
-                            await database_sync_to_async(command_delivered)(payload)
+                        rule = gateway.event_rule(payload.get("type", ""))
+                        if rule is not None and rule.after_delivery is not None:
+                            delivered.append((rule.after_delivery, payload))
+                        recheck_policy |= rule is not None and rule.recheck_device
+                        if payload.get("type") == STREAM_EVENT:
+                            followed += self._on_stream_event(payload)
                     self.cursor = event_id
-                    recheck_policy |= payload.get("type") == "policy"
                 if len(batch.events) < BATCH_SIZE:
                     break
+        for hook, payload in delivered:
+            await database_sync_to_async(hook)(payload)
         if recheck_policy and not self.closed:
             await self._recheck(policy=True)
+        for key in followed:
+            await self._read_topic(key)
 
-    def _is_for_this_device(self, payload: dict[str, Any]) -> bool:
-        """A remote command is for one device: the user's other devices' sockets skip it."""
+    def _on_stream_event(self, payload: dict[str, Any]) -> list[str]:
+        """Follow or leave a topic as the event says (under the lock); returns the topic
+        to catch up on after a follow."""
+        topic = payload.get("topic")
+        if not isinstance(topic, str):
+            return []
+        if payload.get("op") == "follow" and topic not in self.topics:
+            self.topics[topic] = int(payload.get("after", 0))
+            hub().follow(self, topic)
+            return [topic]
+        if payload.get("op") == "unfollow":
+            self.topics.pop(topic, None)
+            self.topic_first_after.pop(topic, None)
+            hub().unfollow(self, topic)
+        return []
+
+    async def _read_topic(self, topic: str) -> None:
+        """Send every event of a followed topic after its cursor, in id order."""
         assert self.session is not None
-        if payload.get("type") == "device" and payload.get("op") == "command":
-            return payload.get("device_id") == str(self.session.device_id)
-        return True
+        async with self.lock:
+            while not self.closed and topic in self.topics:
+                cursor = self.topics[topic]
+                batch = await database_sync_to_async(selectors.topic_events_after)(
+                    user_id=self.session.user_id, topic=topic, after=cursor, limit=BATCH_SIZE
+                )
+                if batch.pruned_through is not None and batch.pruned_through > cursor:
+                    await self._send_frame({"type": "resync_required", "topic": topic})
+                    cursor = batch.pruned_through
+                for event_id, payload, _ in batch.events:
+                    self.topic_first_after.setdefault(topic, cursor)
+                    await self._send_frame(
+                        {"type": "event", "topic": topic, "id": event_id, "event": payload}
+                    )
+                    cursor = event_id
+                self.topics[topic] = cursor
+                if len(batch.events) < BATCH_SIZE:
+                    break
 
-    async def poll_result(self, *, ended: PortalError | None, head: int) -> None:
-        """What the process's poll found for this socket: its session ended, or its stream
-        has events it was not rung for."""
+    async def poll_result(
+        self, *, ended: PortalError | None, head: int, topic_heads: dict[str, int]
+    ) -> None:
+        """What the process's poll found for this socket: its session ended, or its streams
+        have events it was not rung for."""
         if ended is not None:
             await self._fail(ended, CLOSE_UNAUTHENTICATED)
             return
-        if not self.joined and not self.closed:
-            await self.join_groups()
         if head > self.cursor and not self.closed:
             await self._read_log()
+        for key, cursor in list(self.topics.items()):
+            if topic_heads.get(key, 0) > cursor and not self.closed:
+                await self._read_topic(key)
 
     async def _recheck(self, *, policy: bool) -> bool:
         """Close the socket (and return False) if its session ended or, with ``policy``,
@@ -419,9 +526,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
 
     @staticmethod
     def _auth_close_code(error: PortalError) -> int:
-        if isinstance(error, ServiceUnavailable):
-            return CLOSE_SERVICE_UNAVAILABLE
-        return CLOSE_DEVICE_REFUSED if isinstance(error, DeviceRefused) else CLOSE_UNAUTHENTICATED
+        return AUTH_CLOSE_CODES.get(error.status, CLOSE_UNAUTHENTICATED)
 
     async def _send_frame(self, frame: dict[str, Any]) -> None:
         if not self.closed:
@@ -447,37 +552,59 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         self.tasks = [task for task in self.tasks if task is current]
 
 
+def _start_points(
+    user_id: Any, last_event_id: int | None, cursors: dict[str, int]
+) -> tuple[selectors.ResumePoint, dict[str, selectors.ResumePoint]]:
+    """Where the personal stream and each followed topic start, in one database call."""
+    return (
+        selectors.stream_resume_point(user_id=user_id, last_event_id=last_event_id),
+        selectors.topic_resume_points(user_id=user_id, cursors=cursors),
+    )
+
+
+def _connection_opened(context: SocketContext) -> None:
+    for hooks in gateway.connection_hooks():
+        if hooks.opened is not None:
+            hooks.opened(context)
+
+
+def _connection_closed(context: SocketContext) -> None:
+    for hooks in gateway.connection_hooks():
+        if hooks.closed is not None:
+            hooks.closed(context)
+
+
 @dataclass(frozen=True)
 class _PollState:
     ended: dict[Any, PortalError]
     heads: dict[Any, int]
+    topic_heads: dict[str, int]
 
 
-def _poll_state(sockets: list[tuple[Any, Any, str, str]]) -> _PollState:
-    """For (session id, user id, channel name, presence state) of each socket: the sessions
-    that ended, the users' stream heads; renews the presence of the others."""
-    from messaging.services import presence_renew
-
-    ended = sessions_ended({session_id for session_id, _, _, _ in sockets})
-    heads = selectors.stream_heads({user_id for _, user_id, _, _ in sockets})
-    presence_renew(
-        connections=[
-            (user_id, channel, state)
-            for session_id, user_id, channel, state in sockets
-            if session_id not in ended
-        ]
-    )
-    return _PollState(ended=ended, heads=heads)
+def _poll_state(contexts: list[SocketContext], topics: set[str]) -> _PollState:
+    """For every live socket of the process: the sessions that ended, the users' stream
+    heads, the heads of the topics they follow; the apps renew what they keep per socket
+    (presence) for the others."""
+    ended = sessions_ended({c.session.pk for c in contexts})
+    heads = selectors.stream_heads({c.session.user_id for c in contexts})
+    topic_heads = selectors.topic_heads(topics)
+    alive = [c for c in contexts if c.session.pk not in ended]
+    for hooks in gateway.connection_hooks():
+        if hooks.renewed is not None:
+            hooks.renewed(alive)
+    return _PollState(ended=ended, heads=heads, topic_heads=topic_heads)
 
 
 class _Poller:
     """The poll of one process: every POLL_SECONDS, one query re-checks the sessions of all
-    its sockets and one reads their users' stream heads; sockets whose session ended are
-    closed, sockets behind their head read the log, and everyone's presence is renewed."""
+    its sockets, one reads their users' stream heads and one their topics' heads; sockets
+    whose session ended are closed, sockets behind a head read the log, and the apps renew
+    their per-socket state (presence)."""
 
     def __init__(self) -> None:
         self.sockets: set[EventStreamConsumer] = set()
         self.task: asyncio.Task[None] | None = None
+        self.wake = asyncio.Event()
 
     def add(self, socket: EventStreamConsumer) -> None:
         self.sockets.add(socket)
@@ -487,9 +614,15 @@ class _Poller:
     def discard(self, socket: EventStreamConsumer) -> None:
         self.sockets.discard(socket)
 
+    def poll_soon(self) -> None:
+        """Poll now rather than at the next interval (bells were missed: Redis was away)."""
+        self.wake.set()
+
     async def _run(self) -> None:
         while self.sockets:
-            await asyncio.sleep(POLL_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), POLL_SECONDS)
+            self.wake.clear()
             try:
                 await self.poll()
             except DATABASE_DOWN as error:
@@ -499,24 +632,22 @@ class _Poller:
 
     async def poll(self) -> None:
         sockets = [
-            (socket, socket.session)
+            (socket, socket.context)
             for socket in self.sockets
-            if socket.session is not None and not socket.closed
+            if socket.context is not None and socket.started and not socket.closed
         ]
         if not sockets:
             return
-        state = await database_sync_to_async(_poll_state)(
-            [
-                (session.pk, session.user_id, s.channel_name, s.presence_state)
-                for s, session in sockets
-            ]
-        )
+        topics = {key for socket, _ in sockets for key in socket.topics}
+        state = await database_sync_to_async(_poll_state)([c for _, c in sockets], topics)
         results = await asyncio.gather(
             *(
                 socket.poll_result(
-                    ended=state.ended.get(session.pk), head=state.heads.get(session.user_id, 0)
+                    ended=state.ended.get(context.session.pk),
+                    head=state.heads.get(context.session.user_id, 0),
+                    topic_heads=state.topic_heads,
                 )
-                for socket, session in sockets
+                for socket, context in sockets
             ),
             return_exceptions=True,
         )

@@ -10,3 +10,14 @@ def test_event(*, user_ids: Iterable[Any], text: str = "") -> tuple[dict[str, An
     """``test.ping``: carries no data; for checking delivery (tests, ``send_test_event``).
     Clients ignore it. Goes to exactly ``user_ids``."""
     return {"type": "test", "op": "ping", "text": text}, list(user_ids)
+
+
+def follow_event(topic: str, *, after: int) -> dict[str, Any]:
+    """``stream.follow``: from now on this user's sockets send the events of ``topic``
+    with ids greater than ``after`` (a client keeps ``after`` as that topic's cursor)."""
+    return {"type": "stream", "op": "follow", "topic": topic, "after": after}
+
+
+def unfollow_event(topic: str) -> dict[str, Any]:
+    """``stream.unfollow``: nothing more of ``topic`` for this user."""
+    return {"type": "stream", "op": "unfollow", "topic": topic}

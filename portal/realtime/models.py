@@ -32,6 +32,9 @@ class Event(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     type = models.CharField(max_length=64)
     payload = models.JSONField()
+    # Set for an event meant for one device only (a remote command): the sockets of the
+    # user's other devices skip it.
+    device_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
@@ -39,3 +42,55 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} {self.type} for {self.user_id}"
+
+
+class Topic(models.Model):
+    """The head of one shared stream: the events of a large conversation that every member
+    would otherwise get a copy of (docs/realtime.md, "Topics"). ``key`` is the domain's
+    name for it (``conversation:<id>``); the gateway knows nothing more about it.
+
+    Publishing locks this row until commit, as a user's stream row is locked, so a topic's
+    events commit in the order of their ids.
+    """
+
+    key = models.CharField(max_length=100, primary_key=True)
+    last_event_id = models.BigIntegerField(default=0)
+    pruned_through = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"topic {self.key} at {self.last_event_id}"
+
+
+class TopicEvent(models.Model):
+    """One event of a topic, stored once for all of its followers. ``id`` increases along
+    each topic (ids come from one sequence for all topics, so there are gaps)."""
+
+    id = models.BigAutoField(primary_key=True)
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+", db_index=False)
+    type = models.CharField(max_length=64)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["topic", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.type} in {self.topic_id}"
+
+
+class TopicFollow(models.Model):
+    """A user follows a topic from ``since`` (the topic's head when they started): their
+    sockets get its events with greater ids, and never earlier ones."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    since = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="topic_follow_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.topic_id} from {self.since}"

@@ -6,10 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from portal.realtime.exceptions import InvalidEventId
-from portal.realtime.models import Event, EventStream
+from portal.realtime.models import Event, EventStream, Topic, TopicEvent, TopicFollow
+
+# A client names at most this many topic cursors when it resumes (a user follows one
+# topic per large channel they are in).
+MAX_TOPICS = 1000
 
 
 @dataclass(frozen=True)
@@ -65,15 +69,17 @@ def stream_resume_point(*, user_id: Any, last_event_id: int | None) -> ResumePoi
 
 @dataclass(frozen=True)
 class EventBatch:
-    """Events with id > the asked one, in id order, and the stream's ``pruned_through`` as
-    of the same snapshot (None when there were no events to read it with)."""
+    """Events with id > the asked one, in id order, each with whether it is for the
+    reading socket's device, and the stream's ``pruned_through`` as of the same snapshot
+    (None when there were no events to read it with)."""
 
-    events: list[tuple[int, dict[str, Any]]]
+    events: list[tuple[int, dict[str, Any], bool]]
     pruned_through: int | None
 
 
-def events_after(*, user_id: Any, after: int, limit: int) -> EventBatch:
-    """Up to ``limit`` of the user's events with id > ``after``.
+def events_after(*, user_id: Any, after: int, limit: int, device_id: Any = None) -> EventBatch:
+    """Up to ``limit`` of the user's events with id > ``after``; an event meant for one
+    device is marked as not for a reader of another (``device_id``).
 
     One statement reads the events and ``pruned_through``, so they come from one snapshot:
     when ``pruned_through`` > ``after`` some events the reader expected were pruned.
@@ -86,9 +92,74 @@ def events_after(*, user_id: Any, after: int, limit: int) -> EventBatch:
                 EventStream.objects.filter(user_id=OuterRef("user_id")).values("pruned_through")
             )
         )
+        .values_list("id", "payload", "pruned_through", "device_id")[:limit]
+    )
+    mine = None if device_id is None else str(device_id)
+    return EventBatch(
+        events=[(row[0], row[1], row[3] is None or str(row[3]) == mine) for row in rows],
+        pruned_through=rows[0][2] if rows else None,
+    )
+
+
+# --- topics -----------------------------------------------------------------------------------
+
+
+def followed_topics(user_id: Any) -> list[str]:
+    """The keys of the topics the user follows."""
+    return list(TopicFollow.objects.filter(user_id=user_id).values_list("topic_id", flat=True))
+
+
+def followed_topic_heads(user_id: Any) -> dict[str, int]:
+    """The head of every topic the user follows, by key."""
+    return dict(
+        TopicFollow.objects.filter(user_id=user_id).values_list("topic_id", "topic__last_event_id")
+    )
+
+
+def topic_heads(keys: Iterable[str]) -> dict[str, int]:
+    return dict(Topic.objects.filter(key__in=list(keys)).values_list("key", "last_event_id"))
+
+
+def topic_resume_points(*, user_id: Any, cursors: dict[str, int]) -> dict[str, ResumePoint]:
+    """Where each topic the user follows starts for a socket whose client gave
+    ``cursors`` (topic key → the id of the last event it processed). A followed topic
+    without a cursor starts at its head; a cursor from before the user followed starts
+    where they did (nothing earlier is theirs); one below the topic's retention asks for
+    a resync of that topic. Cursors of topics the user does not follow are ignored.
+    Raises InvalidEventId for a cursor beyond the topic's head."""
+    rows = TopicFollow.objects.filter(user_id=user_id).values_list(
+        "topic_id", "since", "topic__last_event_id", "topic__pruned_through"
+    )
+    points = {}
+    for key, since, head, pruned_through in rows:
+        cursor = cursors.get(key)
+        if cursor is None:
+            points[key] = ResumePoint(head=head, after=head, resync=False)
+        elif cursor > head:
+            raise InvalidEventId(topic=key, last_event_id=cursor)
+        elif max(cursor, since) < pruned_through:
+            points[key] = ResumePoint(head=head, after=head, resync=True)
+        else:
+            points[key] = ResumePoint(head=head, after=max(cursor, since), resync=False)
+    return points
+
+
+def topic_events_after(*, user_id: Any, topic: str, after: int, limit: int) -> EventBatch:
+    """Up to ``limit`` events of ``topic`` with id > ``after`` — none unless ``user_id``
+    still follows it (checked in the same statement, so a socket that has not yet heard
+    of an unfollow reads nothing more) — with the topic's ``pruned_through``."""
+    following = TopicFollow.objects.filter(user_id=user_id, topic_id=OuterRef("topic_id"))
+    rows = list(
+        TopicEvent.objects.filter(Q(topic_id=topic, id__gt=after) & Exists(following))
+        .order_by("id")
+        .annotate(
+            pruned_through=Subquery(
+                Topic.objects.filter(key=OuterRef("topic_id")).values("pruned_through")
+            )
+        )
         .values_list("id", "payload", "pruned_through")[:limit]
     )
     return EventBatch(
-        events=[(row[0], row[1]) for row in rows],
+        events=[(row[0], row[1], True) for row in rows],
         pruned_through=rows[0][2] if rows else None,
     )

@@ -11,8 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
@@ -20,11 +18,9 @@ from django.db.models import Max
 from portal import clock
 from portal.audit import services as audit
 from portal.audit.services import RequestContext
-from portal.cache import REDIS_DOWN
 from portal.db import require_transaction
-from portal.realtime import events
-from portal.realtime.layers import group_send_many
-from portal.realtime.models import Event, EventStream
+from portal.realtime import events, hub
+from portal.realtime.models import Event, EventStream, Topic, TopicEvent, TopicFollow
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +51,11 @@ def event_text(event: dict[str, Any]) -> str:
     return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
 
 
-def publish(event: dict[str, Any], *, user_ids: Iterable[Any]) -> list[Event]:
-    """Append ``event`` (a dict with ``type`` and ``op``) to each user's stream.
+def publish(
+    event: dict[str, Any], *, user_ids: Iterable[Any], device_id: Any = None
+) -> list[Event]:
+    """Append ``event`` (a dict with ``type`` and ``op``) to each user's stream; with
+    ``device_id``, only that device's sockets send it (a remote command).
 
     Must run inside the service's transaction: the rows commit with the change they
     describe, and the sockets are woken only after commit, so no client sees an event for
@@ -72,18 +71,22 @@ def publish(event: dict[str, Any], *, user_ids: Iterable[Any]) -> list[Event]:
         return []
     now = clock.now()
     text = event_text(event)
+    device = None if device_id is None else str(device_id)
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            appended = _append_postgresql(recipients, event["type"], text, now)
+            appended = _append_postgresql(recipients, event["type"], text, now, device)
         else:
-            appended = _append_portable(recipients, event, now)
-        transaction.on_commit(lambda: ring(appended, event_type=event["type"], text=text))
+            appended = _append_portable(recipients, event, now, device)
+        # A bell for one device's event carries no text: those sockets read the log.
+        shown = "" if device is not None else text
+        transaction.on_commit(lambda: ring(appended, event_type=event["type"], text=shown))
     return [
         Event(
             id=bell.id,
             user_id=uuid.UUID(bell.user_id),
             type=event["type"],
             payload=event,
+            device_id=device,
             created_at=now,
         )
         for bell in appended
@@ -97,8 +100,9 @@ WITH streams AS (
     SELECT user_id, last_event_id FROM realtime_eventstream
     WHERE user_id = ANY(%(users)s::uuid[]) ORDER BY user_id FOR UPDATE
 ), appended AS (
-    INSERT INTO realtime_event (user_id, type, payload, created_at)
-    SELECT user_id, %(type)s, %(payload)s::jsonb, %(now)s FROM streams ORDER BY user_id
+    INSERT INTO realtime_event (user_id, type, payload, device_id, created_at)
+    SELECT user_id, %(type)s, %(payload)s::jsonb, %(device)s::uuid, %(now)s
+    FROM streams ORDER BY user_id
     RETURNING id, user_id
 ), moved AS (
     UPDATE realtime_eventstream AS stream SET last_event_id = appended.id
@@ -115,20 +119,22 @@ SELECT user_id, 0, 0 FROM unnest(%(users)s::uuid[]) AS user_id ON CONFLICT DO NO
 
 
 def _append_postgresql(
-    recipients: list[str], event_type: str, text: str, now: dt.datetime
+    recipients: list[str], event_type: str, text: str, now: dt.datetime, device: str | None
 ) -> list[Doorbell]:
     """The hot path of every message: two statements whatever the number of recipients."""
     with connection.cursor() as cursor:
         cursor.execute(_ENSURE_STREAMS_SQL, {"users": recipients})
         cursor.execute(
-            _APPEND_SQL, {"users": recipients, "type": event_type, "payload": text, "now": now}
-        )
+            _APPEND_SQL,
+            {"users": recipients, "type": event_type, "payload": text, "now": now,
+             "device": device},
+        )  # fmt: skip
         rows = cursor.fetchall()
     return [Doorbell(user_id=str(uid), id=new_id, after=after) for uid, new_id, after in rows]
 
 
 def _append_portable(
-    recipients: list[str], event: dict[str, Any], now: dt.datetime
+    recipients: list[str], event: dict[str, Any], now: dt.datetime, device: str | None = None
 ) -> list[Doorbell]:
     """The same through the ORM, for SQLite (embedded mode: one process)."""
     EventStream.objects.bulk_create(
@@ -140,7 +146,13 @@ def _append_portable(
     previous = [stream.last_event_id for stream in streams]
     created = Event.objects.bulk_create(
         [
-            Event(user_id=stream.user_id, type=event["type"], payload=event, created_at=now)
+            Event(
+                user_id=stream.user_id,
+                type=event["type"],
+                payload=event,
+                device_id=device,
+                created_at=now,
+            )
             for stream in streams
         ]
     )
@@ -153,40 +165,18 @@ def _append_portable(
     ]
 
 
-def _send_to_groups(messages: list[tuple[str, dict[str, Any]]], *, failure: str) -> None:
-    """Send each (group, message) on the channel layer, in one round trip where it can.
-    Errors are logged, not raised: the caller's change has committed, and every socket
-    also polls (so a lost message is late, never lost)."""
-    layer = get_channel_layer()
-    if layer is None or not messages:
-        return
-    try:
-        async_to_sync(group_send_many)(layer, messages)
-    except REDIS_DOWN as error:
-        logger.warning("%s: Redis is unreachable (%s); the poll delivers instead", failure, error)
-    except Exception:
-        logger.exception(failure)
-
-
 def ring(doorbells: list[Doorbell], *, event_type: str, text: str) -> None:
-    """Wake every socket of these users with the event itself: a socket that has sent
-    everything up to ``after`` relays it at once, any other reads the log."""
-    _send_to_groups(
-        [
-            (
-                user_group(bell.user_id),
-                {
-                    "type": "stream.wake",
-                    "id": bell.id,
-                    "after": bell.after,
-                    "event_type": event_type,
-                    "event": text,
-                },
-            )
-            for bell in doorbells
-        ],
-        failure="could not ring user streams",
-    )
+    """Wake the sockets of these users with one bell for all of them (portal.realtime.hub):
+    a socket that has sent everything up to its ``after`` relays the event at once, any
+    other reads the log."""
+    if doorbells:
+        bells = [(bell.user_id, bell.id, bell.after) for bell in doorbells]
+        hub.ring([hub.users_bell(bells, event_type=event_type, text=text)])
+
+
+def ring_topic(topic: str, event_id: int, after: int, *, event_type: str, text: str) -> None:
+    """Wake the sockets following a topic: one bell, whatever the number of followers."""
+    hub.ring([hub.topic_bell(topic, event_id, after, event_type=event_type, text=text)])
 
 
 def send_ephemeral(frame: dict[str, Any], *, user_ids: Iterable[Any]) -> None:
@@ -196,39 +186,137 @@ def send_ephemeral(frame: dict[str, Any], *, user_ids: Iterable[Any]) -> None:
     right for things that are stale a few seconds later. Runs after commit when called
     inside a transaction.
     """
-    messages = [
-        (user_group(uid), {"type": "ephemeral.frame", "frame": frame})
-        for uid in sorted({str(u) for u in user_ids})
-    ]
-    if messages:
-        transaction.on_commit(
-            lambda: _send_to_groups(messages, failure="could not send an ephemeral frame")
-        )
+    users = sorted({str(u) for u in user_ids})
+    if users:
+        transaction.on_commit(lambda: hub.ring([hub.ephemeral_bell(users, frame)]))
 
 
 def close_auth_session_sockets(session_ids: Iterable[Any], *, code: int, reason: str) -> None:
     """After commit, close every socket opened with these sign-in sessions.
 
-    The process's poll also re-checks every socket's session, so a lost message delays
-    the close by at most that interval.
+    The process's poll also re-checks every socket's session, so a lost bell delays the
+    close by at most that interval.
     """
-    messages = [
-        (auth_session_group(str(sid)), {"type": "session.close", "code": code, "reason": reason})
-        for sid in session_ids
-    ]
-    if messages:
+    sessions = [str(sid) for sid in session_ids]
+    if sessions:
         transaction.on_commit(
-            lambda: _send_to_groups(messages, failure="could not close revoked sessions' sockets")
+            lambda: hub.ring([hub.close_bell(sessions, code=code, reason=reason)])
         )
+
+
+# --- topics: one stream shared by every follower -----------------------------------------
+
+# One statement locks the topic, takes the new id, stores the event and moves the head; it
+# returns the new id and the previous head. A topic nobody ever followed has no row, and
+# nothing is stored (a follower starts at the head anyway).
+_TOPIC_APPEND_SQL = """
+WITH head AS (
+    SELECT key, last_event_id FROM realtime_topic WHERE key = %(topic)s FOR UPDATE
+), appended AS (
+    INSERT INTO realtime_topicevent (topic_id, type, payload, created_at)
+    SELECT key, %(type)s, %(payload)s::jsonb, %(now)s FROM head
+    RETURNING id
+), moved AS (
+    UPDATE realtime_topic SET last_event_id = (SELECT id FROM appended) WHERE key = %(topic)s
+)
+SELECT appended.id, head.last_event_id FROM appended, head
+"""
+
+
+def publish_topic(event: dict[str, Any], *, topic: str) -> int | None:
+    """Append ``event`` to a topic: one row, whatever the number of its followers, and
+    one bell after commit. Returns the event's id (None when the topic has no row: nobody
+    ever followed it). Inside the service's transaction, like ``publish``."""
+    require_transaction("publish_topic")
+    if "type" not in event:
+        raise ValueError("an event needs a type")
+    now = clock.now()
+    text = event_text(event)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _TOPIC_APPEND_SQL,
+                    {"topic": topic, "type": event["type"], "payload": text, "now": now},
+                )
+                row = cursor.fetchone()
+            if row is None:
+                return None
+            event_id, after = row
+        else:
+            head = Topic.objects.select_for_update().filter(key=topic).first()
+            if head is None:
+                return None
+            after = head.last_event_id
+            event_id = TopicEvent.objects.create(
+                topic=head, type=event["type"], payload=event, created_at=now
+            ).id
+            Topic.objects.filter(key=topic).update(last_event_id=event_id)
+        transaction.on_commit(
+            lambda: ring_topic(topic, event_id, after, event_type=event["type"], text=text)
+        )
+    return event_id
+
+
+def topic_follow(topic: str, *, user_ids: Iterable[Any]) -> int:
+    """Have these users follow ``topic`` from its head now; each who did not follow it
+    yet gets a ``stream.follow`` event in their own stream saying from where, so their
+    sockets (and a client resuming later) pick the topic up exactly there. Returns the
+    head. Inside the service's transaction: the head is read under a share lock, so a
+    publish to the topic commits either before it (not sent to them) or after."""
+    require_transaction("topic_follow")
+    users = sorted({str(u) for u in user_ids})
+    with transaction.atomic():
+        Topic.objects.bulk_create([Topic(key=topic)], ignore_conflicts=True)
+        head = (
+            Topic.objects.select_for_update()
+            .filter(key=topic)
+            .values_list("last_event_id", flat=True)
+            .get()
+        )
+        if not users:
+            return head
+        already = set(
+            TopicFollow.objects.filter(topic_id=topic, user_id__in=users).values_list(
+                "user_id", flat=True
+            )
+        )
+        new = [u for u in users if uuid.UUID(u) not in already]
+        TopicFollow.objects.bulk_create(
+            [TopicFollow(user_id=u, topic_id=topic, since=head) for u in new],
+            ignore_conflicts=True,
+        )
+        if new:
+            publish(events.follow_event(topic, after=head), user_ids=new)
+    return head
+
+
+def topic_unfollow(topic: str, *, user_ids: Iterable[Any]) -> None:
+    """Stop these users following ``topic``: their sockets send nothing more of it from
+    the ``stream.unfollow`` event on, which comes before any later event of the topic."""
+    require_transaction("topic_unfollow")
+    users = sorted({str(u) for u in user_ids})
+    if not users:
+        return
+    with transaction.atomic():
+        gone = list(
+            TopicFollow.objects.filter(topic_id=topic, user_id__in=users).values_list(
+                "user_id", flat=True
+            )
+        )
+        TopicFollow.objects.filter(topic_id=topic, user_id__in=gone).delete()
+        if gone:
+            publish(events.unfollow_event(topic), user_ids=gone)
 
 
 def event_log_prune(*, now: dt.datetime | None = None) -> int:
     """Delete events older than EVENT_LOG_RETENTION_SECONDS; return how many went.
 
-    Each user's stream loses a prefix of its ids (up to its newest expired event, which
-    can take along a slightly younger one published while it waited for the stream lock),
-    and ``pruned_through`` moves to the end of that prefix in the same transaction, so a
-    resuming socket either finds its events or learns it must resync.
+    Each user's stream (and each topic) loses a prefix of its ids (up to its newest
+    expired event, which can take along a slightly younger one published while it waited
+    for the stream lock), and ``pruned_through`` moves to the end of that prefix in the
+    same transaction, so a resuming socket either finds its events or learns it must
+    resync.
     """
     cutoff = (now or clock.now()) - dt.timedelta(seconds=settings.EVENT_LOG_RETENTION_SECONDS)
     expired = list(
@@ -245,6 +333,17 @@ def event_log_prune(*, now: dt.datetime | None = None) -> int:
             EventStream.objects.filter(user_id=user_id, pruned_through__lt=max_id).update(
                 pruned_through=max_id
             )
+    expired_topics = list(
+        TopicEvent.objects.filter(created_at__lt=cutoff)
+        .values("topic_id")
+        .annotate(max_id=Max("id"))
+        .order_by()
+        .values_list("topic_id", "max_id")
+    )
+    for topic, max_id in expired_topics:  # the same, for each topic
+        with transaction.atomic():
+            deleted += TopicEvent.objects.filter(topic_id=topic, id__lte=max_id).delete()[0]
+            Topic.objects.filter(key=topic, pruned_through__lt=max_id).update(pruned_through=max_id)
     return deleted
 
 

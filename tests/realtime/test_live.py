@@ -43,7 +43,7 @@ async def test_client_gets_events_then_exactly_the_three_it_missed_in_order(daph
     issued = await token_for(user)
     async with ws_connect(daphne_server, token=issued.access_token) as ws:
         ready = await ws.recv_type("ready")
-        assert ready == {"type": "ready", "last_event_id": 0, "user_id": str(user.pk)}
+        assert ready == {"type": "ready", "last_event_id": 0, "user_id": str(user.pk), "topics": {}}
         (first,) = await publish_to(user, 1, "live")
         frame = await ws.recv_type("event")
         assert frame == {

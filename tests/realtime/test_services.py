@@ -164,8 +164,8 @@ def test_events_after_reads_in_id_order_with_pruned_through(user, other_user):
     rows = [_publish([user.pk, other_user.pk], str(n)) for n in range(3)]
     mine = [next(r for r in batch if r.user_id == user.pk) for batch in rows]
     batch = selectors.events_after(user_id=user.pk, after=mine[0].id, limit=10)
-    assert [event_id for event_id, _ in batch.events] == [mine[1].id, mine[2].id]
-    assert [payload["text"] for _, payload in batch.events] == ["1", "2"]
+    assert [event_id for event_id, _, _ in batch.events] == [mine[1].id, mine[2].id]
+    assert [payload["text"] for _, payload, _ in batch.events] == ["1", "2"]
     assert batch.pruned_through == 0
     assert len(selectors.events_after(user_id=user.pk, after=0, limit=2).events) == 2
     empty = selectors.events_after(user_id=user.pk, after=mine[2].id, limit=10)
