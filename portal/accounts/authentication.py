@@ -78,8 +78,9 @@ class PortalSessionAuthentication(BaseAuthentication):
         if user is None or not user.is_authenticated or admission is None:
             return None
         self._enforce_csrf(django_request)
-        translation.activate(user.language)
-        return user, admission.accepted()
+        session = admission.accepted()
+        translation.activate(session.user.language)
+        return session.user, session
 
     def _enforce_csrf(self, django_request: Any) -> None:
         check = CSRFCheck(lambda req: None)  # type: ignore[arg-type]

@@ -28,8 +28,12 @@ class AuthSessionMiddleware:
         request.admission = None  # type: ignore[attr-defined]
         if request.user.is_authenticated:
             session_id = request.session.get(SESSION_KEY)
+            # The user's agency comes along: the API's permission reads it on every request
+            # (two_factor_required), and the API is handed this user, not a second copy.
             auth_session = (
-                AuthSession.objects.select_related("user", "device").filter(pk=session_id).first()
+                AuthSession.objects.select_related("user", "user__agency", "device")
+                .filter(pk=session_id)
+                .first()
                 if session_id
                 else None
             )
