@@ -1397,6 +1397,19 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * @description The answer to an acknowledged frame (``message.send``): its ``ref``, the HTTP status
+         *     and the body REST would have answered.
+         */
+        AckFrame: {
+            /** @enum {string} */
+            type: "ack";
+            ref: string;
+            status: number;
+            result: {
+                [key: string]: unknown;
+            };
+        };
+        /**
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
          *     so is a value of another JSON type than its field's.
          */
@@ -1659,6 +1672,10 @@ export interface components {
             file: string;
         };
         AuthClientFrame: {
+            /** @description Topic key → the id of the last event of that topic you processed. */
+            topics?: {
+                [key: string]: number;
+            };
             /** @enum {string} */
             type: "auth";
             token: string;
@@ -1897,16 +1914,26 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** @description An error; before a close it says why (docs/realtime.md, close codes). */
+        /**
+         * @description An error; before a close it says why (docs/realtime.md, close codes). The answer
+         *     to an acknowledged frame carries its ``ref`` and the HTTP ``status`` REST would
+         *     have answered.
+         */
         ErrorFrame: {
             /** @enum {string} */
             type: "error";
+            ref?: string;
+            status?: number;
             error: components["schemas"]["ErrorBody"];
         };
-        /** @description One event of the caller's stream; store ``id`` to resume from. */
+        /**
+         * @description One event of the caller's stream, or (with ``topic``) of a topic they follow; store
+         *     ``id`` as that stream's cursor to resume from.
+         */
         EventFrame: {
             /** @enum {string} */
             type: "event";
+            topic?: string;
             id: number;
             event: components["schemas"]["WebsocketEvent"];
         };
@@ -2068,6 +2095,16 @@ export interface components {
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
          *     so is a value of another JSON type than its field's.
          */
+        Mentions: {
+            users: string[];
+            departments: string[];
+            /** @default false */
+            all: boolean;
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
         MentionsRequest: {
             users?: string[];
             departments?: string[];
@@ -2169,6 +2206,26 @@ export interface components {
             thread_root?: string | null;
             mentions?: components["schemas"]["MentionsRequest"];
             attachment_ids?: string[];
+        };
+        /**
+         * @description ``message.send``: the body of ``POST /conversations/{id}/messages`` with the
+         *     conversation and a ``ref`` the answer (``ack`` or ``error``) repeats.
+         */
+        MessageSendClientFrame: {
+            client_id: string;
+            /** @default  */
+            body: string;
+            /** Format: uuid */
+            reply_to: string | null;
+            /** Format: uuid */
+            thread_root: string | null;
+            mentions: components["schemas"]["Mentions"];
+            attachment_ids: string[];
+            /** @enum {string} */
+            type: "message.send";
+            ref: string;
+            /** Format: uuid */
+            conversation_id: string;
         };
         /** @description A conversation as its member sees it in the list: with role, unread count, settings. */
         MyConversation: {
@@ -2559,13 +2616,19 @@ export interface components {
         ReadRequest: {
             seq: number;
         };
-        /** @description Sent once signed in: ``last_event_id`` is the head of the caller's stream. */
+        /**
+         * @description Sent once signed in: ``last_event_id`` is the head of the caller's stream, ``topics``
+         *     the head of every topic the caller follows.
+         */
         ReadyFrame: {
             /** @enum {string} */
             type: "ready";
             last_event_id: number;
             /** Format: uuid */
             user_id: string;
+            topics: {
+                [key: string]: number;
+            };
         };
         RecoveryCodes: {
             recovery_codes: string[];
@@ -2578,14 +2641,22 @@ export interface components {
             refresh_token: string;
         };
         ResumeClientFrame: {
+            /** @description Topic key → the id of the last event of that topic you processed. */
+            topics?: {
+                [key: string]: number;
+            };
             /** @enum {string} */
             type: "resume";
             last_event_id: number;
         };
-        /** @description The resume point is older than retention: reload state over REST. */
+        /**
+         * @description The resume point is older than retention: reload state over REST (with ``topic``:
+         *     only that topic's conversation).
+         */
         ResyncRequiredFrame: {
             /** @enum {string} */
             type: "resync_required";
+            topic?: string;
         };
         Revoked: {
             /** @description Сколько сеансов завершено. */
@@ -2697,10 +2768,34 @@ export interface components {
          * @enum {string}
          */
         StatusEnum: "active" | "locked" | "wiped" | "revoked" | "blocked";
+        /**
+         * @description ``stream.follow``: your sockets now send the events of ``topic`` with ids greater
+         *     than ``after``; keep ``after`` as that topic's cursor.
+         */
+        StreamFollowEvent: {
+            /** @enum {string} */
+            type: "stream";
+            /** @enum {string} */
+            op: "follow";
+            topic: string;
+            after: number;
+        };
+        /** @description ``stream.unfollow``: nothing more of ``topic``; drop its cursor. */
+        StreamUnfollowEvent: {
+            /** @enum {string} */
+            type: "stream";
+            /** @enum {string} */
+            op: "unfollow";
+            topic: string;
+        };
         /** @description ``GET /sync``: the starting state of a client. */
         Sync: {
             /** @description С этого события продолжать websocket. */
             last_event_id: number;
+            /** @description The head of every topic you follow: resume each from here. */
+            topics: {
+                [key: string]: number;
+            };
             me: components["schemas"]["Me"];
             conversations: components["schemas"]["SyncConversation"][];
             /** @description Присутствие каждого собеседника личных чатов по id пользователя. */
@@ -2885,7 +2980,7 @@ export interface components {
         VoteRequest: {
             options: number[];
         };
-        WebsocketEvent: components["schemas"]["MessageEvent"] | components["schemas"]["MessageHideEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipSettingsEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["TestPingEvent"];
+        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["MessageHideEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipSettingsEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
     };
     responses: never;
     parameters: never;
