@@ -251,13 +251,12 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             return
         try:
             answer = await database_sync_to_async(registered.handle)(self.context, frame)
-        except PortalError as error:
+        except Exception as error:
+            status, body = _error_answer(error)
             if registered.acknowledged:
-                await self._send_frame(
-                    {"type": "error", "ref": ref, "status": error.status, **error.as_dict()}
-                )
+                await self._send_frame({"type": "error", "ref": ref, "status": status, **body})
             else:
-                await self._send_error(error)
+                await self._send_frame({"type": "error", **body})
             return
         if registered.acknowledged:
             assert isinstance(answer, Acknowledged)
@@ -423,7 +422,6 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         """Send every personal event after the cursor, in id order, and act on those with
         a rule (and on follows)."""
         assert self.session is not None
-        delivered: list[tuple[Any, dict[str, Any]]] = []
         followed: list[str] = []
         recheck_policy = False
         async with self.lock:
@@ -443,15 +441,15 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
                         await self._send_frame({"type": "event", "id": event_id, "event": payload})
                         rule = gateway.event_rule(payload.get("type", ""))
                         if rule is not None and rule.after_delivery is not None:
-                            delivered.append((rule.after_delivery, payload))
+                            # Before anything else reaches the socket: a close that follows
+                            # (a wipe) must find the command delivered.
+                            await database_sync_to_async(rule.after_delivery)(payload)
                         recheck_policy |= rule is not None and rule.recheck_device
                         if payload.get("type") == STREAM_EVENT:
                             followed += self._on_stream_event(payload)
                     self.cursor = event_id
                 if len(batch.events) < BATCH_SIZE:
                     break
-        for hook, payload in delivered:
-            await database_sync_to_async(hook)(payload)
         if recheck_policy and not self.closed:
             await self._recheck(policy=True)
         for key in followed:
@@ -550,6 +548,20 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             if task is not current:
                 task.cancel()
         self.tasks = [task for task in self.tasks if task is current]
+
+
+def _error_answer(error: Exception) -> tuple[int, dict[str, Any]]:
+    """A frame handler's exception as the API would answer it: the same status and error
+    body as REST (portal.api.exceptions), whatever raised it — a domain error, a
+    serializer's validation, a throttle."""
+    from portal.api.exceptions import exception_handler
+
+    response = exception_handler(error, {})
+    if response is None:  # a bug: logged; the client learns only that it failed
+        logger.error("a socket frame's handler failed", exc_info=error)
+        message = str(translation.gettext("The server could not handle this frame."))
+        return 500, {"error": {"code": "internal_error", "message": message, "details": {}}}
+    return response.status_code, dict(response.data)
 
 
 def _start_points(

@@ -257,7 +257,7 @@ def test_websocket_events_and_frames_are_documented(schema):
         "membership.add", "membership.remove", "membership.settings", "membership.role",
         "read.update", "reaction.add", "reaction.remove", "pin.add", "pin.remove",
         "conversation.update", "thread.update", "poll.update", "device.command",
-        "policy.updated", "test.ping",
+        "policy.updated", "stream.follow", "stream.unfollow", "test.ping",
     }  # fmt: skip
     components = schema["components"]["schemas"]
     for name, ref in events.items():
@@ -267,9 +267,11 @@ def test_websocket_events_and_frames_are_documented(schema):
         assert op in component["properties"]["op"]["enum"], name
     frames = schema["x-websocket-frames"]
     assert set(frames["server"]) == {
-        "ready", "event", "error", "resync_required", "pong", "typing", "presence",
+        "ready", "event", "ack", "error", "resync_required", "pong", "typing", "presence",
     }  # fmt: skip
-    assert set(frames["client"]) == {"auth", "resume", "ping", "typing", "presence"}
+    assert set(frames["client"]) == {
+        "auth", "resume", "ping", "typing", "presence", "message.send",
+    }  # fmt: skip
     event_frame = components["EventFrame"]["properties"]["event"]
     assert event_frame == {"$ref": "#/components/schemas/WebsocketEvent"}
     assert len(components["WebsocketEvent"]["oneOf"]) == len(set(map(str, events.values())))
