@@ -166,6 +166,8 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         self.first_after: int | None = None
         self.topics: dict[str, int] = {}
         self.topic_first_after: dict[str, int] = {}
+        # Topics left: their events up to this id are still owed, none after.
+        self.leaving: dict[str, int] = {}
         self.closed = False
         self.ip = socket_ip(self.scope)
         self.lock = asyncio.Lock()
@@ -316,8 +318,8 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             # client says it has; only newer ones are still owed.
             self.cursor = point.after if self.first_after is None else max(self.cursor, point.after)
             for key, topic_point in topic_points.items():
-                if key not in cursors or key not in self.topics:
-                    continue  # given no cursor, or not followed by this socket (yet)
+                if key not in cursors or key not in self.topics or topic_point.until is not None:
+                    continue  # given no cursor, not followed by this socket (yet), or left
                 if topic_point.resync:
                     await self._send_frame({"type": "resync_required", "topic": key})
                 self.topics[key] = max(self.topics[key], topic_point.after)
@@ -351,14 +353,15 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             except InvalidEventId as error:
                 await self._fail(error, CLOSE_BAD_REQUEST)
                 return
-            for key in set(followed) - set(topic_points):
+            following = {k: p for k, p in topic_points.items() if p.until is None}
+            for key in set(followed) - set(following):
                 hub().unfollow(self, key)  # left between the two reads
             await self._send_frame(
                 {
                     "type": "ready",
                     "last_event_id": point.head,
                     "user_id": str(session.user_id),
-                    "topics": {key: p.head for key, p in topic_points.items()},
+                    "topics": {key: p.head for key, p in following.items()},
                 }
             )
             if point.resync:
@@ -368,6 +371,8 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
                 if topic_point.resync:
                     await self._send_frame({"type": "resync_required", "topic": key})
                 self.topics[key] = topic_point.after
+                if topic_point.until is not None:
+                    self.leaving[key] = topic_point.until
             self.started = True
             _poller().add(self)
         await database_sync_to_async(_connection_opened)(self.context)
@@ -379,12 +384,13 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             await self._read_topic(key)
 
     async def user_bell(self, event_id: int, after: int, event_type: str, text: str) -> None:
-        """A bell: an event was appended to this user's stream."""
-        if not self.started or self.closed:
+        """A bell: an event was appended to this user's stream. (A bell that arrives while
+        the socket starts waits on the lock, and finds it started.)"""
+        if self.session is None or self.closed:
             return
         if text and event_type != STREAM_EVENT and gateway.event_rule(event_type) is None:
             async with self.lock:
-                if self.closed or event_id <= self.cursor:
+                if not self.started or self.closed or event_id <= self.cursor:
                     return  # closed, or already sent from the log
                 if after == self.cursor:
                     if self.first_after is None:
@@ -398,13 +404,14 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         self, topic: str, event_id: int, after: int, event_type: str, text: str
     ) -> None:
         """A bell: an event was appended to a topic this socket follows."""
-        if not self.started or self.closed:
+        if self.session is None or self.closed:
             return
         async with self.lock:
             cursor = self.topics.get(topic)
-            if cursor is None or self.closed or event_id <= cursor:
-                return  # not followed (any more), closed, or already sent
-            if after == cursor and text and gateway.event_rule(event_type) is None:
+            if not self.started or cursor is None or self.closed or event_id <= cursor:
+                return  # not started, not followed (any more), closed, or already sent
+            relay = topic not in self.leaving and gateway.event_rule(event_type) is None
+            if after == cursor and text and relay:
                 self.topic_first_after.setdefault(topic, cursor)
                 await self.send(text_data=_event_frame(event_id, text, topic))
                 self.topics[topic] = event_id
@@ -422,6 +429,8 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         """Send every personal event after the cursor, in id order, and act on those with
         a rule (and on follows)."""
         assert self.session is not None
+        if not self.started:
+            return
         followed: list[str] = []
         recheck_policy = False
         async with self.lock:
@@ -438,6 +447,10 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
                     if for_this_device:
                         if self.first_after is None:
                             self.first_after = self.cursor
+                        if payload.get("type") == STREAM_EVENT:
+                            # A leave sends what the topic still owes first, a follow
+                            # reads the topic after.
+                            followed += await self._on_stream_event(payload)
                         await self._send_frame({"type": "event", "id": event_id, "event": payload})
                         rule = gateway.event_rule(payload.get("type", ""))
                         if rule is not None and rule.after_delivery is not None:
@@ -445,8 +458,6 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
                             # (a wipe) must find the command delivered.
                             await database_sync_to_async(rule.after_delivery)(payload)
                         recheck_policy |= rule is not None and rule.recheck_device
-                        if payload.get("type") == STREAM_EVENT:
-                            followed += self._on_stream_event(payload)
                     self.cursor = event_id
                 if len(batch.events) < BATCH_SIZE:
                     break
@@ -455,43 +466,62 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         for key in followed:
             await self._read_topic(key)
 
-    def _on_stream_event(self, payload: dict[str, Any]) -> list[str]:
-        """Follow or leave a topic as the event says (under the lock); returns the topic
-        to catch up on after a follow."""
+    async def _on_stream_event(self, payload: dict[str, Any]) -> list[str]:
+        """Follow or leave a topic as the event says (under the lock): a leave first sends
+        the topic's events up to where it ends; returns a followed topic to read next."""
         topic = payload.get("topic")
         if not isinstance(topic, str):
             return []
-        if payload.get("op") == "follow" and topic not in self.topics:
-            self.topics[topic] = int(payload.get("after", 0))
+        if payload.get("op") == "follow" and (topic not in self.topics or topic in self.leaving):
+            self.leaving.pop(topic, None)
+            self.topics[topic] = max(int(payload.get("after", 0)), self.topics.get(topic, 0))
             hub().follow(self, topic)
             return [topic]
-        if payload.get("op") == "unfollow":
-            self.topics.pop(topic, None)
-            self.topic_first_after.pop(topic, None)
-            hub().unfollow(self, topic)
+        if payload.get("op") == "unfollow" and topic in self.topics:
+            until = int(payload.get("until", 0))
+            if self.topics[topic] < until:
+                self.leaving[topic] = until  # still owed up to there: send, then drop
+                await self._send_topic(topic)
+            self._drop_topic(topic)
         return []
+
+    def _drop_topic(self, topic: str) -> None:
+        self.topics.pop(topic, None)
+        self.leaving.pop(topic, None)
+        self.topic_first_after.pop(topic, None)
+        hub().unfollow(self, topic)
 
     async def _read_topic(self, topic: str) -> None:
         """Send every event of a followed topic after its cursor, in id order."""
-        assert self.session is not None
         async with self.lock:
-            while not self.closed and topic in self.topics:
-                cursor = self.topics[topic]
-                batch = await database_sync_to_async(selectors.topic_events_after)(
-                    user_id=self.session.user_id, topic=topic, after=cursor, limit=BATCH_SIZE
-                )
-                if batch.pruned_through is not None and batch.pruned_through > cursor:
-                    await self._send_frame({"type": "resync_required", "topic": topic})
-                    cursor = batch.pruned_through
-                for event_id, payload, _ in batch.events:
-                    self.topic_first_after.setdefault(topic, cursor)
-                    await self._send_frame(
-                        {"type": "event", "topic": topic, "id": event_id, "event": payload}
-                    )
-                    cursor = event_id
-                self.topics[topic] = cursor
-                if len(batch.events) < BATCH_SIZE:
+            await self._send_topic(topic)
+
+    async def _send_topic(self, topic: str) -> None:
+        """``_read_topic`` with the lock held (a topic being left stops at its end)."""
+        assert self.session is not None
+        while not self.closed and topic in self.topics:
+            cursor = self.topics[topic]
+            batch = await database_sync_to_async(selectors.topic_events_after)(
+                user_id=self.session.user_id, topic=topic, after=cursor, limit=BATCH_SIZE
+            )
+            if batch.pruned_through is not None and batch.pruned_through > cursor:
+                await self._send_frame({"type": "resync_required", "topic": topic})
+                cursor = batch.pruned_through
+            until = self.leaving.get(topic)
+            for event_id, payload, _ in batch.events:
+                if until is not None and event_id > until:
                     break
+                self.topic_first_after.setdefault(topic, cursor)
+                await self._send_frame(
+                    {"type": "event", "topic": topic, "id": event_id, "event": payload}
+                )
+                cursor = event_id
+            self.topics[topic] = cursor
+            if until is not None and (cursor >= until or len(batch.events) < BATCH_SIZE):
+                self._drop_topic(topic)  # everything still owed was sent
+                break
+            if len(batch.events) < BATCH_SIZE:
+                break
 
     async def poll_result(
         self, *, ended: PortalError | None, head: int, topic_heads: dict[str, int]

@@ -18,6 +18,7 @@ def follow_event(topic: str, *, after: int) -> dict[str, Any]:
     return {"type": "stream", "op": "follow", "topic": topic, "after": after}
 
 
-def unfollow_event(topic: str) -> dict[str, Any]:
-    """``stream.unfollow``: nothing more of ``topic`` for this user."""
-    return {"type": "stream", "op": "unfollow", "topic": topic}
+def unfollow_event(topic: str, *, until: int) -> dict[str, Any]:
+    """``stream.unfollow``: the events of ``topic`` up to ``until`` are this user's, and
+    nothing after."""
+    return {"type": "stream", "op": "unfollow", "topic": topic, "until": until}

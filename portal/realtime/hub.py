@@ -232,6 +232,7 @@ class Hub:
     async def _listen(self) -> None:
         """Subscribe and hand out bells while any socket is here; reconnect after Redis
         failures, and have every socket catch up from the log once back."""
+        import redis
         import redis.asyncio
 
         failures = 0
@@ -239,9 +240,14 @@ class Hub:
             client = redis.asyncio.Redis.from_url(
                 settings.REDIS_URL, socket_connect_timeout=SOCKET_TIMEOUT_SECONDS
             )
-            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            pubsub = client.pubsub()
             try:
                 await pubsub.subscribe(channel_name())
+                # Subscribed once Redis confirms it: a bell published before that would
+                # not reach this process.
+                confirmed = await pubsub.get_message(timeout=SUBSCRIBE_WAIT_SECONDS)
+                if confirmed is None or confirmed.get("type") != "subscribe":
+                    raise redis.exceptions.ConnectionError("no subscription confirmed")
                 self.subscribed.set()
                 if failures and self.on_reconnect is not None:
                     self.on_reconnect()

@@ -80,12 +80,15 @@ class TopicEvent(models.Model):
 
 class TopicFollow(models.Model):
     """A user follows a topic from ``since`` (the topic's head when they started): their
-    sockets get its events with greater ids, and never earlier ones."""
+    sockets get its events with greater ids, and never earlier ones. ``until`` is the head
+    when they stopped (null while they follow): a client that was away then still gets the
+    events up to it — the one saying they were removed — and nothing later."""
 
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
     since = models.BigIntegerField()
+    until = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

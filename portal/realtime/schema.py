@@ -33,11 +33,13 @@ class StreamFollowEvent(serializers.Serializer):
 
 
 class StreamUnfollowEvent(serializers.Serializer):
-    """``stream.unfollow``: nothing more of ``topic``; drop its cursor."""
+    """``stream.unfollow``: the events of ``topic`` up to ``until`` are still yours (your
+    sockets send them first), nothing after; then drop its cursor."""
 
     type = const("stream")
     op = const("unfollow")
     topic = serializers.CharField()
+    until = serializers.IntegerField()
 
 
 def events() -> dict[str, Any]:

@@ -19,11 +19,13 @@ MAX_TOPICS = 1000
 @dataclass(frozen=True)
 class ResumePoint:
     """Where a socket starts: send events with id > ``after``. ``resync`` is True when the
-    client was away longer than retention (some of its events are gone)."""
+    client was away longer than retention (some of its events are gone). ``until``: for a
+    topic the user left, the last event that is still theirs."""
 
     head: int
     after: int
     resync: bool
+    until: int | None = None
 
 
 def stream_head(user_id: Any) -> int:
@@ -106,13 +108,19 @@ def events_after(*, user_id: Any, after: int, limit: int, device_id: Any = None)
 
 def followed_topics(user_id: Any) -> list[str]:
     """The keys of the topics the user follows."""
-    return list(TopicFollow.objects.filter(user_id=user_id).values_list("topic_id", flat=True))
+    return list(
+        TopicFollow.objects.filter(user_id=user_id, until__isnull=True).values_list(
+            "topic_id", flat=True
+        )
+    )
 
 
 def followed_topic_heads(user_id: Any) -> dict[str, int]:
     """The head of every topic the user follows, by key."""
     return dict(
-        TopicFollow.objects.filter(user_id=user_id).values_list("topic_id", "topic__last_event_id")
+        TopicFollow.objects.filter(user_id=user_id, until__isnull=True).values_list(
+            "topic_id", "topic__last_event_id"
+        )
     )
 
 
@@ -125,14 +133,20 @@ def topic_resume_points(*, user_id: Any, cursors: dict[str, int]) -> dict[str, R
     ``cursors`` (topic key → the id of the last event it processed). A followed topic
     without a cursor starts at its head; a cursor from before the user followed starts
     where they did (nothing earlier is theirs); one below the topic's retention asks for
-    a resync of that topic. Cursors of topics the user does not follow are ignored.
-    Raises InvalidEventId for a cursor beyond the topic's head."""
+    a resync of that topic. A topic the user has left is there only with a cursor from
+    before they left: ``until`` bounds what is still theirs (the events up to their
+    leaving); other cursors of topics the user does not follow are ignored. Raises
+    InvalidEventId for a cursor beyond the topic's head."""
     rows = TopicFollow.objects.filter(user_id=user_id).values_list(
-        "topic_id", "since", "topic__last_event_id", "topic__pruned_through"
+        "topic_id", "since", "until", "topic__last_event_id", "topic__pruned_through"
     )
     points = {}
-    for key, since, head, pruned_through in rows:
+    for key, since, until, head, pruned_through in rows:
         cursor = cursors.get(key)
+        if until is not None:
+            if cursor is not None and since <= cursor < until and cursor >= pruned_through:
+                points[key] = ResumePoint(head=until, after=cursor, resync=False, until=until)
+            continue
         if cursor is None:
             points[key] = ResumePoint(head=head, after=head, resync=False)
         elif cursor > head:
@@ -145,10 +159,14 @@ def topic_resume_points(*, user_id: Any, cursors: dict[str, int]) -> dict[str, R
 
 
 def topic_events_after(*, user_id: Any, topic: str, after: int, limit: int) -> EventBatch:
-    """Up to ``limit`` events of ``topic`` with id > ``after`` — none unless ``user_id``
-    still follows it (checked in the same statement, so a socket that has not yet heard
-    of an unfollow reads nothing more) — with the topic's ``pruned_through``."""
-    following = TopicFollow.objects.filter(user_id=user_id, topic_id=OuterRef("topic_id"))
+    """Up to ``limit`` events of ``topic`` with id > ``after`` that are ``user_id``'s: from
+    when they followed it to when they left it (checked in the same statement, so a
+    socket that has not yet heard of an unfollow reads nothing later), with the topic's
+    ``pruned_through``."""
+    following = TopicFollow.objects.filter(
+        Q(until__isnull=True) | Q(until__gte=OuterRef("id")),
+        user_id=user_id, topic_id=OuterRef("topic_id"), since__lt=OuterRef("id"),
+    )  # fmt: skip
     rows = list(
         TopicEvent.objects.filter(Q(topic_id=topic, id__gt=after) & Exists(following))
         .order_by("id")

@@ -262,51 +262,61 @@ def topic_follow(topic: str, *, user_ids: Iterable[Any]) -> int:
     """Have these users follow ``topic`` from its head now; each who did not follow it
     yet gets a ``stream.follow`` event in their own stream saying from where, so their
     sockets (and a client resuming later) pick the topic up exactly there. Returns the
-    head. Inside the service's transaction: the head is read under a share lock, so a
+    head. Inside the service's transaction: the head is read under the topic's lock, so a
     publish to the topic commits either before it (not sent to them) or after."""
     require_transaction("topic_follow")
     users = sorted({str(u) for u in user_ids})
     with transaction.atomic():
         Topic.objects.bulk_create([Topic(key=topic)], ignore_conflicts=True)
-        head = (
-            Topic.objects.select_for_update()
-            .filter(key=topic)
-            .values_list("last_event_id", flat=True)
-            .get()
-        )
+        head = _locked_head(topic)
         if not users:
             return head
-        already = set(
+        rows = dict(
             TopicFollow.objects.filter(topic_id=topic, user_id__in=users).values_list(
-                "user_id", flat=True
+                "user_id", "until"
             )
         )
-        new = [u for u in users if uuid.UUID(u) not in already]
+        known = {str(user_id) for user_id in rows}
+        returning = [str(user_id) for user_id, until in rows.items() if until is not None]
+        fresh = [u for u in users if u not in known]
+        TopicFollow.objects.filter(topic_id=topic, user_id__in=returning).update(
+            since=head, until=None
+        )
         TopicFollow.objects.bulk_create(
-            [TopicFollow(user_id=u, topic_id=topic, since=head) for u in new],
+            [TopicFollow(user_id=u, topic_id=topic, since=head) for u in fresh],
             ignore_conflicts=True,
         )
-        if new:
-            publish(events.follow_event(topic, after=head), user_ids=new)
+        if fresh or returning:
+            publish(events.follow_event(topic, after=head), user_ids=[*fresh, *returning])
     return head
 
 
 def topic_unfollow(topic: str, *, user_ids: Iterable[Any]) -> None:
-    """Stop these users following ``topic``: their sockets send nothing more of it from
-    the ``stream.unfollow`` event on, which comes before any later event of the topic."""
+    """Stop these users following ``topic`` at its head now: their sockets send its events
+    up to there and nothing later, from the ``stream.unfollow`` event on."""
     require_transaction("topic_unfollow")
     users = sorted({str(u) for u in user_ids})
     if not users:
         return
     with transaction.atomic():
-        gone = list(
-            TopicFollow.objects.filter(topic_id=topic, user_id__in=users).values_list(
-                "user_id", flat=True
-            )
+        head = _locked_head(topic)
+        following = TopicFollow.objects.filter(
+            topic_id=topic, user_id__in=users, until__isnull=True
         )
-        TopicFollow.objects.filter(topic_id=topic, user_id__in=gone).delete()
+        gone = list(following.values_list("user_id", flat=True))
+        following.update(until=head)
         if gone:
-            publish(events.unfollow_event(topic), user_ids=gone)
+            publish(events.unfollow_event(topic, until=head), user_ids=gone)
+
+
+def _locked_head(topic: str) -> int:
+    return (
+        Topic.objects.select_for_update()
+        .filter(key=topic)
+        .values_list("last_event_id", flat=True)
+        .first()
+        or 0
+    )
 
 
 def event_log_prune(*, now: dt.datetime | None = None) -> int:

@@ -45,10 +45,12 @@ def capture_events() -> Iterator[Captured]:
             order.append(key)
         grouped[key][1].add(str(event.user_id))
     captured.events = [grouped[k] for k in order]
-    for event in TopicEvent.objects.filter(id__gt=topic_start).order_by("id"):
-        followers = TopicFollow.objects.filter(topic_id=event.topic_id, since__lt=event.id)
+    for topic_event in TopicEvent.objects.filter(id__gt=topic_start).order_by("id"):
+        followers = TopicFollow.objects.filter(
+            topic_id=topic_event.topic_id, since__lt=topic_event.id
+        )
         users = {str(u) for u in followers.values_list("user_id", flat=True)}
-        captured.events.append((event.payload, users))
-        captured.topic_events.append((event.topic_id, event.payload))
+        captured.events.append((topic_event.payload, users))
+        captured.topic_events.append((topic_event.topic_id, topic_event.payload))
     for payload, _ in captured.events:
         assert_event_matches_schema(payload)

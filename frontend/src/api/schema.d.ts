@@ -2780,13 +2780,17 @@ export interface components {
             topic: string;
             after: number;
         };
-        /** @description ``stream.unfollow``: nothing more of ``topic``; drop its cursor. */
+        /**
+         * @description ``stream.unfollow``: the events of ``topic`` up to ``until`` are still yours (your
+         *     sockets send them first), nothing after; then drop its cursor.
+         */
         StreamUnfollowEvent: {
             /** @enum {string} */
             type: "stream";
             /** @enum {string} */
             op: "unfollow";
             topic: string;
+            until: number;
         };
         /** @description ``GET /sync``: the starting state of a client. */
         Sync: {

@@ -51,7 +51,7 @@ export class AppStore {
   private syncing: Promise<void> | null = null;
   private readonly unknownLoads = new Set<string>();
   /** Events delivered while a sync is in flight: the answer may predate some of them. */
-  private duringSync: { id: number; event: PortalEvent }[] = [];
+  private duringSync: { id: number; topic?: string; event: PortalEvent }[] = [];
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
   private notificationsTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -83,8 +83,12 @@ export class AppStore {
         else this.update((s) => ({ ...s, connection }));
       }),
       client.on("resync", () => void this.sync()),
-      client.on("event", ({ id, event }) => {
-        if (this.syncing) this.duringSync.push({ id, event });
+      // One broadcast channel's events before its cursor are not coming: reload just it.
+      client.on("topicResync", ({ conversationId }) => {
+        if (conversationId) void this.reloadConversation(conversationId);
+      }),
+      client.on("event", ({ id, topic, event }) => {
+        if (this.syncing) this.duringSync.push({ id, topic, event });
         this.update((s) => applyEvent(s, event));
         // Added to a conversation: the event has no membership fields (role, unread).
         if (event.type === "membership" && event.op === "add" && event["user_id"] === this.state.me?.id) {
@@ -131,7 +135,8 @@ export class AppStore {
       setTimeZone(data.me.time_zone);
       adoptProfileLanguage(data.me.language);
       this.client.setLanguage(getLanguage());
-      this.client.setResumePoint(data.last_event_id);
+      this.client.setResumePoint(data.last_event_id, data.topics);
+      const topics = data.topics;
       this.update((s) => ({
         ...s,
         synced: true,
@@ -149,7 +154,10 @@ export class AppStore {
       void this.refreshNotifications();
       // What happened after the answer's event id was applied to the state it replaced:
       // apply it again on top (events are idempotent).
-      const later = this.duringSync.filter((delivered) => delivered.id > data.last_event_id);
+      // A topic's ids count along that topic: each is compared with its own head.
+      const later = this.duringSync.filter((delivered) =>
+        delivered.topic === undefined ? delivered.id > data.last_event_id : delivered.id > (topics[delivered.topic] ?? -1),
+      );
       if (later.length) this.update((s) => later.reduce((state, delivered) => applyEvent(state, delivered.event), s));
     } catch (error) {
       this.update((s) => ({ ...s, syncError: errorText(error) }));
@@ -326,6 +334,21 @@ export class AppStore {
       this.userRequests.set(userId, request);
     }
     return request;
+  }
+
+  /**
+   * Load one conversation again, with the newest page of its history if it was open and its
+   * pins when next shown: its topic's events up to now will not come (the topic was pruned,
+   * or followed from its head), the rest of the state stands.
+   */
+  async reloadConversation(conversationId: string): Promise<void> {
+    const hadTimeline = this.state.timelines[conversationId] !== undefined;
+    this.update((s) => {
+      const { [conversationId]: _timeline, ...timelines } = s.timelines;
+      const { [conversationId]: _pins, ...pins } = s.pins ?? {};
+      return { ...s, timelines, pins };
+    });
+    await Promise.all([this.loadConversation(conversationId), hadTimeline ? this.openTimeline(conversationId) : null]);
   }
 
   /** Fetch one conversation the list does not know yet (added to it, or joined). */

@@ -12,9 +12,28 @@ import {
 } from "./env.js";
 import { Api, ApiError, Http, NetworkError, Session, SignedOutError, isDeviceRefusal, type HttpResult, type SessionOptions } from "./http.js";
 import { Outbox, type OutgoingMessage, type SendOptions } from "./outbox.js";
-import { EventSocket, type ConnectionState, type ResyncReason, type SocketOptions } from "./socket.js";
+import {
+  EventSocket,
+  SocketUnavailable,
+  cursorsOf,
+  type ConnectionState,
+  type ResyncReason,
+  type SocketOptions,
+  type TopicResyncReason,
+} from "./socket.js";
 import { PersistentStore, StoreKey } from "./store.js";
-import type { DeviceInfo, EphemeralFrame, ErrorBody, Message, MessageInput, PortalEvent, TokenPair, User } from "./types.js";
+import type {
+  DeviceInfo,
+  EphemeralFrame,
+  ErrorBody,
+  EventFrame,
+  Message,
+  MessageInput,
+  PortalEvent,
+  TokenPair,
+  TopicCursors,
+  User,
+} from "./types.js";
 
 export interface PortalClientOptions {
   /** The server's origin, e.g. `https://portal.example.gov`; `/ws/` is derived from it. */
@@ -42,16 +61,29 @@ export interface PortalClientOptions {
 }
 
 export interface DeliveredEvent {
+  /** Its id in its stream: the personal one, or `topic`'s (the two count separately). */
   id: number;
+  /** The topic stream it came on (`conversation:<uuid>`); absent for a personal event. */
+  topic?: string;
   event: PortalEvent;
+}
+
+/** Reload one conversation (and what is open of it) over REST, not the whole state. */
+export interface TopicResync {
+  topic: string;
+  /** The conversation of a `conversation:<uuid>` topic; null for another kind of topic. */
+  conversationId: string | null;
+  reason: TopicResyncReason;
 }
 
 export interface ClientEvents {
   state: ConnectionState;
-  /** Each event once, in increasing id order. */
+  /** Each event once, in increasing id order along its stream (personal, or its topic). */
   event: DeliveredEvent;
   /** Reload state over REST (`GET /api/v1/sync`), then go on applying events. */
   resync: ResyncReason;
+  /** A topic's events before its cursor are not coming: reload its conversation. */
+  topicResync: TopicResync;
   /** `typing` and `presence` frames: short-lived, never stored or replayed. */
   ephemeral: EphemeralFrame;
   /** The outbox changed (its whole content, oldest first). */
@@ -107,6 +139,7 @@ export class PortalClient {
   private readonly outbox: Outbox;
   private readonly randomUUID: () => string;
   private lastEventId: number | null = null;
+  private topics: TopicCursors = {};
   private deviceId: string | null = null;
   private currentState: ConnectionState = { status: "signed_out", reason: null, error: null };
   private initialised = false;
@@ -136,8 +169,17 @@ export class PortalClient {
         signedOut: (reason, error) => this.endSession(reason, error),
         lastEventId: () => this.lastEventId,
         setLastEventId: (id) => this.setLastEventId(id),
+        topicCursors: () => this.topics,
+        setTopicCursor: (topic, id) => {
+          const next = { ...this.topics };
+          if (id === null) delete next[topic];
+          else next[topic] = id;
+          this.setTopicCursors(next);
+        },
+        setTopicCursors: (cursors) => this.setTopicCursors(cursors),
+        topicResync: (topic, reason) => this.emitter.emit("topicResync", { topic, conversationId: conversationOf(topic), reason }),
         setState: (state) => this.setState(state),
-        deliver: (frame) => this.deliver(frame.id, frame.event),
+        deliver: (frame) => this.deliver(frame),
         resync: (reason) => this.emitter.emit("resync", reason),
         ephemeral: (frame) => this.emitter.emit("ephemeral", frame),
         protocolError: (error, closeCode) => this.emitter.emit("protocolError", { error, closeCode }),
@@ -170,6 +212,8 @@ export class PortalClient {
     }
     const lastEventId = await this.store.read<number>(StoreKey.lastEventId);
     this.lastEventId = typeof lastEventId === "number" && Number.isSafeInteger(lastEventId) ? lastEventId : null;
+    // Topic positions mean something only beside the personal one they were kept with.
+    this.topics = this.lastEventId === null ? {} : cursorsOf(await this.store.read<unknown>(StoreKey.topics));
     this.outbox.load(await this.store.read<OutgoingMessage[]>(StoreKey.outbox));
     await this.session.load();
     if (this.session.tokens) {
@@ -202,6 +246,11 @@ export class PortalClient {
   /** The id of the last event delivered (what a reconnect resumes from). */
   get lastDeliveredEventId(): number | null {
     return this.lastEventId;
+  }
+
+  /** Per followed topic, the id of its last event delivered (resumed from with the above). */
+  get topicCursors(): Readonly<TopicCursors> {
+    return this.topics;
   }
 
   /** How many token refreshes were sent (diagnostics). */
@@ -308,10 +357,12 @@ export class PortalClient {
 
   /**
    * Resume from this id from now on: after loading state with `GET /api/v1/sync`, pass its
-   * `last_event_id` so that nothing between the two is missed or applied twice.
+   * `last_event_id` and its `topics` so that nothing between the two is missed or applied
+   * twice. The topics replace every cursor: they are all the topics the user follows.
    */
-  setResumePoint(id: number): void {
+  setResumePoint(id: number, topics?: TopicCursors): void {
     this.setLastEventId(id);
+    if (topics !== undefined) this.setTopicCursors(cursorsOf(topics));
   }
 
   sendTyping(conversationId: string): boolean {
@@ -378,11 +429,27 @@ export class PortalClient {
 
   // --- internals ----------------------------------------------------------------------------------
 
-  private postMessage(conversationId: string, input: MessageInput): Promise<HttpResult<Message>> {
+  /**
+   * Over the socket when it is signed in (one frame instead of a request), else REST. A
+   * socket that gives no answer (closed first, or none within the ack timeout) leaves it
+   * unknown whether the server took the message, so it goes again over REST with the same
+   * client_id: the server keeps one message and answers the repeat with it. A refusal on
+   * the socket is an ApiError of the status REST would have answered, handled alike.
+   */
+  private async postMessage(conversationId: string, input: MessageInput): Promise<HttpResult<Message>> {
+    if (this.socket.canRequest) {
+      try {
+        const answer = await this.socket.request({ ...input, type: "message.send", conversation_id: conversationId });
+        return { status: answer.status, data: answer.result as Message };
+      } catch (error) {
+        if (!(error instanceof SocketUnavailable)) throw error;
+      }
+    }
     return this.api.request<Message>("POST", `/api/v1/conversations/${encodeURIComponent(conversationId)}/messages`, input);
   }
 
-  private deliver(id: number, event: PortalEvent): void {
+  private deliver(frame: EventFrame): void {
+    const event = frame.event;
     if (event.type === "message" && event.op === "add") {
       const message = (event as { message?: Message }).message;
       const me = this.session.tokens?.user?.id;
@@ -390,13 +457,22 @@ export class PortalClient {
         this.outbox.confirm(message.client_id, message);
       }
     }
-    this.emitter.emit("event", { id, event });
+    this.emitter.emit("event", frame.topic === undefined ? { id: frame.id, event } : { id: frame.id, topic: frame.topic, event });
   }
 
+  /** No personal position means starting every stream at its head: topic cursors go too. */
   private setLastEventId(id: number | null): void {
     this.lastEventId = id;
-    if (id === null) void this.store.remove(StoreKey.lastEventId);
-    else void this.store.write(StoreKey.lastEventId, id);
+    if (id === null) {
+      void this.store.remove(StoreKey.lastEventId);
+      this.setTopicCursors({});
+    } else void this.store.write(StoreKey.lastEventId, id);
+  }
+
+  private setTopicCursors(cursors: TopicCursors): void {
+    this.topics = cursors;
+    if (Object.keys(cursors).length === 0) void this.store.remove(StoreKey.topics);
+    else void this.store.write(StoreKey.topics, cursors);
   }
 
   private setState(state: ConnectionState): void {
@@ -424,6 +500,11 @@ export class PortalClient {
     if (this.socket.isRunning) this.socket.stop({ status: "signed_out", reason, error });
     else this.setState({ status: "signed_out", reason, error });
   }
+}
+
+/** `conversation:<uuid>` → the uuid. */
+function conversationOf(topic: string): string | null {
+  return topic.startsWith("conversation:") ? topic.slice("conversation:".length) || null : null;
 }
 
 function signInFailure(error: unknown): SignInResult {

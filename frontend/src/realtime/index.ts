@@ -1,8 +1,8 @@
 /** Portal's realtime protocol module: framework-free, reusable as a reference client. */
 export { PortalClient } from "./client.js";
-export type { ClientEvents, Credentials, DeliveredEvent, PortalClientOptions, SignInResult } from "./client.js";
+export type { ClientEvents, Credentials, DeliveredEvent, PortalClientOptions, SignInResult, TopicResync } from "./client.js";
 export { ApiError, NetworkError, SignedOutError } from "./http.js";
-export type { ConnectionState, ResyncReason, SocketOptions } from "./socket.js";
+export type { ConnectionState, ResyncReason, SocketOptions, TopicResyncReason } from "./socket.js";
 export type { OutgoingMessage, SendOptions } from "./outbox.js";
 export { backoffDelay } from "./backoff.js";
 export type { BackoffOptions } from "./backoff.js";

@@ -2,7 +2,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { ORIGIN, START, makeClient, message, messageEvent, serverAccepts, tick, type Harness } from "./harness.js";
 import type { OutgoingMessage } from "./outbox.js";
-import { FakeFetch, FakeNetworkFailure, deferred, error, type FakeAnswer, type FakeRequest } from "./testing.js";
+import {
+  FakeFetch,
+  FakeNetworkFailure,
+  deferred,
+  error,
+  serverWithoutSocketSend,
+  type FakeAnswer,
+  type FakeRequest,
+} from "./testing.js";
 import type { Message } from "./types.js";
 
 beforeEach(() => {
@@ -13,6 +21,12 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/*
+ * These tests drive the REST path of sending: the server here does not take `message.send`
+ * on the socket, as when a socket send gets no answer (socketsend.test.ts) and the outbox
+ * goes on over REST with the same client_id. Queueing, ordering and retries are the same
+ * whichever way a message goes.
+ */
 const SEND = "POST /api/v1/conversations/conv-1/messages";
 
 function track(harness: Harness): { sent: { local: OutgoingMessage; message: Message }[]; failed: OutgoingMessage[] } {
@@ -41,7 +55,7 @@ describe("optimistic sends", () => {
   it("returns a pending message at once and confirms it from the answer", async () => {
     const fake = new FakeFetch(ORIGIN);
     messageServer(fake);
-    const harness = await makeClient({ fake, lastEventId: 0 });
+    const harness = await makeClient({ fake, hub: serverWithoutSocketSend(), lastEventId: 0 });
     serverAccepts(harness.hub.last, 0);
     const { sent } = track(harness);
     const local = harness.client.sendMessage("conv-1", "привет", { reply_to: "msg-0" });
@@ -61,7 +75,7 @@ describe("optimistic sends", () => {
     const fake = new FakeFetch(ORIGIN);
     const answer = deferred<FakeAnswer>();
     fake.on(SEND, () => answer.promise);
-    const harness = await makeClient({ fake, lastEventId: 0 });
+    const harness = await makeClient({ fake, hub: serverWithoutSocketSend(), lastEventId: 0 });
     serverAccepts(harness.hub.last, 0);
     const { sent } = track(harness);
     const outboxSizes: number[] = [];
@@ -84,7 +98,7 @@ describe("optimistic sends", () => {
   it("response before event: confirmed by the answer once; the event is only an event", async () => {
     const fake = new FakeFetch(ORIGIN);
     messageServer(fake);
-    const harness = await makeClient({ fake, lastEventId: 0 });
+    const harness = await makeClient({ fake, hub: serverWithoutSocketSend(), lastEventId: 0 });
     serverAccepts(harness.hub.last, 0);
     const { sent } = track(harness);
     const local = harness.client.sendMessage("conv-1", "hello");
@@ -100,7 +114,7 @@ describe("optimistic sends", () => {
   it("an event for someone else's message with the same client_id confirms nothing", async () => {
     const fake = new FakeFetch(ORIGIN);
     fake.on(SEND, () => deferred<FakeAnswer>().promise);
-    const harness = await makeClient({ fake, lastEventId: 0 });
+    const harness = await makeClient({ fake, hub: serverWithoutSocketSend(), lastEventId: 0 });
     serverAccepts(harness.hub.last, 0);
     const { sent } = track(harness);
     const local = harness.client.sendMessage("conv-1", "hello");
@@ -120,7 +134,7 @@ describe("optimistic sends", () => {
         ? { status: 503, body: error("service_unavailable", { retry_after: 7 }), headers: { "Retry-After": "7" } }
         : accept(request),
     );
-    const harness = await makeClient({ fake, lastEventId: 0 });
+    const harness = await makeClient({ fake, hub: serverWithoutSocketSend(), lastEventId: 0 });
     serverAccepts(harness.hub.last, 0);
     const { sent } = track(harness);
     const local = harness.client.sendMessage("conv-1", "hello");
@@ -159,7 +173,7 @@ describe("optimistic sends", () => {
       },
     ];
     fake.on(SEND, (request) => (failures.length ? failures.shift()!() : accept(request)));
-    const harness = await makeClient({ fake, lastEventId: 0 });
+    const harness = await makeClient({ fake, hub: serverWithoutSocketSend(), lastEventId: 0 });
     serverAccepts(harness.hub.last, 0);
     const { sent } = track(harness);
     harness.client.sendMessage("conv-1", "hello");
@@ -186,7 +200,7 @@ describe("optimistic sends", () => {
         ? { status: 403, body: error("posting_not_allowed") }
         : accept(request),
     );
-    const harness = await makeClient({ fake, lastEventId: 0 });
+    const harness = await makeClient({ fake, hub: serverWithoutSocketSend(), lastEventId: 0 });
     serverAccepts(harness.hub.last, 0);
     const { sent, failed } = track(harness);
     const bad = harness.client.sendMessage("conv-1", "forbidden");
@@ -215,7 +229,7 @@ describe("the offline queue", () => {
     fake.on(SEND, (request) =>
       refused ? { status: 403, body: error("network_not_allowed", { reason: "network_not_allowed" }) } : accept(request),
     );
-    const harness = await makeClient({ fake, lastEventId: 0 });
+    const harness = await makeClient({ fake, hub: serverWithoutSocketSend(), lastEventId: 0 });
     serverAccepts(harness.hub.last, 0);
     const { sent, failed } = track(harness);
     harness.client.sendMessage("conv-1", "from the VPN");
@@ -234,7 +248,7 @@ describe("the offline queue", () => {
   it("keeps sends made offline, survives a reload and drains them in order", async () => {
     const fake = new FakeFetch(ORIGIN);
     const stored = messageServer(fake);
-    const first = await makeClient({ fake, lastEventId: 0 });
+    const first = await makeClient({ fake, hub: serverWithoutSocketSend(), lastEventId: 0 });
     // Offline: the socket never came up.
     first.hub.last.serverClose(1006);
     const bodies = ["one", "two", "three"];
@@ -245,7 +259,7 @@ describe("the offline queue", () => {
     await first.client.flush();
     first.client.dispose(); // the page reloads
 
-    const second = await makeClient({ fake, storage: first.storage });
+    const second = await makeClient({ fake, hub: serverWithoutSocketSend(), storage: first.storage });
     const { sent } = track(second);
     expect(second.client.pending.map((m) => m.body)).toEqual(bodies);
     expect(fake.callsTo(SEND)).toHaveLength(0);
@@ -266,7 +280,7 @@ describe("the offline queue", () => {
     const accept = fake["handlers"].get(SEND)!;
     let down = true;
     fake.on(SEND, (request) => (down ? { status: 503, headers: { "Retry-After": "10" } } : accept(request)));
-    const harness = await makeClient({ fake, lastEventId: 0 });
+    const harness = await makeClient({ fake, hub: serverWithoutSocketSend(), lastEventId: 0 });
     serverAccepts(harness.hub.last, 0);
     const { sent } = track(harness);
     harness.client.sendMessage("conv-1", "first");
@@ -293,7 +307,7 @@ describe("the offline queue", () => {
       }
       return accept(request);
     });
-    const first = await makeClient({ fake, lastEventId: 0 });
+    const first = await makeClient({ fake, hub: serverWithoutSocketSend(), lastEventId: 0 });
     serverAccepts(first.hub.last, 0);
     const local = first.client.sendMessage("conv-1", "once");
     await tick();
@@ -301,7 +315,7 @@ describe("the offline queue", () => {
     first.client.dispose();
     expect(JSON.parse(first.storage.getItem("portal.outbox")!)[0].status).toBe("sending");
 
-    const second = await makeClient({ fake, storage: first.storage });
+    const second = await makeClient({ fake, hub: serverWithoutSocketSend(), storage: first.storage });
     const { sent } = track(second);
     expect(second.client.pending[0]!.status).toBe("queued");
     serverAccepts(second.hub.last, 0);
@@ -314,7 +328,7 @@ describe("the offline queue", () => {
   it("pauses while the socket is down and resumes when it is back", async () => {
     const fake = new FakeFetch(ORIGIN);
     messageServer(fake);
-    const harness = await makeClient({ fake, lastEventId: 0 });
+    const harness = await makeClient({ fake, hub: serverWithoutSocketSend(), lastEventId: 0 });
     serverAccepts(harness.hub.last, 0);
     const { sent } = track(harness);
     harness.hub.last.serverClose(1006);

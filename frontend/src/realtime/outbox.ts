@@ -12,7 +12,8 @@ export interface SendOptions {
 
 /**
  * A message the user sent that the server has not confirmed yet. `queued`: waiting for its
- * turn or for the connection; `sending`: the POST is in flight; `retrying`: it failed for a
+ * turn or for the connection; `sending`: on its way (a `message.send` frame waiting for its
+ * `ack`, or the POST); `retrying`: it failed for a
  * transient reason and goes again at `nextAttemptAt`; `failed`: refused (4xx), kept so the
  * user can edit, retry or discard it.
  */
@@ -43,8 +44,10 @@ export interface OutboxHost {
 /**
  * Optimistic sends, one at a time in the order they were made (so the server numbers them
  * in that order). The `client_id` makes every retry safe: the server answers a repeat with
- * the message it already has. Whichever comes first — the POST's answer or the socket's
- * `message add` event with this `client_id` — confirms the message; the other is ignored.
+ * the message it already has, whichever way it went (the host's `post` sends over the
+ * socket when it can, else over REST). Whichever comes first — the answer (`ack` or the
+ * POST's) or the socket's `message add` event with this `client_id` — confirms the message;
+ * the other is ignored.
  */
 export class Outbox {
   private items: OutgoingMessage[] = [];

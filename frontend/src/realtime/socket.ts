@@ -1,6 +1,19 @@
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import type { Clock, TimerHandle, WebSocketFactory, WebSocketLike } from "./env.js";
-import { CloseCode, type ClientFrame, type EphemeralFrame, type ErrorBody, type EventFrame, type ServerFrame } from "./types.js";
+import { ApiError } from "./http.js";
+import {
+  CloseCode,
+  type AckFrame,
+  type ClientFrame,
+  type EphemeralFrame,
+  type ErrorBody,
+  type ErrorFrame,
+  type EventFrame,
+  type MessageSendFrame,
+  type PortalEvent,
+  type ServerFrame,
+  type TopicCursors,
+} from "./types.js";
 
 /** Where the connection stands; the app renders this (banner, sign-in, policy screen). */
 export type ConnectionState =
@@ -21,6 +34,34 @@ export type ConnectionState =
 /** Why the app must reload its state over REST (`GET /api/v1/sync`, conversation lists). */
 export type ResyncReason = "initial" | "resync_required" | "invalid_event_id";
 
+/**
+ * Why the app must reload one topic's conversation (not the whole state): `new`, the socket
+ * follows a topic the client had no cursor for (it starts at the head: what came before
+ * was never seen); `resync_required`, the topic's events after the cursor were pruned.
+ */
+export type TopicResyncReason = "new" | "resync_required";
+
+/** A frame the server answers with `ack` or `error` carrying its `ref`. */
+export type RequestFrame = Omit<MessageSendFrame, "ref">;
+
+/** The `ack` of a request frame: the status and body REST would have answered. */
+export interface RequestAnswer {
+  status: number;
+  result: unknown;
+}
+
+/**
+ * A request got no answer on the socket: it was not online, closed before answering, took
+ * longer than `ackTimeoutMs`, or is a server that does not take the frame. Whether the
+ * server acted on it is unknown, so it is only safe to repeat an idempotent request.
+ */
+export class SocketUnavailable extends Error {
+  constructor(readonly reason: "offline" | "closed" | "timeout" | "unsupported") {
+    super(`socket request: ${reason}`);
+    this.name = "SocketUnavailable";
+  }
+}
+
 export interface SocketOptions {
   backoff?: BackoffOptions;
   /** Send a `ping` after this long without any frame (default 25 s). */
@@ -31,6 +72,8 @@ export interface SocketOptions {
   connectTimeoutMs?: number;
   /** Online this long: the back-off starts again from 1 s (default 30 s). */
   stableAfterMs?: number;
+  /** A request frame without `ack` or `error` this long has failed (default 10 s). */
+  ackTimeoutMs?: number;
 }
 
 export interface SocketHost {
@@ -45,6 +88,14 @@ export interface SocketHost {
   signedOut(reason: string, error: ErrorBody | null): void;
   lastEventId(): number | null;
   setLastEventId(id: number | null): void;
+  /** Topic key → the id of the last event of it delivered (resumed from with the personal id). */
+  topicCursors(): Readonly<TopicCursors>;
+  /** Set one topic's cursor, or drop the topic (`null`: not followed any more). */
+  setTopicCursor(topic: string, id: number | null): void;
+  /** Replace every topic cursor (the topics `ready` lists are the ones this socket follows). */
+  setTopicCursors(cursors: TopicCursors): void;
+  /** Reload the conversation of this topic over REST; the rest of the state stands. */
+  topicResync(topic: string, reason: TopicResyncReason): void;
   setState(state: ConnectionState): void;
   /** An event that passed the exactly-once check. */
   deliver(frame: EventFrame): void;
@@ -85,6 +136,14 @@ export class EventSocket {
   private isReady = false;
   /** Why the next `ready` without a stored id asks the app to reload. */
   private resyncReason: ResyncReason = "initial";
+  /** The topic heads of the last `ready`: where a pruned topic resumes. */
+  private topicHeads: TopicCursors = {};
+  /** Request frames sent on the current socket and not answered yet, by `ref`. */
+  private readonly requests = new Map<
+    string,
+    { resolve: (answer: RequestAnswer) => void; reject: (error: Error) => void; timer: TimerHandle }
+  >();
+  private refCounter = 0;
   private reconnectTimer: TimerHandle | null = null;
   private watchdog: TimerHandle | null = null;
   private idleTimer: TimerHandle | null = null;
@@ -102,6 +161,7 @@ export class EventSocket {
       pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
       connectTimeoutMs: options.connectTimeoutMs ?? 20_000,
       stableAfterMs: options.stableAfterMs ?? 30_000,
+      ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
     };
   }
 
@@ -144,6 +204,32 @@ export class EventSocket {
     return true;
   }
 
+  /** The signed-in socket is open: a request frame can go now. */
+  get canRequest(): boolean {
+    return this.ws !== null && this.ws.readyState === 1 && this.isReady;
+  }
+
+  /**
+   * Send a request frame with a fresh `ref` and wait for its `ack` (resolves) or its error
+   * frame (rejects with the ApiError REST would have thrown for that status). Rejects with
+   * SocketUnavailable when there is no answer: not online, the socket closed, or none
+   * within `ackTimeoutMs`.
+   */
+  request(frame: RequestFrame): Promise<RequestAnswer> {
+    const ref = `r-${++this.refCounter}`;
+    return new Promise<RequestAnswer>((resolve, reject) => {
+      const timer = this.host.clock.setTimeout(() => {
+        this.requests.delete(ref);
+        reject(new SocketUnavailable("timeout"));
+      }, this.opts.ackTimeoutMs);
+      this.requests.set(ref, { resolve, reject, timer });
+      if (!this.send({ ...frame, ref })) {
+        this.settle(ref);
+        reject(new SocketUnavailable("offline"));
+      }
+    });
+  }
+
   private async connect(): Promise<void> {
     const generation = ++this.generation;
     this.drop(CloseCode.NORMAL, "reconnecting");
@@ -171,7 +257,12 @@ export class EventSocket {
       if (ws !== this.ws) return;
       const frame: ClientFrame = { type: "auth", token };
       const last = this.host.lastEventId();
-      if (last !== null) frame.last_event_id = last;
+      if (last !== null) {
+        frame.last_event_id = last;
+        // Topic cursors only beside a personal one: without it the client reloads everything.
+        const topics = this.host.topicCursors();
+        if (Object.keys(topics).length > 0) frame.topics = { ...topics };
+      }
       ws.send(JSON.stringify(frame));
     };
     ws.onmessage = (message) => {
@@ -206,8 +297,10 @@ export class EventSocket {
     }
     switch (frame.type) {
       case "ready": {
-        const ready = frame as { last_event_id: number; user_id: string };
+        const ready = frame as { last_event_id: number; user_id: string; topics?: unknown };
         this.head = ready.last_event_id;
+        const fullResync = this.host.lastEventId() === null;
+        if (ready.topics !== undefined) this.followed(cursorsOf(ready.topics), fullResync);
         this.arm("stableTimer", this.opts.stableAfterMs, () => {
           this.attempt = 0;
         });
@@ -223,13 +316,34 @@ export class EventSocket {
       case "event": {
         const event = frame as EventFrame;
         if (typeof event.id !== "number" || !Number.isSafeInteger(event.id)) return;
+        if (typeof event.topic === "string") {
+          // A topic counts its own ids: the same once-only rule, against its own cursor.
+          const cursor = this.host.topicCursors()[event.topic];
+          if (cursor !== undefined && event.id <= cursor) return;
+          this.host.setTopicCursor(event.topic, event.id);
+          this.host.deliver(event);
+          return;
+        }
         const last = this.host.lastEventId();
         if (last !== null && event.id <= last) return; // a repeat, or older than one delivered
         this.host.setLastEventId(event.id);
+        if (event.event?.type === "stream") this.stream(event.event);
         this.host.deliver(event);
         break;
       }
       case "resync_required": {
+        const topic = (frame as { topic?: unknown }).topic;
+        if (typeof topic === "string") {
+          // Only that topic's events are gone: it goes on from its head, its conversation is
+          // reloaded. Unknown head (followed after `ready`): drop the cursor, so the next
+          // `ready` treats the topic as new and its conversation is reloaded again.
+          const head = this.topicHeads[topic];
+          const cursor = this.host.topicCursors()[topic];
+          if (head === undefined) this.host.setTopicCursor(topic, null);
+          else if (cursor === undefined || cursor < head) this.host.setTopicCursor(topic, head);
+          this.host.topicResync(topic, "resync_required");
+          break;
+        }
         // Events after the head follow; what came before must be reloaded over REST.
         const last = this.host.lastEventId();
         if (last === null || last < this.head) this.host.setLastEventId(this.head);
@@ -238,8 +352,29 @@ export class EventSocket {
       }
       case "pong":
         break;
+      case "ack": {
+        const ack = frame as AckFrame;
+        const request = typeof ack.ref === "string" ? this.requests.get(ack.ref) : undefined;
+        if (!request) return; // timed out already (the caller went on over REST), or not ours
+        this.settle(ack.ref);
+        request.resolve({ status: typeof ack.status === "number" ? ack.status : 200, result: ack.result });
+        break;
+      }
       case "error": {
-        const error = (frame as { error?: ErrorBody }).error ?? null;
+        const answer = frame as ErrorFrame;
+        const request = typeof answer.ref === "string" ? this.requests.get(answer.ref) : undefined;
+        if (request) {
+          // The answer to a request: refused as REST would have refused it; the socket stays.
+          this.settle(answer.ref!);
+          request.reject(apiErrorOf(answer));
+          return;
+        }
+        if (typeof answer.ref === "string") return; // the answer to a request given up on
+        const error = answer.error ?? null;
+        if (error?.code === "unknown_frame_type" && this.requests.size > 0) {
+          // A server without socket sending answers without the ref: nothing was done.
+          this.failRequests("unsupported");
+        }
         this.lastError = error; // a close usually follows; its code says what to do
         this.host.protocolError(error, null);
         break;
@@ -250,6 +385,62 @@ export class EventSocket {
         break;
       default:
         break;
+    }
+  }
+
+  /**
+   * `ready` lists the topics this socket follows, at their heads. Topics the client has a
+   * cursor for resume from it (the server sends what was missed); a topic it had none for
+   * starts at the head and its conversation is reloaded; cursors of topics not listed are
+   * dropped (left while away: the server ignores them). After a full resync every topic
+   * starts at its head and the app's reload covers them all.
+   */
+  private followed(heads: TopicCursors, fullResync: boolean): void {
+    this.topicHeads = heads;
+    const cursors = this.host.topicCursors();
+    const next: TopicCursors = {};
+    const fresh: string[] = [];
+    for (const [topic, head] of Object.entries(heads)) {
+      const cursor = cursors[topic];
+      if (!fullResync && cursor !== undefined) next[topic] = cursor;
+      else {
+        next[topic] = head;
+        if (!fullResync) fresh.push(topic);
+      }
+    }
+    this.host.setTopicCursors(next);
+    for (const topic of fresh) this.host.topicResync(topic, "new");
+  }
+
+  /**
+   * `stream.follow` (joined a broadcast channel): the topic's events with ids above `after`
+   * follow; a cursor already past it (the topic's head from `ready`) stays, so no event is
+   * delivered twice. `stream.unfollow`: the topic is dropped.
+   */
+  private stream(event: PortalEvent): void {
+    const { op, topic, after } = event as { op?: unknown; topic?: unknown; after?: unknown };
+    if (typeof topic !== "string") return;
+    if (op === "unfollow") {
+      this.host.setTopicCursor(topic, null);
+      delete this.topicHeads[topic];
+    } else if (op === "follow" && typeof after === "number" && Number.isSafeInteger(after)) {
+      const cursor = this.host.topicCursors()[topic];
+      if (cursor === undefined || cursor < after) this.host.setTopicCursor(topic, after);
+    }
+  }
+
+  private settle(ref: string): void {
+    const request = this.requests.get(ref);
+    if (!request) return;
+    this.host.clock.clearTimeout(request.timer);
+    this.requests.delete(ref);
+  }
+
+  /** Every request in flight gets no answer (the socket closed, or cannot take them). */
+  private failRequests(reason: SocketUnavailable["reason"]): void {
+    for (const [ref, request] of [...this.requests]) {
+      this.settle(ref);
+      request.reject(new SocketUnavailable(reason));
     }
   }
 
@@ -302,8 +493,10 @@ export class EventSocket {
       return;
     }
     if (code === CloseCode.BAD_EVENT_ID) {
-      // The stored position is unusable: start from the head and reload over REST.
+      // The stored position is unusable (the personal one or a topic's; the error does not
+      // say which): start every stream from its head and reload over REST.
       this.host.setLastEventId(null);
+      this.host.setTopicCursors({});
       this.resyncReason = "invalid_event_id";
     }
     if (CLIENT_FAULT.has(code)) this.host.protocolError(error, code);
@@ -351,6 +544,8 @@ export class EventSocket {
   private detach(ws: WebSocketLike): void {
     ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
     this.openSockets -= 1;
+    // Answers to requests sent on it can no longer come.
+    this.failRequests("closed");
   }
 
   private arm(name: "watchdog" | "idleTimer" | "stableTimer", ms: number, callback: () => void): void {
@@ -366,4 +561,29 @@ export class EventSocket {
     if (handle !== null) this.host.clock.clearTimeout(handle);
     this[name] = null;
   }
+}
+
+/** The valid entries of a `topics` map (topic key → a non-negative integer id). */
+export function cursorsOf(value: unknown): TopicCursors {
+  const cursors: TopicCursors = {};
+  if (!value || typeof value !== "object" || Array.isArray(value)) return cursors;
+  for (const [topic, id] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof id === "number" && Number.isSafeInteger(id) && id >= 0) cursors[topic] = id;
+  }
+  return cursors;
+}
+
+/** An error frame answering a request, as the ApiError REST would have thrown. */
+function apiErrorOf(frame: ErrorFrame): ApiError {
+  const status = typeof frame.status === "number" ? frame.status : 400;
+  const body = frame.error ?? { code: `http_${status}`, message: `HTTP ${status}`, details: {} };
+  const details = body.details && typeof body.details === "object" ? body.details : {};
+  const retryAfter = details["retry_after"];
+  return new ApiError(
+    status,
+    body.code,
+    body.message,
+    details,
+    typeof retryAfter === "number" && retryAfter >= 0 ? retryAfter : null,
+  );
 }

@@ -47,6 +47,8 @@ export class PersistentStore {
 export const StoreKey = {
   tokens: "tokens",
   lastEventId: "last_event_id",
+  /** Topic key → last event id of that topic, kept and cleared with `last_event_id`. */
+  topics: "topic_cursors",
   outbox: "outbox",
   deviceId: "device_id",
 } as const;

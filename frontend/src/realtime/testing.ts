@@ -18,9 +18,16 @@ export class FakeWebSocket implements WebSocketLike {
 
   constructor(readonly url: string) {}
 
+  /** The server's answer to a frame the client sent, if it answers by itself (see FakeSocketHub). */
+  answer: ((frame: ClientFrame) => ServerFrame | Record<string, unknown> | null) | null = null;
+
   send(data: string): void {
     if (this.readyState !== 1) throw new Error("send on a socket that is not open");
-    this.sent.push(JSON.parse(data) as ClientFrame);
+    const frame = JSON.parse(data) as ClientFrame;
+    this.sent.push(frame);
+    const answer = this.answer?.(frame) ?? null;
+    // Later, as a network would: never inside the client's send().
+    if (answer) queueMicrotask(() => this.readyState === 1 && this.push(answer));
   }
 
   close(code?: number, reason?: string): void {
@@ -58,11 +65,18 @@ export class FakeWebSocket implements WebSocketLike {
   }
 }
 
-/** Records every socket the client creates. */
+/**
+ * Records every socket the client creates. With `answer`, each socket answers the frames the
+ * client sends by itself (the test stays the server for everything else).
+ */
 export class FakeSocketHub {
   readonly sockets: FakeWebSocket[] = [];
+
+  constructor(private readonly answer: FakeWebSocket["answer"] = null) {}
+
   readonly factory = (url: string): WebSocketLike => {
     const socket = new FakeWebSocket(url);
+    socket.answer = this.answer;
     this.sockets.push(socket);
     return socket;
   };
@@ -126,6 +140,17 @@ export class FakeFetch {
     const text = answer.body === undefined ? "" : JSON.stringify(answer.body);
     return { status: answer.status, headers: { get: (name) => headers.get(name.toLowerCase()) ?? null }, text: async () => text };
   };
+}
+
+/**
+ * A server that does not take `message.send` (one from before it, or a proxy that filters
+ * frames): it answers, as Portal answers any unknown frame, with `unknown_frame_type` and no
+ * `ref`, so the client sends over REST at once.
+ */
+export function serverWithoutSocketSend(): FakeSocketHub {
+  return new FakeSocketHub((frame) =>
+    frame.type === "message.send" ? { type: "error", error: { code: "unknown_frame_type", message: "", details: { type: frame.type } } } : null,
+  );
 }
 
 /** A network failure, as fetch reports it. */

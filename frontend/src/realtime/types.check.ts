@@ -6,6 +6,7 @@
  */
 import type { Schemas } from "../api/index.js";
 import type {
+  AckFrame,
   AuthFrame,
   DeviceCommandEvent,
   EphemeralFrame,
@@ -13,6 +14,7 @@ import type {
   EventFrame,
   MessageEvent,
   MessageHideEvent,
+  MessageSendFrame,
   PingFrame,
   PongFrame,
   PortalEvent,
@@ -20,6 +22,8 @@ import type {
   ReadyFrame,
   ResumeFrame,
   ResyncRequiredFrame,
+  StreamFollowEvent,
+  StreamUnfollowEvent,
   TypingOutFrame,
 } from "./types.js";
 
@@ -33,6 +37,7 @@ export type ServerFramesFit = [
   Fits<Extends<Schemas["ResyncRequiredFrame"], ResyncRequiredFrame>>,
   Fits<Extends<Schemas["PongFrame"], PongFrame>>,
   Fits<Extends<Schemas["ErrorFrame"], ErrorFrame>>,
+  Fits<Extends<Schemas["AckFrame"], AckFrame>>,
   Fits<Extends<Schemas["TypingFrame"], EphemeralFrame>>,
   Fits<Extends<Schemas["PresenceFrame"], EphemeralFrame>>,
 ];
@@ -42,6 +47,8 @@ export type EventsFit = [
   Fits<Extends<Schemas["MessageEvent"], MessageEvent>>,
   Fits<Extends<Schemas["MessageHideEvent"], MessageHideEvent>>,
   Fits<Extends<Schemas["DeviceCommandEvent"], DeviceCommandEvent>>,
+  Fits<Extends<Schemas["StreamFollowEvent"], StreamFollowEvent>>,
+  Fits<Extends<Schemas["StreamUnfollowEvent"], StreamUnfollowEvent>>,
   Fits<Extends<Schemas["WebsocketEvent"], PortalEvent>>,
 ];
 
@@ -52,4 +59,11 @@ export type ClientFramesFit = [
   Fits<Extends<ResumeFrame, Schemas["ResumeClientFrame"]>>,
   Fits<Extends<TypingOutFrame, Schemas["TypingClientFrame"]>>,
   Fits<Extends<PresenceOutFrame, Schemas["PresenceClientFrame"]>>,
+  // message.send: its own keys as the server documents them, and no key the client lacks.
+  // Its body is the REST body (MessageInput is the generated MessageRequest); the schema
+  // renders the frame as an answer component, where fields with a default look required.
+  Fits<Extends<Pick<MessageSendFrame, SendFrameKeys>, Pick<Schemas["MessageSendClientFrame"], SendFrameKeys>>>,
+  Fits<Extends<keyof Schemas["MessageSendClientFrame"], keyof MessageSendFrame>>,
 ];
+
+type SendFrameKeys = "type" | "ref" | "conversation_id";

@@ -91,14 +91,35 @@ export interface OtherEvent {
   [field: string]: unknown;
 }
 
-export type PortalEvent = MessageEvent | MessageHideEvent | DeviceCommandEvent | OtherEvent;
+/**
+ * In the personal stream: this user now follows (joined a broadcast channel) or no longer
+ * follows (left, removed) the topic stream `topic` (`conversation:<uuid>`). After a follow
+ * the socket sends that topic's events with ids greater than `after`.
+ */
+export interface StreamFollowEvent {
+  type: "stream";
+  op: "follow";
+  topic: string;
+  after: number;
+}
+export interface StreamUnfollowEvent {
+  type: "stream";
+  op: "unfollow";
+  topic: string;
+}
+
+export type PortalEvent = MessageEvent | MessageHideEvent | DeviceCommandEvent | StreamFollowEvent | StreamUnfollowEvent | OtherEvent;
 
 // --- Websocket frames (docs/realtime.md; hand-written) -------------------------------------------
+
+/** Topic key (`conversation:<uuid>`) → the id of the last event of that topic processed. */
+export type TopicCursors = Record<string, number>;
 
 export interface AuthFrame {
   type: "auth";
   token: string;
   last_event_id?: number;
+  topics?: TopicCursors;
 }
 export interface PingFrame {
   type: "ping";
@@ -106,6 +127,7 @@ export interface PingFrame {
 export interface ResumeFrame {
   type: "resume";
   last_event_id: number;
+  topics?: TopicCursors;
 }
 export interface TypingOutFrame {
   type: "typing";
@@ -115,27 +137,52 @@ export interface PresenceOutFrame {
   type: "presence";
   state: "online" | "away";
 }
-export type ClientFrame = AuthFrame | PingFrame | ResumeFrame | TypingOutFrame | PresenceOutFrame;
+/**
+ * A message sent over the socket: the REST body of `POST …/messages` plus the conversation
+ * and a `ref` (1..64 chars) the answer (`ack` or `error`) echoes.
+ */
+export type MessageSendFrame = MessageInput & {
+  type: "message.send";
+  ref: string;
+  conversation_id: string;
+};
+export type ClientFrame = AuthFrame | PingFrame | ResumeFrame | TypingOutFrame | PresenceOutFrame | MessageSendFrame;
 
 export interface ReadyFrame {
   type: "ready";
   last_event_id: number;
   user_id: string;
+  /** Every topic this socket follows, at its head. */
+  topics?: TopicCursors;
 }
+/** A personal event (no `topic`), or one of a followed topic (its `id` counts along the topic). */
 export interface EventFrame {
   type: "event";
   id: number;
+  topic?: string;
   event: PortalEvent;
 }
+/** Events were pruned: of the personal stream (no `topic`, reload everything) or of one topic. */
 export interface ResyncRequiredFrame {
   type: "resync_required";
+  topic?: string;
 }
 export interface PongFrame {
   type: "pong";
 }
+/** With `ref`: the answer to that request frame, `status` the HTTP status REST would give. */
 export interface ErrorFrame {
   type: "error";
+  ref?: string;
+  status?: number;
   error: ErrorBody;
+}
+/** A request frame (`message.send`) succeeded: `status` and `result` as REST answers them. */
+export interface AckFrame {
+  type: "ack";
+  ref: string;
+  status: number;
+  result: unknown;
 }
 /** Short-lived frames relayed by the server, never stored: `typing`, `presence`. */
 export interface EphemeralFrame {
@@ -148,6 +195,7 @@ export type ServerFrame =
   | ResyncRequiredFrame
   | PongFrame
   | ErrorFrame
+  | AckFrame
   | EphemeralFrame;
 
 /** Close codes the server uses (docs/realtime.md, "Errors and close codes"). */
