@@ -94,6 +94,7 @@ lint: install-test frontend-lint frontend-types-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 test: install-test services lint frontend-test frontend-build browser-deps

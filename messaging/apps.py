@@ -7,6 +7,9 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self) -> None:
-        from messaging import realtime
+        # Services queue tasks by name (they may not import them: the tasks import the
+        # services); loading the module registers the tasks in every process, so the name
+        # resolves, and embedded mode runs them eagerly.
+        from messaging import realtime, tasks  # noqa: F401
 
         realtime.register()

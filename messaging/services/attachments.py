@@ -24,6 +24,7 @@ import warnings
 from typing import IO, Any
 
 import filetype
+from celery import signature
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -231,12 +232,14 @@ def _delete_objects(attachment: Attachment) -> bool:
 
 
 def _schedule_thumbnail(attachment_id: Any) -> None:
-    from messaging.tasks import make_thumbnail
-
     try:
-        # Not retried: with the broker (Redis) down the upload still succeeds, without a
+        # Queued by name: tasks call services, never the other way round (messaging/apps.py
+        # loads the task module, so embedded mode still runs it here, eagerly). Not
+        # retried: with the broker (Redis) down the upload still succeeds, without a
         # thumbnail; clients show the file's icon instead.
-        make_thumbnail.apply_async([str(attachment_id)], retry=False)
+        signature("messaging.tasks.make_thumbnail", args=[str(attachment_id)]).apply_async(
+            retry=False
+        )
     except Exception:
         if settings.CELERY_TASK_ALWAYS_EAGER:
             raise  # embedded mode runs the task here: its failure is a bug, not an outage

@@ -13,3 +13,13 @@ class AccountsConfig(AppConfig):
             signals,  # noqa: F401  (connects admin sign-in auditing)
         )
         from portal.accounts.services import avatars  # noqa: F401  (registers its download check)
+        from portal.accounts.services.sessions import revoke_device_sessions
+        from portal.accounts.services.twofactor import two_factor_enabled
+        from portal.devices.services import AccountHooks, register_account_hooks
+
+        register_account_hooks(
+            AccountHooks(
+                two_factor_enabled=two_factor_enabled,
+                end_device_sessions=revoke_device_sessions,
+            )
+        )

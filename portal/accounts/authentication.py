@@ -10,9 +10,8 @@ from rest_framework.request import Request
 
 from portal.accounts.exceptions import TokenInvalid
 from portal.accounts.models import AuthSession, User
-from portal.accounts.services.sessions import session_touch, token_authenticate
+from portal.accounts.services.admission import Admission, admit_token
 from portal.api.context import client_ip
-from portal.devices.services import device_enforce_policy
 from portal.errors import PortalError
 
 
@@ -21,19 +20,10 @@ class CSRFFailed(PortalError):
     status = 403
 
 
-def _enforce_device_policy(session: AuthSession, ip: str | None) -> None:
-    device_enforce_policy(
-        device=session.device,
-        user=session.user,
-        ip=ip,
-        session_created_at=session.created_at,
-        session_last_used_at=getattr(session, "previous_used_at", session.last_used_at),
-    )
-
-
 class BearerTokenAuthentication(BaseAuthentication):
     """``Authorization: Bearer pat_...``; a bad token is an error, never anonymous access.
-    The device's policy is enforced on every request (docs/api.md lists the refusals)."""
+    The session is admitted on every request (``accounts.services.admission``: alive, not
+    expired, its device passing the policy; docs/api.md lists the refusals)."""
 
     keyword = "Bearer"
     enforce_policy = True
@@ -49,13 +39,13 @@ class BearerTokenAuthentication(BaseAuthentication):
         raw = raw.strip()
         if not raw or " " in raw:
             raise TokenInvalid()
-        session = token_authenticate(raw, for_command_ack=self.for_command_ack)
+        session = admit_token(
+            raw,
+            ip=client_ip(request),
+            policy=self.enforce_policy,
+            command_ack=self.for_command_ack,
+        ).accepted()
         translation.activate(session.user.language)
-        ip = client_ip(request)
-        if self.enforce_policy:
-            _enforce_device_policy(session, ip)
-        if session.revoked_at is None:
-            session_touch(session, ip=ip)
         return session.user, session
 
     def authenticate_header(self, request: Request) -> str:
@@ -77,19 +67,20 @@ class CommandAckAuthentication(BearerTokenAuthentication):
 
 
 class PortalSessionAuthentication(BaseAuthentication):
-    """The browser's session cookie, already checked against its sign-in session by
-    ``AuthSessionMiddleware``; unsafe methods need a CSRF token."""
+    """The browser's session cookie, already admitted by ``AuthSessionMiddleware`` (which
+    signs out an ended session and leaves a device refusal to be raised here, after the CSRF
+    check); unsafe methods need a CSRF token."""
 
     def authenticate(self, request: Request) -> tuple[User, AuthSession] | None:
         django_request = request._request
         user = getattr(django_request, "user", None)
-        auth_session = getattr(django_request, "auth_session", None)
-        if user is None or not user.is_authenticated or auth_session is None:
+        admission: Admission | None = getattr(django_request, "admission", None)
+        if user is None or not user.is_authenticated or admission is None:
             return None
         self._enforce_csrf(django_request)
-        translation.activate(user.language)
-        _enforce_device_policy(auth_session, client_ip(django_request))
-        return user, auth_session
+        session = admission.accepted()
+        translation.activate(session.user.language)
+        return session.user, session
 
     def _enforce_csrf(self, django_request: Any) -> None:
         check = CSRFCheck(lambda req: None)  # type: ignore[arg-type]

@@ -7,37 +7,42 @@ from collections.abc import Callable
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
-from portal.accounts.exceptions import TokenExpired, TokenRevoked
 from portal.accounts.models import AuthSession
-from portal.accounts.services.sessions import check_session_usable, session_touch
+from portal.accounts.services.admission import admit
 from portal.api.context import client_ip
 
 SESSION_KEY = "portal_auth_session"
 
 
 class AuthSessionMiddleware:
-    """A browser session whose sign-in session was revoked or expired is signed out here,
-    so revocation takes effect on the very next request (admin pages included)."""
+    """Admits a signed-in browser's sign-in session once per request: one whose session
+    was revoked or expired is signed out here, so revocation takes effect on the very next
+    request (admin pages included). The admission stays on the request: a device refused by
+    the policy is refused by the API (``PortalSessionAuthentication``), not signed out."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.auth_session = None  # type: ignore[attr-defined]
+        request.admission = None  # type: ignore[attr-defined]
         if request.user.is_authenticated:
             session_id = request.session.get(SESSION_KEY)
+            # The user's agency comes along: the API's permission reads it on every request
+            # (two_factor_required), and the API is handed this user, not a second copy.
             auth_session = (
-                AuthSession.objects.select_related("user", "device").filter(pk=session_id).first()
+                AuthSession.objects.select_related("user", "user__agency", "device")
+                .filter(pk=session_id)
+                .first()
                 if session_id
                 else None
             )
-            try:
-                if auth_session is None or auth_session.user_id != request.user.pk:
-                    raise TokenRevoked()
-                check_session_usable(auth_session)
-            except (TokenRevoked, TokenExpired):
+            if auth_session is not None and auth_session.user_id != request.user.pk:
+                auth_session = None
+            admission = admit(auth_session, ip=client_ip(request))
+            if admission.ended:
                 logout(request)
             else:
-                session_touch(auth_session, ip=client_ip(request))
                 request.auth_session = auth_session  # type: ignore[attr-defined]
+                request.admission = admission  # type: ignore[attr-defined]
         return self.get_response(request)

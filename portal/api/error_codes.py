@@ -1,5 +1,6 @@
 """The domain errors an operation can answer, read from the code: which ``PortalError``
-subclasses its view method raises, and those raised by the Portal functions it calls
+subclasses its view method raises, and those raised (or made, to be raised by the caller:
+an explicit result such as ``Admission.refused``) by the Portal functions it calls
 (services, selectors, their helpers), followed through calls to a bounded depth.
 
 For the schema's ``x-error-codes`` (code → HTTP status). It reads source, so it finds
@@ -94,3 +95,7 @@ def _collect(function: Any, found: dict[str, int], seen: set[Any], depth: int) -
             callee = _resolve(node.func, scope)
             if isinstance(callee, types.FunctionType) and _ours(callee):
                 _collect(_unwrap(callee), found, seen, depth + 1)
+            elif isinstance(callee, type) and issubclass(callee, PortalError):
+                # An error made but not raised here is handed back to be raised by the
+                # caller (``Admission.refused``, raised by ``Admission.accepted``).
+                found.setdefault(callee.code, callee.status)

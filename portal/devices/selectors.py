@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, QuerySet
 
-from portal.accounts.models import User
 from portal.db import require_transaction
 from portal.devices.exceptions import CommandNotFound, DeviceNotFound, PolicyNotFound
 from portal.devices.models import (
@@ -23,6 +23,10 @@ from portal.devices.models import (
 )
 from portal.devices.rules import RULES
 from portal.ids import as_uuid
+
+if TYPE_CHECKING:
+    # For the annotations only: portal.accounts sits above this app (docs/architecture.md).
+    from portal.accounts.models import User
 
 _GENERATION_KEY = "devices:policy-generation"
 # How long Redis keeps its copy of the generation: the longest a bump that could not reach
@@ -154,7 +158,7 @@ def effective_policy(user: User) -> EffectivePolicy:
 
 def users_under(assignment: PolicyAssignment) -> QuerySet[User]:
     """The active users an assignment can affect."""
-    users = User.objects.filter(is_active=True)
+    users = get_user_model().objects.filter(is_active=True)
     if assignment.scope == PolicyAssignment.Scope.USER and assignment.user_id:
         return users.filter(pk=assignment.user_id)
     if assignment.scope == PolicyAssignment.Scope.DEPARTMENT and assignment.department:

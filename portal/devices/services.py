@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,33 @@ from portal.realtime import publish
 
 # Commands other than wipe expire when not acknowledged within this time.
 COMMAND_TTL = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class AccountHooks:
+    """What this app needs from portal.accounts, the layer above it (sign-in sessions are
+    made on devices, so accounts imports devices and never the reverse): whether a user
+    has a second factor, and ending the sessions on a device. Accounts registers them when
+    it loads (accounts/apps.py), as the owners of download links register their checks
+    with portal.storage."""
+
+    two_factor_enabled: Callable[[Any], bool]
+    end_device_sessions: Callable[..., int]
+
+
+_account_hooks: AccountHooks | None = None
+
+
+def register_account_hooks(hooks: AccountHooks) -> None:
+    global _account_hooks
+    _account_hooks = hooks
+
+
+def _accounts() -> AccountHooks:
+    if _account_hooks is None:
+        # Never a silent no-op: a wipe that ended no session would leave the device in.
+        raise RuntimeError("portal.accounts has not registered its hooks (INSTALLED_APPS?)")
+    return _account_hooks
 
 
 @dataclass(frozen=True)
@@ -94,14 +122,14 @@ def device_enforce_policy(
     """Raise DeviceRefused with the first broken rule (except those in ``ignore``); remember
     the reason on the device (written only when it changes, so a compliant request costs no
     write)."""
-    from portal.accounts.services.twofactor import two_factor_enabled
-
     policy = selectors.effective_policy(user)
+    # Asked only where the rule is on: it costs a query.
+    two_factor_on = not policy.values["require_2fa"] or _accounts().two_factor_enabled(user)
     reasons = refusal_reasons(
         device=device,
         policy=policy,
         ip=ip,
-        two_factor_on=two_factor_enabled(user) if policy.values["require_2fa"] else True,
+        two_factor_on=two_factor_on,
         session_created_at=session_created_at,
         session_last_used_at=session_last_used_at,
         now=clock.now(),
@@ -317,8 +345,6 @@ def device_command_issue(
     also blocks the device until it is re-enrolled. The command reaches the device over its
     socket now if it is connected, otherwise at its next check-in.
     """
-    from portal.accounts.services.sessions import revoke_device_sessions
-
     if kind not in DeviceCommand.Kind.values:
         raise InvalidRules(kind=[f"Unknown command: {kind}"])
     if kind == DeviceCommand.Kind.MESSAGE and not message.strip():
@@ -348,7 +374,7 @@ def device_command_issue(
             }[DeviceCommand.Kind(kind)]
             device.status = status
             device.save(update_fields=["status"])
-            revoke_device_sessions(device=device, reason=f"device_{kind}")
+            _accounts().end_device_sessions(device=device, reason=f"device_{kind}")
     return command
 
 

@@ -26,13 +26,9 @@ from django.http.request import split_domain_port, validate_host
 from portal.accounts.exceptions import TokenInvalid, TokenRevoked
 from portal.accounts.middleware import SESSION_KEY
 from portal.accounts.models import AuthSession
-from portal.accounts.services.sessions import (
-    check_session_usable,
-    session_touch,
-    token_authenticate,
-)
+from portal.accounts.services import admission
+from portal.accounts.services.admission import admit, admit_session_id, admit_token
 from portal.api.context import client_ip
-from portal.devices.services import device_enforce_policy
 from portal.errors import PortalError, ServiceUnavailable
 from portal.outage import DATABASE_DOWN
 
@@ -121,21 +117,6 @@ def _browser_session(headers: dict[str, str]) -> AuthSession | None:
     return auth_session
 
 
-def admit(session: AuthSession, *, ip: str | None) -> AuthSession:
-    """Let ``session`` open a socket: it is usable, its device passes the policy (else
-    DeviceRefused), and the use is recorded as for an HTTP request."""
-    check_session_usable(session)
-    device_enforce_policy(
-        device=session.device,
-        user=session.user,
-        ip=ip,
-        session_created_at=session.created_at,
-        session_last_used_at=session.last_used_at,
-    )
-    session_touch(session, ip=ip)
-    return session
-
-
 def authenticate_handshake(scope: Any) -> HandshakeAuth:
     """Authenticate a socket from its handshake headers (Authorization, then the cookie)."""
     headers = _headers(scope)
@@ -150,15 +131,16 @@ def authenticate_handshake(scope: Any) -> HandshakeAuth:
         if _origin_allowed(headers):
             browser = _browser_session(headers)
             if browser is not None:
-                return HandshakeAuth(session=admit(browser, ip=ip))
+                return HandshakeAuth(session=admit(browser, ip=ip).accepted())
     except PortalError as error:
         return HandshakeAuth(error=error)
     return HandshakeAuth()
 
 
 def authenticate_token(raw: str, *, ip: str | None) -> AuthSession:
-    """The session of an access token sent in the header or an auth frame, admitted."""
-    return admit(token_authenticate(raw), ip=ip)
+    """The session of an access token sent in the header or an auth frame, admitted
+    (``accounts.services.admission``) or its refusal raised."""
+    return admit_token(raw, ip=ip).accepted()
 
 
 def session_recheck(session_id: Any, *, ip: str | None, policy: bool) -> None:
@@ -168,29 +150,10 @@ def session_recheck(session_id: Any, *, ip: str | None, policy: bool) -> None:
     An access token that merely expired does not end a socket: the session goes on, and the
     app refreshes its tokens over REST.
     """
-    session = AuthSession.objects.select_related("user", "device").filter(pk=session_id).first()
-    if session is None or session.revoked_at is not None or not session.user.is_active:
-        raise TokenRevoked(reason=session.revoke_reason if session else "")
-    if policy:
-        device_enforce_policy(
-            device=session.device,
-            user=session.user,
-            ip=ip,
-            session_created_at=session.created_at,
-            session_last_used_at=session.last_used_at,
-        )
+    admit_session_id(session_id, ip=ip, policy=policy).accepted()
 
 
 def sessions_ended(session_ids: Iterable[Any]) -> dict[Any, PortalError]:
     """Of these sessions, the ones that ended (gone, revoked, or their user blocked), each
     with the error its sockets close with: session_recheck's rule, in one query."""
-    ended: dict[Any, PortalError] = {pk: TokenRevoked(reason="") for pk in session_ids}
-    rows = AuthSession.objects.filter(pk__in=list(ended)).values_list(
-        "pk", "revoked_at", "revoke_reason", "user__is_active"
-    )
-    for pk, revoked_at, reason, active in rows:
-        if revoked_at is None and active:
-            del ended[pk]
-        else:
-            ended[pk] = TokenRevoked(reason=reason)
-    return ended
+    return admission.sessions_ended(session_ids)

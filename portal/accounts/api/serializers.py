@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from portal.accounts.models import Agency, AuthSession, Department, User
 from portal.api.serializers import QueryFlag, StrictInput, UUIDInput
+from portal.devices.api.serializers import DeviceOutput
 from portal.devices.models import Device
 
 
@@ -143,12 +144,6 @@ class MeOutput(UserOutput):
         from portal.accounts.services.twofactor import two_factor_required
 
         return two_factor_required(user)
-
-
-class DeviceOutput(serializers.ModelSerializer):
-    class Meta:
-        model = Device
-        fields = ["id", "client_device_id", "platform", "model", "os_version", "app_version"]
 
 
 class SessionOutput(serializers.ModelSerializer):

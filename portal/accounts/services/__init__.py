@@ -1,5 +1,6 @@
 """Every write of the accounts app; split by entity, imported from here."""
 
+from portal.accounts.services.admission import Admission, admit, admit_token
 from portal.accounts.services.login import login_with_password, logout
 from portal.accounts.services.org import (
     agency_delete,
@@ -14,7 +15,6 @@ from portal.accounts.services.sessions import (
     auth_session_refresh,
     auth_session_revoke,
     auth_sessions_revoke_all,
-    token_authenticate,
 )
 from portal.accounts.services.twofactor import (
     recovery_codes_regenerate,
@@ -34,7 +34,10 @@ from portal.accounts.services.users import (
 )
 
 __all__ = [
+    "Admission",
     "IssuedTokens",
+    "admit",
+    "admit_token",
     "agency_delete",
     "agency_save",
     "auth_session_create",
@@ -47,7 +50,6 @@ __all__ = [
     "login_with_password",
     "logout",
     "recovery_codes_regenerate",
-    "token_authenticate",
     "totp_disable",
     "totp_enrol_confirm",
     "totp_enrol_start",

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from portal import clock
-from portal.accounts.exceptions import TokenExpired, TokenInvalid, TokenRevoked
+from portal.accounts.exceptions import TokenExpired, TokenInvalid
 from portal.accounts.models import AuthSession, User
 from portal.audit import services as audit
 from portal.audit.services import RequestContext
@@ -80,20 +80,9 @@ def auth_session_create(
     return IssuedTokens(session, access if is_token else "", refresh if is_token else "")
 
 
-def check_session_usable(session: AuthSession, *, now: dt.datetime | None = None) -> None:
-    """Raise unless ``session`` may be used for a request right now."""
-    now = now or clock.now()
-    if session.revoked_at is not None or not session.user.is_active:
-        raise TokenRevoked()
-    if session.access_expires_at <= now:
-        raise TokenExpired()
-
-
 def session_touch(session: AuthSession, *, ip: str | None) -> None:
     """Record use of the session, at most once a minute (browser sessions also slide)."""
     now = clock.now()
-    # Idle-timeout checks that run after the touch still see the previous use.
-    session.previous_used_at = session.last_used_at  # type: ignore[attr-defined]
     if now - session.last_used_at < _TOUCH_INTERVAL:
         return
     updates: dict[str, Any] = {"last_used_at": now}
@@ -108,32 +97,6 @@ def session_touch(session: AuthSession, *, ip: str | None) -> None:
         setattr(session, key, value)
 
 
-# Sessions ended by one of these may still acknowledge their device's commands, so a
-# wiped device can confirm the wipe after its tokens stopped working for everything else.
-DEVICE_COMMAND_REVOKE_REASONS = frozenset({"device_logout", "device_lock", "device_wipe"})
-
-
-def token_authenticate(raw: str, *, for_command_ack: bool = False) -> AuthSession:
-    """The live session an access token belongs to, or TokenInvalid/Expired/Revoked.
-
-    With ``for_command_ack`` a session revoked by a remote command is accepted too (only
-    the acknowledgement endpoint asks for this).
-    """
-    if not raw.startswith(ACCESS_PREFIX) or len(raw) > 200:
-        raise TokenInvalid()
-    session = (
-        AuthSession.objects.select_related("user", "user__agency", "device")
-        .filter(access_hash=hash_token(raw))
-        .first()
-    )
-    if session is None:
-        raise TokenInvalid()
-    if for_command_ack and session.revoke_reason in DEVICE_COMMAND_REVOKE_REASONS:
-        return session
-    check_session_usable(session)
-    return session
-
-
 def auth_session_refresh(*, refresh_token: str, context: RequestContext) -> IssuedTokens:
     """Exchange a refresh token for a new token pair; the old pair stops working.
 
@@ -143,6 +106,8 @@ def auth_session_refresh(*, refresh_token: str, context: RequestContext) -> Issu
     if not refresh_token.startswith(REFRESH_PREFIX) or len(refresh_token) > 200:
         raise TokenInvalid()
     now = clock.now()
+    from portal.accounts.services.admission import ended  # it builds on this module
+
     digest = hash_token(refresh_token)
     with transaction.atomic():
         session = (
@@ -153,8 +118,13 @@ def auth_session_refresh(*, refresh_token: str, context: RequestContext) -> Issu
         )
         if session is None:
             raise TokenInvalid()
-        if session.revoked_at is not None or not session.user.is_active:
-            raise TokenRevoked()
+        error = ended(
+            revoked_at=session.revoked_at,
+            revoke_reason=session.revoke_reason,
+            user_active=session.user.is_active,
+        )
+        if error is not None:
+            raise error
         if session.refresh_expires_at <= now:
             raise TokenExpired()
         device_enforce_policy(

@@ -7,10 +7,15 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from portal.accounts.api.serializers import DeviceOutput
 from portal.api.serializers import QueryFlag, StrictInput, UUIDInput
 from portal.devices.events import command_payload
 from portal.devices.models import Device, DeviceCommand, Policy, PolicyAssignment
+
+
+class DeviceOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Device
+        fields = ["id", "client_device_id", "platform", "model", "os_version", "app_version"]
 
 
 class CheckinInput(StrictInput):
