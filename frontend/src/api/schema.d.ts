@@ -2805,7 +2805,7 @@ export interface components {
         Sync: {
             /** @description С этого события продолжать websocket. */
             last_event_id: number;
-            /** @description The head of every topic you follow: resume each from here. */
+            /** @description Последнее событие каждой темы, на которую вы подписаны: возобновляйте каждую отсюда. */
             topics: {
                 [key: string]: number;
             };
