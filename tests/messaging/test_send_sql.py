@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.test import TestCase
 
 from messaging import presence, services
 from messaging.models import (
@@ -216,7 +217,11 @@ def _play(tag: str) -> tuple[list[Any], dict[str, Any]]:
             for case, actor, arguments in CASES:
                 frozen.advance(1)
                 outcome: Any
-                with capture_events() as captured:
+                # What runs after commit (notifications) runs at the end of each send.
+                with (
+                    capture_events() as captured,
+                    TestCase.captureOnCommitCallbacks(execute=True),
+                ):
                     try:
                         message, created = _send(scene, actor, arguments(scene))
                     except PortalError as error:
