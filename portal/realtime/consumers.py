@@ -13,12 +13,9 @@ The protocol is documented in docs/realtime.md.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import uuid
-import weakref
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -36,7 +33,7 @@ from portal.accounts.services.sessions import CLOSE_SESSION_REVOKED
 from portal.api.parsers import InvalidCharacters, check_document
 from portal.errors import PortalError, ServiceUnavailable
 from portal.outage import DATABASE_DOWN
-from portal.realtime import gateway, selectors
+from portal.realtime import frames, gateway, selectors
 from portal.realtime.exceptions import (
     AlreadyAuthenticated,
     AuthTimeout,
@@ -52,9 +49,9 @@ from portal.realtime.middleware import (
     SCOPE_KEY,
     authenticate_token,
     session_recheck,
-    sessions_ended,
     socket_ip,
 )
+from portal.realtime.poll import poller
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +68,6 @@ CLOSE_SERVICE_UNAVAILABLE = 4503
 CLOSE_TOO_LARGE = 4413
 
 MAX_FRAME_BYTES = 64 * 1024
-# Every so often each process re-checks its sockets' sessions and stream heads without a
-# doorbell, in case a ring or a close was lost on the way (Redis restarted, say). While
-# Redis is down this is how events and revocations reach the sockets.
-POLL_SECONDS = float(settings.WEBSOCKET_POLL_SECONDS)
 BATCH_SIZE = 200
 # The gateway's own events (a topic followed or left): the socket acts on them, so they
 # are read from the log like events with a rule.
@@ -82,50 +75,6 @@ STREAM_EVENT = "stream"
 # HTTP-like statuses of errors that end a sign-in, and the close code each gets.
 AUTH_CLOSE_CODES = {403: CLOSE_DEVICE_REFUSED, 503: CLOSE_SERVICE_UNAVAILABLE}
 MAX_REF_CHARS = 64
-
-
-def _event_id(value: Any) -> int:
-    """A ``last_event_id`` from a frame (a JSON integer) or the URL (digits)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
-        return int(value)
-    raise InvalidEventId()
-
-
-def _topic_cursors(value: Any) -> dict[str, int] | None:
-    """Topic cursors from a frame (``{"conversation:…": 812}``) or the URL
-    (``conversation:…:812,…``); None when none were given."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        pairs = []
-        for item in value.split(",") if value else []:
-            key, _, number = item.rpartition(":")
-            pairs.append((key, number))
-    elif isinstance(value, dict):
-        pairs = list(value.items())
-    else:
-        raise InvalidEventId(topics=["An object of topic keys and event ids."])
-    if len(pairs) > selectors.MAX_TOPICS:
-        raise InvalidEventId(topics=[f"At most {selectors.MAX_TOPICS} topics."])
-    cursors = {}
-    for key, number in pairs:
-        if not isinstance(key, str) or not key or len(key) > 100:
-            raise InvalidEventId(topics=["A topic key."])
-        cursors[key] = _event_id(number)
-    return cursors
-
-
-def _frame_text(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
-
-
-def _event_frame(event_id: int, text: str, topic: str | None = None) -> str:
-    """An event frame around the stored JSON of the event, as it is: no decoding and
-    encoding per socket."""
-    where = "" if topic is None else f',"topic":{json.dumps(topic)}'
-    return f'{{"type":"event"{where},"id":{event_id},"event":{text}}}'
 
 
 class EventStreamConsumer(AsyncWebsocketConsumer):
@@ -193,7 +142,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         self.closed = True
         self._cancel_tasks()
-        _poller().discard(self)
+        poller().discard(self)
         if self.session is not None:
             hub().remove(
                 self, user_id=str(self.session.user_id), session_id=str(self.session.pk),
@@ -259,7 +208,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             handle = DatabaseSyncToAsync(registered.handle, thread_sensitive=False)
             answer = await handle(self.context, frame)
         except Exception as error:
-            status, body = _error_answer(error)
+            status, body = frames.error_answer(error)
             if registered.acknowledged:
                 await self._send_frame({"type": "error", "ref": ref, "status": status, **body})
             else:
@@ -301,8 +250,8 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         assert self.session is not None
         async with self.lock:
             try:
-                last_event_id = _event_id(value)
-                cursors = _topic_cursors(topics) or {}
+                last_event_id = frames.event_id(value)
+                cursors = frames.topic_cursors(topics) or {}
                 if self.first_after is not None and last_event_id < self.first_after:
                     raise ResumeTooLate()
                 for key, cursor in cursors.items():
@@ -341,18 +290,18 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         translation.activate(session.user.language)
         async with self.lock:
             await hub().add(self, user_id=str(session.user_id), session_id=str(session.pk))
-            hub().on_reconnect = _poller().poll_soon
+            hub().on_reconnect = poller().poll_soon
             # A revocation committed between authentication and registering rang no one here.
             if not await self._recheck(policy=False):
                 return
             try:
-                cursors = _topic_cursors(topics)
+                cursors = frames.topic_cursors(topics)
                 followed = await database_sync_to_async(selectors.followed_topics)(session.user_id)
                 for key in followed:
                     hub().follow(self, key)
                 point, topic_points = await database_sync_to_async(_start_points)(
                     session.user_id,
-                    None if last_event_id is None else _event_id(last_event_id),
+                    None if last_event_id is None else frames.event_id(last_event_id),
                     cursors or {},
                 )
             except InvalidEventId as error:
@@ -379,7 +328,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
                 if topic_point.until is not None:
                     self.leaving[key] = topic_point.until
             self.started = True
-            _poller().add(self)
+            poller().add(self)
         await database_sync_to_async(_connection_opened)(self.context)
         await self._catch_up(list(self.topics))
 
@@ -400,7 +349,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
                 if after == self.cursor:
                     if self.first_after is None:
                         self.first_after = self.cursor
-                    await self.send(text_data=_event_frame(event_id, text))
+                    await self.send(text_data=frames.event_frame(event_id, text))
                     self.cursor = event_id
                     return
         await self._guarded(self._read_log())
@@ -418,7 +367,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             relay = topic not in self.leaving and gateway.event_rule(event_type) is None
             if after == cursor and text and relay:
                 self.topic_first_after.setdefault(topic, cursor)
-                await self.send(text_data=_event_frame(event_id, text, topic))
+                await self.send(text_data=frames.event_frame(event_id, text, topic))
                 self.topics[topic] = event_id
                 return
         await self._guarded(self._read_topic(topic))
@@ -563,7 +512,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
 
     async def _send_frame(self, frame: dict[str, Any]) -> None:
         if not self.closed:
-            await self.send(text_data=_frame_text(frame))
+            await self.send(text_data=frames.frame_text(frame))
 
     async def _send_error(self, error: PortalError) -> None:
         await self._send_frame({"type": "error", **error.as_dict()})
@@ -583,20 +532,6 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
             if task is not current:
                 task.cancel()
         self.tasks = [task for task in self.tasks if task is current]
-
-
-def _error_answer(error: Exception) -> tuple[int, dict[str, Any]]:
-    """A frame handler's exception as the API would answer it: the same status and error
-    body as REST (portal.api.exceptions), whatever raised it — a domain error, a
-    serializer's validation, a throttle."""
-    from portal.api.exceptions import exception_handler
-
-    response = exception_handler(error, {})
-    if response is None:  # a bug: logged; the client learns only that it failed
-        logger.error("a socket frame's handler failed", exc_info=error)
-        message = str(translation.gettext("The server could not handle this frame."))
-        return 500, {"error": {"code": "internal_error", "message": message, "details": {}}}
-    return response.status_code, dict(response.data)
 
 
 def _start_points(
@@ -619,97 +554,3 @@ def _connection_closed(context: SocketContext) -> None:
     for hooks in gateway.connection_hooks():
         if hooks.closed is not None:
             hooks.closed(context)
-
-
-@dataclass(frozen=True)
-class _PollState:
-    ended: dict[Any, PortalError]
-    heads: dict[Any, int]
-    topic_heads: dict[str, int]
-
-
-def _poll_state(contexts: list[SocketContext], topics: set[str]) -> _PollState:
-    """For every live socket of the process: the sessions that ended, the users' stream
-    heads, the heads of the topics they follow; the apps renew what they keep per socket
-    (presence) for the others."""
-    ended = sessions_ended({c.session.pk for c in contexts})
-    heads = selectors.stream_heads({c.session.user_id for c in contexts})
-    topic_heads = selectors.topic_heads(topics)
-    alive = [c for c in contexts if c.session.pk not in ended]
-    for hooks in gateway.connection_hooks():
-        if hooks.renewed is not None:
-            hooks.renewed(alive)
-    return _PollState(ended=ended, heads=heads, topic_heads=topic_heads)
-
-
-class _Poller:
-    """The poll of one process: every POLL_SECONDS, one query re-checks the sessions of all
-    its sockets, one reads their users' stream heads and one their topics' heads; sockets
-    whose session ended are closed, sockets behind a head read the log, and the apps renew
-    their per-socket state (presence)."""
-
-    def __init__(self) -> None:
-        self.sockets: set[EventStreamConsumer] = set()
-        self.task: asyncio.Task[None] | None = None
-        self.wake = asyncio.Event()
-
-    def add(self, socket: EventStreamConsumer) -> None:
-        self.sockets.add(socket)
-        if self.task is None or self.task.done():
-            self.task = asyncio.create_task(self._run())
-
-    def discard(self, socket: EventStreamConsumer) -> None:
-        self.sockets.discard(socket)
-
-    def poll_soon(self) -> None:
-        """Poll now rather than at the next interval (bells were missed: Redis was away)."""
-        self.wake.set()
-
-    async def _run(self) -> None:
-        while self.sockets:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), POLL_SECONDS)
-            self.wake.clear()
-            try:
-                await self.poll()
-            except DATABASE_DOWN as error:
-                logger.warning("poll of the websockets' streams: database unavailable (%s)", error)
-            except Exception:
-                logger.exception("poll of the websockets' streams failed")
-
-    async def poll(self) -> None:
-        sockets = [
-            (socket, socket.context)
-            for socket in self.sockets
-            if socket.context is not None and socket.started and not socket.closed
-        ]
-        if not sockets:
-            return
-        topics = {key for socket, _ in sockets for key in socket.topics}
-        state = await database_sync_to_async(_poll_state)([c for _, c in sockets], topics)
-        results = await asyncio.gather(
-            *(
-                socket.poll_result(
-                    ended=state.ended.get(context.session.pk),
-                    head=state.heads.get(context.session.user_id, 0),
-                    topic_heads=state.topic_heads,
-                )
-                for socket, context in sockets
-            ),
-            return_exceptions=True,
-        )
-        for result in results:
-            if isinstance(result, Exception):  # one socket's failure is not the others'
-                logger.error("poll of a websocket failed", exc_info=result)
-
-
-_pollers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Poller] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _poller() -> _Poller:
-    loop = asyncio.get_running_loop()
-    if loop not in _pollers:
-        _pollers[loop] = _Poller()
-    return _pollers[loop]

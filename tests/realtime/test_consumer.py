@@ -18,7 +18,7 @@ from portal.accounts.services import sessions as session_services
 from portal.asgi import application
 from portal.audit.services import RequestContext
 from portal.devices.services import device_command_issue, policy_assign, policy_save
-from portal.realtime import consumers, services
+from portal.realtime import consumers, poll, services
 from tests.helpers.api import sign_in
 from tests.helpers.live import publish_test_events
 
@@ -141,7 +141,7 @@ async def test_lost_or_repeated_doorbells_send_every_event_once_in_order(user, m
 
 
 async def test_idle_poll_delivers_events_whose_doorbell_was_lost(user, monkeypatch):
-    monkeypatch.setattr(consumers, "POLL_SECONDS", 0.1)
+    monkeypatch.setattr(poll, "POLL_SECONDS", 0.1)
     monkeypatch.setattr(services, "ring", lambda *args, **kwargs: None)
     _, issued = await sync_to_async(sign_in)(user)
     async with open_socket(issued.access_token) as comm:
@@ -151,7 +151,7 @@ async def test_idle_poll_delivers_events_whose_doorbell_was_lost(user, monkeypat
 
 
 async def test_idle_poll_closes_a_socket_whose_close_message_was_lost(user, monkeypatch):
-    monkeypatch.setattr(consumers, "POLL_SECONDS", 0.1)
+    monkeypatch.setattr(poll, "POLL_SECONDS", 0.1)
     monkeypatch.setattr(session_services, "close_auth_session_sockets", lambda *a, **k: None)
     _, issued = await sync_to_async(sign_in)(user)
     async with open_socket(issued.access_token) as comm:

@@ -19,7 +19,7 @@ from messaging.services import (
     conversation_member_remove,
     message_send,
 )
-from portal.realtime import consumers, hub, services
+from portal.realtime import hub, poll, services
 from portal.realtime.models import Event, TopicEvent
 from tests.factories.accounts import UserFactory
 from tests.helpers.api import api_client, sign_in
@@ -219,7 +219,7 @@ async def test_joining_while_connected_starts_the_topic_at_once(channel):
 
 async def test_a_lost_topic_bell_is_made_good_by_the_poll(channel, monkeypatch):
     conversation, owner, readers = channel
-    monkeypatch.setattr(consumers, "POLL_SECONDS", 0.1)
+    monkeypatch.setattr(poll, "POLL_SECONDS", 0.1)
     monkeypatch.setattr(services, "ring_topic", lambda *args, **kwargs: None)
     _, issued = await sync_to_async(sign_in)(readers[5])
     async with open_socket(issued.access_token) as comm:
