@@ -7,6 +7,7 @@ from typing import Any
 from django.core.cache import cache
 
 from messaging import presence, selectors
+from messaging.models import Conversation
 from portal.accounts.models import User
 from portal.realtime.services import send_ephemeral
 
@@ -17,8 +18,12 @@ TYPING_RELAY_EVERY = 3
 
 
 def typing_notify(*, actor: User, conversation_id: Any) -> None:
-    """Tell the other members that the actor is typing (the indicator expires by itself)."""
+    """Tell the other members that the actor is typing (the indicator expires by itself).
+    Not in a channel: its readers see posts, not who of its admins is typing — and a frame
+    for each of 100,000 members every few seconds is no indicator worth its cost."""
     conversation, _ = selectors.access_conversation(actor, conversation_id)
+    if conversation.kind == Conversation.Kind.CHANNEL:
+        return
     if not cache.add(f"typing:{actor.pk}:{conversation.pk}", 1, TYPING_RELAY_EVERY):
         return
     others = [uid for uid in selectors.member_ids(conversation) if uid != actor.pk]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import transaction
+from django.test import TestCase
 
 from messaging.models import Conversation
 from messaging.services import (
@@ -18,6 +19,7 @@ from messaging.services import (
     conversation_join,
     conversation_member_remove,
     message_send,
+    typing_notify,
 )
 from portal.realtime import hub, poll, services
 from portal.realtime.models import Event, TopicEvent
@@ -252,3 +254,12 @@ def test_bells_survive_the_wire():
     header, text = hub.decode(bell)
     assert header == {"k": "u", "t": "message", "b": [["u1", 5, 3]]}
     assert text == '{"a":"б\\nв"}'
+
+
+def test_typing_in_a_channel_is_not_relayed_to_its_members(channel, monkeypatch):
+    conversation, owner, _ = channel
+    bells: list[bytes] = []
+    monkeypatch.setattr(hub, "ring", lambda sent: bells.extend(sent))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        typing_notify(actor=owner, conversation_id=conversation.pk)
+    assert bells == []
