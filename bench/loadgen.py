@@ -153,6 +153,30 @@ class Member:
                 run.errors["ws_closed"] += 1
 
 
+def spread(users: int, conversations: int, servers: int) -> list[int]:
+    """The server each user's socket is on: users are spread so that every conversation
+    (users taken round-robin) has members on every server, and most deliveries cross from
+    one node to another."""
+    return [(i + i // conversations) % servers for i in range(users)]
+
+
+async def open_all(members: list[Member], concurrency: int) -> tuple[float, list[float]]:
+    """Open every member's socket, ``concurrency`` at a time: the seconds it took, and
+    each handshake's."""
+    gate = asyncio.Semaphore(concurrency)
+    times: list[float] = []
+
+    async def open_one(member: Member) -> None:
+        async with gate:
+            start = time.perf_counter()
+            await member.open()
+            times.append(time.perf_counter() - start)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(open_one(m) for m in members))
+    return time.perf_counter() - started, times
+
+
 async def _send(
     run: Run, k: int, due: float, pool: HttpPool, conversation: dict[str, Any], sender: int,
     token: str,
@@ -232,24 +256,13 @@ async def run_load(args: argparse.Namespace, fixture: dict[str, Any]) -> dict[st
     ws_urls = [url.replace("http://", "ws://") + "/ws/" for url in servers]
     # User i is in conversation i mod M: spreading by (i + i // M) puts the members of every
     # conversation on all servers, so deliveries cross nodes.
-    node = [(i + i // len(conversations)) % len(servers) for i in range(len(users))]
+    node = spread(len(users), len(conversations), len(servers))
     members = [Member(i, u["token"], ws_urls[node[i]]) for i, u in enumerate(users)]
 
     busy_before = wait_until_quiet(args.quiet_wait) if args.quiet_wait else None
 
     # 1. Connect every socket, a few at a time.
-    gate = asyncio.Semaphore(args.connect_concurrency)
-    connect_times: list[float] = []
-
-    async def open_one(member: Member) -> None:
-        async with gate:
-            start = time.perf_counter()
-            await member.open()
-            connect_times.append(time.perf_counter() - start)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(open_one(m) for m in members))
-    connect_seconds = time.perf_counter() - started
+    connect_seconds, connect_times = await open_all(members, args.connect_concurrency)
     print(f"{len(members)} sockets ready in {connect_seconds:.1f} s", flush=True)
 
     warmup = int(args.rate * args.warmup)

@@ -33,13 +33,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from websockets.exceptions import ConnectionClosed
-
 from bench import servers as portal_servers
 from bench.common import CpuMeter, HttpPool, machine, save, summary_ms, wait_until_quiet
 from bench.delivery import OK, tally, wait_for_deliveries
 from bench.fixture import realtime_fixture
-from bench.loadgen import Member, Run, _send
+from bench.loadgen import Member, Run, _send, _send_ws, open_all, spread
 from bench.synapse import client as matrix
 from bench.synapse import homeserver
 
@@ -141,94 +139,8 @@ def _summary(
 
 # --- Portal -----------------------------------------------------------------------------------
 
-
-# Error codes the socket answers an inbound frame with when it cannot tell whose it is.
-REFUSED_FRAME = ("unknown_frame_type", "malformed_frame")
-
-
-class SendingMember(Member):
-    """A Portal socket that also sends ``message.send`` frames and takes their answers
-    (docs/realtime.md: ``ack`` / ``error`` with the frame's ``ref``)."""
-
-    def __init__(self, index: int, token: str, ws_url: str) -> None:
-        super().__init__(index, token, ws_url)
-        self.pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
-
-    async def send_message(self, ref: str, frame: dict[str, Any]) -> dict[str, Any]:
-        assert self.conn is not None
-        answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.pending[ref] = answer
-        try:
-            await self.conn.send(json.dumps({"type": "message.send", "ref": ref, **frame}))
-            return await asyncio.wait_for(answer, 30)
-        finally:
-            self.pending.pop(ref, None)
-
-    def _refused(self, frame: dict[str, Any]) -> None:
-        """A server without ``message.send`` refuses the frame without echoing its ``ref``:
-        every send waiting on this socket has its answer."""
-        for answer in self.pending.values():
-            if not answer.done():
-                answer.set_result(frame)
-        self.pending.clear()
-
-    async def listen(self, run: Run, members_of: list[set[int]]) -> None:
-        """Member.listen's counting, and the answers to this socket's frames."""
-        assert self.conn is not None
-        prefix, clock = run.prefix, time.perf_counter
-        try:
-            async for raw in self.conn:
-                now = clock()
-                frame = json.loads(raw)
-                kind = frame.get("type")
-                if kind in ("ack", "error") and frame.get("ref") in self.pending:
-                    answer = self.pending.pop(frame["ref"])
-                    if not answer.done():
-                        answer.set_result(frame)
-                    continue
-                if kind != "event":
-                    if kind == "error":
-                        code = frame["error"]["code"]
-                        run.errors[f"ws_error:{code}"] += 1
-                        if code in REFUSED_FRAME:
-                            self._refused(frame)
-                    continue
-                event = frame["event"]
-                if event.get("type") != "message" or event.get("op") != "add":
-                    continue
-                client_id = event["message"]["client_id"]
-                if not client_id.startswith(prefix):
-                    continue
-                k = int(client_id[len(prefix) :])
-                if self.index == run.sender[k]:
-                    continue
-                if self.index not in members_of[run.conversation[k]]:
-                    run.unexpected += 1
-                elif self.index in run.arrivals[k]:
-                    run.duplicates += 1
-                else:
-                    run.arrivals[k][self.index] = now
-        except ConnectionClosed:
-            if not run.stopping:
-                run.errors["ws_closed"] += 1
-
-
-async def _ws_send(run: Run, k: int, member: SendingMember, conversation_id: str) -> None:
-    run.in_flight += 1
-    client_id = f"{run.prefix}{k}"
-    body = matrix.message_content(client_id, k)["body"]
-    try:
-        answer = await member.send_message(
-            f"r{k}", {"conversation_id": conversation_id, "client_id": client_id, "body": body}
-        )
-        run.status[k] = int(answer.get("status", 0))
-        if answer.get("type") != "ack" or run.status[k] not in OK:
-            code = answer.get("error", {}).get("code", answer.get("type"))
-            run.errors[f"ws_send_{run.status[k]}_{code}"] += 1
-    except Exception as exc:
-        run.errors[f"ws_send_{type(exc).__name__}"] += 1
-    run.answered[k] = time.perf_counter()
-    run.in_flight -= 1
+# How long a socket send waits for its ``ack`` before it counts as unanswered.
+ANSWER_TIMEOUT = 30.0
 
 
 async def measure_portal(
@@ -242,24 +154,10 @@ async def measure_portal(
     members_of = [set(c["members"]) for c in conversations]
     pools = [HttpPool(url, size=args.http_connections) for url in urls]
     ws_urls = [url.replace("http://", "ws://") + "/ws/" for url in urls]
-    # As bench/loadgen.py: every conversation has members on every server.
-    node = [(i + i // len(conversations)) % len(urls) for i in range(len(users))]
-    member_class = SendingMember if mode == "ws" else Member
-    members = [member_class(i, u["token"], ws_urls[node[i]]) for i, u in enumerate(users)]
+    node = spread(len(users), len(conversations), len(urls))
+    members = [Member(i, u["token"], ws_urls[node[i]]) for i, u in enumerate(users)]
     busy_before = wait_until_quiet(args.quiet_wait) if args.quiet_wait else None
-
-    gate = asyncio.Semaphore(50)
-    connect_times: list[float] = []
-
-    async def open_one(member: Member) -> None:
-        async with gate:
-            start = time.perf_counter()
-            await member.open()
-            connect_times.append(time.perf_counter() - start)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(open_one(m) for m in members))
-    connect_seconds = time.perf_counter() - started
+    connect_seconds, connect_times = await open_all(members, 50)
     print(f"Portal: {len(members)} sockets ready in {connect_seconds:.1f} s", flush=True)
 
     run = _new_run("p", args)
@@ -267,9 +165,7 @@ async def measure_portal(
 
     async def send(k: int, c: int, author: int) -> None:
         if mode == "ws":
-            member = members[author]
-            assert isinstance(member, SendingMember)
-            await _ws_send(run, k, member, conversations[c]["id"])
+            await _send_ws(run, k, members[author], conversations[c], ANSWER_TIMEOUT)
         else:
             await _send(
                 run,
