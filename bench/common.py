@@ -276,3 +276,12 @@ def daphne_rss_kb(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def process_alive(pid: int) -> bool:
+    """Whether the process still runs (a benchmark's server, by the pid it recorded)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -27,6 +27,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench.common import process_alive
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # BENCH_* variables let two benchmark set-ups run side by side on one machine.
@@ -152,26 +154,18 @@ def start(
     deadline = time.monotonic() + 60
     for server in servers:
         while not healthy(server["port"]):
-            if time.monotonic() > deadline or not _alive(server["pid"]):
+            if time.monotonic() > deadline or not process_alive(server["pid"]):
                 stop()
                 raise SystemExit(f"daphne on {server['port']} did not start; see {server['log']}")
             time.sleep(0.1)
     return servers
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def load_servers() -> list[dict[str, Any]]:
     """The servers started by ``start`` that are still running."""
     if not STATE.exists():
         return []
-    return [s for s in json.loads(STATE.read_text()) if _alive(s["pid"])]
+    return [s for s in json.loads(STATE.read_text()) if process_alive(s["pid"])]
 
 
 def stop() -> None:
@@ -181,11 +175,11 @@ def stop() -> None:
         os.kill(server["pid"], signal.SIGTERM)
     deadline = time.monotonic() + 10
     for server in servers:
-        while _alive(server["pid"]) and time.monotonic() < deadline:
+        while process_alive(server["pid"]) and time.monotonic() < deadline:
             time.sleep(0.1)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(server["pid"], os.WNOHANG)
-        if _alive(server["pid"]):
+        if process_alive(server["pid"]):
             os.kill(server["pid"], signal.SIGKILL)
     STATE.unlink(missing_ok=True)
 

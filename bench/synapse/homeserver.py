@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bench.common import HttpPool
+from bench.common import HttpPool, process_alive
 from bench.synapse import config
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -143,20 +143,12 @@ def healthy() -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def running() -> dict[str, Any] | None:
     """The process ``start`` recorded, if it still runs."""
     if not PROCESS.exists():
         return None
     record: dict[str, Any] = json.loads(PROCESS.read_text())
-    return record if _alive(record["pid"]) else None
+    return record if process_alive(record["pid"]) else None
 
 
 def start() -> dict[str, Any]:
@@ -196,11 +188,11 @@ def stop() -> None:
     if record:
         os.kill(record["pid"], signal.SIGTERM)
         deadline = time.monotonic() + 20
-        while _alive(record["pid"]) and time.monotonic() < deadline:
+        while process_alive(record["pid"]) and time.monotonic() < deadline:
             time.sleep(0.1)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(record["pid"], os.WNOHANG)
-        if _alive(record["pid"]):
+        if process_alive(record["pid"]):
             os.kill(record["pid"], signal.SIGKILL)
     PROCESS.unlink(missing_ok=True)
 
