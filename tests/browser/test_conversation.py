@@ -421,3 +421,4 @@ def test_many_added_at_once_are_one_notice_seen_live(page_for: BrowserSession) -
     expect(b.locator('[data-system="true"]').last).to_have_text(
         re.compile(r"^Иванова Анна .*добавляет Новикова ")
     )
+    shot(b, "members-added")
