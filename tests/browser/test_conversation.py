@@ -421,4 +421,6 @@ def test_many_added_at_once_are_one_notice_seen_live(page_for: BrowserSession) -
     expect(b.locator('[data-system="true"]').last).to_have_text(
         re.compile(r"^Иванова Анна .*добавляет Новикова ")
     )
+    # The header's count follows, without reopening the chat.
+    expect(b.get_by_text("17 участников")).to_be_visible()
     shot(b, "members-added")

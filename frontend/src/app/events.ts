@@ -24,12 +24,13 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
     case "membership.remove": {
       const conversation = data["conversation"] as ConversationPayload;
       const userIds = membershipUserIds(data);
-      let next = state;
+      let next = countMemberChange(state, conversation.id);
       for (const userId of userIds) next = membersChanged(next, conversation.id, userId, event.op as "add" | "remove");
       return membershipChanged(next, event.op!, conversation, userIds);
     }
     case "membership.role": {
-      const next = membersChanged(state, data["conversation_id"] as string, data["user_id"] as string, "role", data["role"] as Role);
+      const counted = countMemberChange(state, data["conversation_id"] as string);
+      const next = membersChanged(counted, data["conversation_id"] as string, data["user_id"] as string, "role", data["role"] as Role);
       if (data["user_id"] !== next.me?.id) return next;
       return patchConversation(next, data["conversation_id"] as string, { role: data["role"] as Role });
     }
@@ -170,6 +171,11 @@ function membershipChanged(state: AppState, op: string, conversation: Conversati
     last_message: null,
     ...conversation,
   });
+}
+
+function countMemberChange(state: AppState, conversationId: string): AppState {
+  const changes = state.memberChanges ?? {};
+  return { ...state, memberChanges: { ...changes, [conversationId]: (changes[conversationId] ?? 0) + 1 } };
 }
 
 /** A loaded member list follows additions (as `member`), removals and role changes. */

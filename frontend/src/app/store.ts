@@ -38,6 +38,9 @@ export interface AppState {
   threads: Readonly<Record<string, ThreadState>>;
   /** conversation id → its member list, once the members panel has opened it. */
   members?: Readonly<Record<string, MemberList>>;
+  /** conversation id → how many membership changes (adds, removals, roles) arrived for it:
+   * lists loaded elsewhere (the composer's mention list, the header's count) reload on it. */
+  memberChanges?: Readonly<Record<string, number>>;
   /** Unread notifications (features/notifications): `more` when there are over `unread`. */
   notifications: { unread: number; more: boolean };
 }

@@ -28,6 +28,11 @@ export interface Member {
 /** The members of a conversation (for @-mentions), the first 200 in join order. */
 export function useMembers(conversationId: string): Member[] {
   const [members, setMembers] = useState<Member[]>([]);
+  // Reloaded when members come or go (one event for a whole bulk add), but only while the
+  // list is complete: past its first page it is a sample for mentions, not a count.
+  const changes = useApp((s) => s.memberChanges?.[conversationId] ?? 0);
+  const complete = members.length < 200;
+  const reload = complete ? changes : 0;
   useEffect(() => {
     let live = true;
     appStore()
@@ -41,7 +46,7 @@ export function useMembers(conversationId: string): Member[] {
     return () => {
       live = false;
     };
-  }, [conversationId]);
+  }, [conversationId, reload]);
   return members;
 }
 

@@ -56,3 +56,14 @@ describe("a loaded member list follows the events", () => {
     expect(none.members).toEqual({});
   });
 });
+
+describe("member lists loaded outside the store", () => {
+  it("are told of every membership change, one count per event", () => {
+    let s = applyEvent(state(), { type: "membership", op: "add", conversation: payload, user_ids: ["a", "b", "c"], user_id: "a" });
+    expect(s.memberChanges?.["c-1"]).toBe(1); // a bulk add is one change
+    s = applyEvent(s, { type: "membership", op: "role", conversation_id: "c-1", user_id: "a", role: "admin" });
+    s = applyEvent(s, { type: "membership", op: "remove", conversation: payload, user_ids: ["b"], user_id: "b" });
+    expect(s.memberChanges?.["c-1"]).toBe(3);
+    expect(s.memberChanges?.["other"]).toBeUndefined();
+  });
+});
