@@ -114,5 +114,8 @@ def test_a_send_whose_answer_was_lost_is_not_duplicated(page_for: BrowserSession
     sent = page.get_by_test_id("message").filter(has_text="потерялся")
     expect(sent).to_have_count(1, timeout=20_000)
     expect(page.get_by_test_id("pending-message")).to_have_count(0)
-    assert sorted(lost) == ["ack", "post"], "the ack and the POST's answer were both lost"
+    # The retry goes over REST when the socket is still down, or over the socket that
+    # reconnected first (both with the same client_id): either way one message.
+    assert "ack" in lost, "the ack was lost"
+    assert set(lost) <= {"ack", "post"}
     assert _bodies(group.pk, "потерялся") == ["Ответ на этот запрос потерялся"]

@@ -175,6 +175,9 @@ export class AppStore {
     this.setTimeline(conversationId, { messages: [], olderCursor: null, newerCursor: null, loaded: false, loading: true, error: null });
     try {
       const page = await this.historyPage(conversationId, null);
+      // A sync dropped the timelines while this page was on its way: messages merged into
+      // the loading one went with them, and this page may predate them. Load a fresh one.
+      if (this.state.timelines[conversationId] === undefined) return this.openTimeline(conversationId);
       this.setTimeline(conversationId, (current) => ({
         // Events that arrived while the page was loading are kept (merged by seq).
         messages: mergeMessages(page.results.slice().reverse(), current?.messages ?? []),

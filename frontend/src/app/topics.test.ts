@@ -84,3 +84,30 @@ describe("topic streams in the app", () => {
     expect(client.topicCursors).toEqual({ "conversation:news": 1 });
   });
 });
+
+describe("a history page that a sync overtook", () => {
+  it("is loaded again, so a message sent meanwhile is not lost", async () => {
+    let history = [1];
+    const firstPage = deferred<FakeAnswer>();
+    let pages = 0;
+    const fake = new FakeFetch(ORIGIN)
+      .on("GET /api/v1/sync", () => ({ status: 200, body: syncAnswer({ "conversation:news": 1 }) }))
+      .on("GET /api/v1/conversations/news/messages?limit=50", () => {
+        pages += 1;
+        return pages === 1 ? firstPage.promise : { status: 200, body: page(history) };
+      });
+    const { client } = await makeClient({ fake, lastEventId: 50 });
+    const store = new AppStore(client);
+    store.start();
+    await store.sync();
+    const opening = store.openTimeline("news");
+    await tick();
+    // A message arrives and a sync answers while the first page is still on its way.
+    history = [1, 2];
+    await store.sync();
+    firstPage.resolve({ status: 200, body: page([1]) });
+    await opening;
+    expect(pages).toBe(2);
+    expect(store.getState().timelines["news"]!.messages.map((m) => m.seq)).toEqual([1, 2]);
+  });
+});
