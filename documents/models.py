@@ -1,1 +1,0 @@
-"""Documents: models arrive with their issue."""

@@ -1,0 +1,6 @@
+"""The documents app's models (docs/documents.md): folders, documents, their versions and
+shares. Co-editing and the approval workflow keep their models in their own modules."""
+
+from documents.models.files import Document, DocumentShare, Folder, Role, Version
+
+__all__ = ["Document", "DocumentShare", "Folder", "Role", "Version"]
