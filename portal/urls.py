@@ -12,6 +12,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("portal.storage.api.urls")),
     path("", include("portal.devices.api.urls")),
     path("", include("messaging.api.urls")),
+    path("", include("documents.api.urls")),
     path("schema/", api_views.SchemaView.as_view(), name="schema"),
 ]
 
