@@ -7,6 +7,7 @@
 import type { PortalEvent } from "../realtime/index.js";
 import type { Conversation, ConversationPayload, Member, Message, Role, ThreadState } from "./model.js";
 import { mergeMessages, type AppState } from "./store.js";
+import { countDocumentChange, isDocumentEvent } from "../documents/events.js";
 
 type Fields = Record<string, unknown>;
 
@@ -74,6 +75,8 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
         last_reply_at: data["last_reply_at"] as string | null,
       }));
     default:
+      // Documents and approvals (documents/events.ts): open screens reload what changed.
+      if (isDocumentEvent(event)) return { ...state, documentChanges: countDocumentChange(state.documentChanges, event) };
       return state; // events of later features: ignored until their screens exist
   }
 }

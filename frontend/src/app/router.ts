@@ -11,6 +11,10 @@ export type Route =
   | { name: "directory"; userId: string | null }
   | { name: "notifications" }
   | { name: "settings"; section: string }
+  | { name: "documents" }
+  | { name: "folder"; id: string }
+  | { name: "document"; id: string }
+  | { name: "approvals" }
   | { name: "not_found" };
 
 const UUID = "[0-9a-fA-F-]{36}";
@@ -25,6 +29,10 @@ export function parseRoute(pathname: string, search: string): Route {
   if (pathname === "/search") return { name: "search", query: query.get("q") ?? "" };
   if ((match = new RegExp(`^/directory(?:/(${UUID}))?/?$`).exec(pathname))) return { name: "directory", userId: match[1] ?? null };
   if (pathname === "/notifications") return { name: "notifications" };
+  if (pathname === "/documents" || pathname === "/documents/") return { name: "documents" };
+  if ((match = new RegExp(`^/documents/f/(${UUID})/?$`).exec(pathname))) return { name: "folder", id: match[1]! };
+  if ((match = new RegExp(`^/documents/(${UUID})/?$`).exec(pathname))) return { name: "document", id: match[1]! };
+  if (pathname === "/approvals" || pathname === "/approvals/") return { name: "approvals" };
   if ((match = /^\/settings(?:\/([a-z-]+))?\/?$/.exec(pathname))) return { name: "settings", section: match[1] ?? "profile" };
   return { name: "not_found" };
 }
@@ -43,6 +51,14 @@ export function routePath(route: Route): string {
       return "/notifications";
     case "settings":
       return `/settings/${route.section}`;
+    case "documents":
+      return "/documents";
+    case "folder":
+      return `/documents/f/${route.id}`;
+    case "document":
+      return `/documents/${route.id}`;
+    case "approvals":
+      return "/approvals";
     case "not_found":
       return "/";
   }

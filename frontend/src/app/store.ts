@@ -41,6 +41,9 @@ export interface AppState {
   /** conversation id → how many membership changes (adds, removals, roles) arrived for it:
    * lists loaded elsewhere (the composer's mention list, the header's count) reload on it. */
   memberChanges?: Readonly<Record<string, number>>;
+  /** Documents and approvals (documents/events.ts): key → how many events concerned it;
+   * the open screens showing that thing reload on a change. */
+  documentChanges?: Readonly<Record<string, number>>;
   /** Unread notifications (features/notifications): `more` when there are over `unread`. */
   notifications: { unread: number; more: boolean };
 }

@@ -1,0 +1,141 @@
+/**
+ * The documents API as the screens use it (docs/api.md, "Documents"): folders, documents,
+ * versions, shares, comments, co-editing tickets and snapshots, previews. Every request
+ * goes through the app's one PortalClient (bearer token, language, error envelope).
+ */
+import { appStore } from "../app/store.js";
+import type { Page } from "../app/model.js";
+
+export type Role = "viewer" | "commenter" | "editor" | "owner";
+export const ROLES: readonly Role[] = ["viewer", "commenter", "editor", "owner"];
+export type DocumentKind = "file" | "rich_text";
+export type DocumentStatus = "draft" | "in_approval" | "returned" | "rejected" | "approved" | "registered";
+export type OwnerKind = "user" | "department" | "conversation";
+
+export interface Named {
+  id: string;
+  name: string;
+}
+
+export interface Folder {
+  id: string;
+  name: string;
+  parent_id: string | null;
+  owner: { kind: OwnerKind; id: string; name: string };
+  role: Role;
+  path: Named[];
+  created_at: string;
+}
+
+export interface Version {
+  id: string;
+  number: number;
+  size: number;
+  sha256: string;
+  content_type: string;
+  filename: string;
+  source: "upload" | "restore" | "export";
+  restored_from_id: string | null;
+  author: Named | null;
+  created_at: string;
+}
+
+export interface DocumentItem {
+  id: string;
+  name: string;
+  kind: DocumentKind;
+  folder_id: string;
+  status: DocumentStatus;
+  registration_number: string;
+  role: Role;
+  current_version: Version | null;
+  created_by: Named | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FolderContents {
+  folders: Folder[];
+  documents: Page<DocumentItem>;
+}
+
+export interface Share {
+  id: string;
+  grantee: { kind: OwnerKind; id: string; name: string };
+  role: Role;
+  created_at: string;
+}
+
+export interface Comment {
+  id: string;
+  body: string;
+  version_id: string | null;
+  author: Named | null;
+  created_at: string;
+}
+
+export interface Snapshot {
+  id: string;
+  name: string;
+  author: Named | null;
+  created_at: string;
+}
+
+export interface Preview {
+  status: "pending" | "ready" | "failed" | "unsupported" | "unavailable";
+  reason: string;
+  page_count: number | null;
+  thumbnail_url: string | null;
+  pages: { number: number; url: string }[];
+}
+
+export interface EditTicket {
+  ticket: string;
+  expires_at: string;
+  url?: string;
+}
+
+/** Whether `role` includes `needed` (each role includes the ones before it). */
+export function hasRole(role: Role | null | undefined, needed: Role): boolean {
+  if (!role) return false;
+  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
+}
+
+const enc = encodeURIComponent;
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return (await appStore().client.request<T>(method, `/api/v1/${path}`, body)).data;
+}
+
+export const documentsApi = {
+  roots: () => call<{ results: Folder[] }>("GET", "documents/roots"),
+  shared: (cursor: string | null = null) => call<Page<DocumentItem>>("GET", `documents/shared${cursor ? `?cursor=${enc(cursor)}` : ""}`),
+  conversationFolder: (conversationId: string) => call<Folder>("GET", `conversations/${enc(conversationId)}/folder`),
+  folder: (id: string) => call<Folder>("GET", `folders/${enc(id)}`),
+  contents: (id: string, cursor: string | null = null) =>
+    call<FolderContents>("GET", `folders/${enc(id)}/contents${cursor ? `?cursor=${enc(cursor)}` : ""}`),
+  createFolder: (parentId: string, name: string) => call<Folder>("POST", "folders", { parent_id: parentId, name }),
+  renameFolder: (id: string, name: string) => call<Folder>("PATCH", `folders/${enc(id)}`, { name }),
+  deleteFolder: (id: string) => call<null>("DELETE", `folders/${enc(id)}`),
+  createRichText: (folderId: string, name: string) => call<DocumentItem>("POST", `folders/${enc(folderId)}/documents`, { kind: "rich_text", name }),
+  document: (id: string) => call<DocumentItem>("GET", `documents/${enc(id)}`),
+  renameDocument: (id: string, name: string) => call<DocumentItem>("PATCH", `documents/${enc(id)}`, { name }),
+  deleteDocument: (id: string) => call<null>("DELETE", `documents/${enc(id)}`),
+  versions: (id: string) => call<Page<Version>>("GET", `documents/${enc(id)}/versions?limit=100`),
+  restore: (id: string, versionId: string) => call<Version>("POST", `documents/${enc(id)}/versions/${enc(versionId)}/restore`),
+  versionLink: (id: string, versionId: string) => call<{ url: string; expires_at: string }>("GET", `documents/${enc(id)}/versions/${enc(versionId)}/link`),
+  preview: (id: string, versionId: string) => call<Preview>("GET", `documents/${enc(id)}/versions/${enc(versionId)}/preview`),
+  shares: (id: string) => call<Page<Share>>("GET", `documents/${enc(id)}/shares?limit=100`),
+  share: (id: string, grantee: { kind: OwnerKind; id: string }, role: Role) => call<Share>("POST", `documents/${enc(id)}/shares`, { grantee, role }),
+  changeShare: (id: string, shareId: string, role: Role) => call<Share>("PATCH", `documents/${enc(id)}/shares/${enc(shareId)}`, { role }),
+  revoke: (id: string, shareId: string) => call<null>("DELETE", `documents/${enc(id)}/shares/${enc(shareId)}`),
+  comments: (id: string) => call<Page<Comment>>("GET", `documents/${enc(id)}/comments?limit=100`),
+  comment: (id: string, body: string, versionId: string | null) =>
+    call<Comment>("POST", `documents/${enc(id)}/comments`, versionId ? { body, version_id: versionId } : { body }),
+  deleteComment: (id: string, commentId: string) => call<null>("DELETE", `documents/${enc(id)}/comments/${enc(commentId)}`),
+  editTicket: (id: string) => call<EditTicket>("POST", `documents/${enc(id)}/edit-ticket`),
+  snapshots: (id: string) => call<Page<Snapshot>>("GET", `documents/${enc(id)}/snapshots?limit=100`),
+  snapshot: (id: string, name: string) => call<Snapshot>("POST", `documents/${enc(id)}/snapshots`, { name }),
+  restoreSnapshot: (id: string, snapshotId: string) => call<unknown>("POST", `documents/${enc(id)}/snapshots/${enc(snapshotId)}/restore`),
+  exportAs: (id: string, format: "docx" | "pdf" | "md") => call<Version>("POST", `documents/${enc(id)}/export`, { format }),
+};
