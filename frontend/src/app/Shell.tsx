@@ -1,3 +1,4 @@
+import { lazy, Suspense } from "react";
 import { useT } from "../i18n/index.js";
 import { ConnectionBanner } from "../ui/ConnectionBanner.js";
 import { common } from "../ui/messages.js";
@@ -10,6 +11,12 @@ import { NotificationsScreen } from "../features/notifications/NotificationsScre
 import { useRoute } from "./router.js";
 import { NotFound } from "./NotFound.js";
 import { Home } from "./Home.js";
+
+// The documents and approval screens are loaded when first opened.
+const DocumentsHome = lazy(() => import("../documents/DocumentsScreen.js").then((m) => ({ default: m.DocumentsHome })));
+const FolderScreen = lazy(() => import("../documents/DocumentsScreen.js").then((m) => ({ default: m.FolderScreen })));
+const DocumentScreen = lazy(() => import("../documents/DocumentScreen.js").then((m) => ({ default: m.DocumentScreen })));
+const InboxScreen = lazy(() => import("../approvals/InboxScreen.js").then((m) => ({ default: m.InboxScreen })));
 
 /** The signed-in app: the sidebar and the screen of the current route. */
 export function Shell() {
@@ -30,6 +37,12 @@ export function Shell() {
           {route.name === "directory" && <DirectoryScreen userId={route.userId} />}
           {route.name === "search" && <SearchScreen query={route.query} />}
           {route.name === "notifications" && <NotificationsScreen />}
+          <Suspense fallback={<div className="splash" role="status">{t("loading")}</div>}>
+            {route.name === "documents" && <DocumentsHome />}
+            {route.name === "folder" && <FolderScreen key={route.id} id={route.id} />}
+            {route.name === "document" && <DocumentScreen key={route.id} id={route.id} />}
+            {route.name === "approvals" && <InboxScreen />}
+          </Suspense>
           {route.name === "not_found" && <NotFound />}
         </main>
       </div>

@@ -35,7 +35,7 @@ function current(): Files {
 }
 
 /** GET a signed link with the bearer token (one refresh on 401 token_expired). */
-async function fetchFile(url: string): Promise<Blob> {
+export async function fetchFile(url: string): Promise<Blob> {
   const client = appStore().client;
   let token = await client.accessToken();
   for (let attempt = 0; ; attempt++) {

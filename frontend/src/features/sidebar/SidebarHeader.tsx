@@ -6,6 +6,7 @@ import { Avatar } from "../../ui/Avatar.js";
 import { Menu } from "./Menu.js";
 import { Icon, type IconName } from "./icons.js";
 import { sidebarMessages } from "./messages.js";
+import { useInboxCount } from "../../approvals/inbox.js";
 
 /** The signed-in person (menu: settings, sign out) and the links to the other screens. */
 export function SidebarHeader() {
@@ -13,14 +14,17 @@ export function SidebarHeader() {
   const me = useApp((s) => s.me);
   const route = useRoute();
   const notifications = useUnreadNotifications(route.name);
+  const approvals = useInboxCount();
   const name = me?.full_name || me?.login || "";
-  const links: { route: Route; label: string; icon: IconName; testId: string; count?: number }[] = [
+  const links: { route: Route; label: string; icon: IconName; testId: string; count?: number; countLabel?: string; also?: string[] }[] = [
+    { route: { name: "documents" }, label: t("navDocuments"), icon: "folder", testId: "nav-documents", also: ["folder", "document"] },
+    { route: { name: "approvals" }, label: t("navApprovals"), icon: "check", testId: "nav-approvals", count: approvals, countLabel: t("approvalCount", { count: approvals }) },
     { route: { name: "search", query: "" }, label: t("navSearch"), icon: "search", testId: "nav-search" },
     { route: { name: "directory", userId: null }, label: t("navDirectory"), icon: "people", testId: "nav-directory" },
     { route: { name: "notifications" }, label: t("navNotifications"), icon: "bell", testId: "nav-notifications", count: notifications },
     { route: { name: "settings", section: "profile" }, label: t("navSettings"), icon: "gear", testId: "nav-settings" },
   ];
-  const paths = { search: "/search", directory: "/directory", notifications: "/notifications", settings: "/settings" } as Record<string, string>;
+  const paths = { search: "/search", directory: "/directory", notifications: "/notifications", settings: "/settings", documents: "/documents", approvals: "/approvals" } as Record<string, string>;
   return (
     <div className="sidebar-header">
       <Menu
@@ -39,9 +43,9 @@ export function SidebarHeader() {
       <nav aria-label={t("navigation")}>
       <ul className="sidebar-nav">
         {links.map((link) => {
-          const active = route.name === link.route.name;
+          const active = route.name === link.route.name || (link.also ?? []).includes(route.name);
           const count = link.count ?? 0;
-          const label = count > 0 ? `${link.label}: ${t("notificationCount", { count })}` : link.label;
+          const label = count > 0 ? `${link.label}: ${link.countLabel ?? t("notificationCount", { count })}` : link.label;
           return (
             <li key={link.testId}>
               <a
@@ -59,7 +63,7 @@ export function SidebarHeader() {
               >
                 <Icon name={link.icon} size={20} />
                 {count > 0 && (
-                  <span className="badge nav-badge" aria-hidden="true" data-testid="notification-count">
+                  <span className="badge nav-badge" aria-hidden="true" data-testid={link.testId === "nav-notifications" ? "notification-count" : `${link.testId}-count`}>
                     {count > 99 ? "99+" : count}
                   </span>
                 )}

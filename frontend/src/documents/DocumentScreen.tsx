@@ -1,0 +1,416 @@
+import { lazy, Suspense, useEffect, useId, useRef, useState } from "react";
+import { useT } from "../i18n/index.js";
+import { formatDateTime, formatSize } from "../i18n/format.js";
+import { useApp } from "../app/store.js";
+import { errorMessage } from "../ui/errors.js";
+import { RoutePanel } from "../approvals/RoutePanel.js";
+import { documentsApi, hasRole, type DocumentItem, type Version } from "./api.js";
+import { downloadVersion, signedBlob } from "./files.js";
+import { useDocUploads, useDocumentChanges, useLoad } from "./hooks.js";
+import { AppLink, StatusBadge, UploadList, useRoleText } from "./parts.js";
+import { ShareDialog } from "./ShareDialog.js";
+import { documentsMessages } from "./messages.js";
+import "./documents.css";
+
+// TipTap, ProseMirror and Yjs are loaded with the first rich-text document, not with the app.
+const CoEditor = lazy(() => import("./Editor.js").then((module) => ({ default: module.CoEditor })));
+
+/** `/documents/<id>`: the document — preview or co-editor, versions, sharing, approval, comments. */
+export function DocumentScreen({ id }: { id: string }) {
+  const t = useT(documentsMessages);
+  const roleText = useRoleText();
+  const changes = useDocumentChanges(`doc:${id}`);
+  const doc = useLoad(() => documentsApi.document(id), [id, changes]);
+  const folder = useLoad(() => (doc.data ? documentsApi.folder(doc.data.folder_id) : Promise.resolve(null)), [doc.data?.folder_id]);
+  const [sharing, setSharing] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  if (!doc.data) {
+    return (
+      <div className="page documents-page" data-testid="document-screen">
+        {doc.error ? <p className="error" role="alert" data-testid="document-error">{doc.error}</p> : <p role="status">{t("loading")}</p>}
+      </div>
+    );
+  }
+  const d = doc.data;
+  const current = d.current_version;
+  return (
+    <div className="page documents-page document-page" data-testid="document-screen" data-kind={d.kind}>
+      <nav aria-label={t("breadcrumbs")} className="doc-breadcrumbs">
+        <ol>
+          <li>
+            <AppLink to={{ name: "documents" }} href="/documents">
+              {t("title")}
+            </AppLink>
+          </li>
+          {(folder.data?.path ?? []).map((p) => (
+            <li key={p.id}>
+              <AppLink to={{ name: "folder", id: p.id }} href={`/documents/f/${p.id}`}>
+                {p.name}
+              </AppLink>
+            </li>
+          ))}
+        </ol>
+      </nav>
+      <header className="page-header">
+        <h1 data-testid="document-name">{d.name}</h1>
+        <StatusBadge status={d.status} number={d.registration_number} />
+        <span className="muted" data-testid="document-role">
+          {t("yourRole", { role: roleText(d.role) })}
+        </span>
+        <div className="page-actions">
+          {current && (
+            <button type="button" className="secondary" onClick={() => void downloadVersion(d.id, current).catch((e: unknown) => setError(errorMessage(e)))} data-testid="document-download">
+              {t("download")}
+            </button>
+          )}
+          {hasRole(d.role, "owner") && (
+            <button type="button" className="secondary" onClick={() => setSharing(true)} data-testid="share-button">
+              {t("share")}
+            </button>
+          )}
+        </div>
+      </header>
+      {error && <p className="error" role="alert">{error}</p>}
+      <div className="document-layout">
+        <div className="document-main">
+          {d.kind === "rich_text" ? (
+            <>
+              <Suspense fallback={<p role="status">{t("loading")}</p>}>
+                <CoEditor documentId={d.id} editable={hasRole(d.role, "editor")} />
+              </Suspense>
+              <SnapshotsPanel document={d} />
+            </>
+          ) : (
+            <PreviewPanel document={d} version={current} changes={changes} />
+          )}
+          <CommentsPanel document={d} changes={changes} />
+        </div>
+        <aside className="document-side">
+          <VersionsPanel document={d} changes={changes} onChanged={doc.reload} />
+          <RoutePanel document={d} onChanged={doc.reload} />
+        </aside>
+      </div>
+      {sharing && <ShareDialog document={d} onClose={() => setSharing(false)} />}
+    </div>
+  );
+}
+
+/** The current version's preview: its pages (PDF, office files) or image, or why there is none. */
+function PreviewPanel({ document: d, version, changes }: { document: DocumentItem; version: Version | null; changes: number }) {
+  const t = useT(documentsMessages);
+  const preview = useLoad(() => (version ? documentsApi.preview(d.id, version.id) : Promise.resolve(null)), [d.id, version?.id, changes]);
+  const p = preview.data;
+  return (
+    <section className="doc-preview" aria-label={t("tabPreview")} data-testid="document-preview" data-status={p?.status ?? "none"}>
+      {!version && <p className="empty-note">{t("previewNone")}</p>}
+      {preview.error && <p className="muted">{preview.error}</p>}
+      {p?.status === "pending" && <p role="status">{t("previewPending")}</p>}
+      {p?.status === "failed" && <p className="error">{t("previewFailed", { reason: p.reason })}</p>}
+      {p?.status === "unsupported" && <p className="muted">{t("previewUnsupported")}</p>}
+      {p?.status === "unavailable" && <p className="muted">{t("previewUnavailable", { reason: p.reason })}</p>}
+      {p?.status === "ready" && (
+        <ol className="preview-pages">
+          {p.pages.map((page) => (
+            <li key={page.number}>
+              <SignedImage url={page.url} alt={t("previewPage", { number: page.number })} />
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function SignedImage({ url, alt }: { url: string; alt: string }) {
+  const [src, setSrc] = useState<string | null>(null);
+  useEffect(() => {
+    let objectUrl: string | null = null;
+    let cancelled = false;
+    signedBlob(url)
+      .then((blob) => {
+        if (cancelled) return;
+        objectUrl = URL.createObjectURL(blob);
+        setSrc(objectUrl);
+      })
+      .catch(() => undefined);
+    return () => {
+      cancelled = true;
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+  }, [url]);
+  return src ? <img src={src} alt={alt} className="preview-page" data-testid="preview-page" /> : <div className="preview-placeholder" role="img" aria-label={alt} />;
+}
+
+/** The versions, newest first: download, restore (a new version), and a new upload for
+ * editors of a file (naming the current version: someone else's upload since is a 412). */
+function VersionsPanel({ document: d, changes, onChanged }: { document: DocumentItem; changes: number; onChanged: () => void }) {
+  const t = useT(documentsMessages);
+  const versions = useLoad(() => documentsApi.versions(d.id), [d.id, changes]);
+  const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const uploads = useDocUploads(() => {
+    versions.reload();
+    onChanged();
+  });
+  const canEdit = hasRole(d.role, "editor");
+  const list = [...(versions.data?.results ?? [])].sort((a, b) => b.number - a.number);
+  const byId = new Map(list.map((v) => [v.id, v]));
+
+  async function restore(version: Version) {
+    if (!window.confirm(t("restoreConfirm", { number: version.number }))) return;
+    setError(null);
+    try {
+      await documentsApi.restore(d.id, version.id);
+      versions.reload();
+      onChanged();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  return (
+    <section className="doc-versions" aria-labelledby="versions-title" data-testid="versions">
+      <div className="section-head">
+        <h2 id="versions-title">{t("versionsTitle")}</h2>
+        {canEdit && d.kind === "file" && (
+          <>
+            <button type="button" className="secondary small" onClick={() => input.current?.click()} data-testid="upload-version">
+              {t("uploadNewVersion")}
+            </button>
+            <input
+              ref={input}
+              type="file"
+              hidden
+              aria-label={t("uploadNewVersion")}
+              data-testid="version-input"
+              onChange={(e) => {
+                const file = e.target.files?.[0];
+                e.target.value = "";
+                if (file) uploads.add([file], { documentId: d.id, baseVersionId: d.current_version?.id ?? null });
+              }}
+            />
+          </>
+        )}
+      </div>
+      <UploadList uploads={uploads.uploads} cancel={uploads.cancel} remove={uploads.remove} />
+      {error && <p className="error" role="alert" data-testid="versions-error">{error}</p>}
+      {versions.data && list.length === 0 && <p className="empty-note">{t("versionsEmpty")}</p>}
+      <ol className="version-list" data-testid="version-list">
+        {list.map((v) => {
+          const isCurrent = v.id === d.current_version?.id;
+          const from = v.restored_from_id ? byId.get(v.restored_from_id) : undefined;
+          return (
+            <li key={v.id} className={isCurrent ? "version current" : "version"} data-testid="version" data-number={v.number} data-current={isCurrent ? "true" : "false"}>
+              <div>
+                <strong>{t("versionNumber", { number: v.number })}</strong>
+                {isCurrent && <span className="chip-label">{t("current")}</span>}
+                <div className="muted small-print">
+                  {t("by", { name: v.author?.name ?? "—", time: formatDateTime(v.created_at) })} · {formatSize(v.size)}
+                  {v.source === "restore" && from && <> · {t("restored", { number: from.number })}</>}
+                  {v.source === "export" && <> · {t("exported")}</>}
+                </div>
+              </div>
+              <div className="version-actions">
+                <button type="button" className="link" aria-label={t("downloadVersion", { number: v.number })} onClick={() => void downloadVersion(d.id, v).catch((e: unknown) => setError(errorMessage(e)))}>
+                  {t("download")}
+                </button>
+                {canEdit && !isCurrent && d.kind === "file" && (
+                  <button type="button" className="link" aria-label={t("restoreVersion", { number: v.number })} onClick={() => void restore(v)} data-testid="version-restore">
+                    {t("restore")}
+                  </button>
+                )}
+              </div>
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+}
+
+/** Comments on the document (or on its current version); commenters and up write. */
+function CommentsPanel({ document: d, changes }: { document: DocumentItem; changes: number }) {
+  const t = useT(documentsMessages);
+  const me = useApp((s) => s.me?.id ?? null);
+  const comments = useLoad(() => documentsApi.comments(d.id), [d.id, changes]);
+  const versions = useLoad(() => documentsApi.versions(d.id), [d.id, changes]);
+  const [body, setBody] = useState("");
+  const [onVersion, setOnVersion] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const id = useId();
+  const numbers = new Map((versions.data?.results ?? []).map((v) => [v.id, v.number]));
+
+  async function send() {
+    if (!body.trim()) return;
+    setError(null);
+    try {
+      await documentsApi.comment(d.id, body.trim(), onVersion ? (d.current_version?.id ?? null) : null);
+      setBody("");
+      comments.reload();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  async function remove(commentId: string) {
+    setError(null);
+    try {
+      await documentsApi.deleteComment(d.id, commentId);
+      comments.reload();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  const list = comments.data?.results ?? [];
+  return (
+    <section className="doc-comments" aria-labelledby="comments-title" data-testid="comments">
+      <h2 id="comments-title">{t("commentsTitle")}</h2>
+      {comments.error && <p className="error" role="alert">{comments.error}</p>}
+      {comments.data && list.length === 0 && <p className="empty-note">{t("commentsEmpty")}</p>}
+      <ul className="comment-list">
+        {list.map((c) => (
+          <li key={c.id} data-testid="comment">
+            <div className="comment-head">
+              <strong>{c.author?.name ?? "—"}</strong> <time className="muted" dateTime={c.created_at}>{formatDateTime(c.created_at)}</time>
+              {c.version_id && numbers.has(c.version_id) && <span className="chip-label">{t("commentToVersion", { number: numbers.get(c.version_id)! })}</span>}
+              {(c.author?.id === me || hasRole(d.role, "owner")) && (
+                <button type="button" className="icon" aria-label={t("commentDelete")} title={t("commentDelete")} onClick={() => void remove(c.id)}>
+                  ✕
+                </button>
+              )}
+            </div>
+            <p className="comment-body">{c.body}</p>
+          </li>
+        ))}
+      </ul>
+      {hasRole(d.role, "commenter") && (
+        <form
+          className="comment-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void send();
+          }}
+        >
+          <label htmlFor={id}>
+            {t("commentLabel")}
+            <textarea id={id} rows={2} value={body} maxLength={10_000} onChange={(e) => setBody(e.target.value)} data-testid="comment-input" />
+          </label>
+          {d.current_version && (
+            <label className="checkbox">
+              <input type="checkbox" checked={onVersion} onChange={(e) => setOnVersion(e.target.checked)} />
+              {t("commentToVersion", { number: d.current_version.number })}
+            </label>
+          )}
+          {error && <p className="error" role="alert">{error}</p>}
+          <div className="row">
+            <button type="submit" className="primary" disabled={!body.trim()} data-testid="comment-send">
+              {t("commentSend")}
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}
+
+/** Named versions of a rich-text document (create, list, restore) and the export buttons. */
+function SnapshotsPanel({ document: d }: { document: DocumentItem }) {
+  const t = useT(documentsMessages);
+  const changes = useDocumentChanges(`doc:${d.id}`);
+  const snapshots = useLoad(() => documentsApi.snapshots(d.id), [d.id, changes]);
+  const [name, setName] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const id = useId();
+  const canEdit = hasRole(d.role, "editor");
+
+  async function act(action: () => Promise<void>) {
+    setError(null);
+    setNotice(null);
+    setBusy(true);
+    try {
+      await action();
+      snapshots.reload();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const list = snapshots.data?.results ?? [];
+  return (
+    <section className="doc-snapshots" aria-labelledby="snapshots-title" data-testid="snapshots">
+      <h2 id="snapshots-title">{t("snapshotsTitle")}</h2>
+      {snapshots.error && <p className="error" role="alert">{snapshots.error}</p>}
+      {snapshots.data && list.length === 0 && <p className="empty-note">{t("snapshotsEmpty")}</p>}
+      <ul className="snapshot-list">
+        {list.map((s) => (
+          <li key={s.id} data-testid="snapshot">
+            <strong>{s.name}</strong> <span className="muted">{t("by", { name: s.author?.name ?? "—", time: formatDateTime(s.created_at) })}</span>
+            {canEdit && (
+              <button
+                type="button"
+                className="link"
+                disabled={busy}
+                aria-label={t("snapshotRestore", { name: s.name })}
+                data-testid="snapshot-restore"
+                onClick={() => window.confirm(t("snapshotRestoreConfirm", { name: s.name })) && void act(async () => void (await documentsApi.restoreSnapshot(d.id, s.id)))}
+              >
+                {t("restore")}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {canEdit && (
+        <>
+          <form
+            className="snapshot-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (name.trim())
+                void act(async () => {
+                  await documentsApi.snapshot(d.id, name.trim());
+                  setName("");
+                });
+            }}
+          >
+            <label htmlFor={id}>
+              {t("snapshotName")}
+              <input id={id} type="text" value={name} maxLength={200} onChange={(e) => setName(e.target.value)} data-testid="snapshot-name" />
+            </label>
+            <button type="submit" className="secondary" disabled={busy || !name.trim()} data-testid="snapshot-create">
+              {t("snapshotCreate")}
+            </button>
+          </form>
+          <div className="export-buttons" role="group" aria-label={t("exportTitle")}>
+            <span className="muted">{t("exportTitle")}:</span>
+            {(["docx", "pdf", "md"] as const).map((format) => (
+              <button
+                key={format}
+                type="button"
+                className="secondary small"
+                disabled={busy}
+                data-testid={`export-${format}`}
+                onClick={() =>
+                  void act(async () => {
+                    const version = await documentsApi.exportAs(d.id, format);
+                    setNotice(t("exportDone", { number: version.number }));
+                  })
+                }
+              >
+                {format === "docx" ? t("exportDocx") : format === "pdf" ? t("exportPdf") : t("exportMd")}
+              </button>
+            ))}
+          </div>
+        </>
+      )}
+      {error && <p className="error" role="alert">{error}</p>}
+      {notice && <p className="ok" role="status" data-testid="export-done">{notice}</p>}
+    </section>
+  );
+}
