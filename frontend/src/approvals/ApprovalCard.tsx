@@ -9,15 +9,12 @@ import { formatDateTime } from "../i18n/format.js";
 import type { Message, User } from "../app/model.js";
 import { AppLink } from "../documents/parts.js";
 import { approvalsMessages, type ApprovalsKey } from "./messages.js";
+import { isApprovalMessage } from "./api.js";
+
+export { isApprovalMessage };
 import "./approvals.css";
 
 const STEPS = ["started", "approved", "stage_completed", "registered", "rejected", "returned", "cancelled", "restarted", "reminder", "escalation"];
-
-/** The system message is an approval step's. */
-export function isApprovalMessage(message: Message): boolean {
-  const action = (message.system as Record<string, unknown> | undefined)?.["action"];
-  return typeof action === "string" && action.startsWith("approval_");
-}
 
 export function ApprovalCard({ message, users }: { message: Message; users: Readonly<Record<string, User>> }) {
   const t = useT(approvalsMessages);

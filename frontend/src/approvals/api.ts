@@ -1,6 +1,6 @@
 /** The approval API (согласование) as the screens use it (docs/api.md, "Approval"). */
 import { appStore } from "../app/store.js";
-import type { Page } from "../app/model.js";
+import type { Message, Page } from "../app/model.js";
 import type { DocumentStatus } from "../documents/api.js";
 
 export type Decision = "approve" | "reject" | "return";
@@ -126,4 +126,10 @@ export function sortTasks(tasks: readonly Task[]): Task[] {
   return [...tasks].sort(
     (a, b) => Number(b.overdue) - Number(a.overdue) || time(a.deadline_at) - time(b.deadline_at) || time(a.started_at) - time(b.started_at),
   );
+}
+
+/** The system message is an approval step's. */
+export function isApprovalMessage(message: Message): boolean {
+  const action = (message.system as Record<string, unknown> | undefined)?.["action"];
+  return typeof action === "string" && action.startsWith("approval_");
 }

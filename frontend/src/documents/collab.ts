@@ -8,8 +8,10 @@
  * puts it in the provider's `params`. The provider's own reconnect would reuse the spent
  * ticket, so it is switched off for every close (`shouldConnect = false` in
  * `connection-close`) and this module reconnects instead: backoff, a fresh ticket, then
- * `provider.connect()`. A close with 4403 or 4404 (no access, no such document), or a ticket
- * refused with 403/404, ends the attempts (`denied`); anything else is retried.
+ * `provider.connect()`. A close with 4403 or 4404 (docs/collab.md: device refused, no such
+ * document or no access — a revoked share closes with 4404), or a ticket refused with
+ * 403/404, ends the attempts (`denied`); anything else (4401 a spent or expired ticket, 4503
+ * unavailable, a dropped connection) is retried with a new ticket.
  */
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
@@ -112,11 +114,12 @@ export function connectDocument(options: CollabOptions): CollabConnection {
     }, backoffDelay(attempts, Math.random, { baseMs: 300, maxMs: 10_000 }));
   };
 
-  provider.on("status", ({ status: next }) => {
-    if (next === "connected") setStatus("online");
-  });
+  // Online once the server's state is in (sync step 2 answered): a socket that is opened
+  // and then refused (4403, 4404) was never online.
   provider.on("sync", (synced: boolean) => {
-    if (synced) attempts = 0;
+    if (!synced) return;
+    attempts = 0;
+    setStatus("online");
   });
   provider.on("connection-close", (event: CloseEvent | null) => {
     // The spent ticket must not be used again: no reconnect by the provider.

@@ -5,8 +5,9 @@
  * screen that shows that thing loads it again. Counting is idempotent enough: an event seen
  * twice costs one extra reload, never a wrong screen.
  *
- * Keys: `doc:<document id>`, `folder:<folder id>`, `shared` (the "shared with me" list),
- * `approvals` (the inbox and its badge).
+ * Keys: `doc:<document id>`, `folder:<folder id>`, `folders` (any open folder: the event
+ * does not say which), `shared` (the "shared with me" list), `approvals` (the inbox and
+ * its badge).
  */
 import type { PortalEvent } from "../realtime/index.js";
 
@@ -43,6 +44,9 @@ export function documentEventKeys(event: PortalEvent): string[] {
       // A document added, renamed or moved may be one shared with me.
       keys.add("shared");
       if (documentId && !folderIds.length) keys.add("folders"); // where it was is not said: reload open folders
+      break;
+    case "document_version":
+      keys.add("folders"); // the open folder lists the current version's number
       break;
     case "document_share":
       keys.add("shared");
