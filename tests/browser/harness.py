@@ -32,6 +32,10 @@ ACTION_TIMEOUT_MS = 10_000
 # What the live server serves at / (portal/web/views.py).
 DIST_INDEX = Path(settings.FRONTEND_DIST) / "index.html"
 AXE_PATH = settings.BASE_DIR / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+# The co-editing socket of one document (documents/consumers.py, routed in portal/asgi.py).
+DOCUMENT_SOCKET_PATH = re.compile(
+    r"/ws/documents/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/"
+)
 # axe-core reports impacts minor, moderate, serious and critical; the last two fail a test.
 AXE_FAILING_IMPACTS = ("serious", "critical")
 
@@ -108,8 +112,9 @@ def _describe_violation(violation: dict[str, Any]) -> str:
 class BrowserSession:
     """One test's pages, each in its own browser context, that may talk to the live server
     only. Requests anywhere else are aborted and recorded; websockets must be the server's
-    /ws/; console errors and uncaught page errors are recorded. ``problems()`` lists all
-    of them; the fixture fails the test when it is not empty.
+    /ws/ or a document's /ws/documents/<uuid>/; console errors and uncaught page errors are
+    recorded. ``problems()`` lists all of them; the fixture fails the test when it is not
+    empty.
 
     Problems are checked when the test body ends (a failure of the test itself, with
     screenshots) and again after the contexts are closed, for what came later.
@@ -215,8 +220,9 @@ class BrowserSession:
 
     def _check_websocket(self, socket: WebSocket) -> None:
         parts = urlsplit(socket.url)
-        expected = ("ws", f"127.0.0.1:{self.server.port}", "/ws/")
-        if (parts.scheme, parts.netloc, parts.path) != expected:
+        ours = (parts.scheme, parts.netloc) == ("ws", f"127.0.0.1:{self.server.port}")
+        # The event socket, or a document's editing socket (y-websocket, docs/collab.md).
+        if not ours or not (parts.path == "/ws/" or DOCUMENT_SOCKET_PATH.fullmatch(parts.path)):
             self.bad_websockets.append(socket.url)
 
     def _page_error(self, error: Error) -> None:

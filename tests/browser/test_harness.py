@@ -3,6 +3,8 @@ websockets, console and page errors, accessibility violations."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.browser.harness import BrowserSession, assert_accessible
@@ -30,6 +32,21 @@ def test_other_websockets_are_reported(page_for: BrowserSession) -> None:
     problems = page_for.take_problems()
     assert problems[:2] == [f"websockets other than {page_for.server.ws_url()}:", f"  {url}"]
     assert problems[2:3] == ["console errors:"]  # Chromium logs the refused handshake
+
+
+def test_document_sockets_are_allowed_other_paths_under_them_are_not(
+    page_for: BrowserSession,
+) -> None:
+    page = page_for()
+    page.goto("/")
+    port = page_for.server.port
+    allowed = f"ws://127.0.0.1:{port}/ws/documents/{uuid.uuid4()}/?ticket=x"
+    refused = f"ws://127.0.0.1:{port}/ws/documents/not-a-document/"
+    for url in (allowed, refused):
+        with page.expect_websocket():
+            page.evaluate("url => new Promise(done => { new WebSocket(url).onclose = done; })", url)
+    problems = page_for.take_problems()
+    assert problems[:2] == [f"websockets other than {page_for.server.ws_url()}:", f"  {refused}"]
 
 
 def test_console_and_page_errors_are_reported(page_for: BrowserSession) -> None:

@@ -1,6 +1,6 @@
 /**
- * The chat card of an approval step: a system message whose `system.action` is
- * `approval_<step>` (documents/services/approval: `{action, document_id, name, route_id,
+ * The chat card of an approval step: a system message whose `system.event` (or `action`)
+ * is `approval_<step>` (documents/services/approval: `{action, document_id, name, route_id,
  * link, stage?, deadline_at?, task?, registration_number?, comment?}`), with a link that
  * opens the document.
  */
@@ -9,7 +9,7 @@ import { formatDateTime } from "../i18n/format.js";
 import type { Message, User } from "../app/model.js";
 import { AppLink } from "../documents/parts.js";
 import { approvalsMessages, type ApprovalsKey } from "./messages.js";
-import { isApprovalMessage } from "./api.js";
+import { approvalStep, isApprovalMessage } from "./api.js";
 
 export { isApprovalMessage };
 import "./approvals.css";
@@ -19,7 +19,7 @@ const STEPS = ["started", "approved", "stage_completed", "registered", "rejected
 export function ApprovalCard({ message, users }: { message: Message; users: Readonly<Record<string, User>> }) {
   const t = useT(approvalsMessages);
   const data = (message.system ?? {}) as Record<string, unknown>;
-  const step = String(data["action"]).slice("approval_".length);
+  const step = approvalStep(message) ?? "";
   const documentId = typeof data["document_id"] === "string" ? data["document_id"] : null;
   const name = String(data["name"] ?? "");
   const author = message.author_id ? users[message.author_id] : undefined;

@@ -128,8 +128,18 @@ export function sortTasks(tasks: readonly Task[]): Task[] {
   );
 }
 
+/** The step of an approval's system message (`system.event`, or `system.action` as the
+ * approval service first wrote it: `approval_<step>`), or null for any other message. */
+export function approvalStep(message: Message): string | null {
+  const system = (message.system ?? {}) as Record<string, unknown>;
+  for (const key of ["event", "action"]) {
+    const value = system[key];
+    if (typeof value === "string" && value.startsWith("approval_")) return value.slice("approval_".length);
+  }
+  return null;
+}
+
 /** The system message is an approval step's. */
 export function isApprovalMessage(message: Message): boolean {
-  const action = (message.system as Record<string, unknown> | undefined)?.["action"];
-  return typeof action === "string" && action.startsWith("approval_");
+  return message.kind === "system" && approvalStep(message) !== null;
 }

@@ -65,6 +65,7 @@ describe("approval chat cards", () => {
   it("are the system messages whose action is approval_*", () => {
     expect(isApprovalMessage(testMessage(1, { kind: "system", system: { action: "approval_started", document_id: "d" } as never }))).toBe(true);
     expect(isApprovalMessage(testMessage(2, { kind: "system", system: { event: "created" } }))).toBe(false);
-    expect(isApprovalMessage(testMessage(3, { kind: "system", system: { action: "document_shared" } as never }))).toBe(false);
+    expect(isApprovalMessage(testMessage(3, { kind: "system", system: { event: "approval_registered" } as never }))).toBe(true);
+    expect(isApprovalMessage(testMessage(4, { kind: "system", system: { event: "document_shared" } as never }))).toBe(false);
   });
 });
