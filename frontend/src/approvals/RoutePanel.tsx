@@ -2,7 +2,6 @@ import { useId, useState } from "react";
 import { useT } from "../i18n/index.js";
 import { formatDateTime } from "../i18n/format.js";
 import { useApp } from "../app/store.js";
-import { ApiError } from "../realtime/index.js";
 import { errorMessage } from "../ui/errors.js";
 import { hasRole, type DocumentItem } from "../documents/api.js";
 import { useDocumentChanges, useLoad } from "../documents/hooks.js";
@@ -10,16 +9,6 @@ import { approvalsApi, type Decision, type Route, type Stage, type Task } from "
 import { RouteBuilder } from "./RouteBuilder.js";
 import { approvalsMessages, type ApprovalsKey } from "./messages.js";
 import "./approvals.css";
-
-/** The route (or nothing) of a document: 404 `route_not_found` is "no route yet". */
-async function loadRoute(documentId: string): Promise<Route | null> {
-  try {
-    return await approvalsApi.route(documentId);
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return null;
-    throw error;
-  }
-}
 
 /**
  * The document's approval: its route with each stage, its approvers and their decisions,
@@ -30,7 +19,7 @@ async function loadRoute(documentId: string): Promise<Route | null> {
 export function RoutePanel({ document: doc, onChanged }: { document: DocumentItem; onChanged: () => void }) {
   const t = useT(approvalsMessages);
   const changes = useDocumentChanges(`doc:${doc.id}`, "approvals");
-  const route = useLoad(() => loadRoute(doc.id), [doc.id, changes]);
+  const route = useLoad(() => approvalsApi.latestRoute(doc.id), [doc.id, changes]);
   const inbox = useLoad(() => approvalsApi.inbox(), [changes]);
   const [building, setBuilding] = useState(false);
   const meId = useApp((s) => s.me?.id ?? null);

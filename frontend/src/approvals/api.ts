@@ -109,7 +109,9 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 }
 
 export const approvalsApi = {
-  route: (documentId: string) => call<Route>("GET", `documents/${enc(documentId)}/route`),
+  /** The document's current or last route, or null: the newest of `GET …/routes` (a 200
+   * with an empty list when there is none, where `GET …/route` answers 404). */
+  latestRoute: async (documentId: string) => (await call<Page<Route>>("GET", `documents/${enc(documentId)}/routes`)).results[0] ?? null,
   start: (documentId: string, input: RouteStart) => call<Route>("POST", `documents/${enc(documentId)}/route`, input),
   decide: (documentId: string, decision: Decision, comment: string) => call<Route>("POST", `documents/${enc(documentId)}/route/decide`, { decision, comment }),
   cancel: (documentId: string) => call<Route>("POST", `documents/${enc(documentId)}/route/cancel`),
