@@ -65,7 +65,7 @@ function EditorBody({ connection, editable }: { connection: CollabConnection; ed
       extensions: [
         StarterKit.configure({ undoRedo: false }), // Yjs keeps the undo history
         Collaboration.configure({ document: connection.doc, field: "default" }),
-        CollaborationCaret.configure({ provider: connection.provider, user }),
+        CollaborationCaret.configure({ provider: connection.provider, user, render: renderCaret }),
       ],
       editorProps: {
         attributes: { "aria-label": t("editorLabel"), "aria-multiline": "true", role: "textbox", class: "co-editor-text", "data-testid": "editor-text" },
@@ -138,6 +138,23 @@ function EditorBody({ connection, editable }: { connection: CollabConnection; ed
       <EditorContent editor={editor} className="co-editor-frame" />
     </>
   );
+}
+
+/** Another editor's caret with their name in their colour (the extension's look, with
+ * hooks for the tests). */
+function renderCaret(user: Record<string, unknown>): HTMLElement {
+  const color = typeof user["color"] === "string" ? user["color"] : "#5a6270";
+  const caret = document.createElement("span");
+  caret.classList.add("collaboration-carets__caret");
+  caret.style.borderColor = color;
+  caret.dataset["testid"] = "caret";
+  const label = document.createElement("span");
+  label.classList.add("collaboration-carets__label");
+  label.style.backgroundColor = color;
+  label.dataset["testid"] = "caret-label";
+  label.textContent = typeof user["name"] === "string" ? user["name"] : "";
+  caret.append(label);
+  return caret;
 }
 
 /** The other people connected to the document now (awareness states with a user). */
