@@ -7,7 +7,8 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self) -> None:
-        from documents.api import events_files  # files part: its event schemas
+        from documents import files_setup  # files part: event schemas, part body limit
         from portal.realtime import gateway
 
-        gateway.register_events(events_files.EVENTS)
+        gateway.register_events(files_setup.EVENTS)
+        files_setup.register()

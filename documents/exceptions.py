@@ -62,8 +62,8 @@ class DocumentKindMismatch(InvalidInput):
     default_message = _("This cannot be done with a document of this kind.")
 
 
-class UploadNotFound(NotFound):
-    code = "document_upload_not_found"
+class UploadSessionNotFound(NotFound):
+    code = "upload_session_not_found"
     default_message = _("Upload not found: it was completed, cancelled or has expired.")
 
 

@@ -393,6 +393,13 @@ SPECTACULAR_SETTINGS = {
         "ScheduledMessageStateEnum": "messaging.models.ScheduledMessage.State",
         "DeviceCommandStateEnum": "portal.devices.models.DeviceCommand.State",
         "SystemEventEnum": "messaging.api.serializers.SYSTEM_EVENTS",
+        # Kept under the names they had before documents brought other roles and statuses.
+        "RoleEnum": "messaging.models.Membership.Role",
+        "StatusEnum": "portal.devices.models.Device.Status",
+        "DocumentKindEnum": "documents.models.Document.Kind",
+        "DocumentStatusEnum": "documents.models.Document.Status",
+        "DocumentRoleEnum": "documents.models.Role",
+        "DocumentOwnerKindEnum": "documents.api.serializers_files.OWNER_KINDS",
     },
 }
 
