@@ -1,6 +1,16 @@
 """The documents app's models (docs/documents.md): folders, documents, their versions and
 shares. Co-editing and the approval workflow keep their models in their own modules."""
 
+from documents.models.comments import Comment
 from documents.models.files import Document, DocumentShare, Folder, Role, Version
+from documents.models.uploads import UploadSession
 
-__all__ = ["Document", "DocumentShare", "Folder", "Role", "Version"]
+__all__ = [
+    "Comment",
+    "Document",
+    "DocumentShare",
+    "Folder",
+    "Role",
+    "UploadSession",
+    "Version",
+]
