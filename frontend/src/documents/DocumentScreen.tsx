@@ -9,6 +9,7 @@ import { downloadVersion, signedBlob } from "./files.js";
 import { useDocUploads, useDocumentChanges, useLoad } from "./hooks.js";
 import { AppLink, StatusBadge, UploadList, useRoleText } from "./parts.js";
 import { ShareDialog } from "./ShareDialog.js";
+import { crumbName } from "./DocumentsScreen.js";
 import { documentsMessages } from "./messages.js";
 import "./documents.css";
 
@@ -43,10 +44,10 @@ export function DocumentScreen({ id }: { id: string }) {
               {t("title")}
             </AppLink>
           </li>
-          {(folder.data?.path ?? []).map((p) => (
+          {(folder.data?.path ?? []).map((p, index) => (
             <li key={p.id}>
               <AppLink to={{ name: "folder", id: p.id }} href={`/documents/f/${p.id}`}>
-                {p.name}
+                {folder.data ? crumbName(p, index, folder.data, t) : p.name}
               </AppLink>
             </li>
           ))}
@@ -356,7 +357,8 @@ function SnapshotsPanel({ document: d }: { document: DocumentItem }) {
                 type="button"
                 className="link"
                 disabled={busy}
-                aria-label={t("snapshotRestore", { name: s.name })}
+                aria-label={`${t("restore")}: ${s.name}`}
+                title={t("snapshotRestore", { name: s.name })}
                 data-testid="snapshot-restore"
                 onClick={() => window.confirm(t("snapshotRestoreConfirm", { name: s.name })) && void act(async () => void (await documentsApi.restoreSnapshot(d.id, s.id)))}
               >

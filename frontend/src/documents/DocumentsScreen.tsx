@@ -12,7 +12,12 @@ import "./documents.css";
 
 type T = Translate<DocumentsKey>;
 
-function rootTitle(folder: Folder, t: T): string {
+/** A folder path's item as shown: the root by its owner ("Мои документы"), the rest by name. */
+export function crumbName(item: { id: string; name: string }, index: number, folder: Folder, t: T): string {
+  return index === 0 ? rootTitle(folder, t) : item.name;
+}
+
+export function rootTitle(folder: Pick<Folder, "owner">, t: T): string {
   if (folder.owner.kind === "user") return t("myDocuments");
   if (folder.owner.kind === "department") return t("departmentDocuments", { name: folder.owner.name });
   return t("conversationDocuments", { name: folder.owner.name });
@@ -149,10 +154,10 @@ export function FolderScreen({ id }: { id: string }) {
               {t("title")}
             </AppLink>
           </li>
-          {path.slice(0, -1).map((p) => (
+          {path.slice(0, -1).map((p, index) => (
             <li key={p.id}>
               <AppLink to={{ name: "folder", id: p.id }} href={`/documents/f/${p.id}`}>
-                {p.name}
+                {folder.data ? crumbName(p, index, folder.data, t) : p.name}
               </AppLink>
             </li>
           ))}

@@ -123,8 +123,9 @@ function EditorBody({ connection, editable }: { connection: CollabConnection; ed
       {editable && editor && (
         <div className="editor-toolbar" role="toolbar" aria-label={t("toolbar")}>
           {tools.map((tool) => (
-            <button key={tool.key} type="button" className={marks?.[tool.key] ? "tool active" : "tool"} aria-pressed={marks?.[tool.key] ?? false} aria-label={tool.label} title={tool.label} onClick={tool.run}>
-              {tool.text}
+            <button key={tool.key} type="button" className={marks?.[tool.key] ? "tool active" : "tool"} aria-pressed={marks?.[tool.key] ?? false} title={tool.label} onClick={tool.run}>
+              <span aria-hidden="true">{tool.text}</span>
+              <span className="visually-hidden">{tool.label}</span>
             </button>
           ))}
           <button type="button" className="tool" aria-label={t("undo")} title={t("undo")} onClick={() => editor.chain().focus().undo().run()}>

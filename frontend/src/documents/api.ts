@@ -5,79 +5,26 @@
  */
 import { appStore } from "../app/store.js";
 import type { Page } from "../app/model.js";
+import type { Schemas } from "../api/index.js";
 
-export type Role = "viewer" | "commenter" | "editor" | "owner";
+/** Each role includes the ones before it. */
+export type Role = Schemas["DocumentRoleEnum"];
 export const ROLES: readonly Role[] = ["viewer", "commenter", "editor", "owner"];
-export type DocumentKind = "file" | "rich_text";
-export type DocumentStatus = "draft" | "in_approval" | "returned" | "rejected" | "approved" | "registered";
-export type OwnerKind = "user" | "department" | "conversation";
-
-export interface Named {
-  id: string;
-  name: string;
-}
-
-export interface Folder {
-  id: string;
-  name: string;
-  parent_id: string | null;
-  owner: { kind: OwnerKind; id: string; name: string };
-  role: Role;
-  path: Named[];
-  created_at: string;
-}
-
-export interface Version {
-  id: string;
-  number: number;
-  size: number;
-  sha256: string;
-  content_type: string;
-  filename: string;
-  source: "upload" | "restore" | "export";
-  restored_from_id: string | null;
-  author: Named | null;
-  created_at: string;
-}
-
-export interface DocumentItem {
-  id: string;
-  name: string;
-  kind: DocumentKind;
-  folder_id: string;
-  status: DocumentStatus;
-  registration_number: string;
-  role: Role;
-  current_version: Version | null;
-  created_by: Named | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface FolderContents {
-  folders: Folder[];
-  documents: Page<DocumentItem>;
-}
-
-export interface Share {
-  id: string;
-  grantee: { kind: OwnerKind; id: string; name: string };
-  role: Role;
-  created_at: string;
-}
-
-export interface Comment {
-  id: string;
-  body: string;
-  version_id: string | null;
-  author: Named | null;
-  created_at: string;
-}
+export type DocumentKind = Schemas["DocumentKindEnum"];
+export type DocumentStatus = Schemas["DocumentStatusEnum"];
+export type OwnerKind = Schemas["Owner"]["kind"];
+export type Folder = Schemas["Folder"];
+export type Version = Schemas["Version"];
+/** A document as its reader sees it (`GET documents/{id}`, with the caller's `role`). */
+export type DocumentItem = Schemas["Document"];
+export type FolderContents = Schemas["FolderContents"];
+export type Share = Schemas["Share"];
+export type Comment = Schemas["Comment"];
 
 export interface Snapshot {
   id: string;
   name: string;
-  author: Named | null;
+  author: { id: string; name: string } | null;
   created_at: string;
 }
 

@@ -99,7 +99,7 @@ export function UploadList({ uploads, cancel, remove }: { uploads: readonly DocU
                 {u.parts !== null && <> · {t("uploadParts", { done: u.partsDone, count: u.parts })}</>}
               </span>
               {u.status === "uploading" ? (
-                <button type="button" className="secondary small" onClick={() => cancel(u.id)} aria-label={t("uploadCancel", { name: u.name })} data-testid="upload-cancel">
+                <button type="button" className="secondary small" onClick={() => cancel(u.id)} aria-label={`${t("cancel")}: ${u.name}`} title={t("uploadCancel", { name: u.name })} data-testid="upload-cancel">
                   {t("cancel")}
                 </button>
               ) : (
