@@ -2,6 +2,8 @@ import { useRef, useState, type DragEvent } from "react";
 import { useT } from "../i18n/index.js";
 import { formatListTime, formatSize } from "../i18n/format.js";
 import { navigate } from "../app/router.js";
+import { useApp } from "../app/store.js";
+import { conversationTitle } from "../features/sidebar/Sidebar.js";
 import { errorMessage } from "../ui/errors.js";
 import { documentsApi, hasRole, type DocumentItem, type Folder } from "./api.js";
 import { useDocUploads, useDocumentChanges, useLoad } from "./hooks.js";
@@ -45,6 +47,7 @@ export function DocumentsHome() {
           </li>
         ))}
       </ul>
+      <ChatFolders />
       <section aria-labelledby="shared-title">
         <h2 id="shared-title">{t("sharedWithMe")}</h2>
         {shared.error && <p className="error" role="alert">{shared.error}</p>}
@@ -52,6 +55,43 @@ export function DocumentsHome() {
         {shared.data && shared.data.results.length > 0 && <DocumentTable documents={shared.data.results} testId="shared-documents" />}
       </section>
     </div>
+  );
+}
+
+/** The files of the caller's chats: each chat's folder (`GET conversations/{id}/folder`,
+ * made on first use), opened from a list of the chats. */
+function ChatFolders() {
+  const t = useT(documentsMessages);
+  const conversations = useApp((s) => s.conversations);
+  const users = useApp((s) => s.users);
+  const [error, setError] = useState<string | null>(null);
+  const list = Object.values(conversations)
+    .map((c) => ({ id: c.id, name: conversationTitle(c, users) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  if (!list.length) return null;
+  async function open(conversationId: string) {
+    setError(null);
+    try {
+      const folder = await documentsApi.conversationFolder(conversationId);
+      navigate({ name: "folder", id: folder.id });
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+  return (
+    <details className="doc-chat-folders" data-testid="chat-folders">
+      <summary>{t("chatFiles")}</summary>
+      {error && <p className="error" role="alert">{error}</p>}
+      <ul>
+        {list.map((c) => (
+          <li key={c.id}>
+            <button type="button" className="link" onClick={() => void open(c.id)} data-testid="chat-folder">
+              {c.name}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }
 

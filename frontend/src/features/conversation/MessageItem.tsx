@@ -4,6 +4,7 @@ import { formatDateTime, formatDay, formatTime } from "../../i18n/format.js";
 import { appStore } from "../../app/store.js";
 import type { Conversation, Message, User } from "../../app/model.js";
 import type { OutgoingMessage } from "../../realtime/index.js";
+import { ApprovalCard, isApprovalMessage } from "../../approvals/ApprovalCard.js";
 import { Avatar } from "../../ui/Avatar.js";
 import { SafeHtml } from "../../ui/SafeHtml.js";
 import { EmojiPicker } from "./EmojiPicker.js";
@@ -13,7 +14,6 @@ import { QUICK_REACTIONS } from "./emoji.js";
 import { conversationMessages } from "./messages.js";
 import { canEdit, type Row } from "./rows.js";
 import { preview, systemText, userName } from "./text.js";
-import { ApprovalCard, isApprovalMessage } from "../../approvals/ApprovalCard.js";
 import { errorMessage } from "../../ui/errors.js";
 import { AttachmentList } from "../attachments/AttachmentList.js";
 import { PollView } from "../polls/PollView.js";
@@ -119,12 +119,24 @@ export const MessageItem = memo(function MessageItem({
     </>
   );
 
+  // An approval step (approvals/ApprovalCard.tsx): a card with a link to the document.
+  if (isApprovalMessage(message)) {
+    return (
+      <div className="row-wrap">
+        {separators}
+        <div className="system-message" data-testid="message" data-seq={message.seq} data-id={message.id} data-system="true">
+          <ApprovalCard message={message} users={users} />
+        </div>
+      </div>
+    );
+  }
+
   if (message.kind === "system") {
     return (
       <div className="row-wrap">
         {separators}
         <div className="system-message" data-testid="message" data-seq={message.seq} data-id={message.id} data-system="true">
-          {isApprovalMessage(message) ? <ApprovalCard message={message} users={users} /> : systemText(message, users, t)}
+          {systemText(message, users, t)}
         </div>
       </div>
     );
