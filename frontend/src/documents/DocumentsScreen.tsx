@@ -134,7 +134,11 @@ function DocumentTable({ documents, testId, actions }: { documents: readonly Doc
             <td>
               <time dateTime={d.updated_at}>{formatListTime(d.updated_at)}</time>
             </td>
-            {actions && <td className="doc-row-actions">{actions(d)}</td>}
+            {actions && (
+              <td>
+                <span className="doc-row-actions">{actions(d)}</span>
+              </td>
+            )}
           </tr>
         ))}
       </tbody>
