@@ -413,6 +413,30 @@ function SnapshotsPanel({ document: d }: { document: DocumentItem }) {
       )}
       {error && <p className="error" role="alert">{error}</p>}
       {notice && <p className="ok" role="status" data-testid="export-done">{notice}</p>}
+      <EditHistory documentId={d.id} changes={changes} />
     </section>
+  );
+}
+
+/** Who edited the text when (the server groups updates per author per few minutes). */
+function EditHistory({ documentId, changes }: { documentId: string; changes: number }) {
+  const t = useT(documentsMessages);
+  const history = useLoad(() => documentsApi.history(documentId), [documentId, changes]);
+  const list = history.data?.results ?? [];
+  if (!list.length) return null;
+  return (
+    <details className="doc-history" data-testid="edit-history">
+      <summary>{t("historyTitle")}</summary>
+      <ul>
+        {list.map((h) => (
+          <li key={`${h.started_at}:${h.author?.id ?? ""}`}>
+            <strong>{h.author?.name ?? "—"}</strong>{" "}
+            <span className="muted">
+              <time dateTime={h.started_at}>{formatDateTime(h.started_at)}</time> · {t("historyChanges", { count: h.updates })}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }

@@ -28,6 +28,14 @@ export interface Snapshot {
   created_at: string;
 }
 
+/** Who edited a rich-text document when (updates grouped per author per few minutes). */
+export interface HistoryEntry {
+  author: { id: string; name: string } | null;
+  started_at: string;
+  ended_at: string;
+  updates: number;
+}
+
 export interface Preview {
   status: "pending" | "ready" | "failed" | "unsupported" | "unavailable";
   reason: string;
@@ -84,5 +92,6 @@ export const documentsApi = {
   snapshots: (id: string) => call<Page<Snapshot>>("GET", `documents/${enc(id)}/snapshots?limit=100`),
   snapshot: (id: string, name: string) => call<Snapshot>("POST", `documents/${enc(id)}/snapshots`, { name }),
   restoreSnapshot: (id: string, snapshotId: string) => call<unknown>("POST", `documents/${enc(id)}/snapshots/${enc(snapshotId)}/restore`),
+  history: (id: string) => call<Page<HistoryEntry>>("GET", `documents/${enc(id)}/history?limit=20`),
   exportAs: (id: string, format: "docx" | "pdf" | "md") => call<Version>("POST", `documents/${enc(id)}/export`, { format }),
 };

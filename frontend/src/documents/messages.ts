@@ -143,6 +143,8 @@ export const documentsMessages = defineMessages(
     exportPdf: "В .pdf",
     exportMd: "В Markdown",
     exportDone: "Сохранено как версия {number}",
+    historyTitle: "История правок",
+    historyChanges: { one: "{count} правка", few: "{count} правки", many: "{count} правок" },
   },
   {
     title: "Documents",
@@ -282,6 +284,8 @@ export const documentsMessages = defineMessages(
     exportPdf: "To .pdf",
     exportMd: "To Markdown",
     exportDone: "Saved as version {number}",
+    historyTitle: "Edit history",
+    historyChanges: { one: "{count} change", other: "{count} changes" },
   },
 );
 
