@@ -5,7 +5,7 @@ import { useApp } from "../app/store.js";
 import { errorMessage } from "../ui/errors.js";
 import { RoutePanel } from "../approvals/RoutePanel.js";
 import { documentsApi, hasRole, type DocumentItem, type Version } from "./api.js";
-import { downloadVersion, signedBlob } from "./files.js";
+import { downloadPdf, downloadVersion, hasPdf, signedBlob } from "./files.js";
 import { useDocUploads, useDocumentChanges, useLoad } from "./hooks.js";
 import { AppLink, StatusBadge, UploadList, useRoleText } from "./parts.js";
 import { ShareDialog } from "./ShareDialog.js";
@@ -63,6 +63,11 @@ export function DocumentScreen({ id }: { id: string }) {
           {current && (
             <button type="button" className="secondary" onClick={() => void downloadVersion(d.id, current).catch((e: unknown) => setError(errorMessage(e)))} data-testid="document-download">
               {t("download")}
+            </button>
+          )}
+          {current && d.kind === "file" && hasPdf(current) && (
+            <button type="button" className="secondary" onClick={() => void downloadPdf(d.id, current).catch((e: unknown) => setError(errorMessage(e)))} data-testid="document-pdf">
+              {t("downloadPdf")}
             </button>
           )}
           {hasRole(d.role, "owner") && (

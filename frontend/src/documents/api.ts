@@ -79,6 +79,8 @@ export const documentsApi = {
   versions: (id: string) => call<Page<Version>>("GET", `documents/${enc(id)}/versions?limit=100`),
   restore: (id: string, versionId: string) => call<Version>("POST", `documents/${enc(id)}/versions/${enc(versionId)}/restore`),
   versionLink: (id: string, versionId: string) => call<{ url: string; expires_at: string }>("GET", `documents/${enc(id)}/versions/${enc(versionId)}/link`),
+  /** The version as PDF (itself, or LibreOffice's conversion), watermarked when the agency says so. */
+  versionPdf: (id: string, versionId: string) => call<{ url: string }>("GET", `documents/${enc(id)}/versions/${enc(versionId)}/pdf`),
   preview: (id: string, versionId: string) => call<Preview>("GET", `documents/${enc(id)}/versions/${enc(versionId)}/preview`),
   shares: (id: string) => call<Page<Share>>("GET", `documents/${enc(id)}/shares?limit=100`),
   share: (id: string, grantee: { kind: OwnerKind; id: string }, role: Role) => call<Share>("POST", `documents/${enc(id)}/shares`, { grantee, role }),

@@ -20,14 +20,28 @@ export async function signedBlob(url: string): Promise<Blob> {
   return fetchFile(sameOrigin(url));
 }
 
+/** Office files and PDFs have a PDF rendering (`GET …/pdf`). */
+export function hasPdf(version: Version): boolean {
+  return version.content_type === "application/pdf" || /officedocument|opendocument|msword|ms-excel|ms-powerpoint/.test(version.content_type);
+}
+
 /** Save a version under its file name, byte for byte. */
 export async function downloadVersion(documentId: string, version: Version): Promise<void> {
   const { url } = await documentsApi.versionLink(documentId, version.id);
-  const blob = await fetchFile(sameOrigin(url));
+  save(await fetchFile(sameOrigin(url)), version.filename);
+}
+
+/** Save a version as PDF (with the viewer's watermark when the agency turned it on). */
+export async function downloadPdf(documentId: string, version: Version): Promise<void> {
+  const { url } = await documentsApi.versionPdf(documentId, version.id);
+  save(await fetchFile(sameOrigin(url)), `${version.filename.replace(/\.[^.]+$/, "")}.pdf`);
+}
+
+function save(blob: Blob, filename: string): void {
   const objectUrl = URL.createObjectURL(blob);
   const anchor = document.createElement("a");
   anchor.href = objectUrl;
-  anchor.download = version.filename;
+  anchor.download = filename;
   anchor.style.display = "none";
   document.body.append(anchor);
   anchor.click();
