@@ -2,6 +2,7 @@ import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import { appStore, useApp } from "../app/store.js";
 import { getLanguage } from "../i18n/index.js";
 import { errorMessage } from "../ui/errors.js";
+import { ApiError } from "../realtime/index.js";
 import type { DocumentItem, Version } from "./api.js";
 import { docUploadsReducer, startDocumentUpload, type DocUpload, type DocUploadTransport, type UploadTarget, type XhrLike } from "./upload.js";
 
@@ -20,7 +21,8 @@ export interface Loaded<T> {
 
 /**
  * `load()` now and whenever `deps` change (an event counter among them); the last answer
- * wins, an answer for an older request is dropped. The data stays on screen while reloading.
+ * wins, an answer for an older request is dropped. The data stays on screen while reloading
+ * and after a failure, except a 403 or 404 (access revoked, deleted): then it goes.
  */
 export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Loaded<T> {
   const [data, setData] = useState<T | null>(null);
@@ -38,7 +40,10 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
         setError(null);
       })
       .catch((e: unknown) => {
-        if (mine === request.current) setError(errorMessage(e));
+        if (mine !== request.current) return;
+        setError(errorMessage(e));
+        // Gone or no longer allowed (a revoked share, a deleted document): stop showing it.
+        if (e instanceof ApiError && (e.status === 403 || e.status === 404)) setData(null);
       })
       .finally(() => {
         if (mine === request.current) setLoading(false);
