@@ -4,7 +4,7 @@ import { formatDateTime, formatSize } from "../i18n/format.js";
 import { useApp } from "../app/store.js";
 import { errorMessage } from "../ui/errors.js";
 import { RoutePanel } from "../approvals/RoutePanel.js";
-import { documentsApi, hasRole, type DocumentItem, type Version } from "./api.js";
+import { documentsApi, hasRole, seenFolders, type DocumentItem, type Version } from "./api.js";
 import { downloadPdf, downloadVersion, hasPdf, signedBlob } from "./files.js";
 import { useDocUploads, useDocumentChanges, useLoad } from "./hooks.js";
 import { AppLink, StatusBadge, UploadList, useRoleText } from "./parts.js";
@@ -22,7 +22,15 @@ export function DocumentScreen({ id }: { id: string }) {
   const roleText = useRoleText();
   const changes = useDocumentChanges(`doc:${id}`);
   const doc = useLoad(() => documentsApi.document(id), [id, changes]);
-  const folder = useLoad(() => (doc.data ? documentsApi.folder(doc.data.folder_id) : Promise.resolve(null)), [doc.data?.folder_id]);
+  const meId = useApp((s) => s.me?.id ?? null);
+  // The folder for the breadcrumbs: seen already, or asked for when the reader made the
+  // document (so it is theirs to see); a shared document's folder is not asked for.
+  const folderId = doc.data?.folder_id ?? null;
+  const mayAsk = !!doc.data && doc.data.created_by?.id === meId;
+  const folder = useLoad(
+    () => (folderId === null ? Promise.resolve(null) : seenFolders.has(folderId) ? Promise.resolve(seenFolders.get(folderId)!) : mayAsk ? documentsApi.folder(folderId) : Promise.resolve(null)),
+    [folderId, mayAsk],
+  );
   const [sharing, setSharing] = useState(false);
   const [error, setError] = useState<string | null>(null);
 

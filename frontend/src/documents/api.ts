@@ -58,17 +58,37 @@ export function hasRole(role: Role | null | undefined, needed: Role): boolean {
 
 const enc = encodeURIComponent;
 
+/** Folders this tab has seen (a folder screen, its subfolders): the document screen's
+ * breadcrumbs come from here without asking for a folder the reader may not see (a
+ * document shared with them lives in someone else's folder: that would be a 404). */
+export const seenFolders = new Map<string, Folder>();
+
+export function rememberFolders(folders: readonly Folder[]): void {
+  for (const folder of folders) seenFolders.set(folder.id, folder);
+}
+
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   return (await appStore().client.request<T>(method, `/api/v1/${path}`, body)).data;
 }
 
 export const documentsApi = {
-  roots: () => call<{ results: Folder[] }>("GET", "documents/roots"),
+  roots: async () => {
+    const roots = await call<{ results: Folder[] }>("GET", "documents/roots");
+    rememberFolders(roots.results);
+    return roots;
+  },
   shared: (cursor: string | null = null) => call<Page<DocumentItem>>("GET", `documents/shared${cursor ? `?cursor=${enc(cursor)}` : ""}`),
   conversationFolder: (conversationId: string) => call<Folder>("GET", `conversations/${enc(conversationId)}/folder`),
-  folder: (id: string) => call<Folder>("GET", `folders/${enc(id)}`),
-  contents: (id: string, cursor: string | null = null) =>
-    call<FolderContents>("GET", `folders/${enc(id)}/contents${cursor ? `?cursor=${enc(cursor)}` : ""}`),
+  folder: async (id: string) => {
+    const folder = await call<Folder>("GET", `folders/${enc(id)}`);
+    rememberFolders([folder]);
+    return folder;
+  },
+  contents: async (id: string, cursor: string | null = null) => {
+    const contents = await call<FolderContents>("GET", `folders/${enc(id)}/contents${cursor ? `?cursor=${enc(cursor)}` : ""}`);
+    rememberFolders(contents.folders);
+    return contents;
+  },
   createFolder: (parentId: string, name: string) => call<Folder>("POST", "folders", { parent_id: parentId, name }),
   renameFolder: (id: string, name: string) => call<Folder>("PATCH", `folders/${enc(id)}`, { name }),
   deleteFolder: (id: string) => call<null>("DELETE", `folders/${enc(id)}`),
