@@ -20,7 +20,7 @@ class FakeServer {
   holdMatching: RegExp | null = null;
   private held: (() => void) | null = null;
 
-  constructor(private readonly route: (request: Sent) => Reply) {}
+  constructor(readonly route: (request: Sent) => Reply) {}
 
   transport(): DocUploadTransport {
     let token = "token-1";
@@ -248,13 +248,25 @@ describe("a large file through the resumable session", () => {
     expect(server.sent.some((s) => s.method === "DELETE")).toBe(false);
   });
 
-  it("a conflict on completion lets the session go", async () => {
+  it("a conflict on completion is the end of it: the server has dropped the session", async () => {
     const { server } = sessionServer({ completeStatus: 412 });
     const { outcome, finished } = run(server, { documentId: "d-1", baseVersionId: "v-1" }, bytes(100), { resumableFrom: 50 });
     await finished;
     expect(outcome.failed[0]?.kind).toBe("conflict");
     await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(server.sent.at(-1)).toMatchObject({ method: "DELETE", url: "/api/v1/uploads/u-1" });
+    expect(server.sent.at(-1)).toMatchObject({ method: "POST", url: "/api/v1/uploads/u-1/complete" });
+  });
+
+  it("a part the server refuses lets the session go", async () => {
+    const { server } = sessionServer();
+    const refusing = new FakeServer((request) =>
+      request.method === "PUT" && request.url.endsWith("/parts/2") ? { status: 400, body: error("upload_part_invalid") } : server.route(request),
+    );
+    const { outcome, finished } = run(refusing, { folderId: "f-1" }, bytes(100), { resumableFrom: 50 });
+    await finished;
+    expect(outcome.failed[0]).toMatchObject({ kind: "server", code: "upload_part_invalid" });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(refusing.sent.at(-1)).toMatchObject({ method: "DELETE", url: "/api/v1/uploads/u-1" });
   });
 
   it("cancel aborts the part in flight and deletes the session; nothing more is sent", async () => {

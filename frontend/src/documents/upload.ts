@@ -183,8 +183,10 @@ export function startDocumentUpload(
         }
       }
     }
-    const done = await json("POST", `uploads/${encodeURIComponent(session.id)}/complete`);
+    // A refused completion (412: someone uploaded since) ends the session on the server.
+    const id = session.id;
     sessionId = null;
+    const done = await json("POST", `uploads/${encodeURIComponent(id)}/complete`);
     return done.body as DocumentItem | Version;
   };
 
@@ -195,7 +197,7 @@ export function startDocumentUpload(
     } catch (error) {
       if (error instanceof Cancelled) return finish(handlers.cancelled);
       if (error instanceof Failed) {
-        // A session the server still holds is let go (a conflict on completion, say).
+        // A session the server still holds is let go (a part refused, say).
         if (sessionId && error.reason.kind !== "network") void json("DELETE", `uploads/${encodeURIComponent(sessionId)}`).catch(() => undefined);
         return finish(() => handlers.failed(error.reason));
       }
