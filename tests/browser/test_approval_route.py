@@ -18,7 +18,7 @@ from tests.browser.harness import BrowserSession, assert_accessible, shot
 from tests.factories.accounts import UserFactory
 from tests.factories.documents import make_document
 
-NAV_APPROVALS = '[data-testid="nav-approvals"]'
+NAV_APPROVALS_COUNT = '[data-testid="nav-approvals-count"]'
 
 
 def _people() -> tuple[Any, Any, Any]:
@@ -43,7 +43,7 @@ def _decide_from_inbox(page: Page, document: Document) -> None:
     page.goto("/approvals")
     item = page.locator(f'[data-testid="inbox-item"][data-document="{document.pk}"]')
     expect(item).to_be_visible()
-    expect(page.locator(f"{NAV_APPROVALS}-count")).to_have_text("1")
+    expect(page.locator(NAV_APPROVALS_COUNT)).to_have_text("1")
     item.locator('[data-testid="inbox-link"]').click()
     form = page.locator('[data-testid="decision-form"]')
     expect(form).to_be_visible()
@@ -134,6 +134,6 @@ def test_the_inbox_lists_overdue_tasks_first(page_for: BrowserSession) -> None:
     expect(items.nth(0).locator('[data-testid="inbox-overdue"]')).to_have_text("Просрочено")
     expect(items.nth(1)).to_have_attribute("data-document", str(soon.pk))
     expect(items.nth(2)).to_have_attribute("data-document", str(later.pk))
-    expect(bobs.locator(f"{NAV_APPROVALS}-count")).to_have_text("3")
+    expect(bobs.locator(NAV_APPROVALS_COUNT)).to_have_text("3")
     shot(bobs, "inbox")
     assert_accessible(bobs)
