@@ -1,6 +1,28 @@
 """The documents app's models (docs/documents.md): folders, documents, their versions and
 shares. Co-editing and the approval workflow keep their models in their own modules."""
 
+from documents.models.approval import (
+    ApprovalApprover,
+    ApprovalDecision,
+    ApprovalDelegation,
+    ApprovalRoute,
+    ApprovalStage,
+    ApprovalTemplate,
+    RegistrationJournal,
+)
 from documents.models.files import Document, DocumentShare, Folder, Role, Version
 
-__all__ = ["Document", "DocumentShare", "Folder", "Role", "Version"]
+__all__ = [
+    "ApprovalApprover",
+    "ApprovalDecision",
+    "ApprovalDelegation",
+    "ApprovalRoute",
+    "ApprovalStage",
+    "ApprovalTemplate",
+    "Document",
+    "DocumentShare",
+    "Folder",
+    "RegistrationJournal",
+    "Role",
+    "Version",
+]
