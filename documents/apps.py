@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        from documents import approval_ready
+
+        approval_ready.ready()

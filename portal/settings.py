@@ -178,6 +178,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.accounts.tasks.prune_expired_auth_sessions",
         "schedule": 3600.0,
     },
+    "check-approval-deadlines": {
+        "task": "documents.tasks_approval.check_approval_deadlines",
+        "schedule": 300.0,
+    },
 }
 
 # --- Object storage ------------------------------------------------------------------------
@@ -389,6 +393,10 @@ SPECTACULAR_SETTINGS = {
         "ScheduledMessageStateEnum": "messaging.models.ScheduledMessage.State",
         "DeviceCommandStateEnum": "portal.devices.models.DeviceCommand.State",
         "SystemEventEnum": "messaging.api.serializers.SYSTEM_EVENTS",
+        "ApprovalStageKindEnum": "documents.models.ApprovalStage.Kind",
+        "ApprovalRouteStatusEnum": "documents.models.ApprovalRoute.Status",
+        "DocumentStatusEnum": "documents.models.Document.Status",
+        "StatusEnum": "portal.devices.models.Device.Status",
     },
 }
 

@@ -158,6 +158,24 @@ class SystemRecordOutput(serializers.Serializer):
     role = serializers.ChoiceField(
         choices=Membership.Role.choices, required=False, help_text=_("The new role.")
     )
+    # A document's approval steps (documents/services/approval/): ``action`` instead of
+    # ``event``, and the document the step concerns.
+    action = serializers.CharField(
+        required=False, help_text=_("A document's approval step: approval_<step>.")
+    )
+    document_id = serializers.UUIDField(required=False)
+    name = serializers.CharField(required=False, help_text=_("The document's name."))
+    route_id = serializers.UUIDField(required=False)
+    link = serializers.CharField(
+        required=False, help_text=_("The document's page: /documents/<id>.")
+    )
+    stage = serializers.IntegerField(required=False)
+    decision = serializers.CharField(required=False)
+    deadline_at = serializers.DateTimeField(required=False)
+    registration_number = serializers.CharField(required=False)
+    task = serializers.BooleanField(
+        required=False, help_text=_("A decision of the recipient is awaited.")
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # ``fields`` is also the serializer's own attribute; declared here, it shadows nothing.

@@ -240,6 +240,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/approval-delegations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Delegations I gave or received that have not ended. */
+        get: operations["approval_delegations_list"];
+        put?: never;
+        /** @description Delegations I gave or received that have not ended. */
+        post: operations["approval_delegations_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approval-delegations/{delegation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["approval_delegations_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approval-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Route templates of my agency. */
+        get: operations["approval_templates_list"];
+        put?: never;
+        /** @description Route templates of my agency. */
+        post: operations["approval_templates_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approval-templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["approval_templates_retrieve"];
+        put?: never;
+        post?: never;
+        delete: operations["approval_templates_destroy"];
+        options?: never;
+        head?: never;
+        patch: operations["approval_templates_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/approvals/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Tasks waiting for my decision, as approver or deputy: overdue first, then by
+         *     deadline.
+         */
+        get: operations["approvals_inbox_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attachments/{attachment_id}/link": {
         parameters: {
             query?: never;
@@ -878,6 +966,75 @@ export interface paths {
          * @description Устройство подтверждает выполнение одной из своих команд; для этого токен действует и после того, как команда wipe или logout завершила сеанс. Команда другого устройства — 404; повторное подтверждение или подтверждение после истечения срока отклоняется и ничего не меняет.
          */
         post: operations["devices_commands_ack_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{document_id}/route": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A document's approval route: the running one, or else the latest. */
+        get: operations["documents_route_retrieve"];
+        put?: never;
+        /** @description A document's approval route: the running one, or else the latest. */
+        post: operations["documents_route_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{document_id}/route/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Cancel the running route (whoever started it, or an owner). */
+        post: operations["documents_route_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{document_id}/route/decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Decide on the current stage: approve, reject or return for revision. */
+        post: operations["documents_route_decide_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{document_id}/routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every route of a document, newest first (a document has few). */
+        get: operations["documents_routes_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1603,6 +1760,207 @@ export interface components {
             /** Краткое название */
             short_name: string;
         };
+        ApprovalApprover: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * @description Their decision on this stage in the current cycle, or null.
+             *
+             *     * `approve` - approve
+             *     * `reject` - reject
+             *     * `return` - return for revision
+             */
+            decision: components["schemas"]["DecisionEnum"] | components["schemas"]["NullEnum"];
+        };
+        ApprovalDelegation: {
+            /** Format: uuid */
+            id: string;
+            principal: components["schemas"]["ApprovalPerson"];
+            deputy: components["schemas"]["ApprovalPerson"];
+            /** Format: date */
+            from_date: string;
+            /** Format: date */
+            to_date: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ApprovalDocumentState: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            status: components["schemas"]["DocumentStatusEnum"];
+            registration_number: string;
+            /** Format: date-time */
+            registered_at: string | null;
+        };
+        /**
+         * @description ``approval.add`` (a route started) / ``approval.change`` (every later step): to
+         *     everyone with a role on the document and everyone the route names; ``reminder`` and
+         *     ``escalation`` only to the people reminded or escalated to.
+         */
+        ApprovalEvent: {
+            /** @enum {string} */
+            type: "approval";
+            /** @enum {string} */
+            op: "add" | "change";
+            /**
+             * @description * `started` - started
+             *     * `approved` - approved
+             *     * `stage_completed` - stage_completed
+             *     * `registered` - registered
+             *     * `rejected` - rejected
+             *     * `returned` - returned
+             *     * `cancelled` - cancelled
+             *     * `restarted` - restarted
+             *     * `reminder` - reminder
+             *     * `escalation` - escalation
+             * @enum {string}
+             */
+            step: "started" | "approved" | "stage_completed" | "registered" | "rejected" | "returned" | "cancelled" | "restarted" | "reminder" | "escalation";
+            /** Format: uuid */
+            document_id: string;
+            route: components["schemas"]["ApprovalRoute"];
+        };
+        ApprovalPerson: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        /** @description A route with its stages, approvers and every decision (void ones included). */
+        ApprovalRoute: {
+            /** Format: uuid */
+            id: string;
+            document: components["schemas"]["ApprovalDocumentState"];
+            status: components["schemas"]["ApprovalRouteStatusEnum"];
+            on_new_version: components["schemas"]["OnNewVersionEnum"];
+            cycle: number;
+            /** @description The active stage's number; null once the route ended. */
+            current_stage: number | null;
+            version: components["schemas"]["ApprovalVersion"];
+            /** Format: uuid */
+            template_id: string | null;
+            /** Format: uuid */
+            started_by: string | null;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            finished_at: string | null;
+            stages: components["schemas"]["ApprovalStage"][];
+            decisions: components["schemas"]["ApprovalSignature"][];
+        };
+        /**
+         * @description * `running` - running
+         *     * `registered` - registered
+         *     * `rejected` - rejected
+         *     * `returned` - returned for revision
+         *     * `cancelled` - cancelled
+         * @enum {string}
+         */
+        ApprovalRouteStatusEnum: "running" | "registered" | "rejected" | "returned" | "cancelled";
+        /** @description A decision, recorded as a simple electronic signature. */
+        ApprovalSignature: {
+            id: number;
+            stage: number;
+            approver: components["schemas"]["ApprovalPerson"];
+            /** @description Who decided in the approver's place. */
+            deputy: components["schemas"]["ApprovalPerson"] | null;
+            decision: components["schemas"]["DecisionEnum"];
+            comment: string;
+            /** Format: uuid */
+            version_id: string;
+            version_number: number;
+            version_sha256: string;
+            /** Format: date-time */
+            decided_at: string;
+            /** @description Made on an earlier version of a restarted route. */
+            void: boolean;
+            hash: string;
+        };
+        ApprovalStage: {
+            number: number;
+            /**
+             * @description signature: the final signer.
+             *
+             *     * `approval` - approval
+             *     * `signature` - signature
+             */
+            kind: components["schemas"]["ApprovalStageKindEnum"];
+            mode: components["schemas"]["ModeEnum"];
+            /** Format: double */
+            duration_hours: number | null;
+            /** Format: date-time */
+            due_at: string | null;
+            /** Format: uuid */
+            manager_id: string | null;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            deadline_at: string | null;
+            /** Format: date-time */
+            completed_at: string | null;
+            approvers: components["schemas"]["ApprovalApprover"][];
+        };
+        /**
+         * @description * `approval` - approval
+         *     * `signature` - signature
+         * @enum {string}
+         */
+        ApprovalStageKindEnum: "approval" | "signature";
+        ApprovalTask: {
+            /** Format: uuid */
+            document_id: string;
+            document_name: string;
+            /** Format: uuid */
+            route_id: string;
+            stage: number;
+            kind: components["schemas"]["ApprovalStageKindEnum"];
+            mode: components["schemas"]["ModeEnum"];
+            /** Format: date-time */
+            deadline_at: string | null;
+            overdue: boolean;
+            /**
+             * Format: uuid
+             * @description The approver you would decide for, as their deputy.
+             */
+            on_behalf_of: string | null;
+            version_number: number;
+            /** Format: uuid */
+            started_by: string | null;
+            /** Format: date-time */
+            started_at: string | null;
+            /** @description The document's page in the browser client. */
+            link: string;
+        };
+        ApprovalTemplate: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            stages: components["schemas"]["ApprovalTemplateStage"][];
+            /** Format: uuid */
+            signer_id: string | null;
+            /** Format: uuid */
+            created_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Whether you may change or delete it. */
+            editable: boolean;
+        };
+        ApprovalTemplateStage: {
+            approver_ids: string[];
+            mode: components["schemas"]["ModeEnum"];
+            duration_hours: number;
+            /** Format: uuid */
+            manager_id: string | null;
+        };
+        ApprovalVersion: {
+            /** Format: uuid */
+            id: string;
+            number: number;
+            sha256: string;
+        };
         Assignment: {
             /** Format: uuid */
             readonly id: string;
@@ -1781,6 +2139,42 @@ export interface components {
         Csrf: {
             csrf_token: string;
         };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        DecideRequest: {
+            decision: components["schemas"]["DecisionEnum"];
+            /**
+             * @description Required to reject or return.
+             * @default
+             */
+            comment?: string;
+            /**
+             * Format: uuid
+             * @description As a deputy: the approver you decide for (needed when there are several).
+             */
+            on_behalf_of?: string | null;
+        };
+        /**
+         * @description * `approve` - approve
+         *     * `reject` - reject
+         *     * `return` - return for revision
+         * @enum {string}
+         */
+        DecisionEnum: "approve" | "reject" | "return";
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        DelegationRequest: {
+            /** Format: uuid */
+            deputy_id: string;
+            /** Format: date */
+            from_date: string;
+            /** Format: date */
+            to_date: string;
+        };
         Department: {
             /** Format: uuid */
             readonly id: string;
@@ -1885,6 +2279,16 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
+        /**
+         * @description * `draft` - draft
+         *     * `in_approval` - in approval
+         *     * `returned` - returned for revision
+         *     * `rejected` - rejected
+         *     * `approved` - approved
+         *     * `registered` - registered
+         * @enum {string}
+         */
+        DocumentStatusEnum: "draft" | "in_approval" | "returned" | "rejected" | "approved" | "registered";
         /** @description The rules in force and, for each rule, the assignment it came from. */
         EffectivePolicy: {
             version: string;
@@ -2236,6 +2640,12 @@ export interface components {
             /** Format: uuid */
             conversation_id: string;
         };
+        /**
+         * @description * `all` - every approver
+         *     * `any` - any one approver
+         * @enum {string}
+         */
+        ModeEnum: "all" | "any";
         /** @description A conversation as its member sees it in the list: with role, unread count, settings. */
         MyConversation: {
             /** Format: uuid */
@@ -2295,6 +2705,13 @@ export interface components {
         NotificationsMarked: {
             marked: number;
         };
+        NullEnum: null;
+        /**
+         * @description * `restart` - restart the route
+         *     * `refuse` - refuse the new version
+         * @enum {string}
+         */
+        OnNewVersionEnum: "restart" | "refuse";
         OwnVote: {
             /** @description Выбор вызывающего, по возрастанию. */
             options: number[];
@@ -2322,6 +2739,34 @@ export interface components {
         };
         PaginatedAgencyList: {
             results: components["schemas"]["Agency"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
+        PaginatedApprovalDelegationList: {
+            results: components["schemas"]["ApprovalDelegation"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
+        PaginatedApprovalRouteList: {
+            results: components["schemas"]["ApprovalRoute"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
+        PaginatedApprovalTaskList: {
+            results: components["schemas"]["ApprovalTask"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
+        PaginatedApprovalTemplateList: {
+            results: components["schemas"]["ApprovalTemplate"][];
             /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
             next: string | null;
             /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
@@ -2464,6 +2909,16 @@ export interface components {
             phone?: string;
             language?: components["schemas"]["LanguageEnum"];
             time_zone?: string;
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        PatchedTemplatePatchRequest: {
+            name?: string;
+            stages?: components["schemas"]["TemplateStageRequest"][];
+            /** Format: uuid */
+            signer_id?: string | null;
         };
         /** @description ``pin.add`` / ``pin.remove``. */
         PinEvent: {
@@ -2690,6 +3145,28 @@ export interface components {
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
          *     so is a value of another JSON type than its field's.
          */
+        RouteStartRequest: {
+            /** @description The stages in order; omitted: the template's. */
+            stages?: components["schemas"]["StageRequest"][];
+            /**
+             * Format: uuid
+             * @description Who signs after the last stage.
+             */
+            signer_id?: string | null;
+            /**
+             * @description What a new version of the document does while the route runs.
+             *
+             *     * `restart` - restart the route
+             *     * `refuse` - refuse the new version
+             */
+            on_new_version: components["schemas"]["OnNewVersionEnum"];
+            /** Format: uuid */
+            template_id?: string | null;
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
         ScheduleRequest: {
             client_id: string;
             body: string;
@@ -2768,6 +3245,34 @@ export interface components {
          * @enum {string}
          */
         SessionKindEnum: "browser" | "token";
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        StageRequest: {
+            /** @description The stage's approvers, in order. */
+            approver_ids: string[];
+            /**
+             * @description all: every approver must approve; any: the first approval completes it.
+             *
+             *     * `all` - every approver
+             *     * `any` - any one approver
+             * @default all
+             */
+            mode?: components["schemas"]["ModeEnum"];
+            /** @description The deadline in hours from the stage's start (or give due_at). */
+            duration_hours?: number | null;
+            /**
+             * Format: uuid
+             * @description Who is told when the stage is overdue.
+             */
+            manager_id?: string | null;
+            /**
+             * Format: date-time
+             * @description A fixed deadline (or give duration_hours).
+             */
+            due_at?: string | null;
+        };
         /**
          * @description * `active` - активно
          *     * `locked` - заблокировано
@@ -2881,8 +3386,58 @@ export interface components {
              *     * `read_only` - только чтение
              */
             role?: components["schemas"]["RoleEnum"];
+            /** @description A document's approval step: approval_<step>. */
+            action?: string;
+            /** Format: uuid */
+            document_id?: string;
+            /** @description The document's name. */
+            name?: string;
+            /** Format: uuid */
+            route_id?: string;
+            /** @description The document's page: /documents/<id>. */
+            link?: string;
+            stage?: number;
+            decision?: string;
+            /** Format: date-time */
+            deadline_at?: string;
+            registration_number?: string;
+            /** @description A decision of the recipient is awaited. */
+            task?: boolean;
             /** @description Изменённые настройки (settings_changed). */
             fields?: string[];
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        TemplateRequest: {
+            name: string;
+            stages: components["schemas"]["TemplateStageRequest"][];
+            /** Format: uuid */
+            signer_id?: string | null;
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        TemplateStageRequest: {
+            /** @description The stage's approvers, in order. */
+            approver_ids: string[];
+            /**
+             * @description all: every approver must approve; any: the first approval completes it.
+             *
+             *     * `all` - every approver
+             *     * `any` - any one approver
+             * @default all
+             */
+            mode?: components["schemas"]["ModeEnum"];
+            /** @description The deadline, in hours from the stage's start. */
+            duration_hours: number;
+            /**
+             * Format: uuid
+             * @description Who is told when the stage is overdue.
+             */
+            manager_id?: string | null;
         };
         /** @description ``test.ping``: for checking delivery; clients ignore it. */
         TestPingEvent: {
@@ -2996,7 +3551,7 @@ export interface components {
         VoteRequest: {
             options: number[];
         };
-        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["MessageHideEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipSettingsEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
+        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["MessageHideEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipSettingsEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["ApprovalEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
     };
     responses: never;
     parameters: never;
@@ -4407,6 +4962,825 @@ export interface operations {
             };
             /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_delegations_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedApprovalDelegationList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_delegations_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DelegationRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalDelegation"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_delegations_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delegation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_templates_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedApprovalTemplateList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_templates_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalTemplate"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_templates_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalTemplate"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_templates_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_templates_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedTemplatePatchRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalTemplate"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approvals_inbox_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedApprovalTaskList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7999,6 +9373,517 @@ export interface operations {
             };
             /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    documents_route_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRoute"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    documents_route_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RouteStartRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRoute"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    documents_route_cancel_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRoute"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    documents_route_decide_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRoute"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    documents_routes_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedApprovalRouteList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
