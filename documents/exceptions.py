@@ -126,3 +126,8 @@ class ApprovalTemplateOwnerRequired(PermissionDenied):
 class InvalidDelegation(PortalError):
     code = "approval_delegation_invalid"
     default_message = _("The delegation is not valid.")
+
+
+class InvalidJournal(PortalError):
+    code = "registration_journal_invalid"
+    default_message = _("The registration journal's settings are not valid.")

@@ -30,6 +30,7 @@ def make_document(
     owner: User, *, name: str = "Приказ о командировке", conversation: Any = None
 ) -> Document:
     """A file document with version 1 in the owner's folder (or a conversation's)."""
+    assert owner.agency_id is not None
     now = clock.now()
     folder = Folder.objects.create(
         agency_id=owner.agency_id, name="Мои документы", created_by=owner, created_at=now,

@@ -4,6 +4,7 @@ once per stage, to exactly the people concerned."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -111,6 +112,6 @@ def test_without_a_manager_the_starter_is_told_and_the_next_stage_has_its_own(pe
 
 
 def test_the_task_is_on_the_beat_schedule():
-    entry = settings.CELERY_BEAT_SCHEDULE["check-approval-deadlines"]
+    entry: dict[str, Any] = settings.CELERY_BEAT_SCHEDULE["check-approval-deadlines"]
     assert entry["task"] == check_approval_deadlines.name
     assert entry["schedule"] <= 600

@@ -10,13 +10,16 @@ from documents.services.approval.delegations import (
     approval_delegation_create,
     approval_delegation_delete,
 )
+from documents.services.approval.journals import (
+    journal_format_check,
+    registration_journal_save,
+    registration_number_take,
+)
 from documents.services.approval.routes import (
     approval_route_cancel,
     approval_route_restart,
     approval_route_start,
     approval_step_decide,
-    journal_format_check,
-    registration_number_take,
     version_adding_check,
 )
 from documents.services.approval.signatures import (
@@ -25,6 +28,8 @@ from documents.services.approval.signatures import (
     signatures_verify,
 )
 from documents.services.approval.templates import (
+    approval_template_admin_delete,
+    approval_template_admin_save,
     approval_template_create,
     approval_template_delete,
     approval_template_update,
@@ -39,11 +44,14 @@ __all__ = [
     "approval_route_restart",
     "approval_route_start",
     "approval_step_decide",
+    "approval_template_admin_delete",
+    "approval_template_admin_save",
     "approval_template_create",
     "approval_template_delete",
     "approval_template_update",
     "connect",
     "journal_format_check",
+    "registration_journal_save",
     "registration_number_take",
     "signature_hash",
     "signatures_verify",

@@ -24,6 +24,7 @@ from messaging.services.notifications import notifications_for_message
 from portal import clock
 from portal.accounts.models import User
 from portal.db import require_transaction
+from portal.ids import as_uuid
 from portal.realtime import publish
 
 MAX_STAGES = 20
@@ -44,7 +45,8 @@ class StageSpec:
 
 
 def _users(ids: Iterable[Any]) -> dict[str, User]:
-    rows = User.objects.filter(pk__in=list(ids), is_active=True, is_bot=False)
+    valid = [pk for pk in (as_uuid(i) for i in ids) if pk is not None]
+    rows = User.objects.filter(pk__in=valid, is_active=True, is_bot=False)
     return {str(u.pk): u for u in rows}
 
 
@@ -61,15 +63,19 @@ def stages_check(
         errors["stages"] = [_("From 1 to %(n)d stages.") % {"n": MAX_STAGES}]
     mentioned = [signer_id] if signer_id else []
     for stage in stages:
-        mentioned += list(stage.get("approver_ids") or [])
-        if stage.get("manager_id"):
+        if isinstance(stage, dict) and isinstance(stage.get("approver_ids"), list):
+            mentioned += stage["approver_ids"]
+        if isinstance(stage, dict) and stage.get("manager_id"):
             mentioned.append(stage["manager_id"])
     known = _users(mentioned)
     now = clock.now()
     specs = []
     for index, stage in enumerate(stages[:MAX_STAGES]):
         where = f"stages.{index}"
-        approvers = [str(a) for a in stage.get("approver_ids") or []]
+        if not isinstance(stage, dict) or not isinstance(stage.get("approver_ids"), list):
+            errors[where] = [_("An object with a list of approver_ids.")]
+            continue
+        approvers = [str(a) for a in stage["approver_ids"]]
         if not 1 <= len(approvers) <= MAX_APPROVERS or len(set(approvers)) != len(approvers):
             errors[f"{where}.approver_ids"] = [
                 _("From 1 to %(n)d different people.") % {"n": MAX_APPROVERS}
@@ -86,7 +92,11 @@ def stages_check(
             errors[f"{where}.due_at"] = [_("A template gives durations, not due times.")]
         elif (hours is None) == (due_at is None):
             errors[f"{where}.duration_hours"] = [_("Give either duration_hours or due_at.")]
-        elif hours is not None and not 1 <= hours <= MAX_DURATION_HOURS:
+        elif hours is not None and (
+            isinstance(hours, bool)
+            or not isinstance(hours, int)
+            or not 1 <= hours <= MAX_DURATION_HOURS
+        ):
             errors[f"{where}.duration_hours"] = [
                 _("From 1 to %(n)d hours.") % {"n": MAX_DURATION_HOURS}
             ]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import string
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents import selectors_approval as selectors
@@ -29,7 +27,6 @@ from documents.models import (
     ApprovalRoute,
     ApprovalStage,
     Document,
-    RegistrationJournal,
     Role,
     Version,
 )
@@ -46,6 +43,7 @@ from documents.services.approval.common import (
     tasks_tell,
     viewers_grant,
 )
+from documents.services.approval.journals import registration_number_take
 from documents.services.approval.signatures import signature_append
 from portal import clock
 from portal.accounts.models import User
@@ -368,45 +366,3 @@ def approval_route_restart(*, version: Version, actor: User | None) -> ApprovalR
     conversations_tell(route, actor, message_data(route, "restarted", stage=1))
     tasks_tell(route, first, actor, "task")
     return route
-
-
-def journal_format_check(fmt: str, *, reset_yearly: bool) -> str | None:
-    """Why a journal's number format cannot be used, or None: only ``{prefix}``,
-    ``{year}`` and ``{number}`` (with a format spec), ``{number}`` required, and ``{year}``
-    too when numbers start again every year (or numbers would repeat)."""
-    try:
-        names = [f for _t, f, _s, _c in string.Formatter().parse(fmt) if f is not None]
-        fmt.format(prefix="01-15", year=2026, number=123)
-    except (ValueError, KeyError, IndexError, AttributeError) as exc:
-        return str(exc) or _("The format is not valid.")
-    if set(names) - {"prefix", "year", "number"}:
-        return _("Only {prefix}, {year} and {number} may be used.")
-    if "number" not in names:
-        return _("The format needs {number}.")
-    if reset_yearly and "year" not in names:
-        return _("Numbers start from 1 every year: the format needs {year}.")
-    return None
-
-
-def registration_number_take(agency_id: Any) -> str:
-    """The next registration number of the agency's journal (created on first use with
-    the agency's short name as prefix), taken under the journal's row lock: concurrent
-    registrations wait for each other, so numbers are consecutive, never repeated, and a
-    rolled-back registration gives its number back."""
-    require_transaction("registration_number_take")
-    from portal.accounts.models import Agency
-
-    if not RegistrationJournal.objects.filter(agency_id=agency_id).exists():
-        agency = Agency.objects.get(pk=agency_id)
-        RegistrationJournal.objects.get_or_create(
-            agency_id=agency_id, defaults={"prefix": agency.short_name[:50]}
-        )
-    journal = RegistrationJournal.objects.select_for_update().get(agency_id=agency_id)
-    year = timezone.localdate(clock.now()).year
-    if journal.reset_yearly and journal.year != year:
-        journal.next_number = 1
-    journal.year = year
-    number = journal.next_number
-    journal.next_number += 1
-    journal.save(update_fields=["next_number", "year"])
-    return journal.format.format(prefix=journal.prefix, year=year, number=number)
