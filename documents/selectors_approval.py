@@ -253,7 +253,7 @@ def access_template(actor: User, template_id: Any, *, for_update: bool = False) 
 
 
 def delegations_of(actor: User) -> QuerySet[ApprovalDelegation]:
-    """Delegations the actor gave or received that have not ended, soonest first."""
+    """Delegations the actor gave or received that have not ended."""
     return (
         ApprovalDelegation.objects.filter(Q(principal=actor) | Q(deputy=actor))
         .filter(to_date__gte=today())

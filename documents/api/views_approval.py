@@ -15,7 +15,7 @@ from documents.api import serializers_approval as s
 from documents.events.approval import route_payload
 from documents.services import approval as services
 from portal.api.context import SignedInRequest
-from portal.api.pagination import SinglePage, page
+from portal.api.pagination import Cursor, SinglePage, page, paginated
 from portal.api.serializers import validated
 
 TAGS = ["approval"]
@@ -39,15 +39,19 @@ class RouteView(APIView):
         return Response(route_payload(route), status=status.HTTP_201_CREATED)
 
 
-class RouteHistoryView(APIView):
-    """Every route of a document, newest first (a document has few)."""
+class RouteCursor(Cursor):
+    ordering = "-started_at"
 
-    pagination_class = SinglePage
+
+class RouteHistoryView(APIView):
+    """Every route of a document, newest first."""
+
+    pagination_class = RouteCursor
 
     @extend_schema(responses={200: s.RouteOutput(many=True)}, tags=TAGS)
     def get(self, request: SignedInRequest, document_id: uuid.UUID) -> Response:
-        routes = selectors.routes_of(request.user, document_id)[:200]
-        return Response(page([route_payload(r) for r in routes], next=None, previous=None))
+        routes = selectors.routes_of(request.user, document_id)
+        return paginated(request, self, routes, route_payload)
 
 
 class DecideView(APIView):
@@ -85,15 +89,17 @@ class InboxView(APIView):
 
 
 class TemplateListView(APIView):
-    """Route templates of my agency."""
+    """Route templates of my agency, newest first."""
 
-    pagination_class = SinglePage
+    pagination_class = Cursor
 
     @extend_schema(responses={200: s.TemplateOutput(many=True)}, tags=TAGS)
     def get(self, request: SignedInRequest) -> Response:
-        templates = selectors.templates_visible_to(request.user)[:500]
-        rendered = s.TemplateOutput(templates, many=True, context={"actor": request.user}).data
-        return Response(page(rendered, next=None, previous=None))
+        templates = selectors.templates_visible_to(request.user)
+        context = {"actor": request.user}
+        return paginated(
+            request, self, templates, lambda t: s.TemplateOutput(t, context=context).data
+        )
 
     @extend_schema(request=s.TemplateInput, responses={201: s.TemplateOutput}, tags=TAGS)
     def post(self, request: SignedInRequest) -> Response:
@@ -127,14 +133,14 @@ class TemplateDetailView(APIView):
 
 
 class DelegationListView(APIView):
-    """Delegations I gave or received that have not ended."""
+    """Delegations I gave or received that have not ended, newest first."""
 
-    pagination_class = SinglePage
+    pagination_class = Cursor
 
     @extend_schema(responses={200: s.DelegationOutput(many=True)}, tags=TAGS)
     def get(self, request: SignedInRequest) -> Response:
-        rows = selectors.delegations_of(request.user)[:500]
-        return Response(page(s.DelegationOutput(rows, many=True).data, next=None, previous=None))
+        rows = selectors.delegations_of(request.user)
+        return paginated(request, self, rows, lambda row: s.DelegationOutput(row).data)
 
     @extend_schema(request=s.DelegationInput, responses={201: s.DelegationOutput}, tags=TAGS)
     def post(self, request: SignedInRequest) -> Response:

@@ -222,6 +222,7 @@ def test_every_list_is_the_one_envelope(schema):
                 "/api/v1/search/messages",
                 "/api/v1/conversations",
                 "/api/v1/conversations/{conversation_id}/pins",
+                "/api/v1/approvals/inbox",
             )
             assert single_page or {"cursor", "limit"} <= query, path
     for path in (
@@ -258,6 +259,7 @@ def test_websocket_events_and_frames_are_documented(schema):
         "read.update", "reaction.add", "reaction.remove", "pin.add", "pin.remove",
         "conversation.update", "thread.update", "poll.update", "device.command",
         "policy.updated", "stream.follow", "stream.unfollow", "test.ping",
+        "approval.add", "approval.change",
     }  # fmt: skip
     components = schema["components"]["schemas"]
     for name, ref in events.items():
