@@ -10,7 +10,9 @@ from documents.models.approval import (
     ApprovalTemplate,
     RegistrationJournal,
 )
+from documents.models.comments import Comment
 from documents.models.files import Document, DocumentShare, Folder, Role, Version
+from documents.models.uploads import UploadSession
 
 __all__ = [
     "ApprovalApprover",
@@ -19,10 +21,12 @@ __all__ = [
     "ApprovalRoute",
     "ApprovalStage",
     "ApprovalTemplate",
+    "Comment",
     "Document",
     "DocumentShare",
     "Folder",
     "RegistrationJournal",
     "Role",
+    "UploadSession",
     "Version",
 ]
