@@ -32,7 +32,6 @@ from documents.models import (
     DocumentShare,
 )
 from documents.selectors import access_document
-from messaging.models import Membership
 from portal import clock
 from portal.accounts.models import User
 from portal.db import require_transaction
@@ -128,49 +127,15 @@ def pending_approver_ids(stage: ApprovalStage) -> list[Any]:
     return list(rows.values_list("user_id", flat=True))
 
 
-def route_participant_ids(route: ApprovalRoute) -> set[Any]:
-    """Everyone the route names: approvers (and the signer) of every stage, managers, and
-    the deputies who may decide for an approver today."""
+def route_participant_ids(route: ApprovalRoute) -> set[str]:
+    """Ids of everyone the route names: approvers (and the signer) of every stage,
+    managers, and the deputies who may decide for an approver today."""
     approvers = set(
         ApprovalApprover.objects.filter(stage__route=route).values_list("user_id", flat=True)
     )
     managers = set(route.stages.filter(manager__isnull=False).values_list("manager_id", flat=True))
     deputies = {d for ids in deputies_of(approvers).values() for d in ids}
-    return approvers | managers | deputies
-
-
-def document_audience_ids(document: Document) -> set[Any]:
-    """Every active user who holds a role on ``document`` (docs/documents.md, "Access"):
-    the events of its route go to them."""
-    folder = document.folder
-    users: set[Any] = set()
-    if document.created_by_id is not None:
-        users.add(document.created_by_id)
-    if folder.owner_user_id is not None:
-        users.add(folder.owner_user_id)
-    departments = [folder.owner_department_id] if folder.owner_department_id else []
-    conversations = [folder.owner_conversation_id] if folder.owner_conversation_id else []
-    for user_id, department_id, conversation_id in DocumentShare.objects.filter(
-        document=document
-    ).values_list("user_id", "department_id", "conversation_id"):
-        if user_id is not None:
-            users.add(user_id)
-        if department_id is not None:
-            departments.append(department_id)
-        if conversation_id is not None:
-            conversations.append(conversation_id)
-    if departments:
-        users |= set(
-            User.objects.filter(department_id__in=departments).values_list("pk", flat=True)
-        )
-    if conversations:
-        users |= set(
-            Membership.objects.filter(
-                conversation_id__in=conversations, left_at__isnull=True
-            ).values_list("user_id", flat=True)
-        )
-    active = User.objects.filter(pk__in=users, is_active=True, is_bot=False)
-    return set(active.values_list("pk", flat=True))
+    return {str(u) for u in approvers | managers | deputies}
 
 
 def document_conversation_ids(document: Document) -> list[Any]:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from documents import selectors_approval as selectors
+from documents.events.files import document_audience
 from documents.models import ApprovalDecision, ApprovalRoute, ApprovalStage, Document
 
 STEPS = (
@@ -105,7 +106,7 @@ def route_payload(route: ApprovalRoute) -> dict[str, Any]:
 
 def approval_event(
     op: str, route: ApprovalRoute, *, step: str, only: Iterable[Any] | None = None
-) -> tuple[dict[str, Any], set[Any]]:
+) -> tuple[dict[str, Any], set[str]]:
     """The event of one step of ``route`` and its recipients: everyone with a role on the
     document and everyone the route names (approvers, signer, managers, today's deputies);
     with ``only``, just those users (a reminder or an escalation)."""
@@ -119,6 +120,5 @@ def approval_event(
         "route": route_payload(fresh),
     }
     if only is not None:
-        return payload, set(only)
-    audience = selectors.document_audience_ids(fresh.document)
-    return payload, audience | selectors.route_participant_ids(fresh)
+        return payload, {str(u) for u in only}
+    return payload, document_audience(fresh.document) | selectors.route_participant_ids(fresh)

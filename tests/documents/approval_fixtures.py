@@ -1,27 +1,22 @@
 """The scene of the approval tests (imported by tests/documents/test_approval_*.py): an
 agency with a document owner, approvers, a signer, a manager and an outsider, and helpers
-that make documents and versions.
-
-There is no files service on this branch yet, so a document and its versions are rows
-written here, and a new version sends the two signals exactly as the files part's
-``version_add`` does (documents/signals.py): ``version_adding`` with the document row
-locked, before the insert, then ``version_created`` after it, in one transaction."""
+that make documents and versions through the files part's services."""
 
 from __future__ import annotations
 
-import hashlib
+import io
 import uuid
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.db import transaction
 
-from documents.models import Document, Folder, Version
-from documents.signals import version_adding, version_created
+from documents.models import Document, Version
+from documents.services.files import document_update, version_upload
+from documents.services.folders import conversation_root
 from messaging.services import conversation_create
-from portal import clock
 from portal.accounts.models import User
+from tests.factories import documents as factories
 from tests.factories.accounts import AgencyFactory, UserFactory
 from tests.helpers.api import api_client
 
@@ -29,43 +24,26 @@ from tests.helpers.api import api_client
 def make_document(
     owner: User, *, name: str = "Приказ о командировке", conversation: Any = None
 ) -> Document:
-    """A file document with version 1 in the owner's folder (or a conversation's)."""
-    assert owner.agency_id is not None
-    now = clock.now()
-    folder = Folder.objects.create(
-        agency_id=owner.agency_id, name="Мои документы", created_by=owner, created_at=now,
-        owner_user=None if conversation else owner, owner_conversation=conversation,
-    )  # fmt: skip
-    document = Document.objects.create(
-        agency_id=owner.agency_id, folder=folder, name=name, created_by=owner,
-        created_at=now, updated_at=now,
-    )  # fmt: skip
-    version = _version_row(document, owner, 1)
-    Document.objects.filter(pk=document.pk).update(current_version=version)
-    document.current_version = version
+    """A file document with version 1 (a small PDF) in the owner's root folder, or in the
+    root of a conversation the owner is in, uploaded through the files services."""
+    folder = None
+    if conversation is not None:
+        folder = conversation_root(actor=owner, conversation_id=conversation.pk)
+    document = factories.make_document(owner, folder=folder, filename=f"{name}.pdf")
+    if document.name != name:
+        document_update(actor=owner, document_id=document.pk, name=name)
+    document.refresh_from_db()
     return document
 
 
-def _version_row(document: Document, author: User, number: int) -> Version:
-    content = f"{document.pk} v{number}".encode()
-    return Version.objects.create(
-        document=document, number=number, key=f"documents/{document.pk}/{uuid.uuid4()}",
-        size=len(content), sha256=hashlib.sha256(content).hexdigest(),
-        content_type="application/pdf", filename="prikaz.pdf", author=author,
-        created_at=clock.now(),
-    )  # fmt: skip
-
-
 def add_version(document: Document, author: User) -> Version:
-    """A new version written the way the files part's version service does."""
-    with transaction.atomic():
-        locked = Document.objects.select_for_update().get(pk=document.pk)
-        version_adding.send(sender=Document, document=locked, actor=author)
-        number = locked.versions.count() + 1
-        version = _version_row(locked, author, number)
-        Document.objects.filter(pk=locked.pk).update(current_version=version)
-        version_created.send(sender=Version, version=version, actor=author)
-    return version
+    """A new version uploaded through the files services (which send ``version_adding``
+    and ``version_created``)."""
+    data = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n2 0 obj\n<<>>\nendobj\n" + uuid.uuid4().bytes
+    return version_upload(
+        actor=author, document_id=document.pk, stream=io.BytesIO(data), filename="v.pdf",
+        length=len(data),
+    )  # fmt: skip
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 from documents.exceptions import DocumentInApproval
 from documents.models import ApprovalDecision, Version
 from tests.documents.approval_fixtures import add_version, decide, route_body, scene, start
+from tests.helpers.api import assert_api_error
 from tests.helpers.events import capture_events
 
 __all__ = ["scene"]
@@ -60,3 +61,15 @@ def test_a_new_version_without_a_running_route_changes_nothing(scene):
     with capture_events() as captured:
         add_version(scene.document, scene.owner)
     assert captured.of_type("approval") == []
+
+
+def test_an_upload_over_rest_while_refusing_is_409(scene):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    start(scene.c["owner"], scene.document, route_body([scene.anna], on_new_version="refuse"))
+    upload = SimpleUploadedFile("v2.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "application/pdf")
+    response = scene.c["owner"].post(
+        f"/api/v1/documents/{scene.document.pk}/versions", {"file": upload}, format="multipart"
+    )
+    assert_api_error(response, 409, "document_in_approval")
+    assert scene.document.versions.count() == 1

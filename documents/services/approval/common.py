@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from documents import selectors_approval as selectors
 from documents.events.approval import approval_event
+from documents.events.files import document_audience, share_event
 from documents.exceptions import InvalidRoute
 from documents.models import ApprovalRoute, ApprovalStage, Document, DocumentShare, Role
 from documents.selectors import document_role
@@ -139,9 +140,10 @@ def stage_activate(stage: ApprovalStage, route: ApprovalRoute) -> None:
 
 def viewers_grant(document: Document, user_ids: Iterable[Any], *, actor: User | None) -> int:
     """Give each of ``user_ids`` who holds no role on ``document`` a viewer share (the
-    people a route names must see what they decide on). Returns how many were added;
-    after commit, ``access_changed`` tells the other parts. Precondition: the document
-    row is locked."""
+    people a route names must see what they decide on), announced as any share is
+    (``document_share.add`` to the document's audience, the grantee included). Returns
+    how many were added; after commit, ``access_changed`` tells the other parts.
+    Precondition: the document row is locked."""
     require_transaction("viewers_grant")
     ids = list(dict.fromkeys(str(u) for u in user_ids))
     if not ids:
@@ -151,9 +153,11 @@ def viewers_grant(document: Document, user_ids: Iterable[Any], *, actor: User | 
     for user in User.objects.filter(pk__in=ids, is_active=True).select_related("department"):
         if document_role(user, document) is not None:
             continue
-        DocumentShare.objects.create(
+        share = DocumentShare.objects.create(
             document=document, role=Role.VIEWER, user=user, created_by=actor, created_at=now
         )
+        payload, audience = share_event("add", share, audience=document_audience(document))
+        publish(payload, user_ids=audience)
         added += 1
     if added:
         document_id = document.pk

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from documents import selectors_approval as selectors
+from documents.events.files import document_event
 from documents.exceptions import (
     AlreadyDecided,
     CommentRequired,
@@ -50,6 +51,7 @@ from portal.accounts.models import User
 from portal.audit.services import record
 from portal.db import require_transaction
 from portal.errors import InvalidInput
+from portal.realtime import publish
 
 Decision = ApprovalDecision.Decision
 
@@ -141,6 +143,8 @@ def _stages_create(
 
 
 def _document_status(document: Document, status: str, **fields: Any) -> None:
+    """Set the document's status (and registration), announced as any change of it is
+    (``document.update`` to its audience)."""
     document.status = status
     document.updated_at = clock.now()
     for name, value in fields.items():
@@ -148,6 +152,8 @@ def _document_status(document: Document, status: str, **fields: Any) -> None:
     Document.objects.filter(pk=document.pk).update(
         status=status, updated_at=document.updated_at, **fields
     )
+    payload, audience = document_event("update", document)
+    publish(payload, user_ids=audience)
 
 
 def _running_locked(document: Document) -> ApprovalRoute:
