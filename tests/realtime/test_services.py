@@ -114,7 +114,7 @@ def test_test_event_send_reaches_exactly_its_user_and_is_audited(user, other_use
 def test_send_test_event_command(user, capsys):
     call_command("send_test_event", user.login.upper(), "--text", "hello")
     row = Event.objects.get(user=user)
-    assert row.payload["text"] == "hello"
+    assert row.body()["text"] == "hello"
     assert f"Published event {row.id}" in capsys.readouterr().out
 
 
