@@ -26,7 +26,7 @@ def _remind_at(stage: ApprovalStage) -> dt.datetime:
 
 
 def approval_deadlines_check() -> dict[str, int]:
-    """For each active stage of a running route: once its reminder time has come (before
+    """For each active stage of a running route (of a document not in the bin): once its reminder time has come (before
     the deadline), remind the approvers who have not decided (and their deputies of
     today); once the deadline has passed, escalate to the stage's manager (or, without
     one, to whoever started the route). Each happens once per activation of the stage
@@ -37,6 +37,7 @@ def approval_deadlines_check() -> dict[str, int]:
         ApprovalStage.objects.filter(
             route__status=ApprovalRoute.Status.RUNNING,
             route__current_stage=F("number"),
+            route__document__deleted_at__isnull=True,
             started_at__isnull=False,
             completed_at__isnull=True,
             escalated_at__isnull=True,
