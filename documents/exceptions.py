@@ -190,3 +190,9 @@ class InvalidDelegation(PortalError):
 class InvalidJournal(PortalError):
     code = "registration_journal_invalid"
     default_message = _("The registration journal's settings are not valid.")
+
+
+class DocumentAlreadyRegistered(PortalError):
+    code = "document_registered"
+    status = 409
+    default_message = _("The document is registered: it is not approved again.")

@@ -51,6 +51,9 @@ def test_two_stages_to_registered_with_number(scene):
     assert scene.document.registered_at is not None
     assert RegistrationJournal.objects.get(agency=scene.agency).next_number == 2
 
+    assert_api_error(start(scene.c["owner"], scene.document, route_body([scene.anna])), 409,
+                     "document_registered")  # fmt: skip
+
     # The next registered document takes the next number.
     second = make_document(scene.owner, name="Служебная записка")
     assert start(scene.c["owner"], second, route_body([scene.vera])).status_code == 201

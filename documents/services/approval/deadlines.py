@@ -26,12 +26,12 @@ def _remind_at(stage: ApprovalStage) -> dt.datetime:
 
 
 def approval_deadlines_check() -> dict[str, int]:
-    """For each active stage of a running route (of a document not in the bin): once its reminder time has come (before
-    the deadline), remind the approvers who have not decided (and their deputies of
-    today); once the deadline has passed, escalate to the stage's manager (or, without
-    one, to whoever started the route). Each happens once per activation of the stage
-    (``reminded_at``, ``escalated_at``, set under the stage's row lock, so two workers
-    never send one twice). Returns how many of each were sent."""
+    """For each active stage of a running route (of a document not in the bin): once its
+    reminder time has come (before the deadline), remind the approvers who have not
+    decided (and their deputies of today); once the deadline has passed, escalate to the
+    stage's manager (or, without one, to whoever started the route). Each happens once
+    per activation of the stage (``reminded_at``, ``escalated_at``, set under the stage's
+    row lock, so two workers never send one twice). Returns how many of each were sent."""
     now = clock.now()
     candidates = (
         ApprovalStage.objects.filter(

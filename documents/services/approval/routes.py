@@ -12,6 +12,7 @@ from documents.events.files import document_event
 from documents.exceptions import (
     AlreadyDecided,
     CommentRequired,
+    DocumentAlreadyRegistered,
     DocumentHasNoVersion,
     DocumentInApproval,
     InvalidRoute,
@@ -86,7 +87,7 @@ def approval_route_start(
         if selectors.running_route(document) is not None:
             raise RouteAlreadyRunning()
         if document.status == Document.Status.REGISTERED:
-            raise InvalidRoute(document=[_("The document is registered already.")])
+            raise DocumentAlreadyRegistered()
         version = document.current_version
         if version is None:
             raise DocumentHasNoVersion()
