@@ -98,3 +98,15 @@ def test_inbox_overdue_first_then_by_deadline(scene):
     assert tasks[0]["link"] == f"/documents/{overdue.pk}"
     # Boris, on no route, waits for nothing.
     assert scene.c["boris"].get("/api/v1/approvals/inbox").json()["results"] == []
+
+
+def test_a_deputy_of_today_hears_of_the_route(scene):
+    from tests.helpers.events import capture_events
+
+    start(scene.c["owner"], scene.document, route_body([scene.anna], [scene.boris]))
+    _delegate(scene.c["boris"], scene.deputy)
+    with capture_events() as captured:
+        decide(scene.c["anna"], scene.document)
+    [(payload, recipients)] = captured.of_type("approval")
+    assert payload["step"] == "stage_completed"
+    assert recipients == {str(u.pk) for u in (scene.owner, scene.anna, scene.boris, scene.deputy)}

@@ -261,3 +261,18 @@ def test_each_decision_is_audited(scene, decision):
     decide(scene.c["anna"], scene.document, decision, "Комментарий")
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"approval.started", f"approval.{decision}"} <= actions
+
+
+def test_cancel_is_an_event_to_the_same_people(scene):
+    start(scene.c["owner"], scene.document, route_body([scene.anna], [scene.boris]))
+    with capture_events() as captured:
+        scene.c["owner"].post(f"/api/v1/documents/{scene.document.pk}/route/cancel")
+    [(payload, recipients)] = captured.of_type("approval")
+    assert (payload["op"], payload["step"], payload["route"]["status"]) == (
+        "change",
+        "cancelled",
+        "cancelled",
+    )
+    assert recipients == {str(scene.owner.pk), str(scene.anna.pk), str(scene.boris.pk)}
+    [(update, _users)] = captured.of_type("document")
+    assert update["document"]["status"] == "draft"
