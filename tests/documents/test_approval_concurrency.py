@@ -96,3 +96,22 @@ def test_two_approvers_of_an_any_stage_at_once_register_it_once():
     document.refresh_from_db()
     assert document.registration_number == f"01-15/{clock.now().year}-000001"
     assert RegistrationJournal.objects.get(agency=agency).next_number == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_journal_row_lock_alone_keeps_numbers_unique():
+    # Decisions also pass the audit chain's lock; here only the journal's lock is taken.
+    from django.db import transaction
+
+    from documents.services.approval import registration_number_take
+
+    agency = AgencyFactory.create(short_name="01-15")
+    RegistrationJournal.objects.create(agency=agency, prefix="01-15")
+
+    def take() -> str:
+        with transaction.atomic():
+            return registration_number_take(agency.pk)
+
+    results = _race([take for _ in range(8)])
+    year = clock.now().year
+    assert sorted(results) == [f"01-15/{year}-{n:06d}" for n in range(1, 9)]
