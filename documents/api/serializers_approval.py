@@ -280,15 +280,15 @@ class DelegationOutput(serializers.Serializer):
 
 
 class ApprovalEvent(serializers.Serializer):
-    """``approval.add`` (a route started) / ``approval.change`` (every later step): to
+    """``approval.add`` (a route started) / ``approval.update`` (every later step): to
     everyone with a role on the document and everyone the route names; ``reminder`` and
     ``escalation`` only to the people reminded or escalated to."""
 
     type = const("approval")
-    op = const("add", "change")
+    op = const("add", "update")
     step = serializers.ChoiceField(choices=list(STEPS))
     document_id = serializers.UUIDField()
     route = RouteOutput()
 
 
-EVENTS = {"approval.add": ApprovalEvent, "approval.change": ApprovalEvent}
+EVENTS = {"approval.add": ApprovalEvent, "approval.update": ApprovalEvent}

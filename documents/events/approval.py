@@ -1,7 +1,7 @@
 """The approval workflow's realtime events and their recipients (docs/api.md, "Approval").
 
-``{"type": "approval", "op": "add" | "change", "step", "document_id", "route"}``: ``add``
-when a route starts, ``change`` for every later step. The services publish them inside
+``{"type": "approval", "op": "add" | "update", "step", "document_id", "route"}``: ``add``
+when a route starts, ``update`` for every later step. The services publish them inside
 their transaction (``portal.realtime.publish``: stored with the change, delivered after
 commit)."""
 

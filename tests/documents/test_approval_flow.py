@@ -199,7 +199,7 @@ def test_every_step_is_an_event_to_the_viewers_and_approvers(scene):
     with capture_events() as approved:
         decide(scene.c["anna"], scene.document)
     [(payload, recipients)] = approved.of_type("approval")
-    assert (payload["op"], payload["step"]) == ("change", "stage_completed")
+    assert (payload["op"], payload["step"]) == ("update", "stage_completed")
     assert recipients == {str(scene.owner.pk), str(scene.anna.pk), str(scene.boris.pk)}
 
     with capture_events() as registered:
@@ -269,7 +269,7 @@ def test_cancel_is_an_event_to_the_same_people(scene):
         scene.c["owner"].post(f"/api/v1/documents/{scene.document.pk}/route/cancel")
     [(payload, recipients)] = captured.of_type("approval")
     assert (payload["op"], payload["step"], payload["route"]["status"]) == (
-        "change",
+        "update",
         "cancelled",
         "cancelled",
     )

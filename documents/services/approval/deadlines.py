@@ -75,7 +75,7 @@ def _check(stage: ApprovalStage, now: dt.datetime) -> list[str]:
             concerned = {*pending, *deputies}
             data = message_data(route, "reminder", stage=stage.number,
                                 deadline_at=_iso(stage.deadline_at))  # fmt: skip
-            announce("change", route, step="reminder", only=concerned)
+            announce("update", route, step="reminder", only=concerned)
             people_tell(route, None, concerned, data)
             record("approval.reminder", target=route.document,
                    details={"route": str(route.pk), "stage": stage.number,
@@ -88,7 +88,7 @@ def _check(stage: ApprovalStage, now: dt.datetime) -> list[str]:
         if target is not None:
             data = message_data(route, "escalation", stage=stage.number,
                                 deadline_at=_iso(stage.deadline_at))  # fmt: skip
-            announce("change", route, step="escalation", only=[target])
+            announce("update", route, step="escalation", only=[target])
             people_tell(route, None, [target], data)
         record("approval.escalation", target=route.document,
                details={"route": str(route.pk), "stage": stage.number,

@@ -305,7 +305,7 @@ def _tell(
     steps: list[str],
 ) -> None:
     last = steps[-1]
-    announce("change", route, step=last)
+    announce("update", route, step=last)
     data = message_data(
         route, last, stage=stage.number, decision=signed.decision,
         registration_number=route.document.registration_number or None,
@@ -334,7 +334,7 @@ def approval_route_cancel(*, actor: User, document_id: Any) -> ApprovalRoute:
         _document_status(document, Document.Status.DRAFT)
         record("approval.cancelled", actor=actor, target=document,
                details={"route": str(route.pk)})  # fmt: skip
-        announce("change", route, step="cancelled")
+        announce("update", route, step="cancelled")
         conversations_tell(route, actor, message_data(route, "cancelled"))
     return selectors.route_get(route.pk)
 
@@ -369,7 +369,7 @@ def approval_route_restart(*, version: Version, actor: User | None) -> ApprovalR
         "approval.restarted", actor=actor, target=version.document,
         details={"route": str(route.pk), "version": version.number, "cycle": route.cycle},
     )  # fmt: skip
-    announce("change", route, step="restarted")
+    announce("update", route, step="restarted")
     conversations_tell(route, actor, message_data(route, "restarted", stage=1))
     tasks_tell(route, first, actor, "task")
     return route

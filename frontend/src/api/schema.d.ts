@@ -2254,7 +2254,7 @@ export interface components {
             registered_at: string | null;
         };
         /**
-         * @description ``approval.add`` (a route started) / ``approval.change`` (every later step): to
+         * @description ``approval.add`` (a route started) / ``approval.update`` (every later step): to
          *     everyone with a role on the document and everyone the route names; ``reminder`` and
          *     ``escalation`` only to the people reminded or escalated to.
          */
@@ -2262,7 +2262,7 @@ export interface components {
             /** @enum {string} */
             type: "approval";
             /** @enum {string} */
-            op: "add" | "change";
+            op: "add" | "update";
             /**
              * @description * `started` - started
              *     * `approved` - approved
