@@ -1,91 +1,21 @@
 /** The approval API (согласование) as the screens use it (docs/api.md, "Approval"). */
 import { appStore } from "../app/store.js";
 import type { Message, Page } from "../app/model.js";
-import type { DocumentStatus } from "../documents/api.js";
+import type { Schemas } from "../api/index.js";
 
-export type Decision = "approve" | "reject" | "return";
-export type StageMode = "all" | "any";
-export type OnNewVersion = "restart" | "refuse";
-
-export interface Person {
-  id: string;
-  name: string;
-}
-
-export interface Stage {
-  number: number;
-  kind: "approval" | "signature";
-  mode: StageMode;
-  duration_hours: number | null;
-  due_at: string | null;
-  manager_id: string | null;
-  started_at: string | null;
-  deadline_at: string | null;
-  completed_at: string | null;
-  approvers: (Person & { decision: Decision | null })[];
-}
-
-export interface Signature {
-  id: number;
-  stage: number;
-  approver: Person;
-  deputy: Person | null;
-  decision: Decision;
-  comment: string;
-  version_id: string;
-  version_number: number;
-  version_sha256: string;
-  decided_at: string;
-  void: boolean;
-  hash: string;
-}
-
-export interface Route {
-  id: string;
-  document: { id: string; name: string; status: DocumentStatus; registration_number: string; registered_at: string | null };
-  status: string;
-  on_new_version: OnNewVersion;
-  cycle: number;
-  current_stage: number | null;
-  version: { id: string; number: number; sha256: string };
-  template_id: string | null;
-  started_by: string | null;
-  started_at: string;
-  finished_at: string | null;
-  stages: Stage[];
-  decisions: Signature[];
-}
-
-export interface Task {
-  document_id: string;
-  document_name: string;
-  route_id: string;
-  stage: number;
-  kind: "approval" | "signature";
-  mode: StageMode;
-  deadline_at: string | null;
-  overdue: boolean;
-  on_behalf_of: string | null;
-  version_number: number;
-  started_by: string | null;
-  started_at: string | null;
-  link: string;
-}
-
-export interface TemplateStage {
-  approver_ids: string[];
-  mode: StageMode;
-  duration_hours: number;
-  manager_id: string | null;
-}
-
-export interface Template {
-  id: string;
-  name: string;
-  stages: TemplateStage[];
-  signer_id: string | null;
-  editable: boolean;
-}
+export type Decision = Schemas["ApprovalSignature"]["decision"];
+export type StageMode = Schemas["ApprovalStage"]["mode"];
+export type OnNewVersion = Schemas["ApprovalRoute"]["on_new_version"];
+export type Person = Schemas["ApprovalPerson"];
+export type Stage = Schemas["ApprovalStage"];
+/** A decision, recorded as a simple electronic signature. */
+export type Signature = Schemas["ApprovalSignature"];
+/** A route with its stages, approvers and every decision (void ones included). */
+export type Route = Schemas["ApprovalRoute"];
+/** One task of the inbox (`GET approvals/inbox`). */
+export type Task = Schemas["ApprovalTask"];
+export type TemplateStage = Schemas["ApprovalTemplateStage"];
+export type Template = Schemas["ApprovalTemplate"];
 
 export interface StageInput {
   approver_ids: string[];
