@@ -87,8 +87,7 @@ export function RouteBuilder({ documentId, onStarted, onCancel }: { documentId: 
   }
 
   return (
-    <section className="route-builder" aria-labelledby="route-builder-title" data-testid="route-builder">
-      <h3 id="route-builder-title">{t("builderTitle")}</h3>
+    <section className="route-builder" aria-label={t("builderTitle")} data-testid="route-builder">
       {templates.length > 0 && (
         <label htmlFor={ids.template}>
           {t("fromTemplate")}

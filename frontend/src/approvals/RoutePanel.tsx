@@ -3,6 +3,7 @@ import { useT } from "../i18n/index.js";
 import { formatDateTime } from "../i18n/format.js";
 import { useApp } from "../app/store.js";
 import { errorMessage } from "../ui/errors.js";
+import { Dialog } from "../ui/Dialog.js";
 import { hasRole, type DocumentItem } from "../documents/api.js";
 import { useDocumentChanges, useLoad } from "../documents/hooks.js";
 import { approvalsApi, type Decision, type Route, type Stage, type Task } from "./api.js";
@@ -47,14 +48,16 @@ export function RoutePanel({ document: doc, onChanged }: { document: DocumentIte
         </button>
       )}
       {canStart && building && (
-        <RouteBuilder
-          documentId={doc.id}
-          onCancel={() => setBuilding(false)}
-          onStarted={() => {
-            setBuilding(false);
-            refresh();
-          }}
-        />
+        <Dialog title={t("builderTitle")} onClose={() => setBuilding(false)} wide>
+          <RouteBuilder
+            documentId={doc.id}
+            onCancel={() => setBuilding(false)}
+            onStarted={() => {
+              setBuilding(false);
+              refresh();
+            }}
+          />
+        </Dialog>
       )}
     </section>
   );
