@@ -1,0 +1,503 @@
+"""Previews of document versions and the agency's watermark (docs/documents.md, "Previews
+and watermarks").
+
+Every new version (``documents.signals.version_created``) gets a ``Preview`` row in the
+same transaction; after commit a Celery task (``documents.tasks.make_preview``) renders it:
+images with Pillow, PDFs with PDFium, office files through LibreOffice into a PDF first.
+The images are stored clean under ``document-previews/<document id>/<version id>/``;
+viewers fetch them through signed per-viewer links (purpose ``document_preview``) that
+check ``access_document`` again on every use and, when the agency's ``DocumentPolicy``
+says so, carry a watermark with the viewer's name and the time, drawn as they are served.
+PDFs (a PDF version, or an office file's conversion) are served the same way (purpose
+``document_pdf``), stamped page by page.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from celery import signature
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from documents.events_previews import document_audience, preview_event
+from documents.exceptions import (
+    DocumentNotFound,
+    PdfNotAvailable,
+    PdfTooLargeToWatermark,
+    PreviewNotReady,
+    RoleRequired,
+    VersionNotFound,
+)
+from documents.models import Document, DocumentPolicy, Preview, Version
+from documents.previews_render import (
+    OFFICE_TYPES,
+    PDF_TYPE,
+    PreviewFailed,
+    Rendering,
+    convert_office,
+    kind_of,
+    render_image,
+    render_pdf,
+)
+from documents.selectors import access_document
+from documents.signals import version_created
+from documents.watermark import stamp_image, stamp_pdf, watermark_text
+from portal import clock, realtime
+from portal.accounts.models import Agency, User
+from portal.audit import services as audit
+from portal.audit.services import RequestContext
+from portal.ids import as_uuid
+from portal.storage import get_storage
+from portal.storage.exceptions import DownloadNotFound, ObjectNotFound
+from portal.storage.links import Download, Rendered, download_url, register_download_check
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_PURPOSE = "document_preview"
+PDF_PURPOSE = "document_pdf"
+_COPY_CHUNK = 1024 * 1024
+
+Status = Preview.Status
+
+# Why a version has no preview: the code stored in ``Preview.reason``, the text shown.
+REASONS: dict[str, Promise] = {
+    "unsupported_type": _("Previews are not made for files of this type."),
+    "libreoffice_missing": _("LibreOffice is not installed on the server."),
+    "too_large": _("The file is too large for a preview."),
+    "file_missing": _("The file is no longer in storage."),
+    "image_damaged": _("The image is damaged or not an image."),
+    "too_many_pixels": _("The image has too many pixels to be previewed safely."),
+    "pdf_encrypted": _("The PDF is password-protected."),
+    "pdf_damaged": _("The PDF is damaged."),
+    "office_damaged": _("The file is damaged."),
+    "office_unpacks_too_large": _("The file unpacks to too much data to be converted safely."),
+    "office_timeout": _("LibreOffice took too long to convert the file."),
+    "office_failed": _("LibreOffice could not convert the file."),
+    "time_limit": _("Making the preview took too long."),
+    "interrupted": _("Making the preview was interrupted."),
+    "error": _("The preview could not be made."),
+}
+_STATUS_OF_REASON = {
+    "unsupported_type": Status.UNSUPPORTED,
+    "libreoffice_missing": Status.UNAVAILABLE,
+}
+
+
+def reason_text(code: str) -> str:
+    """The reason ``code`` in the active language ("" for none)."""
+    return str(REASONS.get(code, REASONS["error"])) if code else ""
+
+
+def _key(version: Version, name: str) -> str:
+    return f"document-previews/{version.document_id}/{version.pk}/{name}"
+
+
+# --- Making previews ---------------------------------------------------------------------------
+
+
+def _new_preview(version: Version) -> Preview:
+    """The preview row a version starts with: pending, or final at once for a type that
+    gets none or a file over PREVIEW_MAX_BYTES."""
+    preview = Preview(version=version, created_at=clock.now())
+    if kind_of(version.content_type) is None:
+        preview.status, preview.reason = Status.UNSUPPORTED, "unsupported_type"
+    elif version.size > settings.PREVIEW_MAX_BYTES:
+        preview.status, preview.reason = Status.FAILED, "too_large"
+    if preview.status != Status.PENDING:
+        preview.made_at = preview.created_at
+    return preview
+
+
+def _queue(version_id: Any) -> None:
+    try:
+        # Queued by name: tasks call services, never the other way round (apps.py loads
+        # the task module). Not retried: with the broker down the version still stands,
+        # its preview pending until ``preview_get`` queues it again.
+        signature("documents.tasks.make_preview", args=[str(version_id)]).apply_async(retry=False)
+    except Exception:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            raise  # embedded mode runs the task here: its failure is a bug, not an outage
+        logger.warning("could not queue the preview of version %s", version_id)
+
+
+def preview_schedule(*, version: Version) -> Preview:
+    """Give ``version`` its preview row (once; later calls return the row) and, when there
+    is something to render, queue the task after the current transaction commits (at once
+    outside one). Types without previews and files over PREVIEW_MAX_BYTES are final at
+    once, with no task."""
+    existing = Preview.objects.filter(version=version).first()
+    if existing is not None:
+        return existing
+    preview = _new_preview(version)
+    try:
+        with transaction.atomic():
+            preview.save(force_insert=True)
+    except IntegrityError:
+        return Preview.objects.get(version=version)  # made meanwhile by another request
+    if preview.status == Status.PENDING:
+        version_id = version.pk
+        # robust: a broker outage must not undo the version that was just written.
+        transaction.on_commit(lambda: _queue(version_id), robust=True)
+    return preview
+
+
+def _version_created(sender: Any, *, version: Version, **kwargs: Any) -> None:
+    preview_schedule(version=version)
+
+
+def _claim(version_id: Any) -> tuple[Preview, Version] | None:
+    """Lock the version's pending preview and mark it started; None when there is nothing
+    to do (no such version, or the preview is final). A preview found started already was
+    being made by a task that died (killed for time or memory): it fails as interrupted
+    rather than being tried again and again."""
+    pk = as_uuid(version_id)
+    if pk is None:
+        return None
+    with transaction.atomic():
+        version = Version.objects.select_related("document__folder").filter(pk=pk).first()
+        if version is None:
+            return None
+        preview = Preview.objects.select_for_update().filter(version=version).first()
+        if preview is None:
+            preview = _new_preview(version)
+            preview.save(force_insert=True)
+        if preview.status != Status.PENDING:
+            return None
+        if preview.started_at is not None:
+            _finish(preview, version, reason="interrupted")
+            return None
+        preview.started_at = clock.now()
+        preview.save(update_fields=["started_at"])
+    return preview, version
+
+
+def _download(version: Version, target: IO[bytes]) -> None:
+    with get_storage().get(version.key, version_id=version.storage_version_id or None) as reader:
+        for chunk in reader:
+            target.write(chunk)
+
+
+def _render(version: Version, workdir: Path) -> Rendering:
+    source = workdir / "source"
+    try:
+        with source.open("wb") as copy:
+            _download(version, copy)
+    except ObjectNotFound:
+        raise PreviewFailed("file_missing") from None
+    kind = kind_of(version.content_type)
+    pages = settings.PREVIEW_PDF_PAGES
+    if kind == "image":
+        return render_image(source, version.content_type)
+    if kind == "pdf":
+        return render_pdf(source, pages=pages)
+    if kind == "office":
+        pdf = convert_office(source, workdir, content_type=version.content_type)
+        rendering = render_pdf(pdf, pages=pages)
+        rendering.pdf_path = pdf
+        return rendering
+    raise PreviewFailed("unsupported_type")
+
+
+def _store(version: Version, rendering: Rendering) -> dict[str, Any]:
+    """Write the rendering's objects; the Preview fields that name them."""
+    storage = get_storage()
+    written: list[str] = []
+    try:
+        thumbnail = _key(version, "thumbnail.webp")
+        storage.put(thumbnail, io.BytesIO(rendering.thumbnail), length=len(rendering.thumbnail),
+                    content_type="image/webp")  # fmt: skip
+        written.append(thumbnail)
+        for number, data in enumerate(rendering.pages, start=1):
+            key = _key(version, f"page-{number}.webp")
+            storage.put(key, io.BytesIO(data), length=len(data), content_type="image/webp")
+            written.append(key)
+        pdf_key = ""
+        if rendering.pdf_path is not None:
+            pdf_key = _key(version, "document.pdf")
+            with rendering.pdf_path.open("rb") as pdf:
+                size = rendering.pdf_path.stat().st_size
+                storage.put(pdf_key, pdf, length=size, content_type=PDF_TYPE)
+            written.append(pdf_key)
+    except BaseException:
+        _delete_objects(written)
+        raise
+    return {
+        "thumbnail_key": thumbnail,
+        "page_keys": written[1 : 1 + len(rendering.pages)],
+        "pdf_key": pdf_key,
+        "page_count": rendering.page_count,
+    }
+
+
+def _delete_objects(keys: list[str]) -> None:
+    storage = get_storage()
+    for key in keys:
+        try:
+            storage.delete(key)
+        except Exception:
+            # Only wasted space: the row that named the object is gone or never was.
+            logger.exception("could not delete preview object %s", key)
+
+
+def _finish(preview: Preview, version: Version, *, reason: str = "", **fields: Any) -> str | None:
+    """Make the preview final (ready with ``fields``, or failed, unsupported or unavailable
+    by ``reason``) and tell everyone who sees the document; None when the version was
+    deleted meanwhile (its new objects are deleted too)."""
+    status = _STATUS_OF_REASON.get(reason, Status.FAILED) if reason else Status.READY
+    with transaction.atomic():
+        updated = Preview.objects.filter(pk=preview.pk, status=Status.PENDING).update(
+            status=status, reason=reason, made_at=clock.now(), **fields
+        )
+        if not updated:
+            _delete_objects([k for k in [fields.get("thumbnail_key"), fields.get("pdf_key")] if k])
+            _delete_objects(fields.get("page_keys", []))
+            return None
+        preview.status = status
+        document = version.document
+        if document.deleted_at is None:
+            realtime.publish(
+                preview_event(preview, document_id=document.pk),
+                user_ids=document_audience(document),
+            )
+    return status
+
+
+def preview_make(*, version_id: Any) -> str | None:
+    """Render and store the preview of a version whose preview is pending, and publish
+    ``document_preview.change`` to everyone who sees its document; returns the final
+    status (None: nothing was to be done). Whatever the file holds, it ends ready,
+    failed, unsupported or unavailable with a reason — never an exception, never a retry
+    loop (see ``_claim``). Running it again for a final preview does nothing."""
+    claimed = _claim(version_id)
+    if claimed is None:
+        return None
+    preview, version = claimed
+    workdir = Path(tempfile.mkdtemp(prefix="portal-preview-"))
+    try:
+        rendering = _render(version, workdir)
+        fields = _store(version, rendering)
+    except PreviewFailed as failed:
+        return _finish(preview, version, reason=failed.reason)
+    except SoftTimeLimitExceeded:
+        return _finish(preview, version, reason="time_limit")
+    except Exception:
+        logger.exception("the preview of version %s could not be made", version.pk)
+        return _finish(preview, version, reason="error")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return _finish(preview, version, **fields)
+
+
+def _preview_deleted(sender: Any, *, instance: Preview, **kwargs: Any) -> None:
+    keys = [k for k in [instance.thumbnail_key, instance.pdf_key, *instance.page_keys] if k]
+    if keys:
+        transaction.on_commit(lambda: _delete_objects(keys))
+
+
+# --- Reading and serving ---------------------------------------------------------------------
+
+
+def _access_version(actor: User, document_id: Any, version_id: Any) -> Version:
+    """The version of a document the actor may view; ``DocumentNotFound`` /
+    ``VersionNotFound`` alike for what does not exist and what they may not see."""
+    document, _role = access_document(actor, document_id)
+    pk = as_uuid(version_id)
+    version = Version.objects.filter(document=document, pk=pk).first() if pk else None
+    if version is None:
+        raise VersionNotFound()
+    version.document = document
+    return version
+
+
+def _document_of_version(version_id: Any) -> Document | None:
+    pk = as_uuid(version_id)
+    if pk is None:
+        return None
+    return Document.objects.filter(versions__pk=pk).first()
+
+
+def _version_viewable(user: Any, version_id: str) -> bool:
+    document = _document_of_version(version_id)
+    if document is None:
+        return False
+    try:
+        access_document(user, document.pk)
+    except (DocumentNotFound, RoleRequired):
+        return False
+    return True
+
+
+def watermark_on(agency_id: Any) -> bool:
+    """Whether the agency's policy puts the viewer's watermark on previews and PDFs."""
+    return DocumentPolicy.objects.filter(agency_id=agency_id, watermark=True).exists()
+
+
+def _watermark_wanted(download: Download) -> bool:
+    document = _document_of_version(download.object_id)
+    return document is not None and watermark_on(document.agency_id)
+
+
+def _render_preview_image(user: Any, download: Download) -> Rendered | None:
+    """A preview image link's bytes: the stored image, or with the watermark on, a copy
+    stamped for ``user`` now (a WebP of at most 1600 px: read whole, in memory)."""
+    if not _watermark_wanted(download):
+        return None
+    try:
+        with get_storage().get(download.key, version_id=download.version_id) as reader:
+            data = reader.read()
+    except ObjectNotFound:
+        raise DownloadNotFound() from None
+    stamped = stamp_image(data, watermark_text(user))
+    return Rendered(file=io.BytesIO(stamped), size=len(stamped), content_type="image/webp")
+
+
+def _render_pdf(user: Any, download: Download) -> Rendered | None:
+    """A PDF link's bytes: the stored PDF, or with the watermark on, a copy stamped for
+    ``user`` now — through temporary files on disk, for PDFs up to WATERMARK_PDF_MAX_BYTES
+    (``PdfTooLargeToWatermark`` beyond, ``PdfCannotBeWatermarked`` for locked or damaged
+    ones)."""
+    if not _watermark_wanted(download):
+        return None
+    storage, limit = get_storage(), settings.WATERMARK_PDF_MAX_BYTES
+    target = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it, and so deletes it)
+    try:
+        if storage.stat(download.key, version_id=download.version_id).size > limit:
+            raise PdfTooLargeToWatermark(limit_bytes=limit)
+        with tempfile.TemporaryFile() as source:
+            with storage.get(download.key, version_id=download.version_id) as reader:
+                for chunk in reader:
+                    source.write(chunk)
+            source.seek(0)
+            stamp_pdf(source, target, watermark_text(user))
+    except ObjectNotFound:
+        target.close()
+        raise DownloadNotFound() from None
+    except BaseException:
+        target.close()
+        raise
+    size = target.tell()
+    target.seek(0)
+    return Rendered(file=target, size=size, content_type=PDF_TYPE)
+
+
+@dataclass(frozen=True)
+class PreviewState:
+    """A version's preview as one viewer sees it, with links made for them."""
+
+    status: str
+    reason_code: str
+    reason: str
+    page_count: int | None
+    thumbnail_url: str | None
+    pages: list[tuple[int, str]]
+
+
+def preview_get(*, actor: User, document_id: Any, version_id: Any) -> PreviewState:
+    """The preview of a version the actor may view (``DocumentNotFound`` /
+    ``VersionNotFound`` otherwise), with signed links for them to its thumbnail and page
+    images when it is ready (DOWNLOAD_LINK_TTL seconds; each use checks their access
+    again and, with the agency's watermark on, stamps the image for them). A version with
+    no preview row yet (made before previews existed, or its task was never queued) gets
+    one now and its task is queued: asking is what makes it."""
+    version = _access_version(actor, document_id, version_id)
+    preview = Preview.objects.filter(version=version).first()
+    if preview is None:
+        preview = preview_schedule(version=version)
+    thumbnail_url, pages = None, []
+    if preview.status == Status.READY:
+        stem = version.filename.rpartition(".")[0] or version.filename
+
+        def link(key: str, name: str) -> str:
+            return download_url(
+                user=actor, key=key, filename=f"{stem} — {name}.webp",
+                content_type="image/webp", purpose=PREVIEW_PURPOSE, object_id=version.pk,
+            )  # fmt: skip
+
+        if preview.thumbnail_key:
+            thumbnail_url = link(preview.thumbnail_key, "thumbnail")
+        pages = [(n, link(key, str(n))) for n, key in enumerate(preview.page_keys, start=1)]
+    return PreviewState(
+        status=preview.status,
+        reason_code=preview.reason,
+        reason=reason_text(preview.reason),
+        page_count=preview.page_count,
+        thumbnail_url=thumbnail_url,
+        pages=pages,
+    )
+
+
+def version_pdf_url(*, actor: User, document_id: Any, version_id: Any) -> str:
+    """A signed link for the actor to the version as PDF: a PDF version itself, or the PDF
+    LibreOffice made of an office file (``PreviewNotReady`` while it is being made,
+    ``PdfNotAvailable`` for other types and failed conversions). With the agency's
+    watermark on, the link serves a copy stamped for the viewer on every page, and a PDF
+    over WATERMARK_PDF_MAX_BYTES is refused here (``PdfTooLargeToWatermark``)."""
+    version = _access_version(actor, document_id, version_id)
+    if version.content_type == PDF_TYPE:
+        key, stored_version, size = version.key, version.storage_version_id or None, version.size
+    elif version.content_type in OFFICE_TYPES:
+        preview = Preview.objects.filter(version=version).first()
+        if preview is None or preview.status == Status.PENDING:
+            raise PreviewNotReady()
+        if not preview.pdf_key:
+            raise PdfNotAvailable()
+        key, stored_version = preview.pdf_key, None
+        try:
+            size = get_storage().stat(key).size
+        except ObjectNotFound:
+            raise PdfNotAvailable() from None
+    else:
+        raise PdfNotAvailable()
+    limit = settings.WATERMARK_PDF_MAX_BYTES
+    if size > limit and watermark_on(version.document.agency_id):
+        raise PdfTooLargeToWatermark(limit_bytes=limit)
+    stem = version.filename.rpartition(".")[0] or version.filename
+    return download_url(
+        user=actor, key=key, filename=f"{stem}.pdf", content_type=PDF_TYPE,
+        purpose=PDF_PURPOSE, object_id=version.pk, version_id=stored_version,
+    )  # fmt: skip
+
+
+# --- The agency's policy -----------------------------------------------------------------------
+
+
+def document_policy_set(
+    *, actor: User, agency: Agency, watermark: bool, context: RequestContext
+) -> DocumentPolicy:
+    """Set the agency's document policy (Django admin calls this): the row is created on
+    first use; the change is audited as ``document_policy.changed`` in the same
+    transaction. Takes effect on the next preview or PDF served: links already handed out
+    are stamped, or not, by the policy when they are used."""
+    with transaction.atomic():
+        policy = DocumentPolicy.objects.select_for_update().filter(agency=agency).first()
+        before = policy.watermark if policy is not None else False
+        if policy is None:
+            policy = DocumentPolicy(agency=agency)
+        policy.watermark = watermark
+        policy.updated_at = clock.now()
+        policy.save()
+        audit.record(
+            "document_policy.changed", actor=actor, context=context, target=policy,
+            details={"watermark": watermark, "watermark_before": before},
+        )  # fmt: skip
+    return policy
+
+
+def register() -> None:
+    """Connect the previews part (DocumentsConfig.ready): new versions get previews,
+    deleted previews lose their objects, and the download purposes are declared."""
+    version_created.connect(_version_created, dispatch_uid="documents.previews")
+    post_delete.connect(_preview_deleted, sender=Preview, dispatch_uid="documents.previews")
+    register_download_check(PREVIEW_PURPOSE, _version_viewable, render=_render_preview_image)
+    register_download_check(PDF_PURPOSE, _version_viewable, render=_render_pdf)
