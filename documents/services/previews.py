@@ -156,11 +156,11 @@ def _version_created(sender: Any, *, version: Version, **kwargs: Any) -> None:
     preview_schedule(version=version)
 
 
-def _claim(version_id: Any) -> tuple[Preview, Version] | None:
+def _claim(version_id: Any) -> tuple[Preview, Version, bool] | None:
     """Lock the version's pending preview and mark it started; None when there is nothing
-    to do (no such version, or the preview is final). A preview found started already was
-    being made by a task that died (killed for time or memory): it fails as interrupted
-    rather than being tried again and again."""
+    to do (no such version, or the preview is final). The flag says it had been started
+    already: by a task that died (killed for time or memory), which must not be tried
+    again and again."""
     pk = as_uuid(version_id)
     if pk is None:
         return None
@@ -175,11 +175,10 @@ def _claim(version_id: Any) -> tuple[Preview, Version] | None:
         if preview.status != Status.PENDING:
             return None
         if preview.started_at is not None:
-            _finish(preview, version, reason="interrupted")
-            return None
+            return preview, version, True
         preview.started_at = clock.now()
         preview.save(update_fields=["started_at"])
-    return preview, version
+    return preview, version, False
 
 
 def _download(version: Version, target: IO[bytes]) -> None:
@@ -282,7 +281,9 @@ def preview_make(*, version_id: Any) -> str | None:
     claimed = _claim(version_id)
     if claimed is None:
         return None
-    preview, version = claimed
+    preview, version, interrupted = claimed
+    if interrupted:
+        return _finish(preview, version, reason="interrupted")
     workdir = Path(tempfile.mkdtemp(prefix="portal-preview-"))
     try:
         rendering = _render(version, workdir)
