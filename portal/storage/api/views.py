@@ -163,6 +163,9 @@ class FileDownloadView(APIView):
             (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The whole file"),
             (206, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="One byte range"),
             404: OpenApiResponse(Error, description="Link invalid, expired, or not yours"),
+            409: OpenApiResponse(
+                Error, description="A copy made for the viewer (watermarked) cannot be made"
+            ),
             416: OpenApiResponse(Error, description="Range outside the file"),
         },
         tags=["files"],
