@@ -406,6 +406,9 @@ SPECTACULAR_SETTINGS = {
         "ScheduledMessageStateEnum": "messaging.models.ScheduledMessage.State",
         "DeviceCommandStateEnum": "portal.devices.models.DeviceCommand.State",
         "SystemEventEnum": "messaging.api.serializers.SYSTEM_EVENTS",
+        "PreviewStatusEnum": "documents.models.previews.Preview.Status",
+        # Kept as it was named before previews added another "status" choice set.
+        "StatusEnum": "portal.devices.models.Device.Status",
     },
 }
 
