@@ -178,6 +178,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.accounts.tasks.prune_expired_auth_sessions",
         "schedule": 3600.0,
     },
+    "sweep-previews": {"task": "documents.tasks.sweep_previews", "schedule": 600.0},
 }
 
 # --- Object storage ------------------------------------------------------------------------

@@ -20,9 +20,11 @@ class Preview(models.Model):
     ``documents.services.previews.REASONS`` saying why there is no preview (failed,
     unsupported, unavailable). ``page_count`` is the whole document's (PDF and office
     files); ``page_keys`` hold the first PREVIEW_PDF_PAGES of them (one for an image);
-    ``pdf_key`` the PDF LibreOffice made of an office file. ``started_at`` is set when a
-    task begins: a task that finds it set on a pending preview knows an earlier attempt was
-    killed (out of time or memory) and gives up instead of trying forever.
+    ``pdf_key`` the PDF LibreOffice made of an office file. ``queued_at`` is when its task
+    was last queued, ``started_at`` when a task began: a task that finds it set on a
+    pending preview knows an earlier attempt was killed (out of time or memory) and gives
+    up instead of trying forever; the periodic sweep queues again what was never started
+    and gives up on what was started too long ago.
     """
 
     class Status(models.TextChoices):
@@ -41,6 +43,7 @@ class Preview(models.Model):
     page_keys = models.JSONField(default=list, blank=True)
     pdf_key = models.CharField(max_length=512, blank=True)
     created_at = models.DateTimeField(_("created"))
+    queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     made_at = models.DateTimeField(_("made"), null=True, blank=True)
 

@@ -14,6 +14,7 @@ PDFs (a PDF version, or an office file's conversion) are served the same way (pu
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import shutil
@@ -66,7 +67,14 @@ logger = logging.getLogger(__name__)
 
 PREVIEW_PURPOSE = "document_preview"
 PDF_PURPOSE = "document_pdf"
-_COPY_CHUNK = 1024 * 1024
+# The task's Celery limits: beyond LibreOffice's own timeout, time for the download, PDFium
+# and the uploads. Past the soft limit the preview fails as too slow; past the hard one the
+# worker process is killed and the preview is given up as interrupted.
+TASK_SOFT_LIMIT = settings.OFFICE_CONVERT_TIMEOUT + 120
+TASK_HARD_LIMIT = TASK_SOFT_LIMIT + 60
+# A pending preview whose task has not started this long after being queued (the broker was
+# down, the message lost) is queued again by the sweep.
+REQUEUE_AFTER = dt.timedelta(minutes=10)
 
 Status = Preview.Status
 
@@ -146,10 +154,15 @@ def preview_schedule(*, version: Version) -> Preview:
     except IntegrityError:
         return Preview.objects.get(version=version)  # made meanwhile by another request
     if preview.status == Status.PENDING:
-        version_id = version.pk
-        # robust: a broker outage must not undo the version that was just written.
-        transaction.on_commit(lambda: _queue(version_id), robust=True)
+        _queue_on_commit(preview)
     return preview
+
+
+def _queue_on_commit(preview: Preview) -> None:
+    Preview.objects.filter(pk=preview.pk).update(queued_at=clock.now())
+    version_id = preview.version_id
+    # robust: a broker outage must not undo the version that was just written.
+    transaction.on_commit(lambda: _queue(version_id), robust=True)
 
 
 def _version_created(sender: Any, *, version: Version, **kwargs: Any) -> None:
@@ -298,6 +311,37 @@ def preview_make(*, version_id: Any) -> str | None:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return _finish(preview, version, **fields)
+
+
+def previews_sweep(*, limit: int = 100) -> int:
+    """Celery beat's round (every 10 minutes): queue again the pending previews whose task
+    was queued over REQUEUE_AFTER ago and never started (the broker lost it), and give up
+    as ``interrupted`` on those started longer ago than the task's hard time limit (its
+    worker was killed and the task will not come back). At most ``limit`` of each per
+    round. Returns how many previews it touched."""
+    now = clock.now()
+    touched = 0
+    lost = Preview.objects.filter(
+        status=Status.PENDING, started_at__isnull=True, queued_at__lt=now - REQUEUE_AFTER
+    ).values_list("pk", flat=True)[:limit]
+    for pk in list(lost):
+        with transaction.atomic():
+            preview = (
+                Preview.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=Status.PENDING, started_at__isnull=True)
+                .first()
+            )
+            if preview is not None:
+                _queue_on_commit(preview)
+                touched += 1
+    dead = Preview.objects.filter(
+        status=Status.PENDING,
+        started_at__lt=now - dt.timedelta(seconds=TASK_HARD_LIMIT) - REQUEUE_AFTER,
+    ).select_related("version__document__folder")[:limit]
+    for preview in list(dead):
+        if _finish(preview, preview.version, reason="interrupted") is not None:
+            touched += 1
+    return touched
 
 
 def _preview_deleted(sender: Any, *, instance: Preview, **kwargs: Any) -> None:

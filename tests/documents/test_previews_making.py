@@ -4,6 +4,7 @@ told when a preview is ready."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -12,7 +13,7 @@ from PIL import Image
 
 from documents.models import Preview, Role, Version
 from documents.services.previews import preview_make, preview_schedule
-from documents.tasks import make_preview
+from documents.tasks import make_preview, sweep_previews
 from portal import clock
 from portal.storage import get_storage
 from portal.storage.exceptions import ObjectNotFound
@@ -77,7 +78,7 @@ def test_an_image_gets_a_thumbnail_and_a_preview_and_everyone_who_sees_it_is_tol
     [page_key] = preview.page_keys
     page = Image.open(io.BytesIO(stored(page_key)))
     assert (page.format, page.size) == ("WEBP", (1600, 1200))
-    assert page.getpixel((10, 10))[:3] == pytest.approx((20, 60, 160), abs=8)
+    assert page.convert("RGB").getpixel((10, 10)) == pytest.approx((20, 60, 160), abs=8)
     version = preview.version
     assert page_key == f"document-previews/{version.document_id}/{version.pk}/page-1.webp"
 
@@ -222,3 +223,28 @@ def test_the_whole_way_from_the_new_version_to_the_ready_event(eager_celery):
     [(event, recipients)] = captured.of_type("document_preview")
     assert event["version_id"] == str(version.pk)
     assert recipients == {str(owner.pk), str(viewer.pk)}
+
+
+def test_the_sweep_queues_again_a_lost_task_and_gives_up_on_a_dead_one(
+    scene, eager_celery, django_capture_on_commit_callbacks
+):
+    lost = add_version(scene.document, png(64, 64), filename="потерянный.png", signal=False)
+    dead = add_version(scene.document, png(64, 64), filename="упавший.png", signal=False)
+    fresh = add_version(scene.document, png(64, 64), filename="свежий.png", signal=False)
+    now = clock.now()
+    with django_capture_on_commit_callbacks():  # queued, but the broker "loses" them
+        for version in (lost, dead, fresh):
+            preview_schedule(version=version)
+    Preview.objects.filter(version=lost).update(queued_at=now - dt.timedelta(minutes=11))
+    Preview.objects.filter(version=dead).update(
+        queued_at=now - dt.timedelta(hours=1), started_at=now - dt.timedelta(minutes=30)
+    )
+    with capture_events() as captured, django_capture_on_commit_callbacks(execute=True):
+        assert sweep_previews() == 2
+    statuses = dict(Preview.objects.values_list("version_id", "status"))
+    assert statuses == {lost.pk: "ready", dead.pk: "failed", fresh.pk: "pending"}
+    assert Preview.objects.get(version=dead).reason == "interrupted"
+    assert sorted(e["status"] for e, _ in captured.of_type("document_preview")) == [
+        "failed", "ready",
+    ]  # fmt: skip
+    assert sweep_previews() == 0

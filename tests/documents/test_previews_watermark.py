@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
-from documents.models import DocumentPolicy
+from documents.models import DocumentPolicy, Preview
 from documents.services.previews import document_policy_set, preview_make, watermark_on
 from documents.watermark import watermark_text
 from portal import clock
@@ -61,7 +61,7 @@ def stored(key: str) -> bytes:
 def test_with_the_watermark_on_a_preview_image_is_stamped_for_its_viewer(scene):
     version = add_version(scene.document, png(1600, 1000), filename="Схема.png", signal=False)
     preview_make(version_id=version.pk)
-    [page_key] = version.preview.page_keys
+    [page_key] = Preview.objects.get(version=version).page_keys
     clean = stored(page_key)
 
     _, served_off = fetch(scene.c["viewer"], page_link(scene, version))
