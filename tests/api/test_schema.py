@@ -258,6 +258,7 @@ def test_websocket_events_and_frames_are_documented(schema):
         "read.update", "reaction.add", "reaction.remove", "pin.add", "pin.remove",
         "conversation.update", "thread.update", "poll.update", "device.command",
         "policy.updated", "stream.follow", "stream.unfollow", "test.ping",
+        "document_preview.change",
     }  # fmt: skip
     components = schema["components"]["schemas"]
     for name, ref in events.items():
