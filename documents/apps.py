@@ -12,7 +12,8 @@ class DocumentsConfig(AppConfig):
         # purposes and events.
         from documents import tasks  # noqa: F401
         from documents.api import serializers_previews
-        from documents.services import previews
+        from documents.services import previews, previews_serving
 
         previews.register()
+        previews_serving.register()
         serializers_previews.register()

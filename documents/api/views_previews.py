@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from documents.api.serializers_previews import PdfLinkOutput, PreviewOutput
-from documents.services.previews import preview_get, version_pdf_url
+from documents.services.previews_serving import preview_get, version_pdf_url
 from portal.api.context import SignedInRequest
 
 

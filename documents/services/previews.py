@@ -1,5 +1,5 @@
-"""Previews of document versions and the agency's watermark (docs/documents.md, "Previews
-and watermarks").
+"""Previews of document versions: making them, and the agency's watermark policy
+(docs/documents.md, "Previews and watermarks"). Serving them: ``previews_serving``.
 
 Every new version (``documents.signals.version_created``) gets a ``Preview`` row in the
 same transaction; after commit a Celery task (``documents.tasks.make_preview``) renders it:
@@ -19,7 +19,6 @@ import io
 import logging
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,17 +31,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from documents.events_previews import document_audience, preview_event
-from documents.exceptions import (
-    DocumentNotFound,
-    PdfNotAvailable,
-    PdfTooLargeToWatermark,
-    PreviewNotReady,
-    RoleRequired,
-    VersionNotFound,
-)
-from documents.models import Document, DocumentPolicy, Preview, Version
+from documents.models import DocumentPolicy, Preview, Version
 from documents.previews_render import (
-    OFFICE_TYPES,
     PDF_TYPE,
     PreviewFailed,
     Rendering,
@@ -51,22 +41,17 @@ from documents.previews_render import (
     render_image,
     render_pdf,
 )
-from documents.selectors import access_document
 from documents.signals import version_created
-from documents.watermark import stamp_image, stamp_pdf, watermark_text
 from portal import clock, realtime
 from portal.accounts.models import Agency, User
 from portal.audit import services as audit
 from portal.audit.services import RequestContext
 from portal.ids import as_uuid
 from portal.storage import get_storage
-from portal.storage.exceptions import DownloadNotFound, ObjectNotFound
-from portal.storage.links import Download, Rendered, download_url, register_download_check
+from portal.storage.exceptions import ObjectNotFound
 
 logger = logging.getLogger(__name__)
 
-PREVIEW_PURPOSE = "document_preview"
-PDF_PURPOSE = "document_pdf"
 # The task's Celery limits: beyond LibreOffice's own timeout, time for the download, PDFium
 # and the uploads. Past the soft limit the preview fails as too slow; past the hard one the
 # worker process is killed and the preview is given up as interrupted.
@@ -131,7 +116,7 @@ def _queue(version_id: Any) -> None:
     try:
         # Queued by name: tasks call services, never the other way round (apps.py loads
         # the task module). Not retried: with the broker down the version still stands,
-        # its preview pending until ``preview_get`` queues it again.
+        # its preview pending until the sweep queues it again.
         signature("documents.tasks.make_preview", args=[str(version_id)]).apply_async(retry=False)
     except Exception:
         if settings.CELERY_TASK_ALWAYS_EAGER:
@@ -350,171 +335,12 @@ def _preview_deleted(sender: Any, *, instance: Preview, **kwargs: Any) -> None:
         transaction.on_commit(lambda: _delete_objects(keys))
 
 
-# --- Reading and serving ---------------------------------------------------------------------
-
-
-def _access_version(actor: User, document_id: Any, version_id: Any) -> Version:
-    """The version of a document the actor may view; ``DocumentNotFound`` /
-    ``VersionNotFound`` alike for what does not exist and what they may not see."""
-    document, _role = access_document(actor, document_id)
-    pk = as_uuid(version_id)
-    version = Version.objects.filter(document=document, pk=pk).first() if pk else None
-    if version is None:
-        raise VersionNotFound()
-    version.document = document
-    return version
-
-
-def _document_of_version(version_id: Any) -> Document | None:
-    pk = as_uuid(version_id)
-    if pk is None:
-        return None
-    return Document.objects.filter(versions__pk=pk).first()
-
-
-def _version_viewable(user: Any, version_id: str) -> bool:
-    document = _document_of_version(version_id)
-    if document is None:
-        return False
-    try:
-        access_document(user, document.pk)
-    except (DocumentNotFound, RoleRequired):
-        return False
-    return True
+# --- The agency's policy -----------------------------------------------------------------------
 
 
 def watermark_on(agency_id: Any) -> bool:
     """Whether the agency's policy puts the viewer's watermark on previews and PDFs."""
     return DocumentPolicy.objects.filter(agency_id=agency_id, watermark=True).exists()
-
-
-def _watermark_wanted(download: Download) -> bool:
-    document = _document_of_version(download.object_id)
-    return document is not None and watermark_on(document.agency_id)
-
-
-def _render_preview_image(user: Any, download: Download) -> Rendered | None:
-    """A preview image link's bytes: the stored image, or with the watermark on, a copy
-    stamped for ``user`` now (a WebP of at most 1600 px: read whole, in memory)."""
-    if not _watermark_wanted(download):
-        return None
-    try:
-        with get_storage().get(download.key, version_id=download.version_id) as reader:
-            data = reader.read()
-    except ObjectNotFound:
-        raise DownloadNotFound() from None
-    stamped = stamp_image(data, watermark_text(user))
-    return Rendered(file=io.BytesIO(stamped), size=len(stamped), content_type="image/webp")
-
-
-def _render_pdf(user: Any, download: Download) -> Rendered | None:
-    """A PDF link's bytes: the stored PDF, or with the watermark on, a copy stamped for
-    ``user`` now — through temporary files on disk, for PDFs up to WATERMARK_PDF_MAX_BYTES
-    (``PdfTooLargeToWatermark`` beyond, ``PdfCannotBeWatermarked`` for locked or damaged
-    ones)."""
-    if not _watermark_wanted(download):
-        return None
-    storage, limit = get_storage(), settings.WATERMARK_PDF_MAX_BYTES
-    target = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it, and so deletes it)
-    try:
-        if storage.stat(download.key, version_id=download.version_id).size > limit:
-            raise PdfTooLargeToWatermark(limit_bytes=limit)
-        with tempfile.TemporaryFile() as source:
-            with storage.get(download.key, version_id=download.version_id) as reader:
-                for chunk in reader:
-                    source.write(chunk)
-            source.seek(0)
-            stamp_pdf(source, target, watermark_text(user))
-    except ObjectNotFound:
-        target.close()
-        raise DownloadNotFound() from None
-    except BaseException:
-        target.close()
-        raise
-    size = target.tell()
-    target.seek(0)
-    return Rendered(file=target, size=size, content_type=PDF_TYPE)
-
-
-@dataclass(frozen=True)
-class PreviewState:
-    """A version's preview as one viewer sees it, with links made for them."""
-
-    status: str
-    reason_code: str
-    reason: str
-    page_count: int | None
-    thumbnail_url: str | None
-    pages: list[tuple[int, str]]
-
-
-def preview_get(*, actor: User, document_id: Any, version_id: Any) -> PreviewState:
-    """The preview of a version the actor may view (``DocumentNotFound`` /
-    ``VersionNotFound`` otherwise), with signed links for them to its thumbnail and page
-    images when it is ready (DOWNLOAD_LINK_TTL seconds; each use checks their access
-    again and, with the agency's watermark on, stamps the image for them). A version with
-    no preview row yet (made before previews existed, or its task was never queued) gets
-    one now and its task is queued: asking is what makes it."""
-    version = _access_version(actor, document_id, version_id)
-    preview = Preview.objects.filter(version=version).first()
-    if preview is None:
-        preview = preview_schedule(version=version)
-    thumbnail_url, pages = None, []
-    if preview.status == Status.READY:
-        stem = version.filename.rpartition(".")[0] or version.filename
-
-        def link(key: str, name: str) -> str:
-            return download_url(
-                user=actor, key=key, filename=f"{stem} — {name}.webp",
-                content_type="image/webp", purpose=PREVIEW_PURPOSE, object_id=version.pk,
-            )  # fmt: skip
-
-        if preview.thumbnail_key:
-            thumbnail_url = link(preview.thumbnail_key, "thumbnail")
-        pages = [(n, link(key, str(n))) for n, key in enumerate(preview.page_keys, start=1)]
-    return PreviewState(
-        status=preview.status,
-        reason_code=preview.reason,
-        reason=reason_text(preview.reason),
-        page_count=preview.page_count,
-        thumbnail_url=thumbnail_url,
-        pages=pages,
-    )
-
-
-def version_pdf_url(*, actor: User, document_id: Any, version_id: Any) -> str:
-    """A signed link for the actor to the version as PDF: a PDF version itself, or the PDF
-    LibreOffice made of an office file (``PreviewNotReady`` while it is being made,
-    ``PdfNotAvailable`` for other types and failed conversions). With the agency's
-    watermark on, the link serves a copy stamped for the viewer on every page, and a PDF
-    over WATERMARK_PDF_MAX_BYTES is refused here (``PdfTooLargeToWatermark``)."""
-    version = _access_version(actor, document_id, version_id)
-    if version.content_type == PDF_TYPE:
-        key, stored_version, size = version.key, version.storage_version_id or None, version.size
-    elif version.content_type in OFFICE_TYPES:
-        preview = Preview.objects.filter(version=version).first()
-        if preview is None or preview.status == Status.PENDING:
-            raise PreviewNotReady()
-        if not preview.pdf_key:
-            raise PdfNotAvailable()
-        key, stored_version = preview.pdf_key, None
-        try:
-            size = get_storage().stat(key).size
-        except ObjectNotFound:
-            raise PdfNotAvailable() from None
-    else:
-        raise PdfNotAvailable()
-    limit = settings.WATERMARK_PDF_MAX_BYTES
-    if size > limit and watermark_on(version.document.agency_id):
-        raise PdfTooLargeToWatermark(limit_bytes=limit)
-    stem = version.filename.rpartition(".")[0] or version.filename
-    return download_url(
-        user=actor, key=key, filename=f"{stem}.pdf", content_type=PDF_TYPE,
-        purpose=PDF_PURPOSE, object_id=version.pk, version_id=stored_version,
-    )  # fmt: skip
-
-
-# --- The agency's policy -----------------------------------------------------------------------
 
 
 def document_policy_set(
@@ -540,9 +366,7 @@ def document_policy_set(
 
 
 def register() -> None:
-    """Connect the previews part (DocumentsConfig.ready): new versions get previews,
-    deleted previews lose their objects, and the download purposes are declared."""
+    """Connect the previews part (DocumentsConfig.ready): new versions get previews and
+    deleted previews lose their objects."""
     version_created.connect(_version_created, dispatch_uid="documents.previews")
     post_delete.connect(_preview_deleted, sender=Preview, dispatch_uid="documents.previews")
-    register_download_check(PREVIEW_PURPOSE, _version_viewable, render=_render_preview_image)
-    register_download_check(PDF_PURPOSE, _version_viewable, render=_render_pdf)

@@ -15,7 +15,8 @@ from pypdf import PdfReader
 
 from documents.models import Preview
 from documents.previews_render import office_converter
-from documents.services.previews import preview_get, preview_make
+from documents.services.previews import preview_make
+from documents.services.previews_serving import preview_get
 from portal.storage import get_storage
 from portal.storage.api.views import content_disposition
 from tests.documents.previews_support import (
