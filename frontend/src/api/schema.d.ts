@@ -892,10 +892,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A signed link for the caller to the version as PDF: a PDF version itself, or the PDF
-         *     LibreOffice made of an office file (409 ``preview_not_ready`` until it is made). With
-         *     the agency's watermark on, the file served is stamped with the caller's name and the
-         *     time on every page, and PDFs over WATERMARK_PDF_MAX_BYTES are refused (409).
+         * A link to a version as PDF
+         * @description A signed link for the caller to the version as PDF: a PDF version itself, or the PDF LibreOffice made of an office file (409 preview_not_ready until it is made; 404 pdf_not_available for other types). With the agency's watermark on, every page served carries the caller's name and the time, and PDFs over WATERMARK_PDF_MAX_BYTES are refused (409). Any role on the document will do; anyone else gets 404.
          */
         get: operations["documents_versions_pdf_retrieve"];
         put?: never;
@@ -914,10 +912,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description The version's preview: its status and, once ready, signed links for the caller to
-         *     a thumbnail and the page images (the image itself, or the first pages of a PDF or of
-         *     an office file converted by LibreOffice). With the agency's watermark on, every image
-         *     served carries the caller's name and the time. Any role on the document will do.
+         * A version's preview
+         * @description The version's preview: its status (pending, ready, failed, unsupported, unavailable) with the reason, the page count and, once ready, signed links for the caller to a 320 px thumbnail and the page images (the image, or the first pages of a PDF or office file). With the agency's watermark on, every image served carries the caller's name and the time. Any role on the document will do; anyone else gets 404.
          */
         get: operations["documents_versions_preview_retrieve"];
         put?: never;
