@@ -7,9 +7,14 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self) -> None:
-        # Services queue tasks by name (they may not import them): loading the module
-        # registers them in every process. Each part connects its receivers, download
-        # purposes and events.
+        from documents import files_setup  # files part: event schemas, part body limit
+        from portal.realtime import gateway
+
+        gateway.register_events(files_setup.EVENTS)
+        files_setup.register()
+
+        # Previews: services queue tasks by name (they may not import them), so loading
+        # the module registers them in every process; receivers, download purposes, events.
         from documents import tasks  # noqa: F401
         from documents.api import serializers_previews
         from documents.services import previews, previews_serving

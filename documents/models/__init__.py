@@ -1,7 +1,19 @@
 """The documents app's models (docs/documents.md): folders, documents, their versions and
 shares. Co-editing and the approval workflow keep their models in their own modules."""
 
+from documents.models.comments import Comment
 from documents.models.files import Document, DocumentShare, Folder, Role, Version
 from documents.models.previews import DocumentPolicy, Preview
+from documents.models.uploads import UploadSession
 
-__all__ = ["Document", "DocumentPolicy", "DocumentShare", "Folder", "Preview", "Role", "Version"]
+__all__ = [
+    "Comment",
+    "Document",
+    "DocumentPolicy",
+    "DocumentShare",
+    "Folder",
+    "Preview",
+    "Role",
+    "UploadSession",
+    "Version",
+]

@@ -30,7 +30,7 @@ from django.db.models.signals import post_delete
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from documents.events_previews import document_audience, preview_event
+from documents.events.previews import preview_event
 from documents.models import DocumentPolicy, Preview, Version
 from documents.previews_render import (
     PDF_TYPE,
@@ -263,10 +263,8 @@ def _finish(preview: Preview, version: Version, *, reason: str = "", **fields: A
         preview.status = status
         document = version.document
         if document.deleted_at is None:
-            realtime.publish(
-                preview_event(preview, document_id=document.pk),
-                user_ids=document_audience(document),
-            )
+            payload, recipients = preview_event(preview, document=document)
+            realtime.publish(payload, user_ids=recipients)
     return status
 
 
