@@ -18,13 +18,12 @@ from documents.exceptions import (
     PdfNotAvailable,
     PdfTooLargeToWatermark,
     PreviewNotReady,
-    RoleRequired,
     VersionNotFound,
 )
 from documents.models import Document, Preview, Version
 from documents.previews_render import OFFICE_TYPES, PDF_TYPE
-from documents.selectors import access_document
 from documents.services.previews import Status, preview_schedule, reason_text, watermark_on
+from documents.services.versions import access_version
 from documents.watermark import stamp_image, stamp_pdf, watermark_text
 from portal.accounts.models import User
 from portal.ids import as_uuid
@@ -37,38 +36,32 @@ PDF_PURPOSE = "document_pdf"
 
 
 def _access_version(actor: User, document_id: Any, version_id: Any) -> Version:
-    """The version of a document the actor may view; ``DocumentNotFound`` /
-    ``VersionNotFound`` alike for what does not exist and what they may not see."""
-    document, _role = access_document(actor, document_id)
-    pk = as_uuid(version_id)
-    version = Version.objects.filter(document=document, pk=pk).first() if pk else None
-    if version is None:
-        raise VersionNotFound()
-    version.document = document
+    version, _role = access_version(actor, document_id, version_id)
     return version
 
 
-def _document_of_version(version_id: Any) -> Document | None:
-    pk = as_uuid(version_id)
-    if pk is None:
-        return None
-    return Document.objects.filter(versions__pk=pk).first()
+def _object_id(version: Version) -> str:
+    # As the files part's own version links: the document's and the version's ids.
+    return f"{version.document_id}:{version.pk}"
 
 
-def _version_viewable(user: Any, version_id: str) -> bool:
-    document = _document_of_version(version_id)
-    if document is None:
-        return False
+def _version_viewable(user: Any, object_id: str) -> bool:
+    document_id, _, version_id = object_id.partition(":")
     try:
-        access_document(user, document.pk)
-    except (DocumentNotFound, RoleRequired):
+        access_version(user, document_id, version_id)
+    except (DocumentNotFound, VersionNotFound):  # in the bin, moved away, share revoked
         return False
     return True
 
 
 def _watermark_wanted(download: Download) -> bool:
-    document = _document_of_version(download.object_id)
-    return document is not None and watermark_on(document.agency_id)
+    document_id = as_uuid(download.object_id.partition(":")[0])
+    agency_id = (
+        Document.objects.filter(pk=document_id).values_list("agency_id", flat=True).first()
+        if document_id is not None
+        else None
+    )
+    return agency_id is not None and watermark_on(agency_id)
 
 
 def _render_preview_image(user: Any, download: Download) -> Rendered | None:
@@ -85,12 +78,12 @@ def _render_preview_image(user: Any, download: Download) -> Rendered | None:
     return Rendered(file=io.BytesIO(stamped), size=len(stamped), content_type="image/webp")
 
 
-def _render_pdf(user: Any, download: Download) -> Rendered | None:
+def watermarked_pdf(user: Any, download: Download) -> Rendered | None:
     """A PDF link's bytes: the stored PDF, or with the watermark on, a copy stamped for
     ``user`` now — through temporary files on disk, for PDFs up to WATERMARK_PDF_MAX_BYTES
     (``PdfTooLargeToWatermark`` beyond, ``PdfCannotBeWatermarked`` for locked or damaged
     ones)."""
-    if not _watermark_wanted(download):
+    if download.content_type != PDF_TYPE or not _watermark_wanted(download):
         return None
     storage, limit = get_storage(), settings.WATERMARK_PDF_MAX_BYTES
     target = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it, and so deletes it)
@@ -144,7 +137,7 @@ def preview_get(*, actor: User, document_id: Any, version_id: Any) -> PreviewSta
         def link(key: str, name: str) -> str:
             return download_url(
                 user=actor, key=key, filename=f"{stem} — {name}.webp",
-                content_type="image/webp", purpose=PREVIEW_PURPOSE, object_id=version.pk,
+                content_type="image/webp", purpose=PREVIEW_PURPOSE, object_id=_object_id(version),
             )  # fmt: skip
 
         if preview.thumbnail_key:
@@ -188,7 +181,7 @@ def version_pdf_url(*, actor: User, document_id: Any, version_id: Any) -> str:
     stem = version.filename.rpartition(".")[0] or version.filename
     return download_url(
         user=actor, key=key, filename=f"{stem}.pdf", content_type=PDF_TYPE,
-        purpose=PDF_PURPOSE, object_id=version.pk, version_id=stored_version,
+        purpose=PDF_PURPOSE, object_id=_object_id(version), version_id=stored_version,
     )  # fmt: skip
 
 
@@ -196,4 +189,4 @@ def register() -> None:
     """Declare the download purposes (DocumentsConfig.ready): preview images and PDFs,
     each checked against ``access_document`` and stamped when the policy says so."""
     register_download_check(PREVIEW_PURPOSE, _version_viewable, render=_render_preview_image)
-    register_download_check(PDF_PURPOSE, _version_viewable, render=_render_pdf)
+    register_download_check(PDF_PURPOSE, _version_viewable, render=watermarked_pdf)
