@@ -30,6 +30,7 @@ from tests.documents.previews_support import (
     share,
 )
 from tests.factories.accounts import DepartmentFactory, UserFactory
+from tests.factories.documents import make_document as upload_document
 from tests.helpers import outside_a_request
 from tests.helpers.events import capture_events
 
@@ -248,3 +249,17 @@ def test_the_sweep_queues_again_a_lost_task_and_gives_up_on_a_dead_one(
         "failed", "ready",
     ]  # fmt: skip
     assert sweep_previews() == 0
+
+
+def test_an_upload_through_the_files_part_gets_its_preview(
+    eager_celery, django_capture_on_commit_callbacks
+):
+    """The real path: ``document_upload`` → ``version_add`` → ``version_created`` → the
+    preview task after commit, its event to the uploader."""
+    owner = UserFactory.create(login="uploader")
+    with capture_events() as captured, django_capture_on_commit_callbacks(execute=True):
+        document = upload_document(owner, data=pdf(2), filename="Протокол.pdf")
+    preview = Preview.objects.get(version=document.current_version)
+    assert (preview.status, preview.page_count, len(preview.page_keys)) == ("ready", 2, 2)
+    [(event, recipients)] = captured.of_type("document_preview")
+    assert event["document_id"] == str(document.pk) and recipients == {str(owner.pk)}
