@@ -12,6 +12,7 @@ from documents.models.approval import (
 )
 from documents.models.comments import Comment
 from documents.models.files import Document, DocumentShare, Folder, Role, Version
+from documents.models.previews import DocumentPolicy, Preview
 from documents.models.uploads import UploadSession
 
 __all__ = [
@@ -23,8 +24,10 @@ __all__ = [
     "ApprovalTemplate",
     "Comment",
     "Document",
+    "DocumentPolicy",
     "DocumentShare",
     "Folder",
+    "Preview",
     "RegistrationJournal",
     "Role",
     "UploadSession",

@@ -252,6 +252,22 @@ DESCRIPTIONS: dict[str, Any] = {
         "the caller may join, by title (?q= filters by title); paged in the list "
         "envelope."
     ),
+    "documents_versions_pdf_retrieve": _(
+        "A signed link for the caller to the version as PDF: a PDF version itself, or "
+        "the PDF LibreOffice made of an office file (409 preview_not_ready until it is "
+        "made; 404 pdf_not_available for other types). With the agency's watermark on, "
+        "every page served carries the caller's name and the time, and PDFs over "
+        "WATERMARK_PDF_MAX_BYTES are refused (409). Any role on the document will do; "
+        "anyone else gets 404."
+    ),
+    "documents_versions_preview_retrieve": _(
+        "The version's preview: its status (pending, ready, failed, unsupported, "
+        "unavailable) with the reason, the page count and, once ready, signed links for "
+        "the caller to a 320 px thumbnail and the page images (the image, or the first "
+        "pages of a PDF or office file). With the agency's watermark on, every image "
+        "served carries the caller's name and the time. Any role on the document will "
+        "do; anyone else gets 404."
+    ),
     "devices_checkin_create": _(
         "Report the device's state; get the effective policy, compliance and pending "
         "commands. Apps call it right after signing in, on every start and resume, "

@@ -60,6 +60,8 @@ SUMMARIES: dict[str, Any] = {
     "conversations_direct_create": _("The direct chat with a user"),
     "conversations_discover_list": _("Conversations open to join"),
     "devices_checkin_create": _("Device check-in"),
+    "documents_versions_pdf_retrieve": _("A link to a version as PDF"),
+    "documents_versions_preview_retrieve": _("A version's preview"),
     "devices_commands_ack_create": _("Acknowledge a remote command"),
     "files_retrieve": _("Download a file"),
     "me_retrieve": _("The caller's profile"),

@@ -1268,6 +1268,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/documents/{document_id}/versions/{version_id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A link to a version as PDF
+         * @description A signed link for the caller to the version as PDF: a PDF version itself, or the PDF LibreOffice made of an office file (409 preview_not_ready until it is made; 404 pdf_not_available for other types). With the agency's watermark on, every page served carries the caller's name and the time, and PDFs over WATERMARK_PDF_MAX_BYTES are refused (409). Any role on the document will do; anyone else gets 404.
+         */
+        get: operations["documents_versions_pdf_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{document_id}/versions/{version_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A version's preview
+         * @description The version's preview: its status (pending, ready, failed, unsupported, unavailable) with the reason, the page count and, once ready, signed links for the caller to a 320 px thumbnail and the page images (the image, or the first pages of a PDF or office file). With the agency's watermark on, every image served carries the caller's name and the time. Any role on the document will do; anyone else gets 404.
+         */
+        get: operations["documents_versions_preview_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/documents/{document_id}/versions/{version_id}/restore": {
         parameters: {
             query?: never;
@@ -2843,6 +2883,29 @@ export interface components {
             next: string | null;
             previous: string | null;
         };
+        /**
+         * @description ``document_preview.update``: a version's preview became ready, or will not be
+         *     made (failed, unsupported, unavailable); fetch it again for the links.
+         */
+        DocumentPreviewEvent: {
+            /** @enum {string} */
+            type: "document_preview";
+            /** @enum {string} */
+            op: "update";
+            /** Format: uuid */
+            document_id: string;
+            /** Format: uuid */
+            version_id: string;
+            /**
+             * @description * `pending` - being made
+             *     * `ready` - ready
+             *     * `failed` - failed
+             *     * `unsupported` - not supported for this type
+             *     * `unavailable` - not available on this server
+             * @enum {string}
+             */
+            status: "pending" | "ready" | "failed" | "unsupported" | "unavailable";
+        };
         /** @description ``document.remove``: put in the bin, or moved where the recipient no longer sees it. */
         DocumentRemoveEvent: {
             /** @enum {string} */
@@ -3665,6 +3728,13 @@ export interface components {
             id: string;
             name: string;
         };
+        PdfLink: {
+            /**
+             * Format: uri
+             * @description Подписанная, только для вызывающего, короткоживущая.
+             */
+            url: string;
+        };
         /** @description ``pin.add`` / ``pin.remove``. */
         PinEvent: {
             /** @enum {string} */
@@ -3772,6 +3842,40 @@ export interface components {
             /** @enum {string} */
             state: "online" | "away" | "offline";
         };
+        Preview: {
+            status: components["schemas"]["PreviewStatusEnum"];
+            /** @description Why there is no preview, as a stable code; empty when there is one. */
+            reason_code: string;
+            /** @description The same, as a text for people. */
+            reason: string;
+            /** @description Pages of the whole document (PDF and office files). */
+            page_count: number | null;
+            /**
+             * Format: uri
+             * @description A 320 px WebP; signed, for the caller only, short-lived.
+             */
+            thumbnail_url: string | null;
+            /** @description The image, or the first pages (PREVIEW_PDF_PAGES) at up to 1600 px. */
+            pages: components["schemas"]["PreviewPage"][];
+        };
+        PreviewPage: {
+            /** @description 1 for the first page (or the image). */
+            number: number;
+            /**
+             * Format: uri
+             * @description Signed, for the caller only, short-lived (WebP).
+             */
+            url: string;
+        };
+        /**
+         * @description * `pending` - being made
+         *     * `ready` - ready
+         *     * `failed` - failed
+         *     * `unsupported` - not supported for this type
+         *     * `unavailable` - not available on this server
+         * @enum {string}
+         */
+        PreviewStatusEnum: "pending" | "ready" | "failed" | "unsupported" | "unavailable";
         /** @description One emoji on a message, how many reacted with it and who. */
         Reaction: {
             emoji: string;
@@ -4416,7 +4520,7 @@ export interface components {
         VoteRequest: {
             options: number[];
         };
-        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["MessageHideEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipSettingsEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["DocumentRemoveEvent"] | components["schemas"]["DocumentVersionEvent"] | components["schemas"]["DocumentShareEvent"] | components["schemas"]["ApprovalEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
+        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["MessageHideEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipSettingsEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["DocumentRemoveEvent"] | components["schemas"]["DocumentVersionEvent"] | components["schemas"]["DocumentShareEvent"] | components["schemas"]["ApprovalEvent"] | components["schemas"]["DocumentPreviewEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
     };
     responses: never;
     parameters: never;
@@ -12181,6 +12285,193 @@ export interface operations {
             };
         };
     };
+    documents_versions_pdf_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+                version_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PdfLink"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    documents_versions_preview_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+                version_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     documents_versions_restore_create: {
         parameters: {
             query?: never;
@@ -12514,6 +12805,15 @@ export interface operations {
             };
             /** @description Link invalid, expired, or not yours */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A copy made for the viewer (watermarked) cannot be made */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
