@@ -33,3 +33,34 @@ class VersionConflict(PortalError):
     code = "version_conflict"
     status = 412
     default_message = _("Someone has uploaded a newer version since you started.")
+
+
+# --- co-editing (docs/collab.md) -----------------------------------------------------------
+
+
+class NotRichText(PortalError):
+    """Only rich-text documents are edited together; a file document is uploaded."""
+
+    code = "document_not_rich_text"
+    status = 409
+    default_message = _("This document is a file: it is not edited together.")
+
+
+class EditTicketInvalid(PortalError):
+    """An edit ticket that is malformed, tampered with, expired, used before, or made for
+    another document: refused alike."""
+
+    code = "edit_ticket_invalid"
+    status = 401
+    default_message = _("The edit ticket is invalid or expired: ask for a new one.")
+
+
+class SnapshotNotFound(NotFound):
+    code = "snapshot_not_found"
+    default_message = _("Named version not found.")
+
+
+class ExportFailed(PortalError):
+    code = "export_failed"
+    status = 422
+    default_message = _("The document could not be exported.")
