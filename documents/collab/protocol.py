@@ -196,3 +196,22 @@ def awareness_update(entries: list[AwarenessEntry]) -> bytes:
 def permission_denied(reason: str) -> bytes:
     """y-protocols' auth message: the client logs "Permission denied" with the reason."""
     return var_uint(MESSAGE_AUTH) + var_uint(AUTH_PERMISSION_DENIED) + var_string(reason)
+
+
+@dataclass(frozen=True)
+class Denied:
+    """The server's auth message: a permission was denied, for ``reason``."""
+
+    reason: str
+
+
+def parse_server(data: bytes) -> Message | Denied:
+    """A message the server sends (for clients: the tests and the benchmark)."""
+    reader = _Reader(data)
+    if reader.var_uint() == MESSAGE_AUTH:
+        if reader.var_uint() != AUTH_PERMISSION_DENIED:
+            raise ProtocolError("unknown auth message")
+        denied = Denied(reader.var_string())
+        reader.end()
+        return denied
+    return parse(data)

@@ -1,0 +1,188 @@
+"""What the co-editing tests share: documents made as the core models define them, and a
+Python Yjs client (pycrdt over websockets) that speaks y-websocket as a browser does."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+import pycrdt
+from django.db import transaction
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from documents.collab import protocol
+from documents.models import Document, DocumentShare, Folder
+from documents.signals import access_changed
+from portal import clock
+from portal.accounts.models import User
+from tests.helpers.live import LiveServer
+
+
+def rich_document(owner: User, name: str = "Проект приказа") -> Document:
+    """A rich-text document in the owner's own folder (the owner holds the owner role)."""
+    now = clock.now()
+    folder = Folder.objects.create(
+        agency=owner.agency, name="Мои документы", owner_user=owner, created_by=owner,
+        created_at=now,
+    )  # fmt: skip
+    return Document.objects.create(
+        agency=owner.agency, folder=folder, kind=Document.Kind.RICH_TEXT, name=name,
+        created_by=owner, created_at=now, updated_at=now,
+    )  # fmt: skip
+
+
+def share(document: Document, user: User, role: str) -> DocumentShare:
+    """A share row, and ``access_changed`` after commit, as the share services do."""
+    with transaction.atomic():
+        row = DocumentShare.objects.create(
+            document=document, user=user, role=role, created_by=document.created_by,
+            created_at=clock.now(),
+        )  # fmt: skip
+        transaction.on_commit(lambda: access_changed.send(sender=None, document_id=document.pk))
+    return row
+
+
+def unshare(row: DocumentShare, *, role: str | None = None) -> None:
+    """Revoke (or, with ``role``, change) a share, then ``access_changed`` after commit."""
+    document_id = row.document_id
+    with transaction.atomic():
+        if role is None:
+            row.delete()
+        else:
+            DocumentShare.objects.filter(pk=row.pk).update(role=role)
+        transaction.on_commit(lambda: access_changed.send(sender=None, document_id=document_id))
+
+
+def paragraphs(doc: pycrdt.Doc) -> list[str]:
+    fragment = doc.get("default", type=pycrdt.XmlFragment)
+    out = []
+    for child in fragment.children:
+        if isinstance(child, pycrdt.XmlElement):
+            out.append("".join(str(c) for c in child.children if isinstance(c, pycrdt.XmlText)))
+    return out
+
+
+class YClient:
+    """A y-websocket client holding a pycrdt Doc: it syncs on connect, applies what the
+    server sends, sends its own changes, and records awareness and permission messages."""
+
+    def __init__(self, conn: ClientConnection) -> None:
+        self.conn = conn
+        self.doc: pycrdt.Doc = pycrdt.Doc()
+        self.synced = asyncio.Event()
+        self.denied: list[str] = []
+        self.awareness: dict[int, str] = {}
+        self.received_updates = 0
+        self._remote = False
+        self._outgoing: list[bytes] = []
+        self.doc.observe(self._on_change)
+        self._reader = asyncio.create_task(self._read())
+
+    def _on_change(self, event: Any) -> None:
+        if not self._remote:
+            self._outgoing.append(event.update)
+
+    async def flush(self) -> None:
+        while self._outgoing:
+            await self.conn.send(protocol.sync_update(self._outgoing.pop(0)))
+
+    async def _read(self) -> None:
+        with suppress(ConnectionClosed):
+            async for raw in self.conn:
+                assert isinstance(raw, bytes), raw
+                message = protocol.parse_server(raw)
+                await self._handle(message)
+
+    async def _handle(self, message: Any) -> None:
+        if isinstance(message, protocol.Sync):
+            if message.kind == protocol.SYNC_STEP1:
+                await self.conn.send(protocol.sync_step2(self.doc.get_update(message.payload)))
+                return
+            self._remote = True
+            try:
+                self.doc.apply_update(message.payload)
+            finally:
+                self._remote = False
+            self.received_updates += 1
+            if message.kind == protocol.SYNC_STEP2:
+                self.synced.set()
+        elif isinstance(message, protocol.Awareness):
+            for entry in message.entries:
+                self.awareness[entry.client_id] = entry.state
+        elif isinstance(message, protocol.Denied):
+            self.denied.append(message.reason)
+
+    async def start(self) -> None:
+        await self.conn.send(protocol.sync_step1(self.doc.get_state()))
+        await asyncio.wait_for(self.synced.wait(), 10)
+
+    # --- editing like TipTap: paragraphs of text in the fragment "default" --------------
+
+    async def add_paragraph(self, text: str) -> None:
+        fragment = self.doc.get("default", type=pycrdt.XmlFragment)
+        fragment.children.append(pycrdt.XmlElement("paragraph", {}, [pycrdt.XmlText(text)]))
+        await self.flush()
+
+    async def type_into(self, index: int, text: str) -> None:
+        """Append ``text`` to paragraph ``index`` (one update)."""
+        fragment = self.doc.get("default", type=pycrdt.XmlFragment)
+        node = fragment.children[index]
+        assert isinstance(node, pycrdt.XmlElement)
+        xml_text = node.children[0]
+        assert isinstance(xml_text, pycrdt.XmlText)
+        # pycrdt counts text positions in UTF-8 bytes (Yjs in browsers: UTF-16 units).
+        xml_text.insert(len(str(xml_text).encode()), text)
+        await self.flush()
+
+    async def set_awareness(self, client_id: int, clock_: int, state: str) -> None:
+        update = protocol.awareness_update([protocol.AwarenessEntry(client_id, clock_, state)])
+        await self.conn.send(protocol.awareness(update))
+
+    def paragraphs(self) -> list[str]:
+        return paragraphs(self.doc)
+
+    async def wait_until(self, check: Callable[[], bool], timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while not check():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not reached within {timeout}s: {self.paragraphs()}")
+            await asyncio.sleep(0.02)
+
+    async def closed(self, timeout: float = 10) -> tuple[int | None, str | None]:
+        """Wait for the server to close: its code and reason."""
+        with suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._reader), timeout)
+        await asyncio.wait_for(self.conn.wait_closed(), 2)
+        return self.conn.close_code, self.conn.close_reason
+
+
+@asynccontextmanager
+async def y_connect(
+    server: LiveServer,
+    document_id: Any,
+    *,
+    token: str | None = None,
+    sync: bool = True,
+    **query: Any,
+) -> AsyncIterator[YClient]:
+    """A YClient on ``server``'s editing socket of the document, synced unless told not to."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with connect(
+        server.ws_url(f"/ws/documents/{document_id}/", **query),
+        additional_headers=headers,
+        proxy=None,
+        open_timeout=5,
+        close_timeout=2,
+        max_size=None,
+    ) as conn:
+        client = YClient(conn)
+        try:
+            if sync:
+                await client.start()
+            yield client
+        finally:
+            client._reader.cancel()
