@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        from documents.collab.relay import on_access_changed
+        from documents.signals import access_changed
+
+        access_changed.connect(on_access_changed, dispatch_uid="collab.access_changed")

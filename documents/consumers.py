@@ -104,8 +104,9 @@ class DocumentEditConsumer(AsyncWebsocketConsumer):
         self.outbox.put_nowait(data)
 
     async def shut(self, code: int, reason: str) -> None:
-        """Close with ``code`` and the error code as the reason; the socket leaves its room
-        at once (its later messages are ignored)."""
+        """Close with ``code``; the socket leaves its room at once (its later messages are
+        ignored). The error code goes first in y-protocols' permission-denied message:
+        daphne sends close frames without a reason."""
         if self.closing:
             return
         self.closing = True
@@ -114,6 +115,7 @@ class DocumentEditConsumer(AsyncWebsocketConsumer):
             await room.remove(self)
         if self.writer is not None:
             self.writer.cancel()
+        await self.send(bytes_data=protocol.permission_denied(reason))
         await self.close(code=code, reason=reason)
 
     async def _write(self) -> None:

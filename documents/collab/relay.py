@@ -38,3 +38,9 @@ async def send(document_id: Any, message: dict[str, Any]) -> None:
 def send_after_commit(document_id: Any, message: dict[str, Any]) -> None:
     """From synchronous code (services): send once the current transaction commits."""
     transaction.on_commit(lambda: async_to_sync(send)(document_id, message))
+
+
+def on_access_changed(sender: Any, document_id: Any, **kwargs: Any) -> None:
+    """``documents.signals.access_changed`` (sent after commit): every process re-checks
+    its sockets on the document now, rather than on its next timer round."""
+    async_to_sync(send)(document_id, {"type": ACCESS})

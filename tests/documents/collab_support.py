@@ -25,6 +25,7 @@ from tests.helpers.live import LiveServer
 def rich_document(owner: User, name: str = "Проект приказа") -> Document:
     """A rich-text document in the owner's own folder (the owner holds the owner role)."""
     now = clock.now()
+    assert owner.agency is not None
     folder = Folder.objects.create(
         agency=owner.agency, name="Мои документы", owner_user=owner, created_by=owner,
         created_at=now,
@@ -153,11 +154,12 @@ class YClient:
             await asyncio.sleep(0.02)
 
     async def closed(self, timeout: float = 10) -> tuple[int | None, str | None]:
-        """Wait for the server to close: its code and reason."""
+        """Wait for the server to close: its code, and the reason it sent before (in a
+        permission-denied message; daphne's close frames carry none)."""
         with suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._reader), timeout)
         await asyncio.wait_for(self.conn.wait_closed(), 2)
-        return self.conn.close_code, self.conn.close_reason
+        return self.conn.close_code, (self.denied[-1] if self.denied else None)
 
 
 @asynccontextmanager

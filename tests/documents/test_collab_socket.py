@@ -14,7 +14,7 @@ from documents.models import DocumentUpdate, Role
 from tests.documents.collab_support import rich_document, share, unshare, y_connect
 from tests.factories.accounts import UserFactory
 from tests.helpers.api import sign_in
-from tests.helpers.live import LiveServer, daphne_server, daphne_server_b, live_env  # noqa: F401
+from tests.helpers.live import LiveServer
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -25,10 +25,10 @@ def _token(user: Any) -> str:
 
 @pytest.fixture
 def setup() -> dict[str, Any]:
-    owner = UserFactory(login="owner")
-    editor = UserFactory(login="editor", agency=owner.agency)
-    viewer = UserFactory(login="viewer", agency=owner.agency)
-    outsider = UserFactory(login="outsider", agency=owner.agency)
+    owner = UserFactory.create(login="owner")
+    editor = UserFactory.create(login="editor", agency=owner.agency)
+    viewer = UserFactory.create(login="viewer", agency=owner.agency)
+    outsider = UserFactory.create(login="outsider", agency=owner.agency)
     document = rich_document(owner)
     editor_share = share(document, editor, Role.EDITOR)
     share(document, viewer, Role.VIEWER)
@@ -89,3 +89,134 @@ async def test_viewer_receives_updates_but_its_own_are_refused(
             "author__login", flat=True))
     )()  # fmt: skip
     assert authors == {"owner"}
+
+
+async def test_revoking_a_share_disconnects_and_lowering_it_makes_read_only(
+    daphne_server: LiveServer, setup: dict[str, Any]
+) -> None:
+    document = setup["document"]
+    async with (
+        y_connect(daphne_server, document.pk, token=setup["owner"]) as owner,
+        y_connect(daphne_server, document.pk, token=setup["editor"]) as editor,
+    ):
+        await editor.add_paragraph("до")
+        await owner.wait_until(lambda: owner.paragraphs() == ["до"])
+        await sync_to_async(unshare)(setup["editor_share"], role=Role.VIEWER)
+        await editor.wait_until(lambda: editor.denied == ["read_only"], timeout=5)
+        await editor.type_into(0, " после")
+        await asyncio.sleep(0.5)
+        assert owner.paragraphs() == ["до"]
+        await sync_to_async(unshare)(setup["editor_share"])
+        code, reason = await editor.closed(timeout=5)
+        assert (code, reason) == (4404, "document_not_found")
+        await owner.add_paragraph("владелец на месте")  # the room goes on
+        assert not owner.conn.close_code
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        (b"\x07", "malformed_message"),  # unknown message type
+        (b"\x00\x05\x00", "malformed_message"),  # unknown sync type
+        (b"\x00\x02\x80\x80", "malformed_message"),  # truncated varUint
+        (b"\x00\x02" + b"\xff" * 9, "malformed_message"),  # over-long varUint
+        (b"\x00\x02\x05ab", "malformed_message"),  # truncated byte array
+        (protocol.sync_update(b"\x01\x02garbage"), "malformed_message"),  # not a Yjs update
+        (protocol.sync_update(b"\x00\x00") + b"x", "malformed_message"),  # trailing bytes
+        (protocol.awareness(b"\x01\x05\x01\x03{x}"), "malformed_message"),  # state not JSON
+        (protocol.sync_step1(b"\xff\xff"), "malformed_message"),  # bad state vector
+    ],
+)
+async def test_malformed_message_closes_that_socket_only(
+    daphne_server: LiveServer, setup: dict[str, Any], message: bytes, reason: str
+) -> None:
+    document_id = setup["document"].pk
+    async with (
+        y_connect(daphne_server, document_id, token=setup["owner"]) as good,
+        y_connect(daphne_server, document_id, token=setup["editor"]) as bad,
+    ):
+        await good.add_paragraph("цел")
+        await bad.wait_until(lambda: bad.paragraphs() == ["цел"])
+        await bad.conn.send(message)
+        assert await bad.closed() == (4400, reason)
+        await good.type_into(0, " и невредим")
+        async with y_connect(daphne_server, document_id, token=setup["viewer"]) as late:
+            await late.wait_until(lambda: late.paragraphs() == ["цел и невредим"])
+    assert await sync_to_async(_stored_paragraphs)(document_id) == ["цел и невредим"]
+
+
+async def test_text_and_oversized_messages_are_refused(
+    daphne_server: LiveServer, setup: dict[str, Any]
+) -> None:
+    document_id = setup["document"].pk
+    async with y_connect(daphne_server, document_id, token=setup["owner"]) as client:
+        await client.conn.send("hello")
+        assert await client.closed() == (4400, "binary_messages_only")
+    async with y_connect(daphne_server, document_id, token=setup["owner"]) as client:
+        # Over the server's 64 KB message limit: refused before the application reads it.
+        await client.conn.send(protocol.sync_update(b"\x00" * (70 * 1024)))
+        code, _reason = await client.closed()
+        assert code == 1009
+    async with y_connect(daphne_server, document_id, token=setup["owner"]) as client:
+        await client.add_paragraph("жив")
+
+
+async def test_awareness_is_relayed_and_removed_when_the_socket_leaves(
+    daphne_server: LiveServer, setup: dict[str, Any]
+) -> None:
+    document_id = setup["document"].pk
+    async with y_connect(daphne_server, document_id, token=setup["owner"]) as a:
+        async with y_connect(daphne_server, document_id, token=setup["viewer"]) as b:
+            await b.set_awareness(4242, 1, '{"user":{"name":"Читатель"}}')
+            await a.wait_until(lambda: a.awareness.get(4242) == '{"user":{"name":"Читатель"}}')
+            # Another socket may not speak for that client.
+            await a.set_awareness(4242, 2, "null")
+            assert await a.closed() == (4400, "malformed_message")
+        async with y_connect(daphne_server, document_id, token=setup["editor"]) as c:
+            await asyncio.sleep(0.3)
+            assert 4242 not in c.awareness
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "bad_token"])
+async def test_who_may_not_connect(
+    daphne_server: LiveServer, setup: dict[str, Any], who: str
+) -> None:
+    token = {"anonymous": None, "outsider": setup["outsider"], "bad_token": "pat_nope"}[who]
+    expected = {
+        "anonymous": (4401, "edit_ticket_invalid"),
+        "outsider": (4404, "document_not_found"),
+        "bad_token": (4401, "token_invalid"),
+    }[who]
+    async with y_connect(daphne_server, setup["document"].pk, token=token, sync=False) as c:
+        assert await c.closed() == expected
+
+
+async def test_a_file_document_is_not_edited(
+    daphne_server: LiveServer, setup: dict[str, Any]
+) -> None:
+    document = setup["document"]
+    await sync_to_async(type(document).objects.filter(pk=document.pk).update)(kind="file")
+    async with y_connect(daphne_server, document.pk, token=setup["owner"], sync=False) as c:
+        assert await c.closed() == (4404, "document_not_rich_text")
+
+
+async def test_editors_on_two_processes_converge(
+    daphne_server: LiveServer, daphne_server_b: LiveServer, setup: dict[str, Any]
+) -> None:
+    document_id = setup["document"].pk
+    async with (
+        y_connect(daphne_server, document_id, token=setup["owner"]) as a,
+        y_connect(daphne_server_b, document_id, token=setup["editor"]) as b,
+        y_connect(daphne_server_b, document_id, token=setup["viewer"]) as viewer,
+    ):
+        await a.add_paragraph("Первый")
+        await b.wait_until(lambda: b.paragraphs() == ["Первый"])
+        await b.add_paragraph("Второй")
+        await a.type_into(0, "!")
+        expected = ["Второй", "Первый!"]
+        await a.wait_until(lambda: sorted(a.paragraphs()) == expected)
+        await b.wait_until(lambda: sorted(b.paragraphs()) == expected)
+        await viewer.wait_until(lambda: sorted(viewer.paragraphs()) == expected)
+        await b.set_awareness(b.doc.client_id, 1, '{"user":{"name":"Редактор"}}')
+        await a.wait_until(lambda: b.doc.client_id in a.awareness)
+    assert sorted(await sync_to_async(_stored_paragraphs)(document_id)) == ["Второй", "Первый!"]
