@@ -57,12 +57,12 @@ def test_compaction_folds_the_log_into_an_object_and_keeps_history() -> None:
     ]
     # More updates after compaction; the document is the snapshot plus the log.
     store.append(document.pk, author_id=owner.pk, data=_edit(doc, "после"))
-    loaded = pycrdt.Doc()
+    loaded: pycrdt.Doc = pycrdt.Doc()
     loaded.apply_update(store.load(document.pk).update)
     assert paragraphs(loaded) == ["0", "1", "2", "3", "20", "после"]
     assert store.compact(document.pk) == 1
     assert CollabState.objects.get(document=document).snapshot_number == 2
-    again = pycrdt.Doc()
+    again: pycrdt.Doc = pycrdt.Doc()
     again.apply_update(store.load(document.pk).update)
     assert paragraphs(again) == paragraphs(loaded)
 
