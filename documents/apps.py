@@ -7,6 +7,12 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self) -> None:
+        from documents import files_setup  # files part: event schemas, part body limit
+        from portal.realtime import gateway
+
+        gateway.register_events(files_setup.EVENTS)
+        files_setup.register()
+
         from documents.collab.relay import on_access_changed
         from documents.signals import access_changed
 

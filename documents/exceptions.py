@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.errors import NotFound, PermissionDenied, PortalError
+from portal.errors import InvalidInput, NotFound, PermissionDenied, PortalError
 
 
 class FolderNotFound(NotFound):
@@ -34,6 +34,64 @@ class VersionConflict(PortalError):
     status = 412
     default_message = _("Someone has uploaded a newer version since you started.")
 
+
+# --- Files: folders, uploads, shares, comments (documents/services/{folders,documents,
+# versions,uploads,shares,comments}.py) ---
+
+
+class FolderNameInvalid(InvalidInput):
+    code = "folder_name_invalid"
+    default_message = _("Give a name with at least one visible character.")
+
+
+class FolderNotEmpty(PortalError):
+    code = "folder_not_empty"
+    status = 409
+    default_message = _("The folder is not empty.")
+
+
+class FolderDepthExceeded(InvalidInput):
+    code = "folder_depth_exceeded"
+    default_message = _("Folders cannot be nested deeper.")
+
+
+class DocumentKindMismatch(InvalidInput):
+    """A file operation on a rich-text document, or the other way round."""
+
+    code = "document_kind_mismatch"
+    default_message = _("This cannot be done with a document of this kind.")
+
+
+class UploadSessionNotFound(NotFound):
+    code = "upload_session_not_found"
+    default_message = _("Upload not found: it was completed, cancelled or has expired.")
+
+
+class UploadPartInvalid(InvalidInput):
+    code = "upload_part_invalid"
+    default_message = _("This part does not fit the upload.")
+
+
+class UploadIncomplete(InvalidInput):
+    code = "upload_incomplete"
+    default_message = _("Not every part of the upload has arrived.")
+
+
+class ShareNotFound(NotFound):
+    code = "share_not_found"
+    default_message = _("Share not found.")
+
+
+class InvalidGrantee(InvalidInput):
+    """A share to someone outside the agency, or to a conversation the sharer is not in."""
+
+    code = "invalid_grantee"
+    default_message = _("The document cannot be shared with them.")
+
+
+class CommentNotFound(NotFound):
+    code = "comment_not_found"
+    default_message = _("Comment not found.")
 
 # --- co-editing (docs/collab.md) -----------------------------------------------------------
 

@@ -4,6 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.errors import InvalidInput, NotFound, PermissionDenied, PortalError
 
+# Shared with every upload path (documents too); re-exported where messaging raised it.
+from portal.storage.content import FileTypeNotAllowed as FileTypeNotAllowed
+
 
 class ConversationNotFound(NotFound):
     code = "conversation_not_found"
@@ -100,11 +103,6 @@ class AttachmentNotFound(NotFound):
 class ThumbnailNotFound(NotFound):
     code = "thumbnail_not_found"
     default_message = _("This attachment has no thumbnail.")
-
-
-class FileTypeNotAllowed(InvalidInput):
-    code = "file_type_not_allowed"
-    default_message = _("Programs, scripts, shortcuts and installers cannot be sent.")
 
 
 class InvalidAttachments(InvalidInput):

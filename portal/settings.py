@@ -322,6 +322,10 @@ WEBSOCKET_POLL_SECONDS = env_int("WEBSOCKET_POLL_SECONDS", 30)
 # --- HTTP limits -------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
+# A document's file: at most this many bytes (a larger one goes through the resumable
+# upload in parts of DOCUMENT_UPLOAD_PART_BYTES; docs/documents.md).
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 4 * 1024**3)
+DOCUMENT_UPLOAD_PART_BYTES = env_int("DOCUMENT_UPLOAD_PART_BYTES", 8 * 1024 * 1024)
 # Longer query strings get 414; more parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS get 400.
 MAX_QUERY_STRING_BYTES = env_int("MAX_QUERY_STRING_BYTES", 16 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("MAX_REQUEST_FIELDS", 1000)
@@ -389,6 +393,13 @@ SPECTACULAR_SETTINGS = {
         "ScheduledMessageStateEnum": "messaging.models.ScheduledMessage.State",
         "DeviceCommandStateEnum": "portal.devices.models.DeviceCommand.State",
         "SystemEventEnum": "messaging.api.serializers.SYSTEM_EVENTS",
+        # Kept under the names they had before documents brought other roles and statuses.
+        "RoleEnum": "messaging.models.Membership.Role",
+        "StatusEnum": "portal.devices.models.Device.Status",
+        "DocumentKindEnum": "documents.models.Document.Kind",
+        "DocumentStatusEnum": "documents.models.Document.Status",
+        "DocumentRoleEnum": "documents.models.Role",
+        "DocumentOwnerKindEnum": "documents.api.serializers_files.OWNER_KINDS",
     },
 }
 

@@ -2,10 +2,13 @@
 shares. Co-editing and the approval workflow keep their models in their own modules."""
 
 from documents.models.collab import CollabState, DocumentUpdate, EditSpan, NamedSnapshot
+from documents.models.comments import Comment
 from documents.models.files import Document, DocumentShare, Folder, Role, Version
+from documents.models.uploads import UploadSession
 
 __all__ = [
     "CollabState",
+    "Comment",
     "Document",
     "DocumentShare",
     "DocumentUpdate",
@@ -13,5 +16,6 @@ __all__ = [
     "Folder",
     "NamedSnapshot",
     "Role",
+    "UploadSession",
     "Version",
 ]

@@ -136,6 +136,7 @@ class AttachmentOutput(serializers.Serializer):
 SYSTEM_EVENTS = [
     "created", "member_added", "members_added", "member_joined", "member_left",
     "member_removed", "settings_changed", "role_changed",
+    "document_shared",  # posted by documents/services/shares.py
 ]  # fmt: skip
 
 
@@ -158,6 +159,15 @@ class SystemRecordOutput(serializers.Serializer):
     role = serializers.ChoiceField(
         choices=Membership.Role.choices, required=False, help_text=_("The new role.")
     )
+    # A document card (document_shared): what the chat shows; the document itself is read
+    # with GET documents/{document_id}, by those it is shared with.
+    document_id = serializers.UUIDField(required=False, help_text=_("The shared document."))
+    name = serializers.CharField(required=False, help_text=_("Its name when it was shared."))
+    kind = serializers.CharField(required=False, help_text=_("file or rich_text."))
+    version = serializers.IntegerField(
+        required=False, allow_null=True, help_text=_("Its current version's number, or null.")
+    )
+    status = serializers.CharField(required=False, help_text=_("Its approval status."))
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # ``fields`` is also the serializer's own attribute; declared here, it shadows nothing.

@@ -408,4 +408,115 @@ DESCRIPTIONS: dict[str, Any] = {
         "An active user's directory card, visible to every signed-in user. 404 if "
         "there is no such active user."
     ),
+    # documents: files (documents/api/views_files.py)
+    "conversations_folder_retrieve": _(
+        "The conversation's root folder, made on first use. Its members are editors of "
+        "everything in it, its owner and admins owners. 404 for anyone who is not a "
+        "current member."
+    ),
+    "documents_retrieve": _(
+        "A document with the caller's role and its current version. 404 for a document "
+        "that does not exist, is in the bin, or the caller holds no role on."
+    ),
+    "documents_partial_update": _(
+        "Rename (editors) or move to another folder (owners who are editors of the "
+        "target folder). A move changes who sees the document: those who lose it get "
+        "document.remove."
+    ),
+    "documents_destroy": _(
+        "Put the document in the bin (owners): it disappears for everyone at once and "
+        "its download links stop working."
+    ),
+    "documents_comments_list": _(
+        "The comments on the document and its versions, newest first, for everyone who "
+        "sees it; paged in the list envelope."
+    ),
+    "documents_comments_create": _(
+        "A comment on the document, or on one of its versions (version_id). Commenters, "
+        "editors and owners; viewers get 403."
+    ),
+    "documents_comments_destroy": _("Delete a comment: its author, or an owner of the document."),
+    "documents_shares_list": _(
+        "The document's shares (users, departments, conversations with their roles), "
+        "owners only; in one page."
+    ),
+    "documents_shares_create": _(
+        "Give a role on the document to a user or a department of its agency, or to a "
+        "conversation the caller is a member of (owners only). A conversation gets a "
+        "document card in its chat. A grantee already shared with gets the new role "
+        "(200)."
+    ),
+    "documents_shares_partial_update": _(
+        "Change a share's role (owners only); it applies at once."
+    ),
+    "documents_shares_destroy": _(
+        "Revoke a share (owners only): the grantees lose access at once, their download "
+        "links included."
+    ),
+    "documents_versions_list": _(
+        "The document's versions, newest first; paged in the list envelope."
+    ),
+    "documents_versions_create": _(
+        "A new version of a file document (editors): multipart field file, at most "
+        "MAX_UPLOAD_BYTES (larger files: uploads). With base_version_id, 412 "
+        "version_conflict if another version was made since; nothing is stored then. "
+        "Programs are refused (file_type_not_allowed) whatever they are called."
+    ),
+    "documents_versions_link_retrieve": _(
+        "A signed link to the version's bytes for the caller only, valid "
+        "DOWNLOAD_LINK_TTL seconds (60) and checked again on use: a revoked share or "
+        "the bin closes it. It answers one byte range (206, 416)."
+    ),
+    "documents_versions_restore_create": _(
+        "Make a copy of an earlier version the document's new version (source restore), "
+        "editors only."
+    ),
+    "documents_roots_retrieve": _(
+        "The caller's own root folder and their department's, made on first use. "
+        "Conversation folders: GET conversations/{id}/folder."
+    ),
+    "documents_shared_list": _(
+        "Documents shared with the caller, their department or a conversation they are "
+        "in, the newest share first; paged in the list envelope."
+    ),
+    "folders_create": _("A subfolder (editors of the parent); it has its parent's owner."),
+    "folders_retrieve": _(
+        "A folder with its owner, the caller's role and its path from the root. 404 for "
+        "a folder the caller does not see."
+    ),
+    "folders_partial_update": _("Rename a subfolder (editors); roots are named after their owner."),
+    "folders_destroy": _(
+        "Delete an empty subfolder (editors): 409 folder_not_empty while it holds anything."
+    ),
+    "folders_contents_retrieve": _(
+        "Every subfolder, and a page of the folder's documents by name (cursor and "
+        "limit page the documents)."
+    ),
+    "folders_documents_create": _(
+        "Multipart (file, optional name; at most MAX_UPLOAD_BYTES, else use uploads): a "
+        "file document whose first version is the file, its type told from its bytes; "
+        "programs are refused. JSON {kind: rich_text, name}: an empty rich-text "
+        "document. Editors of the folder."
+    ),
+    "uploads_create": _(
+        "Start a resumable upload of size bytes (at most DOCUMENT_MAX_BYTES: 413 before "
+        "any byte is sent): a new document in folder_id, or a new version of "
+        "document_id (with base_version_id: 412 if it is no longer current). Send the "
+        "parts, then complete; unfinished uploads end a day after their last part."
+    ),
+    "uploads_retrieve": _(
+        "The caller's upload with the numbers of the parts that arrived: after a broken "
+        "connection, send the others."
+    ),
+    "uploads_destroy": _("Cancel the caller's upload: its parts are dropped."),
+    "uploads_complete_create": _(
+        "Join the parts: answers the new document (an upload to a folder) or the new "
+        "version (to a document). 400 upload_incomplete names missing parts; 412 if "
+        "another version was made since the base."
+    ),
+    "uploads_parts_update": _(
+        "Part number n as the raw body (application/octet-stream): exactly part_size "
+        "bytes, the last part the rest. Sending a part again replaces it. Programs are "
+        "refused at part 1."
+    ),
 }

@@ -13,6 +13,7 @@ Every refusal is an answer in the API error format (docs/api.md).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -35,9 +36,22 @@ ASGIApp = Any  # Django's handlers and Channels' routers type their arguments di
 _READABLE = {"ensure_ascii": False}
 
 
-def body_limit(content_type: str) -> int:
-    """The largest body accepted: MAX_UPLOAD_BYTES for multipart uploads, the JSON limit
-    (MAX_REQUEST_BYTES) for everything else."""
+# URLs whose bodies are raw uploads (a part of a resumable upload): path regex → limit.
+_path_limits: list[tuple[re.Pattern[str], Callable[[], int]]] = []
+
+
+def register_body_limit(path_pattern: str, limit: Callable[[], int]) -> None:
+    """Requests whose path fully matches ``path_pattern`` may carry up to ``limit()``
+    bytes of any type (an app registers its raw-upload URLs when it is ready)."""
+    _path_limits.append((re.compile(path_pattern), limit))
+
+
+def body_limit(content_type: str, path: str = "") -> int:
+    """The largest body accepted: a registered raw-upload URL's own limit; MAX_UPLOAD_BYTES
+    for multipart uploads; the JSON limit (MAX_REQUEST_BYTES) for everything else."""
+    for pattern, limit in _path_limits:
+        if pattern.fullmatch(path):
+            return limit()
     if content_type.lower().startswith("multipart/form-data"):
         return int(settings.MAX_UPLOAD_BYTES)
     return int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
@@ -77,7 +91,9 @@ class BodyLimitASGI:
             await self.app(scope, receive, send)
             return
         headers = {name.lower(): value for name, value in scope.get("headers", [])}
-        limit = body_limit(headers.get(b"content-type", b"").decode("latin-1"))
+        limit = body_limit(
+            headers.get(b"content-type", b"").decode("latin-1"), scope.get("path", "")
+        )
         declared = headers.get(b"content-length")
         if declared is not None:
             try:
@@ -179,7 +195,7 @@ class RequestLimitsMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit = body_limit(request.META.get("CONTENT_TYPE", ""))
+        limit = body_limit(request.META.get("CONTENT_TYPE", ""), request.path)
         if length > limit:
             return _json_error(413, "request_too_large", _too_large_message(), limit_bytes=limit)
         query_limit = int(settings.MAX_QUERY_STRING_BYTES)

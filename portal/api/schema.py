@@ -44,6 +44,10 @@ ERROR_DESCRIPTIONS: dict[int, Any] = {
     ),
     404: _("Not found, or not visible to the caller: not_found or an object's *_not_found."),
     409: _("Conflicts with the object's state (the code names the conflict)."),
+    412: _(
+        "A precondition failed: version_conflict (the version an upload was based on is "
+        "no longer the current one; nothing was stored)."
+    ),
     413: _("The body is too large: request_too_large, file_too_large."),
     414: _("The query string is too long: query_too_long."),
     415: _("The body is not of a media type this operation takes: unsupported_media_type."),

@@ -193,6 +193,8 @@ def test_request_bodies_refuse_unknown_fields(schema):
     refs = []
     for method, path, operation in _operations(schema):
         for body in operation.get("requestBody", {}).get("content", {}).values():
+            if body["schema"] == {"type": "string", "format": "binary"}:
+                continue  # a raw upload (a part of a resumable upload): no fields
             refs.append((method, path, body["schema"]["$ref"].rsplit("/", 1)[1]))
     assert len(refs) > 30
     for method, path, name in refs:
@@ -258,6 +260,8 @@ def test_websocket_events_and_frames_are_documented(schema):
         "read.update", "reaction.add", "reaction.remove", "pin.add", "pin.remove",
         "conversation.update", "thread.update", "poll.update", "device.command",
         "policy.updated", "stream.follow", "stream.unfollow", "test.ping",
+        "document.add", "document.update", "document.remove", "document_version.add",
+        "document_share.add", "document_share.update", "document_share.remove",
     }  # fmt: skip
     components = schema["components"]["schemas"]
     for name, ref in events.items():

@@ -1,0 +1,161 @@
+"""Folders: the roots of users, departments and conversations, and subfolders
+(docs/documents.md, "Folders").
+
+Every user, department and conversation has exactly one root folder, made the first time
+someone asks for it (under a lock on the owner's row, so two first requests make one
+root). A subfolder copies its parent's owner, so access to anything in a folder is decided
+from the folder row alone (documents.selectors).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from documents.exceptions import (
+    FolderDepthExceeded,
+    FolderNameInvalid,
+    FolderNotEmpty,
+    RoleRequired,
+)
+from documents.models import Document, Folder, Role
+from documents.models.files import MAX_NAME_CHARS
+from documents.selectors import access_folder, has_role
+from messaging.models import Conversation
+from messaging.selectors import access_conversation
+from portal import clock
+from portal.accounts.models import Department, User
+from portal.audit.services import record
+from portal.storage.content import display_name
+
+# Roots are depth 1; deeper trees are refused (paths are read one level per query).
+MAX_FOLDER_DEPTH = 32
+
+
+def folder_name(name: str) -> str:
+    """A folder or document name as given (control and format characters dropped, at most
+    MAX_NAME_CHARS); ``FolderNameInvalid`` if nothing is left."""
+    cleaned = display_name(name, max_chars=MAX_NAME_CHARS)
+    if not cleaned:
+        raise FolderNameInvalid()
+    return cleaned
+
+
+def _root(owner: dict[str, Any], *, agency_id: Any, name: str, actor: User | None) -> Folder:
+    """The owner's root, made now if it has none (precondition: the owner's row is locked
+    in the caller's transaction)."""
+    root = Folder.objects.filter(parent=None, **owner).first()
+    if root is None:
+        root = Folder.objects.create(
+            agency_id=agency_id, parent=None, name=name[:MAX_NAME_CHARS] or str(_("Documents")),
+            created_by=actor, created_at=clock.now(), **owner,
+        )  # fmt: skip
+    return root
+
+
+def user_root(*, user: User) -> Folder:
+    """The user's own root folder (their "My documents"), made on first use."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        return _root({"owner_user": user}, agency_id=user.agency_id, name=str(user), actor=user)
+
+
+def department_root(*, department: Department, actor: User | None = None) -> Folder:
+    """The department's root folder, made on first use; its members are its editors."""
+    with transaction.atomic():
+        Department.objects.select_for_update().filter(pk=department.pk).first()
+        return _root(
+            {"owner_department": department},
+            agency_id=department.agency_id, name=department.name, actor=actor,
+        )  # fmt: skip
+
+
+def conversation_root(*, actor: User, conversation_id: Any) -> Folder:
+    """The conversation's root folder, for a current member (``ConversationNotFound``
+    otherwise), made on first use."""
+    with transaction.atomic():
+        conversation, _membership = access_conversation(actor, conversation_id)
+        Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
+        return _root(
+            {"owner_conversation": conversation},
+            agency_id=conversation.agency_id, name=str(conversation), actor=actor,
+        )  # fmt: skip
+
+
+def roots_of(actor: User) -> list[Folder]:
+    """The actor's own root and, if they are in a department, its root (made on first
+    use). Conversation roots are reached through the conversation."""
+    roots = [user_root(user=actor)]
+    if actor.department_id is not None:
+        department = Department.objects.get(pk=actor.department_id)
+        roots.append(department_root(department=department, actor=actor))
+    return roots
+
+
+def _depth(folder: Folder) -> int:
+    depth, node = 1, folder
+    while node.parent_id is not None and depth <= MAX_FOLDER_DEPTH:
+        node = Folder.objects.only("parent_id").get(pk=node.parent_id)
+        depth += 1
+    return depth
+
+
+def folder_create(*, actor: User, parent_id: Any, name: str) -> tuple[Folder, str]:
+    """A subfolder of ``parent_id`` with its parent's owner; the actor needs editor on the
+    parent (``FolderNotFound`` if they do not see it, ``RoleRequired`` below editor).
+    ``FolderDepthExceeded`` past MAX_FOLDER_DEPTH. Returns it with the actor's role."""
+    cleaned = folder_name(name)
+    with transaction.atomic():
+        parent, role = access_folder(actor, parent_id, for_update=True)
+        if not has_role(role, Role.EDITOR):
+            raise RoleRequired()
+        if _depth(parent) >= MAX_FOLDER_DEPTH:
+            raise FolderDepthExceeded(max_depth=MAX_FOLDER_DEPTH)
+        folder = Folder.objects.create(
+            agency_id=parent.agency_id, parent=parent, name=cleaned,
+            owner_user_id=parent.owner_user_id, owner_department_id=parent.owner_department_id,
+            owner_conversation_id=parent.owner_conversation_id, created_by=actor,
+            created_at=clock.now(),
+        )  # fmt: skip
+        record("document.folder_created", actor=actor, target=folder, target_repr=cleaned)
+    return folder, role
+
+
+def folder_rename(*, actor: User, folder_id: Any, name: str) -> tuple[Folder, str]:
+    """Rename a subfolder (editors); roots keep their owner's name (``RoleRequired``)."""
+    cleaned = folder_name(name)
+    with transaction.atomic():
+        folder, role = access_folder(actor, folder_id, for_update=True)
+        if folder.parent_id is None or not has_role(role, Role.EDITOR):
+            raise RoleRequired()
+        folder.name = cleaned
+        folder.save(update_fields=["name"])
+        record("document.folder_renamed", actor=actor, target=folder, target_repr=cleaned)
+    return folder, role
+
+
+def folder_delete(*, actor: User, folder_id: Any) -> None:
+    """Delete an empty subfolder (editors): ``FolderNotEmpty`` (409) while it holds a
+    folder or a document (documents in the bin count: they are purged first); roots
+    cannot be deleted (``RoleRequired``)."""
+    with transaction.atomic():
+        folder, role = access_folder(actor, folder_id, for_update=True)
+        if folder.parent_id is None or not has_role(role, Role.EDITOR):
+            raise RoleRequired()
+        if (
+            Folder.objects.filter(parent=folder).exists()
+            or Document.objects.filter(folder=folder).exists()
+        ):
+            raise FolderNotEmpty()
+        record("document.folder_deleted", actor=actor, target=folder, target_repr=folder.name)
+        folder.delete()
+
+
+def folder_for_move(actor: User, folder_id: Any) -> Folder:
+    """The folder a document may be moved into: the actor must be an editor there."""
+    folder, role = access_folder(actor, folder_id)
+    if not has_role(role, Role.EDITOR):
+        raise RoleRequired()
+    return folder
