@@ -93,15 +93,8 @@ class CommentNotFound(NotFound):
     code = "comment_not_found"
     default_message = _("Comment not found.")
 
+
 # --- co-editing (docs/collab.md) -----------------------------------------------------------
-
-
-class NotRichText(PortalError):
-    """Only rich-text documents are edited together; a file document is uploaded."""
-
-    code = "document_not_rich_text"
-    status = 409
-    default_message = _("This document is a file: it is not edited together.")
 
 
 class EditTicketInvalid(PortalError):

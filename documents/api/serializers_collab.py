@@ -3,13 +3,12 @@ render (docs/collab.md, docs/api.md "Co-editing")."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from documents.api.serializers_files import UserRefOutput
 from documents.export import FORMATS
-from documents.models import Role, Version
+from documents.models import Role
 from documents.models.files import MAX_NAME_CHARS
 from portal.api.serializers import StrictInput
 
@@ -23,16 +22,11 @@ class EditTicketOutput(serializers.Serializer):
     )
 
 
-class AuthorOutput(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
-
-
 class SnapshotOutput(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
     size = serializers.IntegerField(help_text=_("Bytes of Yjs state"))
-    author = AuthorOutput(allow_null=True)
+    author = UserRefOutput(allow_null=True)
     created_at = serializers.DateTimeField()
 
 
@@ -43,7 +37,7 @@ class SnapshotListOutput(serializers.Serializer):
 
 
 class HistoryEntryOutput(serializers.Serializer):
-    author = AuthorOutput(allow_null=True)
+    author = UserRefOutput(allow_null=True)
     started_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField()
     updates = serializers.IntegerField(help_text=_("Changes stored in this span"))
@@ -55,26 +49,9 @@ class HistoryOutput(serializers.Serializer):
     previous = serializers.CharField(allow_null=True)
 
 
-class ExportVersionOutput(serializers.Serializer):
-    id = serializers.UUIDField()
-    number = serializers.IntegerField()
-    size = serializers.IntegerField(help_text=_("Bytes"))
-    sha256 = serializers.CharField()
-    content_type = serializers.CharField()
-    filename = serializers.CharField()
-    # The metaclass moves declared fields off the class; mypy sees Field.source.
-    source = serializers.ChoiceField(choices=Version.Source.choices)  # type: ignore[assignment]
-    author = AuthorOutput(allow_null=True)
-    created_at = serializers.DateTimeField()
-
-
 class SnapshotInput(StrictInput):
     name = serializers.CharField(max_length=MAX_NAME_CHARS, trim_whitespace=True)
 
 
 class ExportInput(StrictInput):
     format = serializers.ChoiceField(choices=sorted(FORMATS))
-
-
-def author(user: Any) -> dict[str, Any] | None:
-    return None if user is None else {"id": user.pk, "name": user.full_name}

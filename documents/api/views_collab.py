@@ -11,7 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from documents.api import serializers_collab as s
+from documents.api.serializers_files import VersionOutput
 from documents.collab import selectors
+from documents.events.files import user_ref, version_payload
 from documents.services import collab as services
 from portal.api.context import SignedInRequest, request_context
 from portal.api.pagination import SinglePage, page
@@ -23,7 +25,7 @@ TAGS = ["documents"]
 def _snapshot(snapshot: Any) -> dict[str, Any]:
     return {
         "id": snapshot.pk, "name": snapshot.name, "size": snapshot.size,
-        "author": s.author(snapshot.author), "created_at": snapshot.created_at,
+        "author": user_ref(snapshot.author), "created_at": snapshot.created_at,
     }  # fmt: skip
 
 
@@ -89,7 +91,7 @@ class HistoryView(APIView):
         entries = selectors.history_of(request.user, document_id)
         results = [
             {
-                "author": s.author(e.author),
+                "author": user_ref(e.author),
                 "started_at": e.started_at,
                 "ended_at": e.ended_at,
                 "updates": e.updates,
@@ -102,17 +104,11 @@ class HistoryView(APIView):
 class ExportView(APIView):
     """The current text as a new file version of the document: .md, .docx or .pdf."""
 
-    @extend_schema(request=s.ExportInput, responses={201: s.ExportVersionOutput}, tags=TAGS)
+    @extend_schema(request=s.ExportInput, responses={201: VersionOutput}, tags=TAGS)
     def post(self, request: SignedInRequest, document_id: uuid.UUID) -> Response:
         data = validated(s.ExportInput, request.data)
         version = services.document_export(
             actor=request.user, document_id=document_id, format=data["format"],
             context=request_context(request),
         )  # fmt: skip
-        return Response(
-            {"id": version.pk, "number": version.number, "size": version.size,
-             "sha256": version.sha256, "content_type": version.content_type,
-             "filename": version.filename, "source": version.source,
-             "author": s.author(version.author), "created_at": version.created_at},
-            status=status.HTTP_201_CREATED,
-        )  # fmt: skip
+        return Response(version_payload(version), status=status.HTTP_201_CREATED)

@@ -19,7 +19,7 @@ from typing import Any
 from django.core import signing
 from django.core.cache import cache
 
-from documents.exceptions import EditTicketInvalid, NotRichText
+from documents.exceptions import DocumentKindMismatch, EditTicketInvalid
 from documents.models import Document
 from documents.selectors import access_document
 from portal import clock
@@ -43,12 +43,14 @@ CLOSE_UNAVAILABLE = 4503
 
 
 def close_code(error: PortalError) -> int:
-    """The close code a refusal is sent with: by its HTTP status."""
+    """The close code a refusal is sent with: by its HTTP status (a file document has
+    nothing to edit here: 4404, like a missing one)."""
+    if isinstance(error, DocumentKindMismatch):
+        return CLOSE_NOT_FOUND
     return {
         401: CLOSE_UNAUTHENTICATED,
         403: CLOSE_DEVICE_REFUSED,
         404: CLOSE_NOT_FOUND,
-        409: CLOSE_NOT_FOUND,  # not a rich-text document: nothing to edit here
         503: CLOSE_UNAVAILABLE,
     }.get(error.status, CLOSE_MALFORMED)
 
@@ -114,7 +116,7 @@ def admit_socket(
             raise EditTicketInvalid()
     document, role = access_document(session.user, document_id)
     if document.kind != Document.Kind.RICH_TEXT:
-        raise NotRichText()
+        raise DocumentKindMismatch()
     return Granted(session.user_id, session.pk, role)
 
 

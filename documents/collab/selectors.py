@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from documents.collab.store import HISTORY_GAP, spans_of
-from documents.exceptions import NotRichText
+from documents.exceptions import DocumentKindMismatch
 from documents.models import Document, DocumentUpdate, EditSpan, NamedSnapshot
 from documents.selectors import access_document
 from portal.accounts.models import User
@@ -20,7 +20,7 @@ HISTORY_LIMIT = 1000
 def _rich_text(actor: User, document_id: Any) -> Document:
     document, _role = access_document(actor, document_id)
     if document.kind != Document.Kind.RICH_TEXT:
-        raise NotRichText()
+        raise DocumentKindMismatch()
     return document
 
 

@@ -1,7 +1,7 @@
 """Co-editing's writes: edit tickets, named versions, restore, export (docs/collab.md).
 
 Each takes the document through ``access_document`` ("not found" for anyone without a
-role) and refuses a document that is not rich text (``NotRichText``). Viewers may read
+role) and refuses a document that is not rich text (``DocumentKindMismatch``). Viewers may read
 history and named versions; taking a named version, restoring one and exporting need the
 editor role. The content is always read from storage (snapshot object plus update log),
 never from a room in memory, so it is the same whichever process answers.
@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 
 from documents.collab import access, content, relay, store
-from documents.exceptions import ExportFailed, NotRichText, SnapshotNotFound
+from documents.exceptions import DocumentKindMismatch, ExportFailed, SnapshotNotFound
 from documents.export import FORMATS, render
 from documents.models import Document, NamedSnapshot, Role, Version
 from documents.selectors import access_document
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 def _rich_text(actor: User, document_id: Any, *, role: str, for_update: bool = False) -> Document:
     document, _role = access_document(actor, document_id, role=role, for_update=for_update)
     if document.kind != Document.Kind.RICH_TEXT:
-        raise NotRichText()
+        raise DocumentKindMismatch()
     return document
 
 
@@ -52,7 +52,7 @@ def edit_ticket_issue(*, actor: User, session: AuthSession, document_id: Any) ->
     what the socket will let them do."""
     document, role = access_document(actor, document_id)
     if document.kind != Document.Kind.RICH_TEXT:
-        raise NotRichText()
+        raise DocumentKindMismatch()
     ticket, expires_at = access.ticket_make(session=session, document=document)
     return EditTicket(ticket, expires_at, f"/ws/documents/{document.pk}/?ticket={ticket}", role)
 

@@ -1,4 +1,4 @@
-"""What the co-editing tests share: documents made as the core models define them, and a
+"""What the co-editing tests share: shares through the real services, and a
 Python Yjs client (pycrdt over websockets) that speaks y-websocket as a browser does."""
 
 from __future__ import annotations
@@ -15,44 +15,32 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from documents.collab import protocol
-from documents.models import Document, DocumentShare, Folder
+from documents.models import Document, DocumentShare
+from documents.services.shares import share_add
 from documents.signals import access_changed
-from portal import clock
 from portal.accounts.models import User
 from tests.helpers.live import LiveServer
 
 
-def rich_document(owner: User, name: str = "Проект приказа") -> Document:
-    """A rich-text document in the owner's own folder (the owner holds the owner role)."""
-    now = clock.now()
-    assert owner.agency is not None
-    folder = Folder.objects.create(
-        agency=owner.agency, name="Мои документы", owner_user=owner, created_by=owner,
-        created_at=now,
-    )  # fmt: skip
-    return Document.objects.create(
-        agency=owner.agency, folder=folder, kind=Document.Kind.RICH_TEXT, name=name,
-        created_by=owner, created_at=now, updated_at=now,
-    )  # fmt: skip
-
-
 def share(document: Document, user: User, role: str) -> DocumentShare:
-    """A share row, and ``access_changed`` after commit, as the share services do."""
-    with transaction.atomic():
-        row = DocumentShare.objects.create(
-            document=document, user=user, role=role, created_by=document.created_by,
-            created_at=clock.now(),
-        )  # fmt: skip
-        transaction.on_commit(lambda: access_changed.send(sender=None, document_id=document.pk))
-    return row
+    """The owner (its creator) shares the document with ``user`` (the real service)."""
+    assert document.created_by is not None
+    return share_add(
+        actor=document.created_by, document_id=document.pk, grantee_kind="user",
+        grantee_id=user.pk, role=role,
+    )[0]  # fmt: skip
 
 
 def unshare(row: DocumentShare, *, role: str | None = None) -> None:
-    """Revoke (or, with ``role``, change) a share, then ``access_changed`` after commit."""
+    """Revoke a share (or, with ``role``, change it), then ``access_changed`` after commit.
+
+    As share_revoke / share_update do; they cannot be called yet: access_share locks with
+    select_related on nullable joins, which PostgreSQL refuses ("FOR UPDATE cannot be
+    applied to the nullable side of an outer join"), reported to the files part."""
     document_id = row.document_id
     with transaction.atomic():
         if role is None:
-            row.delete()
+            DocumentShare.objects.filter(pk=row.pk).delete()
         else:
             DocumentShare.objects.filter(pk=row.pk).update(role=role)
         transaction.on_commit(lambda: access_changed.send(sender=None, document_id=document_id))

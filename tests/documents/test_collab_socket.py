@@ -11,8 +11,9 @@ from asgiref.sync import sync_to_async
 
 from documents.collab import protocol, store
 from documents.models import DocumentUpdate, Role
-from tests.documents.collab_support import rich_document, share, unshare, y_connect
+from tests.documents.collab_support import share, unshare, y_connect
 from tests.factories.accounts import UserFactory
+from tests.factories.documents import make_document, make_rich_text
 from tests.helpers.api import sign_in
 from tests.helpers.live import LiveServer
 
@@ -29,7 +30,7 @@ def setup() -> dict[str, Any]:
     editor = UserFactory.create(login="editor", agency=owner.agency)
     viewer = UserFactory.create(login="viewer", agency=owner.agency)
     outsider = UserFactory.create(login="outsider", agency=owner.agency)
-    document = rich_document(owner)
+    document = make_rich_text(owner)
     editor_share = share(document, editor, Role.EDITOR)
     share(document, viewer, Role.VIEWER)
     return {
@@ -194,10 +195,10 @@ async def test_who_may_not_connect(
 async def test_a_file_document_is_not_edited(
     daphne_server: LiveServer, setup: dict[str, Any]
 ) -> None:
-    document = setup["document"]
-    await sync_to_async(type(document).objects.filter(pk=document.pk).update)(kind="file")
+    owner = setup["document"].created_by
+    document = await sync_to_async(make_document)(owner)
     async with y_connect(daphne_server, document.pk, token=setup["owner"], sync=False) as c:
-        assert await c.closed() == (4404, "document_not_rich_text")
+        assert await c.closed() == (4404, "document_kind_mismatch")
 
 
 async def test_editors_on_two_processes_converge(

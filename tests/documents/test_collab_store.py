@@ -14,8 +14,9 @@ from asgiref.sync import sync_to_async
 from documents.collab import store
 from documents.models import CollabState, DocumentUpdate, EditSpan
 from portal.storage import get_storage
-from tests.documents.collab_support import paragraphs, rich_document, y_connect
+from tests.documents.collab_support import paragraphs, y_connect
 from tests.factories.accounts import UserFactory
+from tests.factories.documents import make_rich_text
 from tests.helpers.api import sign_in
 from tests.helpers.live import start_daphne, stop_daphne
 
@@ -31,7 +32,7 @@ def _edit(doc: pycrdt.Doc, text: str) -> bytes:
 def test_compaction_folds_the_log_into_an_object_and_keeps_history() -> None:
     owner = UserFactory.create(login="owner")
     other = UserFactory.create(login="other", agency=owner.agency)
-    document = rich_document(owner)
+    document = make_rich_text(owner)
     doc: pycrdt.Doc = pycrdt.Doc()
     start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
     for minute, author in [(0, owner), (1, owner), (2, other), (3, owner), (20, owner)]:
@@ -84,7 +85,7 @@ async def test_a_restarted_server_serves_the_same_content(
     live_env: dict[str, str], tmp_path: Path
 ) -> None:
     owner = await sync_to_async(UserFactory.create)(login="owner")
-    document = await sync_to_async(rich_document)(owner)
+    document = await sync_to_async(make_rich_text)(owner)
     token = (await sync_to_async(sign_in)(owner))[1].access_token
     server = await sync_to_async(start_daphne)(live_env, tmp_path / "first.log")
     try:
