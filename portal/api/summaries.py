@@ -121,4 +121,11 @@ SUMMARIES: dict[str, Any] = {
     "uploads_destroy": _("Cancel a resumable upload"),
     "uploads_complete_create": _("Finish a resumable upload"),
     "uploads_parts_update": _("Send a part of an upload"),
+    # documents: co-editing (documents/api/views_collab.py)
+    "documents_edit_ticket_create": _("A ticket for the editing socket"),
+    "documents_snapshots_retrieve": _("A document's named versions"),
+    "documents_snapshots_create": _("Save a named version"),
+    "documents_snapshots_restore_create": _("Restore a named version"),
+    "documents_history_retrieve": _("Who edited a document when"),
+    "documents_export_create": _("Export a document to a file version"),
 }
