@@ -86,7 +86,7 @@ def test_access_matrix(people: dict[str, Any]) -> None:
     document = people["document"]
     _write(document.pk, people["owner"], [_paragraph("Текст")])
     snapshot = snapshot_create(actor=people["owner"], document_id=document.pk, name="v1")
-    ranks = [Role.VIEWER, Role.COMMENTER, Role.EDITOR, Role.OWNER]
+    ranks: list[str] = [Role.VIEWER, Role.COMMENTER, Role.EDITOR, Role.OWNER]
     for method, path, body, least in _endpoints(document, snapshot):
         anonymous = getattr(api_client(), method)(path, body, format="json")
         assert_api_error(anonymous, 401, "not_authenticated")
@@ -209,7 +209,8 @@ def test_named_version_restore_and_history(people: dict[str, Any]) -> None:
 
 
 def _rich_content(document: Any, author: Any) -> None:
-    heading = pycrdt.XmlElement("heading", {"level": 1})
+    # TipTap writes the level as a number (pycrdt types attributes as strings).
+    heading = pycrdt.XmlElement("heading", {"level": 1})  # type: ignore[arg-type]
     body = pycrdt.XmlElement("paragraph")
     items = pycrdt.XmlElement("bulletList")
     _write(document.pk, author, [heading, body, items])
