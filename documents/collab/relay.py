@@ -8,6 +8,8 @@ timer (rooms.py). Messages:
 
 - ``ydoc.update`` ``{origin, seq, data}``: an update stored with ``seq``;
 - ``ydoc.awareness`` ``{origin, data}``: an awareness update (cursors, names);
+- ``ydoc.query_awareness`` ``{origin}``: a room just opened; the others answer with the
+  awareness states of their own sockets;
 - ``ydoc.access`` ``{}``: who may do what changed; every room re-checks its sockets.
 """
 
@@ -21,6 +23,7 @@ from django.db import transaction
 
 UPDATE = "ydoc.update"
 AWARENESS = "ydoc.awareness"
+QUERY_AWARENESS = "ydoc.query_awareness"
 ACCESS = "ydoc.access"
 
 

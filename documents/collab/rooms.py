@@ -104,6 +104,8 @@ class Room:
         self.snapshot_number = loaded.snapshot_number
         self._watermark = self._previous_max = self._next_watermark = loaded.last_seq
         self._tasks.append(asyncio.create_task(self._timer()))
+        # The other processes' rooms answer with their sockets' cursors and names.
+        await self._relay({"type": relay.QUERY_AWARENESS})
 
     async def stop(self, *, code: int | None = None, reason: str = "") -> None:
         if self.closed:
@@ -221,15 +223,26 @@ class Room:
                 self._tasks.append(asyncio.create_task(self._compact_if_needed()))
 
     async def _take_awareness(self, peer: Peer, message: protocol.Awareness) -> None:
-        for entry in message.entries:
-            known = self.awareness.get(entry.client_id)
-            if known is not None and known[2] is not peer:
-                raise protocol.ProtocolError("awareness of another client")
-        self._apply_awareness(message.entries, owner=peer)
+        # A socket speaks for the clients it introduced. y-websocket's provider also sends
+        # back every state it hears of: those entries (and any attempt to change another
+        # socket's state) are dropped.
+        own = tuple(
+            entry
+            for entry in message.entries
+            if (known := self.awareness.get(entry.client_id)) is None or known[2] is peer
+        )
+        if not own:
+            return
+        self._apply_awareness(own, owner=peer)
+        update = (
+            message.raw
+            if len(own) == len(message.entries)
+            else protocol.awareness_update(list(own))
+        )
         # Back to the sender too: y-websocket's provider counts its own renewals as a sign
         # of life, and reconnects after 30 s of silence.
-        self._broadcast(protocol.awareness(message.raw))
-        await self._relay({"type": relay.AWARENESS, "data": message.raw})
+        self._broadcast(protocol.awareness(update))
+        await self._relay({"type": relay.AWARENESS, "data": update})
 
     def _apply_awareness(
         self, entries: tuple[protocol.AwarenessEntry, ...], *, owner: Peer | None
@@ -293,7 +306,12 @@ class Room:
             return
         if message.get("origin") == self.origin:
             return
-        if kind == relay.UPDATE:
+        if kind == relay.QUERY_AWARENESS:
+            mine = [entry for entry, _at, owner in self.awareness.values() if owner is not None]
+            if mine:
+                data = protocol.awareness_update(mine)
+                await self._relay({"type": relay.AWARENESS, "data": data})
+        elif kind == relay.UPDATE:
             async with self.lock:
                 seq = int(message["seq"])
                 if seq in self._seen:
