@@ -225,3 +225,35 @@ async def test_editors_on_two_processes_converge(
         await b.set_awareness(b.doc.client_id, 1, '{"user":{"name":"Редактор"}}')
         await a.wait_until(lambda: b.doc.client_id in a.awareness)
     assert sorted(await sync_to_async(_stored_paragraphs)(document_id)) == ["Второй", "Первый!"]
+
+
+async def test_a_restore_is_seen_live_on_every_process(
+    daphne_server: LiveServer, daphne_server_b: LiveServer, setup: dict[str, Any]
+) -> None:
+    from documents.services.collab import snapshot_create, snapshot_restore
+
+    document = setup["document"]
+    owner = document.created_by
+    async with (
+        y_connect(daphne_server, document.pk, token=setup["owner"]) as a,
+        y_connect(daphne_server_b, document.pk, token=setup["viewer"]) as b,
+    ):
+        await a.add_paragraph("Утверждённая редакция")
+        await b.wait_until(lambda: b.paragraphs() == ["Утверждённая редакция"])
+        snapshot = await sync_to_async(snapshot_create)(
+            actor=owner, document_id=document.pk, name="Утверждено"
+        )
+        await a.type_into(0, " (испорчена)")
+        await a.add_paragraph("лишнее")
+        await b.wait_until(
+            lambda: b.paragraphs() == ["Утверждённая редакция (испорчена)", "лишнее"]
+        )
+        await sync_to_async(snapshot_restore)(
+            actor=owner, document_id=document.pk, snapshot_id=snapshot.pk
+        )
+        await a.wait_until(lambda: a.paragraphs() == ["Утверждённая редакция"])
+        await b.wait_until(lambda: b.paragraphs() == ["Утверждённая редакция"])
+        await a.add_paragraph("и дальше")  # editing goes on after the restore
+        await b.wait_until(lambda: b.paragraphs() == ["Утверждённая редакция", "и дальше"])
+    assert await sync_to_async(_stored_paragraphs)(document.pk) == [
+        "Утверждённая редакция", "и дальше"]  # fmt: skip
