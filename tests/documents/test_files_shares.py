@@ -146,7 +146,7 @@ def test_conversation_share_posts_a_card_to_its_members(scene):
         made = share(scene, "conversation", conversation_id, "viewer")
     assert made.status_code == 201, made.content
     members = {str(scene.u.owner.pk), str(scene.u.bob.pk)}
-    [(share_event, users)] = captured.of_type("document_share")
+    [(_share_event, users)] = captured.of_type("document_share")
     assert users == members
     [(message_event, message_users)] = captured.of_type("message")
     assert message_users == members
