@@ -10,14 +10,12 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import pycrdt
-from django.db import transaction
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from documents.collab import protocol
 from documents.models import Document, DocumentShare
-from documents.services.shares import share_add
-from documents.signals import access_changed
+from documents.services.shares import share_add, share_revoke, share_update
 from portal.accounts.models import User
 from tests.helpers.live import LiveServer
 
@@ -32,18 +30,14 @@ def share(document: Document, user: User, role: str) -> DocumentShare:
 
 
 def unshare(row: DocumentShare, *, role: str | None = None) -> None:
-    """Revoke a share (or, with ``role``, change it), then ``access_changed`` after commit.
-
-    As share_revoke / share_update do; they cannot be called yet: access_share locks with
-    select_related on nullable joins, which PostgreSQL refuses ("FOR UPDATE cannot be
-    applied to the nullable side of an outer join"), reported to the files part."""
-    document_id = row.document_id
-    with transaction.atomic():
-        if role is None:
-            DocumentShare.objects.filter(pk=row.pk).delete()
-        else:
-            DocumentShare.objects.filter(pk=row.pk).update(role=role)
-        transaction.on_commit(lambda: access_changed.send(sender=None, document_id=document_id))
+    """The owner revokes a share (or, with ``role``, changes it): the real services, which
+    send ``access_changed`` after commit."""
+    owner = Document.objects.get(pk=row.document_id).created_by
+    assert owner is not None
+    if role is None:
+        share_revoke(actor=owner, document_id=row.document_id, share_id=row.pk)
+    else:
+        share_update(actor=owner, document_id=row.document_id, share_id=row.pk, role=role)
 
 
 def paragraphs(doc: pycrdt.Doc) -> list[str]:
