@@ -333,7 +333,16 @@ class Room:
             except TimeoutError:
                 await self.catch_up()
             self._recheck_now.clear()
+            self._forget_stale_awareness()
             await self.recheck()
+
+    def _forget_stale_awareness(self) -> None:
+        # States of other processes' sockets whose removal was never relayed (a process
+        # that died): clients drop them after 30 s; so does the room, a little later.
+        stale = time.monotonic() - 2 * AWARENESS_TIMEOUT_SECONDS
+        for client_id, (_entry, at, owner) in list(self.awareness.items()):
+            if owner is None and at < stale:
+                del self.awareness[client_id]
 
     async def recheck(self) -> None:
         """Re-check every socket's session and role: close those that lost access, make

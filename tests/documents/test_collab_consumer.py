@@ -43,7 +43,7 @@ async def editing_socket(token: str, document_id: Any) -> AsyncIterator[Websocke
 
 async def closed_with(comm: WebsocketCommunicator) -> tuple[int, list[Any]]:
     """The close code and the messages before it."""
-    messages = []
+    messages: list[Any] = []
     while True:
         out = await comm.receive_output(timeout=5)
         if out["type"] == "websocket.close":
