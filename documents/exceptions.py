@@ -109,9 +109,3 @@ class EditTicketInvalid(PortalError):
 class SnapshotNotFound(NotFound):
     code = "snapshot_not_found"
     default_message = _("Named version not found.")
-
-
-class ExportFailed(PortalError):
-    code = "export_failed"
-    status = 422
-    default_message = _("The document could not be exported.")

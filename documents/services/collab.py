@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 
 from documents.collab import access, content, relay, store
-from documents.exceptions import DocumentKindMismatch, ExportFailed, SnapshotNotFound
+from documents.exceptions import DocumentKindMismatch, SnapshotNotFound
 from documents.export import FORMATS, render
 from documents.models import Document, NamedSnapshot, Role, Version
 from documents.selectors import access_document
@@ -26,8 +25,6 @@ from portal import clock
 from portal.accounts.models import AuthSession, User
 from portal.audit.services import RequestContext, record
 from portal.storage import get_storage
-
-logger = logging.getLogger(__name__)
 
 
 def _rich_text(actor: User, document_id: Any, *, role: str, for_update: bool = False) -> Document:
@@ -124,11 +121,7 @@ def document_export(
 
     document = _rich_text(actor, document_id, role=Role.EDITOR)
     nodes = content.read(store.load(document.pk).update)
-    try:
-        data = render(nodes, format=format, title=document.name)
-    except Exception as error:  # a library's failure on odd content: say so, not a 500
-        logger.exception("document %s: export to %s failed", document.pk, format)
-        raise ExportFailed() from error
+    data = render(nodes, format=format, title=document.name)
     _content_type, extension = FORMATS[format]
     with transaction.atomic():
         document = _rich_text(actor, document_id, role=Role.EDITOR, for_update=True)
