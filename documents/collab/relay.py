@@ -6,7 +6,8 @@ one publish per message, received once by every process with a room for the docu
 lost relay delays a change, it never loses it: each room reads the log it missed on its
 timer (rooms.py). Messages:
 
-- ``ydoc.update`` ``{origin, seq, data}``: an update stored with ``seq``;
+- ``ydoc.update`` ``{origin, updates: [[seq, bytes], …]}``: updates stored (one batch of
+  the sending room's group commit);
 - ``ydoc.awareness`` ``{origin, data}``: an awareness update (cursors, names);
 - ``ydoc.query_awareness`` ``{origin}``: a room just opened; the others answer with the
   awareness states of their own sockets;

@@ -3,10 +3,11 @@ here (docs/collab.md, "Rooms").
 
 A room is opened by its first socket and loads the document (store.load); it joins the
 channel layer group ``ydoc.<id>`` first, so nothing relayed meanwhile is missed. Every
-change is applied to the room's Doc under the room's lock — which is also the check that
-pycrdt can decode it —, then appended to the log, and only then sent to the other sockets
-here and relayed to the other processes. If the log cannot be written the room closes
-all its sockets (4503) and is dropped, so a room never holds what is not stored.
+change is applied to the room's Doc at once — which is also the check that pycrdt can
+decode it —, then appended to the log (group commit: what arrives while one INSERT runs
+goes into the next), and only once stored sent to the other sockets here and relayed to
+the other processes. If the log cannot be written the room closes all its sockets (4503)
+and is dropped, so a room never holds what is not stored.
 
 Every RECHECK_SECONDS the room re-checks its sockets (session, role: a share revoked or a
 membership ended closes them, a role lowered to viewer makes them read-only) and reads
@@ -41,6 +42,8 @@ IDLE_SECONDS = 10.0
 AWARENESS_TIMEOUT_SECONDS = 30.0
 # Check the log's size for compaction after this many appends.
 COMPACT_CHECK_EVERY = 100
+# Updates applied but not yet stored, past which a socket's next update waits for them.
+MAX_UNSTORED = 1000
 # The seqs of updates this room has applied, to skip them when catching up.
 _SEEN_LIMIT = 10_000
 
@@ -73,7 +76,6 @@ class Room:
         self.doc: pycrdt.Doc = pycrdt.Doc()
         self.peers: set[Peer] = set()
         self.origin = uuid.uuid4().hex
-        self.lock = asyncio.Lock()
         # client id -> (entry, when it was last renewed (monotonic), the local peer or None)
         self.awareness: dict[int, tuple[protocol.AwarenessEntry, float, Peer | None]] = {}
         self._seen: set[int] = set()
@@ -85,6 +87,8 @@ class Room:
         self._next_watermark = 0
         self.snapshot_number = 0
         self._appends = 0
+        self._unstored: list[tuple[Peer, bytes, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
         self._channel: str | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._idle: asyncio.TimerHandle | None = None
@@ -200,26 +204,44 @@ class Room:
             # Viewers and commenters see changes but make none: dropped, said once.
             self._tell_read_only(peer)
             return
-        async with self.lock:
-            if self.closed:
-                return
+        if self.closed:
+            return
+        # Applying is synchronous: no other task sees the Doc between these lines.
+        try:
+            self.doc.apply_update(update)
+        except ValueError:
+            raise protocol.ProtocolError("the update cannot be applied") from None
+        stored: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._unstored.append((peer, update, stored))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._store_and_send())
+        if len(self._unstored) > MAX_UNSTORED:
+            await stored  # a socket that sends faster than the log takes waits
+
+    async def _store_and_send(self) -> None:
+        """Group commit: every update that arrived while the previous batch was being
+        written goes into the log in one INSERT, then out to the other sockets and
+        processes. Nothing is sent before it is stored."""
+        while self._unstored and not self.closed:
+            batch, self._unstored = self._unstored, []
             try:
-                self.doc.apply_update(update)
-            except ValueError:
-                raise protocol.ProtocolError("the update cannot be applied") from None
-            try:
-                seq = await database_sync_to_async(store.append)(
-                    self.document_id, author_id=peer.user_id, data=update
+                seqs = await database_sync_to_async(store.append_many)(
+                    self.document_id, [(peer.user_id, update) for peer, update, _f in batch]
                 )
             except Exception:
-                logger.exception("room %s: the update could not be stored", self.document_id)
+                logger.exception("room %s: updates could not be stored", self.document_id)
+                for *_rest, stored in batch:
+                    stored.cancel()
                 await self.stop(code=access.CLOSE_UNAVAILABLE, reason="service_unavailable")
                 return
-            self._remember(seq)
-            self._broadcast(protocol.sync_update(update), skip=peer)
-            await self._relay({"type": relay.UPDATE, "seq": seq, "data": update})
-            self._appends += 1
-            if self._appends % COMPACT_CHECK_EVERY == 0:
+            for (peer, update, stored), seq in zip(batch, seqs, strict=True):
+                self._remember(seq)
+                self._broadcast(protocol.sync_update(update), skip=peer)
+                stored.set_result(None)
+            updates = [[seq, update] for seq, (_p, update, _f) in zip(seqs, batch, strict=True)]
+            await self._relay({"type": relay.UPDATE, "updates": updates})
+            before, self._appends = self._appends, self._appends + len(batch)
+            if before // COMPACT_CHECK_EVERY != self._appends // COMPACT_CHECK_EVERY:
                 self._tasks.append(asyncio.create_task(self._compact_if_needed()))
 
     async def _take_awareness(self, peer: Peer, message: protocol.Awareness) -> None:
@@ -312,13 +334,12 @@ class Room:
                 data = protocol.awareness_update(mine)
                 await self._relay({"type": relay.AWARENESS, "data": data})
         elif kind == relay.UPDATE:
-            async with self.lock:
-                seq = int(message["seq"])
-                if seq in self._seen:
-                    return
-                self.doc.apply_update(message["data"])
-                self._remember(seq)
-                self._broadcast(protocol.sync_update(message["data"]))
+            for seq, data in message["updates"]:
+                if int(seq) in self._seen:
+                    continue
+                self.doc.apply_update(data)
+                self._remember(int(seq))
+                self._broadcast(protocol.sync_update(data))
         elif kind == relay.AWARENESS:
             parsed = protocol.parse_awareness_update(message["data"])
             self._apply_awareness(parsed.entries, owner=None)
@@ -375,17 +396,17 @@ class Room:
         except Exception:
             logger.warning("room %s: catching up failed", self.document_id, exc_info=True)
             return
-        async with self.lock:
-            if loaded is not None:
-                self.doc.apply_update(loaded.update)
-                self.snapshot_number = loaded.snapshot_number
-                self._broadcast(protocol.sync_update(loaded.update))
-            for seq, data in rows:
-                if seq not in self._seen:
-                    self.doc.apply_update(data)
-                    self._remember(seq)
-                    self._broadcast(protocol.sync_update(data))
-            self._watermark, self._previous_max = self._previous_max, self._next_watermark
+        # From here on nothing awaits: no other task sees the Doc half caught up.
+        if loaded is not None:
+            self.doc.apply_update(loaded.update)
+            self.snapshot_number = loaded.snapshot_number
+            self._broadcast(protocol.sync_update(loaded.update))
+        for seq, data in rows:
+            if seq not in self._seen:
+                self.doc.apply_update(data)
+                self._remember(seq)
+                self._broadcast(protocol.sync_update(data))
+        self._watermark, self._previous_max = self._previous_max, self._next_watermark
 
     async def _compact_if_needed(self) -> None:
         try:

@@ -98,6 +98,17 @@ def append(document_id: Any, *, author_id: Any, data: bytes) -> int:
     return int(row.seq)
 
 
+def append_many(document_id: Any, updates: list[tuple[Any, bytes]]) -> list[int]:
+    """Store accepted updates, each (author id, bytes), in one INSERT (committed on
+    return); their ``seq``s in the same order."""
+    now = clock.now()
+    rows = DocumentUpdate.objects.bulk_create(
+        DocumentUpdate(document_id=document_id, author_id=a, data=d, created_at=now)
+        for a, d in updates
+    )
+    return [int(row.seq) for row in rows]
+
+
 def updates_after(document_id: Any, seq: int) -> tuple[list[tuple[int, bytes]], int]:
     """The rows with a greater ``seq`` (to catch up on relays that were lost) and the
     current snapshot number (a room that sees it move loads the snapshot again)."""

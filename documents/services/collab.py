@@ -106,7 +106,7 @@ def snapshot_restore(
             details={"snapshot_id": str(snapshot.pk), "seq": seq},
         )  # fmt: skip
         relay.send_after_commit(
-            document.pk, {"type": relay.UPDATE, "origin": "restore", "seq": seq, "data": update}
+            document.pk, {"type": relay.UPDATE, "origin": "restore", "updates": [[seq, update]]}
         )
     return snapshot
 
