@@ -99,9 +99,16 @@ def _md_blocks(nodes: list[Node | Run], indent: str = "") -> list[str]:
             for item in node.children:
                 marker = "- " if node.tag == "bulletList" else f"{number}. "
                 number += 1
-                inner = _md_blocks(item.children if isinstance(item, Node) else [item])
+                children = item.children if isinstance(item, Node) else [item]
                 pad = indent + " " * len(marker)
-                lines = "\n\n".join(inner).split("\n")
+                # Tight, as TipTap's lists are: a nested list follows its line directly.
+                joined = ""
+                for n, child in enumerate(children):
+                    nested = isinstance(child, Node) and child.tag in ("bulletList", "orderedList")
+                    if n:
+                        joined += "\n" if nested else "\n\n"
+                    joined += "\n\n".join(_md_blocks([child]))
+                lines = joined.split("\n")
                 items.append(
                     indent
                     + marker

@@ -23,6 +23,7 @@ from documents.exceptions import DocumentKindMismatch, EditTicketInvalid
 from documents.models import Document
 from documents.selectors import access_document
 from portal import clock
+from portal.accounts.exceptions import NotAuthenticated
 from portal.accounts.models import AuthSession
 from portal.accounts.services.admission import admit_session_id
 from portal.errors import PortalError
@@ -109,7 +110,7 @@ def admit_socket(
     one the user does not see) and its kind. Raises the refusal."""
     if session is None:
         if ticket is None:
-            raise EditTicketInvalid()
+            raise NotAuthenticated()
         session_id, user_id = _ticket_session_id(ticket, document_id)
         session = admit_session_id(session_id, ip=ip, policy=True).accepted()
         if str(session.user_id) != user_id:

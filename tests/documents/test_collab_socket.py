@@ -188,7 +188,7 @@ async def test_who_may_not_connect(
 ) -> None:
     token = {"anonymous": None, "outsider": setup["outsider"], "bad_token": "pat_nope"}[who]
     expected = {
-        "anonymous": (4401, "edit_ticket_invalid"),
+        "anonymous": (4401, "not_authenticated"),
         "outsider": (4404, "document_not_found"),
         "bad_token": (4401, "token_invalid"),
     }[who]
