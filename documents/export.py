@@ -10,6 +10,7 @@ fonts (Debian's fonts-dejavu-core), so Cyrillic text is kept.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from html import escape
 from pathlib import Path
@@ -18,6 +19,8 @@ from typing import Any
 from documents.collab.content import Node, Run
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+# fontTools logs every glyph table it subsets at INFO: pages of it per PDF.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FORMATS = {
     "md": ("text/markdown", ".md"),
@@ -267,7 +270,8 @@ def _html_blocks(nodes: list[Node | Run]) -> str:
             items = "".join(
                 f"<li>{_html_item(item)}</li>" for item in node.children if isinstance(item, Node)
             )
-            out.append(f"<{tag}>{items}</{tag}>")
+            start = f' start="{_start(node)}"' if tag == "ol" else ""
+            out.append(f"<{tag}{start}>{items}</{tag}>")
         elif node.tag == "blockquote":
             out.append(f"<blockquote>{_html_blocks(node.children)}</blockquote>")
         elif node.tag == "codeBlock":
