@@ -87,3 +87,27 @@ async def test_the_timer_recheck_closes_a_socket_whose_access_went_with_its_depa
         await head.send_to(bytes_data=protocol.sync_step1(b"\x00"))
         reply = protocol.parse_server((await head.receive_output(timeout=5))["bytes"])
         assert isinstance(reply, protocol.Sync) and reply.kind == protocol.SYNC_STEP2
+
+
+async def test_a_change_whose_relay_was_lost_arrives_by_the_timer_catch_up() -> None:
+    import pycrdt
+
+    from documents.collab import store
+
+    document, head, _member, token, _ = await sync_to_async(_department_document)()
+    async with editing_socket(token, document.pk) as comm:
+        room = rooms.room_of(document.pk)
+        assert room is not None
+        # Another process stored a change and its relay never came (Redis away).
+        other: pycrdt.Doc = pycrdt.Doc()
+        other.get("default", type=pycrdt.XmlFragment).children.append(
+            pycrdt.XmlElement("paragraph", {}, [pycrdt.XmlText("из другого процесса")])
+        )
+        update = other.get_update()
+        await sync_to_async(store.append)(document.pk, author_id=head.pk, data=update)
+        await room.catch_up()  # what the room's 30 s timer runs
+        message = protocol.parse_server((await comm.receive_output(timeout=5))["bytes"])
+        assert message == protocol.Sync(protocol.SYNC_UPDATE, update)
+        assert "из другого процесса" in str(room.doc.get("default", type=pycrdt.XmlFragment))
+        await room.catch_up()  # once only
+        assert await comm.receive_nothing(timeout=0.3)
