@@ -14,6 +14,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from documents.collab import access, protocol, rooms
 from portal.errors import PortalError
+from portal.realtime.hub import hub
 from portal.realtime.middleware import SCOPE_KEY, HandshakeAuth, socket_ip
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class DocumentEditConsumer(AsyncWebsocketConsumer):
     ip: str | None = None
     role: str = ""
     told_read_only = False
+    in_hub = False
     slow_close: asyncio.Future[None] | None = None
 
     async def connect(self) -> None:
@@ -64,6 +66,10 @@ class DocumentEditConsumer(AsyncWebsocketConsumer):
             granted.role,
         )
         self.writer = asyncio.create_task(self._write())
+        # Security events of the sign-in session (sign-out, revocation, a blocked user, a
+        # wiped device) reach the socket at once through the gateway's bells.
+        await hub().add(self, user_id=str(self.user_id), session_id=str(self.session_id))
+        self.in_hub = True
         try:
             self.room = await rooms.join(document_id, self)
         except Exception:
@@ -87,6 +93,11 @@ class DocumentEditConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.closing = True
+        if self.in_hub:
+            self.in_hub = False
+            hub().remove(
+                self, user_id=str(self.user_id), session_id=str(self.session_id), topics=()
+            )
         if self.writer is not None:
             self.writer.cancel()
         if self.room is not None:
@@ -117,6 +128,22 @@ class DocumentEditConsumer(AsyncWebsocketConsumer):
             self.writer.cancel()
         await self.send(bytes_data=protocol.permission_denied(reason))
         await self.close(code=code, reason=reason)
+
+    # --- what the gateway's hub calls (portal.realtime.hub.Socket) ----------------------
+
+    async def session_closed(self, code: int, reason: str) -> None:
+        await self.shut(code, "token_revoked")
+
+    async def user_bell(self, event_id: int, after: int, event_type: str, text: str) -> None:
+        """Events are for the ``/ws/`` socket; this one only listens for its session."""
+
+    async def topic_bell(
+        self, topic: str, event_id: int, after: int, event_type: str, text: str
+    ) -> None:
+        """Never followed here."""
+
+    async def ephemeral_frame(self, frame: dict[str, Any]) -> None:
+        """Typing and presence are for the ``/ws/`` socket."""
 
     async def _write(self) -> None:
         # One writer per socket: a slow client holds back only its own messages.

@@ -150,14 +150,19 @@ async def y_connect(
     document_id: Any,
     *,
     token: str | None = None,
+    cookies: dict[str, str] | None = None,
+    origin: str | None = None,
     sync: bool = True,
     **query: Any,
 ) -> AsyncIterator[YClient]:
     """A YClient on ``server``'s editing socket of the document, synced unless told not to."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
     async with connect(
         server.ws_url(f"/ws/documents/{document_id}/", **query),
         additional_headers=headers,
+        origin=origin,  # type: ignore[arg-type]
         proxy=None,
         open_timeout=5,
         close_timeout=2,

@@ -12,7 +12,7 @@ from asgiref.sync import sync_to_async
 from documents.collab import protocol, store
 from documents.models import DocumentUpdate, Role
 from tests.documents.collab_support import share, unshare, y_connect
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
 from tests.factories.documents import make_document, make_rich_text
 from tests.helpers.api import sign_in
 from tests.helpers.live import LiveServer
@@ -257,3 +257,35 @@ async def test_a_restore_is_seen_live_on_every_process(
         await b.wait_until(lambda: b.paragraphs() == ["Утверждённая редакция", "и дальше"])
     assert await sync_to_async(_stored_paragraphs)(document.pk) == [
         "Утверждённая редакция", "и дальше"]  # fmt: skip
+
+
+async def test_browser_cookie_from_our_pages_and_signing_out_closes_at_once(
+    daphne_server: LiveServer, setup: dict[str, Any]
+) -> None:
+    document = setup["document"]
+    owner = document.created_by
+    http = daphne_server.http()
+    csrf = http.get(f"{daphne_server.url}/api/v1/auth/csrf").json()["csrf_token"]
+    signed_in = http.post(
+        f"{daphne_server.url}/api/v1/auth/session",
+        json={"login": owner.login, "password": DEFAULT_PASSWORD, "otp": ""},
+        headers={"X-CSRFToken": csrf},
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    cookies: dict[str, str] = {k: v for k, v in http.cookies.get_dict().items() if v}
+    for origin in ("http://evil.example", None):  # another site's page gets nothing
+        async with y_connect(
+            daphne_server, document.pk, cookies=cookies, origin=origin, sync=False
+        ) as foreign:
+            assert await foreign.closed() == (4401, "not_authenticated")
+    async with y_connect(
+        daphne_server, document.pk, cookies=cookies, origin=daphne_server.origin
+    ) as browser:
+        await browser.add_paragraph("из браузера")
+        signed_out = http.delete(
+            f"{daphne_server.url}/api/v1/auth/session",
+            headers={"X-CSRFToken": cookies["csrftoken"]},
+        )
+        assert signed_out.status_code == 204
+        assert await browser.closed(timeout=5) == (4401, "token_revoked")
+    assert await sync_to_async(_stored_paragraphs)(document.pk) == ["из браузера"]
