@@ -25,3 +25,7 @@ class DocumentsConfig(AppConfig):
         previews.register()
         previews_serving.register()
         serializers_previews.register()
+        from documents.collab.relay import on_access_changed
+        from documents.signals import access_changed
+
+        access_changed.connect(on_access_changed, dispatch_uid="collab.access_changed")

@@ -234,3 +234,20 @@ class PdfCannotBeWatermarked(PortalError):
     default_message = _(
         "The PDF is password-protected or damaged, so it cannot be watermarked or downloaded."
     )
+
+
+# --- co-editing (docs/collab.md) -----------------------------------------------------------
+
+
+class EditTicketInvalid(PortalError):
+    """An edit ticket that is malformed, tampered with, expired, used before, or made for
+    another document: refused alike."""
+
+    code = "edit_ticket_invalid"
+    status = 401
+    default_message = _("The edit ticket is invalid or expired: ask for a new one.")
+
+
+class SnapshotNotFound(NotFound):
+    code = "snapshot_not_found"
+    default_message = _("Named version not found.")

@@ -8,6 +8,7 @@ from documents.services.previews import (
     preview_make,
     previews_sweep,
 )
+from documents.services.uploads import uploads_expire
 
 
 @shared_task(soft_time_limit=TASK_SOFT_LIMIT, time_limit=TASK_HARD_LIMIT)
@@ -21,3 +22,10 @@ def sweep_previews() -> int:
     """Queue again previews whose task was lost, give up on those whose worker died
     (celery beat runs this every 10 minutes)."""
     return previews_sweep()
+
+
+@shared_task
+def expire_uploads() -> int:
+    """Abort resumable uploads that had no part for a day, dropping their parts in
+    storage (celery beat runs this every hour)."""
+    return uploads_expire()

@@ -162,6 +162,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "prune-event-log": {"task": "portal.realtime.tasks.prune_event_log", "schedule": 3600.0},
     "purge-attachments": {"task": "messaging.tasks.purge_attachments", "schedule": 3600.0},
+    "expire-document-uploads": {"task": "documents.tasks.expire_uploads", "schedule": 3600.0},
     "send-email-digests": {
         "task": "messaging.tasks.send_email_digests",
         "schedule": 600.0,

@@ -10,6 +10,7 @@ from documents.models.approval import (
     ApprovalTemplate,
     RegistrationJournal,
 )
+from documents.models.collab import CollabState, DocumentUpdate, EditSpan, NamedSnapshot
 from documents.models.comments import Comment
 from documents.models.files import Document, DocumentShare, Folder, Role, Version
 from documents.models.previews import DocumentPolicy, Preview
@@ -22,11 +23,15 @@ __all__ = [
     "ApprovalRoute",
     "ApprovalStage",
     "ApprovalTemplate",
+    "CollabState",
     "Comment",
     "Document",
     "DocumentPolicy",
     "DocumentShare",
+    "DocumentUpdate",
+    "EditSpan",
     "Folder",
+    "NamedSnapshot",
     "Preview",
     "RegistrationJournal",
     "Role",

@@ -603,4 +603,30 @@ DESCRIPTIONS: dict[str, Any] = {
     "documents_routes_list": _(
         "Every approval route of the document, newest first; paged in the list envelope."
     ),
+    # documents: co-editing (documents/api/views_collab.py)
+    "documents_edit_ticket_create": _(
+        "A signed ticket for one socket to /ws/documents/{id}/ (pass it as ?ticket=), for "
+        "clients that cannot set headers on a websocket. Bound to the caller, this sign-in "
+        "session and this document; good for one connection within 60 seconds. Any role; "
+        "role says whether the socket may change the text. Rich-text documents only."
+    ),
+    "documents_snapshots_retrieve": _(
+        "The document's named versions, newest first. Any role may read them."
+    ),
+    "documents_snapshots_create": _(
+        "Save the document's content now as a named version (editors). Restoring it "
+        "later makes the content equal to it again."
+    ),
+    "documents_snapshots_restore_create": _(
+        "Make the document's content that of a named version (editors): one new change, "
+        "seen live by everyone editing and kept in the history."
+    ),
+    "documents_history_retrieve": _(
+        "Who edited the document when, newest first: each entry one person's changes "
+        "less than five minutes apart. Any role may read it."
+    ),
+    "documents_export_create": _(
+        "The document's current text as a new version of it: format md (Markdown), "
+        "docx or pdf, named after the document (editors)."
+    ),
 }

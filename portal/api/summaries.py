@@ -138,4 +138,11 @@ SUMMARIES: dict[str, Any] = {
     "documents_route_cancel_create": _("Cancel the approval route"),
     "documents_route_decide_create": _("Decide on a document"),
     "documents_routes_list": _("A document's approval history"),
+    # documents: co-editing (documents/api/views_collab.py)
+    "documents_edit_ticket_create": _("A ticket for the editing socket"),
+    "documents_snapshots_retrieve": _("A document's named versions"),
+    "documents_snapshots_create": _("Save a named version"),
+    "documents_snapshots_restore_create": _("Restore a named version"),
+    "documents_history_retrieve": _("Who edited a document when"),
+    "documents_export_create": _("Export a document to a file version"),
 }
