@@ -115,7 +115,7 @@ def access_share(actor: User, document_id: Any, share_id: Any) -> tuple[Document
     document, _ = access_document(actor, document_id, role=Role.OWNER, for_update=True)
     pk = as_uuid(share_id)
     share = (
-        DocumentShare.objects.select_for_update()
+        DocumentShare.objects.select_for_update(of=("self",))
         .filter(pk=pk, document=document)
         .select_related("user", "department", "conversation")
         .first()

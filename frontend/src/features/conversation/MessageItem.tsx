@@ -14,6 +14,8 @@ import { QUICK_REACTIONS } from "./emoji.js";
 import { conversationMessages } from "./messages.js";
 import { canEdit, type Row } from "./rows.js";
 import { preview, systemText, userName } from "./text.js";
+import { DocumentSharedCard } from "./DocumentSharedCard.js";
+import { documentCard } from "./documentCard.js";
 import { errorMessage } from "../../ui/errors.js";
 import { AttachmentList } from "../attachments/AttachmentList.js";
 import { PollView } from "../polls/PollView.js";
@@ -136,7 +138,7 @@ export const MessageItem = memo(function MessageItem({
       <div className="row-wrap">
         {separators}
         <div className="system-message" data-testid="message" data-seq={message.seq} data-id={message.id} data-system="true">
-          {systemText(message, users, t)}
+          {documentCard(message) ? <DocumentSharedCard message={message} users={users} /> : systemText(message, users, t)}
         </div>
       </div>
     );
