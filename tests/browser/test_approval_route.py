@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from documents.models import Document
 from documents.services.approval import approval_route_start
 from portal import clock
+from tests.browser.actions import off_loop
 from tests.browser.harness import BrowserSession, assert_accessible, shot
 from tests.factories.accounts import UserFactory
 from tests.factories.documents import make_document
@@ -113,16 +114,22 @@ def test_the_inbox_lists_overdue_tasks_first(page_for: BrowserSession) -> None:
     overdue = make_document(alice, filename="Отчёт за квартал.pdf")
     soon = make_document(alice, filename="План закупок.pdf")
 
-    def start(document: Document, hours: int) -> None:
-        approval_route_start(
-            actor=alice, document_id=document.pk, on_new_version="restart",
-            stages=[{"approver_ids": [str(bob.pk)], "mode": "all", "duration_hours": hours}],
-        )  # fmt: skip
+    def start(document: Document, hours: int, *, days_ago: int = 0) -> None:
+        # Off the test's thread (the viewer shares it grants ring the editing sockets
+        # through async_to_sync); the clock moved back for a route that is overdue now.
+        def run() -> None:
+            with clock.frozen(timezone.now() - dt.timedelta(days=days_ago)):
+                approval_route_start(
+                    actor=alice, document_id=document.pk, on_new_version="restart",
+                    stages=[
+                        {"approver_ids": [str(bob.pk)], "mode": "all", "duration_hours": hours}
+                    ],
+                )  # fmt: skip
+
+        off_loop(run)
 
     start(later, 72)
-    # Started three days ago with a day to decide: overdue now (the clock moved for it).
-    with clock.frozen(timezone.now() - dt.timedelta(days=3)):
-        start(overdue, 24)
+    start(overdue, 24, days_ago=3)  # a day to decide, three days ago
     start(soon, 2)
 
     bobs = page_for(bob)
