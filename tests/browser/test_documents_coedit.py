@@ -63,6 +63,19 @@ def test_two_editors_see_each_others_text_and_caret(page_for: BrowserSession) ->
     assert_accessible(alices)
     assert_accessible(bobs)
 
+    # A named version, then an export to .docx: a new file version of the document.
+    snapshots = alices.locator('[data-testid="snapshots"]')
+    snapshots.locator('[data-testid="snapshot-name"]').fill("Первая редакция")
+    snapshots.locator('[data-testid="snapshot-create"]').click()
+    expect(
+        snapshots.locator('[data-testid="snapshot"]', has_text="Первая редакция")
+    ).to_be_visible()
+    snapshots.locator('[data-testid="export-docx"]').click()
+    expect(snapshots.locator('[data-testid="export-done"]')).to_contain_text("версия 1")
+    expect(bobs.locator('[data-testid="version"][data-number="1"]')).to_be_visible()
+    alices.locator(EDITOR).click()
+    alices.keyboard.press("Control+End")
+
     # A viewer receives the live text but cannot type into it.
     carols = page_for(carol)
     _open(carols, document.pk)
