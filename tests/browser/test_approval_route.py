@@ -15,7 +15,7 @@ from documents.models import Document
 from documents.services.approval import approval_route_start
 from portal import clock
 from tests.browser.actions import off_loop
-from tests.browser.harness import BrowserSession, assert_accessible, shot
+from tests.browser.harness import BrowserSession, assert_accessible, make_direct, shot
 from tests.factories.accounts import UserFactory
 from tests.factories.documents import make_document
 
@@ -78,7 +78,15 @@ def test_a_two_stage_route_ends_registered_with_its_number(page_for: BrowserSess
     expect(stages.nth(0)).to_have_attribute("data-current", "true")
     shot(alices, "started")
 
+    # The task reached Bob as a card in his chat with Alice, linking to the document.
+    direct = off_loop(lambda: make_direct(alice, bob))
     bobs = page_for(bob)
+    bobs.goto(f"/c/{direct.pk}")
+    card = bobs.locator('[data-testid="approval-card"]').last
+    expect(card).to_contain_text("Ждёт вашего решения: «Положение об отпусках.pdf»")
+    shot(bobs, "task-card")
+    card.locator('[data-testid="approval-card-link"]').click()
+    expect(bobs.locator('[data-testid="decision-form"]')).to_be_visible()
     _decide_from_inbox(bobs, document)
     # Alice's page follows: stage 2 is current now, Bob's decision is listed.
     expect(stages.nth(1)).to_have_attribute("data-current", "true")
