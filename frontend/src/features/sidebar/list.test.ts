@@ -122,6 +122,8 @@ describe("the last-message preview", () => {
     expect(messagePreview(group, message({ deleted: true }), users, "u2")?.body).toEqual({ kind: "key", key: "previewDeleted" });
     const system = message({ kind: "system", system: { event: "member_added", user: "u2" } as never });
     expect(messagePreview(group, system, users, "u2")).toEqual({ author: null, body: { kind: "key", key: "system_member_added", params: { actor: "Иванов Пётр Сергеевич", user: "Петрова Анна" } } });
+    const approval = message({ kind: "system", system: { event: "approval_registered", name: "Приказ" } as never });
+    expect(messagePreview(group, approval, users, "u2")?.body).toEqual({ kind: "key", key: "system_approval", params: { name: "Приказ" } });
     const many = message({ kind: "system", system: { event: "members_added", users: ["u2", "u3", "u4"] } as never });
     expect(messagePreview(group, many, users, "u2")?.body).toEqual({ kind: "key", key: "system_members_added", params: { actor: "Иванов Пётр Сергеевич", user: "…", count: "3" } });
     expect(messagePreview(group, message({ kind: "system", system: { event: "new_thing" } as never }), users, "u2")?.body).toMatchObject({ key: "system_other" });

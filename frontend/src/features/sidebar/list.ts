@@ -81,6 +81,7 @@ export type PreviewKey =
   | "system_member_joined"
   | "system_role_changed"
   | "system_settings_changed"
+  | "system_approval"
   | "system_other";
 
 export interface Preview {
@@ -110,6 +111,10 @@ export function messagePreview(conversation: Conversation, message: Message | nu
   if (message.kind === "system") {
     const system = (fields["system"] ?? {}) as Record<string, unknown>;
     const event = String(system["event"] ?? "");
+    // An approval step's card (approvals/ApprovalCard.tsx): the document's name.
+    if (event.startsWith("approval_") || String(system["action"] ?? "").startsWith("approval_")) {
+      return { author: null, body: { kind: "key", key: "system_approval", params: { name: String(system["name"] ?? "") } } };
+    }
     const known = ["created", "member_added", "members_added", "member_removed", "member_left", "member_joined", "role_changed", "settings_changed"];
     const key = (known.includes(event) ? `system_${event}` : "system_other") as PreviewKey;
     const params: Record<string, string> = { actor: name(message.author_id), user: name(system["user"] as string | undefined) };
