@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 # The server closes websocket messages over 64 KB with 1009 (portal/server.py, docs/realtime.md).
-DAPHNE_LIMITS := --websocket-max-message-size 65536 --websocket-max-frame-size 65536
+DAPHNE_LIMITS := --websocket-max-message-size 1048576 --websocket-max-frame-size 1048576
 # The test suite runs on real PostgreSQL and Redis; it starts its own S3 server (moto).
 TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portal} \
             REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/1}

@@ -15,7 +15,7 @@ from tests.documents.collab_support import share, unshare, y_connect
 from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
 from tests.factories.documents import make_document, make_rich_text
 from tests.helpers.api import sign_in
-from tests.helpers.live import LiveServer
+from tests.helpers.live import MAX_MESSAGE_BYTES, LiveServer
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -154,12 +154,16 @@ async def test_text_and_oversized_messages_are_refused(
         await client.conn.send("hello")
         assert await client.closed() == (4400, "binary_messages_only")
     async with y_connect(daphne_server, document_id, token=setup["owner"]) as client:
-        # Over the server's 64 KB message limit: refused before the application reads it.
-        await client.conn.send(protocol.sync_update(b"\x00" * (70 * 1024)))
+        # Over the server's 1 MiB message limit: refused before the application reads it.
+        await client.conn.send(protocol.sync_update(b"\x00" * (MAX_MESSAGE_BYTES + 1)))
         code, _reason = await client.closed()
         assert code == 1009
+    # A large paste makes one update well over 64 KB: it is taken like any other.
+    pasted = "я" * 150_000
     async with y_connect(daphne_server, document_id, token=setup["owner"]) as client:
-        await client.add_paragraph("жив")
+        await client.add_paragraph(pasted)
+        async with y_connect(daphne_server, document_id, token=setup["viewer"]) as reader:
+            await reader.wait_until(lambda: pasted in reader.paragraphs())
 
 
 async def test_awareness_is_relayed_and_removed_when_the_socket_leaves(
