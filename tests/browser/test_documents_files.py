@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,11 @@ from playwright.sync_api import Page, Route, expect
 from documents.models import Document, Version
 from documents.models.uploads import UploadSession
 from documents.services.files import version_upload
+from documents.services.previews import preview_make
 from documents.services.shares import share_add
 from tests.browser.actions import off_loop
 from tests.browser.harness import BrowserSession, assert_accessible, shot
+from tests.documents.previews_support import pdf as previews_pdf
 from tests.factories.accounts import UserFactory
 from tests.factories.documents import make_document, make_folder
 
@@ -247,3 +250,25 @@ def test_a_large_upload_completes_and_a_conflicting_one_is_explained(
     shot(page, "conflict")
     assert_accessible(page)
     assert not Version.objects.filter(document=document, number=4).exists()
+
+
+def test_a_pdf_shows_its_first_pages_once_made(page_for: BrowserSession) -> None:
+    alice, _ = _people()
+    document = make_document(
+        alice, data=previews_pdf(2, text="Регламент"), filename="Регламент.pdf"
+    )
+    page = page_for(alice)
+    page.goto(f"/documents/{document.pk}")
+    preview = page.locator('[data-testid="document-preview"]')
+    expect(preview).to_have_attribute("data-status", "pending")
+    # The preview is made (the Celery task's service, here off the test's thread): its
+    # document_preview event brings the pages to the open page.
+    off_loop(lambda: preview_make(version_id=document.current_version_id))
+    expect(preview).to_have_attribute("data-status", "ready")
+    pages = preview.locator('[data-testid="preview-page"]')
+    expect(pages).to_have_count(2)
+    expect(pages.first).to_have_attribute("alt", "Страница 1")
+    # The page image came from a signed Portal link, shown from a Blob.
+    expect(pages.first).to_have_attribute("src", re.compile(r"^blob:"))
+    shot(page, "preview")
+    assert_accessible(page)
