@@ -248,14 +248,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My delegations
-         * @description The delegations you gave or received that have not ended, newest first; paged in the list envelope.
+         * Мои замещения
+         * @description Незавершённые замещения, которые вы назначили или получили, от новых к старым; постранично в стандартной обёртке списка.
          */
         get: operations["approval_delegations_list"];
         put?: never;
         /**
-         * Name a deputy
-         * @description Name a deputy who may decide your approval tasks in your place from from_date to to_date inclusive (dates in the server's time zone; ending today or later, at most 366 days). While it runs your tasks appear in the deputy's inbox and each decision records both of you.
+         * Назначить замещающего
+         * @description Назначить замещающего, который может принимать решения по вашим задачам согласования вместо вас с from_date по to_date включительно (даты в часовом поясе сервера; окончание — сегодня или позже, не более 366 дней). Пока замещение действует, ваши задачи появляются во входящих у замещающего, а в каждом решении записываются вы оба.
          */
         post: operations["approval_delegations_create"];
         delete?: never;
@@ -275,8 +275,8 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * End a delegation
-         * @description End a delegation you gave; from now on the deputy cannot decide for you. 404 for any other delegation.
+         * Прекратить замещение
+         * @description Прекратить назначенное вами замещение; с этого момента замещающий не может принимать решения за вас. 404 для любого другого замещения.
          */
         delete: operations["approval_delegations_destroy"];
         options?: never;
@@ -292,14 +292,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Route templates
-         * @description The route templates of your agency, newest first, paged in the list envelope; editable says whether you created it (and so may change or delete it).
+         * Шаблоны маршрутов
+         * @description Шаблоны маршрутов вашего ведомства от новых к старым, постранично в стандартной обёртке списка; editable показывает, создали ли вы шаблон (и, значит, можете изменить или удалить его).
          */
         get: operations["approval_templates_list"];
         put?: never;
         /**
-         * Save a route template
-         * @description Save a route as a template of your agency: stages with approvers, mode and duration_hours (no fixed due times), an optional manager per stage and an optional signer. Everyone in the agency may start routes from it.
+         * Сохранить шаблон маршрута
+         * @description Сохранить маршрут как шаблон вашего ведомства: этапы с согласующими, mode и duration_hours (без фиксированных сроков), при необходимости руководитель для каждого этапа и подписант. Запускать маршруты по шаблону может любой сотрудник ведомства.
          */
         post: operations["approval_templates_create"];
         delete?: never;
@@ -316,22 +316,22 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A route template
-         * @description A template of your agency; 404 for any other.
+         * Шаблон маршрута
+         * @description Шаблон вашего ведомства; 404 для любого другого.
          */
         get: operations["approval_templates_retrieve"];
         put?: never;
         post?: never;
         /**
-         * Delete a route template
-         * @description Delete a template: its creator only. Routes started from it keep their stages.
+         * Удалить шаблон маршрута
+         * @description Удалить шаблон — только его создателем. Запущенные по нему маршруты сохраняют свои этапы.
          */
         delete: operations["approval_templates_destroy"];
         options?: never;
         head?: never;
         /**
-         * Change a route template
-         * @description Change a template's name, stages or signer: its creator only (403 approval_template_owner_required for others of the agency, 404 outside it). Routes already started keep their stages.
+         * Изменить шаблон маршрута
+         * @description Изменить название, этапы или подписанта шаблона — только его создателем (403 approval_template_owner_required для других сотрудников ведомства, 404 за его пределами). Уже запущенные маршруты сохраняют свои этапы.
          */
         patch: operations["approval_templates_partial_update"];
         trace?: never;
@@ -344,8 +344,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Waiting for my decision
-         * @description The approval tasks waiting for your decision, as an approver or as the deputy of one (on_behalf_of): overdue first, then by deadline, in one page. Each links to the document.
+         * Ожидают моего решения
+         * @description Задачи согласования, ожидающие вашего решения как согласующего или как замещающего (on_behalf_of): сначала просроченные, затем по сроку, одной страницей. Каждая содержит ссылку на документ.
          */
         get: operations["approvals_inbox_list"];
         put?: never;
@@ -716,8 +716,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A conversation's folder
-         * @description The conversation's root folder, made on first use. Its members are editors of everything in it, its owner and admins owners. 404 for anyone who is not a current member.
+         * Папка чата
+         * @description Корневая папка чата; создаётся при первом обращении. Участники чата — редакторы всего её содержимого, владелец и администраторы чата — владельцы. 404 для всех, кто не является текущим участником.
          */
         get: operations["conversations_folder_retrieve"];
         put?: never;
@@ -1028,22 +1028,22 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A document
-         * @description A document with the caller's role and its current version. 404 for a document that does not exist, is in the bin, or the caller holds no role on.
+         * Документ
+         * @description Документ с ролью вызывающего и текущей версией. 404, если документа нет, он в корзине или у вызывающего нет роли в нём.
          */
         get: operations["documents_retrieve"];
         put?: never;
         post?: never;
         /**
-         * Put a document in the bin
-         * @description Put the document in the bin (owners): it disappears for everyone at once and its download links stop working.
+         * Переместить документ в корзину
+         * @description Переместить документ в корзину (владельцы): он сразу пропадает у всех, а ссылки для его скачивания перестают действовать.
          */
         delete: operations["documents_destroy"];
         options?: never;
         head?: never;
         /**
-         * Rename or move a document
-         * @description Rename (editors) or move to another folder (owners who are editors of the target folder). A move changes who sees the document: those who lose it get document.remove.
+         * Переименовать или переместить документ
+         * @description Переименовать (редакторы) или переместить в другую папку (владельцы, являющиеся редакторами целевой папки). Перемещение меняет круг тех, кто видит документ: потерявшие к нему доступ получают событие document.remove.
          */
         patch: operations["documents_partial_update"];
         trace?: never;
@@ -1056,14 +1056,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A document's comments
-         * @description The comments on the document and its versions, newest first, for everyone who sees it; paged in the list envelope.
+         * Комментарии к документу
+         * @description Комментарии к документу и его версиям от новых к старым, для всех, кто видит документ; постранично в стандартной обёртке списка.
          */
         get: operations["documents_comments_list"];
         put?: never;
         /**
-         * Comment on a document
-         * @description A comment on the document, or on one of its versions (version_id). Commenters, editors and owners; viewers get 403.
+         * Прокомментировать документ
+         * @description Комментарий к документу или к одной из его версий (version_id). Комментаторы, редакторы и владельцы; читатели получают 403.
          */
         post: operations["documents_comments_create"];
         delete?: never;
@@ -1083,8 +1083,8 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Delete a comment
-         * @description Delete a comment: its author, or an owner of the document.
+         * Удалить комментарий
+         * @description Удалить комментарий — его автором или владельцем документа.
          */
         delete: operations["documents_comments_destroy"];
         options?: never;
@@ -1102,8 +1102,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A ticket for the editing socket
-         * @description A signed ticket for one socket to /ws/documents/{id}/ (pass it as ?ticket=), for clients that cannot set headers on a websocket. Bound to the caller, this sign-in session and this document; good for one connection within 60 seconds. Any role; role says whether the socket may change the text. Rich-text documents only.
+         * Билет для веб-сокета редактирования
+         * @description Подписанный билет для одного веб-сокета к /ws/documents/{id}/ (передайте его как ?ticket=) для клиентов, которые не могут задавать заголовки веб-сокета. Привязан к вызывающему, этому сеансу и этому документу; действует для одного подключения в течение 60 секунд. Подходит любая роль; role показывает, может ли веб-сокет изменять текст. Только для текстовых документов.
          */
         post: operations["documents_edit_ticket_create"];
         delete?: never;
@@ -1122,8 +1122,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Export a document to a file version
-         * @description The document's current text as a new version of it: format md (Markdown), docx or pdf, named after the document (editors).
+         * Экспортировать документ в версию-файл
+         * @description Текущий текст документа как его новая версия: формат md (Markdown), docx или pdf, с именем по названию документа (редакторы).
          */
         post: operations["documents_export_create"];
         delete?: never;
@@ -1140,8 +1140,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Who edited a document when
-         * @description Who edited the document when, newest first: each entry one person's changes less than five minutes apart. Any role may read it.
+         * Кто и когда редактировал документ
+         * @description Кто и когда редактировал документ, от новых к старым: каждая запись — изменения одного человека с интервалом менее пяти минут. Читать может любая роль.
          */
         get: operations["documents_history_retrieve"];
         put?: never;
@@ -1160,14 +1160,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A document's approval route
-         * @description The document's running approval route, or else its latest one, with its stages, approvers, each one's decision in the current cycle and every signature (void ones of earlier versions included). 404 document_not_found if you do not see the document, route_not_found if it never had a route.
+         * Маршрут согласования документа
+         * @description Выполняющийся маршрут согласования документа, а если его нет — последний, с этапами, согласующими, решением каждого в текущем цикле и всеми подписями (включая недействительные подписи более ранних версий). 404 document_not_found, если вы не видите документ, route_not_found, если у него никогда не было маршрута.
          */
         get: operations["documents_route_retrieve"];
         put?: never;
         /**
-         * Start an approval route
-         * @description Start an approval route on the document's current version (owners and editors): ordered stages, each with approvers, mode all or any, a deadline (duration_hours from the stage's start, or due_at) and an optional manager; an optional signer signs after the last stage; or a template_id. on_new_version says what a new version does while the route runs: restart the route or be refused. The document becomes in_approval; everyone the route names gets viewer access. 409 approval_route_running if one runs.
+         * Запустить маршрут согласования
+         * @description Запустить маршрут согласования по текущей версии документа (владельцы и редакторы): этапы по порядку, у каждого — согласующие, режим all или any, срок (duration_hours от начала этапа или due_at) и при необходимости руководитель; необязательный подписант подписывает после последнего этапа; либо template_id. on_new_version определяет, что происходит с новой версией, пока маршрут выполняется: маршрут перезапускается или версия отклоняется. Документ переходит в состояние in_approval; все, кто указан в маршруте, получают доступ читателя. 409 approval_route_running, если маршрут уже выполняется.
          */
         post: operations["documents_route_create"];
         delete?: never;
@@ -1186,8 +1186,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel the approval route
-         * @description Stop the running route: whoever started it, or an owner of the document. The document is a draft again; its decisions stay in the history.
+         * Отменить маршрут согласования
+         * @description Остановить выполняющийся маршрут — тем, кто его запустил, или владельцем документа. Документ снова становится черновиком; принятые решения остаются в истории.
          */
         post: operations["documents_route_cancel_create"];
         delete?: never;
@@ -1206,8 +1206,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Decide on a document
-         * @description Decide on the current stage as its approver or as the deputy of one: approve, reject or return for revision (a comment required for the last two). Each decision is a signature chained to the previous one. The last approval registers the document with the next number of the agency's journal. 409 approval_already_decided, 409 approval_not_your_turn (another stage's approver), 403 approval_not_approver, 404 if you do not see it.
+         * Принять решение по документу
+         * @description Принять решение на текущем этапе как согласующий или как замещающий согласующего: согласовать, отклонить или вернуть на доработку (для двух последних нужен комментарий). Каждое решение — подпись, связанная в цепочку с предыдущей. Последнее согласование регистрирует документ под следующим номером журнала регистрации ведомства. 409 approval_already_decided, 409 approval_not_your_turn (согласующий другого этапа), 403 approval_not_approver, 404, если вы не видите документ.
          */
         post: operations["documents_route_decide_create"];
         delete?: never;
@@ -1224,8 +1224,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A document's approval history
-         * @description Every approval route of the document, newest first; paged in the list envelope.
+         * История согласования документа
+         * @description Все маршруты согласования документа от новых к старым; постранично в стандартной обёртке списка.
          */
         get: operations["documents_routes_list"];
         put?: never;
@@ -1244,14 +1244,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Who a document is shared with
-         * @description The document's shares (users, departments, conversations with their roles), owners only; in one page.
+         * Кому предоставлен доступ к документу
+         * @description Доступы к документу (пользователи, подразделения, чаты с их ролями), только для владельцев; одной страницей.
          */
         get: operations["documents_shares_list"];
         put?: never;
         /**
-         * Share a document
-         * @description Give a role on the document to a user or a department of its agency, or to a conversation the caller is a member of (owners only). A conversation gets a document card in its chat. A grantee already shared with gets the new role (200).
+         * Предоставить доступ к документу
+         * @description Предоставить роль в документе пользователю или подразделению его ведомства либо чату, участником которого является вызывающий (только владельцы). В чат отправляется карточка документа. Получатель, у которого доступ уже есть, получает новую роль (200).
          */
         post: operations["documents_shares_create"];
         delete?: never;
@@ -1271,15 +1271,15 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke a share
-         * @description Revoke a share (owners only): the grantees lose access at once, their download links included.
+         * Отозвать доступ
+         * @description Отозвать доступ (только владельцы): получатели сразу теряют доступ, в том числе по ссылкам для скачивания.
          */
         delete: operations["documents_shares_destroy"];
         options?: never;
         head?: never;
         /**
-         * Change a share's role
-         * @description Change a share's role (owners only); it applies at once.
+         * Изменить роль в доступе
+         * @description Изменить роль в доступе (только владельцы); изменение действует сразу.
          */
         patch: operations["documents_shares_partial_update"];
         trace?: never;
@@ -1292,14 +1292,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A document's named versions
-         * @description The document's named versions, newest first. Any role may read them.
+         * Именованные версии документа
+         * @description Именованные версии документа от новых к старым. Читать их может любая роль.
          */
         get: operations["documents_snapshots_retrieve"];
         put?: never;
         /**
-         * Save a named version
-         * @description Save the document's content now as a named version (editors). Restoring it later makes the content equal to it again.
+         * Сохранить именованную версию
+         * @description Сохранить текущее содержимое документа как именованную версию (редакторы). Её последующее восстановление возвращает содержимое к этому состоянию.
          */
         post: operations["documents_snapshots_create"];
         delete?: never;
@@ -1318,8 +1318,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Restore a named version
-         * @description Make the document's content that of a named version (editors): one new change, seen live by everyone editing and kept in the history.
+         * Восстановить именованную версию
+         * @description Вернуть содержимое документа к именованной версии (редакторы): одно новое изменение, которое сразу видят все редактирующие и которое сохраняется в истории.
          */
         post: operations["documents_snapshots_restore_create"];
         delete?: never;
@@ -1336,14 +1336,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A document's versions
-         * @description The document's versions, newest first; paged in the list envelope.
+         * Версии документа
+         * @description Версии документа от новых к старым; постранично в стандартной обёртке списка.
          */
         get: operations["documents_versions_list"];
         put?: never;
         /**
-         * Upload a new version
-         * @description A new version of a file document (editors): multipart field file, at most MAX_UPLOAD_BYTES (larger files: uploads). With base_version_id, 412 version_conflict if another version was made since; nothing is stored then. Programs are refused (file_type_not_allowed) whatever they are called.
+         * Загрузить новую версию
+         * @description Новая версия документа-файла (редакторы): поле file формы multipart, не более MAX_UPLOAD_BYTES (для файлов большего размера — uploads). С base_version_id — 412 version_conflict, если с тех пор появилась другая версия; в этом случае ничего не сохраняется. Программы отклоняются (file_type_not_allowed), как бы они ни назывались.
          */
         post: operations["documents_versions_create"];
         delete?: never;
@@ -1360,8 +1360,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A download link for a version
-         * @description A signed link to the version's bytes for the caller only, valid DOWNLOAD_LINK_TTL seconds (60) and checked again on use: a revoked share or the bin closes it. It answers one byte range (206, 416).
+         * Ссылка для скачивания версии
+         * @description Подписанная ссылка на содержимое версии только для вызывающего; действует DOWNLOAD_LINK_TTL секунд (60) и проверяется повторно при использовании: отзыв доступа или перемещение в корзину закрывают её. Поддерживает один диапазон байтов (206, 416).
          */
         get: operations["documents_versions_link_retrieve"];
         put?: never;
@@ -1380,8 +1380,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A link to a version as PDF
-         * @description A signed link for the caller to the version as PDF: a PDF version itself, or the PDF LibreOffice made of an office file (409 preview_not_ready until it is made; 404 pdf_not_available for other types). With the agency's watermark on, every page served carries the caller's name and the time, and PDFs over WATERMARK_PDF_MAX_BYTES are refused (409). Any role on the document will do; anyone else gets 404.
+         * Ссылка на версию в формате PDF
+         * @description Подписанная ссылка для вызывающего на версию в формате PDF: сама версия, если это PDF, или PDF-файл, полученный с помощью LibreOffice из офисного файла (409 preview_not_ready, пока он не готов; 404 pdf_not_available для других типов). Если в ведомстве включён водяной знак, на каждой выдаваемой странице выводятся имя вызывающего и время, а PDF-файлы больше WATERMARK_PDF_MAX_BYTES не выдаются (409). Достаточно любой роли в документе; остальным возвращается ответ 404.
          */
         get: operations["documents_versions_pdf_retrieve"];
         put?: never;
@@ -1400,8 +1400,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A version's preview
-         * @description The version's preview: its status (pending, ready, failed, unsupported, unavailable) with the reason, the page count and, once ready, signed links for the caller to a 320 px thumbnail and the page images (the image, or the first pages of a PDF or office file). With the agency's watermark on, every image served carries the caller's name and the time. Any role on the document will do; anyone else gets 404.
+         * Предпросмотр версии
+         * @description Предпросмотр версии: состояние (pending, ready, failed, unsupported, unavailable) с причиной, число страниц и, когда предпросмотр готов, подписанные ссылки для вызывающего на миниатюру 320 пикселей и изображения страниц (само изображение или первые страницы PDF-файла или офисного файла). Если в ведомстве включён водяной знак, на каждом выдаваемом изображении выводятся имя вызывающего и время. Достаточно любой роли в документе; остальным возвращается ответ 404.
          */
         get: operations["documents_versions_preview_retrieve"];
         put?: never;
@@ -1422,8 +1422,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Restore a version
-         * @description Make a copy of an earlier version the document's new version (source restore), editors only.
+         * Восстановить версию
+         * @description Сделать копию более ранней версии новой версией документа (source restore), только для редакторов.
          */
         post: operations["documents_versions_restore_create"];
         delete?: never;
@@ -1440,8 +1440,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My root folders
-         * @description The caller's own root folder and their department's, made on first use. Conversation folders: GET conversations/{id}/folder.
+         * Мои корневые папки
+         * @description Собственная корневая папка вызывающего и папка его подразделения; создаются при первом обращении. Папки чатов: GET conversations/{id}/folder.
          */
         get: operations["documents_roots_retrieve"];
         put?: never;
@@ -1460,8 +1460,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Documents shared with me
-         * @description Documents shared with the caller, their department or a conversation they are in, the newest share first; paged in the list envelope.
+         * Документы, к которым мне предоставлен доступ
+         * @description Документы, доступ к которым предоставлен вызывающему, его подразделению или чату, в котором он состоит, начиная с последнего предоставленного доступа; постранично в стандартной обёртке списка.
          */
         get: operations["documents_shared_list"];
         put?: never;
@@ -1502,8 +1502,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create a folder
-         * @description A subfolder (editors of the parent); it has its parent's owner.
+         * Создать папку
+         * @description Вложенная папка (редакторы родительской папки); её владелец — владелец родительской папки.
          */
         post: operations["folders_create"];
         delete?: never;
@@ -1520,22 +1520,22 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A folder
-         * @description A folder with its owner, the caller's role and its path from the root. 404 for a folder the caller does not see.
+         * Папка
+         * @description Папка с владельцем, ролью вызывающего и путём от корневой папки. 404 для папки, которую вызывающий не видит.
          */
         get: operations["folders_retrieve"];
         put?: never;
         post?: never;
         /**
-         * Delete an empty folder
-         * @description Delete an empty subfolder (editors): 409 folder_not_empty while it holds anything.
+         * Удалить пустую папку
+         * @description Удалить пустую вложенную папку (редакторы): 409 folder_not_empty, пока в ней что-то есть.
          */
         delete: operations["folders_destroy"];
         options?: never;
         head?: never;
         /**
-         * Rename a folder
-         * @description Rename a subfolder (editors); roots are named after their owner.
+         * Переименовать папку
+         * @description Переименовать вложенную папку (редакторы); корневые папки называются по своему владельцу.
          */
         patch: operations["folders_partial_update"];
         trace?: never;
@@ -1548,8 +1548,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A folder's contents
-         * @description Every subfolder, and a page of the folder's documents by name (cursor and limit page the documents).
+         * Содержимое папки
+         * @description Все вложенные папки и страница документов папки по названию (cursor и limit листают документы).
          */
         get: operations["folders_contents_retrieve"];
         put?: never;
@@ -1570,8 +1570,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload a file or create a document
-         * @description Multipart (file, optional name; at most MAX_UPLOAD_BYTES, else use uploads): a file document whose first version is the file, its type told from its bytes; programs are refused. JSON {kind: rich_text, name}: an empty rich-text document. Editors of the folder.
+         * Загрузить файл или создать документ
+         * @description Multipart (file, необязательно name; не более MAX_UPLOAD_BYTES, иначе используйте uploads): документ-файл, первая версия которого — этот файл, тип определяется по содержимому; программы отклоняются. JSON {kind: rich_text, name}: пустой текстовый документ. Редакторы папки.
          */
         post: operations["folders_documents_create"];
         delete?: never;
@@ -2038,8 +2038,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Start a resumable upload
-         * @description Start a resumable upload of size bytes (at most DOCUMENT_MAX_BYTES: 413 before any byte is sent): a new document in folder_id, or a new version of document_id (with base_version_id: 412 if it is no longer current). Send the parts, then complete; unfinished uploads end a day after their last part.
+         * Начать возобновляемую загрузку
+         * @description Начать возобновляемую загрузку размером size байт (не более DOCUMENT_MAX_BYTES: иначе 413 до отправки первого байта): новый документ в folder_id или новая версия document_id (с base_version_id: 412, если она уже не текущая). Отправьте части, затем завершите загрузку; незавершённые загрузки прекращаются через сутки после последней части.
          */
         post: operations["uploads_create"];
         delete?: never;
@@ -2056,15 +2056,15 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A resumable upload's progress
-         * @description The caller's upload with the numbers of the parts that arrived: after a broken connection, send the others.
+         * Ход возобновляемой загрузки
+         * @description Загрузка вызывающего с номерами полученных частей: после обрыва соединения отправьте остальные.
          */
         get: operations["uploads_retrieve"];
         put?: never;
         post?: never;
         /**
-         * Cancel a resumable upload
-         * @description Cancel the caller's upload: its parts are dropped.
+         * Отменить возобновляемую загрузку
+         * @description Отменить загрузку вызывающего: её части удаляются.
          */
         delete: operations["uploads_destroy"];
         options?: never;
@@ -2082,8 +2082,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Finish a resumable upload
-         * @description Join the parts: answers the new document (an upload to a folder) or the new version (to a document). 400 upload_incomplete names missing parts; 412 if another version was made since the base.
+         * Завершить возобновляемую загрузку
+         * @description Объединить части: в ответе новый документ (при загрузке в папку) или новая версия (при загрузке в документ). 400 upload_incomplete называет недостающие части; 412, если после базовой версии появилась другая.
          */
         post: operations["uploads_complete_create"];
         delete?: never;
@@ -2101,8 +2101,8 @@ export interface paths {
         };
         get?: never;
         /**
-         * Send a part of an upload
-         * @description Part number n as the raw body (application/octet-stream): exactly part_size bytes, the last part the rest. Sending a part again replaces it. Programs are refused at part 1.
+         * Отправить часть загрузки
+         * @description Часть с номером n в виде необработанного тела запроса (application/octet-stream): ровно part_size байт, последняя часть — остаток. Повторная отправка части заменяет её. Программы отклоняются уже на части 1.
          */
         put: operations["uploads_parts_update"];
         post?: never;
@@ -2368,11 +2368,11 @@ export interface components {
             id: string;
             name: string;
             /**
-             * @description Their decision on this stage in the current cycle, or null.
+             * @description Решение согласующего на этом этапе в текущем цикле или null.
              *
-             *     * `approve` - approve
-             *     * `reject` - reject
-             *     * `return` - return for revision
+             *     * `approve` - согласовать
+             *     * `reject` - отклонить
+             *     * `return` - вернуть на доработку
              */
             decision: components["schemas"]["DecisionEnum"] | components["schemas"]["NullEnum"];
         };
@@ -2438,7 +2438,7 @@ export interface components {
             status: components["schemas"]["ApprovalRouteStatusEnum"];
             on_new_version: components["schemas"]["OnNewVersionEnum"];
             cycle: number;
-            /** @description The active stage's number; null once the route ended. */
+            /** @description Номер текущего этапа; null, когда маршрут завершён. */
             current_stage: number | null;
             version: components["schemas"]["ApprovalVersion"];
             /** Format: uuid */
@@ -2453,11 +2453,11 @@ export interface components {
             decisions: components["schemas"]["ApprovalSignature"][];
         };
         /**
-         * @description * `running` - running
-         *     * `registered` - registered
-         *     * `rejected` - rejected
-         *     * `returned` - returned for revision
-         *     * `cancelled` - cancelled
+         * @description * `running` - выполняется
+         *     * `registered` - зарегистрирован
+         *     * `rejected` - отклонён
+         *     * `returned` - возвращён на доработку
+         *     * `cancelled` - отменён
          * @enum {string}
          */
         ApprovalRouteStatusEnum: "running" | "registered" | "rejected" | "returned" | "cancelled";
@@ -2466,7 +2466,7 @@ export interface components {
             id: number;
             stage: number;
             approver: components["schemas"]["ApprovalPerson"];
-            /** @description Who decided in the approver's place. */
+            /** @description Кто принял решение вместо согласующего. */
             deputy: components["schemas"]["ApprovalPerson"] | null;
             decision: components["schemas"]["DecisionEnum"];
             comment: string;
@@ -2476,17 +2476,17 @@ export interface components {
             version_sha256: string;
             /** Format: date-time */
             decided_at: string;
-            /** @description Made on an earlier version of a restarted route. */
+            /** @description Принято по более ранней версии в перезапущенном маршруте. */
             void: boolean;
             hash: string;
         };
         ApprovalStage: {
             number: number;
             /**
-             * @description signature: the final signer.
+             * @description signature — итоговый подписант.
              *
-             *     * `approval` - approval
-             *     * `signature` - signature
+             *     * `approval` - согласование
+             *     * `signature` - подпись
              */
             kind: components["schemas"]["ApprovalStageKindEnum"];
             mode: components["schemas"]["ModeEnum"];
@@ -2505,8 +2505,8 @@ export interface components {
             approvers: components["schemas"]["ApprovalApprover"][];
         };
         /**
-         * @description * `approval` - approval
-         *     * `signature` - signature
+         * @description * `approval` - согласование
+         *     * `signature` - подпись
          * @enum {string}
          */
         ApprovalStageKindEnum: "approval" | "signature";
@@ -2524,7 +2524,7 @@ export interface components {
             overdue: boolean;
             /**
              * Format: uuid
-             * @description The approver you would decide for, as their deputy.
+             * @description Согласующий, за которого вы принимаете решение как замещающий.
              */
             on_behalf_of: string | null;
             version_number: number;
@@ -2532,7 +2532,7 @@ export interface components {
             started_by: string | null;
             /** Format: date-time */
             started_at: string | null;
-            /** @description The document's page in the browser client. */
+            /** @description Страница документа в браузерном клиенте. */
             link: string;
         };
         ApprovalTemplate: {
@@ -2548,7 +2548,7 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
-            /** @description Whether you may change or delete it. */
+            /** @description Можете ли вы изменить или удалить шаблон. */
             editable: boolean;
         };
         ApprovalTemplateStage: {
@@ -2770,20 +2770,20 @@ export interface components {
         DecideRequest: {
             decision: components["schemas"]["DecisionEnum"];
             /**
-             * @description Required to reject or return.
+             * @description Обязателен, чтобы отклонить или вернуть на доработку.
              * @default
              */
             comment?: string;
             /**
              * Format: uuid
-             * @description As a deputy: the approver you decide for (needed when there are several).
+             * @description Для замещающего: согласующий, за которого вы принимаете решение (нужно, если их несколько).
              */
             on_behalf_of?: string | null;
         };
         /**
-         * @description * `approve` - approve
-         *     * `reject` - reject
-         *     * `return` - return for revision
+         * @description * `approve` - согласовать
+         *     * `reject` - отклонить
+         *     * `return` - вернуть на доработку
          * @enum {string}
          */
         DecisionEnum: "approve" | "reject" | "return";
@@ -2919,12 +2919,12 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             /**
-             * @description The caller's role
+             * @description Роль вызывающего
              *
-             *     * `viewer` - viewer
-             *     * `commenter` - commenter
-             *     * `editor` - editor
-             *     * `owner` - owner
+             *     * `viewer` - читатель
+             *     * `commenter` - комментатор
+             *     * `editor` - редактор
+             *     * `owner` - владелец
              */
             role: components["schemas"]["DocumentRoleEnum"];
         };
@@ -2944,20 +2944,20 @@ export interface components {
             id: string;
             name: string;
             /**
-             * @description * `file` - file
-             *     * `rich_text` - rich-text document
+             * @description * `file` - файл
+             *     * `rich_text` - текстовый документ
              * @enum {string}
              */
             kind: "file" | "rich_text";
             /** Format: uuid */
             folder_id: string;
             /**
-             * @description * `draft` - draft
-             *     * `in_approval` - in approval
-             *     * `returned` - returned for revision
-             *     * `rejected` - rejected
-             *     * `approved` - approved
-             *     * `registered` - registered
+             * @description * `draft` - черновик
+             *     * `in_approval` - на согласовании
+             *     * `returned` - возвращён на доработку
+             *     * `rejected` - отклонён
+             *     * `approved` - согласован
+             *     * `registered` - зарегистрирован
              * @enum {string}
              */
             status: "draft" | "in_approval" | "returned" | "rejected" | "approved" | "registered";
@@ -2970,8 +2970,8 @@ export interface components {
             updated_at: string;
         };
         /**
-         * @description * `file` - file
-         *     * `rich_text` - rich-text document
+         * @description * `file` - файл
+         *     * `rich_text` - текстовый документ
          * @enum {string}
          */
         DocumentKindEnum: "file" | "rich_text";
@@ -3001,11 +3001,11 @@ export interface components {
             /** Format: uuid */
             version_id: string;
             /**
-             * @description * `pending` - being made
-             *     * `ready` - ready
-             *     * `failed` - failed
-             *     * `unsupported` - not supported for this type
-             *     * `unavailable` - not available on this server
+             * @description * `pending` - готовится
+             *     * `ready` - готов
+             *     * `failed` - не удался
+             *     * `unsupported` - не поддерживается для этого типа
+             *     * `unavailable` - недоступен на этом сервере
              * @enum {string}
              */
             status: "pending" | "ready" | "failed" | "unsupported" | "unavailable";
@@ -3022,10 +3022,10 @@ export interface components {
             folder_id: string;
         };
         /**
-         * @description * `viewer` - viewer
-         *     * `commenter` - commenter
-         *     * `editor` - editor
-         *     * `owner` - owner
+         * @description * `viewer` - читатель
+         *     * `commenter` - комментатор
+         *     * `editor` - редактор
+         *     * `owner` - владелец
          * @enum {string}
          */
         DocumentRoleEnum: "viewer" | "commenter" | "editor" | "owner";
@@ -3043,12 +3043,12 @@ export interface components {
             share: components["schemas"]["Share"];
         };
         /**
-         * @description * `draft` - draft
-         *     * `in_approval` - in approval
-         *     * `returned` - returned for revision
-         *     * `rejected` - rejected
-         *     * `approved` - approved
-         *     * `registered` - registered
+         * @description * `draft` - черновик
+         *     * `in_approval` - на согласовании
+         *     * `returned` - возвращён на доработку
+         *     * `rejected` - отклонён
+         *     * `approved` - согласован
+         *     * `registered` - зарегистрирован
          * @enum {string}
          */
         DocumentStatusEnum: "draft" | "in_approval" | "returned" | "rejected" | "approved" | "registered";
@@ -3063,22 +3063,22 @@ export interface components {
             version: components["schemas"]["Version"];
         };
         EditTicket: {
-            /** @description Single use, for one socket */
+            /** @description Одноразовый, для одного веб-сокета */
             ticket: string;
             /**
              * Format: date-time
-             * @description 60 seconds after it was issued
+             * @description Через 60 секунд после выдачи
              */
             expires_at: string;
-            /** @description The editing socket's path with the ticket */
+            /** @description Путь к веб-сокету редактирования с билетом */
             url: string;
             /**
-             * @description Viewers and commenters may not change the text
+             * @description Читатели и комментаторы не могут изменять текст
              *
-             *     * `viewer` - viewer
-             *     * `commenter` - commenter
-             *     * `editor` - editor
-             *     * `owner` - owner
+             *     * `viewer` - читатель
+             *     * `commenter` - комментатор
+             *     * `editor` - редактор
+             *     * `owner` - владелец
              */
             role: components["schemas"]["DocumentRoleEnum"];
         };
@@ -3148,10 +3148,10 @@ export interface components {
         FileUploadRequest: {
             /**
              * Format: binary
-             * @description At most MAX_UPLOAD_BYTES; larger files: uploads
+             * @description Не более MAX_UPLOAD_BYTES; для файлов большего размера — uploads
              */
             file: string;
-            /** @description The document's name; the file name by default */
+            /** @description Название документа; по умолчанию — имя файла */
             name?: string;
         };
         Folder: {
@@ -3162,23 +3162,23 @@ export interface components {
             parent_id: string | null;
             owner: components["schemas"]["Owner"];
             /**
-             * @description What the folder's ownership lets the caller do
+             * @description Права вызывающего, определяемые владельцем папки
              *
-             *     * `viewer` - viewer
-             *     * `commenter` - commenter
-             *     * `editor` - editor
-             *     * `owner` - owner
+             *     * `viewer` - читатель
+             *     * `commenter` - комментатор
+             *     * `editor` - редактор
+             *     * `owner` - владелец
              */
             role: components["schemas"]["DocumentRoleEnum"];
-            /** @description From the root down to this folder */
+            /** @description От корневой папки до этой папки */
             path: components["schemas"]["PathItem"][];
             /** Format: date-time */
             created_at: string;
         };
         FolderContents: {
-            /** @description Every subfolder, by name */
+            /** @description Все вложенные папки по названию */
             folders: components["schemas"]["Folder"][];
-            /** @description Documents by name, a page at a time */
+            /** @description Документы по названию, постранично */
             documents: components["schemas"]["DocumentPage"];
         };
         /**
@@ -3248,7 +3248,7 @@ export interface components {
             started_at: string;
             /** Format: date-time */
             ended_at: string;
-            /** @description Changes stored in this span */
+            /** @description Число изменений, сохранённых за этот период */
             updates: number;
         };
         /**
@@ -3266,7 +3266,7 @@ export interface components {
             max_body_chars: number;
         };
         Link: {
-            /** @description GET it (signed in as the caller) for the bytes */
+            /** @description Запросите её методом GET (войдя как вызывающий), чтобы получить содержимое */
             url: string;
             /** Format: date-time */
             expires_at: string;
@@ -3532,8 +3532,8 @@ export interface components {
             conversation_id: string;
         };
         /**
-         * @description * `all` - every approver
-         *     * `any` - any one approver
+         * @description * `all` - все согласующие
+         *     * `any` - любой из согласующих
          * @enum {string}
          */
         ModeEnum: "all" | "any";
@@ -3598,8 +3598,8 @@ export interface components {
         };
         NullEnum: null;
         /**
-         * @description * `restart` - restart the route
-         *     * `refuse` - refuse the new version
+         * @description * `restart` - перезапустить маршрут
+         *     * `refuse` - отклонить новую версию
          * @enum {string}
          */
         OnNewVersionEnum: "restart" | "refuse";
@@ -3805,7 +3805,7 @@ export interface components {
             name?: string;
             /**
              * Format: uuid
-             * @description Move (owners only)
+             * @description Переместить (только владельцы)
              */
             folder_id?: string;
         };
@@ -3996,35 +3996,35 @@ export interface components {
         };
         Preview: {
             status: components["schemas"]["PreviewStatusEnum"];
-            /** @description Why there is no preview, as a stable code; empty when there is one. */
+            /** @description Причина отсутствия предпросмотра в виде постоянного кода; пусто, если предпросмотр есть. */
             reason_code: string;
-            /** @description The same, as a text for people. */
+            /** @description То же в виде текста для человека. */
             reason: string;
-            /** @description Pages of the whole document (PDF and office files). */
+            /** @description Число страниц во всём документе (PDF и офисные файлы). */
             page_count: number | null;
             /**
              * Format: uri
-             * @description A 320 px WebP; signed, for the caller only, short-lived.
+             * @description WebP 320 px; подписанная, только для вызывающего, короткоживущая.
              */
             thumbnail_url: string | null;
-            /** @description The image, or the first pages (PREVIEW_PDF_PAGES) at up to 1600 px. */
+            /** @description Изображение или первые страницы (PREVIEW_PDF_PAGES) размером до 1600 px. */
             pages: components["schemas"]["PreviewPage"][];
         };
         PreviewPage: {
-            /** @description 1 for the first page (or the image). */
+            /** @description 1 — первая страница (или само изображение). */
             number: number;
             /**
              * Format: uri
-             * @description Signed, for the caller only, short-lived (WebP).
+             * @description Подписанная, только для вызывающего, короткоживущая (WebP).
              */
             url: string;
         };
         /**
-         * @description * `pending` - being made
-         *     * `ready` - ready
-         *     * `failed` - failed
-         *     * `unsupported` - not supported for this type
-         *     * `unavailable` - not available on this server
+         * @description * `pending` - готовится
+         *     * `ready` - готов
+         *     * `failed` - не удался
+         *     * `unsupported` - не поддерживается для этого типа
+         *     * `unavailable` - недоступен на этом сервере
          * @enum {string}
          */
         PreviewStatusEnum: "pending" | "ready" | "failed" | "unsupported" | "unavailable";
@@ -4163,18 +4163,18 @@ export interface components {
          *     so is a value of another JSON type than its field's.
          */
         RouteStartRequest: {
-            /** @description The stages in order; omitted: the template's. */
+            /** @description Этапы по порядку; если не указаны — этапы шаблона. */
             stages?: components["schemas"]["StageRequest"][];
             /**
              * Format: uuid
-             * @description Who signs after the last stage.
+             * @description Кто подписывает после последнего этапа.
              */
             signer_id?: string | null;
             /**
-             * @description What a new version of the document does while the route runs.
+             * @description Что происходит при появлении новой версии документа, пока маршрут выполняется.
              *
-             *     * `restart` - restart the route
-             *     * `refuse` - refuse the new version
+             *     * `restart` - перезапустить маршрут
+             *     * `refuse` - отклонить новую версию
              */
             on_new_version: components["schemas"]["OnNewVersionEnum"];
             /** Format: uuid */
@@ -4282,7 +4282,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
-            /** @description Bytes of Yjs state */
+            /** @description Размер состояния Yjs в байтах */
             size: number;
             author: components["schemas"]["UserRef"] | null;
             /** Format: date-time */
@@ -4301,9 +4301,9 @@ export interface components {
             name: string;
         };
         /**
-         * @description * `upload` - upload
-         *     * `restore` - restore
-         *     * `export` - export
+         * @description * `upload` - загрузка
+         *     * `restore` - восстановление
+         *     * `export` - экспорт
          * @enum {string}
          */
         SourceEnum: "upload" | "restore" | "export";
@@ -4312,26 +4312,26 @@ export interface components {
          *     so is a value of another JSON type than its field's.
          */
         StageRequest: {
-            /** @description The stage's approvers, in order. */
+            /** @description Согласующие этапа по порядку. */
             approver_ids: string[];
             /**
-             * @description all: every approver must approve; any: the first approval completes it.
+             * @description all — согласовать должны все согласующие; any — этап завершается первым согласованием.
              *
-             *     * `all` - every approver
-             *     * `any` - any one approver
+             *     * `all` - все согласующие
+             *     * `any` - любой из согласующих
              * @default all
              */
             mode?: components["schemas"]["ModeEnum"];
-            /** @description The deadline in hours from the stage's start (or give due_at). */
+            /** @description Срок в часах от начала этапа (или укажите due_at). */
             duration_hours?: number | null;
             /**
              * Format: uuid
-             * @description Who is told when the stage is overdue.
+             * @description Кому сообщается о просрочке этапа.
              */
             manager_id?: string | null;
             /**
              * Format: date-time
-             * @description A fixed deadline (or give duration_hours).
+             * @description Фиксированный срок (или укажите duration_hours).
              */
             due_at?: string | null;
         };
@@ -4451,29 +4451,29 @@ export interface components {
             role?: components["schemas"]["RoleEnum"];
             /**
              * Format: uuid
-             * @description The shared document.
+             * @description Документ, к которому предоставлен доступ.
              */
             document_id?: string;
-            /** @description Its name when it was shared. */
+            /** @description Его название на момент предоставления доступа. */
             name?: string;
-            /** @description file or rich_text. */
+            /** @description file или rich_text. */
             kind?: string;
-            /** @description Its current version's number, or null. */
+            /** @description Номер его текущей версии или null. */
             version?: number | null;
-            /** @description Its approval status. */
+            /** @description Его состояние согласования. */
             status?: string;
-            /** @description A document's approval step: approval_<step>. */
+            /** @description Шаг согласования документа: approval_<step>. */
             action?: string;
             /** Format: uuid */
             route_id?: string;
-            /** @description The document's page: /documents/<id>. */
+            /** @description Страница документа: /documents/<id>. */
             link?: string;
             stage?: number;
             decision?: string;
             /** Format: date-time */
             deadline_at?: string;
             registration_number?: string;
-            /** @description A decision of the recipient is awaited. */
+            /** @description Ожидается решение получателя. */
             task?: boolean;
             /** @description Изменённые настройки (settings_changed). */
             fields?: string[];
@@ -4493,21 +4493,21 @@ export interface components {
          *     so is a value of another JSON type than its field's.
          */
         TemplateStageRequest: {
-            /** @description The stage's approvers, in order. */
+            /** @description Согласующие этапа по порядку. */
             approver_ids: string[];
             /**
-             * @description all: every approver must approve; any: the first approval completes it.
+             * @description all — согласовать должны все согласующие; any — этап завершается первым согласованием.
              *
-             *     * `all` - every approver
-             *     * `any` - any one approver
+             *     * `all` - все согласующие
+             *     * `any` - любой из согласующих
              * @default all
              */
             mode?: components["schemas"]["ModeEnum"];
-            /** @description The deadline, in hours from the stage's start. */
+            /** @description Срок в часах от начала этапа. */
             duration_hours: number;
             /**
              * Format: uuid
-             * @description Who is told when the stage is overdue.
+             * @description Кому сообщается о просрочке этапа.
              */
             manager_id?: string | null;
         };
@@ -4582,9 +4582,9 @@ export interface components {
         Upload: {
             /** Format: uuid */
             id: string;
-            /** @description Bytes in every part but the last (which holds the rest) */
+            /** @description Размер каждой части, кроме последней (в ней остаток), в байтах */
             part_size: number;
-            /** @description Numbers of the parts received */
+            /** @description Номера полученных частей */
             parts: number[];
             size: number;
             /** Format: date-time */
@@ -4597,16 +4597,16 @@ export interface components {
         UploadRequest: {
             /**
              * Format: uuid
-             * @description For a new document
+             * @description Для нового документа
              */
             folder_id?: string;
             /**
              * Format: uuid
-             * @description For a new version
+             * @description Для новой версии
              */
             document_id?: string;
             name: string;
-            /** @description Bytes, declared up front; at most DOCUMENT_MAX_BYTES */
+            /** @description Размер в байтах, указывается заранее; не более DOCUMENT_MAX_BYTES */
             size: number;
             /** Format: uuid */
             base_version_id?: string;
@@ -4650,15 +4650,15 @@ export interface components {
         Version: {
             /** Format: uuid */
             id: string;
-            /** @description 1, 2, … per document */
+            /** @description 1, 2, … в пределах документа */
             number: number;
-            /** @description Bytes */
+            /** @description В байтах */
             size: number;
-            /** @description Of the bytes, hex */
+            /** @description От содержимого, в шестнадцатеричном виде */
             sha256: string;
-            /** @description Detected from the bytes */
+            /** @description Определяется по содержимому */
             content_type: string;
-            /** @description As uploaded (control characters removed) */
+            /** @description Как при загрузке (без управляющих символов) */
             filename: string;
             source: components["schemas"]["SourceEnum"];
             /** Format: uuid */
@@ -4676,7 +4676,7 @@ export interface components {
             file: string;
             /**
              * Format: uuid
-             * @description The version this one was made from: 412 if it is no longer current
+             * @description Версия, на основе которой сделана эта: 412, если она уже не текущая
              */
             base_version_id?: string;
         };
@@ -11377,7 +11377,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A precondition failed: version_conflict (the version an upload was based on is no longer the current one; nothing was stored). */
+            /** @description Не выполнено предварительное условие: version_conflict (версия, на основе которой сделана загрузка, уже не текущая; ничего не сохранено). */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -12901,7 +12901,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A precondition failed: version_conflict (the version an upload was based on is no longer the current one; nothing was stored). */
+            /** @description Не выполнено предварительное условие: version_conflict (версия, на основе которой сделана загрузка, уже не текущая; ничего не сохранено). */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -13302,7 +13302,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A precondition failed: version_conflict (the version an upload was based on is no longer the current one; nothing was stored). */
+            /** @description Не выполнено предварительное условие: version_conflict (версия, на основе которой сделана загрузка, уже не текущая; ничего не сохранено). */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -14187,7 +14187,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A precondition failed: version_conflict (the version an upload was based on is no longer the current one; nothing was stored). */
+            /** @description Не выполнено предварительное условие: version_conflict (версия, на основе которой сделана загрузка, уже не текущая; ничего не сохранено). */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -16916,7 +16916,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A precondition failed: version_conflict (the version an upload was based on is no longer the current one; nothing was stored). */
+            /** @description Не выполнено предварительное условие: version_conflict (версия, на основе которой сделана загрузка, уже не текущая; ничего не сохранено). */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -17215,7 +17215,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A precondition failed: version_conflict (the version an upload was based on is no longer the current one; nothing was stored). */
+            /** @description Не выполнено предварительное условие: version_conflict (версия, на основе которой сделана загрузка, уже не текущая; ничего не сохранено). */
             412: {
                 headers: {
                     [name: string]: unknown;
