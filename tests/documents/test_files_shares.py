@@ -237,3 +237,36 @@ def test_move_and_bin_tell_exactly_who_lost_the_document(scene):
     assert received == [str(own.pk), str(own.pk)]
     assert_api_error(scene.c["dept_b"].get(f"/api/v1/documents/{own.pk}"), 404,
                      "document_not_found")  # fmt: skip
+
+
+def test_shared_with_me_pages_newest_first(scene):
+    older = make_document(scene.u.owner, data=b"a", filename="old.txt")
+    for document in (older, scene.document):
+        made = scene.c["owner"].post(
+            f"/api/v1/documents/{document.pk}/shares",
+            {"grantee": {"kind": "user", "id": str(scene.u.bob.pk)}, "role": "viewer"},
+        )
+        assert made.status_code == 201
+    first = scene.c["bob"].get("/api/v1/documents/shared?limit=1").json()
+    assert [d["id"] for d in first["results"]] == [str(scene.document.pk)]
+    second = scene.c["bob"].get(f"/api/v1/documents/shared?limit=1&cursor={first['next']}")
+    assert [d["id"] for d in second.json()["results"]] == [str(older.pk)]
+
+
+def test_a_conversation_folder_is_edited_by_its_members_and_owned_by_its_owner(scene):
+    owner, bob = scene.c["owner"], scene.c["bob"]
+    group = owner.post("/api/v1/conversations", {
+        "kind": "group", "title": "Рабочая группа", "member_ids": [str(scene.u.bob.pk)],
+    }).json()  # fmt: skip
+    folder = bob.get(f"/api/v1/conversations/{group['id']}/folder").json()
+    assert folder["role"] == "editor"
+    assert owner.get(f"/api/v1/conversations/{group['id']}/folder").json()["role"] == "owner"
+    made = bob.post(
+        f"/api/v1/folders/{folder['id']}/documents",
+        {"file": SimpleUploadedFile("plan.txt", b"plan")},
+        format="multipart",
+    )
+    assert made.status_code == 201, made.content  # fmt: skip
+    assert owner.get(f"/api/v1/documents/{made.json()['id']}").json()["role"] == "owner"
+    assert_api_error(scene.c["dept_a"].get(f"/api/v1/documents/{made.json()['id']}"), 404,
+                     "document_not_found")  # fmt: skip
