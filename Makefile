@@ -101,7 +101,7 @@ test: install-test services lint frontend-test frontend-build browser-deps
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 messages: install-test
-	$(BIN)/python manage.py makemessages -l ru --ignore=.venv --ignore=var --ignore=tests --no-location
+	$(BIN)/python manage.py makemessages -l ru --ignore=.venv --ignore=var --ignore=tests --ignore=frontend --no-location
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:

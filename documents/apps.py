@@ -12,3 +12,7 @@ class DocumentsConfig(AppConfig):
 
         gateway.register_events(files_setup.EVENTS)
         files_setup.register()
+
+        from documents import approval_ready
+
+        approval_ready.ready()

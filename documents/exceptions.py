@@ -92,3 +92,107 @@ class InvalidGrantee(InvalidInput):
 class CommentNotFound(NotFound):
     code = "comment_not_found"
     default_message = _("Comment not found.")
+
+
+# The approval workflow (documents/services/approval/).
+
+
+class RouteNotFound(NotFound):
+    code = "route_not_found"
+    default_message = _("This document has no approval route.")
+
+
+class ApprovalTemplateNotFound(NotFound):
+    code = "approval_template_not_found"
+    default_message = _("Route template not found.")
+
+
+class ApprovalDelegationNotFound(NotFound):
+    code = "approval_delegation_not_found"
+    default_message = _("Delegation not found.")
+
+
+class InvalidRoute(PortalError):
+    """A route or template that cannot run: no stages, unknown approvers, a deadline in the
+    past; ``details`` names each problem."""
+
+    code = "approval_route_invalid"
+    default_message = _("The approval route is not valid.")
+
+
+class RouteAlreadyRunning(PortalError):
+    code = "approval_route_running"
+    status = 409
+    default_message = _("An approval route is already running for this document.")
+
+
+class RouteNotRunning(PortalError):
+    code = "approval_route_not_running"
+    status = 409
+    default_message = _("The approval route of this document is not running.")
+
+
+class DocumentInApproval(PortalError):
+    """A new version while a route runs whose owner chose to refuse new versions."""
+
+    code = "document_in_approval"
+    status = 409
+    default_message = _("The document is being approved: new versions are refused until then.")
+
+
+class DocumentHasNoVersion(PortalError):
+    code = "document_has_no_version"
+    status = 409
+    default_message = _("The document has no version to approve yet.")
+
+
+class NotAnApprover(PermissionDenied):
+    """The actor sees the document but is no approver (or deputy of one) on its route."""
+
+    code = "approval_not_approver"
+    default_message = _("You are not an approver on this route.")
+
+
+class NotYourTurn(PortalError):
+    """The actor approves on another stage than the current one."""
+
+    code = "approval_not_your_turn"
+    status = 409
+    default_message = _("It is not your stage's turn to decide.")
+
+
+class AlreadyDecided(PortalError):
+    code = "approval_already_decided"
+    status = 409
+    default_message = _("You have already decided on this version.")
+
+
+class CommentRequired(PortalError):
+    code = "approval_comment_required"
+    default_message = _("Say why: a comment is required to reject or return a document.")
+
+
+class RouteCancelForbidden(PermissionDenied):
+    code = "approval_cancel_forbidden"
+    default_message = _("Only whoever started the route or an owner of the document may cancel it.")
+
+
+class ApprovalTemplateOwnerRequired(PermissionDenied):
+    code = "approval_template_owner_required"
+    default_message = _("Only the creator of a template may change or delete it.")
+
+
+class InvalidDelegation(PortalError):
+    code = "approval_delegation_invalid"
+    default_message = _("The delegation is not valid.")
+
+
+class InvalidJournal(PortalError):
+    code = "registration_journal_invalid"
+    default_message = _("The registration journal's settings are not valid.")
+
+
+class DocumentAlreadyRegistered(PortalError):
+    code = "document_registered"
+    status = 409
+    default_message = _("The document is registered: it is not approved again.")

@@ -179,6 +179,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.accounts.tasks.prune_expired_auth_sessions",
         "schedule": 3600.0,
     },
+    "check-approval-deadlines": {
+        "task": "documents.tasks_approval.check_approval_deadlines",
+        "schedule": 300.0,
+    },
 }
 
 # --- Object storage ------------------------------------------------------------------------
@@ -401,6 +405,8 @@ SPECTACULAR_SETTINGS = {
         "DocumentStatusEnum": "documents.models.Document.Status",
         "DocumentRoleEnum": "documents.models.Role",
         "DocumentOwnerKindEnum": "documents.api.serializers_files.OWNER_KINDS",
+        "ApprovalStageKindEnum": "documents.models.ApprovalStage.Kind",
+        "ApprovalRouteStatusEnum": "documents.models.ApprovalRoute.Status",
     },
 }
 

@@ -1,15 +1,31 @@
 """The documents app's models (docs/documents.md): folders, documents, their versions and
 shares. Co-editing and the approval workflow keep their models in their own modules."""
 
+from documents.models.approval import (
+    ApprovalApprover,
+    ApprovalDecision,
+    ApprovalDelegation,
+    ApprovalRoute,
+    ApprovalStage,
+    ApprovalTemplate,
+    RegistrationJournal,
+)
 from documents.models.comments import Comment
 from documents.models.files import Document, DocumentShare, Folder, Role, Version
 from documents.models.uploads import UploadSession
 
 __all__ = [
+    "ApprovalApprover",
+    "ApprovalDecision",
+    "ApprovalDelegation",
+    "ApprovalRoute",
+    "ApprovalStage",
+    "ApprovalTemplate",
     "Comment",
     "Document",
     "DocumentShare",
     "Folder",
+    "RegistrationJournal",
     "Role",
     "UploadSession",
     "Version",

@@ -168,6 +168,22 @@ class SystemRecordOutput(serializers.Serializer):
         required=False, allow_null=True, help_text=_("Its current version's number, or null.")
     )
     status = serializers.CharField(required=False, help_text=_("Its approval status."))
+    # A document's approval steps (documents/services/approval/): ``action`` instead of
+    # ``event``; ``document_id`` and ``name`` (above) say which document.
+    action = serializers.CharField(
+        required=False, help_text=_("A document's approval step: approval_<step>.")
+    )
+    route_id = serializers.UUIDField(required=False)
+    link = serializers.CharField(
+        required=False, help_text=_("The document's page: /documents/<id>.")
+    )
+    stage = serializers.IntegerField(required=False)
+    decision = serializers.CharField(required=False)
+    deadline_at = serializers.DateTimeField(required=False)
+    registration_number = serializers.CharField(required=False)
+    task = serializers.BooleanField(
+        required=False, help_text=_("A decision of the recipient is awaited.")
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # ``fields`` is also the serializer's own attribute; declared here, it shadows nothing.

@@ -519,4 +519,72 @@ DESCRIPTIONS: dict[str, Any] = {
         "bytes, the last part the rest. Sending a part again replaces it. Programs are "
         "refused at part 1."
     ),
+    # The approval workflow (documents/api/views_approval.py, docs/documents.md).
+    "approval_delegations_list": _(
+        "The delegations you gave or received that have not ended, newest first; paged in "
+        "the list envelope."
+    ),
+    "approval_delegations_create": _(
+        "Name a deputy who may decide your approval tasks in your place from from_date "
+        "to to_date inclusive (dates in the server's time zone; ending today or later, "
+        "at most 366 days). While it runs your tasks appear in the deputy's inbox and "
+        "each decision records both of you."
+    ),
+    "approval_delegations_destroy": _(
+        "End a delegation you gave; from now on the deputy cannot decide for you. 404 "
+        "for any other delegation."
+    ),
+    "approval_templates_list": _(
+        "The route templates of your agency, newest first, paged in the list envelope; "
+        "editable says whether you created it (and so may change or delete it)."
+    ),
+    "approval_templates_create": _(
+        "Save a route as a template of your agency: stages with approvers, mode and "
+        "duration_hours (no fixed due times), an optional manager per stage and an "
+        "optional signer. Everyone in the agency may start routes from it."
+    ),
+    "approval_templates_retrieve": _("A template of your agency; 404 for any other."),
+    "approval_templates_partial_update": _(
+        "Change a template's name, stages or signer: its creator only (403 "
+        "approval_template_owner_required for others of the agency, 404 outside it). "
+        "Routes already started keep their stages."
+    ),
+    "approval_templates_destroy": _(
+        "Delete a template: its creator only. Routes started from it keep their stages."
+    ),
+    "approvals_inbox_list": _(
+        "The approval tasks waiting for your decision, as an approver or as the deputy "
+        "of one (on_behalf_of): overdue first, then by deadline, in one page. Each "
+        "links to the document."
+    ),
+    "documents_route_retrieve": _(
+        "The document's running approval route, or else its latest one, with its "
+        "stages, approvers, each one's decision in the current cycle and every "
+        "signature (void ones of earlier versions included). 404 document_not_found "
+        "if you do not see the document, route_not_found if it never had a route."
+    ),
+    "documents_route_create": _(
+        "Start an approval route on the document's current version (owners and "
+        "editors): ordered stages, each with approvers, mode all or any, a deadline "
+        "(duration_hours from the stage's start, or due_at) and an optional manager; "
+        "an optional signer signs after the last stage; or a template_id. "
+        "on_new_version says what a new version does while the route runs: restart "
+        "the route or be refused. The document becomes in_approval; everyone the "
+        "route names gets viewer access. 409 approval_route_running if one runs."
+    ),
+    "documents_route_cancel_create": _(
+        "Stop the running route: whoever started it, or an owner of the document. "
+        "The document is a draft again; its decisions stay in the history."
+    ),
+    "documents_route_decide_create": _(
+        "Decide on the current stage as its approver or as the deputy of one: "
+        "approve, reject or return for revision (a comment required for the last "
+        "two). Each decision is a signature chained to the previous one. The last "
+        "approval registers the document with the next number of the agency's "
+        "journal. 409 approval_already_decided, 409 approval_not_your_turn (another "
+        "stage's approver), 403 approval_not_approver, 404 if you do not see it."
+    ),
+    "documents_routes_list": _(
+        "Every approval route of the document, newest first; paged in the list envelope."
+    ),
 }

@@ -1,7 +1,8 @@
 """The domain errors an operation can answer, read from the code: which ``PortalError``
 subclasses its view method raises, and those raised (or made, to be raised by the caller:
 an explicit result such as ``Admission.refused``) by the Portal functions it calls
-(services, selectors, their helpers), followed through calls to a bounded depth.
+(services, selectors, their helpers, and the receivers connected to a signal it sends),
+followed through calls to a bounded depth.
 
 For the schema's ``x-error-codes`` (code → HTTP status). It reads source, so it finds
 what a direct reading finds: errors raised through a variable or a callback are missed,
@@ -16,6 +17,7 @@ import functools
 import inspect
 import textwrap
 import types
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -77,6 +79,25 @@ def _local_imports(tree: ast.AST) -> dict[str, Any]:
     return names
 
 
+def _signal_receivers(func: ast.expr, scope: dict[str, Any]) -> list[Any]:
+    """The receivers connected now to a signal the call sends (``version_adding.send(…)``):
+    they run inside the sender, and may refuse by raising (documents/signals.py)."""
+    from django.dispatch import Signal
+
+    if not (isinstance(func, ast.Attribute) and func.attr == "send"):
+        return []
+    signal = _resolve(func.value, scope)
+    if not isinstance(signal, Signal):
+        return []
+    receivers = []
+    for entry in signal.receivers:
+        ref = entry[1]
+        receiver = ref() if isinstance(ref, weakref.ReferenceType) else ref
+        if receiver is not None and _ours(receiver):
+            receivers.append(receiver)
+    return receivers
+
+
 def _collect(function: Any, found: dict[str, int], seen: set[Any], depth: int) -> None:
     if not isinstance(function, types.FunctionType) or function in seen or depth > _MAX_DEPTH:
         return
@@ -92,6 +113,8 @@ def _collect(function: Any, found: dict[str, int], seen: set[Any], depth: int) -
             if isinstance(error, type) and issubclass(error, PortalError):
                 found.setdefault(error.code, error.status)
         elif isinstance(node, ast.Call):
+            for receiver in _signal_receivers(node.func, scope):
+                _collect(_unwrap(receiver), found, seen, depth + 1)
             callee = _resolve(node.func, scope)
             if isinstance(callee, types.FunctionType) and _ours(callee):
                 _collect(_unwrap(callee), found, seen, depth + 1)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class EventStream(models.Model):
@@ -25,23 +28,59 @@ class EventStream(models.Model):
         return f"stream of {self.user_id} at {self.last_event_id}"
 
 
+class SharedPayload(models.Model):
+    """The payload of one large event published to many users, stored once: their
+    ``Event`` rows point here instead of each holding a copy (a call adding 1,000 members
+    would otherwise write its 40 KB list of them 1,000 times). Deleted by
+    ``event_log_prune`` once no event points at it."""
+
+    id = models.BigAutoField(primary_key=True)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"shared payload {self.id}"
+
+
 class Event(models.Model):
-    """One event for one user. ``id`` increases along each user's stream."""
+    """One event for one user. ``id`` increases along each user's stream. The payload is
+    either ``payload`` or, for a large event published to many users, ``shared``'s
+    (exactly one of them is set); ``body()`` reads whichever it is."""
 
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     type = models.CharField(max_length=64)
-    payload = models.JSONField()
+    payload = models.JSONField(null=True)
+    shared = models.ForeignKey(
+        SharedPayload, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
+    )  # fmt: skip
     # Set for an event meant for one device only (a remote command): the sockets of the
     # user's other devices skip it.
     device_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "id"])]
+        indexes = [
+            models.Index(fields=["user", "id"]),
+            models.Index(
+                fields=["shared"], name="event_shared_idx", condition=Q(shared__isnull=False)
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="event_one_payload",
+                condition=Q(payload__isnull=False, shared__isnull=True)
+                | Q(payload__isnull=True, shared__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.id} {self.type} for {self.user_id}"
+
+    def body(self) -> Any:
+        """The event's payload, wherever it is stored."""
+        return self.payload if self.shared is None else self.shared.payload
 
 
 class Topic(models.Model):

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, JSONField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from portal.realtime.exceptions import InvalidEventId
 from portal.realtime.models import Event, EventStream, Topic, TopicEvent, TopicFollow
@@ -94,7 +95,12 @@ def events_after(*, user_id: Any, after: int, limit: int, device_id: Any = None)
                 EventStream.objects.filter(user_id=OuterRef("user_id")).values("pruned_through")
             )
         )
-        .values_list("id", "payload", "pruned_through", "device_id")[:limit]
+        .values_list(
+            "id",
+            Coalesce("payload", "shared__payload", output_field=JSONField()),
+            "pruned_through",
+            "device_id",
+        )[:limit]
     )
     mine = None if device_id is None else str(device_id)
     return EventBatch(

@@ -224,6 +224,7 @@ def test_every_list_is_the_one_envelope(schema):
                 "/api/v1/search/messages",
                 "/api/v1/conversations",
                 "/api/v1/conversations/{conversation_id}/pins",
+                "/api/v1/approvals/inbox",
             )
             assert single_page or {"cursor", "limit"} <= query, path
     for path in (
@@ -262,6 +263,7 @@ def test_websocket_events_and_frames_are_documented(schema):
         "policy.updated", "stream.follow", "stream.unfollow", "test.ping",
         "document.add", "document.update", "document.remove", "document_version.add",
         "document_share.add", "document_share.update", "document_share.remove",
+        "approval.add", "approval.change",
     }  # fmt: skip
     components = schema["components"]["schemas"]
     for name, ref in events.items():

@@ -38,10 +38,11 @@ def capture_events() -> Iterator[Captured]:
     yield captured
     grouped: dict[str, tuple[dict[str, Any], set[str]]] = {}
     order: list[str] = []
-    for event in Event.objects.filter(id__gt=start).order_by("id"):
-        key = repr(sorted(event.payload.items()))
+    for event in Event.objects.filter(id__gt=start).select_related("shared").order_by("id"):
+        payload = event.body()
+        key = repr(sorted(payload.items()))
         if key not in grouped:
-            grouped[key] = (event.payload, set())
+            grouped[key] = (payload, set())
             order.append(key)
         grouped[key][1].add(str(event.user_id))
     captured.events = [grouped[k] for k in order]

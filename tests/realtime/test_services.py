@@ -17,7 +17,7 @@ from portal.audit.services import RequestContext
 from portal.db import TransactionRequired
 from portal.realtime import events, publish, selectors, services, tasks
 from portal.realtime.exceptions import InvalidEventId
-from portal.realtime.models import Event, EventStream
+from portal.realtime.models import Event, EventStream, SharedPayload
 from tests.factories.accounts import UserFactory
 from tests.helpers import outside_a_request
 from tests.helpers.events import capture_events
@@ -114,7 +114,7 @@ def test_test_event_send_reaches_exactly_its_user_and_is_audited(user, other_use
 def test_send_test_event_command(user, capsys):
     call_command("send_test_event", user.login.upper(), "--text", "hello")
     row = Event.objects.get(user=user)
-    assert row.payload["text"] == "hello"
+    assert row.body()["text"] == "hello"
     assert f"Published event {row.id}" in capsys.readouterr().out
 
 
@@ -170,6 +170,51 @@ def test_events_after_reads_in_id_order_with_pruned_through(user, other_user):
     assert len(selectors.events_after(user_id=user.pk, after=0, limit=2).events) == 2
     empty = selectors.events_after(user_id=user.pk, after=mine[2].id, limit=10)
     assert empty.events == [] and empty.pruned_through is None
+
+
+def test_a_large_event_to_many_users_is_stored_once(user, other_user):
+    """Rows of a large event published to several users point at one shared payload
+    (1,000 members added at once would otherwise write their list 1,000 times); readers,
+    resume included, get the same payload as from an event stored in its own row."""
+    long_text = "я" * services.SHARED_PAYLOAD_MIN_CHARS
+    with capture_events() as captured:
+        shared = _publish([user.pk, other_user.pk], long_text)
+        alone = _publish([user.pk], long_text)[0]  # one recipient: its own row
+        small = _publish([user.pk, other_user.pk], "коротко")
+    assert SharedPayload.objects.count() == 1
+    rows = Event.objects.filter(pk__in=[e.id for e in shared])
+    assert {(r.payload, r.shared_id) for r in rows} == {(None, SharedPayload.objects.get().pk)}
+    assert Event.objects.get(pk=alone.id).shared_id is None
+    assert all(r.shared_id is None for r in Event.objects.filter(pk__in=[e.id for e in small]))
+    batch = selectors.events_after(user_id=user.pk, after=0, limit=10)
+    assert [payload["text"] for _, payload, _ in batch.events] == [long_text, long_text, "коротко"]
+    # capture_events reads the log as sockets would (equal payloads grouped)
+    both = {str(user.pk), str(other_user.pk)}
+    assert [(p["text"], to) for p, to in captured.events] == [(long_text, both), ("коротко", both)]
+
+
+@outside_a_request
+def test_prune_deletes_a_shared_payload_with_its_last_event(user, other_user, settings):
+    settings.EVENT_LOG_RETENTION_SECONDS = 3600
+    now = timezone.now()
+    long_text = "x" * services.SHARED_PAYLOAD_MIN_CHARS
+    with clock.frozen(now - dt.timedelta(hours=2)):
+        _publish([user.pk, other_user.pk], long_text)
+    with clock.frozen(now - dt.timedelta(minutes=30)):
+        _publish([user.pk, other_user.pk], long_text)
+    with clock.frozen(now):
+        assert tasks.prune_event_log() == 2
+    kept = SharedPayload.objects.get()
+    assert set(Event.objects.values_list("shared_id", flat=True)) == {kept.pk}
+
+
+def test_the_portable_append_shares_a_large_payload_too(user, other_user):
+    event = {"type": "test", "op": "ping", "text": "x" * services.SHARED_PAYLOAD_MIN_CHARS}
+    recipients = sorted([str(user.pk), str(other_user.pk)])
+    services._append_portable(recipients, event, clock.now())
+    shared = SharedPayload.objects.get()
+    assert shared.payload == event
+    assert [e.body() for e in Event.objects.filter(shared=shared)] == [event, event]
 
 
 @outside_a_request

@@ -93,11 +93,11 @@ def test_joining_and_leaving_follow_and_unfollow_with_events_in_the_own_stream(c
     conversation, _, readers = channel
     newcomer = UserFactory.create()
     conversation_join(actor=newcomer, conversation_id=conversation.pk)
-    follow = Event.objects.filter(user=newcomer, type="stream").get().payload
+    follow = Event.objects.filter(user=newcomer, type="stream").get().body()
     assert follow["op"] == "follow" and follow["topic"] == topic_of(conversation)
     conversation_member_remove(actor=newcomer, conversation_id=conversation.pk, user_id=newcomer.pk)
     ops = [
-        e.payload["op"] for e in Event.objects.filter(user=newcomer, type="stream").order_by("id")
+        e.body()["op"] for e in Event.objects.filter(user=newcomer, type="stream").order_by("id")
     ]
     assert ops == ["follow", "unfollow"]
     sync = api_client(readers[0]).get("/api/v1/sync").json()

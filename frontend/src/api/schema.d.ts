@@ -240,6 +240,122 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/approval-delegations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My delegations
+         * @description The delegations you gave or received that have not ended, newest first; paged in the list envelope.
+         */
+        get: operations["approval_delegations_list"];
+        put?: never;
+        /**
+         * Name a deputy
+         * @description Name a deputy who may decide your approval tasks in your place from from_date to to_date inclusive (dates in the server's time zone; ending today or later, at most 366 days). While it runs your tasks appear in the deputy's inbox and each decision records both of you.
+         */
+        post: operations["approval_delegations_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approval-delegations/{delegation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End a delegation
+         * @description End a delegation you gave; from now on the deputy cannot decide for you. 404 for any other delegation.
+         */
+        delete: operations["approval_delegations_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approval-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Route templates
+         * @description The route templates of your agency, newest first, paged in the list envelope; editable says whether you created it (and so may change or delete it).
+         */
+        get: operations["approval_templates_list"];
+        put?: never;
+        /**
+         * Save a route template
+         * @description Save a route as a template of your agency: stages with approvers, mode and duration_hours (no fixed due times), an optional manager per stage and an optional signer. Everyone in the agency may start routes from it.
+         */
+        post: operations["approval_templates_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approval-templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A route template
+         * @description A template of your agency; 404 for any other.
+         */
+        get: operations["approval_templates_retrieve"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a route template
+         * @description Delete a template: its creator only. Routes started from it keep their stages.
+         */
+        delete: operations["approval_templates_destroy"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a route template
+         * @description Change a template's name, stages or signer: its creator only (403 approval_template_owner_required for others of the agency, 404 outside it). Routes already started keep their stages.
+         */
+        patch: operations["approval_templates_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/approvals/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Waiting for my decision
+         * @description The approval tasks waiting for your decision, as an approver or as the deputy of one (on_behalf_of): overdue first, then by deadline, in one page. Each links to the document.
+         */
+        get: operations["approvals_inbox_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attachments/{attachment_id}/link": {
         parameters: {
             query?: never;
@@ -971,6 +1087,90 @@ export interface paths {
          * @description Delete a comment: its author, or an owner of the document.
          */
         delete: operations["documents_comments_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{document_id}/route": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A document's approval route
+         * @description The document's running approval route, or else its latest one, with its stages, approvers, each one's decision in the current cycle and every signature (void ones of earlier versions included). 404 document_not_found if you do not see the document, route_not_found if it never had a route.
+         */
+        get: operations["documents_route_retrieve"];
+        put?: never;
+        /**
+         * Start an approval route
+         * @description Start an approval route on the document's current version (owners and editors): ordered stages, each with approvers, mode all or any, a deadline (duration_hours from the stage's start, or due_at) and an optional manager; an optional signer signs after the last stage; or a template_id. on_new_version says what a new version does while the route runs: restart the route or be refused. The document becomes in_approval; everyone the route names gets viewer access. 409 approval_route_running if one runs.
+         */
+        post: operations["documents_route_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{document_id}/route/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel the approval route
+         * @description Stop the running route: whoever started it, or an owner of the document. The document is a draft again; its decisions stay in the history.
+         */
+        post: operations["documents_route_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{document_id}/route/decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide on a document
+         * @description Decide on the current stage as its approver or as the deputy of one: approve, reject or return for revision (a comment required for the last two). Each decision is a signature chained to the previous one. The last approval registers the document with the next number of the agency's journal. 409 approval_already_decided, 409 approval_not_your_turn (another stage's approver), 403 approval_not_approver, 404 if you do not see it.
+         */
+        post: operations["documents_route_decide_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{document_id}/routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A document's approval history
+         * @description Every approval route of the document, newest first; paged in the list envelope.
+         */
+        get: operations["documents_routes_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2019,6 +2219,207 @@ export interface components {
             /** Краткое название */
             short_name: string;
         };
+        ApprovalApprover: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * @description Their decision on this stage in the current cycle, or null.
+             *
+             *     * `approve` - approve
+             *     * `reject` - reject
+             *     * `return` - return for revision
+             */
+            decision: components["schemas"]["DecisionEnum"] | components["schemas"]["NullEnum"];
+        };
+        ApprovalDelegation: {
+            /** Format: uuid */
+            id: string;
+            principal: components["schemas"]["ApprovalPerson"];
+            deputy: components["schemas"]["ApprovalPerson"];
+            /** Format: date */
+            from_date: string;
+            /** Format: date */
+            to_date: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ApprovalDocumentState: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            status: components["schemas"]["DocumentStatusEnum"];
+            registration_number: string;
+            /** Format: date-time */
+            registered_at: string | null;
+        };
+        /**
+         * @description ``approval.add`` (a route started) / ``approval.update`` (every later step): to
+         *     everyone with a role on the document and everyone the route names; ``reminder`` and
+         *     ``escalation`` only to the people reminded or escalated to.
+         */
+        ApprovalEvent: {
+            /** @enum {string} */
+            type: "approval";
+            /** @enum {string} */
+            op: "add" | "update";
+            /**
+             * @description * `started` - started
+             *     * `approved` - approved
+             *     * `stage_completed` - stage_completed
+             *     * `registered` - registered
+             *     * `rejected` - rejected
+             *     * `returned` - returned
+             *     * `cancelled` - cancelled
+             *     * `restarted` - restarted
+             *     * `reminder` - reminder
+             *     * `escalation` - escalation
+             * @enum {string}
+             */
+            step: "started" | "approved" | "stage_completed" | "registered" | "rejected" | "returned" | "cancelled" | "restarted" | "reminder" | "escalation";
+            /** Format: uuid */
+            document_id: string;
+            route: components["schemas"]["ApprovalRoute"];
+        };
+        ApprovalPerson: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        /** @description A route with its stages, approvers and every decision (void ones included). */
+        ApprovalRoute: {
+            /** Format: uuid */
+            id: string;
+            document: components["schemas"]["ApprovalDocumentState"];
+            status: components["schemas"]["ApprovalRouteStatusEnum"];
+            on_new_version: components["schemas"]["OnNewVersionEnum"];
+            cycle: number;
+            /** @description The active stage's number; null once the route ended. */
+            current_stage: number | null;
+            version: components["schemas"]["ApprovalVersion"];
+            /** Format: uuid */
+            template_id: string | null;
+            /** Format: uuid */
+            started_by: string | null;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            finished_at: string | null;
+            stages: components["schemas"]["ApprovalStage"][];
+            decisions: components["schemas"]["ApprovalSignature"][];
+        };
+        /**
+         * @description * `running` - running
+         *     * `registered` - registered
+         *     * `rejected` - rejected
+         *     * `returned` - returned for revision
+         *     * `cancelled` - cancelled
+         * @enum {string}
+         */
+        ApprovalRouteStatusEnum: "running" | "registered" | "rejected" | "returned" | "cancelled";
+        /** @description A decision, recorded as a simple electronic signature. */
+        ApprovalSignature: {
+            id: number;
+            stage: number;
+            approver: components["schemas"]["ApprovalPerson"];
+            /** @description Who decided in the approver's place. */
+            deputy: components["schemas"]["ApprovalPerson"] | null;
+            decision: components["schemas"]["DecisionEnum"];
+            comment: string;
+            /** Format: uuid */
+            version_id: string;
+            version_number: number;
+            version_sha256: string;
+            /** Format: date-time */
+            decided_at: string;
+            /** @description Made on an earlier version of a restarted route. */
+            void: boolean;
+            hash: string;
+        };
+        ApprovalStage: {
+            number: number;
+            /**
+             * @description signature: the final signer.
+             *
+             *     * `approval` - approval
+             *     * `signature` - signature
+             */
+            kind: components["schemas"]["ApprovalStageKindEnum"];
+            mode: components["schemas"]["ModeEnum"];
+            /** Format: double */
+            duration_hours: number | null;
+            /** Format: date-time */
+            due_at: string | null;
+            /** Format: uuid */
+            manager_id: string | null;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            deadline_at: string | null;
+            /** Format: date-time */
+            completed_at: string | null;
+            approvers: components["schemas"]["ApprovalApprover"][];
+        };
+        /**
+         * @description * `approval` - approval
+         *     * `signature` - signature
+         * @enum {string}
+         */
+        ApprovalStageKindEnum: "approval" | "signature";
+        ApprovalTask: {
+            /** Format: uuid */
+            document_id: string;
+            document_name: string;
+            /** Format: uuid */
+            route_id: string;
+            stage: number;
+            kind: components["schemas"]["ApprovalStageKindEnum"];
+            mode: components["schemas"]["ModeEnum"];
+            /** Format: date-time */
+            deadline_at: string | null;
+            overdue: boolean;
+            /**
+             * Format: uuid
+             * @description The approver you would decide for, as their deputy.
+             */
+            on_behalf_of: string | null;
+            version_number: number;
+            /** Format: uuid */
+            started_by: string | null;
+            /** Format: date-time */
+            started_at: string | null;
+            /** @description The document's page in the browser client. */
+            link: string;
+        };
+        ApprovalTemplate: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            stages: components["schemas"]["ApprovalTemplateStage"][];
+            /** Format: uuid */
+            signer_id: string | null;
+            /** Format: uuid */
+            created_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Whether you may change or delete it. */
+            editable: boolean;
+        };
+        ApprovalTemplateStage: {
+            approver_ids: string[];
+            mode: components["schemas"]["ModeEnum"];
+            duration_hours: number;
+            /** Format: uuid */
+            manager_id: string | null;
+        };
+        ApprovalVersion: {
+            /** Format: uuid */
+            id: string;
+            number: number;
+            sha256: string;
+        };
         Assignment: {
             /** Format: uuid */
             readonly id: string;
@@ -2217,6 +2618,42 @@ export interface components {
         };
         Csrf: {
             csrf_token: string;
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        DecideRequest: {
+            decision: components["schemas"]["DecisionEnum"];
+            /**
+             * @description Required to reject or return.
+             * @default
+             */
+            comment?: string;
+            /**
+             * Format: uuid
+             * @description As a deputy: the approver you decide for (needed when there are several).
+             */
+            on_behalf_of?: string | null;
+        };
+        /**
+         * @description * `approve` - approve
+         *     * `reject` - reject
+         *     * `return` - return for revision
+         * @enum {string}
+         */
+        DecisionEnum: "approve" | "reject" | "return";
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        DelegationRequest: {
+            /** Format: uuid */
+            deputy_id: string;
+            /** Format: date */
+            from_date: string;
+            /** Format: date */
+            to_date: string;
         };
         Department: {
             /** Format: uuid */
@@ -2879,6 +3316,12 @@ export interface components {
             /** Format: uuid */
             conversation_id: string;
         };
+        /**
+         * @description * `all` - every approver
+         *     * `any` - any one approver
+         * @enum {string}
+         */
+        ModeEnum: "all" | "any";
         /** @description A conversation as its member sees it in the list: with role, unread count, settings. */
         MyConversation: {
             /** Format: uuid */
@@ -2938,6 +3381,13 @@ export interface components {
         NotificationsMarked: {
             marked: number;
         };
+        NullEnum: null;
+        /**
+         * @description * `restart` - restart the route
+         *     * `refuse` - refuse the new version
+         * @enum {string}
+         */
+        OnNewVersionEnum: "restart" | "refuse";
         OwnVote: {
             /** @description Выбор вызывающего, по возрастанию. */
             options: number[];
@@ -2971,6 +3421,34 @@ export interface components {
         };
         PaginatedAgencyList: {
             results: components["schemas"]["Agency"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
+        PaginatedApprovalDelegationList: {
+            results: components["schemas"]["ApprovalDelegation"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
+        PaginatedApprovalRouteList: {
+            results: components["schemas"]["ApprovalRoute"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
+        PaginatedApprovalTaskList: {
+            results: components["schemas"]["ApprovalTask"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
+        PaginatedApprovalTemplateList: {
+            results: components["schemas"]["ApprovalTemplate"][];
             /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
             next: string | null;
             /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
@@ -3171,6 +3649,16 @@ export interface components {
          */
         PatchedSharePatchRequest: {
             role?: components["schemas"]["DocumentRoleEnum"];
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        PatchedTemplatePatchRequest: {
+            name?: string;
+            stages?: components["schemas"]["TemplateStageRequest"][];
+            /** Format: uuid */
+            signer_id?: string | null;
         };
         PathItem: {
             /** Format: uuid */
@@ -3418,6 +3906,28 @@ export interface components {
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
          *     so is a value of another JSON type than its field's.
          */
+        RouteStartRequest: {
+            /** @description The stages in order; omitted: the template's. */
+            stages?: components["schemas"]["StageRequest"][];
+            /**
+             * Format: uuid
+             * @description Who signs after the last stage.
+             */
+            signer_id?: string | null;
+            /**
+             * @description What a new version of the document does while the route runs.
+             *
+             *     * `restart` - restart the route
+             *     * `refuse` - refuse the new version
+             */
+            on_new_version: components["schemas"]["OnNewVersionEnum"];
+            /** Format: uuid */
+            template_id?: string | null;
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
         ScheduleRequest: {
             client_id: string;
             body: string;
@@ -3519,6 +4029,34 @@ export interface components {
          * @enum {string}
          */
         SourceEnum: "upload" | "restore" | "export";
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        StageRequest: {
+            /** @description The stage's approvers, in order. */
+            approver_ids: string[];
+            /**
+             * @description all: every approver must approve; any: the first approval completes it.
+             *
+             *     * `all` - every approver
+             *     * `any` - any one approver
+             * @default all
+             */
+            mode?: components["schemas"]["ModeEnum"];
+            /** @description The deadline in hours from the stage's start (or give due_at). */
+            duration_hours?: number | null;
+            /**
+             * Format: uuid
+             * @description Who is told when the stage is overdue.
+             */
+            manager_id?: string | null;
+            /**
+             * Format: date-time
+             * @description A fixed deadline (or give duration_hours).
+             */
+            due_at?: string | null;
+        };
         /**
          * @description * `active` - активно
          *     * `locked` - заблокировано
@@ -3646,8 +4184,54 @@ export interface components {
             version?: number | null;
             /** @description Its approval status. */
             status?: string;
+            /** @description A document's approval step: approval_<step>. */
+            action?: string;
+            /** Format: uuid */
+            route_id?: string;
+            /** @description The document's page: /documents/<id>. */
+            link?: string;
+            stage?: number;
+            decision?: string;
+            /** Format: date-time */
+            deadline_at?: string;
+            registration_number?: string;
+            /** @description A decision of the recipient is awaited. */
+            task?: boolean;
             /** @description Изменённые настройки (settings_changed). */
             fields?: string[];
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        TemplateRequest: {
+            name: string;
+            stages: components["schemas"]["TemplateStageRequest"][];
+            /** Format: uuid */
+            signer_id?: string | null;
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        TemplateStageRequest: {
+            /** @description The stage's approvers, in order. */
+            approver_ids: string[];
+            /**
+             * @description all: every approver must approve; any: the first approval completes it.
+             *
+             *     * `all` - every approver
+             *     * `any` - any one approver
+             * @default all
+             */
+            mode?: components["schemas"]["ModeEnum"];
+            /** @description The deadline, in hours from the stage's start. */
+            duration_hours: number;
+            /**
+             * Format: uuid
+             * @description Who is told when the stage is overdue.
+             */
+            manager_id?: string | null;
         };
         /** @description ``test.ping``: for checking delivery; clients ignore it. */
         TestPingEvent: {
@@ -3832,7 +4416,7 @@ export interface components {
         VoteRequest: {
             options: number[];
         };
-        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["MessageHideEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipSettingsEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["DocumentRemoveEvent"] | components["schemas"]["DocumentVersionEvent"] | components["schemas"]["DocumentShareEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
+        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["MessageHideEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipSettingsEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["DocumentRemoveEvent"] | components["schemas"]["DocumentVersionEvent"] | components["schemas"]["DocumentShareEvent"] | components["schemas"]["ApprovalEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
     };
     responses: never;
     parameters: never;
@@ -5243,6 +5827,835 @@ export interface operations {
             };
             /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_delegations_list: {
+        parameters: {
+            query?: {
+                /** @description Значение next или previous полученной ранее страницы. */
+                cursor?: string;
+                /** @description Элементов на странице: от 1 до 200, по умолчанию 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedApprovalDelegationList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_delegations_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DelegationRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalDelegation"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_delegations_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delegation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_templates_list: {
+        parameters: {
+            query?: {
+                /** @description Значение next или previous полученной ранее страницы. */
+                cursor?: string;
+                /** @description Элементов на странице: от 1 до 200, по умолчанию 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedApprovalTemplateList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_templates_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalTemplate"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_templates_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalTemplate"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_templates_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approval_templates_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedTemplatePatchRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalTemplate"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approvals_inbox_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedApprovalTaskList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9530,6 +10943,522 @@ export interface operations {
             };
         };
     };
+    documents_route_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRoute"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    documents_route_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RouteStartRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRoute"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    documents_route_cancel_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRoute"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    documents_route_decide_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRoute"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    documents_routes_list: {
+        parameters: {
+            query?: {
+                /** @description Значение next или previous полученной ранее страницы. */
+                cursor?: string;
+                /** @description Элементов на странице: от 1 до 200, по умолчанию 50. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedApprovalRouteList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     documents_shares_list: {
         parameters: {
             query?: {
@@ -10094,6 +12023,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A precondition failed: version_conflict (the version an upload was based on is no longer the current one; nothing was stored). */
             412: {
                 headers: {
@@ -10292,6 +12230,15 @@ export interface operations {
             };
             /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11159,6 +13106,15 @@ export interface operations {
             };
             /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14178,6 +16134,15 @@ export interface operations {
             };
             /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
