@@ -40,7 +40,7 @@ REDIS_DB = os.environ.get("BENCH_REDIS_DB", "12")
 REDIS_PREFIX = os.environ.get("BENCH_REDIS_PREFIX", "portalbench")
 BASE_PORT = int(os.environ.get("BENCH_BASE_PORT", "8701"))
 # The production limit (docs/realtime.md).
-MAX_MESSAGE_BYTES = "65536"
+MAX_MESSAGE_BYTES = "1048576"
 
 
 def bench_env(**overrides: str) -> dict[str, str]:

@@ -13,6 +13,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+# The other parts register their models in their own modules.
+from documents import admin_approval, admin_previews  # noqa: F401
 from documents.models import Comment, Document, DocumentShare, Folder, UploadSession, Version
 
 

@@ -16,3 +16,16 @@ class DocumentsConfig(AppConfig):
         from documents import approval_ready
 
         approval_ready.ready()
+        # Previews: services queue tasks by name (they may not import them), so loading
+        # the module registers them in every process; receivers, download purposes, events.
+        from documents import tasks  # noqa: F401
+        from documents.api import serializers_previews
+        from documents.services import previews, previews_serving
+
+        previews.register()
+        previews_serving.register()
+        serializers_previews.register()
+        from documents.collab.relay import on_access_changed
+        from documents.signals import access_changed
+
+        access_changed.connect(on_access_changed, dispatch_uid="collab.access_changed")

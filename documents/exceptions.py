@@ -196,3 +196,58 @@ class DocumentAlreadyRegistered(PortalError):
     code = "document_registered"
     status = 409
     default_message = _("The document is registered: it is not approved again.")
+
+
+# --- Previews and watermarks ---------------------------------------------------------------------
+
+
+class PdfNotAvailable(NotFound):
+    """The version is neither a PDF nor an office file that was converted to one."""
+
+    code = "pdf_not_available"
+    default_message = _("This version has no PDF form.")
+
+
+class PreviewNotReady(PortalError):
+    """The office file's conversion to PDF has not finished yet: try again later."""
+
+    code = "preview_not_ready"
+    status = 409
+    default_message = _("The preview is still being made. Try again in a minute.")
+
+
+class PdfTooLargeToWatermark(PortalError):
+    """The agency watermarks PDFs and this one is over the limit that can be stamped;
+    ``details.limit_bytes`` says the limit."""
+
+    code = "pdf_too_large_to_watermark"
+    status = 409
+    default_message = _("The PDF is too large to be watermarked, so it cannot be downloaded.")
+
+
+class PdfCannotBeWatermarked(PortalError):
+    """The agency watermarks PDFs and this one cannot be stamped (password-protected or
+    damaged)."""
+
+    code = "pdf_cannot_be_watermarked"
+    status = 409
+    default_message = _(
+        "The PDF is password-protected or damaged, so it cannot be watermarked or downloaded."
+    )
+
+
+# --- co-editing (docs/collab.md) -----------------------------------------------------------
+
+
+class EditTicketInvalid(PortalError):
+    """An edit ticket that is malformed, tampered with, expired, used before, or made for
+    another document: refused alike."""
+
+    code = "edit_ticket_invalid"
+    status = 401
+    default_message = _("The edit ticket is invalid or expired: ask for a new one.")
+
+
+class SnapshotNotFound(NotFound):
+    code = "snapshot_not_found"
+    default_message = _("Named version not found.")

@@ -34,7 +34,9 @@ django_asgi = PortalASGIHandler()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+from django.urls import path  # noqa: E402
 
+from documents.consumers import DocumentEditConsumer  # noqa: E402
 from portal.api.middleware import BodyLimitASGI  # noqa: E402
 from portal.realtime.middleware import WebsocketAuthMiddleware  # noqa: E402
 from portal.realtime.routing import websocket_urlpatterns  # noqa: E402
@@ -49,6 +51,15 @@ http_app = BodyLimitASGI(
 application = ProtocolTypeRouter(
     {
         "http": http_app,
-        "websocket": WebsocketAuthMiddleware(URLRouter(websocket_urlpatterns)),
+        # The document editing socket (docs/collab.md) before the gateway's patterns, whose
+        # catch-all refuses every other path: portal.realtime imports no domain app.
+        "websocket": WebsocketAuthMiddleware(
+            URLRouter(
+                [
+                    path("ws/documents/<uuid:document_id>/", DocumentEditConsumer.as_asgi()),
+                    *websocket_urlpatterns,
+                ]
+            )
+        ),
     }
 )

@@ -183,6 +183,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "documents.tasks_approval.check_approval_deadlines",
         "schedule": 300.0,
     },
+    "sweep-previews": {"task": "documents.tasks.sweep_previews", "schedule": 600.0},
 }
 
 # --- Object storage ------------------------------------------------------------------------
@@ -339,6 +340,23 @@ FILE_UPLOAD_TEMP_DIR = None
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 10 * 1024 * 1024)
 AVATAR_SIZES = (64, 128, 256)
 
+# --- Document previews and watermarks (docs/documents.md) --------------------------------------
+# How many first pages of a PDF (or of an office file converted to PDF) become images.
+PREVIEW_PDF_PAGES = env_int("PREVIEW_PDF_PAGES", 5)
+# Larger files get no preview (status failed).
+PREVIEW_MAX_BYTES = env_int("PREVIEW_MAX_BYTES", 200 * 1024 * 1024)
+# LibreOffice for office files: the program (empty: `soffice` or `libreoffice` on PATH), the
+# seconds one conversion may take before it is killed, and how much an office file (a zip)
+# may unpack to before it is refused unopened.
+OFFICE_CONVERTER = env_str("OFFICE_CONVERTER", "")
+OFFICE_CONVERT_TIMEOUT = env_int("OFFICE_CONVERT_TIMEOUT", 120)
+OFFICE_MAX_UNPACKED_BYTES = env_int("OFFICE_MAX_UNPACKED_BYTES", 512 * 1024 * 1024)
+# With an agency's watermark on, PDFs up to this size are stamped for each viewer (through a
+# temporary file); larger ones are refused. The font must have Cyrillic (Debian's
+# fonts-dejavu-core).
+WATERMARK_PDF_MAX_BYTES = env_int("WATERMARK_PDF_MAX_BYTES", 200 * 1024 * 1024)
+WATERMARK_FONT = env_str("WATERMARK_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -407,6 +425,7 @@ SPECTACULAR_SETTINGS = {
         "DocumentOwnerKindEnum": "documents.api.serializers_files.OWNER_KINDS",
         "ApprovalStageKindEnum": "documents.models.ApprovalStage.Kind",
         "ApprovalRouteStatusEnum": "documents.models.ApprovalRoute.Status",
+        "PreviewStatusEnum": "documents.models.previews.Preview.Status",
     },
 }
 

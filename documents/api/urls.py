@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("documents.api.urls_files")),
     path("", include("documents.api.urls_collab")),
     path("", include("documents.api.urls_approval")),
+    path("", include("documents.api.urls_previews")),
 ]

@@ -10,8 +10,10 @@ from documents.models.approval import (
     ApprovalTemplate,
     RegistrationJournal,
 )
+from documents.models.collab import CollabState, DocumentUpdate, EditSpan, NamedSnapshot
 from documents.models.comments import Comment
 from documents.models.files import Document, DocumentShare, Folder, Role, Version
+from documents.models.previews import DocumentPolicy, Preview
 from documents.models.uploads import UploadSession
 
 __all__ = [
@@ -21,10 +23,16 @@ __all__ = [
     "ApprovalRoute",
     "ApprovalStage",
     "ApprovalTemplate",
+    "CollabState",
     "Comment",
     "Document",
+    "DocumentPolicy",
     "DocumentShare",
+    "DocumentUpdate",
+    "EditSpan",
     "Folder",
+    "NamedSnapshot",
+    "Preview",
     "RegistrationJournal",
     "Role",
     "UploadSession",

@@ -17,14 +17,12 @@ import io
 import logging
 import tempfile
 import uuid
-import warnings
 from typing import IO, Any
 
 from celery import signature
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from PIL import Image, ImageOps
 
 from messaging import events, selectors
 from messaging.exceptions import (
@@ -38,9 +36,9 @@ from messaging.permissions import POST_MESSAGE, require_perm
 from messaging.services.common import announce
 from portal import clock
 from portal.accounts.models import User
-from portal.accounts.services.avatars import MAX_JPEG_PIXELS, MAX_OTHER_PIXELS
 from portal.db import require_transaction
 from portal.ids import as_uuid
+from portal.images import DECODERS, open_image, webp
 from portal.storage import get_storage
 from portal.storage.content import (
     FileTypeNotAllowed,
@@ -58,12 +56,7 @@ MAX_ATTACHMENTS_PER_MESSAGE = 10
 UNBOUND_TTL = dt.timedelta(days=1)
 THUMBNAIL_SIDE = 320
 # Detected type → the only Pillow decoder allowed to open it.
-THUMBNAIL_FORMATS = {
-    "image/jpeg": "JPEG",
-    "image/png": "PNG",
-    "image/webp": "WEBP",
-    "image/gif": "GIF",
-}
+THUMBNAIL_FORMATS = DECODERS
 # Images are decoded from a spooled copy: in memory up to this size, on disk beyond.
 _SPOOL_BYTES = 8 * 1024 * 1024
 
@@ -219,25 +212,8 @@ def attachments_bind(*, actor: User, message: Message, attachment_ids: list[Any]
 def _render_thumbnail(stream: IO[bytes], image_format: str) -> bytes:
     """A WebP of the image (its first frame), upright, at most THUMBNAIL_SIDE on its longer
     side, without metadata. Raises on anything Pillow cannot or should not decode."""
-    with warnings.catch_warnings():
-        # Pillow only warns between its own limit and twice that: refuse those too.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        image = Image.open(stream, formats=[image_format])
-        width, height = image.size
-        limit = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_OTHER_PIXELS
-        if width < 1 or height < 1 or width * height > limit:
-            raise ValueError(f"{width}×{height} is too many pixels")
-        if image.format == "JPEG":
-            image.draft("RGB", (THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-        image.load()
-        upright = ImageOps.exif_transpose(image)
-        has_alpha = upright.mode in {"RGBA", "LA", "PA"} or "transparency" in upright.info
-        picture = upright.convert("RGBA" if has_alpha else "RGB")
-        picture.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
-        picture.info = {}  # no EXIF (location, camera) or other metadata goes out
-        buffer = io.BytesIO()
-        picture.save(buffer, format="WEBP", quality=80)
-        return buffer.getvalue()
+    image = open_image(stream, [image_format], draft_side=THUMBNAIL_SIDE)
+    return webp(image, THUMBNAIL_SIDE)
 
 
 def attachment_thumbnail_make(*, attachment_id: Any) -> bool:

@@ -252,6 +252,22 @@ DESCRIPTIONS: dict[str, Any] = {
         "the caller may join, by title (?q= filters by title); paged in the list "
         "envelope."
     ),
+    "documents_versions_pdf_retrieve": _(
+        "A signed link for the caller to the version as PDF: a PDF version itself, or "
+        "the PDF LibreOffice made of an office file (409 preview_not_ready until it is "
+        "made; 404 pdf_not_available for other types). With the agency's watermark on, "
+        "every page served carries the caller's name and the time, and PDFs over "
+        "WATERMARK_PDF_MAX_BYTES are refused (409). Any role on the document will do; "
+        "anyone else gets 404."
+    ),
+    "documents_versions_preview_retrieve": _(
+        "The version's preview: its status (pending, ready, failed, unsupported, "
+        "unavailable) with the reason, the page count and, once ready, signed links for "
+        "the caller to a 320 px thumbnail and the page images (the image, or the first "
+        "pages of a PDF or office file). With the agency's watermark on, every image "
+        "served carries the caller's name and the time. Any role on the document will "
+        "do; anyone else gets 404."
+    ),
     "devices_checkin_create": _(
         "Report the device's state; get the effective policy, compliance and pending "
         "commands. Apps call it right after signing in, on every start and resume, "
@@ -586,5 +602,31 @@ DESCRIPTIONS: dict[str, Any] = {
     ),
     "documents_routes_list": _(
         "Every approval route of the document, newest first; paged in the list envelope."
+    ),
+    # documents: co-editing (documents/api/views_collab.py)
+    "documents_edit_ticket_create": _(
+        "A signed ticket for one socket to /ws/documents/{id}/ (pass it as ?ticket=), for "
+        "clients that cannot set headers on a websocket. Bound to the caller, this sign-in "
+        "session and this document; good for one connection within 60 seconds. Any role; "
+        "role says whether the socket may change the text. Rich-text documents only."
+    ),
+    "documents_snapshots_retrieve": _(
+        "The document's named versions, newest first. Any role may read them."
+    ),
+    "documents_snapshots_create": _(
+        "Save the document's content now as a named version (editors). Restoring it "
+        "later makes the content equal to it again."
+    ),
+    "documents_snapshots_restore_create": _(
+        "Make the document's content that of a named version (editors): one new change, "
+        "seen live by everyone editing and kept in the history."
+    ),
+    "documents_history_retrieve": _(
+        "Who edited the document when, newest first: each entry one person's changes "
+        "less than five minutes apart. Any role may read it."
+    ),
+    "documents_export_create": _(
+        "The document's current text as a new version of it: format md (Markdown), "
+        "docx or pdf, named after the document (editors)."
     ),
 }

@@ -60,6 +60,8 @@ SUMMARIES: dict[str, Any] = {
     "conversations_direct_create": _("The direct chat with a user"),
     "conversations_discover_list": _("Conversations open to join"),
     "devices_checkin_create": _("Device check-in"),
+    "documents_versions_pdf_retrieve": _("A link to a version as PDF"),
+    "documents_versions_preview_retrieve": _("A version's preview"),
     "devices_commands_ack_create": _("Acknowledge a remote command"),
     "files_retrieve": _("Download a file"),
     "me_retrieve": _("The caller's profile"),
@@ -136,4 +138,11 @@ SUMMARIES: dict[str, Any] = {
     "documents_route_cancel_create": _("Cancel the approval route"),
     "documents_route_decide_create": _("Decide on a document"),
     "documents_routes_list": _("A document's approval history"),
+    # documents: co-editing (documents/api/views_collab.py)
+    "documents_edit_ticket_create": _("A ticket for the editing socket"),
+    "documents_snapshots_retrieve": _("A document's named versions"),
+    "documents_snapshots_create": _("Save a named version"),
+    "documents_snapshots_restore_create": _("Restore a named version"),
+    "documents_history_retrieve": _("Who edited a document when"),
+    "documents_export_create": _("Export a document to a file version"),
 }

@@ -62,9 +62,10 @@ CLOSE_DEVICE_REFUSED = 4403
 CLOSE_AUTH_TIMEOUT = 4408
 CLOSE_RESUME_TOO_LATE = 4409
 CLOSE_SERVICE_UNAVAILABLE = 4503
-# Started through portal.server with --websocket-max-message-size (as everywhere in this
-# repository), the server closes oversized messages with 1009 before they reach us; this
-# check fires only on a server started without that limit (an application cannot send 1009).
+# The event socket takes messages of up to MAX_FRAME_BYTES and closes larger ones with
+# 4413. The server's own limit (--websocket-max-message-size, 1 MiB everywhere in this
+# repository, for the co-editing socket's large updates) closes anything larger still with
+# 1009 before it reaches an application.
 CLOSE_TOO_LARGE = 4413
 
 MAX_FRAME_BYTES = 64 * 1024

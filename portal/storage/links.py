@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core import signing
@@ -26,21 +26,6 @@ SALT = "portal.storage.download"
 # A token longer than this was not made by download_url (keys and names are bounded).
 MAX_TOKEN_LENGTH = 4096
 
-# fn(user, object_id) -> may this user still download objects of this purpose and id?
-DownloadCheck = Callable[[Any, str], bool]
-_checks: dict[str, DownloadCheck] = {}
-
-
-def register_download_check(purpose: str, check: DownloadCheck) -> None:
-    """Declare a purpose of download links and the check run each time one is used.
-
-    ``check(user, object_id)`` answers whether ``user`` may still read what the link points
-    at (say, "is the user still a member of the conversation"). Register at import time of
-    the module that makes the links; links of an unregistered purpose cannot be made and
-    are refused when used.
-    """
-    _checks[purpose] = check
-
 
 @dataclass(frozen=True)
 class Download:
@@ -52,6 +37,52 @@ class Download:
     purpose: str
     object_id: str
     version_id: str | None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Bytes made for one viewer, served in place of the stored object: ``file`` open at
+    its start (the response closes it), ``size`` bytes long."""
+
+    file: IO[bytes]
+    size: int
+    content_type: str
+
+
+# fn(user, object_id) -> may this user still download objects of this purpose and id?
+DownloadCheck = Callable[[Any, str], bool]
+# fn(user, download) -> bytes made for this user, or None to serve the stored object.
+DownloadRender = Callable[[Any, Download], Rendered | None]
+_checks: dict[str, DownloadCheck] = {}
+_renders: dict[str, DownloadRender] = {}
+
+
+def register_download_check(
+    purpose: str, check: DownloadCheck, *, render: DownloadRender | None = None
+) -> None:
+    """Declare a purpose of download links and the check run each time one is used.
+
+    ``check(user, object_id)`` answers whether ``user`` may still read what the link points
+    at (say, "is the user still a member of the conversation"). Register at import time of
+    the module that makes the links; links of an unregistered purpose cannot be made and
+    are refused when used.
+
+    ``render(user, download)``, if given, runs after the check on every use and may return
+    ``Rendered`` bytes to serve instead of the stored object (a copy watermarked with the
+    viewer's name), or None to serve the object as stored. It may raise a ``PortalError``.
+    """
+    _checks[purpose] = check
+    if render is None:
+        _renders.pop(purpose, None)
+    else:
+        _renders[purpose] = render
+
+
+def render_download(*, user: Any, download: Download) -> Rendered | None:
+    """What the purpose's ``render`` makes of ``download`` for ``user`` (None: serve the
+    stored object as it is, also when the purpose registered no ``render``)."""
+    render = _renders.get(download.purpose)
+    return render(user, download) if render is not None else None
 
 
 def download_url(

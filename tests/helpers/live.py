@@ -32,8 +32,10 @@ from websockets.exceptions import ConnectionClosed
 from portal.realtime import events, publish
 from tests.helpers.schema import assert_frame_matches_schema
 
-# The size limit production uses (docs/realtime.md): the server closes larger messages with 1009.
-MAX_MESSAGE_BYTES = 64 * 1024
+# The size limit production uses (docs/realtime.md): the server closes larger messages with
+# 1009 before the application reads them. Each socket's consumer has its own, lower limit
+# (the event socket 64 KB: 4413).
+MAX_MESSAGE_BYTES = 1024 * 1024
 # Short, so the auth-timeout test is quick; every other client authenticates at once.
 AUTH_TIMEOUT_SECONDS = 1
 

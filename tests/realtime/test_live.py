@@ -19,6 +19,7 @@ from portal import clock
 from portal.accounts.services import auth_session_revoke, user_deactivate
 from portal.audit.services import RequestContext
 from portal.realtime import services
+from portal.realtime.consumers import CLOSE_TOO_LARGE, MAX_FRAME_BYTES
 from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.api import sign_in
 from tests.helpers.live import MAX_MESSAGE_BYTES, LiveServer, publish_test_events, ws_connect
@@ -230,20 +231,29 @@ def ping_of(size: int) -> str:
     return text
 
 
-async def test_a_message_over_64_kb_is_closed_with_1009(daphne_server, user):
+async def test_a_message_over_64_kb_is_refused_and_one_over_the_server_limit_closed(
+    daphne_server, user
+):
     issued = await token_for(user)
     async with ws_connect(daphne_server, token=issued.access_token) as ws:
         await ws.recv_type("ready")
-        await ws.send_text(ping_of(MAX_MESSAGE_BYTES))
+        await ws.send_text(ping_of(MAX_FRAME_BYTES))
         assert await ws.recv() == {"type": "pong"}
-        # the server refuses it before the application reads it: no error frame
-        await ws.send_text(ping_of(MAX_MESSAGE_BYTES + 1))
+        # the event socket's own limit: told why, then closed
+        await ws.send_text(ping_of(MAX_FRAME_BYTES + 1))
         code, frames = await ws.closed()
-    assert code == 1009 and frames == []
+    assert code == CLOSE_TOO_LARGE
+    assert [f["error"]["code"] for f in frames] == ["frame_too_large"]
     # the limit is on the message, not only on each of its frames
     async with ws_connect(daphne_server, token=issued.access_token) as ws:
         await ws.recv_type("ready")
         await ws.conn.send(["x" * 40_000, "x" * 40_000])
+        code, frames = await ws.closed()
+    assert code == CLOSE_TOO_LARGE
+    # over the server's limit (1 MiB): refused before the application reads it, no frame
+    async with ws_connect(daphne_server, token=issued.access_token) as ws:
+        await ws.recv_type("ready")
+        await ws.send_text(ping_of(MAX_MESSAGE_BYTES + 1))
         code, frames = await ws.closed()
     assert code == 1009 and frames == []
 
@@ -271,7 +281,7 @@ async def read_raw_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     ("frame", "close_code"),
     [
         (raw_frame(1, b'{"type": "ping"}', masked=False), 1002),  # clients must mask
-        (raw_frame(2, b"x" * 1000, length=1 << 20), 1009),  # 1 MB announced, 1 KB sent
+        (raw_frame(2, b"x" * 1000, length=(1 << 20) + 1), 1009),  # over 1 MiB announced
     ],
     ids=["unmasked", "too-big-unfinished"],
 )

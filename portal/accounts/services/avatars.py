@@ -10,17 +10,17 @@ from __future__ import annotations
 import io
 import logging
 import secrets
-import warnings
 from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
-from PIL import Image, ImageOps
+from PIL import Image
 
 from portal.accounts.exceptions import InvalidImage
 from portal.accounts.models import User
 from portal.audit import services as audit
 from portal.audit.services import RequestContext
+from portal.images import TooManyPixels, open_image
 from portal.storage import get_storage
 from portal.storage.exceptions import FileTooLarge
 from portal.storage.links import download_url, register_download_check
@@ -29,10 +29,6 @@ logger = logging.getLogger(__name__)
 
 AVATAR_PURPOSE = "avatar"
 _FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
-# Decoded pixels are what cost memory, whatever the file size: JPEG is decoded at a reduced
-# scale (Pillow's draft mode), the others in full, hence the lower limit for them.
-MAX_JPEG_PIXELS = 80_000_000
-MAX_OTHER_PIXELS = 25_000_000
 
 
 def _avatar_visible(viewer: Any, object_id: str) -> bool:
@@ -51,23 +47,9 @@ def _open_image(upload: IO[bytes]) -> Image.Image:
     """The upload decoded, upright; ``InvalidImage`` for anything else."""
     upload.seek(0)
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns between its own limit and twice that: refuse those too.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(upload, formats=_FORMATS)
-            width, height = image.size
-            limit = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_OTHER_PIXELS
-            if width < 1 or height < 1 or width * height > limit:
-                raise InvalidImage(reason="too many pixels")
-            if image.format == "JPEG":
-                largest = max(settings.AVATAR_SIZES)
-                image.draft("RGB", (largest, largest))
-            image.load()
-            upright = ImageOps.exif_transpose(image)
-            has_alpha = upright.mode in {"RGBA", "LA", "PA"} or "transparency" in upright.info
-            return upright.convert("RGBA" if has_alpha else "RGB")
-    except InvalidImage:
-        raise
+        return open_image(upload, _FORMATS, draft_side=max(settings.AVATAR_SIZES))
+    except TooManyPixels as exc:
+        raise InvalidImage(reason="too many pixels") from exc
     except Exception as exc:
         # Pillow's decoders raise many kinds of errors on damaged or hostile files.
         raise InvalidImage() from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import IO, Any, Protocol
 from urllib.parse import quote
 
 from asgiref.sync import sync_to_async
@@ -24,9 +24,9 @@ from portal.api.exceptions import error_response
 from portal.api.serializers import Error
 from portal.api.throttling import UserRateThrottle
 from portal.storage import get_storage
-from portal.storage.base import ObjectReader
+from portal.storage.base import CHUNK_SIZE
 from portal.storage.exceptions import DownloadNotFound, ObjectNotFound, RangeNotSatisfiable
-from portal.storage.links import resolve_download
+from portal.storage.links import Download, Rendered, render_download, resolve_download
 
 # One range only; several ranges (multipart/byteranges) are answered with the whole file,
 # which RFC 9110 allows. 19 digits keep int() away from huge numbers.
@@ -88,12 +88,39 @@ def content_disposition(filename: str, content_type: str) -> str:
 _BATCH_BYTES = 1024 * 1024
 
 
+class _Chunks(Protocol):
+    """An object reader, or a file made for the viewer: chunks, then ``close()``."""
+
+    def __next__(self) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class _FileChunks:
+    """A file's bytes in CHUNK_SIZE chunks, closed with the response."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+
+    def __iter__(self) -> _FileChunks:
+        return self
+
+    def __next__(self) -> bytes:
+        chunk = self._file.read(CHUNK_SIZE)
+        if not chunk:
+            raise StopIteration
+        return chunk
+
+    def close(self) -> None:
+        self._file.close()
+
+
 class _AsyncChunks:
     """A reader's chunks for an ASGI server. Django buffers a synchronous iterator whole
     before sending it over ASGI; this reads them in a worker thread instead, up to
     _BATCH_BYTES per trip."""
 
-    def __init__(self, reader: ObjectReader) -> None:
+    def __init__(self, reader: _Chunks) -> None:
         self._reader = reader
 
     def _next(self) -> bytes | None:
@@ -151,12 +178,18 @@ class FileDownloadView(APIView):
             (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The whole file"),
             (206, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="One byte range"),
             404: OpenApiResponse(Error, description="Link invalid, expired, or not yours"),
+            409: OpenApiResponse(
+                Error, description="A copy made for the viewer (watermarked) cannot be made"
+            ),
             416: OpenApiResponse(Error, description="Range outside the file"),
         },
         tags=["files"],
     )
     def get(self, request: SignedInRequest, token: str) -> HttpResponseBase:
         download = resolve_download(user=request.user, token=token)
+        rendered = render_download(user=request.user, download=download)
+        if rendered is not None:
+            return _rendered_response(request, download, rendered)
         storage = get_storage()
         try:
             info = storage.stat(download.key, version_id=download.version_id)
@@ -209,3 +242,31 @@ class FileDownloadView(APIView):
         # The link is per user and short-lived; so is any cached copy.
         response["Cache-Control"] = f"private, max-age={settings.DOWNLOAD_LINK_TTL}"
         return response
+
+
+def _rendered_response(
+    request: SignedInRequest, download: Download, rendered: Rendered
+) -> HttpResponseBase:
+    """Bytes made for this viewer (``register_download_check(render=...)``): always whole,
+    since they may differ on every request (``Accept-Ranges: none``, no ETag), never
+    through nginx, never cached beyond the link's lifetime."""
+    response: HttpResponseBase
+    if request.method == "HEAD":
+        rendered.file.close()
+        response = HttpResponse()
+    else:
+        chunks = _FileChunks(rendered.file)
+        streamed = _AsyncChunks(chunks) if isinstance(request._request, ASGIRequest) else chunks
+        response = StreamingHttpResponse(streamed)
+    content_type = (
+        rendered.content_type
+        if _CONTENT_TYPE.fullmatch(rendered.content_type)
+        else "application/octet-stream"
+    )
+    response["Content-Length"] = str(rendered.size)
+    response["Content-Type"] = content_type
+    response["Content-Disposition"] = content_disposition(download.filename, content_type)
+    response["Accept-Ranges"] = "none"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = f"private, max-age={settings.DOWNLOAD_LINK_TTL}"
+    return response
