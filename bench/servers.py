@@ -124,14 +124,23 @@ def raise_open_files_limit() -> int:
 
 
 def start(
-    *, count: int, layer: str = "pubsub", pool: bool = True, base_port: int = BASE_PORT
+    *,
+    count: int,
+    layer: str = "pubsub",
+    pool: bool = True,
+    base_port: int = BASE_PORT,
+    extra_env: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Start ``count`` daphnes on consecutive loopback ports; wait until each answers."""
+    """Start ``count`` daphnes on consecutive loopback ports; wait until each answers.
+    ``extra_env`` adds variables (the S3 server of bench.documents_transfer)."""
     if load_servers():
         raise SystemExit("servers are running already (bench.servers stop first)")
     VAR.mkdir(parents=True, exist_ok=True)
     raise_open_files_limit()
-    env = bench_env(BENCH_CHANNEL_LAYER=layer, DATABASE_POOL_MAX_SIZE="20" if pool else "0")
+    env = bench_env(
+        BENCH_CHANNEL_LAYER=layer, DATABASE_POOL_MAX_SIZE="20" if pool else "0",
+        **(extra_env or {}),
+    )  # fmt: skip
     servers: list[dict[str, Any]] = []
     for n in range(count):
         port = base_port + n

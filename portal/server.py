@@ -18,7 +18,8 @@ transport, which buffers without limit for a client that stops reading (about 14
 socket at 20 messages a second). Here the application's send waits while its socket holds
 more than ``WEBSOCKET_MAX_BUFFER_BYTES`` unsent; a socket that drains nothing for
 ``WEBSOCKET_SLOW_SECONDS`` is closed with 4429 and its client resumes from its last event
-id (docs/realtime.md).
+id (docs/realtime.md). HTTP response bodies wait the same way (without the close): a
+large download streams at the client's pace.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ SLOW_SECONDS = float(os.environ.get("WEBSOCKET_SLOW_SECONDS", "10"))
 # them and answer before the connection is dropped.
 SLOW_CLOSE_TIMEOUT_SECONDS = 10
 _DRAIN_CHECK_SECONDS = 0.05
+# A download drains MAX_BUFFER_BYTES in ~10 ms on loopback: look again sooner than that.
+_HTTP_DRAIN_CHECK_SECONDS = 0.002
 
 
 def unsent_bytes(transport: Any) -> int:
@@ -81,6 +84,22 @@ class PortalWebSocketProtocol(WebSocketProtocol):
         return True
 
 
+async def http_room_to_send(request: Any) -> None:
+    """Wait while an HTTP response's connection holds more than MAX_BUFFER_BYTES unsent,
+    and it is still open. A streamed body (a 1 GB download) is then read from storage no
+    faster than the client takes it, instead of piling up in the transport (daphne writes
+    each body message without waiting: a fast store and a slow client grew one process by
+    the difference, ~120 MB for 256 MB in bench/documents_transfer.py)."""
+    channel = getattr(request, "channel", None)
+    transport = getattr(channel, "transport", None)
+    if transport is None:
+        return
+    while unsent_bytes(transport) > MAX_BUFFER_BYTES:
+        if getattr(request, "_disconnected", False) or getattr(request, "finished", False):
+            return
+        await asyncio.sleep(_HTTP_DRAIN_CHECK_SECONDS)
+
+
 class PortalServer(Server):
     """daphne's ``Server`` with ``failByDrop=False`` on its websocket factory, and the
     garbage collector tuned for a long-running server."""
@@ -95,6 +114,8 @@ class PortalServer(Server):
             and not await protocol.room_to_send()
         ):
             return  # closed as too slow: the client resumes from its last event id
+        if message["type"] == "http.response.body":
+            await http_room_to_send(protocol)
         await super().handle_reply(protocol, message)
 
     def run(self) -> None:

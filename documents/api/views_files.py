@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from documents.api import serializers_files as s
 from documents.events.files import (
     document_payload,
+    folder_path,
     folder_payload,
     share_payload,
     version_payload,
@@ -143,9 +144,12 @@ class FolderContentsView(APIView):
     @extend_schema(responses={200: s.FolderContentsOutput}, tags=TAGS)
     def get(self, request: SignedInRequest, folder_id: uuid.UUID) -> Response:
         folder, role = access_folder(request.user, folder_id)
+        path = folder_path(folder)
         return Response(
             {
-                "folders": [_folder(f, role) for f in subfolders(folder)],
+                "folders": [
+                    folder_payload(f, role=role, parent_path=path) for f in subfolders(folder)
+                ],
                 "documents": _documents_page(request, self, folder_documents(folder)),
             }
         )

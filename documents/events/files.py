@@ -52,14 +52,23 @@ def folder_path(folder: Folder) -> list[dict[str, str]]:
     return path[::-1]
 
 
-def folder_payload(folder: Folder, *, role: str) -> dict[str, Any]:
+def folder_payload(
+    folder: Folder, *, role: str, parent_path: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """A folder as the REST API answers it; ``parent_path`` (its parent's ``path``, when
+    the caller has it: a folder's contents) saves reading the ancestors again."""
+    path = (
+        [*parent_path, {"id": str(folder.pk), "name": folder.name}]
+        if parent_path is not None
+        else folder_path(folder)
+    )
     return {
         "id": str(folder.pk),
         "name": folder.name,
         "parent_id": str(folder.parent_id) if folder.parent_id else None,
         "owner": folder_owner(folder),
         "role": role,
-        "path": folder_path(folder),
+        "path": path,
         "created_at": folder.created_at.isoformat(),
     }
 

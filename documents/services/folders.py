@@ -46,7 +46,7 @@ def folder_name(name: str) -> str:
 def _root(owner: dict[str, Any], *, agency_id: Any, name: str, actor: User | None) -> Folder:
     """The owner's root, made now if it has none (precondition: the owner's row is locked
     in the caller's transaction)."""
-    root = Folder.objects.filter(parent=None, **owner).first()
+    root = _existing_root(owner)
     if root is None:
         root = Folder.objects.create(
             agency_id=agency_id, parent=None, name=name[:MAX_NAME_CHARS] or str(_("Documents")),
@@ -55,8 +55,15 @@ def _root(owner: dict[str, Any], *, agency_id: Any, name: str, actor: User | Non
     return root
 
 
+def _existing_root(owner: dict[str, Any]) -> Folder | None:
+    return Folder.objects.filter(parent=None, **owner).first()
+
+
 def user_root(*, user: User) -> Folder:
     """The user's own root folder (their "My documents"), made on first use."""
+    existing = _existing_root({"owner_user": user})
+    if existing is not None:
+        return existing
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         return _root({"owner_user": user}, agency_id=user.agency_id, name=str(user), actor=user)
@@ -64,6 +71,9 @@ def user_root(*, user: User) -> Folder:
 
 def department_root(*, department: Department, actor: User | None = None) -> Folder:
     """The department's root folder, made on first use; its members are its editors."""
+    existing = _existing_root({"owner_department": department})
+    if existing is not None:
+        return existing
     with transaction.atomic():
         Department.objects.select_for_update().filter(pk=department.pk).first()
         return _root(

@@ -41,7 +41,7 @@ from portal.storage.content import (
     is_executable_name,
 )
 from portal.storage.exceptions import FileTooLarge
-from portal.storage.links import download_url, register_download_check
+from portal.storage.links import Download, Rendered, download_url, register_download_check
 
 logger = logging.getLogger(__name__)
 
@@ -300,7 +300,15 @@ def _version_readable(user: Any, object_id: str) -> bool:
     return True
 
 
-register_download_check(DOCUMENT_PURPOSE, _version_readable)
+def _watermarked(user: Any, download: Download) -> Rendered | None:
+    """A PDF version stamped for ``user`` when their agency turned the watermark on (the
+    previews part's stamp); None (the bytes as stored) otherwise."""
+    from documents.services.previews_serving import watermarked_pdf  # it imports this module
+
+    return watermarked_pdf(user, download)
+
+
+register_download_check(DOCUMENT_PURPOSE, _version_readable, render=_watermarked)
 
 
 def version_link(*, actor: User, document_id: Any, version_id: Any) -> tuple[str, Any]:

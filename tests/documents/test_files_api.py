@@ -332,3 +332,18 @@ def test_move_needs_owner_and_target_editor(scene):
     outsider_root = scene.c["outsider"].get("/api/v1/documents/roots").json()["results"][0]
     away = owner.patch(f"/api/v1/documents/{document['id']}", {"folder_id": outsider_root["id"]})
     assert_api_error(away, 404, "folder_not_found")
+
+
+def test_folder_contents_page_documents_by_name(scene):
+    owner = scene.c["owner"]
+    for name in ("Бюджет", "Акт", "Вестник"):
+        assert (
+            upload(owner, scene.root["id"], data=b"x", filename="x.txt", name=name).status_code
+            == 201
+        )
+    url = f"/api/v1/folders/{scene.root['id']}/contents?limit=2"
+    first = owner.get(url).json()["documents"]
+    assert [d["name"] for d in first["results"]] == ["Акт", "Бюджет"]
+    assert first["previous"] is None and first["next"]
+    second = owner.get(f"{url}&cursor={first['next']}").json()["documents"]
+    assert [d["name"] for d in second["results"]] == ["Вестник"] and second["next"] is None

@@ -197,3 +197,76 @@ def test_comments_roles(scene):
     assert bob.delete(f"{scene.url}/comments/{on_version.json()['id']}").status_code == 204
     assert owner.delete(f"{scene.url}/comments/{by_owner['id']}").status_code == 204
     assert viewer.get(f"{scene.url}/comments").json()["results"] == []
+
+
+def test_move_and_bin_tell_exactly_who_lost_the_document(scene):
+    # The document moves from the owner's folder to the department's: the department's
+    # members gain it, a user share keeps bob; then the bin removes it for all of them.
+    share(scene, "user", scene.u.bob.pk, "viewer")
+    member_client = scene.c["dept_a"]
+    roots = member_client.get("/api/v1/documents/roots").json()["results"]
+    department_root = roots[1]["id"]
+    assert_api_error(
+        scene.c["owner"].patch(scene.url, {"folder_id": department_root}), 404, "folder_not_found"
+    )  # the owner is not in the department: they cannot move it there
+    own = make_document(scene.u.dept_a, data=b"x", filename="x.txt")
+    received = []
+
+    def receiver(sender, document_id, **kwargs):
+        received.append(str(document_id))
+
+    access_changed.connect(receiver)
+    try:
+        with capture_events() as captured:
+            moved = member_client.patch(
+                f"/api/v1/documents/{own.pk}", {"folder_id": department_root}
+            )
+        assert moved.status_code == 200, moved.content
+        [(update, users)] = captured.of_type("document")
+        assert update["op"] == "update"
+        assert users == {str(scene.u.dept_a.pk), str(scene.u.dept_b.pk)}
+        assert scene.c["dept_b"].get(f"/api/v1/documents/{own.pk}").json()["role"] == "editor"
+        with capture_events() as captured:
+            assert member_client.delete(f"/api/v1/documents/{own.pk}").status_code == 204
+        [(removed, users)] = captured.of_type("document")
+        assert removed == {"type": "document", "op": "remove", "document_id": str(own.pk),
+                           "folder_id": department_root}  # fmt: skip
+        assert users == {str(scene.u.dept_a.pk), str(scene.u.dept_b.pk)}
+    finally:
+        access_changed.disconnect(receiver)
+    assert received == [str(own.pk), str(own.pk)]
+    assert_api_error(scene.c["dept_b"].get(f"/api/v1/documents/{own.pk}"), 404,
+                     "document_not_found")  # fmt: skip
+
+
+def test_shared_with_me_pages_newest_first(scene):
+    older = make_document(scene.u.owner, data=b"a", filename="old.txt")
+    for document in (older, scene.document):
+        made = scene.c["owner"].post(
+            f"/api/v1/documents/{document.pk}/shares",
+            {"grantee": {"kind": "user", "id": str(scene.u.bob.pk)}, "role": "viewer"},
+        )
+        assert made.status_code == 201
+    first = scene.c["bob"].get("/api/v1/documents/shared?limit=1").json()
+    assert [d["id"] for d in first["results"]] == [str(scene.document.pk)]
+    second = scene.c["bob"].get(f"/api/v1/documents/shared?limit=1&cursor={first['next']}")
+    assert [d["id"] for d in second.json()["results"]] == [str(older.pk)]
+
+
+def test_a_conversation_folder_is_edited_by_its_members_and_owned_by_its_owner(scene):
+    owner, bob = scene.c["owner"], scene.c["bob"]
+    group = owner.post("/api/v1/conversations", {
+        "kind": "group", "title": "Рабочая группа", "member_ids": [str(scene.u.bob.pk)],
+    }).json()  # fmt: skip
+    folder = bob.get(f"/api/v1/conversations/{group['id']}/folder").json()
+    assert folder["role"] == "editor"
+    assert owner.get(f"/api/v1/conversations/{group['id']}/folder").json()["role"] == "owner"
+    made = bob.post(
+        f"/api/v1/folders/{folder['id']}/documents",
+        {"file": SimpleUploadedFile("plan.txt", b"plan")},
+        format="multipart",
+    )
+    assert made.status_code == 201, made.content  # fmt: skip
+    assert owner.get(f"/api/v1/documents/{made.json()['id']}").json()["role"] == "owner"
+    assert_api_error(scene.c["dept_a"].get(f"/api/v1/documents/{made.json()['id']}"), 404,
+                     "document_not_found")  # fmt: skip

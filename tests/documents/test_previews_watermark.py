@@ -114,6 +114,21 @@ def test_with_the_watermark_on_a_pdf_download_has_the_viewers_name_on_every_page
     assert stored(version.key) == data
 
 
+def test_the_versions_own_download_link_is_stamped_too(scene):
+    """The files part's link (``…/versions/{vid}/link``) serves a PDF stamped for its
+    viewer while the watermark is on, and as stored once it is off."""
+    data = pdf(2, text="Для служебного пользования")
+    version = add_version(scene.document, data, filename="Доклад.pdf", signal=False)
+    link = f"/api/v1/documents/{scene.document.pk}/versions/{version.pk}/link"
+    watermark(scene)
+    _, body = fetch(scene.c["viewer"], scene.c["viewer"].get(link).json()["url"])
+    pages = PdfReader(io.BytesIO(body)).pages
+    assert all("Кузнецов Игорь Андреевич (viewer)" in page.extract_text() for page in pages)
+    watermark(scene, on=False)
+    _, body = fetch(scene.c["viewer"], scene.c["viewer"].get(link).json()["url"])
+    assert body == data
+
+
 def test_switching_the_watermark_off_serves_the_pdf_as_stored_again(scene):
     data = pdf(1)
     version = add_version(scene.document, data, filename="Доклад.pdf", signal=False)

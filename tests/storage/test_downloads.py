@@ -240,7 +240,7 @@ def test_x_accel_redirect_hands_the_bytes_to_nginx(user):
 
 @pytest.mark.django_db(transaction=True)
 async def test_over_asgi_the_file_is_streamed_chunk_by_chunk():
-    data = bytes(range(256)) * 1024  # 256 KiB: several storage chunks
+    data = bytes(range(256)) * 1024 * 10  # 2.5 MiB: several batches of storage chunks
     try:
         user = await sync_to_async(UserFactory.create)()
         _, issued = await sync_to_async(sign_in)(user)
