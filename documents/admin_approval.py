@@ -49,6 +49,7 @@ class TemplateForm(forms.ModelForm):
         try:
             stages_check(
                 stages if isinstance(stages, list) else [{}],
+                agency_id=agency.pk if (agency := data.get("agency")) else None,
                 signer_id=signer.pk if signer else None,
                 allow_due_at=False,
             )

@@ -110,3 +110,10 @@ def test_a_deputy_of_today_hears_of_the_route(scene):
     [(payload, recipients)] = captured.of_type("approval")
     assert payload["step"] == "stage_completed"
     assert recipients == {str(u.pk) for u in (scene.owner, scene.anna, scene.boris, scene.deputy)}
+
+
+def test_a_deputy_of_another_agency_is_refused(scene):
+    start(scene.c["owner"], scene.document, route_body([scene.anna]))
+    response = _delegate(scene.c["anna"], scene.stranger)
+    assert_api_error(response, 400, "approval_delegation_invalid")
+    assert not DocumentShare.objects.filter(user=scene.stranger).exists()

@@ -170,7 +170,10 @@ def test_bad_routes_are_refused_with_their_places(scene):
     body["stages"][1]["due_at"] = "2020-01-01T00:00:00Z"
     error = assert_api_error(start(scene.c["owner"], scene.document, body), 400,
                              "approval_route_invalid")  # fmt: skip
-    assert set(error["details"]) == {"stages.0.approver_ids", "stages.1.duration_hours"}
+    # a repeated approver; someone of another agency; two deadlines
+    assert set(error["details"]) == {
+        "stages.0.approver_ids", "stages.1.approver_ids", "stages.1.duration_hours",
+    }  # fmt: skip
     response = start(scene.c["owner"], scene.document, {"on_new_version": "restart"})
     assert_api_error(response, 400, "approval_route_invalid")
     response = start(scene.c["owner"], scene.document, {**route_body([scene.anna]), "x": 1})
@@ -276,3 +279,20 @@ def test_cancel_is_an_event_to_the_same_people(scene):
     assert recipients == {str(scene.owner.pk), str(scene.anna.pk), str(scene.boris.pk)}
     [(update, _users)] = captured.of_type("document")
     assert update["document"]["status"] == "draft"
+
+
+def test_a_route_names_people_of_the_documents_agency_only(scene):
+    """A route shares the document with everyone it names: a user of another agency as
+    approver, manager or signer is refused, and nothing is shared or started."""
+    stranger = scene.stranger
+    managed = route_body([scene.anna])
+    managed["stages"][0]["manager_id"] = str(stranger.pk)
+    for body in (
+        route_body([scene.anna, stranger]),
+        route_body([scene.anna], signer_id=str(stranger.pk)),
+        managed,
+    ):
+        response = start(scene.c["owner"], scene.document, body)
+        assert_api_error(response, 400, "approval_route_invalid")
+    assert not DocumentShare.objects.filter(user=stranger).exists()
+    assert scene.c["owner"].get(f"/api/v1/documents/{scene.document.pk}/route").status_code == 404

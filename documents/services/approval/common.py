@@ -45,20 +45,25 @@ class StageSpec:
     manager_id: Any
 
 
-def _users(ids: Iterable[Any]) -> dict[str, User]:
+def _users(ids: Iterable[Any], agency_id: Any) -> dict[str, User]:
     valid = [pk for pk in (as_uuid(i) for i in ids) if pk is not None]
-    rows = User.objects.filter(pk__in=valid, is_active=True, is_bot=False)
+    rows = User.objects.filter(pk__in=valid, agency_id=agency_id, is_active=True, is_bot=False)
     return {str(u.pk): u for u in rows}
 
 
 def stages_check(
-    stages: list[dict[str, Any]], *, signer_id: Any = None, allow_due_at: bool = True
+    stages: list[dict[str, Any]],
+    *,
+    agency_id: Any,
+    signer_id: Any = None,
+    allow_due_at: bool = True,
 ) -> list[StageSpec]:
     """The stages of a route or template as given (``approver_ids``, ``mode``,
     ``duration_hours`` or ``due_at``, ``manager_id``), checked: 1 to MAX_STAGES stages,
     1 to MAX_APPROVERS distinct active people each, exactly one deadline per stage (a due
-    time in the future), managers and the signer active people. ``InvalidRoute`` names
-    each problem by its place (``stages.1.approver_ids``)."""
+    time in the future), managers and the signer active people of ``agency_id`` (the
+    document's: a route shares it with everyone it names, and sharing stays inside the
+    agency). ``InvalidRoute`` names each problem by its place (``stages.1.approver_ids``)."""
     errors: dict[str, list[str]] = {}
     if not 1 <= len(stages) <= MAX_STAGES:
         errors["stages"] = [_("From 1 to %(n)d stages.") % {"n": MAX_STAGES}]
@@ -68,7 +73,8 @@ def stages_check(
             mentioned += stage["approver_ids"]
         if isinstance(stage, dict) and stage.get("manager_id"):
             mentioned.append(stage["manager_id"])
-    known = _users(mentioned)
+    # Only people of the agency: a route names them and shares the document with them.
+    known = _users(mentioned, agency_id)
     now = clock.now()
     specs = []
     for index, stage in enumerate(stages[:MAX_STAGES]):

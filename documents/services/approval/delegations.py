@@ -15,6 +15,7 @@ from documents.services.approval.common import viewers_grant
 from portal import clock
 from portal.accounts.models import User
 from portal.audit.services import record
+from portal.ids import as_uuid
 
 MAX_DELEGATION_DAYS = 366
 
@@ -22,14 +23,20 @@ MAX_DELEGATION_DAYS = 366
 def approval_delegation_create(
     *, actor: User, deputy_id: Any, from_date: dt.date, to_date: dt.date
 ) -> ApprovalDelegation:
-    """Name a deputy (an active person, not oneself) from ``from_date`` to ``to_date``
-    inclusive, ending today or later, at most MAX_DELEGATION_DAYS long. While it runs
-    the deputy sees the actor's tasks in their inbox and may decide them; the documents
-    of tasks open now are shared with the deputy as viewer at once."""
+    """Name a deputy (an active person of the actor's agency, not oneself) from
+    ``from_date`` to ``to_date`` inclusive, ending today or later, at most
+    MAX_DELEGATION_DAYS long. While it runs the deputy sees the actor's tasks in their
+    inbox and may decide them; the documents of tasks open now are shared with the deputy
+    as viewer at once."""
     errors: dict[str, list[str]] = {}
-    deputy = User.objects.filter(pk=deputy_id, is_active=True, is_bot=False).first()
+    deputy_pk, agency_id = as_uuid(deputy_id), actor.agency_id
+    deputy = None
+    if deputy_pk is not None and agency_id is not None:
+        deputy = User.objects.filter(
+            pk=deputy_pk, agency_id=agency_id, is_active=True, is_bot=False
+        ).first()
     if deputy is None or deputy.pk == actor.pk:
-        errors["deputy_id"] = [_("Another active user.")]
+        errors["deputy_id"] = [_("Another active user of your agency.")]
     if to_date < from_date:
         errors["to_date"] = [_("Not before from_date.")]
     elif to_date < selectors.today():
@@ -55,7 +62,7 @@ def _share_open_tasks(principal: User, deputy: User) -> None:
         user=principal, stage__route__status=ApprovalRoute.Status.RUNNING
     ).values("stage__route__document_id")
     documents = (
-        Document.objects.filter(pk__in=open_documents)
+        Document.objects.filter(pk__in=open_documents, agency_id=deputy.agency_id)
         .select_related("folder")
         .order_by("pk")
         .select_for_update(of=("self",))

@@ -80,10 +80,10 @@ def approval_route_start(
         if not stages:
             stages = list(template.stages)
             signer_id = signer_id or template.signer_id
-    specs = stages_check(stages or [], signer_id=signer_id)
     now = clock.now()
     with transaction.atomic():
         document, _role = access_document(actor, document_id, role=Role.EDITOR, for_update=True)
+        specs = stages_check(stages or [], agency_id=document.agency_id, signer_id=signer_id)
         if selectors.running_route(document) is not None:
             raise RouteAlreadyRunning()
         if document.status == Document.Status.REGISTERED:

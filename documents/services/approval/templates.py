@@ -46,7 +46,7 @@ def approval_template_create(
     if actor.agency_id is None:
         raise InvalidRoute(agency=[_("You belong to no agency.")])
     name = _name(name)
-    stages_check(stages, signer_id=signer_id, allow_due_at=False)
+    stages_check(stages, agency_id=actor.agency_id, signer_id=signer_id, allow_due_at=False)
     now = clock.now()
     with transaction.atomic():
         template = ApprovalTemplate.objects.create(
@@ -69,7 +69,7 @@ def approval_template_update(
             template.name = _name(changes["name"])
         stages = changes.get("stages", template.stages)
         signer_id = changes.get("signer_id", template.signer_id)
-        stages_check(stages, signer_id=signer_id, allow_due_at=False)
+        stages_check(stages, agency_id=template.agency_id, signer_id=signer_id, allow_due_at=False)
         template.stages, template.signer_id = _stored(stages), signer_id
         template.updated_at = clock.now()
         template.save()
@@ -95,7 +95,9 @@ def approval_template_admin_save(
     the API's, stages stored in the API's shape."""
     template.name = _name(template.name)
     stages = template.stages if isinstance(template.stages, list) else []
-    stages_check(stages, signer_id=template.signer_id, allow_due_at=False)
+    stages_check(
+        stages, agency_id=template.agency_id, signer_id=template.signer_id, allow_due_at=False
+    )
     template.stages = _stored(stages)
     now = clock.now()
     template.updated_at = now
