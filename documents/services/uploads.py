@@ -88,8 +88,10 @@ def max_part_bytes() -> int:
 
 # --- The running hashes of this process --------------------------------------------------------
 
-# session id -> (number of parts hashed, hash of parts 1..n); least recently used first.
-_running: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+# session id -> (number of parts hashed, hash of parts 1..n, their ETags); least recently
+# used first. The ETags tell at completion whether the parts S3 joins are the ones hashed
+# here (a part sent again through another process would not be).
+_running: OrderedDict[str, tuple[int, Any, tuple[str, ...]]] = OrderedDict()
 _running_lock = threading.Lock()
 _MAX_RUNNING = 256
 
@@ -109,13 +111,13 @@ def _hash_after(session_id: str, number: int, data: bytes) -> Any:
     return base
 
 
-def _hash_keep(session_id: str, number: int, extended: Any) -> None:
+def _hash_keep(session_id: str, number: int, extended: Any, etag: str) -> None:
     with _running_lock:
         state = _running.get(session_id)
         if extended is not None and (
             (number == 1 and state is None) or (state is not None and state[0] == number - 1)
         ):
-            _running[session_id] = (number, extended)
+            _running[session_id] = (number, extended, (*(state[2] if state else ()), etag))
             _running.move_to_end(session_id)
             while len(_running) > _MAX_RUNNING:
                 _running.popitem(last=False)
@@ -124,10 +126,14 @@ def _hash_keep(session_id: str, number: int, extended: Any) -> None:
             del _running[session_id]
 
 
-def _hash_take(session_id: str, parts: int) -> str | None:
+def _hash_take(session_id: str, etags: list[str]) -> str | None:
+    """The running hash, if this process hashed exactly the parts being joined (same
+    count, same ETags in order); None otherwise (the caller hashes the stored object)."""
     with _running_lock:
         state = _running.pop(session_id, None)
-    return state[1].hexdigest() if state is not None and state[0] == parts else None
+    if state is None or state[0] != len(etags) or state[2] != tuple(etags):
+        return None
+    return str(state[1].hexdigest())
 
 
 def _hash_stored(key: str, storage_version_id: str | None) -> str:
@@ -256,7 +262,7 @@ def upload_part_put(
         if content_type is not None:
             session.content_type = content_type
         session.save(update_fields=["parts", "expires_at", "content_type"])
-    _hash_keep(session_id, number, extended)
+    _hash_keep(session_id, number, extended, part.etag)
     return {"number": number, "size": len(data)}
 
 
@@ -268,21 +274,24 @@ def upload_complete(*, actor: User, upload_id: Any) -> Document | Version:
     that is no longer current, ``version_adding``; if any fails, the joined object is
     deleted and the session ended. Then as ``version_add``: the version, ``version_created``,
     the audit record and the events."""
-    session = access_upload(actor, upload_id)
-    missing = [n for n in range(1, session.part_count + 1) if str(n) not in session.parts]
-    if missing:
-        raise UploadIncomplete(missing_parts=missing[:100])
-    parts = [Part(n, session.parts[str(n)]["etag"]) for n in range(1, session.part_count + 1)]
     storage = get_storage()
     info = result = failure = None
     with transaction.atomic():
-        session = access_upload(actor, upload_id, for_update=True)  # one completion wins
+        # Locked first (one completion wins), then the parts as they stand under the lock:
+        # a part sent again meanwhile has its new ETag recorded before or after, not during.
+        session = access_upload(actor, upload_id, for_update=True)
+        numbers = range(1, session.part_count + 1)
+        missing = [n for n in numbers if str(n) not in session.parts]
+        if missing:
+            raise UploadIncomplete(missing_parts=missing[:100])
+        parts = [Part(n, session.parts[str(n)]["etag"]) for n in numbers]
         with contextlib.suppress(UploadNotFound):  # cancelled or expired meanwhile
             info = storage.multipart_complete(session.key, session.storage_upload_id, parts)
         if info is not None:
             try:
                 with transaction.atomic():  # a refusal rolls back to here: the session ends
-                    sha256 = _hash_take(str(session.pk), session.part_count) or _hash_stored(
+                    etags = [part.etag for part in parts]
+                    sha256 = _hash_take(str(session.pk), etags) or _hash_stored(
                         session.key, info.version_id
                     )
                     result = _record(actor, session, info=info, sha256=sha256)

@@ -108,6 +108,28 @@ def test_hash_is_right_in_order_and_out_of_order(scene, order):
     assert download(owner, str(document.pk), version["id"]) == data
 
 
+@override_settings(DOCUMENT_UPLOAD_PART_BYTES=PART)
+def test_a_part_sent_again_through_another_process_is_what_gets_hashed(scene, monkeypatch):
+    """This process hashes parts as they come; if part 2 is then sent again with other
+    bytes to another server process (whose running hash is its own), the hash recorded
+    at completion here is of the bytes S3 joined, not of the ones this process saw."""
+    data = os.urandom(PART + 777)
+    owner = scene.c["owner"]
+    started = start(owner, folder_id=str(scene.root.pk), name="a.bin", size=len(data))
+    uid = started.json()["id"]
+    assert put(owner, uid, 1, data[:PART]).status_code == 200
+    assert put(owner, uid, 2, b"x" * 777).status_code == 200  # hashed here, in order
+    mine = uploads._running
+    with monkeypatch.context() as other_process:
+        other_process.setattr(uploads, "_running", type(mine)())
+        assert put(owner, uid, 2, data[PART:]).status_code == 200
+    done = owner.post(f"/api/v1/uploads/{uid}/complete")
+    assert done.status_code == 201, done.content
+    version = done.json()["current_version"]
+    assert version["sha256"] == hashlib.sha256(data).hexdigest()
+    assert download(owner, done.json()["id"], version["id"]) == data
+
+
 def test_declared_size_over_the_limit_is_413_before_any_byte(scene):
     with override_settings(DOCUMENT_MAX_BYTES=10 * PART):
         answer = start(scene.c["owner"], folder_id=str(scene.root.pk), name="big.iso",
