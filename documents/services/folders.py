@@ -20,7 +20,7 @@ from documents.exceptions import (
     FolderNotEmpty,
     RoleRequired,
 )
-from documents.models import Document, Folder, Role
+from documents.models import Document, Folder, Role, UploadSession
 from documents.models.files import MAX_NAME_CHARS
 from documents.selectors import access_folder, has_role
 from messaging.models import Conversation
@@ -148,8 +148,9 @@ def folder_rename(*, actor: User, folder_id: Any, name: str) -> tuple[Folder, st
 
 def folder_delete(*, actor: User, folder_id: Any) -> None:
     """Delete an empty subfolder (editors): ``FolderNotEmpty`` (409) while it holds a
-    folder or a document (documents in the bin count: they are purged first); roots
-    cannot be deleted (``RoleRequired``)."""
+    folder, a document (documents in the bin count: they are purged first) or a running
+    upload into it (its parts in storage would be left behind); roots cannot be deleted
+    (``RoleRequired``)."""
     with transaction.atomic():
         folder, role = access_folder(actor, folder_id, for_update=True)
         if folder.parent_id is None or not has_role(role, Role.EDITOR):
@@ -157,6 +158,7 @@ def folder_delete(*, actor: User, folder_id: Any) -> None:
         if (
             Folder.objects.filter(parent=folder).exists()
             or Document.objects.filter(folder=folder).exists()
+            or UploadSession.objects.filter(folder=folder).exists()
         ):
             raise FolderNotEmpty()
         record("document.folder_deleted", actor=actor, target=folder, target_repr=folder.name)

@@ -104,6 +104,12 @@ def test_folder_matrix(scene):
     contents = owner.get(f"{url}/contents").json()
     assert [f["id"] for f in contents["folders"]] == [empty["id"]]
     assert len(contents["documents"]["results"]) == 1
+    # a running upload into a folder keeps it: its parts would be left in storage
+    session = owner.post(
+        "/api/v1/uploads", {"folder_id": empty["id"], "name": "a.bin", "size": 10}
+    ).json()
+    assert_api_error(owner.delete(f"/api/v1/folders/{empty['id']}"), 409, "folder_not_empty")
+    assert owner.delete(f"/api/v1/uploads/{session['id']}").status_code == 204
     assert owner.delete(f"/api/v1/folders/{empty['id']}").status_code == 204
     assert_api_error(owner.delete(f"/api/v1/folders/{scene.root['id']}"), 403,
                      "document_role_required")  # fmt: skip
