@@ -31,7 +31,7 @@ from documents.models import (
     Document,
     DocumentShare,
 )
-from documents.selectors import access_document
+from documents.selectors import access_document, documents_visible_to
 from portal import clock
 from portal.accounts.models import User
 from portal.db import require_transaction
@@ -153,8 +153,9 @@ def document_conversation_ids(document: Document) -> list[Any]:
 
 def inbox(actor: User) -> list[dict[str, Any]]:
     """The approval tasks waiting for the actor's decision, as approver or as a deputy:
-    the current stage of a running route, not yet decided in its cycle. Overdue first,
-    then by deadline (none last). At most ``INBOX_LIMIT``."""
+    the current stage of a running route, not yet decided in its cycle, on a document the
+    actor sees (a revoked share or a deputy not yet given one: no task, and not its name).
+    Overdue first, then by deadline (none last). At most ``INBOX_LIMIT``."""
     principals = {actor.pk: None, **{p: p for p in principals_of(actor)}}
     decided = ApprovalDecision.objects.filter(
         stage=OuterRef("stage"), cycle=OuterRef("stage__route__cycle"), approver=OuterRef("user")
@@ -165,6 +166,7 @@ def inbox(actor: User) -> list[dict[str, Any]]:
             stage__route__status=ApprovalRoute.Status.RUNNING,
             stage__route__current_stage=F("stage__number"),
             stage__route__document__deleted_at__isnull=True,
+            stage__route__document__in=documents_visible_to(actor),
         )
         .filter(~Exists(decided))
         .select_related("stage", "stage__route", "stage__route__document", "stage__route__version")

@@ -117,3 +117,15 @@ def test_a_deputy_of_another_agency_is_refused(scene):
     response = _delegate(scene.c["anna"], scene.stranger)
     assert_api_error(response, 400, "approval_delegation_invalid")
     assert not DocumentShare.objects.filter(user=scene.stranger).exists()
+
+
+def test_a_task_on_a_document_the_approver_no_longer_sees_leaves_the_inbox(scene):
+    """The owner revokes an approver's viewer share while the route runs: the task (and
+    the document's name) goes from their inbox."""
+    start(scene.c["owner"], scene.document, route_body([scene.anna]))
+    assert [t["document_id"] for t in inbox(scene.anna)] == [scene.document.pk]
+    share = DocumentShare.objects.get(document=scene.document, user=scene.anna)
+    response = scene.c["owner"].delete(f"/api/v1/documents/{scene.document.pk}/shares/{share.pk}")
+    assert response.status_code == 204
+    assert inbox(scene.anna) == []
+    assert scene.c["anna"].get("/api/v1/approvals/inbox").json()["results"] == []
