@@ -15,7 +15,7 @@ from documents.events.files import document_audience, document_event
 from documents.exceptions import DocumentKindMismatch, RoleRequired
 from documents.models import Document, Folder, Role, Version
 from documents.selectors import access_document, access_folder, document_role, has_role
-from documents.services.folders import folder_for_move, folder_name
+from documents.services.folders import folder_for_move, folder_keep, folder_name
 from documents.services.versions import (
     check_declared_size,
     check_file_name,
@@ -29,10 +29,12 @@ from portal.audit.services import record
 from portal.realtime import publish
 
 
-def _editable_folder(actor: User, folder_id: Any, *, for_update: bool = False) -> Folder:
-    folder, role = access_folder(actor, folder_id, for_update=for_update)
+def _editable_folder(actor: User, folder_id: Any) -> Folder:
+    """A folder the actor may add documents to, held until their transaction ends."""
+    folder, role = access_folder(actor, folder_id)
     if not has_role(role, Role.EDITOR):
         raise RoleRequired()
+    folder_keep(folder)
     return folder
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from documents.exceptions import (
     FolderDepthExceeded,
     FolderNameInvalid,
     FolderNotEmpty,
+    FolderNotFound,
     RoleRequired,
 )
 from documents.models import Document, Folder, Role, UploadSession
@@ -28,6 +29,7 @@ from messaging.selectors import access_conversation
 from portal import clock
 from portal.accounts.models import Department, User
 from portal.audit.services import record
+from portal.db import require_transaction
 from portal.storage.content import display_name
 
 # Roots are depth 1; deeper trees are refused (paths are read one level per query).
@@ -165,9 +167,26 @@ def folder_delete(*, actor: User, folder_id: Any) -> None:
         folder.delete()
 
 
+def folder_keep(folder: Folder) -> None:
+    """Hold ``folder`` until the caller's transaction ends, so that a document can go into
+    it: PostgreSQL's FOR KEY SHARE, which other uploads into the same folder share while
+    ``folder_delete`` (FOR UPDATE) waits for them. ``FolderNotFound`` if it was deleted
+    meanwhile (the document's insert would otherwise fail its foreign key at commit)."""
+    require_transaction("folder_keep")
+    if connection.vendor != "postgresql":
+        return  # SQLite (embedded mode) writes one transaction at a time
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(Folder._meta.db_table)
+        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [folder.pk])  # noqa: S608 (a model's own table name)
+        if cursor.fetchone() is None:
+            raise FolderNotFound()
+
+
 def folder_for_move(actor: User, folder_id: Any) -> Folder:
-    """The folder a document may be moved into: the actor must be an editor there."""
+    """The folder a document may be moved into: the actor must be an editor there. Held
+    until the caller's transaction ends (``folder_keep``)."""
     folder, role = access_folder(actor, folder_id)
     if not has_role(role, Role.EDITOR):
         raise RoleRequired()
+    folder_keep(folder)
     return folder

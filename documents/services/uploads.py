@@ -45,6 +45,7 @@ from documents.exceptions import (
 )
 from documents.models import Document, Role, UploadSession, Version
 from documents.selectors import access_document, access_folder, has_role
+from documents.services.folders import folder_keep
 from documents.services.versions import (
     check_base_version,
     check_declared_size,
@@ -323,6 +324,7 @@ def _record(actor: User, session: UploadSession, *, info: Any, sha256: str) -> D
     folder, role = access_folder(actor, session.folder_id)
     if not has_role(role, Role.EDITOR):
         raise RoleRequired()
+    folder_keep(folder)
     now = clock.now()
     document = Document.objects.create(
         id=session.document_key_id, agency_id=folder.agency_id, folder=folder,
