@@ -30,9 +30,16 @@ from tests.documents.previews_support import (
 
 pytestmark = pytest.mark.django_db
 
-needs_libreoffice = pytest.mark.skipif(
-    office_converter() is None, reason="LibreOffice is not installed (make office-deps)"
-)
+
+@pytest.fixture
+def libreoffice() -> None:
+    """These tests need the real LibreOffice: without it they fail (never skip), as the
+    browser tests do without Chromium. `make test` installs it (`make office-deps`)."""
+    if office_converter() is None:
+        pytest.fail("LibreOffice is missing: run make office-deps", pytrace=False)
+
+
+needs_libreoffice = pytest.mark.usefixtures("libreoffice")
 
 
 @pytest.fixture
