@@ -47,21 +47,21 @@ DESCRIPTIONS: dict[str, Any] = {
     ),
     "admin_policies_partial_update": _(
         "Change a policy's name, description or rules (unknown or invalid rules are "
-        "refused, naming each); the users it applies to get policy.updated and their "
+        "refused, naming each); the users it applies to get policy.update and their "
         "apps check in again. IT staff only; the action is audited."
     ),
     "admin_policies_destroy": _(
         "Delete a policy together with its assignments; the users it applied to get "
-        "policy.updated. IT staff only; the action is audited."
+        "policy.update. IT staff only; the action is audited."
     ),
     "admin_policies_assignments_create": _(
         "Assign a policy to the whole server, an agency, a department or a user; the "
-        "users affected get policy.updated. A target that already has a policy is "
+        "users affected get policy.update. A target that already has a policy is "
         "refused with 409 assignment_conflict: change or remove that assignment. IT "
         "staff only; the action is audited."
     ),
     "admin_policy_assignments_destroy": _(
-        "Remove a policy assignment; the users affected get policy.updated. IT staff "
+        "Remove a policy assignment; the users affected get policy.update. IT staff "
         "only; the action is audited."
     ),
     "admin_users_effective_policy_retrieve": _(
@@ -198,7 +198,7 @@ DESCRIPTIONS: dict[str, Any] = {
     "conversations_members_role_create": _(
         "Set a member's role up to the caller's own (holders of manage_members); the "
         "owner may name a new owner and then becomes an admin. Nobody changes the "
-        "owner's role; the members get membership.role."
+        "owner's role; the members get membership.update."
     ),
     "conversations_messages_list": _(
         "Message history, newest first, paged by seq in the list envelope: next pages "
@@ -241,7 +241,7 @@ DESCRIPTIONS: dict[str, Any] = {
     ),
     "conversations_settings_partial_update": _(
         "Change the caller's own settings in a conversation: muted until, pinned, "
-        "archived. Only the caller's own devices get membership.settings."
+        "archived. Only the caller's own devices get member_settings.update."
     ),
     "conversations_direct_create": _(
         "The one direct chat between the caller and another active user, created on "
@@ -271,7 +271,7 @@ DESCRIPTIONS: dict[str, Any] = {
     "devices_checkin_create": _(
         "Report the device's state; get the effective policy, compliance and pending "
         "commands. Apps call it right after signing in, on every start and resume, "
-        "and on policy.updated. A refused device still gets its answer (compliant: "
+        "and on policy.update. A refused device still gets its answer (compliant: "
         "false with the reasons); a device ended by a remote command gets 403 with "
         "its commands."
     ),
@@ -312,12 +312,12 @@ DESCRIPTIONS: dict[str, Any] = {
     "messages_partial_update": _(
         "The author changes a text message within the conversation's edit window "
         "(else 403 edit_not_allowed); the replaced version is kept in the edit "
-        "history. Members get message.edit, except those who hid the message."
+        "history. Members get message.update, except those who hid the message."
     ),
     "messages_destroy": _(
         "Delete a message for everyone, by its author or a conversation admin (else "
         "403 delete_not_allowed): a tombstone remains and the edit history is "
-        "deleted. Members get message.delete, except those who hid the message."
+        "deleted. Members get message.remove, except those who hid the message."
     ),
     "messages_close_poll_create": _(
         "Close a poll: its author or a holder of moderate_messages. The results stay "
@@ -342,11 +342,11 @@ DESCRIPTIONS: dict[str, Any] = {
         "Delete a message for the caller only: it leaves their history, thread "
         "replies and search results; other members are unaffected and unread counts "
         "do not change. Repeating it changes nothing; only the caller's own devices "
-        "get message.hide."
+        "get hidden_message.add."
     ),
     "messages_hide_destroy": _(
         "Show a message the caller hid again. Repeating it changes nothing; only the "
-        "caller's own devices get message.unhide, with the message."
+        "caller's own devices get hidden_message.remove, with the message."
     ),
     "messages_pin_create": _(
         "Pin a message in its conversation; holders of pin_messages only (admins, and "

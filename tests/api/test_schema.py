@@ -256,11 +256,12 @@ def test_ids_and_timestamps_have_their_formats(schema):
 def test_websocket_events_and_frames_are_documented(schema):
     events = schema["x-websocket-events"]
     assert set(events) == {
-        "message.add", "message.edit", "message.delete", "message.hide", "message.unhide",
-        "membership.add", "membership.remove", "membership.settings", "membership.role",
+        "message.add", "message.update", "message.remove",
+        "hidden_message.add", "hidden_message.remove",
+        "membership.add", "membership.remove", "member_settings.update", "membership.update",
         "read.update", "reaction.add", "reaction.remove", "pin.add", "pin.remove",
         "conversation.update", "thread.update", "poll.update", "device.command",
-        "policy.updated", "stream.follow", "stream.unfollow", "test.ping",
+        "policy.update", "stream.follow", "stream.unfollow", "test.ping",
         "document.add", "document.update", "document.remove", "document_version.add",
         "document_share.add", "document_share.update", "document_share.remove",
         "approval.add", "approval.update",
@@ -285,9 +286,9 @@ def test_websocket_events_and_frames_are_documented(schema):
 
 
 def test_event_check_refuses_what_the_schema_does_not_say():
-    assert_event_matches_schema({"type": "policy", "op": "updated"})
+    assert_event_matches_schema({"type": "policy", "op": "update"})
     with pytest.raises(AssertionError):
-        assert_event_matches_schema({"type": "policy", "op": "updated", "extra": 1})
+        assert_event_matches_schema({"type": "policy", "op": "update", "extra": 1})
     with pytest.raises(AssertionError):
         assert_event_matches_schema({"type": "read", "op": "update", "seq": "1"})
     with pytest.raises(AssertionError, match="not in the schema"):
@@ -297,7 +298,7 @@ def test_event_check_refuses_what_the_schema_does_not_say():
 def test_frame_check_refuses_what_the_schema_does_not_say():
     assert_frame_matches_schema({"type": "pong"})
     assert_frame_matches_schema(
-        {"type": "event", "id": 7, "event": {"type": "policy", "op": "updated"}}
+        {"type": "event", "id": 7, "event": {"type": "policy", "op": "update"}}
     )
     with pytest.raises(AssertionError):
         assert_frame_matches_schema({"type": "pong", "extra": 1})

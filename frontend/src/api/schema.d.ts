@@ -128,14 +128,14 @@ export interface paths {
         post?: never;
         /**
          * Удалить политику устройств
-         * @description Удалить политику вместе с её назначениями; пользователи, на которых она действовала, получают событие policy.updated. Только для ИТ-службы; действие записывается в журнал аудита.
+         * @description Удалить политику вместе с её назначениями; пользователи, на которых она действовала, получают событие policy.update. Только для ИТ-службы; действие записывается в журнал аудита.
          */
         delete: operations["admin_policies_destroy"];
         options?: never;
         head?: never;
         /**
          * Изменить политику устройств
-         * @description Изменить название, описание или правила политики (неизвестные или недопустимые правила отклоняются с указанием каждого); пользователи, на которых она действует, получают событие policy.updated, и их приложения выполняют отметку заново. Только для ИТ-службы; действие записывается в журнал аудита.
+         * @description Изменить название, описание или правила политики (неизвестные или недопустимые правила отклоняются с указанием каждого); пользователи, на которых она действует, получают событие policy.update, и их приложения выполняют отметку заново. Только для ИТ-службы; действие записывается в журнал аудита.
          */
         patch: operations["admin_policies_partial_update"];
         trace?: never;
@@ -151,7 +151,7 @@ export interface paths {
         put?: never;
         /**
          * Назначить политику
-         * @description Назначить политику всему серверу, ведомству, подразделению или пользователю; затронутые пользователи получают событие policy.updated. Если у цели уже есть политика, отказ с кодом 409 assignment_conflict: измените или снимите это назначение. Только для ИТ-службы; действие записывается в журнал аудита.
+         * @description Назначить политику всему серверу, ведомству, подразделению или пользователю; затронутые пользователи получают событие policy.update. Если у цели уже есть политика, отказ с кодом 409 assignment_conflict: измените или снимите это назначение. Только для ИТ-службы; действие записывается в журнал аудита.
          */
         post: operations["admin_policies_assignments_create"];
         delete?: never;
@@ -803,7 +803,7 @@ export interface paths {
         put?: never;
         /**
          * Назначить роль участника
-         * @description Назначить участнику роль не выше своей (участники с правом manage_members); владелец может назначить нового владельца и сам становится администратором. Роль владельца не может изменить никто; участники получают событие membership.role.
+         * @description Назначить участнику роль не выше своей (участники с правом manage_members); владелец может назначить нового владельца и сам становится администратором. Роль владельца не может изменить никто; участники получают событие membership.update.
          */
         post: operations["conversations_members_role_create"];
         delete?: never;
@@ -935,7 +935,7 @@ export interface paths {
         head?: never;
         /**
          * Настройки вызывающего в чате
-         * @description Изменить собственные настройки вызывающего в чате: без звука до, закреплён, в архиве. Событие membership.settings получают только устройства самого вызывающего.
+         * @description Изменить собственные настройки вызывающего в чате: без звука до, закреплён, в архиве. Событие member_settings.update получают только устройства самого вызывающего.
          */
         patch: operations["conversations_settings_partial_update"];
         trace?: never;
@@ -1660,14 +1660,14 @@ export interface paths {
         post?: never;
         /**
          * Удалить сообщение у всех
-         * @description Удалить сообщение у всех — автором или администратором чата (иначе 403 delete_not_allowed): остаётся отметка об удалении, история правок удаляется. Участники получают событие message.delete, кроме скрывших сообщение.
+         * @description Удалить сообщение у всех — автором или администратором чата (иначе 403 delete_not_allowed): остаётся отметка об удалении, история правок удаляется. Участники получают событие message.remove, кроме скрывших сообщение.
          */
         delete: operations["messages_destroy"];
         options?: never;
         head?: never;
         /**
          * Изменить сообщение
-         * @description Автор изменяет текст сообщения в пределах срока редактирования чата (иначе 403 edit_not_allowed); прежняя версия сохраняется в истории правок. Участники получают событие message.edit, кроме скрывших сообщение.
+         * @description Автор изменяет текст сообщения в пределах срока редактирования чата (иначе 403 edit_not_allowed); прежняя версия сохраняется в истории правок. Участники получают событие message.update, кроме скрывших сообщение.
          */
         patch: operations["messages_partial_update"];
         trace?: never;
@@ -1763,12 +1763,12 @@ export interface paths {
         put?: never;
         /**
          * Удалить сообщение у себя
-         * @description Удалить сообщение только у себя: оно пропадает из истории, ответов в обсуждении и результатов поиска вызывающего; у остальных участников ничего не меняется, число непрочитанных тоже. Повтор ничего не меняет; событие message.hide получают только устройства самого вызывающего.
+         * @description Удалить сообщение только у себя: оно пропадает из истории, ответов в обсуждении и результатов поиска вызывающего; у остальных участников ничего не меняется, число непрочитанных тоже. Повтор ничего не меняет; событие hidden_message.add получают только устройства самого вызывающего.
          */
         post: operations["messages_hide_create"];
         /**
          * Снова показать скрытое сообщение
-         * @description Снова показать сообщение, скрытое вызывающим. Повтор ничего не меняет; событие message.unhide с самим сообщением получают только устройства самого вызывающего.
+         * @description Снова показать сообщение, скрытое вызывающим. Повтор ничего не меняет; событие hidden_message.remove с самим сообщением получают только устройства самого вызывающего.
          */
         delete: operations["messages_hide_destroy"];
         options?: never;
@@ -3237,6 +3237,21 @@ export interface components {
             /** Format: uuid */
             id: string;
         };
+        /**
+         * @description ``hidden_message.add`` / ``hidden_message.remove``: to the member's own devices;
+         *     ``remove`` carries the message.
+         */
+        HiddenMessageEvent: {
+            /** @enum {string} */
+            type: "hidden_message";
+            /** @enum {string} */
+            op: "add" | "remove";
+            /** Format: uuid */
+            conversation_id: string;
+            /** Format: uuid */
+            message_id: string;
+            message?: components["schemas"]["Message"];
+        };
         History: {
             results: components["schemas"]["HistoryEntry"][];
             next: string | null;
@@ -3333,6 +3348,19 @@ export interface components {
             /** Format: date-time */
             joined_at: string;
         };
+        /** @description ``member_settings.update``: the member's own settings, to their devices. */
+        MemberSettingsEvent: {
+            /** @enum {string} */
+            type: "member_settings";
+            /** @enum {string} */
+            op: "update";
+            /** Format: uuid */
+            conversation_id: string;
+            /** Format: date-time */
+            muted_until: string | null;
+            pinned: boolean;
+            archived: boolean;
+        };
         MembersAdded: {
             /** @description Сколько из них раньше не были участниками. */
             added: number;
@@ -3363,12 +3391,12 @@ export interface components {
              */
             user_id: string;
         };
-        /** @description ``membership.role``. */
+        /** @description ``membership.update``: a member's role changed. */
         MembershipRoleEvent: {
             /** @enum {string} */
             type: "membership";
             /** @enum {string} */
-            op: "role";
+            op: "update";
             /** Format: uuid */
             conversation_id: string;
             /** Format: uuid */
@@ -3381,19 +3409,6 @@ export interface components {
              * @enum {string}
              */
             role: "owner" | "admin" | "member" | "read_only";
-        };
-        /** @description ``membership.settings``: the member's own settings, to their devices. */
-        MembershipSettingsEvent: {
-            /** @enum {string} */
-            type: "membership";
-            /** @enum {string} */
-            op: "settings";
-            /** Format: uuid */
-            conversation_id: string;
-            /** Format: date-time */
-            muted_until: string | null;
-            pinned: boolean;
-            archived: boolean;
         };
         /**
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
@@ -3461,28 +3476,13 @@ export interface components {
             /** Format: uuid */
             written_by: string | null;
         };
-        /** @description ``message.add`` / ``message.edit`` / ``message.delete``. */
+        /** @description ``message.add`` / ``message.update`` / ``message.remove``. */
         MessageEvent: {
             /** @enum {string} */
             type: "message";
             /** @enum {string} */
-            op: "add" | "edit" | "delete";
+            op: "add" | "update" | "remove";
             message: components["schemas"]["Message"];
-        };
-        /**
-         * @description ``message.hide`` / ``message.unhide``: to the member's own devices; ``unhide``
-         *     carries the message.
-         */
-        MessageHideEvent: {
-            /** @enum {string} */
-            type: "message";
-            /** @enum {string} */
-            op: "hide" | "unhide";
-            /** Format: uuid */
-            conversation_id: string;
-            /** Format: uuid */
-            message_id: string;
-            message?: components["schemas"]["Message"];
         };
         /**
          * @description * `text` - текстовое
@@ -3923,12 +3923,12 @@ export interface components {
             description?: string;
             rules?: unknown;
         };
-        /** @description ``policy.updated``: check in again; the socket re-checks the device. */
+        /** @description ``policy.update``: check in again; the socket re-checks the device. */
         PolicyUpdatedEvent: {
             /** @enum {string} */
             type: "policy";
             /** @enum {string} */
-            op: "updated";
+            op: "update";
         };
         /** @description A poll with its results (``messaging.events.poll_results``). */
         Poll: {
@@ -4694,7 +4694,7 @@ export interface components {
         VoteRequest: {
             options: number[];
         };
-        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["MessageHideEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipSettingsEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["DocumentRemoveEvent"] | components["schemas"]["DocumentVersionEvent"] | components["schemas"]["DocumentShareEvent"] | components["schemas"]["ApprovalEvent"] | components["schemas"]["DocumentPreviewEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
+        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["HiddenMessageEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["MemberSettingsEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["DocumentRemoveEvent"] | components["schemas"]["DocumentVersionEvent"] | components["schemas"]["DocumentShareEvent"] | components["schemas"]["ApprovalEvent"] | components["schemas"]["DocumentPreviewEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
     };
     responses: never;
     parameters: never;

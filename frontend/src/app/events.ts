@@ -15,11 +15,11 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
   const data = event as Fields;
   switch (`${event.type}.${event.op ?? ""}`) {
     case "message.add":
-    case "message.edit":
-    case "message.delete":
-    case "message.unhide":
-      return messageChanged(state, data["message"] as Message, event.op === "add");
-    case "message.hide":
+    case "message.update":
+    case "message.remove":
+    case "hidden_message.remove":
+      return messageChanged(state, data["message"] as Message, event.type === "message" && event.op === "add");
+    case "hidden_message.add":
       return messageHidden(state, data["conversation_id"] as string, data["message_id"] as string);
     case "membership.add":
     case "membership.remove": {
@@ -29,13 +29,13 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
       for (const userId of userIds) next = membersChanged(next, conversation.id, userId, event.op as "add" | "remove");
       return membershipChanged(next, event.op!, conversation, userIds);
     }
-    case "membership.role": {
+    case "membership.update": {
       const counted = countMemberChange(state, data["conversation_id"] as string);
-      const next = membersChanged(counted, data["conversation_id"] as string, data["user_id"] as string, "role", data["role"] as Role);
+      const next = membersChanged(counted, data["conversation_id"] as string, data["user_id"] as string, "update", data["role"] as Role);
       if (data["user_id"] !== next.me?.id) return next;
       return patchConversation(next, data["conversation_id"] as string, { role: data["role"] as Role });
     }
-    case "membership.settings":
+    case "member_settings.update":
       return patchConversation(state, data["conversation_id"] as string, {
         muted_until: data["muted_until"] as string | null,
         pinned: data["pinned"] as boolean,
@@ -182,7 +182,7 @@ function countMemberChange(state: AppState, conversationId: string): AppState {
 }
 
 /** A loaded member list follows additions (as `member`), removals and role changes. */
-function membersChanged(state: AppState, conversationId: string, userId: string, op: "add" | "remove" | "role", role: Role = "member"): AppState {
+function membersChanged(state: AppState, conversationId: string, userId: string, op: "add" | "remove" | "update", role: Role = "member"): AppState {
   const list = state.members?.[conversationId];
   if (!list?.loaded) return state;
   const known = list.members.find((m) => m.user_id === userId);

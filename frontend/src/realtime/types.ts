@@ -64,14 +64,14 @@ export type Message = Schemas["Message"];
 
 export interface MessageEvent {
   type: "message";
-  op: "add" | "edit" | "delete";
+  op: "add" | "update" | "remove";
   message: Message;
 }
 
-/** "Deleted for me" and taken back, to the member's own devices; `unhide` carries the message. */
-export interface MessageHideEvent {
-  type: "message";
-  op: "hide" | "unhide";
+/** "Deleted for me" (`add`) and taken back (`remove`, with the message), to the member's own devices. */
+export interface HiddenMessageEvent {
+  type: "hidden_message";
+  op: "add" | "remove";
   conversation_id: string;
   message_id: string;
   message?: Message;
@@ -108,7 +108,7 @@ export interface StreamUnfollowEvent {
   topic: string;
 }
 
-export type PortalEvent = MessageEvent | MessageHideEvent | DeviceCommandEvent | StreamFollowEvent | StreamUnfollowEvent | OtherEvent;
+export type PortalEvent = MessageEvent | HiddenMessageEvent | DeviceCommandEvent | StreamFollowEvent | StreamUnfollowEvent | OtherEvent;
 
 // --- Websocket frames (docs/realtime.md; hand-written) -------------------------------------------
 
