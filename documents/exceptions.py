@@ -120,6 +120,14 @@ class InvalidRoute(PortalError):
     default_message = _("The approval route is not valid.")
 
 
+class DepartmentHeadMissing(PortalError):
+    """A stage names the head of a department that has none (or the author, who is in no
+    department): ``details.missing`` lists each place, nothing was written."""
+
+    code = "approval_department_head_missing"
+    default_message = _("A department named as approver has no head.")
+
+
 class RouteAlreadyRunning(PortalError):
     code = "approval_route_running"
     status = 409
