@@ -55,6 +55,13 @@ class FolderDepthExceeded(InvalidInput):
     default_message = _("Folders cannot be nested deeper.")
 
 
+class FolderMoveInvalid(InvalidInput):
+    """A folder moved into itself or one of its own subfolders."""
+
+    code = "folder_move_invalid"
+    default_message = _("A folder cannot be moved into itself or one of its subfolders.")
+
+
 class DocumentKindMismatch(InvalidInput):
     """A file operation on a rich-text document, or the other way round."""
 
@@ -222,6 +229,15 @@ class PreviewNotReady(PortalError):
     code = "preview_not_ready"
     status = 409
     default_message = _("The preview is still being made. Try again in a minute.")
+
+
+class PreviewNotRetryable(PortalError):
+    """Only a preview that failed for a passing reason (a timeout, an interrupted task,
+    LibreOffice missing or failing) is made again; ``details.reason_code`` says why not."""
+
+    code = "preview_not_retryable"
+    status = 409
+    default_message = _("Making this preview again would give the same result.")
 
 
 class PdfTooLargeToWatermark(PortalError):
