@@ -55,6 +55,13 @@ class FolderDepthExceeded(InvalidInput):
     default_message = _("Folders cannot be nested deeper.")
 
 
+class FolderMoveInvalid(InvalidInput):
+    """A folder moved into itself or one of its own subfolders."""
+
+    code = "folder_move_invalid"
+    default_message = _("A folder cannot be moved into itself or one of its subfolders.")
+
+
 class DocumentKindMismatch(InvalidInput):
     """A file operation on a rich-text document, or the other way round."""
 
@@ -118,6 +125,14 @@ class InvalidRoute(PortalError):
 
     code = "approval_route_invalid"
     default_message = _("The approval route is not valid.")
+
+
+class DepartmentHeadMissing(PortalError):
+    """A stage names the head of a department that has none (or the author, who is in no
+    department): ``details.missing`` lists each place, nothing was written."""
+
+    code = "approval_department_head_missing"
+    default_message = _("A department named as approver has no head.")
 
 
 class RouteAlreadyRunning(PortalError):
@@ -214,6 +229,15 @@ class PreviewNotReady(PortalError):
     code = "preview_not_ready"
     status = 409
     default_message = _("The preview is still being made. Try again in a minute.")
+
+
+class PreviewNotRetryable(PortalError):
+    """Only a preview that failed for a passing reason (a timeout, an interrupted task,
+    LibreOffice missing or failing) is made again; ``details.reason_code`` says why not."""
+
+    code = "preview_not_retryable"
+    status = 409
+    default_message = _("Making this preview again would give the same result.")
 
 
 class PdfTooLargeToWatermark(PortalError):

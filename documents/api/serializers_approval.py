@@ -32,8 +32,17 @@ from portal.api.serializers import StrictInput
 
 class TemplateStageInput(StrictInput):
     approver_ids = serializers.ListField(
-        child=serializers.UUIDField(), min_length=1, max_length=MAX_APPROVERS,
+        child=serializers.UUIDField(), max_length=MAX_APPROVERS, required=False, default=list,
         help_text=_("The stage's approvers, in order."),
+    )  # fmt: skip
+    head_of = serializers.ListField(
+        child=serializers.CharField(max_length=36), max_length=MAX_APPROVERS, required=False,
+        default=list,
+        help_text=_(
+            'Approvers by position: "author" (the head of the document author\'s department) '
+            "or a department id (its head), found when the route starts and again when the "
+            "stage starts."
+        ),
     )  # fmt: skip
     mode = serializers.ChoiceField(
         choices=ApprovalStage.Mode.choices, default=ApprovalStage.Mode.ALL,
@@ -120,6 +129,10 @@ class ApproverOutput(PersonOutput):
         choices=ApprovalDecision.Decision.choices, allow_null=True,
         help_text=_("Their decision on this stage in the current cycle, or null."),
     )  # fmt: skip
+    head_of = serializers.CharField(
+        allow_null=True,
+        help_text=_('The rule that named them: "author", a department id, or null.'),
+    )
 
 
 @extend_schema_serializer(component_name="ApprovalStage")
@@ -218,6 +231,9 @@ class InboxTaskOutput(serializers.Serializer):
 @extend_schema_serializer(component_name="ApprovalTemplateStage")
 class TemplateStageOutput(serializers.Serializer):
     approver_ids = serializers.ListField(child=serializers.UUIDField())
+    head_of = serializers.ListField(
+        child=serializers.CharField(), help_text=_('"author" or department ids.')
+    )
     mode = serializers.ChoiceField(choices=ApprovalStage.Mode.choices)
     duration_hours = serializers.IntegerField()
     manager_id = serializers.UUIDField(allow_null=True)
@@ -242,6 +258,7 @@ class TemplateOutput(serializers.Serializer):
             "stages": [
                 {
                     "approver_ids": list(stage.get("approver_ids", [])),
+                    "head_of": list(stage.get("head_of") or []),
                     "mode": stage.get("mode", ApprovalStage.Mode.ALL),
                     "duration_hours": stage.get("duration_hours"),
                     "manager_id": stage.get("manager_id"),

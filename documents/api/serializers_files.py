@@ -145,7 +145,14 @@ class FolderInput(StrictInput):
 
 
 class FolderPatchInput(StrictInput):
-    name = serializers.CharField(max_length=MAX_NAME_CHARS, trim_whitespace=False)
+    name = serializers.CharField(max_length=MAX_NAME_CHARS, trim_whitespace=False, required=False)
+    parent_id = serializers.UUIDField(
+        required=False,
+        help_text=_(
+            "Move the folder into this one (editor on both; owner when it is another "
+            "owner's tree)."
+        ),
+    )
 
 
 class FileUploadInput(StrictInput):

@@ -32,6 +32,9 @@ class PreviewOutput(serializers.Serializer):
         many=True,
         help_text=_("The image, or the first pages (PREVIEW_PDF_PAGES) at up to 1600 px."),
     )
+    retryable = serializers.BooleanField(
+        help_text=_("It failed for a passing reason: POST …/preview/retry makes it again.")
+    )
 
 
 class PdfLinkOutput(serializers.Serializer):

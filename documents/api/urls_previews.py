@@ -11,6 +11,11 @@ urlpatterns = [
         name="document-version-preview",
     ),
     path(
+        "documents/<uuid:document_id>/versions/<uuid:version_id>/preview/retry",
+        views_previews.VersionPreviewRetryView.as_view(),
+        name="document-version-preview-retry",
+    ),
+    path(
         "documents/<uuid:document_id>/versions/<uuid:version_id>/pdf",
         views_previews.VersionPdfView.as_view(),
         name="document-version-pdf",

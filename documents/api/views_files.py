@@ -124,9 +124,10 @@ class FolderDetailView(APIView):
     @extend_schema(request=s.FolderPatchInput, responses={200: s.FolderOutput}, tags=TAGS)
     def patch(self, request: SignedInRequest, folder_id: uuid.UUID) -> Response:
         data = validated(s.FolderPatchInput, request.data)
-        folder, role = folders.folder_rename(
-            actor=request.user, folder_id=folder_id, name=data["name"]
-        )
+        folder, role = folders.folder_update(
+            actor=request.user, folder_id=folder_id, name=data.get("name"),
+            parent_id=data.get("parent_id"),
+        )  # fmt: skip
         return Response(_folder(folder, role))
 
     @extend_schema(responses={204: None}, tags=TAGS)

@@ -4,13 +4,19 @@ watermarks")."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from documents.api.serializers_previews import PdfLinkOutput, PreviewOutput
-from documents.services.previews_serving import preview_get, version_pdf_url
+from documents.services.previews_serving import (
+    PreviewState,
+    preview_get,
+    preview_make_again,
+    version_pdf_url,
+)
 from portal.api.context import SignedInRequest
 
 
@@ -25,19 +31,38 @@ class VersionPreviewView(APIView):
         self, request: SignedInRequest, document_id: uuid.UUID, version_id: uuid.UUID
     ) -> Response:
         state = preview_get(actor=request.user, document_id=document_id, version_id=version_id)
-        absolute = request.build_absolute_uri
-        return Response(
-            PreviewOutput(
-                {
-                    "status": state.status,
-                    "reason_code": state.reason_code,
-                    "reason": state.reason,
-                    "page_count": state.page_count,
-                    "thumbnail_url": absolute(state.thumbnail_url) if state.thumbnail_url else None,
-                    "pages": [{"number": n, "url": absolute(url)} for n, url in state.pages],
-                }
-            ).data
+        return Response(_preview(request, state))
+
+
+class VersionPreviewRetryView(APIView):
+    """Make the version's preview again: only one that failed for a passing reason (a
+    timeout, an interrupted task, LibreOffice missing or failing: ``retryable``); 409
+    ``preview_not_retryable`` otherwise. Answers the preview, pending; the
+    ``document_preview`` event tells when it is made. Any role on the document will do."""
+
+    @extend_schema(request=None, responses={200: PreviewOutput}, tags=["documents"])
+    def post(
+        self, request: SignedInRequest, document_id: uuid.UUID, version_id: uuid.UUID
+    ) -> Response:
+        state = preview_make_again(
+            actor=request.user, document_id=document_id, version_id=version_id
         )
+        return Response(_preview(request, state))
+
+
+def _preview(request: SignedInRequest, state: PreviewState) -> dict[str, Any]:
+    absolute = request.build_absolute_uri
+    return PreviewOutput(
+        {
+            "status": state.status,
+            "reason_code": state.reason_code,
+            "reason": state.reason,
+            "page_count": state.page_count,
+            "thumbnail_url": absolute(state.thumbnail_url) if state.thumbnail_url else None,
+            "pages": [{"number": n, "url": absolute(url)} for n, url in state.pages],
+            "retryable": state.retryable,
+        }
+    ).data
 
 
 class VersionPdfView(APIView):

@@ -63,6 +63,11 @@ def stage_payload(stage: ApprovalStage, decisions: list[ApprovalDecision]) -> di
                 "decision": current[approver.user_id].decision
                 if approver.user_id in current
                 else None,
+                "head_of": "author"
+                if approver.head_of_author
+                else str(approver.head_of_department_id)
+                if approver.head_of_department_id
+                else None,
             }
             for approver in stage.approvers.all()
         ],

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from documents.models.files import Document, Version
-from portal.accounts.models import Agency
+from portal.accounts.models import Agency, Department
 
 DEFAULT_JOURNAL_FORMAT = "{prefix}/{year}-{number:06d}"
 
@@ -148,11 +148,19 @@ class ApprovalStage(models.Model):
 
 
 class ApprovalApprover(models.Model):
-    """One approver of a stage, in the order given."""
+    """One approver of a stage, in the order given. A place named as "the head of a
+    department" (``head_of_department``) or "the head of the author's department"
+    (``head_of_author``) keeps that rule: ``user`` is the head found when the route
+    started, found again each time the stage starts (``documents.services.approval.heads``)."""
 
     stage = models.ForeignKey(ApprovalStage, on_delete=models.CASCADE, related_name="approvers")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField()
+    head_of_department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("head of department"),
+    )  # fmt: skip
+    head_of_author = models.BooleanField(_("head of the author's department"), default=False)
 
     class Meta:
         verbose_name = _("approver")

@@ -14,8 +14,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
+from documents.events.files import document_audience, document_event
 from documents.exceptions import (
     FolderDepthExceeded,
+    FolderMoveInvalid,
     FolderNameInvalid,
     FolderNotEmpty,
     FolderNotFound,
@@ -24,12 +26,14 @@ from documents.exceptions import (
 from documents.models import Document, Folder, Role, UploadSession
 from documents.models.files import MAX_NAME_CHARS
 from documents.selectors import access_folder, has_role
+from documents.signals import access_changed
 from messaging.models import Conversation
 from messaging.selectors import access_conversation
 from portal import clock
 from portal.accounts.models import Department, User
 from portal.audit.services import record
 from portal.db import require_transaction
+from portal.realtime import publish
 from portal.storage.content import display_name
 
 # Roots are depth 1; deeper trees are refused (paths are read one level per query).
@@ -146,6 +150,115 @@ def folder_rename(*, actor: User, folder_id: Any, name: str) -> tuple[Folder, st
         folder.save(update_fields=["name"])
         record("document.folder_renamed", actor=actor, target=folder, target_repr=cleaned)
     return folder, role
+
+
+def folder_update(
+    *, actor: User, folder_id: Any, name: str | None = None, parent_id: Any = None
+) -> tuple[Folder, str]:
+    """Rename (``folder_rename``) and/or move (``folder_move``) a subfolder, in one
+    transaction: both happen or neither. Returns the folder and the actor's role."""
+    with transaction.atomic():
+        folder, role = access_folder(actor, folder_id)
+        if name is not None:
+            folder, role = folder_rename(actor=actor, folder_id=folder_id, name=name)
+        if parent_id is not None:
+            folder, role = folder_move(actor=actor, folder_id=folder_id, parent_id=parent_id)
+    return folder, role
+
+
+def _owner(folder: Folder) -> tuple[Any, Any, Any]:
+    return (folder.owner_user_id, folder.owner_department_id, folder.owner_conversation_id)
+
+
+def _subtree(folder: Folder) -> list[Any]:
+    """Ids of ``folder`` and every folder below it (at most MAX_FOLDER_DEPTH levels)."""
+    ids, frontier = [folder.pk], [folder.pk]
+    for _level in range(MAX_FOLDER_DEPTH):
+        frontier = list(Folder.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        if not frontier:
+            break
+        ids += frontier
+    return ids
+
+
+def _height(subtree: list[Any]) -> int:
+    """Levels in a subtree (1: the folder alone), from its ids as ``_subtree`` lists them."""
+    parents = dict(Folder.objects.filter(pk__in=subtree).values_list("pk", "parent_id"))
+    deepest = 1
+    for pk in subtree:
+        depth, node = 1, pk
+        while node != subtree[0] and depth <= MAX_FOLDER_DEPTH:
+            node, depth = parents[node], depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def folder_move(*, actor: User, folder_id: Any, parent_id: Any) -> tuple[Folder, str]:
+    """Move a subfolder, with everything in it, into another folder: the actor needs editor
+    on both (``FolderNotFound`` for one they do not see, ``RoleRequired`` below editor;
+    roots do not move). Into itself or below itself is ``FolderMoveInvalid``; past
+    MAX_FOLDER_DEPTH ``FolderDepthExceeded``. Into another owner's tree (a user's, a
+    department's or a conversation's) the actor needs owner on the folder, as for moving
+    a document: the subtree takes the new owner, so who sees its documents changes —
+    ``document.update`` goes to their new audience, ``document.remove`` to those who no
+    longer see them, and ``access_changed`` is sent for each after commit. Audited as
+    ``document.folder_moved``. Returns the folder and the actor's role on it now."""
+    with transaction.atomic():
+        folder, role = access_folder(actor, folder_id, for_update=True)
+        if folder.parent_id is None or not has_role(role, Role.EDITOR):
+            raise RoleRequired()
+        target, target_role = access_folder(actor, parent_id, for_update=True)
+        if not has_role(target_role, Role.EDITOR):
+            raise RoleRequired()
+        if target.pk == folder.parent_id:
+            return folder, role
+        subtree = _subtree(folder)
+        if target.pk in subtree:
+            raise FolderMoveInvalid()
+        if _depth(target) + _height(subtree) > MAX_FOLDER_DEPTH:
+            raise FolderDepthExceeded(max_depth=MAX_FOLDER_DEPTH)
+        crossing = _owner(target) != _owner(folder)
+        if crossing and not has_role(role, Role.OWNER):
+            raise RoleRequired()
+        documents = list(
+            Document.objects.select_related("folder")
+            .filter(folder_id__in=subtree, deleted_at__isnull=True)
+            .order_by("pk")
+            .select_for_update(of=("self",))
+        )
+        before = {d.pk: document_audience(d) for d in documents} if crossing else {}
+        record(
+            "document.folder_moved", actor=actor, target=folder, target_repr=folder.name,
+            details={"from_folder_id": str(folder.parent_id), "folder_id": str(target.pk),
+                     "owner_changed": crossing, "documents": len(documents)},
+        )  # fmt: skip
+        folder.parent = target
+        folder.save(update_fields=["parent"])
+        if crossing:
+            owner = {
+                "agency_id": target.agency_id, "owner_user_id": target.owner_user_id,
+                "owner_department_id": target.owner_department_id,
+                "owner_conversation_id": target.owner_conversation_id,
+            }  # fmt: skip
+            Folder.objects.filter(pk__in=subtree).update(**owner)
+            fresh = Folder.objects.in_bulk(subtree)
+            for document in documents:
+                document.folder = fresh[document.folder_id]
+                _announce_moved(document, before[document.pk])
+        folder.refresh_from_db()
+        role = access_folder(actor, folder.pk)[1]
+    return folder, role
+
+
+def _announce_moved(document: Document, before: set[str]) -> None:
+    event, after = document_event("update", document)
+    publish(event, user_ids=after)
+    gone = before - after
+    if gone:
+        removed, _ = document_event("remove", document)
+        publish(removed, user_ids=gone)
+    pk = document.pk
+    transaction.on_commit(lambda: access_changed.send(sender=Document, document_id=pk))
 
 
 def folder_delete(*, actor: User, folder_id: Any) -> None:

@@ -31,6 +31,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from documents.events.previews import preview_event
+from documents.exceptions import PreviewNotRetryable
 from documents.models import DocumentPolicy, Preview, Version
 from documents.previews_render import (
     PDF_TYPE,
@@ -85,6 +86,12 @@ _STATUS_OF_REASON = {
     "unsupported_type": Status.UNSUPPORTED,
     "libreoffice_missing": Status.UNAVAILABLE,
 }
+# Reasons that may pass: asking again (``preview_retry``) makes the preview anew. The others
+# are in the file itself (damaged, encrypted, too large) and would fail the same way.
+RETRYABLE_REASONS = frozenset(
+    {"libreoffice_missing", "office_timeout", "office_failed", "time_limit", "interrupted",
+     "error"}
+)  # fmt: skip
 
 
 def reason_text(code: str) -> str:
@@ -141,6 +148,22 @@ def preview_schedule(*, version: Version) -> Preview:
     if preview.status == Status.PENDING:
         _queue_on_commit(preview)
     return preview
+
+
+def preview_retry(*, preview: Preview) -> Preview:
+    """Make a preview again that failed for a passing reason (``RETRYABLE_REASONS``): it is
+    pending once more and its task is queued after commit; ``PreviewNotRetryable`` for any
+    other state (a pending preview is not queued twice). Precondition: the caller checked
+    the actor may view the version."""
+    with transaction.atomic():
+        locked = Preview.objects.select_for_update().get(pk=preview.pk)
+        if locked.status == Status.PENDING or locked.reason not in RETRYABLE_REASONS:
+            raise PreviewNotRetryable(reason_code=locked.reason)
+        locked.status, locked.reason = Status.PENDING, ""
+        locked.started_at = locked.made_at = None
+        locked.save(update_fields=["status", "reason", "started_at", "made_at"])
+        _queue_on_commit(locked)
+    return locked
 
 
 def _queue_on_commit(preview: Preview) -> None:

@@ -22,7 +22,14 @@ from documents.exceptions import (
 )
 from documents.models import Document, Preview, Version
 from documents.previews_render import OFFICE_TYPES, PDF_TYPE
-from documents.services.previews import Status, preview_schedule, reason_text, watermark_on
+from documents.services.previews import (
+    RETRYABLE_REASONS,
+    Status,
+    preview_retry,
+    preview_schedule,
+    reason_text,
+    watermark_on,
+)
 from documents.services.versions import access_version
 from documents.watermark import stamp_image, stamp_pdf, watermark_text
 from portal.accounts.models import User
@@ -117,6 +124,7 @@ class PreviewState:
     page_count: int | None
     thumbnail_url: str | None
     pages: list[tuple[int, str]]
+    retryable: bool
 
 
 def preview_get(*, actor: User, document_id: Any, version_id: Any) -> PreviewState:
@@ -130,6 +138,23 @@ def preview_get(*, actor: User, document_id: Any, version_id: Any) -> PreviewSta
     preview = Preview.objects.filter(version=version).first()
     if preview is None:
         preview = preview_schedule(version=version)
+    return _state(actor, version, preview)
+
+
+def preview_make_again(*, actor: User, document_id: Any, version_id: Any) -> PreviewState:
+    """Make the preview of a version the actor may view again, when it failed for a
+    passing reason (``preview_retry``; ``PreviewNotRetryable`` otherwise): it is pending,
+    and ``document_preview.update`` announces the result as for a new version."""
+    version = _access_version(actor, document_id, version_id)
+    preview = Preview.objects.filter(version=version).first()
+    if preview is None:
+        preview = preview_schedule(version=version)
+    else:
+        preview = preview_retry(preview=preview)
+    return _state(actor, version, preview)
+
+
+def _state(actor: User, version: Version, preview: Preview) -> PreviewState:
     thumbnail_url, pages = None, []
     if preview.status == Status.READY:
         stem = version.filename.rpartition(".")[0] or version.filename
@@ -150,6 +175,7 @@ def preview_get(*, actor: User, document_id: Any, version_id: Any) -> PreviewSta
         page_count=preview.page_count,
         thumbnail_url=thumbnail_url,
         pages=pages,
+        retryable=preview.status != Status.PENDING and preview.reason in RETRYABLE_REASONS,
     )
 
 

@@ -42,7 +42,10 @@ class Agency(models.Model):
 
 
 class Department(models.Model):
-    """A node of an agency's department tree; ``parent`` is in the same agency or null."""
+    """A node of an agency's department tree; ``parent`` is in the same agency or null.
+    ``head`` (optional) is an active person of the same agency who leads it — an approval
+    route may name "the head of this department" (docs/documents.md, "Approval"); they
+    need not be a member of it."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agency = models.ForeignKey(
@@ -57,6 +60,14 @@ class Department(models.Model):
         verbose_name=_("parent department"),
     )
     name = models.CharField(_("name"), max_length=300)
+    head = models.ForeignKey(
+        "User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_departments",
+        verbose_name=_("head"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

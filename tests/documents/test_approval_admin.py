@@ -63,7 +63,8 @@ def test_templates_are_checked_and_saved_through_the_service(staff):
     template = ApprovalTemplate.objects.get()
     assert template.created_by == root
     assert template.stages == [
-        {"approver_ids": [str(anna.pk)], "mode": "all", "duration_hours": 24, "manager_id": None}
-    ]
+        {"approver_ids": [str(anna.pk)], "head_of": [], "mode": "all", "duration_hours": 24,
+         "manager_id": None}
+    ]  # fmt: skip
     assert client.get(f"/admin/documents/approvaltemplate/{template.pk}/change/").status_code == 200
     assert client.get("/admin/documents/approvalroute/").status_code == 200

@@ -116,7 +116,7 @@ def test_a_version_without_a_preview_gets_one_when_asked(
     assert first.status_code == 200
     assert first.json() == {
         "status": "pending", "reason_code": "", "reason": "", "page_count": None,
-        "thumbnail_url": None, "pages": [],
+        "thumbnail_url": None, "pages": [], "retryable": False,
     }  # fmt: skip
     assert Preview.objects.get(version=version).status == "ready"
     second = scene.c["viewer"].get(preview_path(scene.document.pk, version.pk)).json()

@@ -17,6 +17,7 @@ from documents.events.files import document_audience, share_event
 from documents.exceptions import InvalidRoute
 from documents.models import ApprovalRoute, ApprovalStage, Document, DocumentShare, Role
 from documents.selectors import document_role
+from documents.services.approval.heads import head_rules_check, stage_heads_refresh
 from documents.signals import access_changed
 from messaging.models import Conversation
 from messaging.services.common import system_message
@@ -36,9 +37,11 @@ MAX_COMMENT_CHARS = 4000
 
 @dataclass(frozen=True)
 class StageSpec:
-    """One stage as checked: approvers in order, mode, a duration or a due time."""
+    """One stage as checked: approvers in order, the head rules (``heads``: ``author`` or
+    department ids, resolved when the route starts), mode, a duration or a due time."""
 
     approver_ids: list[Any]
+    heads: list[str]
     mode: str
     duration: dt.timedelta | None
     due_at: dt.datetime | None
@@ -58,12 +61,14 @@ def stages_check(
     signer_id: Any = None,
     allow_due_at: bool = True,
 ) -> list[StageSpec]:
-    """The stages of a route or template as given (``approver_ids``, ``mode``,
+    """The stages of a route or template as given (``approver_ids``, ``head_of``, ``mode``,
     ``duration_hours`` or ``due_at``, ``manager_id``), checked: 1 to MAX_STAGES stages,
-    1 to MAX_APPROVERS distinct active people each, exactly one deadline per stage (a due
-    time in the future), managers and the signer active people of ``agency_id`` (the
-    document's: a route shares it with everyone it names, and sharing stays inside the
-    agency). ``InvalidRoute`` names each problem by its place (``stages.1.approver_ids``)."""
+    1 to MAX_APPROVERS distinct active people each (``head_of`` rules count: ``author`` or
+    departments of ``agency_id``, resolved later by ``heads.head_slots``), exactly one
+    deadline per stage (a due time in the future), managers and the signer active people of
+    ``agency_id`` (the document's: a route shares it with everyone it names, and sharing
+    stays inside the agency). ``InvalidRoute`` names each problem by its place
+    (``stages.1.approver_ids``)."""
     errors: dict[str, list[str]] = {}
     if not 1 <= len(stages) <= MAX_STAGES:
         errors["stages"] = [_("From 1 to %(n)d stages.") % {"n": MAX_STAGES}]
@@ -79,11 +84,15 @@ def stages_check(
     specs = []
     for index, stage in enumerate(stages[:MAX_STAGES]):
         where = f"stages.{index}"
-        if not isinstance(stage, dict) or not isinstance(stage.get("approver_ids"), list):
+        if not isinstance(stage, dict) or not isinstance(stage.get("approver_ids", []), list):
             errors[where] = [_("An object with a list of approver_ids.")]
             continue
-        approvers = [str(a) for a in stage["approver_ids"]]
-        if not 1 <= len(approvers) <= MAX_APPROVERS or len(set(approvers)) != len(approvers):
+        approvers = [str(a) for a in stage.get("approver_ids", [])]
+        heads, head_problems = head_rules_check(stage.get("head_of"), agency_id=agency_id)
+        if head_problems:
+            errors[f"{where}.head_of"] = head_problems
+        count = len(approvers) + len(heads)
+        if not 1 <= count <= MAX_APPROVERS or len(set(approvers)) != len(approvers):
             errors[f"{where}.approver_ids"] = [
                 _("From 1 to %(n)d different people.") % {"n": MAX_APPROVERS}
             ]
@@ -115,6 +124,7 @@ def stages_check(
         specs.append(
             StageSpec(
                 approver_ids=approvers,
+                heads=heads,
                 mode=mode,
                 duration=dt.timedelta(hours=hours) if hours is not None else None,
                 due_at=due_at,
@@ -130,8 +140,10 @@ def stages_check(
 
 def stage_activate(stage: ApprovalStage, route: ApprovalRoute) -> None:
     """Make ``stage`` the route's active one from now: its deadline computed, its reminder
-    and escalation not yet sent; its approvers' deputies of today given access."""
+    and escalation not yet sent; its head rules resolved again (a new head comes in); its
+    new approvers and its approvers' deputies of today given access."""
     now = clock.now()
+    newcomers = stage_heads_refresh(stage, route.document)
     stage.started_at = now
     stage.deadline_at = stage.due_at if stage.due_at else now + (stage.duration or dt.timedelta())
     stage.completed_at = stage.reminded_at = stage.escalated_at = None
@@ -141,7 +153,7 @@ def stage_activate(stage: ApprovalStage, route: ApprovalRoute) -> None:
     route.current_stage = stage.number
     approvers = list(stage.approvers.values_list("user_id", flat=True))
     deputies = [d for ids in selectors.deputies_of(approvers).values() for d in ids]
-    viewers_grant(route.document, deputies, actor=route.started_by)
+    viewers_grant(route.document, [*newcomers, *deputies], actor=route.started_by)
 
 
 def viewers_grant(document: Document, user_ids: Iterable[Any], *, actor: User | None) -> int:

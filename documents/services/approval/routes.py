@@ -45,6 +45,7 @@ from documents.services.approval.common import (
     tasks_tell,
     viewers_grant,
 )
+from documents.services.approval.heads import Slot, head_slots
 from documents.services.approval.journals import registration_number_take
 from documents.services.approval.signatures import signature_append
 from portal import clock
@@ -70,8 +71,10 @@ def approval_route_start(
     version (frozen: the route keeps it and its SHA-256), the document becomes
     ``in_approval``, stage 1 becomes active and everyone the route names is given viewer
     access. ``stages`` (or, when omitted, the template's stages and signer) are checked by
-    ``stages_check``; a signer makes a last, one-person signature stage. At most one
-    route runs per document (``approval_route_running``, 409)."""
+    ``stages_check``; their head rules are resolved to people now
+    (``approval_department_head_missing`` if a department has no head, nothing written);
+    a signer makes a last, one-person signature stage. At most one route runs per
+    document (``approval_route_running``, 409)."""
     if on_new_version not in ApprovalRoute.OnNewVersion.values:
         raise InvalidRoute(on_new_version=[_("restart or refuse.")])
     template = None
@@ -91,13 +94,15 @@ def approval_route_start(
         version = document.current_version
         if version is None:
             raise DocumentHasNoVersion()
+        # Heads are found before anything is written: a department without one is an error.
+        slots = head_slots([(s.approver_ids, s.heads) for s in specs], document=document)
         route = ApprovalRoute.objects.create(
             document=document, version=version, version_sha256=version.sha256,
             on_new_version=on_new_version, template=template, started_by=actor,
             started_at=now, current_stage=1,
         )  # fmt: skip
-        all_stages = _stages_create(route, specs, signer_id)
-        people = {a for spec in specs for a in spec.approver_ids}
+        all_stages = _stages_create(route, specs, slots, signer_id)
+        people = {slot.user_id for stage_slots in slots for slot in stage_slots}
         people |= {spec.manager_id for spec in specs if spec.manager_id}
         if signer_id:
             people.add(str(signer_id))
@@ -118,17 +123,19 @@ def approval_route_start(
 
 
 def _stages_create(
-    route: ApprovalRoute, specs: list[StageSpec], signer_id: Any
+    route: ApprovalRoute, specs: list[StageSpec], slots: list[list[Slot]], signer_id: Any
 ) -> list[ApprovalStage]:
     created = []
-    for number, spec in enumerate(specs, start=1):
+    for number, (spec, stage_slots) in enumerate(zip(specs, slots, strict=True), start=1):
         stage = ApprovalStage.objects.create(
             route=route, number=number, kind=ApprovalStage.Kind.APPROVAL, mode=spec.mode,
             duration=spec.duration, due_at=spec.due_at, manager_id=spec.manager_id,
         )  # fmt: skip
         ApprovalApprover.objects.bulk_create(
-            [ApprovalApprover(stage=stage, user_id=a, position=i)
-             for i, a in enumerate(spec.approver_ids)]
+            [ApprovalApprover(stage=stage, user_id=slot.user_id, position=i,
+                              head_of_department_id=slot.department_id,
+                              head_of_author=slot.author)
+             for i, slot in enumerate(stage_slots)]
         )  # fmt: skip
         created.append(stage)
     if signer_id:

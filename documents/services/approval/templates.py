@@ -22,7 +22,8 @@ def _stored(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Stages as a template keeps them: what the start endpoint takes, ids as strings."""
     return [
         {
-            "approver_ids": [str(a) for a in stage["approver_ids"]],
+            "approver_ids": [str(a) for a in stage.get("approver_ids", [])],
+            "head_of": [str(h) for h in stage.get("head_of") or []],
             "mode": stage.get("mode", "all"),
             "duration_hours": stage["duration_hours"],
             "manager_id": str(stage["manager_id"]) if stage.get("manager_id") else None,

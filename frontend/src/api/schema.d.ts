@@ -2375,6 +2375,8 @@ export interface components {
              *     * `return` - вернуть на доработку
              */
             decision: components["schemas"]["DecisionEnum"] | components["schemas"]["NullEnum"];
+            /** @description The rule that named them: "author", a department id, or null. */
+            head_of: string | null;
         };
         ApprovalDelegation: {
             /** Format: uuid */
@@ -2553,6 +2555,8 @@ export interface components {
         };
         ApprovalTemplateStage: {
             approver_ids: string[];
+            /** @description "author" or department ids. */
+            head_of: string[];
             mode: components["schemas"]["ModeEnum"];
             duration_hours: number;
             /** Format: uuid */
@@ -2814,6 +2818,8 @@ export interface components {
              * Format: uuid
              */
             parent: string | null;
+            /** Format: uuid */
+            head: string | null;
         };
         DepartmentBrief: {
             /** Format: uuid */
@@ -4313,7 +4319,9 @@ export interface components {
          */
         StageRequest: {
             /** @description Согласующие этапа по порядку. */
-            approver_ids: string[];
+            approver_ids?: string[];
+            /** @description Approvers by position: "author" (the head of the document author's department) or a department id (its head), found when the route starts and again when the stage starts. */
+            head_of?: string[];
             /**
              * @description all — согласовать должны все согласующие; any — этап завершается первым согласованием.
              *
@@ -4494,7 +4502,9 @@ export interface components {
          */
         TemplateStageRequest: {
             /** @description Согласующие этапа по порядку. */
-            approver_ids: string[];
+            approver_ids?: string[];
+            /** @description Approvers by position: "author" (the head of the document author's department) or a department id (its head), found when the route starts and again when the stage starts. */
+            head_of?: string[];
             /**
              * @description all — согласовать должны все согласующие; any — этап завершается первым согласованием.
              *

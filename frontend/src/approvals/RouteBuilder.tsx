@@ -49,7 +49,7 @@ export function RouteBuilder({ documentId, onStarted, onCancel }: { documentId: 
     setTemplateId(id || null);
     const template = templates.find((x) => x.id === id);
     if (!template) return;
-    setStages(template.stages.map((s) => newStage(s.approver_ids, s.mode, String(s.duration_hours))));
+    setStages(template.stages.map((s) => newStage(s.approver_ids, s.mode, String(s.duration_hours), s.head_of.includes("author"))));
     setSigner(template.signer_id);
   }
 
@@ -75,7 +75,7 @@ export function RouteBuilder({ documentId, onStarted, onCancel }: { documentId: 
     try {
       const saved = await approvalsApi.saveTemplate(
         templateName.trim(),
-        input.stages.map((s) => ({ approver_ids: s.approver_ids, mode: s.mode, duration_hours: s.duration_hours ?? 24, manager_id: null })),
+        input.stages.map((s) => ({ approver_ids: s.approver_ids, head_of: s.head_of ?? [], mode: s.mode, duration_hours: s.duration_hours ?? 24, manager_id: null })),
         signer,
       );
       setTemplates((list) => [...list, saved]);
@@ -131,6 +131,10 @@ export function RouteBuilder({ documentId, onStarted, onCancel }: { documentId: 
                 change(stage.key, { approvers: [...stage.approvers, user.id] });
               }}
             />
+            <label className="checkbox">
+              <input type="checkbox" checked={stage.authorHead} onChange={(e) => change(stage.key, { authorHead: e.target.checked })} data-testid={`stage-${index + 1}-author-head`} />
+              {t("authorHead")}
+            </label>
             <div className="builder-fields">
               <label>
                 {t("mode")}

@@ -122,7 +122,8 @@ function StageView({ stage, current }: { stage: Stage; current: boolean }) {
       <ul className="route-approvers">
         {stage.approvers.map((a) => (
           <li key={a.id} data-testid="route-approver" data-decision={a.decision ?? "none"}>
-            {a.name} — <span className={a.decision ? `decision decision-${a.decision}` : "muted"}>{a.decision ? t(`decision_${a.decision}`) : t("waiting")}</span>
+            {a.name}
+            {a.head_of && <span className="muted"> ({a.head_of === "author" ? t("headOfAuthor") : t("headOfDepartment")})</span>} — <span className={a.decision ? `decision decision-${a.decision}` : "muted"}>{a.decision ? t(`decision_${a.decision}`) : t("waiting")}</span>
           </li>
         ))}
       </ul>

@@ -19,6 +19,8 @@ export type Template = Schemas["ApprovalTemplate"];
 
 export interface StageInput {
   approver_ids: string[];
+  /** "author" (the head of the document author's department) or department ids. */
+  head_of?: string[];
   mode: StageMode;
   duration_hours?: number | null;
   due_at?: string | null;

@@ -37,7 +37,7 @@ describe("the inbox order", () => {
 });
 
 describe("the route builder's request", () => {
-  const stage = (approvers: string[], fields = {}) => ({ key: 1, approvers, mode: "all" as const, hours: "48", dueAt: "", ...fields });
+  const stage = (approvers: string[], fields = {}) => ({ key: 1, approvers, authorHead: false, mode: "all" as const, hours: "48", dueAt: "", ...fields });
 
   it("sends the stages in order with hours or a due date, the signer and the policy", () => {
     const input = routeInput([stage(["u-1", "u-2"]), stage(["u-3"], { mode: "any", dueAt: "2026-12-10T12:00" })], "u-9", "refuse", null);
@@ -54,6 +54,16 @@ describe("the route builder's request", () => {
   it("refuses a stage without approvers, and a route without stages", () => {
     expect(routeInput([stage(["u-1"]), stage([])], null, "restart", null)).toBe("no_approvers");
     expect(routeInput([], null, "restart", null)).toBe("no_approvers");
+  });
+
+  it("asks for the head of the author's department as a stage's approver", () => {
+    const input = routeInput([stage([], { authorHead: true }), stage(["u-2"], { authorHead: true })], null, "restart", null);
+    expect(input).toMatchObject({
+      stages: [
+        { approver_ids: [], head_of: ["author"], mode: "all", duration_hours: 48 },
+        { approver_ids: ["u-2"], head_of: ["author"] },
+      ],
+    });
   });
 
   it("names the template it started from", () => {

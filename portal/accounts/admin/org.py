@@ -108,7 +108,7 @@ class DepartmentForm(forms.ModelForm):
 
     class Meta:
         model = Department
-        fields = ["agency", "parent", "name"]
+        fields = ["agency", "parent", "name", "head"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -119,6 +119,7 @@ class DepartmentForm(forms.ModelForm):
             department_check(
                 department=self.instance if self.instance.pk else None,
                 agency=agency, parent=data.get("parent"), name=data["name"],
+                head=data.get("head"),
             )  # fmt: skip
         except OrgInvalid as exc:
             field = exc.details.get("field")
@@ -133,11 +134,12 @@ class DepartmentForm(forms.ModelForm):
 class DepartmentAdmin(_InUseDeleteMixin, admin.ModelAdmin):
     users_lookup = "department"
     form = DepartmentForm
-    list_display = ["tree_path", "agency", "parent", "user_count"]
+    list_display = ["tree_path", "agency", "parent", "head", "user_count"]
     list_filter = ["agency"]
     search_fields = ["name", "agency__name", "agency__short_name"]
     # Enough levels that the path column needs no query per row in a usual tree.
-    list_select_related = ["agency", "parent__parent__parent__parent"]
+    list_select_related = ["agency", "head", "parent__parent__parent__parent"]
+    autocomplete_fields = ["head"]
     ordering = ["agency__name", "name"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Department]:
@@ -164,7 +166,7 @@ class DepartmentAdmin(_InUseDeleteMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Department, form: Any, change: bool) -> None:
         saved = services.department_save(
             actor=actor_of(request), department=obj if change else None, agency=obj.agency,
-            parent=obj.parent, name=obj.name, context=request_context(request),
+            parent=obj.parent, name=obj.name, head=obj.head, context=request_context(request),
         )  # fmt: skip
         obj.pk, obj._state.adding, obj._state.db = saved.pk, False, saved._state.db
 

@@ -93,7 +93,7 @@ class DepartmentBrief(serializers.ModelSerializer):
 class DepartmentOutput(serializers.ModelSerializer):
     class Meta:
         model = Department
-        fields = ["id", "name", "agency", "parent"]
+        fields = ["id", "name", "agency", "parent", "head"]
 
 
 class AgencyOutput(serializers.ModelSerializer):

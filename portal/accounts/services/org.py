@@ -104,12 +104,23 @@ def department_path(department: Department) -> str:
 
 
 def department_check(
-    *, department: Department | None, agency: Agency, parent: Department | None, name: str
+    *,
+    department: Department | None,
+    agency: Agency,
+    parent: Department | None,
+    name: str,
+    head: User | None = None,
 ) -> None:
     """Raise OrgInvalid (naming the field) unless ``department`` (None: a new one) may be
     saved with these values: the parent is in the same agency and not the department itself
     or below it; no sibling has the name; a department with users or sub-departments stays
-    in its agency. Reads only; ``department_save`` calls it, and admin forms do too."""
+    in its agency; the head, if any, is an active person (not a bot) of the agency. Reads
+    only; ``department_save`` calls it, and admin forms do too."""
+    if head is not None and (head.agency_id != agency.pk or not head.is_active or head.is_bot):
+        raise OrgInvalid(
+            _("The head must be an active person of the same agency."),
+            field="head", reason="head_invalid",
+        )  # fmt: skip
     if parent is not None:
         if parent.agency_id != agency.pk:
             raise OrgInvalid(
@@ -169,13 +180,15 @@ def department_save(
     agency: Agency,
     parent: Department | None,
     name: str,
+    head: User | None,
     context: RequestContext,
 ) -> Department:
     """Create a department (``department`` None) or change one.
 
     The parent must be in the same agency and not below the department (no cycles); names
     are unique among siblings; a department with users or sub-departments keeps its
-    agency. Moving a department re-publishes the device policy of the users below it.
+    agency; the head is an active person of the agency. Moving a department re-publishes
+    the device policy of the users below it.
     """
     name = name.strip()
     if not name:
@@ -186,11 +199,11 @@ def department_save(
             if department is not None
             else None
         )
-        department_check(department=locked, agency=agency, parent=parent, name=name)
+        department_check(department=locked, agency=agency, parent=parent, name=name, head=head)
         after = {"agency": str(agency.pk), "parent": str(parent.pk) if parent else None,
-                 "name": name}  # fmt: skip
+                 "name": name, "head": str(head.pk) if head else None}  # fmt: skip
         if locked is None:
-            saved = Department.objects.create(agency=agency, parent=parent, name=name)
+            saved = Department.objects.create(agency=agency, parent=parent, name=name, head=head)
             audit.record(
                 "department.created", actor=actor, context=context, target=saved,
                 details={**after, "path": department_path(saved)},
@@ -198,12 +211,13 @@ def department_save(
             return saved
         before = {"agency": str(locked.agency_id),
                   "parent": str(locked.parent_id) if locked.parent_id else None,
-                  "name": locked.name}  # fmt: skip
+                  "name": locked.name,
+                  "head": str(locked.head_id) if locked.head_id else None}  # fmt: skip
         changes = _changes(before, after)
         if not changes:
             return locked
-        locked.agency, locked.parent, locked.name = agency, parent, name
-        locked.save(update_fields=["agency", "parent", "name"])
+        locked.agency, locked.parent, locked.name, locked.head = agency, parent, name, head
+        locked.save(update_fields=["agency", "parent", "name", "head"])
         audit.record(
             "department.changed", actor=actor, context=context, target=locked,
             details={"changes": changes, "path": department_path(locked)},

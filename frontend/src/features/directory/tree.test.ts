@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildTree, pathTo, type Department, type DepartmentNode } from "./tree.js";
 
-const d = (id: string, name: string, parent: string | null = null): Department => ({ id, name, agency: "a", parent });
+const d = (id: string, name: string, parent: string | null = null): Department => ({ id, name, agency: "a", parent, head: null });
 const shape = (nodes: DepartmentNode[]): unknown => nodes.map((n) => (n.children.length ? { [n.department.name]: shape(n.children) } : n.department.name));
 
 describe("buildTree", () => {

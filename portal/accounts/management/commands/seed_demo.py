@@ -99,7 +99,7 @@ class Command(BaseCommand):
                 if department is None:
                     department = department_save(
                         actor=None, department=None, agency=agency, parent=parent, name=name,
-                        context=context,
+                        head=None, context=context,
                     )  # fmt: skip
                     created += 1
                 departments[name] = department
@@ -116,8 +116,27 @@ class Command(BaseCommand):
                     created += 1
                 rows.append((login, f"{last} {first} {middle}", demo_password(login)))
             officials = {u.login: u for u in User.objects.filter(login__in=[u[0] for u in USERS])}
+            created += self._heads(departments, officials, context)
             created += seed_conversations(officials)
         self._report(agency, len(departments), rows, created)
+
+    def _heads(
+        self, departments: dict[str, Department], officials: dict[str, User], context: Any
+    ) -> int:
+        """Each department without a head gets its first official whose position leads it
+        (an approval route may name the head of a department)."""
+        changed = 0
+        for login, _last, _first, _middle, position, department_name in USERS:
+            department = departments[department_name]
+            leads = position.startswith(("Руководитель", "Директор", "Начальник"))
+            if department.head_id is None and leads and login in officials:
+                departments[department_name] = department_save(
+                    actor=None, department=department, agency=department.agency,
+                    parent=department.parent, name=department.name, head=officials[login],
+                    context=context,
+                )  # fmt: skip
+                changed += 1
+        return changed
 
     def _report(
         self, agency: Agency, departments: int, rows: list[tuple[str, str, str]], created: int
