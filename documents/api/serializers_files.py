@@ -149,8 +149,7 @@ class FolderPatchInput(StrictInput):
     parent_id = serializers.UUIDField(
         required=False,
         help_text=_(
-            "Move the folder into this one (editor on both; owner when it is another "
-            "owner's tree)."
+            "Move the folder into this one (editor on both; owner when it is another owner's tree)."
         ),
     )
 

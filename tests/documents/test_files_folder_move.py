@@ -8,7 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from documents.exceptions import DocumentNotFound
 from documents.models import Folder
+from documents.selectors import access_document
 from documents.services.folders import (
     MAX_FOLDER_DEPTH,
     conversation_root,
@@ -16,8 +18,6 @@ from documents.services.folders import (
     folder_create,
     user_root,
 )
-from documents.selectors import access_document
-from documents.exceptions import DocumentNotFound
 from messaging.services import conversation_create
 from portal.audit.models import AuditEvent
 from tests.factories import documents as factories
