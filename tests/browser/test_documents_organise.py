@@ -108,6 +108,7 @@ def test_comments_on_an_older_version(page_for: BrowserSession) -> None:
     alice, _bob = _people()
     document = make_document(alice, filename="Положение.pdf")
     first = document.current_version
+    assert first is not None
     data = b"%PDF-1.4\n% second\n"
     off_loop(lambda: version_upload(actor=alice, document_id=document.pk,
                                     stream=io.BytesIO(data), filename="Положение.pdf",
@@ -137,6 +138,7 @@ def test_a_failed_preview_says_why_and_retry_makes_it(page_for: BrowserSession) 
     alice, _bob = _people()
     document = make_document(alice, data=png(300, 200), filename="Схема.png")
     version = document.current_version
+    assert version is not None
 
     def interrupt() -> None:
         preview_schedule(version=version)
