@@ -281,3 +281,60 @@ def test_a_pdf_shows_its_first_pages_once_made(page_for: BrowserSession) -> None
     expect(pages.first).to_have_attribute("src", re.compile(r"^blob:"))
     shot(page, "preview")
     assert_accessible(page)
+
+
+def test_a_large_upload_resumes_after_a_page_reload(
+    page_for: BrowserSession, tmp_path: Path
+) -> None:
+    """Part 1 is stored, the page is reloaded while part 2 is on its way; choosing the same
+    file again asks the session and sends only part 2 (no new session)."""
+    alice, _ = _people()
+    folder = make_folder(alice, name="Архив")
+    data = _pdf(9 * MIB)
+    path = tmp_path / "Отчёт за год.pdf"
+    path.write_bytes(data)
+    page = page_for(alice)
+    page.goto(f"/documents/f/{folder.pk}")
+    held = _hold(page, "**/api/v1/uploads/*/parts/2")
+    page.locator('[data-testid="upload-input"]').set_input_files(str(path))
+    expect(page.locator(UPLOAD)).to_contain_text("частей: 1 из 2", timeout=20_000)
+    session = UploadSession.objects.get(created_by=alice)
+    remembered = page.evaluate(
+        "Object.keys(localStorage).filter((k) => k.startsWith('portal.upload.'))"
+        ".map((k) => localStorage.getItem(k))"
+    )
+    assert remembered == [str(session.pk)]
+
+    # The reload drops part 2 while it is held (it never reaches the server).
+    page.reload()
+    for route in held:
+        with contextlib.suppress(PlaywrightError):
+            route.abort()
+    page.unroute("**/api/v1/uploads/*/parts/2")
+    expect(page.locator('[data-testid="folder-empty"]')).to_be_visible()
+    assert UploadSession.objects.get(created_by=alice).pk == session.pk
+    sent: list[str] = []
+    page.on(
+        "request", lambda r: sent.append(f"{r.method} {r.url}") if "/uploads" in r.url else None
+    )
+    page.locator('[data-testid="upload-input"]').set_input_files(str(path))
+    upload = page.locator(UPLOAD)
+    expect(upload).to_have_attribute("data-status", "done", timeout=30_000)
+    shot(page, "resumed")
+    paths = [s.split(" ", 1)[0] + " " + s.split("/api/v1/", 1)[1] for s in sent]
+    assert paths == [
+        f"GET uploads/{session.pk}",
+        f"PUT uploads/{session.pk}/parts/2",
+        f"POST uploads/{session.pk}/complete",
+    ]
+    document = Document.objects.get(folder=folder)
+    assert document.name == "Отчёт за год.pdf"
+    assert document.current_version is not None
+    assert document.current_version.sha256 == hashlib.sha256(data).hexdigest()
+    assert not UploadSession.objects.filter(created_by=alice).exists()
+    assert (
+        page.evaluate(
+            "Object.keys(localStorage).filter((k) => k.startsWith('portal.upload.')).length"
+        )
+        == 0
+    )

@@ -5,6 +5,8 @@ import { AppLink } from "../documents/parts.js";
 import { useDocumentChanges, useLoad } from "../documents/hooks.js";
 import { approvalsApi, sortTasks } from "./api.js";
 import { approvalsMessages } from "./messages.js";
+import { DelegationsPanel } from "./DelegationsPanel.js";
+import { TemplatesPanel } from "./TemplatesPanel.js";
 import "./approvals.css";
 
 /** `/approvals`: the tasks waiting for my decision (as approver or deputy), overdue first. */
@@ -39,6 +41,10 @@ export function InboxScreen() {
           ))}
         </ul>
       )}
+      <div className="approvals-settings">
+        <DelegationsPanel />
+        <TemplatesPanel />
+      </div>
     </div>
   );
 }

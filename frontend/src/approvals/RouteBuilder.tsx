@@ -1,20 +1,11 @@
 import { useEffect, useId, useState } from "react";
 import { useT } from "../i18n/index.js";
-import { appStore, useApp } from "../app/store.js";
-import type { User } from "../app/model.js";
 import { errorMessage } from "../ui/errors.js";
 import { UserSearch } from "../features/members/UserPicker.js";
-import { approvalsApi, type OnNewVersion, type StageMode, type Template } from "./api.js";
-import { newStage, routeInput, type DraftStage } from "./builder.js";
+import { approvalsApi, type OnNewVersion, type Template } from "./api.js";
+import { draftStages, newStage, routeInput, templateStages, type DraftStage } from "./builder.js";
+import { rememberUser, StagesEditor, useUserNames } from "./StagesEditor.js";
 import { approvalsMessages } from "./messages.js";
-
-function useUserNames(ids: readonly string[]): Record<string, string> {
-  const users = useApp((s) => s.users);
-  useEffect(() => {
-    for (const id of ids) if (!users[id]) void appStore().user(id);
-  }, [ids, users]);
-  return Object.fromEntries(ids.map((id) => [id, users[id]?.full_name || users[id]?.login || "…"]));
-}
 
 /**
  * The route builder: ordered stages, each with approvers from the directory, all/any, a
@@ -42,14 +33,12 @@ export function RouteBuilder({ documentId, onStarted, onCancel }: { documentId: 
       .catch(() => setTemplates([]));
   }, []);
 
-  const change = (key: number, patch: Partial<DraftStage>) => setStages((list) => list.map((s) => (s.key === key ? { ...s, ...patch } : s)));
-  const remember = (user: User) => appStore().update((s) => ({ ...s, users: { ...s.users, [user.id]: s.users[user.id] ?? user } }));
 
   function applyTemplate(id: string) {
     setTemplateId(id || null);
     const template = templates.find((x) => x.id === id);
     if (!template) return;
-    setStages(template.stages.map((s) => newStage(s.approver_ids, s.mode, String(s.duration_hours), s.head_of.includes("author"))));
+    setStages(draftStages(template.stages));
     setSigner(template.signer_id);
   }
 
@@ -70,14 +59,11 @@ export function RouteBuilder({ documentId, onStarted, onCancel }: { documentId: 
   }
 
   async function saveTemplate() {
-    if (input === "no_approvers" || !templateName.trim()) return;
+    const asTemplate = templateStages(stages);
+    if (asTemplate === "no_approvers" || !templateName.trim()) return;
     setError(null);
     try {
-      const saved = await approvalsApi.saveTemplate(
-        templateName.trim(),
-        input.stages.map((s) => ({ approver_ids: s.approver_ids, head_of: s.head_of ?? [], mode: s.mode, duration_hours: s.duration_hours ?? 24, manager_id: null })),
-        signer,
-      );
+      const saved = await approvalsApi.saveTemplate(templateName.trim(), asTemplate, signer);
       setTemplates((list) => [...list, saved]);
       setNotice(t("templateSaved", { name: saved.name }));
       setTemplateName("");
@@ -101,63 +87,7 @@ export function RouteBuilder({ documentId, onStarted, onCancel }: { documentId: 
           </select>
         </label>
       )}
-      <ol className="builder-stages">
-        {stages.map((stage, index) => (
-          <li key={stage.key} className="builder-stage" data-testid="builder-stage">
-            <div className="builder-stage-head">
-              <strong>{t("stageN", { number: index + 1 })}</strong>
-              {stages.length > 1 && (
-                <button type="button" className="link" onClick={() => setStages((list) => list.filter((s) => s.key !== stage.key))}>
-                  {t("removeStage", { number: index + 1 })}
-                </button>
-              )}
-            </div>
-            <ul className="approver-chips" aria-label={t("approvers")}>
-              {stage.approvers.map((id) => (
-                <li key={id} data-testid="builder-approver">
-                  {names[id]}
-                  <button type="button" className="icon" aria-label={t("removeApprover", { name: names[id] ?? "" })} onClick={() => change(stage.key, { approvers: stage.approvers.filter((a) => a !== id) })}>
-                    ✕
-                  </button>
-                </li>
-              ))}
-            </ul>
-            <UserSearch
-              label={t("addApprover")}
-              exclude={stage.approvers}
-              testId={`stage-${index + 1}-approver`}
-              onPick={(user) => {
-                remember(user);
-                change(stage.key, { approvers: [...stage.approvers, user.id] });
-              }}
-            />
-            <label className="checkbox">
-              <input type="checkbox" checked={stage.authorHead} onChange={(e) => change(stage.key, { authorHead: e.target.checked })} data-testid={`stage-${index + 1}-author-head`} />
-              {t("authorHead")}
-            </label>
-            <div className="builder-fields">
-              <label>
-                {t("mode")}
-                <select value={stage.mode} onChange={(e) => change(stage.key, { mode: e.target.value as StageMode })} data-testid="stage-mode">
-                  <option value="all">{t("modeAll")}</option>
-                  <option value="any">{t("modeAny")}</option>
-                </select>
-              </label>
-              <label>
-                {t("durationHours")}
-                <input type="number" min={1} max={8760} value={stage.hours} disabled={!!stage.dueAt} onChange={(e) => change(stage.key, { hours: e.target.value })} data-testid="stage-hours" />
-              </label>
-              <label>
-                {t("dueAt")}
-                <input type="datetime-local" value={stage.dueAt} onChange={(e) => change(stage.key, { dueAt: e.target.value })} data-testid="stage-due" />
-              </label>
-            </div>
-          </li>
-        ))}
-      </ol>
-      <button type="button" className="secondary" onClick={() => setStages((list) => [...list, newStage()])} data-testid="add-stage">
-        {t("addStage")}
-      </button>
+      <StagesEditor stages={stages} setStages={setStages} allowDueAt />
       <div className="builder-signer">
         {signer ? (
           <p data-testid="builder-signer">
@@ -171,7 +101,7 @@ export function RouteBuilder({ documentId, onStarted, onCancel }: { documentId: 
             label={t("signer")}
             testId="route-signer"
             onPick={(user) => {
-              remember(user);
+              rememberUser(user);
               setSigner(user.id);
             }}
           />

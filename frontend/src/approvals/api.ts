@@ -16,6 +16,8 @@ export type Route = Schemas["ApprovalRoute"];
 export type Task = Schemas["ApprovalTask"];
 export type TemplateStage = Schemas["ApprovalTemplateStage"];
 export type Template = Schemas["ApprovalTemplate"];
+/** A deputy named for a period (`GET approval-delegations`: mine, and whom I stand in for). */
+export type Delegation = Schemas["ApprovalDelegation"];
 
 export interface StageInput {
   approver_ids: string[];
@@ -51,6 +53,11 @@ export const approvalsApi = {
   templates: () => call<Page<Template>>("GET", "approval-templates?limit=100"),
   saveTemplate: (name: string, stages: TemplateStage[], signerId: string | null) =>
     call<Template>("POST", "approval-templates", { name, stages, signer_id: signerId }),
+  updateTemplate: (id: string, changes: { name?: string; stages?: TemplateStage[]; signer_id?: string | null }) => call<Template>("PATCH", `approval-templates/${enc(id)}`, changes),
+  deleteTemplate: (id: string) => call<null>("DELETE", `approval-templates/${enc(id)}`),
+  delegations: () => call<Page<Delegation>>("GET", "approval-delegations?limit=100"),
+  delegate: (deputyId: string, fromDate: string, toDate: string) => call<Delegation>("POST", "approval-delegations", { deputy_id: deputyId, from_date: fromDate, to_date: toDate }),
+  deleteDelegation: (id: string) => call<null>("DELETE", `approval-delegations/${enc(id)}`),
 };
 
 /** Overdue tasks first, then by deadline (none last), then the oldest started: what the

@@ -1,5 +1,5 @@
 /** The route builder's state and the request it makes (framework-free). */
-import type { OnNewVersion, RouteStart, StageMode } from "./api.js";
+import type { OnNewVersion, RouteStart, StageMode, TemplateStage } from "./api.js";
 
 export interface DraftStage {
   key: number;
@@ -29,4 +29,20 @@ export function routeInput(stages: readonly DraftStage[], signerId: string | nul
     on_new_version: policy,
     ...(templateId ? { template_id: templateId } : {}),
   };
+}
+
+/** A template's stages as the builder edits them, and back (templates give hours only). */
+export function draftStages(stages: readonly TemplateStage[]): DraftStage[] {
+  return stages.map((s) => newStage(s.approver_ids, s.mode, String(s.duration_hours), s.head_of.includes("author")));
+}
+
+export function templateStages(stages: readonly DraftStage[]): TemplateStage[] | "no_approvers" {
+  if (!stages.length || stages.some((s) => s.approvers.length === 0 && !s.authorHead)) return "no_approvers";
+  return stages.map((s) => ({
+    approver_ids: s.approvers,
+    head_of: s.authorHead ? ["author"] : [],
+    mode: s.mode,
+    duration_hours: Math.max(1, Math.round(Number(s.hours) || 24)),
+    manager_id: null,
+  }));
 }

@@ -1,14 +1,15 @@
-import { lazy, Suspense, useEffect, useId, useRef, useState } from "react";
+import { lazy, Suspense, useId, useReducer, useRef, useState } from "react";
 import { useT } from "../i18n/index.js";
 import { formatDateTime, formatSize } from "../i18n/format.js";
 import { useApp } from "../app/store.js";
 import { errorMessage } from "../ui/errors.js";
 import { RoutePanel } from "../approvals/RoutePanel.js";
-import { documentsApi, hasRole, seenFolders, type DocumentItem, type Version } from "./api.js";
-import { downloadPdf, downloadVersion, hasPdf, signedBlob } from "./files.js";
+import { documentsApi, hasRole, seenFolders, type Comment, type DocumentItem, type Version } from "./api.js";
+import { downloadPdf, downloadVersion, hasPdf } from "./files.js";
 import { useDocUploads, useDocumentChanges, useLoad } from "./hooks.js";
 import { AppLink, StatusBadge, UploadList, useRoleText } from "./parts.js";
 import { ShareDialog } from "./ShareDialog.js";
+import { PreviewPanel } from "./PreviewPanel.js";
 import { crumbName } from "./DocumentsScreen.js";
 import { documentsMessages } from "./messages.js";
 import "./documents.css";
@@ -33,6 +34,8 @@ export function DocumentScreen({ id }: { id: string }) {
   );
   const [sharing, setSharing] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // Comments send no events: a comment written in one panel reloads the other's.
+  const [commented, onCommented] = useReducer((n: number) => n + 1, 0);
 
   if (!doc.data) {
     return (
@@ -98,10 +101,10 @@ export function DocumentScreen({ id }: { id: string }) {
           ) : (
             <PreviewPanel document={d} version={current} changes={changes} />
           )}
-          <CommentsPanel document={d} changes={changes} />
+          <CommentsPanel document={d} changes={changes} commented={commented} onCommented={onCommented} />
         </div>
         <aside className="document-side">
-          <VersionsPanel document={d} changes={changes} onChanged={doc.reload} />
+          <VersionsPanel document={d} changes={changes} onChanged={doc.reload} commented={commented} onCommented={onCommented} />
           <RoutePanel document={d} onChanged={doc.reload} />
         </aside>
       </div>
@@ -110,57 +113,12 @@ export function DocumentScreen({ id }: { id: string }) {
   );
 }
 
-/** The current version's preview: its pages (PDF, office files) or image, or why there is none. */
-function PreviewPanel({ document: d, version, changes }: { document: DocumentItem; version: Version | null; changes: number }) {
-  const t = useT(documentsMessages);
-  const preview = useLoad(() => (version ? documentsApi.preview(d.id, version.id) : Promise.resolve(null)), [d.id, version?.id, changes]);
-  const p = preview.data;
-  return (
-    <section className="doc-preview" aria-label={t("tabPreview")} data-testid="document-preview" data-status={p?.status ?? "none"}>
-      {!version && <p className="empty-note">{t("previewNone")}</p>}
-      {preview.error && <p className="muted">{preview.error}</p>}
-      {p?.status === "pending" && <p role="status">{t("previewPending")}</p>}
-      {p?.status === "failed" && <p className="error">{t("previewFailed", { reason: p.reason })}</p>}
-      {p?.status === "unsupported" && <p className="muted">{t("previewUnsupported")}</p>}
-      {p?.status === "unavailable" && <p className="muted">{t("previewUnavailable", { reason: p.reason })}</p>}
-      {p?.status === "ready" && (
-        <ol className="preview-pages">
-          {p.pages.map((page) => (
-            <li key={page.number}>
-              <SignedImage url={page.url} alt={t("previewPage", { number: page.number })} />
-            </li>
-          ))}
-        </ol>
-      )}
-    </section>
-  );
-}
-
-function SignedImage({ url, alt }: { url: string; alt: string }) {
-  const [src, setSrc] = useState<string | null>(null);
-  useEffect(() => {
-    let objectUrl: string | null = null;
-    let cancelled = false;
-    signedBlob(url)
-      .then((blob) => {
-        if (cancelled) return;
-        objectUrl = URL.createObjectURL(blob);
-        setSrc(objectUrl);
-      })
-      .catch(() => undefined);
-    return () => {
-      cancelled = true;
-      if (objectUrl) URL.revokeObjectURL(objectUrl);
-    };
-  }, [url]);
-  return src ? <img src={src} alt={alt} className="preview-page" data-testid="preview-page" /> : <div className="preview-placeholder" role="img" aria-label={alt} />;
-}
-
 /** The versions, newest first: download, restore (a new version), and a new upload for
  * editors of a file (naming the current version: someone else's upload since is a 412). */
-function VersionsPanel({ document: d, changes, onChanged }: { document: DocumentItem; changes: number; onChanged: () => void }) {
+function VersionsPanel({ document: d, changes, onChanged, commented, onCommented }: { document: DocumentItem; changes: number; onChanged: () => void; commented: number; onCommented: () => void }) {
   const t = useT(documentsMessages);
   const versions = useLoad(() => documentsApi.versions(d.id), [d.id, changes]);
+  const comments = useLoad(() => documentsApi.comments(d.id), [d.id, changes, commented]);
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const uploads = useDocUploads(() => {
@@ -235,6 +193,7 @@ function VersionsPanel({ document: d, changes, onChanged }: { document: Document
                   </button>
                 )}
               </div>
+              <VersionComments document={d} version={v} comments={comments.data?.results ?? []} onSent={onCommented} />
             </li>
           );
         })}
@@ -243,11 +202,65 @@ function VersionsPanel({ document: d, changes, onChanged }: { document: Document
   );
 }
 
+/** The comments on one version (an older one too), folded under it; commenters and up add. */
+function VersionComments({ document: d, version: v, comments, onSent }: { document: DocumentItem; version: Version; comments: readonly Comment[]; onSent: () => void }) {
+  const t = useT(documentsMessages);
+  const [open, setOpen] = useState(false);
+  const [body, setBody] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const id = useId();
+  const list = comments.filter((c) => c.version_id === v.id);
+
+  async function send() {
+    if (!body.trim()) return;
+    setError(null);
+    try {
+      await documentsApi.comment(d.id, body.trim(), v.id);
+      setBody("");
+      onSent();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  return (
+    <details className="version-comments" open={open} onToggle={(e) => setOpen(e.currentTarget.open)} data-testid="version-comments">
+      <summary aria-label={t("versionComments", { number: v.number })}>{t("versionCommentsCount", { count: list.length })}</summary>
+      <ul className="comment-list">
+        {list.map((c) => (
+          <li key={c.id} data-testid="version-comment">
+            <strong>{c.author?.name ?? "—"}</strong> <time className="muted" dateTime={c.created_at}>{formatDateTime(c.created_at)}</time>
+            <p className="comment-body">{c.body}</p>
+          </li>
+        ))}
+      </ul>
+      {hasRole(d.role, "commenter") && (
+        <form
+          className="comment-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void send();
+          }}
+        >
+          <label htmlFor={id}>
+            {t("versionCommentLabel", { number: v.number })}
+            <textarea id={id} rows={2} value={body} maxLength={10_000} onChange={(e) => setBody(e.target.value)} data-testid="version-comment-input" />
+          </label>
+          {error && <p className="error" role="alert">{error}</p>}
+          <button type="submit" className="secondary small" disabled={!body.trim()} data-testid="version-comment-send">
+            {t("commentSend")}
+          </button>
+        </form>
+      )}
+    </details>
+  );
+}
+
 /** Comments on the document (or on its current version); commenters and up write. */
-function CommentsPanel({ document: d, changes }: { document: DocumentItem; changes: number }) {
+function CommentsPanel({ document: d, changes, commented, onCommented }: { document: DocumentItem; changes: number; commented: number; onCommented: () => void }) {
   const t = useT(documentsMessages);
   const me = useApp((s) => s.me?.id ?? null);
-  const comments = useLoad(() => documentsApi.comments(d.id), [d.id, changes]);
+  const comments = useLoad(() => documentsApi.comments(d.id), [d.id, changes, commented]);
   const versions = useLoad(() => documentsApi.versions(d.id), [d.id, changes]);
   const [body, setBody] = useState("");
   const [onVersion, setOnVersion] = useState(false);
@@ -261,7 +274,7 @@ function CommentsPanel({ document: d, changes }: { document: DocumentItem; chang
     try {
       await documentsApi.comment(d.id, body.trim(), onVersion ? (d.current_version?.id ?? null) : null);
       setBody("");
-      comments.reload();
+      onCommented();
     } catch (e) {
       setError(errorMessage(e));
     }
@@ -271,7 +284,7 @@ function CommentsPanel({ document: d, changes }: { document: DocumentItem; chang
     setError(null);
     try {
       await documentsApi.deleteComment(d.id, commentId);
-      comments.reload();
+      onCommented();
     } catch (e) {
       setError(errorMessage(e));
     }

@@ -8,6 +8,7 @@ import { errorMessage } from "../ui/errors.js";
 import { documentsApi, hasRole, type DocumentItem, type Folder } from "./api.js";
 import { useDocUploads, useDocumentChanges, useLoad } from "./hooks.js";
 import { AppLink, NameDialog, StatusBadge, UploadList } from "./parts.js";
+import { MoveDialog, type MoveItem } from "./MoveDialog.js";
 import { documentsMessages, type DocumentsKey } from "./messages.js";
 import type { Translate } from "../i18n/index.js";
 import "./documents.css";
@@ -146,7 +147,7 @@ function DocumentTable({ documents, testId, actions }: { documents: readonly Doc
   );
 }
 
-type Dialog = { kind: "folder" } | { kind: "text" } | { kind: "renameFolder"; folder: Folder } | { kind: "renameDocument"; document: DocumentItem } | null;
+type Dialog = { kind: "folder" } | { kind: "text" } | { kind: "renameFolder"; folder: Folder } | { kind: "renameDocument"; document: DocumentItem } | { kind: "move"; item: MoveItem } | null;
 
 /** `/documents/f/<id>`: a folder's subfolders and documents; create, rename, delete, upload. */
 export function FolderScreen({ id }: { id: string }) {
@@ -256,6 +257,9 @@ export function FolderScreen({ id }: { id: string }) {
                         <button type="button" className="link" onClick={() => setDialog({ kind: "renameFolder", folder: f })} aria-label={t("renameTitle", { name: f.name })}>
                           {t("rename")}
                         </button>
+                        <button type="button" className="link" onClick={() => setDialog({ kind: "move", item: { kind: "folder", id: f.id, name: f.name, folderId: id } })} aria-label={t("moveTitle", { name: f.name })} data-testid="folder-move">
+                          {t("move")}
+                        </button>
                         <button
                           type="button"
                           className="link danger-link"
@@ -282,6 +286,11 @@ export function FolderScreen({ id }: { id: string }) {
                         <button type="button" className="link" onClick={() => setDialog({ kind: "renameDocument", document: d })} aria-label={t("renameTitle", { name: d.name })}>
                           {t("rename")}
                         </button>
+                        {hasRole(d.role, "owner") && (
+                          <button type="button" className="link" onClick={() => setDialog({ kind: "move", item: { kind: "document", id: d.id, name: d.name, folderId: id } })} aria-label={t("moveTitle", { name: d.name })} data-testid="document-move">
+                            {t("move")}
+                          </button>
+                        )}
                         <button
                           type="button"
                           className="link danger-link"
@@ -321,6 +330,7 @@ export function FolderScreen({ id }: { id: string }) {
       {dialog?.kind === "renameFolder" && (
         <NameDialog title={t("renameTitle", { name: dialog.folder.name })} label={t("newName")} initial={dialog.folder.name} submit={t("save")} onClose={() => setDialog(null)} onSubmit={async (name) => void (await documentsApi.renameFolder(dialog.folder.id, name), contents.reload())} />
       )}
+      {dialog?.kind === "move" && <MoveDialog item={dialog.item} onClose={() => setDialog(null)} onMoved={() => contents.reload()} />}
       {dialog?.kind === "renameDocument" && (
         <NameDialog title={t("renameTitle", { name: dialog.document.name })} label={t("newName")} initial={dialog.document.name} submit={t("save")} onClose={() => setDialog(null)} onSubmit={async (name) => void (await documentsApi.renameDocument(dialog.document.id, name), contents.reload())} />
       )}

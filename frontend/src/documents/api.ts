@@ -38,7 +38,10 @@ export interface HistoryEntry {
 
 export interface Preview {
   status: "pending" | "ready" | "failed" | "unsupported" | "unavailable";
+  reason_code: string;
   reason: string;
+  /** It failed for a passing reason: `previewRetry` makes it again. */
+  retryable: boolean;
   page_count: number | null;
   thumbnail_url: string | null;
   pages: { number: number; url: string }[];
@@ -91,6 +94,8 @@ export const documentsApi = {
   },
   createFolder: (parentId: string, name: string) => call<Folder>("POST", "folders", { parent_id: parentId, name }),
   renameFolder: (id: string, name: string) => call<Folder>("PATCH", `folders/${enc(id)}`, { name }),
+  moveFolder: (id: string, parentId: string) => call<Folder>("PATCH", `folders/${enc(id)}`, { parent_id: parentId }),
+  moveDocument: (id: string, folderId: string) => call<DocumentItem>("PATCH", `documents/${enc(id)}`, { folder_id: folderId }),
   deleteFolder: (id: string) => call<null>("DELETE", `folders/${enc(id)}`),
   createRichText: (folderId: string, name: string) => call<DocumentItem>("POST", `folders/${enc(folderId)}/documents`, { kind: "rich_text", name }),
   document: (id: string) => call<DocumentItem>("GET", `documents/${enc(id)}`),
@@ -102,6 +107,7 @@ export const documentsApi = {
   /** The version as PDF (itself, or LibreOffice's conversion), watermarked when the agency says so. */
   versionPdf: (id: string, versionId: string) => call<{ url: string }>("GET", `documents/${enc(id)}/versions/${enc(versionId)}/pdf`),
   preview: (id: string, versionId: string) => call<Preview>("GET", `documents/${enc(id)}/versions/${enc(versionId)}/preview`),
+  previewRetry: (id: string, versionId: string) => call<Preview>("POST", `documents/${enc(id)}/versions/${enc(versionId)}/preview/retry`),
   shares: (id: string) => call<Page<Share>>("GET", `documents/${enc(id)}/shares?limit=100`),
   share: (id: string, grantee: { kind: OwnerKind; id: string }, role: Role) => call<Share>("POST", `documents/${enc(id)}/shares`, { grantee, role }),
   changeShare: (id: string, shareId: string, role: Role) => call<Share>("PATCH", `documents/${enc(id)}/shares/${enc(shareId)}`, { role }),

@@ -4,7 +4,7 @@ import { getLanguage } from "../i18n/index.js";
 import { errorMessage } from "../ui/errors.js";
 import { ApiError } from "../realtime/index.js";
 import type { DocumentItem, Version } from "./api.js";
-import { docUploadsReducer, startDocumentUpload, type DocUpload, type DocUploadTransport, type UploadTarget, type XhrLike } from "./upload.js";
+import { docUploadsReducer, localSessionStore, startDocumentUpload, type DocUpload, type DocUploadTransport, type UploadTarget, type XhrLike } from "./upload.js";
 
 /** How many documents' events concerned any of `keys` (documents/events.ts): put it in an
  * effect's dependencies to load again when one arrives. */
@@ -67,6 +67,7 @@ function browserTransport(): DocUploadTransport {
       return data;
     },
     language: getLanguage,
+    sessions: localSessionStore(window.localStorage),
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { docUploadsReducer, PART_RETRIES, startDocumentUpload, type DocUpload, type DocUploadError, type DocUploadTransport, type UploadTarget, type XhrLike } from "./upload.js";
+import { docUploadsReducer, localSessionStore, PART_RETRIES, startDocumentUpload, uploadKey, type DocUpload, type DocUploadError, type DocUploadTransport, type UploadSessionStore, type UploadTarget, type XhrLike } from "./upload.js";
 
 type Reply = { status: number; body?: unknown } | "network";
 
@@ -20,11 +20,15 @@ class FakeServer {
   holdMatching: RegExp | null = null;
   private held: (() => void) | null = null;
 
+  /** The sessions remembered across "reloads" (each `run` is one page's upload). */
+  sessions: UploadSessionStore | undefined;
+
   constructor(readonly route: (request: Sent) => Reply) {}
 
   transport(): DocUploadTransport {
     let token = "token-1";
     return {
+      sessions: this.sessions,
       accessToken: async () => token,
       refreshAccessToken: async () => (token = "token-2"),
       createXhr: () => this.xhr(),
@@ -298,5 +302,82 @@ describe("the list of uploads", () => {
     state = docUploadsReducer(state, { type: "cancelled", id: "a" });
     expect(docUploadsReducer(state, { type: "done", id: "a" })).toBe(state);
     expect(docUploadsReducer(state, { type: "remove", id: "a" })).toEqual([]);
+  });
+});
+
+/** A Storage in memory, as localStorage behaves. */
+function memoryStorage(): Pick<Storage, "getItem" | "setItem" | "removeItem"> & { items: Map<string, string> } {
+  const items = new Map<string, string>();
+  return { items, getItem: (k) => items.get(k) ?? null, setItem: (k, v) => void items.set(k, v), removeItem: (k) => void items.delete(k) };
+}
+
+describe("resuming after a page reload", () => {
+  const file = () => Object.assign(bytes(100, "big.bin"), { lastModified: 1_700_000_000_000 });
+  const target = { folderId: "f-1" };
+
+  it("keeps the session after a broken connection; the same file chosen again sends only the missing parts", async () => {
+    const storage = memoryStorage();
+    const { server, parts } = sessionServer({ breakPart: 2, breaks: PART_RETRIES + 1 });
+    server.sessions = localSessionStore(storage);
+    const first = run(server, target, file(), { resumableFrom: 10 });
+    await first.finished;
+    expect(first.outcome.failed).toEqual([{ kind: "network" }]);
+    expect([...parts.keys()]).toEqual([1]);
+    expect([...storage.items.values()]).toEqual(["u-1"]);
+    expect([...storage.items.keys()]).toEqual([`portal.upload.${uploadKey(target, file())}`]);
+
+    // The page reloads: a new upload of the same file asks the session and goes on.
+    server.sent = [];
+    const second = run(server, target, file(), { resumableFrom: 10 });
+    await second.finished;
+    expect(second.outcome.done).toEqual([{ id: "v-9", number: 2 }]);
+    expect(server.sent.map((r) => `${r.method} ${r.url}`)).toEqual([
+      "GET /api/v1/uploads/u-1",
+      "PUT /api/v1/uploads/u-1/parts/2",
+      "PUT /api/v1/uploads/u-1/parts/3",
+      "POST /api/v1/uploads/u-1/complete",
+    ]);
+    // Progress starts from what the server held.
+    expect(second.outcome.progress[0]).toEqual([40, 1, 3]);
+    expect(storage.items.size).toBe(0);
+  });
+
+  it("another file (changed on disk) or another folder starts its own session", () => {
+    const changed = Object.assign(bytes(100, "big.bin"), { lastModified: 1_700_000_000_001 });
+    expect(uploadKey(target, changed)).not.toEqual(uploadKey(target, file()));
+    expect(uploadKey({ folderId: "f-2" }, file())).not.toEqual(uploadKey(target, file()));
+    expect(uploadKey({ documentId: "d-1", baseVersionId: "v-1" }, file())).not.toEqual(uploadKey({ documentId: "d-1", baseVersionId: "v-2" }, file()));
+  });
+
+  it("forgets a session the server no longer has and starts a new one", async () => {
+    const storage = memoryStorage();
+    const store = localSessionStore(storage);
+    store.set(uploadKey(target, file()), "u-gone");
+    const { server } = sessionServer();
+    server.sessions = store;
+    const { outcome, finished } = run(server, target, file(), { resumableFrom: 10 });
+    await finished;
+    expect(outcome.done).toHaveLength(1);
+    expect(server.sent.slice(0, 2).map((r) => `${r.method} ${r.url}`)).toEqual(["GET /api/v1/uploads/u-gone", "POST /api/v1/uploads"]);
+    expect(storage.items.size).toBe(0);
+  });
+
+  it("forgets the session when cancelled or refused", async () => {
+    const storage = memoryStorage();
+    const { server } = sessionServer({ completeStatus: 412 });
+    server.sessions = localSessionStore(storage);
+    const refused = run(server, target, file(), { resumableFrom: 10 });
+    await refused.finished;
+    expect(refused.outcome.failed[0]?.kind).toBe("conflict");
+    expect(storage.items.size).toBe(0);
+
+    server.holdMatching = /PUT .*parts\/2/;
+    const cancelled = run(server, target, file(), { resumableFrom: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(storage.items.size).toBe(1);
+    cancelled.cancel();
+    await cancelled.finished;
+    expect(cancelled.outcome.cancelled).toBe(1);
+    expect(storage.items.size).toBe(0);
   });
 });

@@ -10,6 +10,13 @@
  *   `POST /uploads/{id}/complete`. A part whose request broke is sent again (a bounded
  *   number of times, asking the session which parts it holds); cancel aborts the request
  *   and deletes the session (`DELETE /uploads/{id}`), so the server forgets the parts.
+ * - A resumable upload survives a page reload: its session id is kept (the transport's
+ *   `sessions`, localStorage in the browser) under the target and the file's identity —
+ *   name, size, lastModified. Choosing the same file for the same place again asks the
+ *   session which parts the server holds (`GET /uploads/{id}`) and sends only the rest;
+ *   a session the server no longer has (completed, cancelled, expired after 24 h) is
+ *   forgotten and a new one started. The id is forgotten when the upload ends in any way
+ *   but a broken connection.
  *
  * Exactly one of done / failed / cancelled is called, once.
  */
@@ -53,6 +60,45 @@ export interface DocUploadTransport extends Pick<UploadTransport, "accessToken" 
   formData(file: Blob & { name?: string }, fields: Record<string, string>): unknown;
   /** Wait this long before sending a part again (tests pass 0). */
   retryDelayMs?: (attempt: number) => number;
+  /** Where resumable sessions are remembered across reloads (none: not remembered). */
+  sessions?: UploadSessionStore;
+}
+
+/** Session ids of unfinished resumable uploads, by `uploadKey`. */
+export interface UploadSessionStore {
+  get(key: string): string | null;
+  set(key: string, sessionId: string): void;
+  delete(key: string): void;
+}
+
+/** The file's identity and where it goes: the same file chosen again for the same place has
+ * the same key (a file changed on disk has another size or lastModified). */
+export function uploadKey(target: UploadTarget, file: Blob & { name?: string; lastModified?: number }): string {
+  const where = "folderId" in target ? `folder:${target.folderId}` : `document:${target.documentId}:${target.baseVersionId ?? ""}`;
+  return JSON.stringify([where, file.name ?? "file", file.size, file.lastModified ?? 0]);
+}
+
+/** The browser's store: localStorage, one entry per upload (`portal.upload.<key>`). */
+export function localSessionStore(storage: Pick<Storage, "getItem" | "setItem" | "removeItem">): UploadSessionStore {
+  const name = (key: string) => `portal.upload.${key}`;
+  const quietly = (call: () => void) => {
+    try {
+      call();
+    } catch {
+      // storage full or blocked: the upload goes on, it just cannot be resumed after a reload
+    }
+  };
+  return {
+    get: (key) => {
+      try {
+        return storage.getItem(name(key));
+      } catch {
+        return null;
+      }
+    },
+    set: (key, sessionId) => quietly(() => storage.setItem(name(key), sessionId)),
+    delete: (key) => quietly(() => storage.removeItem(name(key))),
+  };
 }
 
 /** Files over this size go through the resumable session (the server's default part size). */
@@ -85,6 +131,8 @@ export function startDocumentUpload(
   let cancelled = false;
   let xhr: XhrLike | null = null;
   let sessionId: string | null = null;
+  const key = uploadKey(target, file);
+  const remembered = transport.sessions;
   const finish = (call: () => void) => {
     if (finished) return;
     finished = true;
@@ -141,6 +189,23 @@ export function startDocumentUpload(
     return answer.body as DocumentItem | Version;
   };
 
+  type Session = { id: string; part_size: number; parts: number[]; size: number };
+
+  /** The session of an earlier attempt at this file (a reload since), if the server still
+   * has it for a file of this size; forgotten otherwise. */
+  const earlier = async (): Promise<Session | null> => {
+    const id = remembered?.get(key);
+    if (!id) return null;
+    try {
+      const session = (await json("GET", `uploads/${encodeURIComponent(id)}`)).body as Session;
+      if (session.size === file.size) return session;
+    } catch (error) {
+      if (!(error instanceof Failed) || error.reason.kind === "network") throw error;
+    }
+    remembered?.delete(key);
+    return null;
+  };
+
   const resumable = async (): Promise<DocumentItem | Version> => {
     const start: Record<string, unknown> = { name, size: file.size };
     if ("folderId" in target) start["folder_id"] = target.folderId;
@@ -148,8 +213,9 @@ export function startDocumentUpload(
       start["document_id"] = target.documentId;
       if (target.baseVersionId) start["base_version_id"] = target.baseVersionId;
     }
-    const session = (await json("POST", "uploads", start)).body as { id: string; part_size: number; parts: number[] };
+    const session = (await earlier()) ?? ((await json("POST", "uploads", start)).body as Session);
     sessionId = session.id;
+    remembered?.set(key, session.id);
     const partSize = session.part_size;
     const count = Math.max(1, Math.ceil(file.size / partSize));
     let received = new Set(session.parts);
@@ -186,19 +252,30 @@ export function startDocumentUpload(
     // A refused completion (412: someone uploaded since) ends the session on the server.
     const id = session.id;
     sessionId = null;
-    const done = await json("POST", `uploads/${encodeURIComponent(id)}/complete`);
-    return done.body as DocumentItem | Version;
+    try {
+      const done = await json("POST", `uploads/${encodeURIComponent(id)}/complete`);
+      return done.body as DocumentItem | Version;
+    } catch (error) {
+      // A refusal ends the session; a broken connection may have completed it: ask again.
+      if (!(error instanceof Failed) || error.reason.kind !== "network") remembered?.delete(key);
+      throw error;
+    }
   };
 
   void (async () => {
     try {
       const result = file.size > resumableFrom ? await resumable() : await single();
+      remembered?.delete(key);
       finish(() => handlers.done(result));
     } catch (error) {
       if (error instanceof Cancelled) return finish(handlers.cancelled);
       if (error instanceof Failed) {
-        // A session the server still holds is let go (a part refused, say).
-        if (sessionId && error.reason.kind !== "network") void json("DELETE", `uploads/${encodeURIComponent(sessionId)}`).catch(() => undefined);
+        // A session the server still holds is let go (a part refused, say); after a broken
+        // connection it is kept, to be resumed when the same file is chosen again.
+        if (sessionId && error.reason.kind !== "network") {
+          remembered?.delete(key);
+          void json("DELETE", `uploads/${encodeURIComponent(sessionId)}`).catch(() => undefined);
+        }
         return finish(() => handlers.failed(error.reason));
       }
       finish(() => handlers.failed({ kind: "network" }));
@@ -209,6 +286,7 @@ export function startDocumentUpload(
     if (finished) return;
     cancelled = true;
     finish(handlers.cancelled);
+    remembered?.delete(key);
     xhr?.abort();
     const id = sessionId;
     sessionId = null;

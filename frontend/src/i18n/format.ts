@@ -40,6 +40,12 @@ export function formatDateTime(iso: string, language: Language = getLanguage()):
   return dateFormat(locale(language), { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
 }
 
+/** A calendar date the server sends as `YYYY-MM-DD` (no time, no zone: shown as it is). */
+export function formatCalendarDate(date: string, language: Language = getLanguage()): string {
+  const [y, m, d] = date.split("-").map(Number);
+  return new Intl.DateTimeFormat(locale(language), { dateStyle: "medium", timeZone: "UTC" }).format(new Date(Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1)));
+}
+
 /** A calendar day in the reader's zone, as a key for grouping (YYYY-MM-DD). */
 export function dayKey(iso: string): string {
   const parts = dateFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(iso));
