@@ -335,6 +335,7 @@ WEBSOCKET_POLL_SECONDS = env_int("WEBSOCKET_POLL_SECONDS", 30)
 CONFERENCE_MESH_MAX = env_int("CONFERENCE_MESH_MAX", 4)
 CONFERENCE_MAX_PARTICIPANTS = env_int("CONFERENCE_MAX_PARTICIPANTS", 100)
 CONFERENCE_REMINDER_MINUTES = env_int("CONFERENCE_REMINDER_MINUTES", 10)
+CONFERENCE_MAX_INVITEES = env_int("CONFERENCE_MAX_INVITEES", 500)
 # Janus (the VideoRoom plugin over its HTTP transport): off unless JANUS_URL is set.
 # JANUS_URL is the HTTP API Portal drives (an internal address); JANUS_PUBLIC_URL what
 # clients are told to use (default: JANUS_URL); JANUS_ADMIN_KEY the VideoRoom plugin's
@@ -384,6 +385,9 @@ WATERMARK_FONT = env_str("WATERMARK_FONT", "/usr/share/fonts/truetype/dejavu/Dej
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # A conference guest's pass: accepted by its own conference's endpoints, answered
+        # 404 everywhere else (conferencing/api/auth_conferences.py).
+        "conferencing.api.auth_conferences.GuestAuthentication",
         "portal.accounts.authentication.BearerTokenAuthentication",
         "portal.accounts.authentication.PortalSessionAuthentication",
     ],
