@@ -58,9 +58,8 @@ class GuestLinkInvalid(NotFound):
     default_message = _("This meeting link is not valid.")
 
 
-class GuestLinkExpired(PortalError):
+class GuestLinkExpired(PermissionDenied):
     code = "guest_link_expired"
-    status = 410
     default_message = _("This meeting link has expired. Ask the organizer for a new one.")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -70,3 +71,16 @@ class IsSignedInOrGuest(BasePermission):
 def actor_of(request: Any) -> Actor:
     """The caller as the services take it: the guest's participant row, or the user."""
     return request.auth if isinstance(request.auth, Participant) else request.user
+
+
+class GuestPassScheme(OpenApiAuthenticationExtension):
+    target_class = "conferencing.api.auth_conferences.GuestAuthentication"
+    name = "guestPass"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A conference guest's pass (gst_…, POST /api/v1/conferences/"
+            "guest-join): that conference's endpoints only; every other answers 404.",
+        }

@@ -57,7 +57,6 @@ def _enter(conference: Conference, participant: Participant) -> None:
     joined = Participant.objects.filter(conference=conference, state=State.JOINED).count()
     switched = media_admit(conference, participant, joined=joined + 1)
     now = clock.now()
-    was_lobby = participant.state == State.LOBBY
     participant.state, participant.joined_at, participant.left_at = State.JOINED, now, None
     participant.save()
     if conference.started_at is None:
@@ -65,7 +64,7 @@ def _enter(conference: Conference, participant: Participant) -> None:
         conference.save(update_fields=["started_at"])
     if switched:
         send(events.conference_updated_event(conference))
-    send(events.participant_event(conference, participant, lobby=was_lobby))
+    send(events.participant_event(conference, participant, lobby=False))
 
 
 def conference_join(*, actor: User, conference_id: Any) -> Participant:
