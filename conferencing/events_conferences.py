@@ -39,9 +39,9 @@ def conference_payload(conference: Conference, *, for_guest: bool = False) -> di
         if for_guest or conference.conversation_id is None
         else str(conference.conversation_id),
         "organizer_id": None if for_guest else str(conference.organizer_id),
-        "moderator_ids": [] if for_guest else sorted(
-            str(pk) for pk in conference.moderators.values_list("pk", flat=True)
-        ),
+        "moderator_ids": []
+        if for_guest
+        else sorted(str(pk) for pk in conference.moderators.values_list("pk", flat=True)),
         "starts_at": iso(conference.starts_at),
         "ends_at": iso(ends_at(conference)),
         "duration_minutes": conference.duration_minutes,

@@ -9,6 +9,7 @@ creation needs the plugin's ``admin_key`` (JANUS_ADMIN_KEY), so nobody else crea
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 from typing import Any
@@ -57,8 +58,8 @@ class Janus:
         if not isinstance(answer, dict):
             raise MediaServerUnavailable()
         if answer.get("janus") == "error":
-            error = answer.get("error") or {}
-            raise JanusError(int(error.get("code", 0)), str(error.get("reason", "")))
+            refusal = answer.get("error") or {}
+            raise JanusError(int(refusal.get("code", 0)), str(refusal.get("reason", "")))
         return answer
 
     def request(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -69,10 +70,9 @@ class Janus:
             handle = self._post(f"/{session}", {"janus": "attach", "plugin": PLUGIN})["data"]["id"]
             answer = self._post(f"/{session}/{handle}", {"janus": "message", "body": body})
         finally:
-            try:
+            # Janus reaps idle sessions itself (session_timeout) if this fails.
+            with contextlib.suppress(JanusError, MediaServerUnavailable):
                 self._post(f"/{session}", {"janus": "destroy"})
-            except (JanusError, MediaServerUnavailable):
-                pass  # Janus reaps idle sessions itself (session_timeout)
         data = (answer.get("plugindata") or {}).get("data") or {}
         if "error_code" in data:
             raise JanusError(int(data["error_code"]), str(data.get("error", "")))
@@ -114,7 +114,9 @@ class Janus:
         return bool(self.request({"request": "exists", "room": room}).get("exists"))
 
     def participants(self, *, room: int) -> list[dict[str, Any]]:
-        return list(self.request({"request": "listparticipants", "room": room}).get("participants") or [])
+        return list(
+            self.request({"request": "listparticipants", "room": room}).get("participants") or []
+        )
 
 
 def janus() -> Janus | None:

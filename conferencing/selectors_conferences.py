@@ -86,9 +86,7 @@ def participant_of(conference: Conference, actor: Actor) -> Participant | None:
 
 def access_participant(conference: Conference, participant_id: Any) -> Participant:
     pk = as_uuid(participant_id)
-    participant = (
-        Participant.objects.filter(conference=conference, pk=pk).first() if pk else None
-    )
+    participant = Participant.objects.filter(conference=conference, pk=pk).first() if pk else None
     if participant is None:
         raise ParticipantNotFound()
     return participant
@@ -108,4 +106,3 @@ def conferences_of(user: User) -> QuerySet[Conference]:
     """The conferences ``user`` may see, soonest first."""
     visible = Conference.objects.filter(visible_to(user)).values("pk")
     return Conference.objects.filter(pk__in=visible).order_by("starts_at", "id")
-

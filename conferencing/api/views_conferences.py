@@ -159,9 +159,7 @@ class ParticipantListView(APIView):
             found: list[Any] = []
         else:
             found = list(participants_in(conference, lobby=moderator)[:MAX_LISTED])
-        return Response(
-            page([participant_payload(p) for p in found], next=None, previous=None)
-        )
+        return Response(page([participant_payload(p) for p in found], next=None, previous=None))
 
 
 class MuteView(APIView):

@@ -103,9 +103,7 @@ class ConferenceGuestLink(models.Model):
     revoked, and never after the conference ended."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    conference = models.ForeignKey(
-        Conference, on_delete=models.CASCADE, related_name="guest_links"
-    )
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="guest_links")
     secret_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"

@@ -75,7 +75,9 @@ def guest_join(*, link: str, display_name: str) -> tuple[Participant, str]:
     (``guest_link_expired``), a meeting that ended or is locked."""
     display_name = " ".join(display_name.split())
     if not 0 < len(display_name) <= MAX_NAME:
-        raise InvalidConference(display_name=[_("From 1 to %(max)d characters.") % {"max": MAX_NAME}])
+        raise InvalidConference(
+            display_name=[_("From 1 to %(max)d characters.") % {"max": MAX_NAME}]
+        )
     if not link.startswith(LINK_PREFIX) or len(link) > 100:
         raise GuestLinkInvalid()
     with transaction.atomic():
@@ -110,9 +112,7 @@ def guest_authenticate(raw: str) -> Participant:
     if not raw.startswith(GUEST_PREFIX) or len(raw) > 100:
         raise GuestTokenInvalid()
     guest = (
-        Participant.objects.select_related("conference")
-        .filter(guest_token_hash=_hash(raw))
-        .first()
+        Participant.objects.select_related("conference").filter(guest_token_hash=_hash(raw)).first()
     )
     if (
         guest is None

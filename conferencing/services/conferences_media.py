@@ -58,11 +58,12 @@ def media_admit(conference: Conference, participant: Participant, *, joined: int
     if joined <= settings.CONFERENCE_MESH_MAX:
         return False
     server = _server()
-    tokens = list(
-        Participant.objects.filter(conference=conference, state=Participant.State.JOINED)
+    tokens = [
+        *Participant.objects.filter(conference=conference, state=Participant.State.JOINED)
         .exclude(pk=participant.pk)
-        .values_list("janus_token", flat=True)
-    ) + [participant.janus_token]
+        .values_list("janus_token", flat=True),
+        participant.janus_token,
+    ]
     room, secret = new_media_id(), secrets.token_hex(24)
     _janus_call(lambda: server.room_create(
         room=room, secret=secret, description=conference.title,

@@ -157,8 +157,9 @@ def conference_mute(
                 raise ParticipantNotFound()
         else:
             targets = list(
-                Participant.objects.filter(conference=conference, state=State.JOINED, audio=True)
-                .exclude(user_id=actor.pk)
+                Participant.objects.filter(
+                    conference=conference, state=State.JOINED, audio=True
+                ).exclude(user_id=actor.pk)
             )
         muted = [p for p in targets if p.audio]
         for participant in muted:

@@ -26,9 +26,12 @@ def conference_reminders_send() -> int:
         due = list(
             Conference.objects.select_for_update(skip_locked=True)
             .filter(
-                reminded_at__isnull=True, ended_at__isnull=True, started_at__isnull=True,
-                starts_at__gt=now - dt.timedelta(minutes=1), starts_at__lte=horizon,
-            )  # fmt: skip
+                reminded_at__isnull=True,
+                ended_at__isnull=True,
+                started_at__isnull=True,
+                starts_at__gt=now - dt.timedelta(minutes=1),
+                starts_at__lte=horizon,
+            )
             .order_by("starts_at")[:BATCH]
         )
         for conference in due:

@@ -111,7 +111,7 @@ cors: {{
 
 
 def _ready(url: str) -> bool:
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 (loopback)
         url, data=json.dumps({"janus": "ping", "transaction": "ready"}).encode(), method="POST"
     )
     try:
@@ -133,8 +133,19 @@ def janus_server(root: Path) -> Iterator[JanusServer]:
     log = root / "janus.log"
     url = f"http://127.0.0.1:{port}/janus"
     with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 (our own arguments)
-            [binary, "-C", str(conf / "janus.jcfg"), "-F", str(conf), "-o", "-E", "lo", "-i", "127.0.0.1"],
+        process = subprocess.Popen(
+            [
+                binary,
+                "-C",
+                str(conf / "janus.jcfg"),
+                "-F",
+                str(conf),
+                "-o",
+                "-E",
+                "lo",
+                "-i",
+                "127.0.0.1",
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -175,7 +186,7 @@ class JanusPeer:
     @staticmethod
     def _post(url: str, body: dict) -> dict:
         body = {**body, "transaction": secrets.token_hex(6)}
-        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")  # noqa: S310
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
             return json.load(response)
 
@@ -186,7 +197,9 @@ class JanusPeer:
                 "display": "peer"}  # fmt: skip
         if token is not None:
             body["token"] = token
-        ack = self._post(f"{self.url}/{self.session}/{self.handle}", {"janus": "message", "body": body})
+        ack = self._post(
+            f"{self.url}/{self.session}/{self.handle}", {"janus": "message", "body": body}
+        )
         assert ack["janus"] in ("ack", "event"), ack
         if ack["janus"] == "event":
             return ack["plugindata"]["data"]

@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from conferencing.models import Conference, Participant
 from portal import clock
-from tests.conferencing.scene_conferences import meeting, url  # noqa: F401
+from tests.conferencing.scene_conferences import url
 from tests.factories.accounts import DepartmentFactory, UserFactory
 from tests.helpers.api import api_client, assert_api_error
 from tests.helpers.events import capture_events
@@ -60,7 +60,9 @@ def test_conference_of_a_conversation_is_for_its_members(meeting):
     assert users == {str(meeting.organizer.pk), str(meeting.bob.pk)}
     conference_id = response.json()["id"]
     assert meeting.c["bob"].post(url(conference_id, "/join")).status_code == 200
-    assert_api_error(meeting.c["alice"].post(url(conference_id, "/join")), 404, "conference_not_found")
+    assert_api_error(
+        meeting.c["alice"].post(url(conference_id, "/join")), 404, "conference_not_found"
+    )
     # Someone outside the conversation cannot hang a meeting on it.
     outsider = meeting.c["outsider"].post(
         "/api/v1/conferences", {"title": "x", "conversation_id": created["id"]}, format="json"

@@ -9,7 +9,7 @@ import pytest
 
 from conferencing.models import Conference, Participant
 from portal import clock
-from tests.conferencing.scene_conferences import meeting, url  # noqa: F401
+from tests.conferencing.scene_conferences import url
 from tests.factories.accounts import UserFactory
 from tests.factories.conferencing import conference_for
 from tests.helpers.api import api_client, assert_api_error
@@ -67,15 +67,19 @@ def test_non_moderator_is_refused_and_outsider_learns_nothing(meeting):
 def test_removed_participant_cannot_rejoin(meeting):
     ids = _join_all(meeting)
     with capture_events() as captured:
-        response = meeting.c["organizer"].post(url(meeting.id, f"/participants/{ids['bob']}/remove"))
+        response = meeting.c["organizer"].post(
+            url(meeting.id, f"/participants/{ids['bob']}/remove")
+        )
     assert response.status_code == 200 and response.json()["state"] == "removed"
-    [(event, users)] = captured.of_type("conference")
+    [(_event, users)] = captured.of_type("conference")
     assert users == {str(meeting.organizer.pk), str(meeting.alice.pk), str(meeting.bob.pk)}
     assert_api_error(meeting.c["bob"].post(url(meeting.id, "/join")), 403,
                      "removed_from_conference")  # fmt: skip
     assert meeting.c["bob"].get(url(meeting.id, "/me")).json()["participant"]["state"] == "removed"
     # The organizer cannot be removed.
-    response = meeting.c["organizer"].post(url(meeting.id, f"/participants/{ids['organizer']}/remove"))
+    response = meeting.c["organizer"].post(
+        url(meeting.id, f"/participants/{ids['organizer']}/remove")
+    )
     assert_api_error(response, 404, "participant_not_found")
 
 
@@ -103,9 +107,12 @@ def test_named_moderator_moderates(meeting):
     )
     assert response.status_code == 200
     assert response.json()["moderator_ids"] == [str(meeting.alice.pk)]
-    assert meeting.c["alice"].post(
-        url(meeting.id, "/mute"), {"participant_id": ids["bob"]}, format="json"
-    ).status_code == 204
+    assert (
+        meeting.c["alice"]
+        .post(url(meeting.id, "/mute"), {"participant_id": ids["bob"]}, format="json")
+        .status_code
+        == 204
+    )
     # Nobody gains sight of a meeting by being named its moderator.
     response = meeting.c["organizer"].post(
         url(meeting.id, "/moderators"), {"user_id": str(meeting.outsider.pk)}, format="json"

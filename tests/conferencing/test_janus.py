@@ -9,7 +9,7 @@ import pytest
 from conferencing.janus import Janus
 from conferencing.models import Conference
 from tests.conferencing.janus_server import JanusPeer, janus_server
-from tests.conferencing.scene_conferences import meeting, url  # noqa: F401
+from tests.conferencing.scene_conferences import url
 from tests.helpers.api import assert_api_error
 from tests.helpers.events import capture_events
 
@@ -86,9 +86,12 @@ def test_removed_participant_is_kicked_and_cannot_rejoin_janus(meeting, sfu, jan
     peer = JanusPeer(janus_process.url)
     again = JanusPeer(janus_process.url)
     try:
-        assert peer.join(room=media["room"], feed_id=media["feed_id"], token=media["token"])[
-            "videoroom"
-        ] == "joined"
+        assert (
+            peer.join(room=media["room"], feed_id=media["feed_id"], token=media["token"])[
+                "videoroom"
+            ]
+            == "joined"
+        )
         removed = meeting.c["organizer"].post(
             url(meeting.id, f"/participants/{bob['participant']['id']}/remove")
         )
@@ -112,15 +115,23 @@ def test_a_guest_admitted_into_a_janus_room_gets_a_token(meeting, sfu, janus_pro
 
     for login in ("organizer", "alice", "bob"):
         _join(meeting, login)
-    link = meeting.c["organizer"].post(
-        url(meeting.id, "/guest-links"), {"expires_in_minutes": 10}, format="json"
-    ).json()["link"]
-    joined = api_client().post(
-        "/api/v1/conferences/guest-join", {"link": link, "display_name": "Гость"}, format="json"
-    ).json()
+    link = (
+        meeting.c["organizer"]
+        .post(url(meeting.id, "/guest-links"), {"expires_in_minutes": 10}, format="json")
+        .json()["link"]
+    )
+    joined = (
+        api_client()
+        .post(
+            "/api/v1/conferences/guest-join", {"link": link, "display_name": "Гость"}, format="json"
+        )
+        .json()
+    )
     guest = guest_client(joined["token"])
     assert guest.get(url(meeting.id, "/me")).json()["media"] is None
-    meeting.c["organizer"].post(url(meeting.id, f"/participants/{joined['participant']['id']}/admit"))
+    meeting.c["organizer"].post(
+        url(meeting.id, f"/participants/{joined['participant']['id']}/admit")
+    )
     media = guest.get(url(meeting.id, "/me")).json()["media"]["janus"]
     peer = JanusPeer(janus_process.url)
     try:

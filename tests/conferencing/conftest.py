@@ -1,0 +1,3 @@
+"""Fixtures of the conferencing tests."""
+
+from tests.conferencing.scene_conferences import meeting  # noqa: F401
