@@ -145,7 +145,7 @@ def test_reminders_once_before_the_start(meeting):
     assert captured.events == []
     with clock.frozen(later.starts_at - dt.timedelta(minutes=9)):
         with capture_events() as captured:
-            assert send_conference_reminders.delay().get() == 1
+            assert send_conference_reminders() == 1
         [(event, users)] = captured.of_type("conference")
         assert event["op"] == "reminder" and event["conference"]["id"] == str(later.pk)
         assert users == {str(meeting.organizer.pk), str(meeting.alice.pk)}
