@@ -24,6 +24,11 @@ from conferencing.models import Conference, Participant
 Event = tuple[dict[str, Any], list[Any]]
 
 
+def guests_group(conference_id: Any) -> str:
+    """The channel-layer group of a conference's guest sockets (their doorbell)."""
+    return f"conference-guests.{conference_id}"
+
+
 def ends_at(conference: Conference) -> dt.datetime:
     return conference.starts_at + dt.timedelta(minutes=conference.duration_minutes)
 

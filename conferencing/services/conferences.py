@@ -7,6 +7,8 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -37,9 +39,23 @@ MAX_AHEAD = dt.timedelta(days=366)
 
 
 def send(event: events.Event) -> None:
-    """Publish one built event (inside the service's transaction: it goes out on commit)."""
+    """Publish one built event (inside the service's transaction: it goes out on commit);
+    a change of a running conference also rings its guests' sockets after commit."""
     payload, user_ids = event
     publish(payload, user_ids=user_ids)
+    if payload["op"] in ("update", "participant"):
+        conference_id = payload.get("conference_id") or payload["conference"]["id"]
+        transaction.on_commit(lambda: ring_guests(conference_id), robust=True)
+
+
+def ring_guests(conference_id: Any) -> None:
+    """Wake the guest sockets of a conference: they re-read their snapshot (a doorbell, not
+    a store: conferencing/consumers_conferences.py)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(
+            events.guests_group(conference_id), {"type": "conference.changed"}
+        )
 
 
 def _invitees(

@@ -114,11 +114,17 @@ def guest_authenticate(raw: str) -> Participant:
     guest = (
         Participant.objects.select_related("conference").filter(guest_token_hash=_hash(raw)).first()
     )
-    if (
-        guest is None
-        or guest.state not in (Participant.State.LOBBY, Participant.State.JOINED)
-        or guest.conference.ended_at is not None
-        or (guest.guest_expires_at is not None and guest.guest_expires_at <= clock.now())
-    ):
+    if guest is None or not pass_valid(guest):
         raise GuestTokenInvalid()
     return guest
+
+
+def pass_valid(guest: Participant) -> bool:
+    """The rule of a guest's pass (loaded with its conference): the guest is waiting or
+    joined, the meeting is not over, and the pass has not expired."""
+    return (
+        guest.state in (Participant.State.LOBBY, Participant.State.JOINED)
+        and guest.conference.ended_at is None
+        and guest.guest_expires_at is not None
+        and guest.guest_expires_at > clock.now()
+    )
