@@ -77,6 +77,12 @@ class GuestPassScheme(OpenApiAuthenticationExtension):
     target_class = "conferencing.api.auth_conferences.GuestAuthentication"
     name = "guestPass"
 
+    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[Any]] | None:
+        """Listed only on the operations that take guests; elsewhere the pass is refused."""
+        if not getattr(auto_schema.view, "guest_allowed", False):
+            return None
+        return {self.name: []}
+
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
         return {
             "type": "http",
