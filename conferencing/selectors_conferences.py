@@ -93,12 +93,12 @@ def access_participant(conference: Conference, participant_id: Any) -> Participa
 
 
 def participants_in(conference: Conference, *, lobby: bool) -> QuerySet[Participant]:
-    """Those joined, in the order they joined; with ``lobby``, those waiting too."""
+    """Those joined, in the order they arrived; with ``lobby``, those waiting too."""
     states = [Participant.State.JOINED]
     if lobby:
         states.append(Participant.State.LOBBY)
     return Participant.objects.filter(conference=conference, state__in=states).order_by(
-        "joined_at", "id"
+        "created_at", "id"
     )
 
 

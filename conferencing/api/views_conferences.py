@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -15,7 +16,7 @@ from rest_framework.views import APIView
 
 from conferencing import ics, services
 from conferencing.api import serializers_conferences as s
-from conferencing.api.auth_conferences import IsSignedInOrGuest, actor_of
+from conferencing.api.auth_conferences import GUEST_AUTHENTICATION, IsSignedInOrGuest, actor_of
 from conferencing.events_conferences import conference_payload, participant_payload
 from conferencing.models import Participant
 from conferencing.selectors_conferences import (
@@ -27,11 +28,10 @@ from conferencing.selectors_conferences import (
 )
 from conferencing.services.conferences_media import media_of
 from portal.api.context import SignedInRequest
-from portal.api.pagination import SinglePage, page
+from portal.api.pagination import Cursor, paginated
 from portal.api.serializers import validated
 
 TAGS = ["conferences"]
-MAX_LISTED = 500
 
 
 def _for(request: Any, conference: Any) -> dict[str, Any]:
@@ -50,16 +50,24 @@ def meeting_url(request: Any, conference_id: Any) -> str:
     return request.build_absolute_uri(f"/conferences/{conference_id}")
 
 
+class ConferenceCursor(Cursor):
+    ordering = ("starts_at", "id")  # type: ignore[assignment]
+
+
+class ParticipantCursor(Cursor):
+    ordering = ("created_at", "id")  # type: ignore[assignment]
+
+
 class ConferenceListView(APIView):
     """The conferences the caller may see (organised, moderated, invited, in their
-    conversations, taken part in), soonest first; at most 500."""
+    conversations, taken part in), soonest first."""
 
-    pagination_class = SinglePage
+    pagination_class = ConferenceCursor
 
     @extend_schema(responses={200: s.ConferenceOutput(many=True)}, tags=TAGS)
     def get(self, request: SignedInRequest) -> Response:
-        found = conferences_of(request.user).select_related("organizer")[:MAX_LISTED]
-        return Response(page([conference_payload(c) for c in found], next=None, previous=None))
+        found = conferences_of(request.user).select_related("organizer")
+        return paginated(request, self, found, conference_payload)
 
     @extend_schema(request=s.ConferenceInput, responses={201: s.ConferenceOutput}, tags=TAGS)
     def post(self, request: SignedInRequest) -> Response:
@@ -69,7 +77,7 @@ class ConferenceListView(APIView):
 
 
 class ConferenceDetailView(APIView):
-    guest_allowed = True
+    authentication_classes = GUEST_AUTHENTICATION
     permission_classes = [IsSignedInOrGuest]
 
     @extend_schema(responses={200: s.ConferenceOutput}, tags=TAGS)
@@ -82,14 +90,18 @@ class InvitationView(APIView):
     """The RFC 5545 invitation (text/calendar): import it into any calendar."""
 
     @extend_schema(
-        responses={200: OpenApiResponse(description="text/calendar; one VEVENT")}, tags=TAGS
+        operation_id="conferences_invitation_retrieve",
+        responses={
+            (200, "text/calendar"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="An iCalendar file with one VEVENT"
+            )
+        },
+        tags=TAGS,
     )
     def get(self, request: SignedInRequest, conference_id: uuid.UUID) -> HttpResponse:
         conference = access_conference(request.user, conference_id)
         invitees = conference.invitees.select_related("user")
-        attendees = [
-            ics.attendee(str(i.user), i.user.email, i.user.pk) for i in invitees[:MAX_LISTED]
-        ]
+        attendees = [ics.attendee(str(i.user), i.user.email, i.user.pk) for i in invitees]
         text = ics.invitation(
             conference, url=meeting_url(request, conference.pk), attendees=attendees
         )
@@ -109,7 +121,7 @@ class JoinView(APIView):
 
 
 class LeaveView(APIView):
-    guest_allowed = True
+    authentication_classes = GUEST_AUTHENTICATION
     permission_classes = [IsSignedInOrGuest]
 
     @extend_schema(request=None, responses={204: None}, tags=TAGS)
@@ -123,7 +135,7 @@ class SelfView(APIView):
     removed, or null when never in it. A guest in the lobby polls this (or listens on the
     guest socket) to learn they were admitted."""
 
-    guest_allowed = True
+    authentication_classes = GUEST_AUTHENTICATION
     permission_classes = [IsSignedInOrGuest]
 
     @extend_schema(responses={200: s.SelfOutput}, tags=TAGS)
@@ -142,11 +154,11 @@ class SelfView(APIView):
 
 
 class ParticipantListView(APIView):
-    """Those joined, in the order they joined; moderators also see the lobby."""
+    """Those joined, in the order they arrived; moderators also see the lobby."""
 
-    guest_allowed = True
+    authentication_classes = GUEST_AUTHENTICATION
     permission_classes = [IsSignedInOrGuest]
-    pagination_class = SinglePage
+    pagination_class = ParticipantCursor
 
     @extend_schema(responses={200: s.ParticipantOutput(many=True)}, tags=TAGS)
     def get(self, request: Any, conference_id: uuid.UUID) -> Response:
@@ -154,12 +166,11 @@ class ParticipantListView(APIView):
         conference = access_conference(actor, conference_id)
         own = participant_of(conference, actor)
         moderator = is_moderator(conference, actor)
+        found = participants_in(conference, lobby=moderator)
         if not moderator and (own is None or own.state != Participant.State.JOINED):
             # Who is in a meeting is for those in it (a guest in the lobby sees nobody).
-            found: list[Any] = []
-        else:
-            found = list(participants_in(conference, lobby=moderator)[:MAX_LISTED])
-        return Response(page([participant_payload(p) for p in found], next=None, previous=None))
+            found = found.none()
+        return paginated(request, self, found, participant_payload)
 
 
 class MuteView(APIView):

@@ -160,6 +160,7 @@ class Participant(models.Model):
     video = models.BooleanField(_("camera on"), default=False)
     screen = models.BooleanField(_("sharing the screen"), default=False)
     hand_raised_at = models.DateTimeField(_("hand raised"), null=True, blank=True)
+    created_at = models.DateTimeField(_("arrived"))
     joined_at = models.DateTimeField(_("joined"), null=True, blank=True)
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
     janus_token = models.CharField(max_length=64, editable=False)
@@ -168,7 +169,7 @@ class Participant(models.Model):
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
-        ordering = ["joined_at", "id"]
+        ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["conference", "user"],

@@ -47,7 +47,7 @@ def new_participant(conference: Conference, **fields: Any) -> Participant:
     """An unsaved participant row with its own Janus token and feed id."""
     return Participant(
         conference=conference, janus_token=secrets.token_hex(24), feed_id=new_media_id(),
-        **fields,
+        created_at=clock.now(), **fields,
     )  # fmt: skip
 
 

@@ -648,14 +648,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description The conferences the caller may see (organised, moderated, invited, in their
-         *     conversations, taken part in), soonest first; at most 500.
+         * Мои конференции
+         * @description Конференции, которые видит вызывающий: организованные им, где он модератор или приглашён, в его беседах или с его участием; ближайшие первыми, постранично в общем конверте списка.
          */
         get: operations["conferences_list"];
         put?: never;
         /**
-         * @description The conferences the caller may see (organised, moderated, invited, in their
-         *     conversations, taken part in), soonest first; at most 500.
+         * Запланировать конференцию
+         * @description Запланировать конференцию: в беседе, где вызывающий состоит (её участники могут войти), или для приглашённых — пользователей и сотрудников подразделений с нижестоящими. Без starts_at — сейчас; не более чем на 5 минут в прошлом и не дальше года вперёд; duration_minutes — от 1 до 1440. Все, кто её видит, получают conference.add.
          */
         post: operations["conferences_create"];
         delete?: never;
@@ -671,6 +671,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Конференция
+         * @description Одна конференция. Гость (с пропуском этой конференции) видит её без беседы, организатора и модераторов.
+         */
         get: operations["conferences_retrieve"];
         put?: never;
         post?: never;
@@ -689,6 +693,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Завершить конференцию для всех
+         * @description Модератор завершает встречу: все выходят, пропуски гостей перестают действовать, комната Janus удаляется.
+         */
         post: operations["conferences_end_create"];
         delete?: never;
         options?: never;
@@ -705,6 +713,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Создать гостевую ссылку
+         * @description Модератор создаёт ссылку для гостей извне ведомства сроком от 1 минуты до 7 дней; её секрет показывается только в этом ответе.
+         */
         post: operations["conferences_guest_links_create"];
         delete?: never;
         options?: never;
@@ -719,8 +731,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The RFC 5545 invitation (text/calendar): import it into any calendar. */
-        get: operations["conferences_invitation.ics_retrieve"];
+        /**
+         * Приглашение в календарь
+         * @description Приглашение по RFC 5545 (text/calendar): одно событие VEVENT с UID, временем в UTC, организатором, приглашёнными и адресом встречи.
+         */
+        get: operations["conferences_invitation_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -738,7 +753,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Join (or come back); answers the caller's row and what their client connects to. */
+        /**
+         * Войти в конференцию
+         * @description Войти в конференцию (или вернуться); в ответе — место вызывающего и к чему подключаться: участники сети «каждый с каждым» или комната Janus с личным токеном. В закрытую комнату новые не входят (403 conference_locked); удалённый участник вернуться не может (403 removed_from_conference); заполненная сеть без Janus — 409 conference_full.
+         */
         post: operations["conferences_join_create"];
         delete?: never;
         options?: never;
@@ -755,6 +773,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Выйти из конференции
+         * @description Выйти из конференции (или из зала ожидания). Пропуск гостя перестаёт действовать.
+         */
         post: operations["conferences_leave_create"];
         delete?: never;
         options?: never;
@@ -771,6 +793,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Закрыть или открыть конференцию
+         * @description Модератор закрывает комнату (новые не входят, гостевые ссылки перестают впускать) или открывает её.
+         */
         post: operations["conferences_lock_create"];
         delete?: never;
         options?: never;
@@ -786,9 +812,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description The caller's own place: in the lobby, joined (with the media to connect to), left,
-         *     removed, or null when never in it. A guest in the lobby polls this (or listens on the
-         *     guest socket) to learn they were admitted.
+         * Моё место в конференции
+         * @description Место самого вызывающего: в зале ожидания, в конференции (с данными для подключения), вышел или удалён; оба поля null, если он в ней не был. Гость в зале ожидания опрашивает его, чтобы узнать о допуске.
          */
         get: operations["conferences_me_retrieve"];
         put?: never;
@@ -797,9 +822,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * @description The caller's own place: in the lobby, joined (with the media to connect to), left,
-         *     removed, or null when never in it. A guest in the lobby polls this (or listens on the
-         *     guest socket) to learn they were admitted.
+         * Мой микрофон, камера, экран и рука
+         * @description Текущее состояние микрофона, камеры и показа экрана вызывающего, поднятая или опущенная рука; все участники получают conference.participant.
          */
         patch: operations["conferences_me_partial_update"];
         trace?: never;
@@ -813,6 +837,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Назначить модератора
+         * @description Модератор назначает другого модератора из тех, кто уже видит конференцию.
+         */
         post: operations["conferences_moderators_create"];
         delete?: never;
         options?: never;
@@ -829,6 +857,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Выключить микрофоны
+         * @description Модератор выключает микрофон одному участнику или всем вошедшим, кроме себя.
+         */
         post: operations["conferences_mute_create"];
         delete?: never;
         options?: never;
@@ -843,7 +875,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Those joined, in the order they joined; moderators also see the lobby. */
+        /**
+         * Участники конференции
+         * @description Вошедшие — в порядке прихода; модераторы видят и зал ожидания; не вошедший не видит никого. Постранично в общем конверте списка.
+         */
         get: operations["conferences_participants_list"];
         put?: never;
         post?: never;
@@ -862,6 +897,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Допустить из зала ожидания
+         * @description Модератор допускает ожидающего в зале ожидания; тот сразу входит в конференцию.
+         */
         post: operations["conferences_participants_admit_create"];
         delete?: never;
         options?: never;
@@ -878,6 +917,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Удалить участника
+         * @description Модератор удаляет участника, вошедшего или ожидающего: его отключают от комнаты Janus, и войти снова он не может. Организатора удалить нельзя.
+         */
         post: operations["conferences_participants_remove_create"];
         delete?: never;
         options?: never;
@@ -895,8 +938,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description Open a guest link with a display name: the guest waits in the lobby, holding a pass
-         *     for this conference only. No sign-in.
+         * Войти как гость
+         * @description Открыть гостевую ссылку с отображаемым именем, без входа в систему: гость ждёт в зале ожидания и получает пропуск только в эту конференцию. Истёкшая ссылка — 403 guest_link_expired, неизвестная — 404 guest_link_invalid.
          */
         post: operations["conferences_guest_join_create"];
         delete?: never;
@@ -8873,7 +8916,12 @@ export interface operations {
     };
     conferences_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Значение next или previous полученной ранее страницы. */
+                cursor?: string;
+                /** @description Элементов на странице: от 1 до 200, по умолчанию 50. */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9369,7 +9417,7 @@ export interface operations {
             };
         };
     };
-    "conferences_invitation.ics_retrieve": {
+    conferences_invitation_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -9380,12 +9428,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/calendar; one VEVENT */
+            /** @description An iCalendar file with one VEVENT */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/calendar": string;
+                };
             };
             /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
             400: {
@@ -10214,7 +10264,12 @@ export interface operations {
     };
     conferences_participants_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Значение next или previous полученной ранее страницы. */
+                cursor?: string;
+                /** @description Элементов на странице: от 1 до 200, по умолчанию 50. */
+                limit?: number;
+            };
             header?: never;
             path: {
                 conference_id: string;
