@@ -8,6 +8,7 @@ MediaServerUnavailable and rolls the change back (nobody joins a room that is no
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
 
@@ -16,6 +17,8 @@ from django.conf import settings
 from conferencing.exceptions_conferences import ConferenceFull, MediaServerUnavailable
 from conferencing.janus import Janus, JanusError, janus
 from conferencing.models import Conference, Participant
+
+logger = logging.getLogger(__name__)
 
 # Janus room and feed ids are integers; below 2**53 so that JavaScript clients hold them.
 _ID_LIMIT = 2**53
@@ -89,12 +92,21 @@ def media_revoke(conference: Conference, participant: Participant) -> None:
 
 
 def media_close(conference: Conference) -> None:
-    """The meeting ended: its Janus room is destroyed (everyone in it is dropped)."""
+    """The meeting ended: its Janus room is destroyed (everyone in it is dropped). Ending
+    never waits for Janus: if it cannot be reached the room is left to Janus (rooms Portal
+    creates are not permanent: a restart drops them) and a warning is logged."""
     if conference.janus_room is None:
         return
-    server = _server()
+    server = janus()
     room, secret = conference.janus_room, conference.janus_secret
-    _janus_call(lambda: server.room_destroy(room=room, secret=secret))
+    try:
+        if server is None:
+            raise MediaServerUnavailable()
+        server.room_destroy(room=room, secret=secret)
+    except (JanusError, MediaServerUnavailable) as error:
+        logger.warning(
+            "Janus room %s of conference %s not destroyed: %r", room, conference.pk, error
+        )
 
 
 def media_of(conference: Conference, participant: Participant) -> dict[str, Any]:

@@ -99,7 +99,11 @@ def test_join_leave_and_the_participant_list(meeting):
 
     listed = meeting.c["alice"].get(url(meeting.id, "/participants")).json()["results"]
     assert [p["display_name"] for p in listed] == [str(meeting.alice), str(meeting.bob)]
-    assert meeting.c["alice"].post(url(meeting.id, "/leave")).status_code == 204
+    with capture_events() as captured:
+        assert meeting.c["alice"].post(url(meeting.id, "/leave")).status_code == 204
+    [(event, users)] = captured.of_type("conference")
+    assert event["participant"]["state"] == "left" and not event["participant"]["audio"]
+    assert users == {str(meeting.alice.pk), str(meeting.bob.pk)}
     assert meeting.c["bob"].get(url(meeting.id, "/me")).json()["media"]["peers"] == []
     assert_api_error(meeting.c["alice"].post(url(meeting.id, "/leave")), 409, "not_in_conference")
     # Coming back is allowed.

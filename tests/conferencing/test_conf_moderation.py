@@ -102,10 +102,16 @@ def test_locked_room_takes_nobody_new_but_lets_the_others_back(meeting):
 
 def test_named_moderator_moderates(meeting):
     ids = _join_all(meeting)
-    response = meeting.c["organizer"].post(
-        url(meeting.id, "/moderators"), {"user_id": str(meeting.alice.pk)}, format="json"
-    )
+    with capture_events() as captured:
+        response = meeting.c["organizer"].post(
+            url(meeting.id, "/moderators"), {"user_id": str(meeting.alice.pk)}, format="json"
+        )
     assert response.status_code == 200
+    [(event, users)] = captured.of_type("conference")
+    assert event["op"] == "update" and event["conference"]["moderator_ids"] == [
+        str(meeting.alice.pk)
+    ]
+    assert users == {str(meeting.organizer.pk), str(meeting.alice.pk), str(meeting.bob.pk)}
     assert response.json()["moderator_ids"] == [str(meeting.alice.pk)]
     assert (
         meeting.c["alice"]

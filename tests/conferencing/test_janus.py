@@ -150,3 +150,15 @@ def test_janus_down_changes_nothing(meeting, sfu, settings):
     conference = Conference.objects.get(pk=meeting.id)
     assert conference.topology == "mesh" and conference.janus_room is None
     assert not conference.participants.filter(user=meeting.bob).exists()
+
+
+def test_ending_never_waits_for_janus(meeting, sfu, settings, caplog):
+    for login in ("organizer", "alice", "bob"):
+        _join(meeting, login)
+    room = Conference.objects.get(pk=meeting.id).janus_room
+    settings.JANUS_URL = "http://127.0.0.1:9/janus"
+    assert meeting.c["organizer"].post(url(meeting.id, "/end")).status_code == 200
+    assert Conference.objects.get(pk=meeting.id).ended_at is not None
+    assert f"Janus room {room}" in caplog.text
+    settings.JANUS_URL = sfu.url
+    sfu.room_destroy(room=room, secret=Conference.objects.get(pk=meeting.id).janus_secret)
