@@ -54,6 +54,9 @@ def conference_payload(conference: Conference, *, for_guest: bool = False) -> di
         "ended_at": iso(conference.ended_at),
         "locked": conference.locked,
         "topology": conference.topology,
+        "invitation_url": None
+        if for_guest
+        else f"/api/v1/conferences/{conference.pk}/invitation.ics",
     }
 
 

@@ -47,6 +47,9 @@ class ConferenceOutput(serializers.Serializer):
     ended_at = serializers.DateTimeField(allow_null=True)
     locked = serializers.BooleanField()
     topology = serializers.ChoiceField(choices=Conference.Topology.choices)
+    invitation_url = serializers.CharField(
+        allow_null=True, help_text=_("The .ics invitation (text/calendar); null for guests.")
+    )
 
 
 class ParticipantOutput(serializers.Serializer):

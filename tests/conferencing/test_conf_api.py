@@ -113,7 +113,9 @@ def test_join_leave_and_the_participant_list(meeting):
 def test_invitation_is_an_icalendar_vevent(meeting):
     meeting.alice.email = "alice@example.gov"
     meeting.alice.save()
-    response = meeting.c["alice"].get(url(meeting.id, "/invitation.ics"))
+    link = meeting.c["alice"].get(url(meeting.id)).json()["invitation_url"]
+    assert link == url(meeting.id, "/invitation.ics")
+    response = meeting.c["alice"].get(link)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     text = response.content.decode()

@@ -85,6 +85,7 @@ def test_guest_sees_only_the_meeting_and_never_the_conversation(meeting):
     detail = guest.get(url(meeting.id))
     assert detail.status_code == 200
     assert detail.json()["conversation_id"] is None and detail.json()["organizer_id"] is None
+    assert detail.json()["invitation_url"] is None and detail.json()["moderator_ids"] == []
     for path in (
         f"/api/v1/conversations/{created['id']}",
         f"/api/v1/conversations/{created['id']}/messages",

@@ -3048,6 +3048,8 @@ export interface components {
             ended_at: string | null;
             locked: boolean;
             topology: components["schemas"]["TopologyEnum"];
+            /** @description The .ics invitation (text/calendar); null for guests. */
+            invitation_url: string | null;
         };
         /**
          * @description ``conference.add`` (scheduled), ``conference.update`` (locked, moderators, moved to
