@@ -36,7 +36,6 @@ def ends_at(conference: Conference) -> dt.datetime:
 def conference_payload(conference: Conference, *, for_guest: bool = False) -> dict[str, Any]:
     """A conference as a participant sees it; a guest does not learn its conversation, its
     organizer's id or its moderators' ids."""
-    iso = _iso
     return {
         "id": str(conference.pk),
         "title": conference.title,
@@ -44,14 +43,15 @@ def conference_payload(conference: Conference, *, for_guest: bool = False) -> di
         if for_guest or conference.conversation_id is None
         else str(conference.conversation_id),
         "organizer_id": None if for_guest else str(conference.organizer_id),
+        # .all(), not a query of its own: a list prefetches them.
         "moderator_ids": []
         if for_guest
-        else sorted(str(pk) for pk in conference.moderators.values_list("pk", flat=True)),
-        "starts_at": iso(conference.starts_at),
-        "ends_at": iso(ends_at(conference)),
+        else sorted(str(m.pk) for m in conference.moderators.all()),
+        "starts_at": _iso(conference.starts_at),
+        "ends_at": _iso(ends_at(conference)),
         "duration_minutes": conference.duration_minutes,
-        "started_at": iso(conference.started_at),
-        "ended_at": iso(conference.ended_at),
+        "started_at": _iso(conference.started_at),
+        "ended_at": _iso(conference.ended_at),
         "locked": conference.locked,
         "topology": conference.topology,
         "invitation_url": None
