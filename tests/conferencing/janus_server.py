@@ -32,6 +32,7 @@ class JanusServer:
     admin_secret: str
     room_admin_key: str
     log: Path
+    pid: int
 
 
 def _free_port() -> int:
@@ -161,6 +162,7 @@ def janus_server(root: Path) -> Iterator[JanusServer]:
             admin_secret=admin_secret,
             room_admin_key=key,
             log=log,
+            pid=process.pid,
         )
     finally:
         process.terminate()

@@ -4,6 +4,8 @@ with theirs does, and a removed participant is kicked and cannot come back."""
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from conferencing.janus import Janus
@@ -162,3 +164,14 @@ def test_ending_never_waits_for_janus(meeting, sfu, settings, caplog):
     assert f"Janus room {room}" in caplog.text
     settings.JANUS_URL = sfu.url
     sfu.room_destroy(room=room, secret=Conference.objects.get(pk=meeting.id).janus_secret)
+
+
+def test_janus_listens_on_loopback_only(janus_process):
+    """The network rule: every socket the test Janus listens on is bound to 127.0.0.1."""
+    listing = subprocess.run(
+        ["ss", "-H", "-l", "-n", "-t", "-u", "-p"], capture_output=True, text=True, check=True
+    ).stdout
+    mine = [line.split() for line in listing.splitlines() if f"pid={janus_process.pid}," in line]
+    assert len(mine) >= 2  # the Janus API and the admin API
+    for fields in mine:
+        assert fields[4].startswith("127.0.0.1:"), fields
