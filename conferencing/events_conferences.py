@@ -5,7 +5,7 @@
   the users in it (joined or in the lobby) and its moderators.
 - ``conference.participant``: one participant changed (joined, left, admitted, removed,
   muted, raised a hand…); to the users joined, and the participant themself. A change in
-  the lobby goes to the joined moderators and the one waiting only.
+  the lobby goes to the moderators (joined or not) and the one waiting only.
 - ``conference.reminder``: the conference starts soon; to its invitees, organizer and
   moderators.
 
@@ -112,9 +112,9 @@ def conference_updated_event(conference: Conference) -> Event:
 
 
 def participant_event(conference: Conference, participant: Participant, *, lobby: bool) -> Event:
-    """``lobby``: the change is about someone waiting (arrived, admitted, turned away)."""
-    joined = _joined_user_ids(conference)
-    users = joined & _moderator_ids(conference) if lobby else joined
+    """``lobby``: the change is about someone waiting (arrived, left, turned away)."""
+    # Moderators hear of the lobby even before they join: someone is waiting for them.
+    users = _moderator_ids(conference) if lobby else _joined_user_ids(conference)
     if participant.user_id is not None:
         users.add(participant.user_id)
     event = {

@@ -41,7 +41,7 @@ def test_guest_waits_in_the_lobby_until_admitted(meeting):
         joined = _guest(meeting)
     assert joined["participant"]["state"] == "lobby" and joined["participant"]["guest"]
     assert joined["token"].startswith("gst_")
-    # Only the joined moderators hear of someone in the lobby.
+    # Only the moderators hear of someone in the lobby.
     [(event, users)] = captured.of_type("conference")
     assert event["participant"]["state"] == "lobby" and users == {str(meeting.organizer.pk)}
     guest = guest_client(joined["token"])
@@ -174,3 +174,13 @@ def _link_or_none(meeting) -> str:
     )
     assert_api_error(response, 409, "conference_ended")
     return "gl_none"
+
+
+def test_moderators_hear_of_the_lobby_before_they_join(meeting):
+    meeting.c["alice"].post(url(meeting.id, "/join"))
+    link = _link(meeting)
+    with capture_events() as captured:
+        waiting = _guest(meeting, link=link)
+    [(event, users)] = captured.of_type("conference")
+    assert event["participant"]["id"] == waiting["participant"]["id"]
+    assert users == {str(meeting.organizer.pk)}  # not Alice: she moderates nothing
