@@ -184,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     "sweep-previews": {"task": "documents.tasks.sweep_previews", "schedule": 600.0},
+    "remind-conferences": {
+        "task": "conferencing.tasks_conferences.send_conference_reminders",
+        "schedule": 60.0,
+    },
 }
 
 # --- Object storage ------------------------------------------------------------------------
@@ -325,6 +329,27 @@ WEBSOCKET_AUTH_TIMEOUT = env_int("WEBSOCKET_AUTH_TIMEOUT", 10)
 # How often each process re-checks its sockets without a doorbell (portal/realtime/consumers.py).
 WEBSOCKET_POLL_SECONDS = env_int("WEBSOCKET_POLL_SECONDS", 30)
 
+# --- Conferences (docs/operations.md, "Conferences and Janus") ---------------------------------
+# Up to this many participants a conference is a peer-to-peer mesh; beyond, it runs through
+# Janus (when configured; otherwise nobody more may join).
+CONFERENCE_MESH_MAX = env_int("CONFERENCE_MESH_MAX", 4)
+CONFERENCE_MAX_PARTICIPANTS = env_int("CONFERENCE_MAX_PARTICIPANTS", 100)
+CONFERENCE_REMINDER_MINUTES = env_int("CONFERENCE_REMINDER_MINUTES", 10)
+CONFERENCE_MAX_INVITEES = env_int("CONFERENCE_MAX_INVITEES", 500)
+# Janus (the VideoRoom plugin over its HTTP transport): off unless JANUS_URL is set.
+# JANUS_URL is the HTTP API Portal drives (an internal address); JANUS_PUBLIC_URL what
+# clients are told to use (default: JANUS_URL); JANUS_ADMIN_KEY the VideoRoom plugin's
+# admin_key, without which nobody may create rooms.
+JANUS_URL = env_str("JANUS_URL")
+JANUS_ADMIN_KEY = env_str("JANUS_ADMIN_KEY")
+JANUS_ENABLED = require_together("JANUS_URL", "JANUS_ADMIN_KEY")
+JANUS_PUBLIC_URL = env_str("JANUS_PUBLIC_URL", JANUS_URL)
+JANUS_TIMEOUT_SECONDS = env_int("JANUS_TIMEOUT_SECONDS", 5)
+if CONFERENCE_MESH_MAX < 2 or CONFERENCE_MAX_PARTICIPANTS < CONFERENCE_MESH_MAX:
+    raise ImproperlyConfigured(
+        "CONFERENCE_MESH_MAX must be 2 or more, and CONFERENCE_MAX_PARTICIPANTS at least as much"
+    )
+
 # --- HTTP limits -------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
@@ -360,6 +385,9 @@ WATERMARK_FONT = env_str("WATERMARK_FONT", "/usr/share/fonts/truetype/dejavu/Dej
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # A conference guest's pass: accepted by its own conference's endpoints, answered
+        # 404 everywhere else (conferencing/api/auth_conferences.py).
+        "conferencing.api.auth_conferences.GuestAuthentication",
         "portal.accounts.authentication.BearerTokenAuthentication",
         "portal.accounts.authentication.PortalSessionAuthentication",
     ],

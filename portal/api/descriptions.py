@@ -629,4 +629,76 @@ DESCRIPTIONS: dict[str, Any] = {
         "The document's current text as a new version of it: format md (Markdown), "
         "docx or pdf, named after the document (editors)."
     ),
+    "conferences_list": _(
+        "The conferences the caller may see — organised, moderated, invited to, in "
+        "their conversations or taken part in — soonest first; paged in the list "
+        "envelope."
+    ),
+    "conferences_create": _(
+        "Schedule a conference: in a conversation the caller is a member of (its "
+        "members may join), or for invitees — users and the members of departments and "
+        "those below them. starts_at omitted is now; it may not be more than 5 minutes "
+        "in the past or a year ahead; duration_minutes is 1 to 1440. Everyone who may "
+        "see it gets conference.add."
+    ),
+    "conferences_retrieve": _(
+        "One conference. A guest (with the pass of this conference) sees it without its "
+        "conversation, organizer and moderators."
+    ),
+    "conferences_invitation_retrieve": _(
+        "The RFC 5545 invitation (text/calendar): one VEVENT with its UID, times in "
+        "UTC, organizer, invitees and the meeting's URL."
+    ),
+    "conferences_join_create": _(
+        "Join (or come back to) the conference; answers the caller's place and what to "
+        "connect to: the mesh's peers, or the Janus room with the caller's own token. A "
+        "locked room takes nobody new (403 conference_locked); a removed participant "
+        "may not come back (403 removed_from_conference); a full mesh without Janus is "
+        "409 conference_full."
+    ),
+    "conferences_leave_create": _(
+        "Leave the conference (or its lobby). A guest's pass stops working."
+    ),
+    "conferences_me_retrieve": _(
+        "The caller's own place: in the lobby, joined (with the media to connect to), "
+        "left or removed; both null when never in it. A guest in the lobby polls this "
+        "to learn they were admitted."
+    ),
+    "conferences_me_partial_update": _(
+        "What the caller's microphone, camera and screen share are now, and a raised or "
+        "lowered hand; everyone joined gets conference.participant."
+    ),
+    "conferences_participants_list": _(
+        "Those joined, in the order they arrived; moderators also see the lobby; "
+        "someone not joined sees nobody. Paged in the list envelope."
+    ),
+    "conferences_mute_create": _(
+        "A moderator mutes one participant, or everyone joined but themself."
+    ),
+    "conferences_participants_remove_create": _(
+        "A moderator removes a participant, joined or waiting: they are dropped from "
+        "the Janus room and may not join again. The organizer cannot be removed."
+    ),
+    "conferences_participants_admit_create": _(
+        "A moderator admits someone waiting in the lobby; they join at once."
+    ),
+    "conferences_lock_create": _(
+        "A moderator locks the room (nobody new joins, guest links stop admitting) or unlocks it."
+    ),
+    "conferences_moderators_create": _(
+        "A moderator names another moderator among those who already see the conference."
+    ),
+    "conferences_end_create": _(
+        "A moderator ends the meeting: everyone leaves, guest passes stop working, the "
+        "Janus room is destroyed."
+    ),
+    "conferences_guest_links_create": _(
+        "A moderator creates a link for guests from outside the agency, valid 1 minute "
+        "to 7 days; its secret is shown only in this answer."
+    ),
+    "conferences_guest_join_create": _(
+        "Open a guest link with a display name, without signing in: the guest waits in "
+        "the lobby and gets a pass for this conference only. An expired link is 403 "
+        "guest_link_expired; an unknown one 404 guest_link_invalid."
+    ),
 }

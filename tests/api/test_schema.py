@@ -177,7 +177,8 @@ def test_error_statuses_follow_the_rules(schema):
     assert {"400", "413", "415", "429"} <= codes("/api/v1/auth/login", "post")
     assert {"401", "403", "404", "429"} <= codes("/api/v1/messages/{message_id}/pin", "post")
     assert "413" not in codes("/api/v1/messages/{message_id}/pin", "post")
-    assert codes("/api/v1/me", "get") == {"200", "400", "401", "403", "414", "429", "503"}
+    # 404: a conference guest's pass, on any endpoint but its conference's (docs/api.md).
+    assert codes("/api/v1/me", "get") == {"200", "400", "401", "403", "404", "414", "429", "503"}
     assert codes("/api/v1/auth/csrf", "get") == {"200", "400", "414", "429", "503"}
     assert "404" in codes("/api/v1/admin/policies", "get")  # staff only: 404 to the others
     assert "404" in codes("/api/v1/conversations/direct", "post")  # a user id in the body
@@ -266,6 +267,7 @@ def test_websocket_events_and_frames_are_documented(schema):
         "document_share.add", "document_share.update", "document_share.remove",
         "approval.add", "approval.update",
         "document_preview.update",
+        "conference.add", "conference.update", "conference.participant", "conference.reminder",
     }  # fmt: skip
     components = schema["components"]["schemas"]
     for name, ref in events.items():

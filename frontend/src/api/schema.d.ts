@@ -640,6 +640,314 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My conferences
+         * @description The conferences the caller may see — organised, moderated, invited to, in their conversations or taken part in — soonest first; paged in the list envelope.
+         */
+        get: operations["conferences_list"];
+        put?: never;
+        /**
+         * Schedule a conference
+         * @description Schedule a conference: in a conversation the caller is a member of (its members may join), or for invitees — users and the members of departments and those below them. starts_at omitted is now; it may not be more than 5 minutes in the past or a year ahead; duration_minutes is 1 to 1440. Everyone who may see it gets conference.add.
+         */
+        post: operations["conferences_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A conference
+         * @description One conference. A guest (with the pass of this conference) sees it without its conversation, organizer and moderators.
+         */
+        get: operations["conferences_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a conference for everyone
+         * @description A moderator ends the meeting: everyone leaves, guest passes stop working, the Janus room is destroyed.
+         */
+        post: operations["conferences_end_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/guest-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a guest link
+         * @description A moderator creates a link for guests from outside the agency, valid 1 minute to 7 days; its secret is shown only in this answer.
+         */
+        post: operations["conferences_guest_links_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/invitation.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The conference's calendar invitation
+         * @description The RFC 5545 invitation (text/calendar): one VEVENT with its UID, times in UTC, organizer, invitees and the meeting's URL.
+         */
+        get: operations["conferences_invitation_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a conference
+         * @description Join (or come back to) the conference; answers the caller's place and what to connect to: the mesh's peers, or the Janus room with the caller's own token. A locked room takes nobody new (403 conference_locked); a removed participant may not come back (403 removed_from_conference); a full mesh without Janus is 409 conference_full.
+         */
+        post: operations["conferences_join_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Leave a conference
+         * @description Leave the conference (or its lobby). A guest's pass stops working.
+         */
+        post: operations["conferences_leave_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lock or unlock a conference
+         * @description A moderator locks the room (nobody new joins, guest links stop admitting) or unlocks it.
+         */
+        post: operations["conferences_lock_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My place in a conference
+         * @description The caller's own place: in the lobby, joined (with the media to connect to), left or removed; both null when never in it. A guest in the lobby polls this to learn they were admitted.
+         */
+        get: operations["conferences_me_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * My microphone, camera, screen and hand
+         * @description What the caller's microphone, camera and screen share are now, and a raised or lowered hand; everyone joined gets conference.participant.
+         */
+        patch: operations["conferences_me_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/moderators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Name a moderator
+         * @description A moderator names another moderator among those who already see the conference.
+         */
+        post: operations["conferences_moderators_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/mute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mute participants
+         * @description A moderator mutes one participant, or everyone joined but themself.
+         */
+        post: operations["conferences_mute_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/participants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who is in a conference
+         * @description Those joined, in the order they arrived; moderators also see the lobby; someone not joined sees nobody. Paged in the list envelope.
+         */
+        get: operations["conferences_participants_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/participants/{participant_id}/admit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Admit from the lobby
+         * @description A moderator admits someone waiting in the lobby; they join at once.
+         */
+        post: operations["conferences_participants_admit_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/participants/{participant_id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove a participant
+         * @description A moderator removes a participant, joined or waiting: they are dropped from the Janus room and may not join again. The organizer cannot be removed.
+         */
+        post: operations["conferences_participants_remove_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/guest-join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join as a guest
+         * @description Open a guest link with a display name, without signing in: the guest waits in the lobby and gets a pass for this conference only. An expired link is 403 guest_link_expired; an unknown one 404 guest_link_invalid.
+         */
+        post: operations["conferences_guest_join_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations": {
         parameters: {
             query?: never;
@@ -2743,6 +3051,79 @@ export interface components {
             /** Format: uuid */
             version_id?: string | null;
         };
+        Conference: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            /** Format: uuid */
+            conversation_id: string | null;
+            /**
+             * Format: uuid
+             * @description Null for guests.
+             */
+            organizer_id: string | null;
+            moderator_ids: string[];
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            ends_at: string;
+            duration_minutes: number;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            ended_at: string | null;
+            locked: boolean;
+            topology: components["schemas"]["TopologyEnum"];
+            /** @description The .ics invitation (text/calendar); null for guests. */
+            invitation_url: string | null;
+        };
+        /**
+         * @description ``conference.add`` (scheduled), ``conference.update`` (locked, moderators, moved to
+         *     the media server, ended), ``conference.reminder`` (starts soon).
+         */
+        ConferenceEvent: {
+            /** @enum {string} */
+            type: "conference";
+            /** @enum {string} */
+            op: "add" | "update" | "reminder";
+            conference: components["schemas"]["Conference"];
+        };
+        /**
+         * @description ``conference.participant``: one participant joined, left, was admitted, removed or
+         *     muted, or changed their microphone, camera, screen share or raised hand.
+         */
+        ConferenceParticipantEvent: {
+            /** @enum {string} */
+            type: "conference";
+            /** @enum {string} */
+            op: "participant";
+            /** Format: uuid */
+            conference_id: string;
+            participant: components["schemas"]["Participant"];
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        ConferenceRequest: {
+            title: string;
+            /**
+             * Format: date-time
+             * @description Omitted or null: now.
+             */
+            starts_at?: string | null;
+            /**
+             * Format: int64
+             * @description From 1 to 1440.
+             * @default 60
+             */
+            duration_minutes?: number;
+            /** Format: uuid */
+            conversation_id?: string | null;
+            invitee_ids?: string[];
+            department_ids?: string[];
+            moderator_ids?: string[];
+        };
         /** @description A conversation as events and answers carry it (``messaging.events.conversation_payload``). */
         Conversation: {
             /** Format: uuid */
@@ -3265,6 +3646,43 @@ export interface components {
             /** Format: uuid */
             id: string;
         };
+        GuestJoin: {
+            /** @description The guest pass (Bearer gst_…): this conference's endpoints only. */
+            token: string;
+            /** Format: date-time */
+            expires_at: string;
+            conference: components["schemas"]["Conference"];
+            participant: components["schemas"]["Participant"];
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        GuestJoinRequest: {
+            link: string;
+            display_name: string;
+        };
+        GuestLink: {
+            /** Format: uuid */
+            id: string;
+            /** @description The link's secret: shown only now. */
+            link: string;
+            /** @description The page a guest opens. */
+            url: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        GuestLinkRequest: {
+            /**
+             * Format: int64
+             * @description From 1 to 10080.
+             */
+            expires_in_minutes: number;
+        };
         /**
          * @description ``hidden_message.add`` / ``hidden_message.remove``: to the member's own devices;
          *     ``remove`` carries the message.
@@ -3294,6 +3712,15 @@ export interface components {
             /** @description Число изменений, сохранённых за этот период */
             updates: number;
         };
+        Janus: {
+            /** @description The Janus HTTP API to use. */
+            url: string;
+            room: number;
+            /** @description This participant's own join token. */
+            token: string;
+            /** @description The id to join the room with. */
+            feed_id: number;
+        };
         /**
          * @description * `ru` - Русский
          *     * `en` - Английский
@@ -3313,6 +3740,13 @@ export interface components {
             url: string;
             /** Format: date-time */
             expires_at: string;
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        LockRequest: {
+            locked: boolean;
         };
         /**
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
@@ -3368,6 +3802,12 @@ export interface components {
             is_staff: boolean;
             readonly two_factor_enabled: boolean;
             readonly two_factor_required: boolean;
+        };
+        Media: {
+            topology: components["schemas"]["TopologyEnum"];
+            /** @description Mesh: the other joined participants. */
+            peers: string[];
+            janus: components["schemas"]["Janus"] | null;
         };
         /** @description A current member of a conversation: the person, their role, when they joined. */
         Member: {
@@ -3565,6 +4005,25 @@ export interface components {
          * @enum {string}
          */
         ModeEnum: "all" | "any";
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        ModeratorRequest: {
+            /** Format: uuid */
+            user_id: string;
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        MuteRequest: {
+            /**
+             * Format: uuid
+             * @description Omitted: everyone else.
+             */
+            participant_id?: string | null;
+        };
         /** @description A conversation as its member sees it in the list: with role, unread count, settings. */
         MyConversation: {
             /** Format: uuid */
@@ -3704,6 +4163,13 @@ export interface components {
             /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
             previous: string | null;
         };
+        PaginatedConferenceList: {
+            results: components["schemas"]["Conference"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
         PaginatedConversationList: {
             results: components["schemas"]["Conversation"][];
             /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
@@ -3760,6 +4226,13 @@ export interface components {
             /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
             previous: string | null;
         };
+        PaginatedParticipantList: {
+            results: components["schemas"]["Participant"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
         PaginatedScheduledMessageList: {
             results: components["schemas"]["ScheduledMessage"][];
             /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
@@ -3806,6 +4279,33 @@ export interface components {
             number: number;
             size: number;
         };
+        Participant: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description Null for a guest.
+             */
+            user_id: string | null;
+            display_name: string;
+            guest: boolean;
+            state: components["schemas"]["ParticipantStateEnum"];
+            audio: boolean;
+            video: boolean;
+            screen: boolean;
+            /** Format: date-time */
+            hand_raised_at: string | null;
+            /** Format: date-time */
+            joined_at: string | null;
+        };
+        /**
+         * @description * `lobby` - in the lobby
+         *     * `joined` - добавлен
+         *     * `left` - left
+         *     * `removed` - removed
+         * @enum {string}
+         */
+        ParticipantStateEnum: "lobby" | "joined" | "left" | "removed";
         /**
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
          *     so is a value of another JSON type than its field's.
@@ -3848,6 +4348,16 @@ export interface components {
              * @description Move the folder into this one (editor on both; owner when it is another owner's tree).
              */
             parent_id?: string;
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        PatchedMediaStateRequest: {
+            audio?: boolean;
+            video?: boolean;
+            screen?: boolean;
+            hand_raised?: boolean;
         };
         /**
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
@@ -4265,6 +4775,11 @@ export interface components {
             /** @description Экранированный текст; найденные слова в <mark>. */
             snippet: string;
         };
+        Self: {
+            participant: components["schemas"]["Participant"] | null;
+            /** @description Null unless joined. */
+            media: components["schemas"]["Media"] | null;
+        };
         Session: {
             /** Format: uuid */
             readonly id: string;
@@ -4596,6 +5111,12 @@ export interface components {
             device_id: string;
             user: components["schemas"]["Me"];
         };
+        /**
+         * @description * `mesh` - peer to peer
+         *     * `sfu` - media server
+         * @enum {string}
+         */
+        TopologyEnum: "mesh" | "sfu";
         TwoFactorStatus: {
             enabled: boolean;
             required: boolean;
@@ -4733,7 +5254,7 @@ export interface components {
         VoteRequest: {
             options: number[];
         };
-        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["HiddenMessageEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["MemberSettingsEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["DocumentRemoveEvent"] | components["schemas"]["DocumentVersionEvent"] | components["schemas"]["DocumentShareEvent"] | components["schemas"]["ApprovalEvent"] | components["schemas"]["DocumentPreviewEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
+        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["HiddenMessageEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["MemberSettingsEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["DocumentRemoveEvent"] | components["schemas"]["DocumentVersionEvent"] | components["schemas"]["DocumentShareEvent"] | components["schemas"]["ApprovalEvent"] | components["schemas"]["DocumentPreviewEvent"] | components["schemas"]["ConferenceEvent"] | components["schemas"]["ConferenceParticipantEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
     };
     responses: never;
     parameters: never;
@@ -6058,6 +6579,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -6226,6 +6756,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6503,6 +7042,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6980,6 +7528,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -7148,6 +7705,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -7222,6 +7788,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7336,6 +7911,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
             413: {
                 headers: {
@@ -7431,6 +8015,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Противоречит состоянию объекта (код называет конфликт). */
             409: {
                 headers: {
@@ -7514,6 +8107,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7766,6 +8368,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8129,6 +8740,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -8293,8 +8913,1771 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_list: {
+        parameters: {
+            query?: {
+                /** @description Значение next или previous полученной ранее страницы. */
+                cursor?: string;
+                /** @description Элементов на странице: от 1 до 200, по умолчанию 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedConferenceList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConferenceRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conference"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conference"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_end_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conference"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_guest_links_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuestLinkRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuestLink"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_invitation_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An iCalendar file with one VEVENT */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_join_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Self"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_leave_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_lock_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conference"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_me_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Self"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_me_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedMediaStateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Self"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_moderators_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModeratorRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conference"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_mute_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MuteRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_participants_list: {
+        parameters: {
+            query?: {
+                /** @description Значение next или previous полученной ранее страницы. */
+                cursor?: string;
+                /** @description Элементов на странице: от 1 до 200, по умолчанию 50. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedParticipantList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_participants_admit_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+                participant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Participant"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_participants_remove_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+                participant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Participant"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_guest_join_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuestJoinRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuestJoin"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8366,6 +10749,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10417,6 +12809,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13534,6 +15935,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -13609,6 +16019,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14428,6 +16847,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -14502,6 +16930,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14608,6 +17045,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
             413: {
                 headers: {
@@ -14702,6 +17148,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -14775,6 +17230,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16346,6 +18810,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -16420,6 +18893,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16522,6 +19004,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -16596,6 +19087,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16693,6 +19193,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16956,6 +19465,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
