@@ -3,10 +3,10 @@
 - ``conference.add``: a conference was scheduled; to everyone who may see it.
 - ``conference.update``: the conference changed (locked, moderators, topology, ended); to
   the users in it (joined or in the lobby) and its moderators.
-- ``conference.participant``: one participant changed (joined, left, admitted, removed,
+- ``conference_participant.update``: one participant changed (joined, left, admitted, removed,
   muted, raised a hand…); to the users joined, and the participant themself. A change in
   the lobby goes to the moderators (joined or not) and the one waiting only.
-- ``conference.reminder``: the conference starts soon; to its invitees, organizer and
+- ``conference_reminder.add``: the conference starts soon; to its invitees, organizer and
   moderators.
 
 Guests are not users and have no event stream: they learn the same changes on the guest
@@ -118,8 +118,8 @@ def participant_event(conference: Conference, participant: Participant, *, lobby
     if participant.user_id is not None:
         users.add(participant.user_id)
     event = {
-        "type": "conference",
-        "op": "participant",
+        "type": "conference_participant",
+        "op": "update",
         "conference_id": str(conference.pk),
         "participant": participant_payload(participant),
     }
@@ -128,5 +128,5 @@ def participant_event(conference: Conference, participant: Participant, *, lobby
 
 def reminder_event(conference: Conference, *, recipients: Iterable[Any]) -> Event:
     return {
-        "type": "conference", "op": "reminder", "conference": conference_payload(conference)
+        "type": "conference_reminder", "op": "add", "conference": conference_payload(conference)
     }, list(recipients)  # fmt: skip

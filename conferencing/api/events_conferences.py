@@ -10,19 +10,27 @@ from portal.api.events_schema import const
 
 class ConferenceEvent(serializers.Serializer):
     """``conference.add`` (scheduled), ``conference.update`` (locked, moderators, moved to
-    the media server, ended), ``conference.reminder`` (starts soon)."""
+    the media server, ended)."""
 
     type = const("conference")
-    op = const("add", "update", "reminder")
+    op = const("add", "update")
+    conference = ConferenceOutput()
+
+
+class ConferenceReminderEvent(serializers.Serializer):
+    """``conference_reminder.add``: the conference starts soon."""
+
+    type = const("conference_reminder")
+    op = const("add")
     conference = ConferenceOutput()
 
 
 class ConferenceParticipantEvent(serializers.Serializer):
-    """``conference.participant``: one participant joined, left, was admitted, removed or
+    """``conference_participant.update``: one participant joined, left, was admitted, removed or
     muted, or changed their microphone, camera, screen share or raised hand."""
 
-    type = const("conference")
-    op = const("participant")
+    type = const("conference_participant")
+    op = const("update")
     conference_id = serializers.UUIDField()
     participant = ParticipantOutput()
 
@@ -30,6 +38,6 @@ class ConferenceParticipantEvent(serializers.Serializer):
 EVENTS = {
     "conference.add": ConferenceEvent,
     "conference.update": ConferenceEvent,
-    "conference.reminder": ConferenceEvent,
-    "conference.participant": ConferenceParticipantEvent,
+    "conference_reminder.add": ConferenceReminderEvent,
+    "conference_participant.update": ConferenceParticipantEvent,
 }

@@ -43,7 +43,7 @@ def send(event: events.Event) -> None:
     a change of a running conference also rings its guests' sockets after commit."""
     payload, user_ids = event
     publish(payload, user_ids=user_ids)
-    if payload["op"] in ("update", "participant"):
+    if payload["op"] == "update":
         conference_id = payload.get("conference_id") or payload["conference"]["id"]
         transaction.on_commit(lambda: ring_guests(conference_id), robust=True)
 

@@ -145,7 +145,7 @@ def conference_mute(
     *, actor: Actor, conference_id: Any, participant_id: Any = None
 ) -> list[Participant]:
     """A moderator mutes one participant, or (``participant_id`` None) everyone joined but
-    themself. Each one muted is a ``conference.participant`` event; their client turns
+    themself. Each one muted is a ``conference_participant.update`` event; their client turns
     the microphone off (they may turn it on again)."""
     with transaction.atomic():
         conference = access_conference(actor, conference_id, for_update=True)

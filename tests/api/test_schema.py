@@ -267,7 +267,8 @@ def test_websocket_events_and_frames_are_documented(schema):
         "document_share.add", "document_share.update", "document_share.remove",
         "approval.add", "approval.update",
         "document_preview.update",
-        "conference.add", "conference.update", "conference.participant", "conference.reminder",
+        "conference.add", "conference.update",
+        "conference_participant.update", "conference_reminder.add",
     }  # fmt: skip
     components = schema["components"]["schemas"]
     for name, ref in events.items():

@@ -77,12 +77,12 @@ def test_join_leave_and_the_participant_list(meeting):
     me = joined.json()
     assert me["participant"]["state"] == "joined"
     assert me["media"] == {"topology": "mesh", "peers": [], "janus": None}
-    [(event, users)] = captured.of_type("conference")
-    assert event["op"] == "participant" and users == {str(meeting.alice.pk)}
+    [(event, users)] = captured.of_type("conference_participant")
+    assert event["op"] == "update" and users == {str(meeting.alice.pk)}
 
     with capture_events() as captured:
         bob = meeting.c["bob"].post(url(meeting.id, "/join")).json()
-    [(event, users)] = captured.of_type("conference")
+    [(event, users)] = captured.of_type("conference_participant")
     assert users == {str(meeting.alice.pk), str(meeting.bob.pk)}
     assert bob["media"]["peers"] == [me["participant"]["id"]]
 
@@ -94,14 +94,14 @@ def test_join_leave_and_the_participant_list(meeting):
     assert patched.status_code == 200, patched.content
     state = patched.json()["participant"]
     assert state["audio"] and state["video"] and not state["screen"] and state["hand_raised_at"]
-    [(event, users)] = captured.of_type("conference")
+    [(event, users)] = captured.of_type("conference_participant")
     assert users == {str(meeting.alice.pk), str(meeting.bob.pk)}
 
     listed = meeting.c["alice"].get(url(meeting.id, "/participants")).json()["results"]
     assert [p["display_name"] for p in listed] == [str(meeting.alice), str(meeting.bob)]
     with capture_events() as captured:
         assert meeting.c["alice"].post(url(meeting.id, "/leave")).status_code == 204
-    [(event, users)] = captured.of_type("conference")
+    [(event, users)] = captured.of_type("conference_participant")
     assert event["participant"]["state"] == "left" and not event["participant"]["audio"]
     assert users == {str(meeting.alice.pk), str(meeting.bob.pk)}
     assert meeting.c["bob"].get(url(meeting.id, "/me")).json()["media"]["peers"] == []

@@ -42,7 +42,7 @@ def test_guest_waits_in_the_lobby_until_admitted(meeting):
     assert joined["participant"]["state"] == "lobby" and joined["participant"]["guest"]
     assert joined["token"].startswith("gst_")
     # Only the moderators hear of someone in the lobby.
-    [(event, users)] = captured.of_type("conference")
+    [(event, users)] = captured.of_type("conference_participant")
     assert event["participant"]["state"] == "lobby" and users == {str(meeting.organizer.pk)}
     guest = guest_client(joined["token"])
     me = guest.get(url(meeting.id, "/me")).json()
@@ -59,7 +59,7 @@ def test_guest_waits_in_the_lobby_until_admitted(meeting):
     with capture_events() as captured:
         admitted = meeting.c["organizer"].post(url(meeting.id, f"/participants/{guest_id}/admit"))
     assert admitted.status_code == 200 and admitted.json()["state"] == "joined"
-    [(_event, users)] = captured.of_type("conference")
+    [(_event, users)] = captured.of_type("conference_participant")
     assert users == {str(meeting.organizer.pk), str(meeting.alice.pk)}
     me = guest.get(url(meeting.id, "/me")).json()
     assert me["participant"]["state"] == "joined" and me["media"]["topology"] == "mesh"
@@ -181,6 +181,6 @@ def test_moderators_hear_of_the_lobby_before_they_join(meeting):
     link = _link(meeting)
     with capture_events() as captured:
         waiting = _guest(meeting, link=link)
-    [(event, users)] = captured.of_type("conference")
+    [(event, users)] = captured.of_type("conference_participant")
     assert event["participant"]["id"] == waiting["participant"]["id"]
     assert users == {str(meeting.organizer.pk)}  # not Alice: she moderates nothing

@@ -35,13 +35,15 @@ def test_mute_one_and_all(meeting):
             url(meeting.id, "/mute"), {"participant_id": ids["alice"]}, format="json"
         )
     assert response.status_code == 204
-    [(event, users)] = captured.of_type("conference")
+    [(event, users)] = captured.of_type("conference_participant")
     assert event["participant"]["id"] == ids["alice"] and not event["participant"]["audio"]
     assert users == {str(meeting.organizer.pk), str(meeting.alice.pk), str(meeting.bob.pk)}
     with capture_events() as captured:
         meeting.c["organizer"].post(url(meeting.id, "/mute"), {}, format="json")
     # Bob only: Alice was muted already, and the moderator keeps their own microphone.
-    assert [e["participant"]["id"] for e, _ in captured.of_type("conference")] == [ids["bob"]]
+    assert [e["participant"]["id"] for e, _ in captured.of_type("conference_participant")] == [
+        ids["bob"]
+    ]
     assert Participant.objects.get(pk=ids["organizer"]).audio
 
 
@@ -71,7 +73,7 @@ def test_removed_participant_cannot_rejoin(meeting):
             url(meeting.id, f"/participants/{ids['bob']}/remove")
         )
     assert response.status_code == 200 and response.json()["state"] == "removed"
-    [(_event, users)] = captured.of_type("conference")
+    [(_event, users)] = captured.of_type("conference_participant")
     assert users == {str(meeting.organizer.pk), str(meeting.alice.pk), str(meeting.bob.pk)}
     assert_api_error(meeting.c["bob"].post(url(meeting.id, "/join")), 403,
                      "removed_from_conference")  # fmt: skip
@@ -152,8 +154,8 @@ def test_reminders_once_before_the_start(meeting):
     with clock.frozen(later.starts_at - dt.timedelta(minutes=9)):
         with capture_events() as captured:
             assert send_conference_reminders() == 1
-        [(event, users)] = captured.of_type("conference")
-        assert event["op"] == "reminder" and event["conference"]["id"] == str(later.pk)
+        [(event, users)] = captured.of_type("conference_reminder")
+        assert event["op"] == "add" and event["conference"]["id"] == str(later.pk)
         assert users == {str(meeting.organizer.pk), str(meeting.alice.pk)}
         assert send_conference_reminders() == 0  # never twice
 

@@ -50,9 +50,12 @@ def test_room_moves_to_janus_past_the_mesh_and_is_destroyed_at_the_end(meeting, 
     conference = Conference.objects.get(pk=meeting.id)
     assert janus["room"] == conference.janus_room and sfu.room_exists(room=janus["room"])
     # Everyone is told the room moved, then that Bob joined.
-    kinds = [(e["op"], users) for e, users in captured.of_type("conference")]
+    kinds = [(e["type"], e["op"], users) for e, users in captured.events]
     everyone = {str(u.pk) for u in (meeting.organizer, meeting.alice, meeting.bob)}
-    assert kinds == [("update", everyone), ("participant", everyone)]
+    assert kinds == [
+        ("conference", "update", everyone),
+        ("conference_participant", "update", everyone),
+    ]
     # Each has their own token; the room's secret is never handed out.
     alice = meeting.c["alice"].get(url(meeting.id, "/me")).json()["media"]["janus"]
     assert alice["token"] != janus["token"] and alice["room"] == janus["room"]
