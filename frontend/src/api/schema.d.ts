@@ -3079,27 +3079,35 @@ export interface components {
         };
         /**
          * @description ``conference.add`` (scheduled), ``conference.update`` (locked, moderators, moved to
-         *     the media server, ended), ``conference.reminder`` (starts soon).
+         *     the media server, ended).
          */
         ConferenceEvent: {
             /** @enum {string} */
             type: "conference";
             /** @enum {string} */
-            op: "add" | "update" | "reminder";
+            op: "add" | "update";
             conference: components["schemas"]["Conference"];
         };
         /**
-         * @description ``conference.participant``: one participant joined, left, was admitted, removed or
+         * @description ``conference_participant.update``: one participant joined, left, was admitted, removed or
          *     muted, or changed their microphone, camera, screen share or raised hand.
          */
         ConferenceParticipantEvent: {
             /** @enum {string} */
-            type: "conference";
+            type: "conference_participant";
             /** @enum {string} */
-            op: "participant";
+            op: "update";
             /** Format: uuid */
             conference_id: string;
             participant: components["schemas"]["Participant"];
+        };
+        /** @description ``conference_reminder.add``: the conference starts soon. */
+        ConferenceReminderEvent: {
+            /** @enum {string} */
+            type: "conference_reminder";
+            /** @enum {string} */
+            op: "add";
+            conference: components["schemas"]["Conference"];
         };
         /**
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
@@ -5254,7 +5262,7 @@ export interface components {
         VoteRequest: {
             options: number[];
         };
-        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["HiddenMessageEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["MemberSettingsEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["DocumentRemoveEvent"] | components["schemas"]["DocumentVersionEvent"] | components["schemas"]["DocumentShareEvent"] | components["schemas"]["ApprovalEvent"] | components["schemas"]["DocumentPreviewEvent"] | components["schemas"]["ConferenceEvent"] | components["schemas"]["ConferenceParticipantEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
+        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["HiddenMessageEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["MemberSettingsEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["DocumentRemoveEvent"] | components["schemas"]["DocumentVersionEvent"] | components["schemas"]["DocumentShareEvent"] | components["schemas"]["ApprovalEvent"] | components["schemas"]["DocumentPreviewEvent"] | components["schemas"]["ConferenceEvent"] | components["schemas"]["ConferenceReminderEvent"] | components["schemas"]["ConferenceParticipantEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
     };
     responses: never;
     parameters: never;
