@@ -54,7 +54,8 @@ else:
     raise AssertionError("a fifth joined a mesh with no Janus")
 services.conference_end(actor=organizer, conference_id=conference.pk)
 assert not Participant.objects.filter(state="joined").exists()
-kinds = sorted({(e.type, e.payload["op"]) for e in Event.objects.filter(type__startswith="conference")})
+conference_events = Event.objects.filter(type__startswith="conference")
+kinds = sorted({(e.type, e.payload["op"]) for e in conference_events})
 assert kinds == [
     ("conference", "add"), ("conference", "update"),
     ("conference_participant", "update"), ("conference_reminder", "add"),
