@@ -45,9 +45,13 @@ def call_sessions_disconnected(*, session_ids: Iterable[Any]) -> int:
             return 0
         callers.update(caller_lost_at=now)
         callees.update(callee_lost_at=now)
-        for pk in stamped:
-            transaction.on_commit(lambda pk=pk: schedule_expiry(pk, settings.CALL_DISCONNECT_GRACE))
+        transaction.on_commit(lambda: _schedule_all(stamped))
     return len(stamped)
+
+
+def _schedule_all(call_ids: list[Any]) -> None:
+    for pk in call_ids:
+        schedule_expiry(pk, settings.CALL_DISCONNECT_GRACE)
 
 
 def call_sessions_connected(*, session_ids: Iterable[Any]) -> int:
