@@ -43,11 +43,11 @@ def incoming_event(call: Call) -> tuple[dict[str, Any], list[Any]]:
 
 
 def update_event(call: Call) -> tuple[dict[str, Any], list[Any]]:
-    """``call.update``: the call's new state, to every device of both parties (a busy call
-    only to the caller: the callee, in another call, is not disturbed)."""
-    recipients = (
-        [call.caller_id] if call.state == Call.State.BUSY else [call.caller_id, call.callee_id]
-    )
+    """``call.update``: the call's new state, to every device of both parties; a call that
+    starts (ringing, or busy) only to the caller's — the callee's ring with ``call.incoming``
+    or, in another call, are not disturbed."""
+    starting = call.state in (Call.State.RINGING, Call.State.BUSY)
+    recipients = [call.caller_id] if starting else [call.caller_id, call.callee_id]
     return {"type": "call", "op": "update", "call": call_payload(call)}, recipients
 
 
