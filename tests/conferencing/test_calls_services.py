@@ -154,7 +154,9 @@ def test_only_the_callee_accepts_and_only_a_party_sees_the_call(scene):
     with pytest.raises(NotCallParty):
         services.call_accept(actor=scene.alice, session=scene.session["alice"], call_id=call.pk)
     for action in (
-        lambda: services.call_accept(actor=scene.carol, session=scene.session["carol"], call_id=call.pk),
+        lambda: services.call_accept(
+            actor=scene.carol, session=scene.session["carol"], call_id=call.pk
+        ),
         lambda: services.call_decline(actor=scene.carol, call_id=call.pk),
         lambda: services.call_cancel(actor=scene.carol, call_id=call.pk),
         lambda: services.call_hangup(actor=scene.carol, call_id=call.pk),
