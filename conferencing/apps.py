@@ -7,6 +7,8 @@ class ConferencingConfig(AppConfig):
     verbose_name = _("Calls and conferences")
 
     def ready(self) -> None:
-        from conferencing import realtime_conferences, tasks_conferences  # noqa: F401
+        # Services queue tasks by name; loading the modules registers them in every process.
+        from conferencing import realtime, realtime_conferences, tasks, tasks_conferences  # noqa: F401
 
+        realtime.register()
         realtime_conferences.register()

@@ -188,6 +188,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conferencing.tasks_conferences.send_conference_reminders",
         "schedule": 60.0,
     },
+    # Calls nobody answered, and calls whose party lost every socket (conferencing/tasks.py).
+    "sweep-calls": {"task": "conferencing.tasks.sweep_calls", "schedule": 15.0},
 }
 
 # --- Object storage ------------------------------------------------------------------------
@@ -349,6 +351,41 @@ if CONFERENCE_MESH_MAX < 2 or CONFERENCE_MAX_PARTICIPANTS < CONFERENCE_MESH_MAX:
     raise ImproperlyConfigured(
         "CONFERENCE_MESH_MAX must be 2 or more, and CONFERENCE_MAX_PARTICIPANTS at least as much"
     )
+# --- Calls: ringing, signalling, TURN (docs/operations.md, "Calls and TURN") ---------------------
+# A call nobody answers is missed after this many seconds (the server ends it even if the
+# caller vanished); a party whose sockets all closed ends an answered call after the grace.
+CALL_RING_TIMEOUT = env_int("CALL_RING_TIMEOUT", 45)
+CALL_DISCONNECT_GRACE = env_int("CALL_DISCONNECT_GRACE", 40)
+# Signalling frames (SDP and ICE candidates) each socket may send: a burst of this many,
+# refilled at CALL_SIGNAL_RATE per second; more are refused with an error frame.
+CALL_SIGNAL_BURST = env_int("CALL_SIGNAL_BURST", 100)
+CALL_SIGNAL_RATE = env_int("CALL_SIGNAL_RATE", 20)
+if CALL_RING_TIMEOUT < 5:
+    raise ImproperlyConfigured("CALL_RING_TIMEOUT must be 5 seconds or more")
+if CALL_DISCONNECT_GRACE <= WEBSOCKET_POLL_SECONDS:
+    # Another socket of the same session proves it is alive only when its poll renews it.
+    raise ImproperlyConfigured("CALL_DISCONNECT_GRACE must be longer than WEBSOCKET_POLL_SECONDS")
+# STUN/TURN servers handed to clients (GET /api/v1/calls/ice-servers). TURN is off unless
+# TURN_SECRET (coturn's static-auth-secret; or TURN_SECRET_FILE) and TURN_URLS are both set;
+# STUN_URLS alone hands out STUN only. Credentials expire after TURN_TTL seconds.
+TURN_SECRET = env_str("TURN_SECRET")
+TURN_URLS = env_list("TURN_URLS")
+STUN_URLS = env_list("STUN_URLS")
+TURN_TTL = env_int("TURN_TTL", 24 * 3600)
+if bool(TURN_SECRET) != bool(TURN_URLS):
+    raise ImproperlyConfigured(
+        "TURN_SECRET and TURN_URLS must be set together (TURN is off when neither is)"
+    )
+for _url in TURN_URLS:
+    if not _url.startswith(("turn:", "turns:")):
+        raise ImproperlyConfigured(f"TURN_URLS: {_url!r} is not a turn: or turns: URL")
+for _url in STUN_URLS:
+    if not _url.startswith(("stun:", "stuns:")):
+        raise ImproperlyConfigured(f"STUN_URLS: {_url!r} is not a stun: or stuns: URL")
+if TURN_SECRET and len(TURN_SECRET) < 16:
+    raise ImproperlyConfigured("TURN_SECRET must be at least 16 characters")
+if not 60 <= TURN_TTL <= 7 * 24 * 3600:
+    raise ImproperlyConfigured("TURN_TTL must be from 60 seconds to 7 days")
 
 # --- HTTP limits -------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
@@ -422,6 +459,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "devices", "description": _("What apps call: check-in, commands")},
         {"name": "files", "description": _("Downloads behind signed links")},
         {"name": "admin", "description": _("Devices and policies, for IT staff")},
+        {"name": "calls", "description": _("One-to-one calls, call history, ICE servers")},
     ],
     "VERSION": "1",
     # 3.1: a nullable reference (``"poll": null``) is expressible only from 3.1 on.
@@ -454,6 +492,8 @@ SPECTACULAR_SETTINGS = {
         "ApprovalStageKindEnum": "documents.models.ApprovalStage.Kind",
         "ApprovalRouteStatusEnum": "documents.models.ApprovalRoute.Status",
         "PreviewStatusEnum": "documents.models.previews.Preview.Status",
+        "CallKindEnum": "conferencing.models.Call.Kind",
+        "CallStateEnum": "conferencing.models.Call.State",
     },
 }
 

@@ -1,5 +1,6 @@
-"""Calls and conferences (one module per entity)."""
+"""Calls and conferences (one module per entity, the public names here)."""
 
+from conferencing.models.calls import Call
 from conferencing.models.conferences import (
     Conference,
     ConferenceGuestLink,
@@ -7,4 +8,4 @@ from conferencing.models.conferences import (
     Participant,
 )
 
-__all__ = ["Conference", "ConferenceGuestLink", "ConferenceInvitee", "Participant"]
+__all__ = ["Call", "Conference", "ConferenceGuestLink", "ConferenceInvitee", "Participant"]

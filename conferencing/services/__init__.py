@@ -1,5 +1,14 @@
-"""Every write of the conferencing app (one module per entity)."""
+"""Every write of calls and conferences (one module per entity, the public names here)."""
 
+from conferencing.services.calls import (
+    call_accept,
+    call_cancel,
+    call_decline,
+    call_expire,
+    call_hangup,
+    call_start,
+    calls_expire,
+)
 from conferencing.services.conferences import (
     conference_create,
     conference_end,
@@ -20,8 +29,18 @@ from conferencing.services.conferences_participants import (
     participant_remove,
 )
 from conferencing.services.conferences_reminders import conference_reminders_send
+from conferencing.services.presence import call_sessions_connected, call_sessions_disconnected
 
 __all__ = [
+    "call_accept",
+    "call_cancel",
+    "call_decline",
+    "call_expire",
+    "call_hangup",
+    "call_sessions_connected",
+    "call_sessions_disconnected",
+    "call_start",
+    "calls_expire",
     "conference_create",
     "conference_end",
     "conference_join",

@@ -79,6 +79,47 @@ DESCRIPTIONS: dict[str, Any] = {
         "read the message. 404 if the attachment does not exist or its message is not "
         "visible to the caller."
     ),
+    "calls_list": _(
+        "Calls the caller made or received, newest first, each with its direction and "
+        "whether it was a missed call of the caller (received and never answered: "
+        "missed, cancelled or busy); paged in the list envelope."
+    ),
+    "calls_create": _(
+        "Call a user (callee_id) or the other member of a direct conversation "
+        "(conversation_id), audio or video, from this device. Anyone who may start a "
+        "direct chat with the callee may call them; the call lives in that direct "
+        "conversation. Every device of the callee gets call.incoming; the call is missed "
+        "after CALL_RING_TIMEOUT seconds unless answered. A callee in another call makes "
+        "the call busy (answered 201 with state busy, already ended); a caller in another "
+        "call gets 409 already_in_call. 404 for a user or conversation the caller may not "
+        "see; 400 call_self for oneself."
+    ),
+    "calls_retrieve": _("One call of the caller's; anybody else's is 404."),
+    "calls_accept_create": _(
+        "The callee answers on this device. The first device to accept wins: the others "
+        "get call.answered_elsewhere, and their accept is 409 call_answered_elsewhere. "
+        "Signalling (call.signal on the websocket) then goes between the caller's device "
+        "and this one only. 404 for a call that is not the caller's."
+    ),
+    "calls_decline_create": _("The callee refuses a ringing call from any of their devices."),
+    "calls_cancel_create": _(
+        "The caller gives up before an answer (a missed call for the callee)."
+    ),
+    "calls_hangup_create": _(
+        "Either party ends the call from any of their devices: an answered call ends; a "
+        "ringing one is cancelled (caller) or declined (callee). 409 call_not_active when "
+        "it is already over."
+    ),
+    "calls_active_list": _(
+        "The caller's ringing or answered call (at most one): what a device that connects "
+        "while a call rings shows."
+    ),
+    "calls_ice_servers_retrieve": _(
+        "What RTCPeerConnection's iceServers takes: the STUN servers and, when TURN is "
+        "configured, the TURN servers with a credential for the caller that expires at "
+        "expires_at (coturn's shared-secret scheme). Empty when neither is configured: "
+        "calls then work only where peers reach each other directly."
+    ),
     "auth_2fa_retrieve": _(
         "Whether two-factor sign-in is enabled for the caller, whether their agency "
         "requires it, and how many recovery codes are left."

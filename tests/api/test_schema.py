@@ -226,6 +226,7 @@ def test_every_list_is_the_one_envelope(schema):
                 "/api/v1/conversations",
                 "/api/v1/conversations/{conversation_id}/pins",
                 "/api/v1/approvals/inbox",
+                "/api/v1/calls/active",
             )
             assert single_page or {"cursor", "limit"} <= query, path
     for path in (
@@ -236,6 +237,7 @@ def test_every_list_is_the_one_envelope(schema):
         "/api/v1/messages/{message_id}/edits", "/api/v1/notifications",
         "/api/v1/search/messages", "/api/v1/admin/devices",
         "/api/v1/admin/devices/{device_id}/commands", "/api/v1/admin/policies",
+        "/api/v1/calls",
     ):  # fmt: skip
         assert path in lists, path
     thread = components["ThreadPage"]
@@ -269,6 +271,7 @@ def test_websocket_events_and_frames_are_documented(schema):
         "document_preview.update",
         "conference.add", "conference.update",
         "conference_participant.update", "conference_reminder.add",
+        "call.incoming", "call.update", "call.answered_elsewhere",
     }  # fmt: skip
     components = schema["components"]["schemas"]
     for name, ref in events.items():
@@ -279,9 +282,10 @@ def test_websocket_events_and_frames_are_documented(schema):
     frames = schema["x-websocket-frames"]
     assert set(frames["server"]) == {
         "ready", "event", "ack", "error", "resync_required", "pong", "typing", "presence",
+        "call.signal",
     }  # fmt: skip
     assert set(frames["client"]) == {
-        "auth", "resume", "ping", "typing", "presence", "message.send",
+        "auth", "resume", "ping", "typing", "presence", "message.send", "call.signal",
     }  # fmt: skip
     event_frame = components["EventFrame"]["properties"]["event"]
     assert event_frame == {"$ref": "#/components/schemas/WebsocketEvent"}

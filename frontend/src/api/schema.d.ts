@@ -640,6 +640,170 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's call history
+         * @description Calls the caller made or received, newest first, each with its direction and whether it was a missed call of the caller (received and never answered: missed, cancelled or busy); paged in the list envelope.
+         */
+        get: operations["calls_list"];
+        put?: never;
+        /**
+         * Start a call
+         * @description Call a user (callee_id) or the other member of a direct conversation (conversation_id), audio or video, from this device. Anyone who may start a direct chat with the callee may call them; the call lives in that direct conversation. Every device of the callee gets call.incoming; the call is missed after CALL_RING_TIMEOUT seconds unless answered. A callee in another call makes the call busy (answered 201 with state busy, already ended); a caller in another call gets 409 already_in_call. 404 for a user or conversation the caller may not see; 400 call_self for oneself.
+         */
+        post: operations["calls_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A call
+         * @description One call of the caller's; anybody else's is 404.
+         */
+        get: operations["calls_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer a call
+         * @description The callee answers on this device. The first device to accept wins: the others get call.answered_elsewhere, and their accept is 409 call_answered_elsewhere. Signalling (call.signal on the websocket) then goes between the caller's device and this one only. 404 for a call that is not the caller's.
+         */
+        post: operations["calls_accept_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a call before it is answered
+         * @description The caller gives up before an answer (a missed call for the callee).
+         */
+        post: operations["calls_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a call
+         * @description The callee refuses a ringing call from any of their devices.
+         */
+        post: operations["calls_decline_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/hangup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a call
+         * @description Either party ends the call from any of their devices: an answered call ends; a ringing one is cancelled (caller) or declined (callee). 409 call_not_active when it is already over.
+         */
+        post: operations["calls_hangup_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's ringing or answered call
+         * @description The caller's ringing or answered call (at most one): what a device that connects while a call rings shows.
+         */
+        get: operations["calls_active_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/ice-servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * STUN/TURN servers with credentials
+         * @description What RTCPeerConnection's iceServers takes: the STUN servers and, when TURN is configured, the TURN servers with a credential for the caller that expires at expires_at (coturn's shared-secret scheme). Empty when neither is configured: calls then work only where peers reach each other directly.
+         */
+        get: operations["calls_ice_servers_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conferences": {
         parameters: {
             query?: never;
@@ -2994,6 +3158,163 @@ export interface components {
             /** @default  */
             otp?: string;
         };
+        /**
+         * @description A call as both parties see it (``call_payload``); in history also whether it was a
+         *     missed call of the reader.
+         */
+        Call: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["CallKindEnum"];
+            state: components["schemas"]["CallStateEnum"];
+            /** Format: uuid */
+            caller_id: string;
+            /** Format: uuid */
+            callee_id: string;
+            /** Format: uuid */
+            conversation_id: string | null;
+            /**
+             * Format: uuid
+             * @description The callee's device that answered, once answered.
+             */
+            accepted_device_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            /** Format: date-time */
+            ended_at: string | null;
+            /**
+             * Format: uuid
+             * @description Who ended it; null when the server did (timeout).
+             */
+            ended_by: string | null;
+            /** @description Answered to ended, once it has ended after an answer. */
+            duration_seconds: number | null;
+        };
+        /** @description ``call.answered_elsewhere``: to each other device of the callee: stop ringing. */
+        CallAnsweredElsewhereEvent: {
+            /** @enum {string} */
+            type: "call";
+            /** @enum {string} */
+            op: "answered_elsewhere";
+            /** Format: uuid */
+            call_id: string;
+            /**
+             * Format: uuid
+             * @description The device that answered.
+             */
+            device_id: string | null;
+        };
+        /**
+         * @description ``call.incoming`` (to the callee's devices: ring) / ``call.update`` (the new state,
+         *     to both parties' devices).
+         */
+        CallEvent: {
+            /** @enum {string} */
+            type: "call";
+            /** @enum {string} */
+            op: "incoming" | "update";
+            call: components["schemas"]["Call"];
+        };
+        /**
+         * @description A call as both parties see it (``call_payload``); in history also whether it was a
+         *     missed call of the reader.
+         */
+        CallHistoryItem: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["CallKindEnum"];
+            state: components["schemas"]["CallStateEnum"];
+            /** Format: uuid */
+            caller_id: string;
+            /** Format: uuid */
+            callee_id: string;
+            /** Format: uuid */
+            conversation_id: string | null;
+            /**
+             * Format: uuid
+             * @description The callee's device that answered, once answered.
+             */
+            accepted_device_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            /** Format: date-time */
+            ended_at: string | null;
+            /**
+             * Format: uuid
+             * @description Who ended it; null when the server did (timeout).
+             */
+            ended_by: string | null;
+            /** @description Answered to ended, once it has ended after an answer. */
+            duration_seconds: number | null;
+            /**
+             * @description Whether the reader made or received the call.
+             *
+             *     * `outgoing` - outgoing
+             *     * `incoming` - incoming
+             */
+            direction: components["schemas"]["DirectionEnum"];
+            /** @description A call the reader received and never answered (missed, cancelled, busy). */
+            missed: boolean;
+        };
+        /**
+         * @description * `audio` - audio
+         *     * `video` - video
+         * @enum {string}
+         */
+        CallKindEnum: "audio" | "video";
+        /**
+         * @description ``call.signal`` from a client: exactly one of ``sdp`` or ``candidate`` (null: the
+         *     end of candidates), for an answered call, from its device.
+         */
+        CallSignalClientFrame: {
+            /** @enum {string} */
+            type: "call.signal";
+            /** Format: uuid */
+            call_id: string;
+            sdp?: components["schemas"]["SessionDescription"];
+            candidate?: components["schemas"]["IceCandidate"] | null;
+        };
+        /** @description ``call.signal`` relayed to the other party's device (never stored). */
+        CallSignalFrame: {
+            /** @enum {string} */
+            type: "call.signal";
+            /** Format: uuid */
+            call_id: string;
+            sdp?: components["schemas"]["SessionDescription"];
+            candidate?: components["schemas"]["IceCandidate"] | null;
+            /** Format: uuid */
+            from_user_id: string;
+        };
+        /** @description Whom to call: a user, or the other member of a direct conversation (one of them). */
+        CallStartRequest: {
+            kind: components["schemas"]["CallKindEnum"];
+            /**
+             * Format: uuid
+             * @description The user to call.
+             */
+            callee_id?: string;
+            /**
+             * Format: uuid
+             * @description A direct conversation: call its other member.
+             */
+            conversation_id?: string;
+        };
+        /**
+         * @description * `ringing` - ringing
+         *     * `accepted` - accepted
+         *     * `ended` - ended
+         *     * `declined` - declined
+         *     * `cancelled` - отменён
+         *     * `missed` - missed
+         *     * `busy` - busy
+         *     * `failed` - не удался
+         * @enum {string}
+         */
+        CallStateEnum: "ringing" | "accepted" | "ended" | "declined" | "cancelled" | "missed" | "busy" | "failed";
         Checkin: {
             compliant: boolean;
             reasons: string[];
@@ -3320,6 +3641,12 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
+        /**
+         * @description * `outgoing` - outgoing
+         *     * `incoming` - incoming
+         * @enum {string}
+         */
+        DirectionEnum: "outgoing" | "incoming";
         Document: {
             /** Format: uuid */
             id: string;
@@ -3719,6 +4046,28 @@ export interface components {
             ended_at: string;
             /** @description Число изменений, сохранённых за этот период */
             updates: number;
+        };
+        /** @description RTCIceCandidateInit. */
+        IceCandidate: {
+            candidate: string;
+            sdpMid?: string | null;
+            sdpMLineIndex?: number | null;
+            usernameFragment?: string | null;
+        };
+        IceServer: {
+            urls: string[];
+            username?: string;
+            credential?: string;
+        };
+        /** @description ``ice_servers`` goes as it is into ``new RTCPeerConnection({iceServers})``. */
+        IceServers: {
+            ice_servers: components["schemas"]["IceServer"][];
+            /**
+             * Format: date-time
+             * @description When the TURN credential expires: fetch anew before.
+             */
+            expires_at: string | null;
+            ttl_seconds: number | null;
         };
         Janus: {
             /** @description The Janus HTTP API to use. */
@@ -4159,6 +4508,20 @@ export interface components {
         };
         PaginatedApprovalTemplateList: {
             results: components["schemas"]["ApprovalTemplate"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
+        PaginatedCallHistoryItemList: {
+            results: components["schemas"]["CallHistoryItem"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
+        PaginatedCallList: {
+            results: components["schemas"]["Call"][];
             /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
             next: string | null;
             /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
@@ -4814,6 +5177,13 @@ export interface components {
             access_expires_at: string;
             readonly current: boolean;
         };
+        /** @description RTCSessionDescriptionInit. */
+        SessionDescription: {
+            /** @enum {string} */
+            type: "offer" | "answer";
+            /** @description At most 64 KB (UTF-8). */
+            sdp: string;
+        };
         /**
          * @description * `browser` - браузер
          *     * `token` - токен API
@@ -4985,9 +5355,10 @@ export interface components {
          *     * `settings_changed` - settings_changed
          *     * `role_changed` - role_changed
          *     * `document_shared` - document_shared
+         *     * `call` - call
          * @enum {string}
          */
-        SystemEventEnum: "created" | "member_added" | "members_added" | "member_joined" | "member_left" | "member_removed" | "settings_changed" | "role_changed" | "document_shared";
+        SystemEventEnum: "created" | "member_added" | "members_added" | "member_joined" | "member_left" | "member_removed" | "settings_changed" | "role_changed" | "document_shared" | "call";
         /** @description What a system message records; empty (``{}``) on every other kind of message. */
         SystemRecord: {
             event?: components["schemas"]["SystemEventEnum"];
@@ -5022,6 +5393,17 @@ export interface components {
             version?: number | null;
             /** @description Его состояние согласования. */
             status?: string;
+            /**
+             * Format: uuid
+             * @description The call (call).
+             */
+            call_id?: string;
+            /** @description audio or video (call). */
+            call_kind?: string;
+            /** @description How it ended: ended, missed, cancelled, declined, busy, failed (call). */
+            call_state?: string;
+            /** @description How long it was connected, or null if never answered (call). */
+            duration_seconds?: number | null;
             /** @description Шаг согласования документа: approval_<step>. */
             action?: string;
             /** Format: uuid */
@@ -5262,7 +5644,7 @@ export interface components {
         VoteRequest: {
             options: number[];
         };
-        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["HiddenMessageEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["MemberSettingsEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["DocumentRemoveEvent"] | components["schemas"]["DocumentVersionEvent"] | components["schemas"]["DocumentShareEvent"] | components["schemas"]["ApprovalEvent"] | components["schemas"]["DocumentPreviewEvent"] | components["schemas"]["ConferenceEvent"] | components["schemas"]["ConferenceReminderEvent"] | components["schemas"]["ConferenceParticipantEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
+        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["HiddenMessageEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["MemberSettingsEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["DocumentRemoveEvent"] | components["schemas"]["DocumentVersionEvent"] | components["schemas"]["DocumentShareEvent"] | components["schemas"]["ApprovalEvent"] | components["schemas"]["DocumentPreviewEvent"] | components["schemas"]["CallEvent"] | components["schemas"]["CallAnsweredElsewhereEvent"] | components["schemas"]["ConferenceEvent"] | components["schemas"]["ConferenceReminderEvent"] | components["schemas"]["ConferenceParticipantEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
     };
     responses: never;
     parameters: never;
@@ -8892,6 +9274,862 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Revoked"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_list: {
+        parameters: {
+            query?: {
+                /** @description Значение next или previous полученной ранее страницы. */
+                cursor?: string;
+                /** @description Элементов на странице: от 1 до 200, по умолчанию 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCallHistoryItemList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallStartRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_accept_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_cancel_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_decline_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_hangup_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_active_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCallList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_ice_servers_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IceServers"];
                 };
             };
             /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
