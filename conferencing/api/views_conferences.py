@@ -116,7 +116,9 @@ class JoinView(APIView):
 
     @extend_schema(request=None, responses={200: s.SelfOutput}, tags=TAGS)
     def post(self, request: SignedInRequest, conference_id: uuid.UUID) -> Response:
-        participant = services.conference_join(actor=request.user, conference_id=conference_id)
+        participant = services.conference_join(
+            actor=request.user, conference_id=conference_id, session=request.auth
+        )
         return Response(_self(participant.conference, participant))
 
 

@@ -3453,6 +3453,41 @@ export interface components {
             department_ids?: string[];
             moderator_ids?: string[];
         };
+        /**
+         * @description ``conference.signal`` from a joined participant of a mesh conference (on the event
+         *     socket, or a guest's on the guest socket): exactly one of ``sdp`` or ``candidate``
+         *     (null: the end of candidates), to one other joined participant.
+         */
+        ConferenceSignalClientFrame: {
+            /** @enum {string} */
+            type: "conference.signal";
+            /** Format: uuid */
+            conference_id: string;
+            /**
+             * Format: uuid
+             * @description The participant id of the peer.
+             */
+            to: string;
+            sdp?: components["schemas"]["SessionDescription"];
+            candidate?: components["schemas"]["IceCandidate"] | null;
+        };
+        /**
+         * @description ``conference.signal`` relayed to the target participant's own sockets (never
+         *     stored).
+         */
+        ConferenceSignalFrame: {
+            /** @enum {string} */
+            type: "conference.signal";
+            /** Format: uuid */
+            conference_id: string;
+            sdp?: components["schemas"]["SessionDescription"];
+            candidate?: components["schemas"]["IceCandidate"] | null;
+            /**
+             * Format: uuid
+             * @description The participant id of the sender.
+             */
+            from: string;
+        };
         /** @description A conversation as events and answers carry it (``messaging.events.conversation_payload``). */
         Conversation: {
             /** Format: uuid */
