@@ -44,6 +44,8 @@ export interface AppState {
   /** Documents and approvals (documents/events.ts): key → how many events concerned it;
    * the open screens showing that thing reload on a change. */
   documentChanges?: Readonly<Record<string, number>>;
+  /** Conferences (conferences/events.ts): key → how many events concerned it. */
+  conferenceChanges?: Readonly<Record<string, number>>;
   /** Unread notifications (features/notifications): `more` when there are over `unread`. */
   notifications: { unread: number; more: boolean };
 }

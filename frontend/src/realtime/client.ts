@@ -23,6 +23,7 @@ import {
 } from "./socket.js";
 import { PersistentStore, StoreKey } from "./store.js";
 import type {
+  ConferenceSignalOutFrame,
   DeviceInfo,
   EphemeralFrame,
   ErrorBody,
@@ -371,6 +372,12 @@ export class PortalClient {
 
   setPresence(state: "online" | "away"): boolean {
     return this.socket.send({ type: "presence", state });
+  }
+
+  /** A conference's mesh signal; false when the socket is not open (nothing queued: a
+   * signal is stale by the time it would be sent). */
+  sendConferenceSignal(frame: ConferenceSignalOutFrame): boolean {
+    return this.socket.send(frame);
   }
 
   // --- REST ----------------------------------------------------------------------------------------

@@ -146,7 +146,15 @@ export type MessageSendFrame = MessageInput & {
   ref: string;
   conversation_id: string;
 };
-export type ClientFrame = AuthFrame | PingFrame | ResumeFrame | TypingOutFrame | PresenceOutFrame | MessageSendFrame;
+/** A conference's mesh signal to one participant (docs/api.md, "Mesh signalling"). */
+export interface ConferenceSignalOutFrame {
+  type: "conference.signal";
+  conference_id: string;
+  to: string;
+  sdp?: { type: "offer" | "answer"; sdp: string };
+  candidate?: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null; usernameFragment?: string | null } | null;
+}
+export type ClientFrame = AuthFrame | PingFrame | ResumeFrame | TypingOutFrame | PresenceOutFrame | MessageSendFrame | ConferenceSignalOutFrame;
 
 export interface ReadyFrame {
   type: "ready";
@@ -184,9 +192,10 @@ export interface AckFrame {
   status: number;
   result: unknown;
 }
-/** Short-lived frames relayed by the server, never stored: `typing`, `presence`. */
+/** Short-lived frames relayed by the server, never stored: `typing`, `presence`, a
+ * conference's mesh signal (`conference.signal`, with `from`: the sender's participant id). */
 export interface EphemeralFrame {
-  type: "typing" | "presence";
+  type: "typing" | "presence" | "conference.signal";
   [field: string]: unknown;
 }
 export type ServerFrame =
