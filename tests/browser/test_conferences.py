@@ -1,0 +1,140 @@
+"""A meeting in the browser: a guest opens the meeting's link in one browser context, gives
+a name and waits in the lobby; the moderator, in another, sees them waiting and admits
+them; both then see each other in the participant list.
+
+Chromium runs with fake camera and microphone. Every RTCPeerConnection the pages make is
+recorded: each is relay-only (``iceTransportPolicy: "relay"``, the client's "always relay"
+setting) with no ICE server but on loopback — here none at all, so no candidate is ever
+gathered and nothing is contacted but the live server (the harness checks every request
+and websocket).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect
+
+from conferencing import services
+from tests.browser.actions import off_loop
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.harness import BrowserSession, assert_accessible, shot
+from tests.factories.accounts import UserFactory
+from tests.factories.conferencing import conference_for
+from tests.helpers.live import LiveServer
+
+MEDIA_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+]
+# Before any script of the page: the client's "always relay" setting
+# (frontend/src/conferences/relay.ts), and a record of every RTCPeerConnection's config.
+INIT_SCRIPT = """
+localStorage.setItem("portal.conferences.relayOnly", "1");
+window.__peerConfigs = [];
+const Original = window.RTCPeerConnection;
+window.RTCPeerConnection = function (config) {
+  window.__peerConfigs.push(JSON.parse(JSON.stringify(config || {})));
+  return new Original(config);
+};
+window.RTCPeerConnection.prototype = Original.prototype;
+"""
+
+
+@pytest.fixture(scope="module")
+def media_browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + MEDIA_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def media_pages(
+    media_browser: Browser, browser_server: LiveServer, transactional_db: Any
+) -> Iterator[BrowserSession]:
+    """``page_for`` on the fake-media Chromium, with the same checks."""
+    session = BrowserSession(browser=media_browser, server=browser_server)
+    yield session
+    session.close()
+    problems = session.take_problems()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+def _media_page(session: BrowserSession, user: Any = None) -> Page:
+    page = session(user)
+    page.context.grant_permissions(["camera", "microphone"])
+    page.context.add_init_script(INIT_SCRIPT)
+    return page
+
+
+def _assert_relay_only(page: Page) -> None:
+    configs = page.evaluate("() => window.__peerConfigs")
+    for config in configs:
+        assert config.get("iceTransportPolicy") == "relay", config
+        for server in config.get("iceServers", []):
+            urls = server["urls"] if isinstance(server["urls"], list) else [server["urls"]]
+            assert all("127.0.0.1" in url for url in urls), config
+
+
+def _participants(page: Page) -> Any:
+    return page.locator('[data-testid="conference-participants"] [data-testid="participant"]')
+
+
+def test_a_guest_waits_in_the_lobby_and_the_moderator_admits_them(
+    media_pages: BrowserSession,
+) -> None:
+    organizer = UserFactory.create(login="organizer", last_name="Смирнова", first_name="Анна")
+    conference = off_loop(partial(conference_for, organizer, title="Приём граждан"))
+    _link, secret = off_loop(
+        partial(
+            services.guest_link_create, actor=organizer, conference_id=conference.pk,
+            expires_in_minutes=60,
+        )
+    )  # fmt: skip
+
+    moderator = _media_page(media_pages, organizer)
+    moderator.goto(f"/conferences/{conference.pk}")
+    moderator.locator('[data-testid="join-conference"]').click()
+    expect(moderator.locator('[data-testid="conference-room"]')).to_be_visible()
+    expect(_participants(moderator)).to_have_count(1)
+
+    guest = _media_page(media_pages)
+    guest.goto(f"/conferences/guest#{secret}")
+    expect(guest.get_by_role("heading", name="Вход во встречу")).to_be_visible()
+    guest.locator('[data-testid="guest-name"]').fill("Иван Гостев")
+    guest.locator('[data-testid="guest-enter"]').click()
+    lobby = guest.locator('[data-testid="guest-lobby"]')
+    expect(lobby).to_contain_text("Зал ожидания")
+    expect(lobby).to_contain_text("Приём граждан")
+    shot(guest, "guest-lobby")
+    assert_accessible(guest)
+
+    waiting = moderator.locator('[data-testid="lobby-entry"]')
+    expect(waiting).to_have_count(1)
+    expect(waiting).to_contain_text("Иван Гостев")
+    shot(moderator, "moderator-sees-the-lobby")
+    waiting.locator('[data-testid="admit"]').click()
+
+    expect(guest.locator('[data-testid="conference-room"]')).to_be_visible()
+    for page in (guest, moderator):
+        expect(_participants(page)).to_have_count(2)
+        expect(_participants(page).filter(has_text="Иван Гостев")).to_have_count(1)
+        expect(_participants(page).filter(has_text="Смирнова")).to_have_count(1)
+    expect(moderator.locator('[data-testid="lobby-entry"]')).to_have_count(0)
+    # The guest sees only that meeting: no sidebar, no conversations, no moderation.
+    expect(guest.locator('[data-testid="sidebar"]')).to_have_count(0)
+    expect(guest.locator('[data-testid="end-all"]')).to_have_count(0)
+    # The newcomer offered to the moderator: peer connections exist, relay-only.
+    guest.wait_for_function("() => window.__peerConfigs.length > 0")
+    moderator.wait_for_function("() => window.__peerConfigs.length > 0")
+    for page in (guest, moderator):
+        _assert_relay_only(page)
+    shot(guest, "guest-admitted")
+    shot(moderator, "moderator-with-the-guest")
