@@ -1,12 +1,14 @@
 """A meeting in the browser: a guest opens the meeting's link in one browser context, gives
 a name and waits in the lobby; the moderator, in another, sees them waiting and admits
-them; both then see each other in the participant list.
+them; both then see each other in the participant list — and, with Portal handing out
+TURN credentials of a coturn on loopback, their peer connection reaches "connected"
+through the relay.
 
 Chromium runs with fake camera and microphone. Every RTCPeerConnection the pages make is
 recorded: each is relay-only (``iceTransportPolicy: "relay"``, the client's "always relay"
-setting) with no ICE server but on loopback — here none at all, so no candidate is ever
-gathered and nothing is contacted but the live server (the harness checks every request
-and websocket).
+setting) with no ICE server but on loopback (none at all on the shared server, so no
+candidate is ever gathered there), so media goes only through the TURN relay on
+127.0.0.1; the harness checks that every request and websocket is the live server's.
 """
 
 from __future__ import annotations
@@ -22,9 +24,14 @@ from conferencing import services
 from tests.browser.actions import off_loop
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.harness import BrowserSession, assert_accessible, shot
+from tests.conferencing.coturn import Coturn, coturn
 from tests.factories.accounts import UserFactory
 from tests.factories.conferencing import conference_for
-from tests.helpers.live import LiveServer
+from tests.helpers.live import LiveServer, start_daphne, stop_daphne
+
+__all__ = ["coturn"]
+# How long two peers on loopback may take to connect through the relay (bounded wait).
+CONNECT_TIMEOUT_MS = 30_000
 
 MEDIA_ARGS = [
     "--use-fake-device-for-media-stream",
@@ -54,17 +61,42 @@ def media_browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture
-def media_pages(
-    media_browser: Browser, browser_server: LiveServer, transactional_db: Any
-) -> Iterator[BrowserSession]:
+def _guarded(browser: Browser, server: LiveServer) -> Iterator[BrowserSession]:
     """``page_for`` on the fake-media Chromium, with the same checks."""
-    session = BrowserSession(browser=media_browser, server=browser_server)
+    session = BrowserSession(browser=browser, server=server)
     yield session
     session.close()
     problems = session.take_problems()
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def media_pages(
+    media_browser: Browser, browser_server: LiveServer, transactional_db: Any
+) -> Iterator[BrowserSession]:
+    yield from _guarded(media_browser, browser_server)
+
+
+@pytest.fixture(scope="module")
+def turn_server(
+    browser_server: LiveServer,
+    live_env: dict[str, str],
+    coturn: Coturn,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LiveServer]:
+    """A daphne that hands out TURN credentials of the test coturn (loopback only)."""
+    env = {**live_env, "TURN_SECRET": coturn.secret, "TURN_URLS": coturn.url, "STUN_URLS": ""}
+    server = start_daphne(env, tmp_path_factory.mktemp("daphne") / "turn.log")
+    yield server
+    stop_daphne(server)
+
+
+@pytest.fixture
+def turn_pages(
+    media_browser: Browser, turn_server: LiveServer, transactional_db: Any
+) -> Iterator[BrowserSession]:
+    yield from _guarded(media_browser, turn_server)
 
 
 def _media_page(session: BrowserSession, user: Any = None) -> Page:
@@ -87,9 +119,9 @@ def _participants(page: Page) -> Any:
     return page.locator('[data-testid="conference-participants"] [data-testid="participant"]')
 
 
-def test_a_guest_waits_in_the_lobby_and_the_moderator_admits_them(
-    media_pages: BrowserSession,
-) -> None:
+def _admitted(session: BrowserSession) -> tuple[Page, Page]:
+    """The moderator joins, the guest opens the link and waits, the moderator admits them;
+    both see each other. Their pages."""
     organizer = UserFactory.create(login="organizer", last_name="Смирнова", first_name="Анна")
     conference = off_loop(partial(conference_for, organizer, title="Приём граждан"))
     _link, secret = off_loop(
@@ -99,13 +131,13 @@ def test_a_guest_waits_in_the_lobby_and_the_moderator_admits_them(
         )
     )  # fmt: skip
 
-    moderator = _media_page(media_pages, organizer)
+    moderator = _media_page(session, organizer)
     moderator.goto(f"/conferences/{conference.pk}")
     moderator.locator('[data-testid="join-conference"]').click()
     expect(moderator.locator('[data-testid="conference-room"]')).to_be_visible()
     expect(_participants(moderator)).to_have_count(1)
 
-    guest = _media_page(media_pages)
+    guest = _media_page(session)
     guest.goto(f"/conferences/guest#{secret}")
     expect(guest.get_by_role("heading", name="Вход во встречу")).to_be_visible()
     guest.locator('[data-testid="guest-name"]').fill("Иван Гостев")
@@ -136,5 +168,29 @@ def test_a_guest_waits_in_the_lobby_and_the_moderator_admits_them(
     moderator.wait_for_function("() => window.__peerConfigs.length > 0")
     for page in (guest, moderator):
         _assert_relay_only(page)
+    return moderator, guest
+
+
+def test_a_guest_waits_in_the_lobby_and_the_moderator_admits_them(
+    media_pages: BrowserSession,
+) -> None:
+    moderator, guest = _admitted(media_pages)
     shot(guest, "guest-admitted")
     shot(moderator, "moderator-with-the-guest")
+
+
+def test_the_guest_and_the_moderator_connect_through_the_turn_relay(
+    turn_pages: BrowserSession, coturn: Coturn
+) -> None:
+    moderator, guest = _admitted(turn_pages)
+    for page in (guest, moderator):
+        [config] = page.evaluate("() => window.__peerConfigs")
+        [server] = config["iceServers"]
+        assert server["urls"] == [coturn.url] and server["username"], config
+        expect(
+            page.locator('[data-testid="video-tile"][data-connection="connected"]')
+        ).to_have_count(1, timeout=CONNECT_TIMEOUT_MS)
+    guest_config = guest.evaluate("() => window.__peerConfigs[0]")
+    assert ":guest-" in guest_config["iceServers"][0]["username"]
+    shot(guest, "guest-connected")
+    shot(moderator, "moderator-connected")

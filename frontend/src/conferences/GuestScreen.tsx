@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useT } from "../i18n/index.js";
 import { LanguageSwitch } from "../ui/LanguageSwitch.js";
 import { errorMessage } from "../ui/errors.js";
-import { guestApi, guestJoin } from "./api.js";
+import { guestApi, guestJoin, type IceServers } from "./api.js";
 import { GuestSocket, type GuestSnapshot, type SignalFrame } from "./guestSocket.js";
 import { conferenceMessages } from "./messages.js";
 import type { Signal } from "./mesh.js";
@@ -102,6 +102,8 @@ function GuestMeeting({ pass, onGone }: { pass: string; onGone: () => void }) {
   const [snapshot, setSnapshot] = useState<GuestSnapshot | null>(null);
   const [gone, setGone] = useState(false);
   const [peersAtJoin, setPeersAtJoin] = useState<string[] | null>(null);
+  // Fetched once admitted (a guest in the lobby gets no TURN credential); null: none.
+  const [ice, setIce] = useState<IceServers | null | undefined>(undefined);
   const socket = useRef<GuestSocket | null>(null);
   const listeners = useRef(new Set<Listener>());
   const api = useMemo(() => guestApi(pass), [pass]);
@@ -124,17 +126,22 @@ function GuestMeeting({ pass, onGone }: { pass: string; onGone: () => void }) {
     // The guest's one socket for this pass.
   }, [pass]);
 
+  const conferenceId = snapshot?.conference.id;
+  const admitted = peersAtJoin !== null;
+  useEffect(() => {
+    if (admitted && conferenceId) void api.iceServers(conferenceId).then(setIce, () => setIce(null));
+  }, [admitted, conferenceId, api]);
+
   const link = useMemo<RoomLink>(
     () => ({
-      // A guest may not ask for TURN credentials: only what their browser reaches itself.
-      rtcConfig: rtcConfig(null, relayOnly()),
+      rtcConfig: rtcConfig(ice ?? null, relayOnly()),
       send: (to, signal) => void socket.current?.send({ type: "conference.signal", conference_id: snapshot?.conference.id, to, ...signal }),
       listen: (handler) => {
         listeners.current.add(handler);
         return () => listeners.current.delete(handler);
       },
     }),
-    [snapshot?.conference.id],
+    [snapshot?.conference.id, ice],
   );
 
   const state = snapshot?.participant.state;
@@ -146,7 +153,7 @@ function GuestMeeting({ pass, onGone }: { pass: string; onGone: () => void }) {
     );
   }
   if (!snapshot) return <p role="status">{t("loading")}</p>;
-  if (state === "lobby" || peersAtJoin === null) {
+  if (state === "lobby" || peersAtJoin === null || ice === undefined) {
     return (
       <section className="guest-lobby" data-testid="guest-lobby" aria-labelledby="lobby-title">
         <h1 id="lobby-title">{t("lobbyTitle")}</h1>

@@ -221,7 +221,7 @@ function VideoTile({ stream, label, muted = false, state, t }: { stream: MediaSt
     if (ref.current && ref.current.srcObject !== stream) ref.current.srcObject = stream;
   }, [stream]);
   return (
-    <figure className="video-tile" data-testid="video-tile">
+    <figure className="video-tile" data-testid="video-tile" data-connection={state ?? "local"}>
       <video ref={ref} autoPlay playsInline muted={muted} aria-label={t("videoOf", { name: label })} />
       <figcaption>
         {label}

@@ -51,7 +51,7 @@ export function ConferenceScreen({ id }: { id: string }) {
     setBusy(true);
     setError(null);
     try {
-      setIce(await conferencesApi.iceServers().catch(() => null));
+      setIce(await conferencesApi.iceServers(id).catch(() => null));
       const joined = await conferencesApi.join(id);
       setPeersAtJoin(joined.media?.peers ?? []);
       self.reload();

@@ -35,6 +35,8 @@ export interface RoomApi {
   participants(id: string): Promise<Page<Participant>>;
   setMedia(id: string, state: MediaState): Promise<SelfState>;
   leave(id: string): Promise<void>;
+  /** STUN/TURN for the mesh (a guest's only once admitted). */
+  iceServers(id: string): Promise<IceServers>;
 }
 
 export const conferencesApi = {
@@ -52,7 +54,7 @@ export const conferencesApi = {
   lock: (id: string, locked: boolean) => call<Conference>("POST", `conferences/${enc(id)}/lock`, { locked }),
   end: (id: string) => call<Conference>("POST", `conferences/${enc(id)}/end`),
   guestLink: (id: string, minutes: number) => call<Schemas["GuestLink"]>("POST", `conferences/${enc(id)}/guest-links`, { expires_in_minutes: minutes }),
-  iceServers: () => call<IceServers>("GET", "calls/ice-servers"),
+  iceServers: (id: string) => call<IceServers>("GET", `conferences/${enc(id)}/ice-servers`),
 } satisfies RoomApi & Record<string, unknown>;
 
 /** A guest's requests: no sign-in, their pass as the bearer token. */
@@ -70,6 +72,7 @@ export function guestApi(pass: string): RoomApi {
     participants: (id) => request<Page<Participant>>("GET", `conferences/${enc(id)}/participants`),
     setMedia: (id, state) => request<SelfState>("PATCH", `conferences/${enc(id)}/me`, state),
     leave: async (id) => void (await request<null>("POST", `conferences/${enc(id)}/leave`)),
+    iceServers: (id) => request<IceServers>("GET", `conferences/${enc(id)}/ice-servers`),
   };
 }
 

@@ -15,7 +15,7 @@ export function relayOnly(): boolean {
   }
 }
 
-/** The RTCPeerConnection configuration from `GET calls/ice-servers` (none for a guest). */
+/** The RTCPeerConnection configuration from `GET conferences/{id}/ice-servers`. */
 export function rtcConfig(servers: IceServers | null, relay: boolean): RTCConfiguration {
   return { iceServers: (servers?.ice_servers ?? []) as RTCIceServer[], iceTransportPolicy: relay ? "relay" : "all" };
 }
