@@ -178,6 +178,28 @@ def test_a_guest_waits_in_the_lobby_and_the_moderator_admits_them(
     shot(guest, "guest-admitted")
     shot(moderator, "moderator-with-the-guest")
 
+    # The guest raises a hand: the moderator sees it, the guest first in the list.
+    guest.locator('[data-testid="toggle-hand"]').click()
+    expect(guest.locator('[data-testid="toggle-hand"]')).to_have_text("Опустить руку")
+    expect(_participants(moderator).first).to_contain_text("Иван Гостев")
+    expect(_participants(moderator).first).to_contain_text("поднял(а) руку")
+    # The moderator mutes the guest: the guest's microphone goes off on their side too.
+    expect(guest.locator('[data-testid="toggle-mic"]')).to_have_text("Выключить микрофон")
+    expect(_participants(moderator).filter(has_text="Иван Гостев")).to_contain_text(
+        "микрофон включён"
+    )
+    moderator.get_by_role("button", name="Выключить микрофон: Иван Гостев").click()
+    expect(guest.locator('[data-testid="toggle-mic"]')).to_have_text("Включить микрофон")
+    expect(_participants(moderator).filter(has_text="Иван Гостев")).to_contain_text(
+        "микрофон выключен"
+    )
+    # The moderator ends the meeting for everyone: the guest is told, and is out.
+    moderator.once("dialog", lambda dialog: dialog.accept())
+    moderator.locator('[data-testid="end-all"]').click()
+    expect(guest.locator('[data-testid="guest-gone"]')).to_have_text("Встреча завершена.")
+    expect(moderator.locator('[data-testid="conference-ended"]')).to_be_visible()
+    shot(guest, "guest-after-the-end")
+
 
 def test_the_guest_and_the_moderator_connect_through_the_turn_relay(
     turn_pages: BrowserSession, coturn: Coturn
