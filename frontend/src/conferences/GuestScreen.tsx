@@ -123,8 +123,7 @@ function GuestMeeting({ pass, onGone }: { pass: string; onGone: () => void }) {
     socket.current = opened;
     opened.open();
     return () => opened.close();
-    // The guest's one socket for this pass.
-  }, [pass]);
+  }, [pass]); // one socket per pass; the handlers only set state
 
   const conferenceId = snapshot?.conference.id;
   const admitted = peersAtJoin !== null;

@@ -66,6 +66,7 @@ export function Room({ conference, me, participants, peersAtJoin, moderator, api
   }, []);
 
   // The mesh: once the local media is settled, offer to those already here, answer the rest.
+  // One per room: the link and the peers at join are fixed for the room's life.
   useEffect(() => {
     if (!mediaReady || !isMesh) return;
     const created = new Mesh({ rtcConfig: link.rtcConfig, localStream: local, send: link.send, changed: () => setTick((n) => n + 1) });
@@ -78,7 +79,6 @@ export function Room({ conference, me, participants, peersAtJoin, moderator, api
       created.close();
       mesh.current = null;
     };
-    // The room's one mesh: the link and the peers at join are fixed for the room's life.
   }, [mediaReady, isMesh]);
 
   // Peers who left or were removed: their connection goes.
