@@ -77,7 +77,10 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
       }));
     default:
       // Calls (calls/state.ts): the ringing overlay, the call screen and the history follow.
-      if (event.type === CALL_EVENT_TYPE) return { ...state, calls: applyCallEvent(state.calls ?? emptyCalls, event) };
+      if (event.type === CALL_EVENT_TYPE) {
+        const calls = applyCallEvent(state.calls ?? emptyCalls, event);
+        return calls === (state.calls ?? emptyCalls) ? state : { ...state, calls };
+      }
       // Documents and approvals (documents/events.ts): open screens reload what changed.
       if (isDocumentEvent(event)) return { ...state, documentChanges: countDocumentChange(state.documentChanges, event) };
       return state; // events of later features: ignored until their screens exist

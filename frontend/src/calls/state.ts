@@ -34,7 +34,8 @@ function rank(state: CallState): number {
 /** `incoming` unless what is known is as far along or further (an older copy). */
 export function mergeCall(calls: CallsState, incoming: Call): CallsState {
   const known = calls.byId[incoming.id];
-  if (known && (rank(known.state) > rank(incoming.state) || (known.state === incoming.state && isOver(known.state)))) return calls;
+  // A call that is over stays as it ended (a call ends once).
+  if (known && (isOver(known.state) || rank(known.state) > rank(incoming.state))) return calls;
   if (known && known.state === incoming.state && known.accepted_device_id === incoming.accepted_device_id) return calls;
   const byId: Record<string, Call> = { ...calls.byId, [incoming.id]: incoming };
   const ids = Object.keys(byId);
