@@ -71,6 +71,8 @@ PEER_STATS = """async () => {
         bytesReceived: transport ? transport.bytesReceived : 0,
     };
 }"""
+# The label of the video track the last peer connection sends.
+SENT_VIDEO_LABEL = "() => window.__peers.at(-1).pc.getSenders().find((s) => s.track?.kind === 'video')?.track.label"
 CALL_SCREEN = '[data-testid="call-screen"]'
 INCOMING = '[data-testid="incoming-call"]'
 
@@ -198,6 +200,29 @@ def test_a_video_call_connects_through_the_turn_relay_and_hangs_up(
     call = Call.objects.get()
     assert call.state == Call.State.ACCEPTED
 
+    # A network change: the caller restarts ICE with a new offer through Portal; the
+    # connection comes back up on new ICE credentials, through the relay again.
+    ufrag = "() => /a=ice-ufrag:(\\S+)/.exec(window.__peers.at(-1).pc.localDescription.sdp)[1]"
+    before = [alices.evaluate(ufrag), bobs.evaluate(ufrag)]
+    alices.evaluate("() => window.dispatchEvent(new Event('online'))")
+    for page, old in zip((alices, bobs), before, strict=True):
+        page.wait_for_function(f"(old) => ({ufrag})() !== old", arg=old, timeout=15_000)
+        _assert_relayed(_connected(page), coturn)
+
+    # The screen instead of the camera (the same sender: no renegotiation), and back.
+    camera = SENT_VIDEO_LABEL
+    camera_label = bobs.evaluate(camera)
+    bobs.locator('[data-testid="call-screen-share"]').click()
+    expect(bobs.locator('[data-testid="call-screen-share"]')).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    bobs.wait_for_function(f"(label) => ({camera})() !== label", arg=camera_label)
+    bobs.locator('[data-testid="call-screen-share"]').click()
+    expect(bobs.locator('[data-testid="call-screen-share"]')).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    bobs.wait_for_function(f"(label) => ({camera})() === label", arg=camera_label)
+
     # Mute and camera off change what is sent (the tracks), not the connection.
     bobs.locator('[data-testid="call-mute"]').click()
     expect(bobs.locator('[data-testid="call-mute"]')).to_have_attribute("aria-pressed", "true")
@@ -279,7 +304,8 @@ def test_every_tab_and_device_rings_and_one_answer_stops_the_others(page_for: An
     for page in (second_tab, phone):
         expect(page.locator(CALL_SCREEN)).to_have_count(0)
         assert page.evaluate("() => window.__peers.length") == 0
-    call = Call.objects.get()
+    call = Call.objects.select_related("accepted_session").get()
+    assert call.accepted_session is not None
     elsewhere = [
         f["event"] for f in frames
         if f.get("type") == "event" and f["event"].get("op") == "answered_elsewhere"

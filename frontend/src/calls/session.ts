@@ -94,7 +94,7 @@ export class CallSession {
         if (state.status === "online" && this.signalLost) void this.restartIce();
       }),
     ];
-    const online = () => void this.restartIce(); // a network change: new paths, new candidates
+    const online = () => void this.restartIce(true); // a network change: new paths, new candidates
     window.addEventListener("online", online);
     const devicesChanged = () => void this.refreshDevices();
     navigator.mediaDevices?.addEventListener?.("devicechange", devicesChanged);
@@ -348,10 +348,12 @@ export class CallSession {
     }
   }
 
-  /** A new offer with fresh ICE and, as credentials expire, fresh TURN credentials. */
-  private async restartIce(): Promise<void> {
+  /** A new offer with fresh ICE and, as credentials expire, fresh TURN credentials; unless
+   * `always` (the network changed), only when the connection is not up or a signal was lost. */
+  private async restartIce(always = false): Promise<void> {
     const peer = this.peer;
-    if (!peer || !this.busy || peer.pc.connectionState === "connected" && !this.signalLost) return;
+    if (!peer || !this.busy || (!always && peer.pc.connectionState === "connected" && !this.signalLost)) return;
+    if (always) this.restarts = 0;
     if (this.restarts >= MAX_RESTARTS) return;
     this.restarts += 1;
     this.signalLost = false;
