@@ -72,7 +72,10 @@ PEER_STATS = """async () => {
     };
 }"""
 # The label of the video track the last peer connection sends.
-SENT_VIDEO_LABEL = "() => window.__peers.at(-1).pc.getSenders().find((s) => s.track?.kind === 'video')?.track.label"
+SENT_VIDEO_LABEL = (
+    "() => window.__peers.at(-1).pc.getSenders()"
+    ".find((s) => s.track?.kind === 'video')?.track.label"
+)
 CALL_SCREEN = '[data-testid="call-screen"]'
 INCOMING = '[data-testid="incoming-call"]'
 
