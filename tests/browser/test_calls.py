@@ -184,6 +184,7 @@ def test_a_video_call_connects_through_the_turn_relay_and_hangs_up(
     screen = alices.locator(CALL_SCREEN)
     expect(screen).to_have_attribute("data-phase", "outgoing")
     expect(screen.locator('[data-testid="call-status"]')).to_have_text("Вызов…")
+    shot(alices, "outgoing")
 
     incoming = bobs.locator(INCOMING)
     expect(incoming).to_have_attribute("data-kind", "video")
@@ -249,6 +250,7 @@ def test_a_video_call_connects_through_the_turn_relay_and_hangs_up(
         page.wait_for_function(
             "() => window.__peers[window.__peers.length - 1].pc.connectionState === 'closed'"
         )
+    shot(alices, "ended")
     call.refresh_from_db()
     assert call.state == Call.State.ENDED and call.ended_by_id == alice.pk
 
@@ -303,6 +305,7 @@ def test_every_tab_and_device_rings_and_one_answer_stops_the_others(page_for: An
         expect(page.locator(INCOMING)).to_have_count(0)
     expect(laptop.locator(CALL_SCREEN)).to_have_attribute("data-phase", "active")
     expect(alices.locator(CALL_SCREEN)).to_have_attribute("data-phase", "active")
+    shot(alices, "in-audio-call")
     # Only the answering tab carries the call.
     for page in (second_tab, phone):
         expect(page.locator(CALL_SCREEN)).to_have_count(0)

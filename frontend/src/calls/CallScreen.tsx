@@ -18,7 +18,7 @@ export function CallScreen({ view }: { view: SessionView }) {
   const name = displayName(peer, t("unknownUser"));
   const now = useNow(view.phase === "active");
   const remoteVideo = (view.remote?.getVideoTracks().length ?? 0) > 0;
-  const localVideo = (view.local?.getVideoTracks().length ?? 0) > 0 && !view.cameraOff;
+  const localVideo = (view.local?.getVideoTracks().length ?? 0) > 0 && (view.sharing || !view.cameraOff);
   const ended = view.phase === "ended";
   return (
     <section
@@ -47,7 +47,7 @@ export function CallScreen({ view }: { view: SessionView }) {
           </div>
         )}
         {!ended && view.local && localVideo && <MediaView stream={view.local} muted className="local-video" label={view.sharing ? t("shareScreen") : t("localVideo")} testId="local-video" />}
-        {!ended && view.cameraOff && (
+        {!ended && view.cameraOff && !view.sharing && (
           <div className="local-video camera-off" role="img" aria-label={t("cameraOffMark")} data-testid="local-camera-off">
             <CallIcon name="videoOff" size={32} />
           </div>
@@ -106,7 +106,7 @@ function Controls({ view, t }: { view: SessionView; t: T }) {
         <Toggle icon={view.muted ? "micOff" : "mic"} pressed={view.muted} label={view.muted ? t("unmute") : t("mute")} onClick={() => session.toggleMute()} testId="call-mute" />
         <Toggle
           icon={hasCamera && !view.cameraOff ? "video" : "videoOff"}
-          pressed={!hasCamera || view.cameraOff}
+          pressed={hasCamera && view.cameraOff}
           label={hasCamera && !view.cameraOff ? t("cameraOff") : t("cameraOn")}
           onClick={() => void session.toggleCamera()}
           testId="call-camera"

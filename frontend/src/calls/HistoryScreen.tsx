@@ -92,7 +92,8 @@ function HistoryRow({ item }: { item: CallHistoryItem }) {
   const busy = view.phase !== "idle" && view.phase !== "ended";
   const direction = item.missed ? t("missed") : item.direction === "incoming" ? t("incoming") : t("outgoingCall");
   const stateKey = STATE_KEYS[item.state];
-  const outcome = item.duration_seconds !== null ? formatDuration(item.duration_seconds) : stateKey ? t(stateKey) : "";
+  // A missed call says so already; others say how long they lasted, or how they ended.
+  const outcome = item.duration_seconds !== null ? formatDuration(item.duration_seconds) : stateKey && !item.missed ? t(stateKey) : "";
   return (
     <li className={item.missed ? "call-history-item missed" : "call-history-item"} data-testid="call-history-item" data-direction={item.direction} data-missed={item.missed} data-state={item.state}>
       <Avatar user={peer} id={peerId} size={40} />
