@@ -1,8 +1,9 @@
 """One-to-one calls in the browser: two Chromiums with fake cameras and microphones place
 and answer a video call that connects through the TURN server Portal hands out (Debian's
 coturn on 127.0.0.1, relay-only ICE: nothing but loopback is ever contacted) and hang up;
-every tab and device of the callee rings and stops when one answers; a cancelled and a
-declined call end up as missed / declined in the history and in the chat.
+every tab and device of the callee rings and stops when one answers; a cancelled, a
+declined and an unanswered call (ended by the server's sweep on an injected clock) end up
+in the history and the chat as the callee missed or declined them.
 
 The pages record the RTCPeerConnections the app makes (an init script wraps the
 constructor) so that the test reads their state and statistics itself.
@@ -10,14 +11,18 @@ constructor) so that the test reads their state and statistics itself.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import Browser, Page, Playwright, expect
 
 from conferencing.models import Call
+from conferencing.services import calls_expire
+from tests.browser.actions import off_loop
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.harness import DIST_INDEX, BrowserSession, assert_accessible, make_direct, shot
 from tests.conferencing.coturn import Coturn, coturn
@@ -324,7 +329,7 @@ def test_every_tab_and_device_rings_and_one_answer_stops_the_others(page_for: An
     expect(alices.locator(CALL_SCREEN)).to_have_attribute("data-end-state", "ended")
 
 
-def test_a_cancelled_call_is_missed_and_a_declined_one_declined(page_for: Any) -> None:
+def test_cancelled_declined_and_unanswered_calls_in_the_history_and_the_chat(page_for: Any) -> None:
     alice, bob = _people()
     direct = make_direct(alice, bob)
     bobs = page_for(bob)
@@ -352,13 +357,32 @@ def test_a_cancelled_call_is_missed_and_a_declined_one_declined(page_for: Any) -
     expect(bobs.locator('[data-testid="call-history-item"]').first).to_have_attribute(
         "data-state", "declined"
     )
-    assert sorted(Call.objects.values_list("state", flat=True)) == ["cancelled", "declined"]
+    alices.locator('[data-testid="call-close"]').click()
+
+    # Nobody answers: the server's sweep (what celery beat runs) ends it once the ring
+    # timeout is over, on the injected clock.
+    alices.locator('[data-testid="call-audio"]').click()
+    expect(bobs.locator(INCOMING)).to_be_visible()
+    ringing = Call.objects.get(state=Call.State.RINGING)
+    due = ringing.created_at + dt.timedelta(seconds=settings.CALL_RING_TIMEOUT)
+    assert off_loop(lambda: calls_expire(now=due)) == 1
+    expect(bobs.locator(INCOMING)).to_have_count(0)
+    expect(alices.locator('[data-testid="call-status"]')).to_have_text("Нет ответа")
+    expect(bobs.locator('[data-testid="call-history-item"]')).to_have_count(3)
+    latest = bobs.locator('[data-testid="call-history-item"]').first
+    expect(latest).to_have_attribute("data-state", "missed")
+    expect(latest).to_have_attribute("data-missed", "true")
+    assert sorted(Call.objects.values_list("state", flat=True)) == [
+        "cancelled", "declined", "missed",
+    ]  # fmt: skip
 
     bobs.goto(f"/c/{direct.pk}")
     notices = bobs.locator('[data-testid="call-notice-text"]')
-    expect(notices).to_have_text(["Пропущенный звонок", "Вы отклонили звонок"])
-    expect(bobs.locator('[data-testid="call-notice-back"]')).to_have_count(1)
+    expect(notices).to_have_text(
+        ["Пропущенный звонок", "Вы отклонили звонок", "Пропущенный звонок"]
+    )
+    expect(bobs.locator('[data-testid="call-notice-back"]')).to_have_count(2)
     expect(alices.locator('[data-testid="call-notice-text"]')).to_have_text(
-        ["Отменённый звонок", "Звонок отклонён"]
+        ["Отменённый звонок", "Звонок отклонён", "Звонок без ответа"]
     )
     shot(bobs, "chat-missed")
