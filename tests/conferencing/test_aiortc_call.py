@@ -133,8 +133,9 @@ async def test_two_aiortc_peers_talk_through_portal_signalling_and_its_turn(turn
             channel.send("Привет")
             assert await asyncio.wait_for(echoed.get(), 30) == "Привет, Алиса"
             assert caller.connectionState == callee.connectionState == "connected"
-            pair = caller.sctp.transport.transport.iceGatherer  # the caller's ICE side
-            assert all(c.type == "relay" for c in pair.getLocalCandidates())
+            assert caller.sctp is not None
+            gatherer = caller.sctp.transport.transport.iceGatherer  # the caller's ICE side
+            assert all(c.type == "relay" for c in gatherer.getLocalCandidates())
 
             # Carol, not in the call: refused, told nothing, and heard nothing of it.
             await carol.send({"type": "call.signal", "call_id": call_id, "sdp": offer})

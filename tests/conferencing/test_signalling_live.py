@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -148,7 +149,7 @@ async def test_malformed_signals_are_refused_and_the_socket_stays_usable(calls_s
         await alice.recv_type("ready")
         await phone.recv_type("ready")
         call_id = await _answered_call(calls_server, s, alice, phone)
-        bad = [
+        bad: list[dict[str, Any]] = [
             {},  # neither sdp nor candidate
             {"sdp": OFFER, "candidate": CANDIDATE},
             {"sdp": {"type": "rollback", "sdp": "v=0"}},
