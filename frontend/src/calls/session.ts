@@ -92,6 +92,8 @@ export class CallSession {
       }),
       client.on("state", (state) => {
         if (state.status === "online" && this.signalLost) void this.restartIce();
+        // Signed out (here or in another tab), wiped, refused: no media stays open.
+        if (state.status === "signed_out" || state.status === "device_refused") this.reset(IDLE);
       }),
     ];
     const online = () => void this.restartIce(true); // a network change: new paths, new candidates
