@@ -13,6 +13,7 @@ import { displayName, useActiveCalls, useUser } from "./hooks.js";
 import { CallIcon } from "./icons.js";
 import { callsMessages } from "./messages.js";
 import { Ringtone } from "./ringtone.js";
+import { notificationPermission } from "../features/notifications/browser.js";
 import { callSession, useCallSession } from "./session.js";
 import { ringingCalls } from "./state.js";
 import "./calls.css";
@@ -40,6 +41,7 @@ function IncomingCall({ call }: { call: Call }) {
   const acceptRef = useRef<HTMLButtonElement>(null);
   useEffect(() => acceptRef.current?.focus(), []);
   const title = call.kind === "video" ? t("incomingVideo") : t("incomingAudio");
+  useSystemNotification(call.id, title, caller ? name : null);
   return (
     <section className="incoming-call" role="alertdialog" aria-labelledby="incoming-call-title" aria-describedby="incoming-call-name" data-testid="incoming-call" data-call-id={call.id} data-kind={call.kind}>
       <Avatar user={caller} id={call.caller_id} size={56} />
@@ -59,6 +61,21 @@ function IncomingCall({ call }: { call: Call }) {
       </div>
     </section>
   );
+}
+
+/** While the tab is hidden, a system notification (if allowed: features/notifications)
+ * that brings the tab forward; it goes when the ringing stops. One per call, even with two
+ * tabs of this browser ringing. */
+function useSystemNotification(callId: string, title: string, name: string | null): void {
+  useEffect(() => {
+    if (name === null || document.visibilityState !== "hidden" || notificationPermission() !== "granted") return;
+    const notification = new Notification(title, { body: name, tag: `portal-call-${callId}`, requireInteraction: true });
+    notification.onclick = () => {
+      window.focus();
+      notification.close();
+    };
+    return () => notification.close();
+  }, [callId, title, name]);
 }
 
 function useRingtone(on: boolean): void {
