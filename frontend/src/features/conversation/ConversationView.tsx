@@ -252,7 +252,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
             <h1 id="conversation-title">{title}</h1>
             {conversation.kind !== "direct" && members.length > 0 && members.length < 200 && <span className="muted">{t("members", { count: members.length })}</span>}
           </div>
-          {conversation.kind === "direct" && conversation.peer_id && <CallButtons target={{ conversationId: conversation.id }} peerId={conversation.peer_id} name={title} />}
+          {conversation.kind === "direct" && conversation.peer_id && !users[conversation.peer_id]?.is_bot && <CallButtons target={{ conversationId: conversation.id }} peerId={conversation.peer_id} name={title} />}
           <button
             type="button"
             className={infoOpen ? "icon active" : "icon"}
