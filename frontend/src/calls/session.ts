@@ -127,16 +127,18 @@ export class CallSession {
     this.reset({ ...IDLE, phase: "starting", kind, role: "caller", peerId, choice: this.view.choice });
     try {
       await this.prepare(kind);
+      if (this.view.phase !== "starting") return; // hung up while the camera opened
       const call = await callsApi.start(kind, target);
       if (this.view.phase !== "starting") {
         void callsApi.hangup(call.id).catch(() => undefined); // hung up meanwhile: do not let it ring
         return;
       }
       this.set({ callId: call.id, peerId: call.callee_id, phase: "outgoing" });
+      // A busy callee's call is over at once: follow() shows it.
       this.merge(call);
       this.follow(this.store.getState());
     } catch (error) {
-      this.fail(error);
+      if (this.busy) this.fail(error);
     }
   }
 
@@ -147,10 +149,12 @@ export class CallSession {
     this.reset({ ...IDLE, phase: "connecting", kind: call.kind, role: "callee", callId: call.id, peerId: call.caller_id, choice: this.view.choice });
     try {
       await this.prepare(call.kind);
+      if (!this.busy) return; // the call ended while the camera opened
       this.createPeer(true);
       const accepted = await callsApi.accept(call.id);
       this.merge(accepted);
     } catch (error) {
+      if (!this.busy) return; // over already: the call's own state says how
       if (errorCode(error) === "call_answered_elsewhere") this.finish("accepted", "answeredElsewhere");
       else this.fail(error);
     }
