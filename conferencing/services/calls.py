@@ -60,7 +60,7 @@ def call_start(
     if kind not in Call.Kind.values:
         raise CallInvalid(kind=[f"One of {', '.join(Call.Kind.values)}."])
     if (callee_id is None) == (conversation_id is None):
-        raise CallInvalid(callee_id=["Give a user or a direct conversation, not both."])
+        raise CallInvalid(callee_id=["Give either a user or a direct conversation."])
     if conversation_id is not None:
         conversation, _ = access_conversation(actor, conversation_id)
         if conversation.kind != Conversation.Kind.DIRECT:

@@ -228,7 +228,7 @@ async def test_a_flood_of_candidates_is_rate_limited_and_the_socket_stays_usable
         relayed = 0
         while True:
             try:
-                candidate = await next_frame(phone, timeout=1)
+                candidate = await next_frame(phone, timeout=3)
             except TimeoutError:
                 break
             assert candidate["candidate"] == CANDIDATE
