@@ -386,6 +386,14 @@ if TURN_SECRET and len(TURN_SECRET) < 16:
     raise ImproperlyConfigured("TURN_SECRET must be at least 16 characters")
 if not 60 <= TURN_TTL <= 7 * 24 * 3600:
     raise ImproperlyConfigured("TURN_TTL must be from 60 seconds to 7 days")
+# What clients pass as RTCPeerConnection's iceTransportPolicy: "all" (peer to peer when the
+# network allows, the relay otherwise) or "relay" (media only through the TURN server: no
+# address of the device reaches the other party; needs TURN).
+CALL_ICE_TRANSPORT_POLICY = env_str("CALL_ICE_TRANSPORT_POLICY", "all")
+if CALL_ICE_TRANSPORT_POLICY not in ("all", "relay"):
+    raise ImproperlyConfigured("CALL_ICE_TRANSPORT_POLICY must be all or relay")
+if CALL_ICE_TRANSPORT_POLICY == "relay" and not TURN_SECRET:
+    raise ImproperlyConfigured("CALL_ICE_TRANSPORT_POLICY=relay needs TURN_SECRET and TURN_URLS")
 
 # --- HTTP limits -------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)

@@ -4059,7 +4059,10 @@ export interface components {
             username?: string;
             credential?: string;
         };
-        /** @description ``ice_servers`` goes as it is into ``new RTCPeerConnection({iceServers})``. */
+        /**
+         * @description ``ice_servers`` and ``ice_transport_policy`` go as they are into
+         *     ``new RTCPeerConnection({iceServers, iceTransportPolicy})``.
+         */
         IceServers: {
             ice_servers: components["schemas"]["IceServer"][];
             /**
@@ -4068,7 +4071,20 @@ export interface components {
              */
             expires_at: string | null;
             ttl_seconds: number | null;
+            /**
+             * @description all: peer to peer when possible; relay: media only through the TURN server (CALL_ICE_TRANSPORT_POLICY).
+             *
+             *     * `all` - all
+             *     * `relay` - relay
+             */
+            ice_transport_policy: components["schemas"]["IceTransportPolicyEnum"];
         };
+        /**
+         * @description * `all` - all
+         *     * `relay` - relay
+         * @enum {string}
+         */
+        IceTransportPolicyEnum: "all" | "relay";
         Janus: {
             /** @description The Janus HTTP API to use. */
             url: string;
