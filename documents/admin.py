@@ -161,7 +161,7 @@ class DocumentUpdateAdmin(ReadOnlyAdmin):
     list_select_related = ["document", "author"]
     search_fields = ["document__name", "document__id"]
     # The Yjs bytes are not shown: binary, and a part of the document's content.
-    fields = ["seq", "document", "author", "size", "created_at"]
+    fields = ("seq", "document", "author", "size", "created_at")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DocumentUpdate]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from documents.collab.store import compact
+from documents.models import DocumentUpdate, NamedSnapshot
+from documents.services.collab import snapshot_create, snapshot_restore
 from documents.services.shares import share_add
 from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
-from tests.factories.documents import make_document
+from tests.factories.documents import make_document, make_rich_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,11 +37,6 @@ def test_admin_pages_are_read_only(db):
 
 
 def test_co_editing_storage_is_shown_and_cannot_be_changed(db):
-    from documents.models import DocumentUpdate, NamedSnapshot
-    from documents.collab.store import compact
-    from documents.services.collab import snapshot_create, snapshot_restore
-    from tests.factories.documents import make_rich_text
-
     root = UserFactory.create(login="root-admin", is_staff=True, is_superuser=True)
     owner = UserFactory.create(agency=root.agency)
     document = make_rich_text(owner, name="Записка")
