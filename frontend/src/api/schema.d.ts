@@ -1422,10 +1422,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description Make the version's preview again: only one that failed for a passing reason (a
-         *     timeout, an interrupted task, LibreOffice missing or failing: ``retryable``); 409
-         *     ``preview_not_retryable`` otherwise. Answers the preview, pending; the
-         *     ``document_preview`` event tells when it is made. Any role on the document will do.
+         * Подготовить просмотр заново
+         * @description Подготовить просмотр версии заново, если он не удался по преходящей причине (retryable: прерван, превышено время, LibreOffice не установлен или не справился): он снова готовится, а событие document_preview сообщит, когда он готов. В остальных случаях — 409 preview_not_retryable. Подойдёт любая роль в документе; остальным — 404.
          */
         post: operations["documents_versions_preview_retry_create"];
         delete?: never;
@@ -1556,8 +1554,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Переименовать папку
-         * @description Переименовать вложенную папку (редакторы); корневые папки называются по своему владельцу.
+         * Переименовать или переместить папку
+         * @description Переименовать вложенную папку (редакторы) и/или переместить её со всем содержимым (parent_id: права редактора на обе папки; владельца — чтобы перенести её в дерево другого владельца; не в саму себя и не глубже себя). Корневые папки называются по своему владельцу и не перемещаются.
          */
         patch: operations["folders_partial_update"];
         trace?: never;
@@ -2397,7 +2395,7 @@ export interface components {
              *     * `return` - вернуть на доработку
              */
             decision: components["schemas"]["DecisionEnum"] | components["schemas"]["NullEnum"];
-            /** @description The rule that named them: "author", a department id, or null. */
+            /** @description Правило, по которому он назначен: "author", идентификатор подразделения или null. */
             head_of: string | null;
         };
         ApprovalDelegation: {
@@ -2577,7 +2575,7 @@ export interface components {
         };
         ApprovalTemplateStage: {
             approver_ids: string[];
-            /** @description "author" or department ids. */
+            /** @description "author" или идентификаторы подразделений. */
             head_of: string[];
             mode: components["schemas"]["ModeEnum"];
             duration_hours: number;
@@ -2840,7 +2838,10 @@ export interface components {
              * Format: uuid
              */
             parent: string | null;
-            /** Format: uuid */
+            /**
+             * Руководитель
+             * Format: uuid
+             */
             head: string | null;
         };
         DepartmentBrief: {
@@ -3845,7 +3846,7 @@ export interface components {
             name?: string;
             /**
              * Format: uuid
-             * @description Move the folder into this one (editor on both; owner when it is another owner's tree).
+             * @description Переместить папку в эту (права редактора на обе; владельца — если это дерево другого владельца).
              */
             parent_id?: string;
         };
@@ -4042,7 +4043,7 @@ export interface components {
             thumbnail_url: string | null;
             /** @description Изображение или первые страницы (PREVIEW_PDF_PAGES) размером до 1600 px. */
             pages: components["schemas"]["PreviewPage"][];
-            /** @description It failed for a passing reason: POST …/preview/retry makes it again. */
+            /** @description Не удался по преходящей причине: POST …/preview/retry подготовит его заново. */
             retryable: boolean;
         };
         PreviewPage: {
@@ -4349,7 +4350,7 @@ export interface components {
         StageRequest: {
             /** @description Согласующие этапа по порядку. */
             approver_ids?: string[];
-            /** @description Approvers by position: "author" (the head of the document author's department) or a department id (its head), found when the route starts and again when the stage starts. */
+            /** @description Согласующие по должности: "author" (руководитель подразделения автора документа) или идентификатор подразделения (его руководитель); определяются при запуске маршрута и снова при начале этапа. */
             head_of?: string[];
             /**
              * @description all — согласовать должны все согласующие; any — этап завершается первым согласованием.
@@ -4532,7 +4533,7 @@ export interface components {
         TemplateStageRequest: {
             /** @description Согласующие этапа по порядку. */
             approver_ids?: string[];
-            /** @description Approvers by position: "author" (the head of the document author's department) or a department id (its head), found when the route starts and again when the stage starts. */
+            /** @description Согласующие по должности: "author" (руководитель подразделения автора документа) или идентификатор подразделения (его руководитель); определяются при запуске маршрута и снова при начале этапа. */
             head_of?: string[];
             /**
              * @description all — согласовать должны все согласующие; any — этап завершается первым согласованием.
