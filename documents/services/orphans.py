@@ -29,30 +29,18 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from documents.models import PendingObject, Version
 from portal import clock
-from portal.db import require_transaction
+from portal.db import advisory_lock, require_transaction
 from portal.storage import get_storage
 from portal.storage.exceptions import ObjectNotFound
 
 logger = logging.getLogger(__name__)
 
-# The first key of the advisory locks on keys being written (the second is the key's hash):
-# no other lock of Portal's uses it.
+# The first key of the advisory locks on keys being written (the second is the key's hash).
 _LOCK_SPACE = 0x0D0C
 
 
 def _recorded() -> bool:
     return connection.vendor == "postgresql"
-
-
-def _key_lock(key: str, *, wait: bool) -> bool:
-    """Take the transaction-level advisory lock of ``key`` on the default connection (or
-    try to, with ``wait=False``); whether it is held now. A hash collision only makes the
-    sweep skip a key until the next round."""
-    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(%s, hashtext(%s))", [_LOCK_SPACE, key])
-        row = cursor.fetchone()
-    return wait or bool(row and row[0])
 
 
 def object_writing(key: str) -> None:
@@ -63,7 +51,7 @@ def object_writing(key: str) -> None:
     require_transaction("object_writing")
     if not _recorded():
         return
-    _key_lock(key, wait=True)
+    advisory_lock(_LOCK_SPACE, key)  # a hash collision only delays the sweep
     side = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
         with side.cursor() as cursor:
@@ -93,7 +81,7 @@ def orphans_sweep(*, limit: int = 500) -> int:
     storage = get_storage()
     for key in keys:
         with transaction.atomic():
-            if not _key_lock(key, wait=False):
+            if not advisory_lock(_LOCK_SPACE, key, wait=False):
                 continue  # its writer's transaction is still running
             if not Version.objects.filter(key=key).exists():
                 try:
