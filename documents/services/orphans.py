@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.utils import load_backend
 
 from documents.models import PendingObject, Version
 from portal import clock
@@ -43,6 +45,17 @@ def _recorded() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _side_connection() -> Any:
+    """A connection of its own to the default database, outside the pool: taking a second
+    pooled connection while holding one could wait forever with the pool full of writers
+    doing the same. Opened for one INSERT, then closed."""
+    settings_dict = dict(connections[DEFAULT_DB_ALIAS].settings_dict)
+    settings_dict["OPTIONS"] = {
+        k: v for k, v in settings_dict.get("OPTIONS", {}).items() if k != "pool"
+    }
+    return load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, DEFAULT_DB_ALIAS)
+
+
 def object_writing(key: str) -> None:
     """Say that the object ``key`` is about to be written for a version in the current
     transaction: locked for the transaction, recorded for the sweep (committed on a
@@ -52,7 +65,7 @@ def object_writing(key: str) -> None:
     if not _recorded():
         return
     advisory_lock(_LOCK_SPACE, key)  # a hash collision only delays the sweep
-    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    side = _side_connection()
     try:
         with side.cursor() as cursor:
             table = side.ops.quote_name(PendingObject._meta.db_table)
