@@ -11,7 +11,7 @@ TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:543
 
 .PHONY: run install install-test services lint test migrate messages clean \
         frontend-install frontend-build frontend-lint frontend-test browser-deps office-deps \
-        frontend-types frontend-types-check
+        frontend-types frontend-types-check janus-deps calls-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,20 @@ office-deps:
 	  || { $(APT_GET) update >/dev/null && \
 	       $(APT_GET) install --no-install-recommends $(OFFICE_PACKAGES) >/dev/null; }
 
+# The conference tests start Debian's Janus (VideoRoom plugin, HTTP transport) on loopback
+# with a configuration of their own (tests/conferencing/janus_server.py); the package's own
+# service is not used.
+janus-deps:
+	@command -v janus >/dev/null || $(APT_GET) install --no-install-recommends janus >/dev/null \
+	  || { $(APT_GET) update >/dev/null && $(APT_GET) install --no-install-recommends janus >/dev/null; }
+
+# The call tests (tests/conferencing/) start Debian's coturn (`turnserver`) on loopback.
+# Installing the package enables no service: coturn runs only when systemd starts it
+# (deploy/coturn/ is the production configuration).
+calls-deps:
+	@command -v turnserver >/dev/null || $(APT_GET) install --no-install-recommends coturn >/dev/null \
+	  || { $(APT_GET) update >/dev/null && $(APT_GET) install --no-install-recommends coturn >/dev/null; }
+
 # The API types come from the OpenAPI schema (scripts/api-types); the check fails when the
 # committed file no longer matches the server's schema.
 API_TYPES := $(FRONTEND)/src/api/schema.d.ts
@@ -108,7 +122,7 @@ lint: install-test frontend-lint frontend-types-check
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-test: install-test services lint frontend-test frontend-build browser-deps office-deps
+test: install-test services lint frontend-test frontend-build browser-deps office-deps janus-deps calls-deps
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 messages: install-test

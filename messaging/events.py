@@ -155,22 +155,23 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
 
 
 def message_event(op: str, message: Message) -> dict[str, Any]:
-    """``message.add`` / ``message.edit`` / ``message.delete``; sent to current members
-    (``edit`` and ``delete`` not to those who have hidden the message)."""
+    """``message.add`` / ``message.update`` (edited, or its attachments ready) /
+    ``message.remove`` (deleted for everyone: the tombstone); sent to current members
+    (``update`` and ``remove`` not to those who have hidden the message)."""
     return {"type": "message", "op": op, "message": message_payload(message)}
 
 
-def hide_event(op: str, message: Message) -> dict[str, Any]:
-    """``message.hide`` / ``message.unhide``: one member deleted a message "for me" or took
-    that back; to that member's own devices only. ``unhide`` carries the message, so a
-    device that dropped it can show it again."""
+def hidden_event(op: str, message: Message) -> dict[str, Any]:
+    """``hidden_message.add`` / ``hidden_message.remove``: one member deleted a message "for
+    me" or took that back; to that member's own devices only. ``remove`` carries the
+    message, so a device that dropped it can show it again."""
     event: dict[str, Any] = {
-        "type": "message",
+        "type": "hidden_message",
         "op": op,
         "conversation_id": str(message.conversation_id),
         "message_id": str(message.id),
     }
-    if op == "unhide":
+    if op == "remove":
         event["message"] = message_payload(message)
     return event
 
@@ -237,10 +238,11 @@ def conversation_event(conversation: Conversation) -> dict[str, Any]:
 
 
 def member_settings_event(membership: Any) -> dict[str, Any]:
-    """``membership.settings``: one member's own settings; to that member's devices only."""
+    """``member_settings.update``: one member's own settings of a conversation (muted,
+    pinned, archived); to that member's devices only."""
     return {
-        "type": "membership",
-        "op": "settings",
+        "type": "member_settings",
+        "op": "update",
         "conversation_id": str(membership.conversation_id),
         "muted_until": membership.muted_until.isoformat() if membership.muted_until else None,
         "pinned": membership.pinned,
@@ -249,10 +251,10 @@ def member_settings_event(membership: Any) -> dict[str, Any]:
 
 
 def role_event(conversation: Conversation, user_id: Any, role: str) -> dict[str, Any]:
-    """``membership.role``: a member's role changed; to current members."""
+    """``membership.update``: a member's role changed; to current members."""
     return {
         "type": "membership",
-        "op": "role",
+        "op": "update",
         "conversation_id": str(conversation.id),
         "user_id": str(user_id),
         "role": role,

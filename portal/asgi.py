@@ -36,6 +36,7 @@ from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from conferencing.consumers_conferences import ConferenceGuestConsumer  # noqa: E402
 from documents.consumers import DocumentEditConsumer  # noqa: E402
 from portal.api.middleware import BodyLimitASGI  # noqa: E402
 from portal.realtime.middleware import WebsocketAuthMiddleware  # noqa: E402
@@ -57,6 +58,7 @@ application = ProtocolTypeRouter(
             URLRouter(
                 [
                     path("ws/documents/<uuid:document_id>/", DocumentEditConsumer.as_asgi()),
+                    path("ws/conferences/guest/", ConferenceGuestConsumer.as_asgi()),
                     *websocket_urlpatterns,
                 ]
             )

@@ -185,6 +185,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-previews": {"task": "documents.tasks.sweep_previews", "schedule": 600.0},
     "sweep-orphan-objects": {"task": "documents.tasks.sweep_orphans", "schedule": 3600.0},
+    "remind-conferences": {
+        "task": "conferencing.tasks_conferences.send_conference_reminders",
+        "schedule": 60.0,
+    },
+    # Calls nobody answered, and calls whose party lost every socket (conferencing/tasks.py).
+    "sweep-calls": {"task": "conferencing.tasks.sweep_calls", "schedule": 15.0},
 }
 
 # --- Object storage ------------------------------------------------------------------------
@@ -326,6 +332,70 @@ WEBSOCKET_AUTH_TIMEOUT = env_int("WEBSOCKET_AUTH_TIMEOUT", 10)
 # How often each process re-checks its sockets without a doorbell (portal/realtime/consumers.py).
 WEBSOCKET_POLL_SECONDS = env_int("WEBSOCKET_POLL_SECONDS", 30)
 
+# --- Conferences (docs/operations.md, "Conferences and Janus") ---------------------------------
+# Up to this many participants a conference is a peer-to-peer mesh; beyond, it runs through
+# Janus (when configured; otherwise nobody more may join).
+CONFERENCE_MESH_MAX = env_int("CONFERENCE_MESH_MAX", 4)
+CONFERENCE_MAX_PARTICIPANTS = env_int("CONFERENCE_MAX_PARTICIPANTS", 100)
+CONFERENCE_REMINDER_MINUTES = env_int("CONFERENCE_REMINDER_MINUTES", 10)
+CONFERENCE_MAX_INVITEES = env_int("CONFERENCE_MAX_INVITEES", 500)
+# Janus (the VideoRoom plugin over its HTTP transport): off unless JANUS_URL is set.
+# JANUS_URL is the HTTP API Portal drives (an internal address); JANUS_PUBLIC_URL what
+# clients are told to use (default: JANUS_URL); JANUS_ADMIN_KEY the VideoRoom plugin's
+# admin_key, without which nobody may create rooms.
+JANUS_URL = env_str("JANUS_URL")
+JANUS_ADMIN_KEY = env_str("JANUS_ADMIN_KEY")
+JANUS_ENABLED = require_together("JANUS_URL", "JANUS_ADMIN_KEY")
+JANUS_PUBLIC_URL = env_str("JANUS_PUBLIC_URL", JANUS_URL)
+JANUS_TIMEOUT_SECONDS = env_int("JANUS_TIMEOUT_SECONDS", 5)
+if CONFERENCE_MESH_MAX < 2 or CONFERENCE_MAX_PARTICIPANTS < CONFERENCE_MESH_MAX:
+    raise ImproperlyConfigured(
+        "CONFERENCE_MESH_MAX must be 2 or more, and CONFERENCE_MAX_PARTICIPANTS at least as much"
+    )
+# --- Calls: ringing, signalling, TURN (docs/operations.md, "Calls and TURN") ---------------------
+# A call nobody answers is missed after this many seconds (the server ends it even if the
+# caller vanished); a party whose sockets all closed ends an answered call after the grace.
+CALL_RING_TIMEOUT = env_int("CALL_RING_TIMEOUT", 45)
+CALL_DISCONNECT_GRACE = env_int("CALL_DISCONNECT_GRACE", 40)
+# Signalling frames (SDP and ICE candidates) each socket may send: a burst of this many,
+# refilled at CALL_SIGNAL_RATE per second; more are refused with an error frame.
+CALL_SIGNAL_BURST = env_int("CALL_SIGNAL_BURST", 100)
+CALL_SIGNAL_RATE = env_int("CALL_SIGNAL_RATE", 20)
+if CALL_RING_TIMEOUT < 5:
+    raise ImproperlyConfigured("CALL_RING_TIMEOUT must be 5 seconds or more")
+if CALL_DISCONNECT_GRACE <= WEBSOCKET_POLL_SECONDS:
+    # Another socket of the same session proves it is alive only when its poll renews it.
+    raise ImproperlyConfigured("CALL_DISCONNECT_GRACE must be longer than WEBSOCKET_POLL_SECONDS")
+# STUN/TURN servers handed to clients (GET /api/v1/calls/ice-servers). TURN is off unless
+# TURN_SECRET (coturn's static-auth-secret; or TURN_SECRET_FILE) and TURN_URLS are both set;
+# STUN_URLS alone hands out STUN only. Credentials expire after TURN_TTL seconds.
+TURN_SECRET = env_str("TURN_SECRET")
+TURN_URLS = env_list("TURN_URLS")
+STUN_URLS = env_list("STUN_URLS")
+TURN_TTL = env_int("TURN_TTL", 24 * 3600)
+if bool(TURN_SECRET) != bool(TURN_URLS):
+    raise ImproperlyConfigured(
+        "TURN_SECRET and TURN_URLS must be set together (TURN is off when neither is)"
+    )
+for _url in TURN_URLS:
+    if not _url.startswith(("turn:", "turns:")):
+        raise ImproperlyConfigured(f"TURN_URLS: {_url!r} is not a turn: or turns: URL")
+for _url in STUN_URLS:
+    if not _url.startswith(("stun:", "stuns:")):
+        raise ImproperlyConfigured(f"STUN_URLS: {_url!r} is not a stun: or stuns: URL")
+if TURN_SECRET and len(TURN_SECRET) < 16:
+    raise ImproperlyConfigured("TURN_SECRET must be at least 16 characters")
+if not 60 <= TURN_TTL <= 7 * 24 * 3600:
+    raise ImproperlyConfigured("TURN_TTL must be from 60 seconds to 7 days")
+# What clients pass as RTCPeerConnection's iceTransportPolicy: "all" (peer to peer when the
+# network allows, the relay otherwise) or "relay" (media only through the TURN server: no
+# address of the device reaches the other party; needs TURN).
+CALL_ICE_TRANSPORT_POLICY = env_str("CALL_ICE_TRANSPORT_POLICY", "all")
+if CALL_ICE_TRANSPORT_POLICY not in ("all", "relay"):
+    raise ImproperlyConfigured("CALL_ICE_TRANSPORT_POLICY must be all or relay")
+if CALL_ICE_TRANSPORT_POLICY == "relay" and not TURN_SECRET:
+    raise ImproperlyConfigured("CALL_ICE_TRANSPORT_POLICY=relay needs TURN_SECRET and TURN_URLS")
+
 # --- HTTP limits -------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
@@ -368,6 +438,9 @@ WATERMARK_FONT = env_str("WATERMARK_FONT", "/usr/share/fonts/truetype/dejavu/Dej
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # A conference guest's pass: accepted by its own conference's endpoints, answered
+        # 404 everywhere else (conferencing/api/auth_conferences.py).
+        "conferencing.api.auth_conferences.GuestAuthentication",
         "portal.accounts.authentication.BearerTokenAuthentication",
         "portal.accounts.authentication.PortalSessionAuthentication",
     ],
@@ -402,6 +475,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "devices", "description": _("What apps call: check-in, commands")},
         {"name": "files", "description": _("Downloads behind signed links")},
         {"name": "admin", "description": _("Devices and policies, for IT staff")},
+        {"name": "calls", "description": _("One-to-one calls, call history, ICE servers")},
     ],
     "VERSION": "1",
     # 3.1: a nullable reference (``"poll": null``) is expressible only from 3.1 on.
@@ -434,6 +508,8 @@ SPECTACULAR_SETTINGS = {
         "ApprovalStageKindEnum": "documents.models.ApprovalStage.Kind",
         "ApprovalRouteStatusEnum": "documents.models.ApprovalRoute.Status",
         "PreviewStatusEnum": "documents.models.previews.Preview.Status",
+        "CallKindEnum": "conferencing.models.Call.Kind",
+        "CallStateEnum": "conferencing.models.Call.State",
     },
 }
 

@@ -13,6 +13,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("portal.devices.api.urls")),
     path("", include("messaging.api.urls")),
     path("", include("documents.api.urls")),
+    path("", include("conferencing.api.urls")),
+    path("", include("conferencing.api.urls_conferences")),
     path("schema/", api_views.SchemaView.as_view(), name="schema"),
 ]
 

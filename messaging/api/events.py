@@ -16,19 +16,19 @@ from portal.api.events_schema import const
 
 
 class MessageEvent(serializers.Serializer):
-    """``message.add`` / ``message.edit`` / ``message.delete``."""
+    """``message.add`` / ``message.update`` / ``message.remove``."""
 
     type = const("message")
-    op = const("add", "edit", "delete")
+    op = const("add", "update", "remove")
     message = MessageOutput()
 
 
-class MessageHideEvent(serializers.Serializer):
-    """``message.hide`` / ``message.unhide``: to the member's own devices; ``unhide``
-    carries the message."""
+class HiddenMessageEvent(serializers.Serializer):
+    """``hidden_message.add`` / ``hidden_message.remove``: to the member's own devices;
+    ``remove`` carries the message."""
 
-    type = const("message")
-    op = const("hide", "unhide")
+    type = const("hidden_message")
+    op = const("add", "remove")
     conversation_id = serializers.UUIDField()
     message_id = serializers.UUIDField()
     message = MessageOutput(required=False)
@@ -50,11 +50,11 @@ class MembershipEvent(serializers.Serializer):
     )
 
 
-class MembershipSettingsEvent(serializers.Serializer):
-    """``membership.settings``: the member's own settings, to their devices."""
+class MemberSettingsEvent(serializers.Serializer):
+    """``member_settings.update``: the member's own settings, to their devices."""
 
-    type = const("membership")
-    op = const("settings")
+    type = const("member_settings")
+    op = const("update")
     conversation_id = serializers.UUIDField()
     muted_until = serializers.DateTimeField(allow_null=True)
     pinned = serializers.BooleanField()
@@ -62,10 +62,10 @@ class MembershipSettingsEvent(serializers.Serializer):
 
 
 class MembershipRoleEvent(serializers.Serializer):
-    """``membership.role``."""
+    """``membership.update``: a member's role changed."""
 
     type = const("membership")
-    op = const("role")
+    op = const("update")
     conversation_id = serializers.UUIDField()
     user_id = serializers.UUIDField()
     role = serializers.ChoiceField(choices=Membership.Role.choices)
@@ -133,14 +133,14 @@ class PollEvent(serializers.Serializer):
 
 EVENTS = {
     "message.add": MessageEvent,
-    "message.edit": MessageEvent,
-    "message.delete": MessageEvent,
-    "message.hide": MessageHideEvent,
-    "message.unhide": MessageHideEvent,
+    "message.update": MessageEvent,
+    "message.remove": MessageEvent,
+    "hidden_message.add": HiddenMessageEvent,
+    "hidden_message.remove": HiddenMessageEvent,
     "membership.add": MembershipEvent,
     "membership.remove": MembershipEvent,
-    "membership.settings": MembershipSettingsEvent,
-    "membership.role": MembershipRoleEvent,
+    "membership.update": MembershipRoleEvent,
+    "member_settings.update": MemberSettingsEvent,
     "read.update": ReadEvent,
     "reaction.add": ReactionEvent,
     "reaction.remove": ReactionEvent,

@@ -137,6 +137,7 @@ SYSTEM_EVENTS = [
     "created", "member_added", "members_added", "member_joined", "member_left",
     "member_removed", "settings_changed", "role_changed",
     "document_shared",  # posted by documents/services/shares.py
+    "call",  # a finished call, posted by conferencing/services/calls.py
 ]  # fmt: skip
 
 
@@ -168,6 +169,18 @@ class SystemRecordOutput(serializers.Serializer):
         required=False, allow_null=True, help_text=_("Its current version's number, or null.")
     )
     status = serializers.CharField(required=False, help_text=_("Its approval status."))
+    # A finished one-to-one call (call): the client words it ("Пропущенный звонок",
+    # "Звонок, 12:34") from its state and duration.
+    call_id = serializers.UUIDField(required=False, help_text=_("The call (call)."))
+    call_kind = serializers.CharField(required=False, help_text=_("audio or video (call)."))
+    call_state = serializers.CharField(
+        required=False,
+        help_text=_("How it ended: ended, missed, cancelled, declined, busy, failed (call)."),
+    )
+    duration_seconds = serializers.IntegerField(
+        required=False, allow_null=True,
+        help_text=_("How long it was connected, or null if never answered (call)."),
+    )  # fmt: skip
     # A document's approval steps (documents/services/approval/): ``action`` instead of
     # ``event``; ``document_id`` and ``name`` (above) say which document.
     action = serializers.CharField(

@@ -255,7 +255,7 @@ def attachment_thumbnail_make(*, attachment_id: Any) -> bool:
 
 
 def _publish_rendering(attachment_id: Any) -> None:
-    """The thumbnail is ready after its message was sent: ``message.edit`` with the message
+    """The thumbnail is ready after its message was sent: ``message.update`` with the message
     as it is now tells the members' clients to show it. Like Zulip's rendering-only updates,
     nothing about the message was edited (``edited_at`` and ``edit_count`` stay)."""
     message_id = (
@@ -271,7 +271,7 @@ def _publish_rendering(attachment_id: Any) -> None:
     if message is not None:
         announce(
             message.conversation,
-            events.message_event("edit", message),
+            events.message_event("update", message),
             members=lambda: selectors.member_ids_seeing(message),
         )
 

@@ -365,7 +365,7 @@ def message_edit(*, actor: User, message_id: Any, body: str) -> Message:
         message.save(update_fields=["body", "body_html", "edited_at", "edit_count"])
         announce(
             message.conversation,
-            events.message_event("edit", message),
+            events.message_event("update", message),
             members=lambda: selectors.member_ids_seeing(message),
         )
     return message
@@ -388,7 +388,7 @@ def message_delete(*, actor: User, message_id: Any) -> Message:
             transaction.on_commit(lambda: attachments_purge(message_id=message.pk), robust=True)
             announce(
                 message.conversation,
-                events.message_event("delete", message),
+                events.message_event("remove", message),
                 members=lambda: selectors.member_ids_seeing(message),
             )
     return message
@@ -407,7 +407,9 @@ def message_hide(*, actor: User, message_id: Any, hidden: bool) -> None:
         else:
             changed = HiddenMessage.objects.filter(user=actor, message=message).delete()[0] > 0
         if changed:
-            publish(events.hide_event("hide" if hidden else "unhide", message), user_ids=[actor.pk])
+            publish(
+                events.hidden_event("add" if hidden else "remove", message), user_ids=[actor.pk]
+            )
 
 
 def reaction_add(*, actor: User, message_id: Any, emoji: str) -> bool:

@@ -47,21 +47,21 @@ DESCRIPTIONS: dict[str, Any] = {
     ),
     "admin_policies_partial_update": _(
         "Change a policy's name, description or rules (unknown or invalid rules are "
-        "refused, naming each); the users it applies to get policy.updated and their "
+        "refused, naming each); the users it applies to get policy.update and their "
         "apps check in again. IT staff only; the action is audited."
     ),
     "admin_policies_destroy": _(
         "Delete a policy together with its assignments; the users it applied to get "
-        "policy.updated. IT staff only; the action is audited."
+        "policy.update. IT staff only; the action is audited."
     ),
     "admin_policies_assignments_create": _(
         "Assign a policy to the whole server, an agency, a department or a user; the "
-        "users affected get policy.updated. A target that already has a policy is "
+        "users affected get policy.update. A target that already has a policy is "
         "refused with 409 assignment_conflict: change or remove that assignment. IT "
         "staff only; the action is audited."
     ),
     "admin_policy_assignments_destroy": _(
-        "Remove a policy assignment; the users affected get policy.updated. IT staff "
+        "Remove a policy assignment; the users affected get policy.update. IT staff "
         "only; the action is audited."
     ),
     "admin_users_effective_policy_retrieve": _(
@@ -78,6 +78,47 @@ DESCRIPTIONS: dict[str, Any] = {
         "caller only, for DOWNLOAD_LINK_TTL seconds and only while they may still "
         "read the message. 404 if the attachment does not exist or its message is not "
         "visible to the caller."
+    ),
+    "calls_list": _(
+        "Calls the caller made or received, newest first, each with its direction and "
+        "whether it was a missed call of the caller (received and never answered: "
+        "missed, cancelled or busy); paged in the list envelope."
+    ),
+    "calls_create": _(
+        "Call a user (callee_id) or the other member of a direct conversation "
+        "(conversation_id), audio or video, from this device. Anyone who may start a "
+        "direct chat with the callee may call them; the call lives in that direct "
+        "conversation. Every device of the callee gets call.incoming; the call is missed "
+        "after CALL_RING_TIMEOUT seconds unless answered. A callee in another call makes "
+        "the call busy (answered 201 with state busy, already ended); a caller in another "
+        "call gets 409 already_in_call. 404 for a user or conversation the caller may not "
+        "see; 400 call_self for oneself."
+    ),
+    "calls_retrieve": _("One call of the caller's; anybody else's is 404."),
+    "calls_accept_create": _(
+        "The callee answers on this device. The first device to accept wins: the others "
+        "get call.answered_elsewhere, and their accept is 409 call_answered_elsewhere. "
+        "Signalling (call.signal on the websocket) then goes between the caller's device "
+        "and this one only. 404 for a call that is not the caller's."
+    ),
+    "calls_decline_create": _("The callee refuses a ringing call from any of their devices."),
+    "calls_cancel_create": _(
+        "The caller gives up before an answer (a missed call for the callee)."
+    ),
+    "calls_hangup_create": _(
+        "Either party ends the call from any of their devices: an answered call ends; a "
+        "ringing one is cancelled (caller) or declined (callee). 409 call_not_active when "
+        "it is already over."
+    ),
+    "calls_active_list": _(
+        "The caller's ringing or answered call (at most one): what a device that connects "
+        "while a call rings shows."
+    ),
+    "calls_ice_servers_retrieve": _(
+        "What RTCPeerConnection's iceServers takes: the STUN servers and, when TURN is "
+        "configured, the TURN servers with a credential for the caller that expires at "
+        "expires_at (coturn's shared-secret scheme). Empty when neither is configured: "
+        "calls then work only where peers reach each other directly."
     ),
     "auth_2fa_retrieve": _(
         "Whether two-factor sign-in is enabled for the caller, whether their agency "
@@ -198,7 +239,7 @@ DESCRIPTIONS: dict[str, Any] = {
     "conversations_members_role_create": _(
         "Set a member's role up to the caller's own (holders of manage_members); the "
         "owner may name a new owner and then becomes an admin. Nobody changes the "
-        "owner's role; the members get membership.role."
+        "owner's role; the members get membership.update."
     ),
     "conversations_messages_list": _(
         "Message history, newest first, paged by seq in the list envelope: next pages "
@@ -241,7 +282,7 @@ DESCRIPTIONS: dict[str, Any] = {
     ),
     "conversations_settings_partial_update": _(
         "Change the caller's own settings in a conversation: muted until, pinned, "
-        "archived. Only the caller's own devices get membership.settings."
+        "archived. Only the caller's own devices get member_settings.update."
     ),
     "conversations_direct_create": _(
         "The one direct chat between the caller and another active user, created on "
@@ -277,7 +318,7 @@ DESCRIPTIONS: dict[str, Any] = {
     "devices_checkin_create": _(
         "Report the device's state; get the effective policy, compliance and pending "
         "commands. Apps call it right after signing in, on every start and resume, "
-        "and on policy.updated. A refused device still gets its answer (compliant: "
+        "and on policy.update. A refused device still gets its answer (compliant: "
         "false with the reasons); a device ended by a remote command gets 403 with "
         "its commands."
     ),
@@ -318,12 +359,12 @@ DESCRIPTIONS: dict[str, Any] = {
     "messages_partial_update": _(
         "The author changes a text message within the conversation's edit window "
         "(else 403 edit_not_allowed); the replaced version is kept in the edit "
-        "history. Members get message.edit, except those who hid the message."
+        "history. Members get message.update, except those who hid the message."
     ),
     "messages_destroy": _(
         "Delete a message for everyone, by its author or a conversation admin (else "
         "403 delete_not_allowed): a tombstone remains and the edit history is "
-        "deleted. Members get message.delete, except those who hid the message."
+        "deleted. Members get message.remove, except those who hid the message."
     ),
     "messages_close_poll_create": _(
         "Close a poll: its author or a holder of moderate_messages. The results stay "
@@ -348,11 +389,11 @@ DESCRIPTIONS: dict[str, Any] = {
         "Delete a message for the caller only: it leaves their history, thread "
         "replies and search results; other members are unaffected and unread counts "
         "do not change. Repeating it changes nothing; only the caller's own devices "
-        "get message.hide."
+        "get hidden_message.add."
     ),
     "messages_hide_destroy": _(
         "Show a message the caller hid again. Repeating it changes nothing; only the "
-        "caller's own devices get message.unhide, with the message."
+        "caller's own devices get hidden_message.remove, with the message."
     ),
     "messages_pin_create": _(
         "Pin a message in its conversation; holders of pin_messages only (admins, and "
@@ -638,5 +679,77 @@ DESCRIPTIONS: dict[str, Any] = {
     "documents_export_create": _(
         "The document's current text as a new version of it: format md (Markdown), "
         "docx or pdf, named after the document (editors)."
+    ),
+    "conferences_list": _(
+        "The conferences the caller may see — organised, moderated, invited to, in "
+        "their conversations or taken part in — soonest first; paged in the list "
+        "envelope."
+    ),
+    "conferences_create": _(
+        "Schedule a conference: in a conversation the caller is a member of (its "
+        "members may join), or for invitees — users and the members of departments and "
+        "those below them. starts_at omitted is now; it may not be more than 5 minutes "
+        "in the past or a year ahead; duration_minutes is 1 to 1440. Everyone who may "
+        "see it gets conference.add."
+    ),
+    "conferences_retrieve": _(
+        "One conference. A guest (with the pass of this conference) sees it without its "
+        "conversation, organizer and moderators."
+    ),
+    "conferences_invitation_retrieve": _(
+        "The RFC 5545 invitation (text/calendar): one VEVENT with its UID, times in "
+        "UTC, organizer, invitees and the meeting's URL."
+    ),
+    "conferences_join_create": _(
+        "Join (or come back to) the conference; answers the caller's place and what to "
+        "connect to: the mesh's peers, or the Janus room with the caller's own token. A "
+        "locked room takes nobody new (403 conference_locked); a removed participant "
+        "may not come back (403 removed_from_conference); a full mesh without Janus is "
+        "409 conference_full."
+    ),
+    "conferences_leave_create": _(
+        "Leave the conference (or its lobby). A guest's pass stops working."
+    ),
+    "conferences_me_retrieve": _(
+        "The caller's own place: in the lobby, joined (with the media to connect to), "
+        "left or removed; both null when never in it. A guest in the lobby polls this "
+        "to learn they were admitted."
+    ),
+    "conferences_me_partial_update": _(
+        "What the caller's microphone, camera and screen share are now, and a raised or "
+        "lowered hand; everyone joined gets conference.participant."
+    ),
+    "conferences_participants_list": _(
+        "Those joined, in the order they arrived; moderators also see the lobby; "
+        "someone not joined sees nobody. Paged in the list envelope."
+    ),
+    "conferences_mute_create": _(
+        "A moderator mutes one participant, or everyone joined but themself."
+    ),
+    "conferences_participants_remove_create": _(
+        "A moderator removes a participant, joined or waiting: they are dropped from "
+        "the Janus room and may not join again. The organizer cannot be removed."
+    ),
+    "conferences_participants_admit_create": _(
+        "A moderator admits someone waiting in the lobby; they join at once."
+    ),
+    "conferences_lock_create": _(
+        "A moderator locks the room (nobody new joins, guest links stop admitting) or unlocks it."
+    ),
+    "conferences_moderators_create": _(
+        "A moderator names another moderator among those who already see the conference."
+    ),
+    "conferences_end_create": _(
+        "A moderator ends the meeting: everyone leaves, guest passes stop working, the "
+        "Janus room is destroyed."
+    ),
+    "conferences_guest_links_create": _(
+        "A moderator creates a link for guests from outside the agency, valid 1 minute "
+        "to 7 days; its secret is shown only in this answer."
+    ),
+    "conferences_guest_join_create": _(
+        "Open a guest link with a display name, without signing in: the guest waits in "
+        "the lobby and gets a pass for this conference only. An expired link is 403 "
+        "guest_link_expired; an unknown one 404 guest_link_invalid."
     ),
 }

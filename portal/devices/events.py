@@ -29,6 +29,6 @@ def command_event(command: DeviceCommand) -> tuple[dict[str, Any], list[Any]]:
 
 
 def policy_updated_event(user_ids: list[Any]) -> tuple[dict[str, Any], list[Any]]:
-    """``policy.updated``: every affected user's apps fetch the policy again (check-in) and
+    """``policy.update``: every affected user's apps fetch the policy again (check-in) and
     their sockets re-check compliance."""
-    return {"type": "policy", "op": "updated"}, user_ids
+    return {"type": "policy", "op": "update"}, user_ids

@@ -257,7 +257,7 @@ def policy_save(
     context: RequestContext,
 ) -> Policy:
     """Create or change a policy; unknown or invalid rules are refused, naming each. Users
-    it applies to get ``policy.updated`` and their sockets re-check compliance."""
+    it applies to get ``policy.update`` and their sockets re-check compliance."""
     clean = _clean_rules(rules)
     with transaction.atomic():
         created = policy is None

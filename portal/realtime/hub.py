@@ -80,8 +80,12 @@ def topic_bell(topic: str, event_id: int, after: int, *, event_type: str, text: 
     return encode({"k": "t", "t": event_type, "topic": topic, "id": event_id, "a": after}, text)
 
 
-def ephemeral_bell(user_ids: Iterable[str], frame: dict[str, Any]) -> bytes:
-    return encode({"k": "x", "users": list(user_ids), "frame": frame})
+def ephemeral_bell(
+    user_ids: Iterable[str], frame: dict[str, Any], session_ids: Iterable[str] = ()
+) -> bytes:
+    return encode(
+        {"k": "x", "users": list(user_ids), "sessions": list(session_ids), "frame": frame}
+    )
 
 
 def close_bell(session_ids: Iterable[str], *, code: int, reason: str) -> bytes:
@@ -209,6 +213,9 @@ class Hub:
             elif kind == "x":
                 for user_id in header["users"]:
                     for socket in self.users.get(user_id, ()):
+                        self._run(socket.ephemeral_frame(header["frame"]))
+                for session_id in header.get("sessions", ()):
+                    for socket in self.sessions.get(session_id, ()):
                         self._run(socket.ephemeral_frame(header["frame"]))
             elif kind == "c":
                 for session_id in header["sessions"]:

@@ -212,16 +212,20 @@ def ring_topic(topic: str, event_id: int, after: int, *, event_type: str, text: 
     hub.ring([hub.topic_bell(topic, event_id, after, event_type=event_type, text=text)])
 
 
-def send_ephemeral(frame: dict[str, Any], *, user_ids: Iterable[Any]) -> None:
-    """Send a short-lived frame (typing, presence) to every socket of these users now.
+def send_ephemeral(
+    frame: dict[str, Any], *, user_ids: Iterable[Any] = (), session_ids: Iterable[Any] = ()
+) -> None:
+    """Send a short-lived frame (typing, presence) to every socket of these users now, and
+    to the sockets opened with these sign-in sessions (one device: call signalling).
 
     Not written to the event log: a client that is not connected never gets it, which is
     right for things that are stale a few seconds later. Runs after commit when called
     inside a transaction.
     """
     users = sorted({str(u) for u in user_ids})
-    if users:
-        transaction.on_commit(lambda: hub.ring([hub.ephemeral_bell(users, frame)]))
+    sessions = sorted({str(s) for s in session_ids})
+    if users or sessions:
+        transaction.on_commit(lambda: hub.ring([hub.ephemeral_bell(users, frame, sessions)]))
 
 
 def close_auth_session_sockets(session_ids: Iterable[Any], *, code: int, reason: str) -> None:

@@ -163,9 +163,15 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def get(
-        self, key: str, *, version_id: str | None = None, byte_range: ByteRange | None = None
+        self,
+        key: str,
+        *,
+        version_id: str | None = None,
+        byte_range: ByteRange | None = None,
+        chunk_size: int = CHUNK_SIZE,
     ) -> ObjectReader:
-        """Open the latest (or the given) version for streaming, whole or one byte range.
+        """Open the latest (or the given) version for streaming, whole or one byte range,
+        in chunks of at most ``chunk_size`` bytes (a download asks for large ones).
 
         A range's end is clamped to the object's last byte; a range that starts past it
         (every range of an empty object) or is reversed raises ``RangeNotSatisfiable``.

@@ -211,7 +211,12 @@ class FilesystemStorage(Storage):
         return self._store(key, content_type, _read_chunks(stream, length))
 
     def get(
-        self, key: str, *, version_id: str | None = None, byte_range: ByteRange | None = None
+        self,
+        key: str,
+        *,
+        version_id: str | None = None,
+        byte_range: ByteRange | None = None,
+        chunk_size: int = CHUNK_SIZE,
     ) -> ObjectReader:
         directory, vid = self._resolve(key, version_id)
         info = self._info(directory, key, vid)
@@ -226,7 +231,7 @@ class FilesystemStorage(Storage):
         def chunks() -> Iterator[bytes]:
             remaining = end - start + 1
             while remaining > 0:
-                chunk = handle.read(min(CHUNK_SIZE, remaining))
+                chunk = handle.read(min(chunk_size, remaining))
                 if not chunk:
                     return
                 remaining -= len(chunk)

@@ -222,7 +222,12 @@ class S3Storage(Storage):
         return self._head(key, result.version_id)
 
     def get(
-        self, key: str, *, version_id: str | None = None, byte_range: ByteRange | None = None
+        self,
+        key: str,
+        *,
+        version_id: str | None = None,
+        byte_range: ByteRange | None = None,
+        chunk_size: int = CHUNK_SIZE,
     ) -> ObjectReader:
         self._prepare(key)
         headers: dict[str, Any] = {}
@@ -257,7 +262,7 @@ class S3Storage(Storage):
             response.release_conn()
 
         return ObjectReader(
-            info, response.stream(CHUNK_SIZE, decode_content=False), close, start=first, end=last
+            info, response.stream(chunk_size, decode_content=False), close, start=first, end=last
         )
 
     def stat(self, key: str, *, version_id: str | None = None) -> ObjectInfo:

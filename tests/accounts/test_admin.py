@@ -501,9 +501,7 @@ def test_moving_a_department_is_audited_and_republishes_policies(org, admin):
     assert Department.objects.get(pk=org.security.pk).parent is None
     event = last_event("department.changed")
     assert event.details["changes"] == {"parent": [str(org.it.pk), None]}
-    assert captured.of_type("policy") == [
-        ({"type": "policy", "op": "updated"}, {str(org.clerk.pk)})
-    ]
+    assert captured.of_type("policy") == [({"type": "policy", "op": "update"}, {str(org.clerk.pk)})]
 
 
 def test_department_with_users_cannot_be_deleted(org, admin):

@@ -177,7 +177,8 @@ def test_error_statuses_follow_the_rules(schema):
     assert {"400", "413", "415", "429"} <= codes("/api/v1/auth/login", "post")
     assert {"401", "403", "404", "429"} <= codes("/api/v1/messages/{message_id}/pin", "post")
     assert "413" not in codes("/api/v1/messages/{message_id}/pin", "post")
-    assert codes("/api/v1/me", "get") == {"200", "400", "401", "403", "414", "429", "503"}
+    # 404: a conference guest's pass, on any endpoint but its conference's (docs/api.md).
+    assert codes("/api/v1/me", "get") == {"200", "400", "401", "403", "404", "414", "429", "503"}
     assert codes("/api/v1/auth/csrf", "get") == {"200", "400", "414", "429", "503"}
     assert "404" in codes("/api/v1/admin/policies", "get")  # staff only: 404 to the others
     assert "404" in codes("/api/v1/conversations/direct", "post")  # a user id in the body
@@ -225,6 +226,7 @@ def test_every_list_is_the_one_envelope(schema):
                 "/api/v1/conversations",
                 "/api/v1/conversations/{conversation_id}/pins",
                 "/api/v1/approvals/inbox",
+                "/api/v1/calls/active",
             )
             assert single_page or {"cursor", "limit"} <= query, path
     for path in (
@@ -235,6 +237,7 @@ def test_every_list_is_the_one_envelope(schema):
         "/api/v1/messages/{message_id}/edits", "/api/v1/notifications",
         "/api/v1/search/messages", "/api/v1/admin/devices",
         "/api/v1/admin/devices/{device_id}/commands", "/api/v1/admin/policies",
+        "/api/v1/calls",
     ):  # fmt: skip
         assert path in lists, path
     thread = components["ThreadPage"]
@@ -256,15 +259,19 @@ def test_ids_and_timestamps_have_their_formats(schema):
 def test_websocket_events_and_frames_are_documented(schema):
     events = schema["x-websocket-events"]
     assert set(events) == {
-        "message.add", "message.edit", "message.delete", "message.hide", "message.unhide",
-        "membership.add", "membership.remove", "membership.settings", "membership.role",
+        "message.add", "message.update", "message.remove",
+        "hidden_message.add", "hidden_message.remove",
+        "membership.add", "membership.remove", "member_settings.update", "membership.update",
         "read.update", "reaction.add", "reaction.remove", "pin.add", "pin.remove",
         "conversation.update", "thread.update", "poll.update", "device.command",
-        "policy.updated", "stream.follow", "stream.unfollow", "test.ping",
+        "policy.update", "stream.follow", "stream.unfollow", "test.ping",
         "document.add", "document.update", "document.remove", "document_version.add",
         "document_share.add", "document_share.update", "document_share.remove",
         "approval.add", "approval.update",
         "document_preview.update",
+        "conference.add", "conference.update",
+        "conference_participant.update", "conference_reminder.add",
+        "call.incoming", "call.update", "call.answered_elsewhere",
     }  # fmt: skip
     components = schema["components"]["schemas"]
     for name, ref in events.items():
@@ -275,9 +282,10 @@ def test_websocket_events_and_frames_are_documented(schema):
     frames = schema["x-websocket-frames"]
     assert set(frames["server"]) == {
         "ready", "event", "ack", "error", "resync_required", "pong", "typing", "presence",
+        "call.signal",
     }  # fmt: skip
     assert set(frames["client"]) == {
-        "auth", "resume", "ping", "typing", "presence", "message.send",
+        "auth", "resume", "ping", "typing", "presence", "message.send", "call.signal",
     }  # fmt: skip
     event_frame = components["EventFrame"]["properties"]["event"]
     assert event_frame == {"$ref": "#/components/schemas/WebsocketEvent"}
@@ -285,9 +293,9 @@ def test_websocket_events_and_frames_are_documented(schema):
 
 
 def test_event_check_refuses_what_the_schema_does_not_say():
-    assert_event_matches_schema({"type": "policy", "op": "updated"})
+    assert_event_matches_schema({"type": "policy", "op": "update"})
     with pytest.raises(AssertionError):
-        assert_event_matches_schema({"type": "policy", "op": "updated", "extra": 1})
+        assert_event_matches_schema({"type": "policy", "op": "update", "extra": 1})
     with pytest.raises(AssertionError):
         assert_event_matches_schema({"type": "read", "op": "update", "seq": "1"})
     with pytest.raises(AssertionError, match="not in the schema"):
@@ -297,7 +305,7 @@ def test_event_check_refuses_what_the_schema_does_not_say():
 def test_frame_check_refuses_what_the_schema_does_not_say():
     assert_frame_matches_schema({"type": "pong"})
     assert_frame_matches_schema(
-        {"type": "event", "id": 7, "event": {"type": "policy", "op": "updated"}}
+        {"type": "event", "id": 7, "event": {"type": "policy", "op": "update"}}
     )
     with pytest.raises(AssertionError):
         assert_frame_matches_schema({"type": "pong", "extra": 1})

@@ -95,7 +95,7 @@ def test_policy_change_notifies_exactly_the_affected_users(org):
     updates = captured.of_type("policy")
     assert len(updates) == 1
     payload, recipients = updates[0]
-    assert payload == {"type": "policy", "op": "updated"}
+    assert payload == {"type": "policy", "op": "update"}
     # the IT department and the security office under it, not the front office
     assert recipients == {str(org.admin.pk), str(org.analyst.pk)}
 
@@ -110,9 +110,7 @@ def test_moving_a_user_to_another_department_notifies_them(org):
             actor=org.admin, user=org.clerk, changed=["department"], created=False,
             context=RequestContext.system(),
         )  # fmt: skip
-    assert captured.of_type("policy") == [
-        ({"type": "policy", "op": "updated"}, {str(org.clerk.pk)})
-    ]
+    assert captured.of_type("policy") == [({"type": "policy", "op": "update"}, {str(org.clerk.pk)})]
 
 
 def test_a_change_made_while_redis_was_down_applies_once_its_copy_expires(org, monkeypatch):

@@ -150,7 +150,7 @@ def test_delete_leaves_a_tombstone(chat):
         deleted = chat.c["owner"].delete(url).json()  # an admin may delete anyone's
     assert deleted["deleted"] is True and deleted["body"] == ""
     [(payload, _)] = captured.of_type("message")
-    assert payload["op"] == "delete" and payload["message"]["body"] == ""
+    assert payload["op"] == "remove" and payload["message"]["body"] == ""
     assert Message.objects.get(pk=message["id"]).body == ""
 
 
@@ -271,8 +271,8 @@ def test_member_settings_are_private(chat):
             format="json",
         )
     assert response.status_code == 200 and response.json()["pinned"] is True
-    [(payload, recipients)] = captured.of_type("membership")
-    assert payload["op"] == "settings" and recipients == {str(chat.bob.pk)}
+    [(payload, recipients)] = captured.of_type("member_settings")
+    assert payload["op"] == "update" and recipients == {str(chat.bob.pk)}
 
 
 def test_ownership_transfer(chat):

@@ -212,7 +212,7 @@ def test_a_thumbnail_made_after_the_send_reaches_the_members_as_a_message_edit(c
     with capture_events() as captured:
         assert attachment_thumbnail_make(attachment_id=uploaded["id"]) is True
     [(payload, recipients)] = captured.of_type("message")
-    assert payload["op"] == "edit"
+    assert payload["op"] == "update"
     assert payload["message"]["attachments"] == [{**uploaded, "thumbnail": True}]
     # Nothing was edited: the version fields stay.
     assert payload["message"]["edited_at"] is None and payload["message"]["edit_count"] == 0

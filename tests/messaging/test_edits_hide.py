@@ -50,7 +50,7 @@ def test_each_edit_keeps_the_version_it_replaces(chat):
         with capture_events() as captured:
             services.message_edit(actor=chat.alice, message_id=message.pk, body="Итог")
     [(payload, recipients)] = captured.of_type("message")
-    assert payload["op"] == "edit" and recipients == _members(chat)
+    assert payload["op"] == "update" and recipients == _members(chat)
     assert payload["message"]["body"] == "Итог" and payload["message"]["edit_count"] == 2
     assert payload["message"]["edited_at"] == (start + dt.timedelta(seconds=120)).isoformat()
 
@@ -119,7 +119,7 @@ def test_deleting_for_everyone_purges_the_history(chat):
     assert deleted.status_code == 200
     assert deleted.json()["deleted"] is True and deleted.json()["edit_count"] == 0
     [(payload, recipients)] = captured.of_type("message")
-    assert payload["op"] == "delete" and "Секретная" not in str(payload)
+    assert payload["op"] == "remove" and "Секретная" not in str(payload)
     assert recipients == _members(chat, chat.owner, chat.alice)  # bob hid it
     assert not MessageEdit.objects.filter(message=message).exists()
     edits = chat.c["alice"].get(f"/api/v1/messages/{message.pk}/edits")
@@ -159,7 +159,7 @@ def test_hiding_is_for_one_member_and_their_devices_only(chat):
         assert chat.c["bob"].post(url).status_code == 204
     assert captured.events == [
         (
-            {"type": "message", "op": "hide", "conversation_id": chat.id,
+            {"type": "hidden_message", "op": "add", "conversation_id": chat.id,
              "message_id": str(hidden.pk)},
             {str(chat.bob.pk)},
         )
@@ -189,7 +189,9 @@ def test_hiding_is_for_one_member_and_their_devices_only(chat):
     with capture_events() as captured:
         assert chat.c["bob"].delete(url).status_code == 204
     [(payload, recipients)] = captured.events
-    assert payload["op"] == "unhide" and payload["message"]["body"] == "Второе про бюджет"
+    assert (payload["type"], payload["op"]) == ("hidden_message", "remove") and payload["message"][
+        "body"
+    ] == "Второе про бюджет"
     assert recipients == {str(chat.bob.pk)}
     assert _history(chat.c["bob"], chat.id)[:1] == ["Второе про бюджет"]
     with capture_events() as captured:
@@ -208,7 +210,7 @@ def test_hidden_replies_leave_the_thread_and_edits_skip_the_hider(chat):
     with capture_events() as captured:
         services.message_edit(actor=chat.alice, message_id=reply.pk, body="Ответ, уточнён")
     [(payload, recipients)] = captured.of_type("message")
-    assert payload["op"] == "edit" and recipients == _members(chat, chat.owner, chat.alice)
+    assert payload["op"] == "update" and recipients == _members(chat, chat.owner, chat.alice)
 
 
 def test_a_tombstone_can_be_hidden_too(chat):

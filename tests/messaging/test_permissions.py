@@ -329,7 +329,7 @@ def test_role_events_and_system_messages_go_to_exactly_the_members():
     with capture_events() as captured:
         assert _role(api_client(admin), s, "read_only").status_code == 204
     [(role, recipients)] = captured.of_type("membership")
-    assert role["op"] == "role" and role["role"] == "read_only" and recipients == members
+    assert role["op"] == "update" and role["role"] == "read_only" and recipients == members
     [(message, recipients)] = captured.of_type("message")
     assert message["message"]["system"]["event"] == "role_changed" and recipients == members
     with capture_events() as captured:

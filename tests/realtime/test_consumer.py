@@ -204,7 +204,7 @@ async def test_a_policy_change_that_refuses_the_device_closes_its_socket_4403(us
         await sync_to_async(web_only)()
         code, frames = await closed_with(comm)
     assert code == 4403
-    assert frames[0]["event"] == {"type": "policy", "op": "updated"}
+    assert frames[0]["event"] == {"type": "policy", "op": "update"}
     assert frames[1]["error"]["code"] == "platform_not_allowed"
 
 

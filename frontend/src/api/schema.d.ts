@@ -128,14 +128,14 @@ export interface paths {
         post?: never;
         /**
          * Удалить политику устройств
-         * @description Удалить политику вместе с её назначениями; пользователи, на которых она действовала, получают событие policy.updated. Только для ИТ-службы; действие записывается в журнал аудита.
+         * @description Удалить политику вместе с её назначениями; пользователи, на которых она действовала, получают событие policy.update. Только для ИТ-службы; действие записывается в журнал аудита.
          */
         delete: operations["admin_policies_destroy"];
         options?: never;
         head?: never;
         /**
          * Изменить политику устройств
-         * @description Изменить название, описание или правила политики (неизвестные или недопустимые правила отклоняются с указанием каждого); пользователи, на которых она действует, получают событие policy.updated, и их приложения выполняют отметку заново. Только для ИТ-службы; действие записывается в журнал аудита.
+         * @description Изменить название, описание или правила политики (неизвестные или недопустимые правила отклоняются с указанием каждого); пользователи, на которых она действует, получают событие policy.update, и их приложения выполняют отметку заново. Только для ИТ-службы; действие записывается в журнал аудита.
          */
         patch: operations["admin_policies_partial_update"];
         trace?: never;
@@ -151,7 +151,7 @@ export interface paths {
         put?: never;
         /**
          * Назначить политику
-         * @description Назначить политику всему серверу, ведомству, подразделению или пользователю; затронутые пользователи получают событие policy.updated. Если у цели уже есть политика, отказ с кодом 409 assignment_conflict: измените или снимите это назначение. Только для ИТ-службы; действие записывается в журнал аудита.
+         * @description Назначить политику всему серверу, ведомству, подразделению или пользователю; затронутые пользователи получают событие policy.update. Если у цели уже есть политика, отказ с кодом 409 assignment_conflict: измените или снимите это назначение. Только для ИТ-службы; действие записывается в журнал аудита.
          */
         post: operations["admin_policies_assignments_create"];
         delete?: never;
@@ -640,6 +640,478 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * История звонков вызывающего
+         * @description Звонки, которые вызывающий сделал или принял, новые первыми; у каждого направление и признак пропущенного (входящий без ответа: missed, cancelled или busy); страницами в конверте списка.
+         */
+        get: operations["calls_list"];
+        put?: never;
+        /**
+         * Позвонить
+         * @description Позвонить пользователю (callee_id) или второму участнику личного чата (conversation_id), аудио или видео, с этого устройства. Звонить может всякий, кто может начать с вызываемым личный чат; звонок относится к этому личному чату. Каждое устройство вызываемого получает call.incoming; без ответа звонок становится пропущенным через CALL_RING_TIMEOUT секунд. Если вызываемый уже разговаривает, звонок получает состояние busy (ответ 201, звонок сразу завершён); вызывающий, который уже разговаривает, получает 409 already_in_call. 404 — для пользователя или чата, которых вызывающий не видит; 400 call_self — при звонке самому себе.
+         */
+        post: operations["calls_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Звонок
+         * @description Один звонок вызывающего; чужой — 404.
+         */
+        get: operations["calls_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ответить на звонок
+         * @description Вызываемый отвечает на этом устройстве. Побеждает первое ответившее устройство: остальные получают call.answered_elsewhere, а их ответ — 409 call_answered_elsewhere. Сигнализация (call.signal по веб-сокету) дальше идёт только между устройством вызывающего и этим. 404 — для чужого звонка.
+         */
+        post: operations["calls_accept_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Отменить звонок до ответа
+         * @description Вызывающий отменяет звонок до ответа (для вызываемого — пропущенный звонок).
+         */
+        post: operations["calls_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Отклонить звонок
+         * @description Вызываемый отклоняет звонок с любого своего устройства.
+         */
+        post: operations["calls_decline_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/hangup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Завершить звонок
+         * @description Любая сторона завершает звонок с любого своего устройства: принятый звонок завершается, ещё не принятый отменяется (вызывающим) или отклоняется (вызываемым). 409 call_not_active, если звонок уже окончен.
+         */
+        post: operations["calls_hangup_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Текущий звонок вызывающего
+         * @description Текущий звонок вызывающего — входящий, исходящий или принятый (не больше одного): его показывает устройство, подключившееся во время вызова.
+         */
+        get: operations["calls_active_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/ice-servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Серверы STUN/TURN с учётными данными
+         * @description То, что принимает iceServers у RTCPeerConnection: серверы STUN и, если настроен TURN, серверы TURN с учётными данными вызывающего, действующими до expires_at (схема общего секрета coturn). Пусто, если не настроено ни то ни другое: тогда звонки работают, только когда стороны достижимы напрямую.
+         */
+        get: operations["calls_ice_servers_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Мои конференции
+         * @description Конференции, которые видит вызывающий: организованные им, где он модератор или приглашён, в его беседах или с его участием; ближайшие первыми, постранично в общем конверте списка.
+         */
+        get: operations["conferences_list"];
+        put?: never;
+        /**
+         * Запланировать конференцию
+         * @description Запланировать конференцию: в беседе, где вызывающий состоит (её участники могут войти), или для приглашённых — пользователей и сотрудников подразделений с нижестоящими. Без starts_at — сейчас; не более чем на 5 минут в прошлом и не дальше года вперёд; duration_minutes — от 1 до 1440. Все, кто её видит, получают conference.add.
+         */
+        post: operations["conferences_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Конференция
+         * @description Одна конференция. Гость (с пропуском этой конференции) видит её без беседы, организатора и модераторов.
+         */
+        get: operations["conferences_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Завершить конференцию для всех
+         * @description Модератор завершает встречу: все выходят, пропуски гостей перестают действовать, комната Janus удаляется.
+         */
+        post: operations["conferences_end_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/guest-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Создать гостевую ссылку
+         * @description Модератор создаёт ссылку для гостей извне ведомства сроком от 1 минуты до 7 дней; её секрет показывается только в этом ответе.
+         */
+        post: operations["conferences_guest_links_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/invitation.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Приглашение в календарь
+         * @description Приглашение по RFC 5545 (text/calendar): одно событие VEVENT с UID, временем в UTC, организатором, приглашёнными и адресом встречи.
+         */
+        get: operations["conferences_invitation_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Войти в конференцию
+         * @description Войти в конференцию (или вернуться); в ответе — место вызывающего и к чему подключаться: участники сети «каждый с каждым» или комната Janus с личным токеном. В закрытую комнату новые не входят (403 conference_locked); удалённый участник вернуться не может (403 removed_from_conference); заполненная сеть без Janus — 409 conference_full.
+         */
+        post: operations["conferences_join_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Выйти из конференции
+         * @description Выйти из конференции (или из зала ожидания). Пропуск гостя перестаёт действовать.
+         */
+        post: operations["conferences_leave_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Закрыть или открыть конференцию
+         * @description Модератор закрывает комнату (новые не входят, гостевые ссылки перестают впускать) или открывает её.
+         */
+        post: operations["conferences_lock_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Моё место в конференции
+         * @description Место самого вызывающего: в зале ожидания, в конференции (с данными для подключения), вышел или удалён; оба поля null, если он в ней не был. Гость в зале ожидания опрашивает его, чтобы узнать о допуске.
+         */
+        get: operations["conferences_me_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Мой микрофон, камера, экран и рука
+         * @description Текущее состояние микрофона, камеры и показа экрана вызывающего, поднятая или опущенная рука; все участники получают conference.participant.
+         */
+        patch: operations["conferences_me_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/moderators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Назначить модератора
+         * @description Модератор назначает другого модератора из тех, кто уже видит конференцию.
+         */
+        post: operations["conferences_moderators_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/mute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Выключить микрофоны
+         * @description Модератор выключает микрофон одному участнику или всем вошедшим, кроме себя.
+         */
+        post: operations["conferences_mute_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/participants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Участники конференции
+         * @description Вошедшие — в порядке прихода; модераторы видят и зал ожидания; не вошедший не видит никого. Постранично в общем конверте списка.
+         */
+        get: operations["conferences_participants_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/participants/{participant_id}/admit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Допустить из зала ожидания
+         * @description Модератор допускает ожидающего в зале ожидания; тот сразу входит в конференцию.
+         */
+        post: operations["conferences_participants_admit_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/participants/{participant_id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Удалить участника
+         * @description Модератор удаляет участника, вошедшего или ожидающего: его отключают от комнаты Janus, и войти снова он не может. Организатора удалить нельзя.
+         */
+        post: operations["conferences_participants_remove_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/guest-join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Войти как гость
+         * @description Открыть гостевую ссылку с отображаемым именем, без входа в систему: гость ждёт в зале ожидания и получает пропуск только в эту конференцию. Истёкшая ссылка — 403 guest_link_expired, неизвестная — 404 guest_link_invalid.
+         */
+        post: operations["conferences_guest_join_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations": {
         parameters: {
             query?: never;
@@ -803,7 +1275,7 @@ export interface paths {
         put?: never;
         /**
          * Назначить роль участника
-         * @description Назначить участнику роль не выше своей (участники с правом manage_members); владелец может назначить нового владельца и сам становится администратором. Роль владельца не может изменить никто; участники получают событие membership.role.
+         * @description Назначить участнику роль не выше своей (участники с правом manage_members); владелец может назначить нового владельца и сам становится администратором. Роль владельца не может изменить никто; участники получают событие membership.update.
          */
         post: operations["conversations_members_role_create"];
         delete?: never;
@@ -935,7 +1407,7 @@ export interface paths {
         head?: never;
         /**
          * Настройки вызывающего в чате
-         * @description Изменить собственные настройки вызывающего в чате: без звука до, закреплён, в архиве. Событие membership.settings получают только устройства самого вызывающего.
+         * @description Изменить собственные настройки вызывающего в чате: без звука до, закреплён, в архиве. Событие member_settings.update получают только устройства самого вызывающего.
          */
         patch: operations["conversations_settings_partial_update"];
         trace?: never;
@@ -1680,14 +2152,14 @@ export interface paths {
         post?: never;
         /**
          * Удалить сообщение у всех
-         * @description Удалить сообщение у всех — автором или администратором чата (иначе 403 delete_not_allowed): остаётся отметка об удалении, история правок удаляется. Участники получают событие message.delete, кроме скрывших сообщение.
+         * @description Удалить сообщение у всех — автором или администратором чата (иначе 403 delete_not_allowed): остаётся отметка об удалении, история правок удаляется. Участники получают событие message.remove, кроме скрывших сообщение.
          */
         delete: operations["messages_destroy"];
         options?: never;
         head?: never;
         /**
          * Изменить сообщение
-         * @description Автор изменяет текст сообщения в пределах срока редактирования чата (иначе 403 edit_not_allowed); прежняя версия сохраняется в истории правок. Участники получают событие message.edit, кроме скрывших сообщение.
+         * @description Автор изменяет текст сообщения в пределах срока редактирования чата (иначе 403 edit_not_allowed); прежняя версия сохраняется в истории правок. Участники получают событие message.update, кроме скрывших сообщение.
          */
         patch: operations["messages_partial_update"];
         trace?: never;
@@ -1783,12 +2255,12 @@ export interface paths {
         put?: never;
         /**
          * Удалить сообщение у себя
-         * @description Удалить сообщение только у себя: оно пропадает из истории, ответов в обсуждении и результатов поиска вызывающего; у остальных участников ничего не меняется, число непрочитанных тоже. Повтор ничего не меняет; событие message.hide получают только устройства самого вызывающего.
+         * @description Удалить сообщение только у себя: оно пропадает из истории, ответов в обсуждении и результатов поиска вызывающего; у остальных участников ничего не меняется, число непрочитанных тоже. Повтор ничего не меняет; событие hidden_message.add получают только устройства самого вызывающего.
          */
         post: operations["messages_hide_create"];
         /**
          * Снова показать скрытое сообщение
-         * @description Снова показать сообщение, скрытое вызывающим. Повтор ничего не меняет; событие message.unhide с самим сообщением получают только устройства самого вызывающего.
+         * @description Снова показать сообщение, скрытое вызывающим. Повтор ничего не меняет; событие hidden_message.remove с самим сообщением получают только устройства самого вызывающего.
          */
         delete: operations["messages_hide_destroy"];
         options?: never;
@@ -2684,6 +3156,163 @@ export interface components {
             /** @default  */
             otp?: string;
         };
+        /**
+         * @description A call as both parties see it (``call_payload``); in history also whether it was a
+         *     missed call of the reader.
+         */
+        Call: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["CallKindEnum"];
+            state: components["schemas"]["CallStateEnum"];
+            /** Format: uuid */
+            caller_id: string;
+            /** Format: uuid */
+            callee_id: string;
+            /** Format: uuid */
+            conversation_id: string | null;
+            /**
+             * Format: uuid
+             * @description Устройство вызываемого, принявшее звонок (после ответа).
+             */
+            accepted_device_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            /** Format: date-time */
+            ended_at: string | null;
+            /**
+             * Format: uuid
+             * @description Кто завершил звонок; null, если сервер (по тайм-ауту).
+             */
+            ended_by: string | null;
+            /** @description От ответа до завершения, если звонок завершился после ответа. */
+            duration_seconds: number | null;
+        };
+        /** @description ``call.answered_elsewhere``: to each other device of the callee: stop ringing. */
+        CallAnsweredElsewhereEvent: {
+            /** @enum {string} */
+            type: "call";
+            /** @enum {string} */
+            op: "answered_elsewhere";
+            /** Format: uuid */
+            call_id: string;
+            /**
+             * Format: uuid
+             * @description Устройство, принявшее звонок.
+             */
+            device_id: string | null;
+        };
+        /**
+         * @description ``call.incoming`` (to the callee's devices: ring) / ``call.update`` (the new state,
+         *     to both parties' devices).
+         */
+        CallEvent: {
+            /** @enum {string} */
+            type: "call";
+            /** @enum {string} */
+            op: "incoming" | "update";
+            call: components["schemas"]["Call"];
+        };
+        /**
+         * @description A call as both parties see it (``call_payload``); in history also whether it was a
+         *     missed call of the reader.
+         */
+        CallHistoryItem: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["CallKindEnum"];
+            state: components["schemas"]["CallStateEnum"];
+            /** Format: uuid */
+            caller_id: string;
+            /** Format: uuid */
+            callee_id: string;
+            /** Format: uuid */
+            conversation_id: string | null;
+            /**
+             * Format: uuid
+             * @description Устройство вызываемого, принявшее звонок (после ответа).
+             */
+            accepted_device_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            /** Format: date-time */
+            ended_at: string | null;
+            /**
+             * Format: uuid
+             * @description Кто завершил звонок; null, если сервер (по тайм-ауту).
+             */
+            ended_by: string | null;
+            /** @description От ответа до завершения, если звонок завершился после ответа. */
+            duration_seconds: number | null;
+            /**
+             * @description Исходящий или входящий звонок для читающего.
+             *
+             *     * `outgoing` - outgoing
+             *     * `incoming` - incoming
+             */
+            direction: components["schemas"]["DirectionEnum"];
+            /** @description Входящий звонок, на который читающий не ответил (пропущен, отменён, занято). */
+            missed: boolean;
+        };
+        /**
+         * @description * `audio` - аудио
+         *     * `video` - видео
+         * @enum {string}
+         */
+        CallKindEnum: "audio" | "video";
+        /**
+         * @description ``call.signal`` from a client: exactly one of ``sdp`` or ``candidate`` (null: the
+         *     end of candidates), for an answered call, from its device.
+         */
+        CallSignalClientFrame: {
+            /** @enum {string} */
+            type: "call.signal";
+            /** Format: uuid */
+            call_id: string;
+            sdp?: components["schemas"]["SessionDescription"];
+            candidate?: components["schemas"]["IceCandidate"] | null;
+        };
+        /** @description ``call.signal`` relayed to the other party's device (never stored). */
+        CallSignalFrame: {
+            /** @enum {string} */
+            type: "call.signal";
+            /** Format: uuid */
+            call_id: string;
+            sdp?: components["schemas"]["SessionDescription"];
+            candidate?: components["schemas"]["IceCandidate"] | null;
+            /** Format: uuid */
+            from_user_id: string;
+        };
+        /** @description Whom to call: a user, or the other member of a direct conversation (one of them). */
+        CallStartRequest: {
+            kind: components["schemas"]["CallKindEnum"];
+            /**
+             * Format: uuid
+             * @description Кому позвонить.
+             */
+            callee_id?: string;
+            /**
+             * Format: uuid
+             * @description Личный чат: позвонить второму участнику.
+             */
+            conversation_id?: string;
+        };
+        /**
+         * @description * `ringing` - вызов
+         *     * `accepted` - принят
+         *     * `ended` - завершён
+         *     * `declined` - отклонён
+         *     * `cancelled` - отменён
+         *     * `missed` - пропущен
+         *     * `busy` - занято
+         *     * `failed` - не удался
+         * @enum {string}
+         */
+        CallStateEnum: "ringing" | "accepted" | "ended" | "declined" | "cancelled" | "missed" | "busy" | "failed";
         Checkin: {
             compliant: boolean;
             reasons: string[];
@@ -2740,6 +3369,87 @@ export interface components {
             body: string;
             /** Format: uuid */
             version_id?: string | null;
+        };
+        Conference: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            /** Format: uuid */
+            conversation_id: string | null;
+            /**
+             * Format: uuid
+             * @description Null for guests.
+             */
+            organizer_id: string | null;
+            moderator_ids: string[];
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            ends_at: string;
+            duration_minutes: number;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            ended_at: string | null;
+            locked: boolean;
+            topology: components["schemas"]["TopologyEnum"];
+            /** @description The .ics invitation (text/calendar); null for guests. */
+            invitation_url: string | null;
+        };
+        /**
+         * @description ``conference.add`` (scheduled), ``conference.update`` (locked, moderators, moved to
+         *     the media server, ended).
+         */
+        ConferenceEvent: {
+            /** @enum {string} */
+            type: "conference";
+            /** @enum {string} */
+            op: "add" | "update";
+            conference: components["schemas"]["Conference"];
+        };
+        /**
+         * @description ``conference_participant.update``: one participant joined, left, was admitted, removed or
+         *     muted, or changed their microphone, camera, screen share or raised hand.
+         */
+        ConferenceParticipantEvent: {
+            /** @enum {string} */
+            type: "conference_participant";
+            /** @enum {string} */
+            op: "update";
+            /** Format: uuid */
+            conference_id: string;
+            participant: components["schemas"]["Participant"];
+        };
+        /** @description ``conference_reminder.add``: the conference starts soon. */
+        ConferenceReminderEvent: {
+            /** @enum {string} */
+            type: "conference_reminder";
+            /** @enum {string} */
+            op: "add";
+            conference: components["schemas"]["Conference"];
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        ConferenceRequest: {
+            title: string;
+            /**
+             * Format: date-time
+             * @description Omitted or null: now.
+             */
+            starts_at?: string | null;
+            /**
+             * Format: int64
+             * @description From 1 to 1440.
+             * @default 60
+             */
+            duration_minutes?: number;
+            /** Format: uuid */
+            conversation_id?: string | null;
+            invitee_ids?: string[];
+            department_ids?: string[];
+            moderator_ids?: string[];
         };
         /** @description A conversation as events and answers carry it (``messaging.events.conversation_payload``). */
         Conversation: {
@@ -2932,6 +3642,12 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
+        /**
+         * @description * `outgoing` - outgoing
+         *     * `incoming` - incoming
+         * @enum {string}
+         */
+        DirectionEnum: "outgoing" | "incoming";
         Document: {
             /** Format: uuid */
             id: string;
@@ -3266,6 +3982,58 @@ export interface components {
             /** Format: uuid */
             id: string;
         };
+        GuestJoin: {
+            /** @description The guest pass (Bearer gst_…): this conference's endpoints only. */
+            token: string;
+            /** Format: date-time */
+            expires_at: string;
+            conference: components["schemas"]["Conference"];
+            participant: components["schemas"]["Participant"];
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        GuestJoinRequest: {
+            link: string;
+            display_name: string;
+        };
+        GuestLink: {
+            /** Format: uuid */
+            id: string;
+            /** @description The link's secret: shown only now. */
+            link: string;
+            /** @description The page a guest opens. */
+            url: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        GuestLinkRequest: {
+            /**
+             * Format: int64
+             * @description From 1 to 10080.
+             */
+            expires_in_minutes: number;
+        };
+        /**
+         * @description ``hidden_message.add`` / ``hidden_message.remove``: to the member's own devices;
+         *     ``remove`` carries the message.
+         */
+        HiddenMessageEvent: {
+            /** @enum {string} */
+            type: "hidden_message";
+            /** @enum {string} */
+            op: "add" | "remove";
+            /** Format: uuid */
+            conversation_id: string;
+            /** Format: uuid */
+            message_id: string;
+            message?: components["schemas"]["Message"];
+        };
         History: {
             results: components["schemas"]["HistoryEntry"][];
             next: string | null;
@@ -3279,6 +4047,53 @@ export interface components {
             ended_at: string;
             /** @description Число изменений, сохранённых за этот период */
             updates: number;
+        };
+        /** @description RTCIceCandidateInit. */
+        IceCandidate: {
+            candidate: string;
+            sdpMid?: string | null;
+            sdpMLineIndex?: number | null;
+            usernameFragment?: string | null;
+        };
+        IceServer: {
+            urls: string[];
+            username?: string;
+            credential?: string;
+        };
+        /**
+         * @description ``ice_servers`` and ``ice_transport_policy`` go as they are into
+         *     ``new RTCPeerConnection({iceServers, iceTransportPolicy})``.
+         */
+        IceServers: {
+            ice_servers: components["schemas"]["IceServer"][];
+            /**
+             * Format: date-time
+             * @description Когда истекают учётные данные TURN: запросите новые заранее.
+             */
+            expires_at: string | null;
+            ttl_seconds: number | null;
+            /**
+             * @description all: peer to peer when possible; relay: media only through the TURN server (CALL_ICE_TRANSPORT_POLICY).
+             *
+             *     * `all` - all
+             *     * `relay` - relay
+             */
+            ice_transport_policy: components["schemas"]["IceTransportPolicyEnum"];
+        };
+        /**
+         * @description * `all` - all
+         *     * `relay` - relay
+         * @enum {string}
+         */
+        IceTransportPolicyEnum: "all" | "relay";
+        Janus: {
+            /** @description The Janus HTTP API to use. */
+            url: string;
+            room: number;
+            /** @description This participant's own join token. */
+            token: string;
+            /** @description The id to join the room with. */
+            feed_id: number;
         };
         /**
          * @description * `ru` - Русский
@@ -3299,6 +4114,13 @@ export interface components {
             url: string;
             /** Format: date-time */
             expires_at: string;
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        LockRequest: {
+            locked: boolean;
         };
         /**
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
@@ -3355,12 +4177,31 @@ export interface components {
             readonly two_factor_enabled: boolean;
             readonly two_factor_required: boolean;
         };
+        Media: {
+            topology: components["schemas"]["TopologyEnum"];
+            /** @description Mesh: the other joined participants. */
+            peers: string[];
+            janus: components["schemas"]["Janus"] | null;
+        };
         /** @description A current member of a conversation: the person, their role, when they joined. */
         Member: {
             user: components["schemas"]["User"];
             role: components["schemas"]["RoleEnum"];
             /** Format: date-time */
             joined_at: string;
+        };
+        /** @description ``member_settings.update``: the member's own settings, to their devices. */
+        MemberSettingsEvent: {
+            /** @enum {string} */
+            type: "member_settings";
+            /** @enum {string} */
+            op: "update";
+            /** Format: uuid */
+            conversation_id: string;
+            /** Format: date-time */
+            muted_until: string | null;
+            pinned: boolean;
+            archived: boolean;
         };
         MembersAdded: {
             /** @description Сколько из них раньше не были участниками. */
@@ -3392,12 +4233,12 @@ export interface components {
              */
             user_id: string;
         };
-        /** @description ``membership.role``. */
+        /** @description ``membership.update``: a member's role changed. */
         MembershipRoleEvent: {
             /** @enum {string} */
             type: "membership";
             /** @enum {string} */
-            op: "role";
+            op: "update";
             /** Format: uuid */
             conversation_id: string;
             /** Format: uuid */
@@ -3410,19 +4251,6 @@ export interface components {
              * @enum {string}
              */
             role: "owner" | "admin" | "member" | "read_only";
-        };
-        /** @description ``membership.settings``: the member's own settings, to their devices. */
-        MembershipSettingsEvent: {
-            /** @enum {string} */
-            type: "membership";
-            /** @enum {string} */
-            op: "settings";
-            /** Format: uuid */
-            conversation_id: string;
-            /** Format: date-time */
-            muted_until: string | null;
-            pinned: boolean;
-            archived: boolean;
         };
         /**
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
@@ -3490,28 +4318,13 @@ export interface components {
             /** Format: uuid */
             written_by: string | null;
         };
-        /** @description ``message.add`` / ``message.edit`` / ``message.delete``. */
+        /** @description ``message.add`` / ``message.update`` / ``message.remove``. */
         MessageEvent: {
             /** @enum {string} */
             type: "message";
             /** @enum {string} */
-            op: "add" | "edit" | "delete";
+            op: "add" | "update" | "remove";
             message: components["schemas"]["Message"];
-        };
-        /**
-         * @description ``message.hide`` / ``message.unhide``: to the member's own devices; ``unhide``
-         *     carries the message.
-         */
-        MessageHideEvent: {
-            /** @enum {string} */
-            type: "message";
-            /** @enum {string} */
-            op: "hide" | "unhide";
-            /** Format: uuid */
-            conversation_id: string;
-            /** Format: uuid */
-            message_id: string;
-            message?: components["schemas"]["Message"];
         };
         /**
          * @description * `text` - текстовое
@@ -3566,6 +4379,25 @@ export interface components {
          * @enum {string}
          */
         ModeEnum: "all" | "any";
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        ModeratorRequest: {
+            /** Format: uuid */
+            user_id: string;
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        MuteRequest: {
+            /**
+             * Format: uuid
+             * @description Omitted: everyone else.
+             */
+            participant_id?: string | null;
+        };
         /** @description A conversation as its member sees it in the list: with role, unread count, settings. */
         MyConversation: {
             /** Format: uuid */
@@ -3698,8 +4530,29 @@ export interface components {
             /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
             previous: string | null;
         };
+        PaginatedCallHistoryItemList: {
+            results: components["schemas"]["CallHistoryItem"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
+        PaginatedCallList: {
+            results: components["schemas"]["Call"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
         PaginatedCommentList: {
             results: components["schemas"]["Comment"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
+        PaginatedConferenceList: {
+            results: components["schemas"]["Conference"][];
             /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
             next: string | null;
             /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
@@ -3761,6 +4614,13 @@ export interface components {
             /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
             previous: string | null;
         };
+        PaginatedParticipantList: {
+            results: components["schemas"]["Participant"][];
+            /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
+            next: string | null;
+            /** @description Передайте как ?cursor= для предыдущей страницы; или null. */
+            previous: string | null;
+        };
         PaginatedScheduledMessageList: {
             results: components["schemas"]["ScheduledMessage"][];
             /** @description Передайте как ?cursor= для следующей страницы; null в конце списка. */
@@ -3807,6 +4667,33 @@ export interface components {
             number: number;
             size: number;
         };
+        Participant: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description Null for a guest.
+             */
+            user_id: string | null;
+            display_name: string;
+            guest: boolean;
+            state: components["schemas"]["ParticipantStateEnum"];
+            audio: boolean;
+            video: boolean;
+            screen: boolean;
+            /** Format: date-time */
+            hand_raised_at: string | null;
+            /** Format: date-time */
+            joined_at: string | null;
+        };
+        /**
+         * @description * `lobby` - in the lobby
+         *     * `joined` - добавлен
+         *     * `left` - left
+         *     * `removed` - removed
+         * @enum {string}
+         */
+        ParticipantStateEnum: "lobby" | "joined" | "left" | "removed";
         /**
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
          *     so is a value of another JSON type than its field's.
@@ -3849,6 +4736,16 @@ export interface components {
              * @description Переместить папку в эту (права редактора на обе; владельца — если это дерево другого владельца).
              */
             parent_id?: string;
+        };
+        /**
+         * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
+         *     so is a value of another JSON type than its field's.
+         */
+        PatchedMediaStateRequest: {
+            audio?: boolean;
+            video?: boolean;
+            screen?: boolean;
+            hand_raised?: boolean;
         };
         /**
          * @description A write payload: unknown keys are a 400 that names them, not silently dropped, and
@@ -3957,12 +4854,12 @@ export interface components {
             description?: string;
             rules?: unknown;
         };
-        /** @description ``policy.updated``: check in again; the socket re-checks the device. */
+        /** @description ``policy.update``: check in again; the socket re-checks the device. */
         PolicyUpdatedEvent: {
             /** @enum {string} */
             type: "policy";
             /** @enum {string} */
-            op: "updated";
+            op: "update";
         };
         /** @description A poll with its results (``messaging.events.poll_results``). */
         Poll: {
@@ -4266,6 +5163,11 @@ export interface components {
             /** @description Экранированный текст; найденные слова в <mark>. */
             snippet: string;
         };
+        Self: {
+            participant: components["schemas"]["Participant"] | null;
+            /** @description Null unless joined. */
+            media: components["schemas"]["Media"] | null;
+        };
         Session: {
             /** Format: uuid */
             readonly id: string;
@@ -4291,6 +5193,13 @@ export interface components {
              */
             access_expires_at: string;
             readonly current: boolean;
+        };
+        /** @description RTCSessionDescriptionInit. */
+        SessionDescription: {
+            /** @enum {string} */
+            type: "offer" | "answer";
+            /** @description Не более 64 КБ (UTF-8). */
+            sdp: string;
         };
         /**
          * @description * `browser` - браузер
@@ -4463,9 +5372,10 @@ export interface components {
          *     * `settings_changed` - settings_changed
          *     * `role_changed` - role_changed
          *     * `document_shared` - document_shared
+         *     * `call` - call
          * @enum {string}
          */
-        SystemEventEnum: "created" | "member_added" | "members_added" | "member_joined" | "member_left" | "member_removed" | "settings_changed" | "role_changed" | "document_shared";
+        SystemEventEnum: "created" | "member_added" | "members_added" | "member_joined" | "member_left" | "member_removed" | "settings_changed" | "role_changed" | "document_shared" | "call";
         /** @description What a system message records; empty (``{}``) on every other kind of message. */
         SystemRecord: {
             event?: components["schemas"]["SystemEventEnum"];
@@ -4500,6 +5410,17 @@ export interface components {
             version?: number | null;
             /** @description Его состояние согласования. */
             status?: string;
+            /**
+             * Format: uuid
+             * @description Звонок (call).
+             */
+            call_id?: string;
+            /** @description audio или video (call). */
+            call_kind?: string;
+            /** @description Чем закончился: ended, missed, cancelled, declined, busy, failed (call). */
+            call_state?: string;
+            /** @description Длительность разговора или null, если ответа не было (call). */
+            duration_seconds?: number | null;
             /** @description Шаг согласования документа: approval_<step>. */
             action?: string;
             /** Format: uuid */
@@ -4597,6 +5518,12 @@ export interface components {
             device_id: string;
             user: components["schemas"]["Me"];
         };
+        /**
+         * @description * `mesh` - peer to peer
+         *     * `sfu` - media server
+         * @enum {string}
+         */
+        TopologyEnum: "mesh" | "sfu";
         TwoFactorStatus: {
             enabled: boolean;
             required: boolean;
@@ -4734,7 +5661,7 @@ export interface components {
         VoteRequest: {
             options: number[];
         };
-        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["MessageHideEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipSettingsEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["DocumentRemoveEvent"] | components["schemas"]["DocumentVersionEvent"] | components["schemas"]["DocumentShareEvent"] | components["schemas"]["ApprovalEvent"] | components["schemas"]["DocumentPreviewEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
+        WebsocketEvent: components["schemas"]["DeviceCommandEvent"] | components["schemas"]["PolicyUpdatedEvent"] | components["schemas"]["MessageEvent"] | components["schemas"]["HiddenMessageEvent"] | components["schemas"]["MembershipEvent"] | components["schemas"]["MembershipRoleEvent"] | components["schemas"]["MemberSettingsEvent"] | components["schemas"]["ReadEvent"] | components["schemas"]["ReactionEvent"] | components["schemas"]["PinEvent"] | components["schemas"]["ConversationEvent"] | components["schemas"]["ThreadEvent"] | components["schemas"]["PollEvent"] | components["schemas"]["DocumentEvent"] | components["schemas"]["DocumentRemoveEvent"] | components["schemas"]["DocumentVersionEvent"] | components["schemas"]["DocumentShareEvent"] | components["schemas"]["ApprovalEvent"] | components["schemas"]["DocumentPreviewEvent"] | components["schemas"]["CallEvent"] | components["schemas"]["CallAnsweredElsewhereEvent"] | components["schemas"]["ConferenceEvent"] | components["schemas"]["ConferenceReminderEvent"] | components["schemas"]["ConferenceParticipantEvent"] | components["schemas"]["StreamFollowEvent"] | components["schemas"]["StreamUnfollowEvent"] | components["schemas"]["TestPingEvent"];
     };
     responses: never;
     parameters: never;
@@ -6059,6 +6986,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -6227,6 +7163,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6504,6 +7449,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6981,6 +7935,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -7149,6 +8112,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -7223,6 +8195,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7337,6 +8318,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
             413: {
                 headers: {
@@ -7432,6 +8422,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Противоречит состоянию объекта (код называет конфликт). */
             409: {
                 headers: {
@@ -7515,6 +8514,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7767,6 +8775,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8130,6 +9147,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -8294,8 +9320,2627 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_list: {
+        parameters: {
+            query?: {
+                /** @description Значение next или previous полученной ранее страницы. */
+                cursor?: string;
+                /** @description Элементов на странице: от 1 до 200, по умолчанию 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCallHistoryItemList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallStartRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_accept_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_cancel_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_decline_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_hangup_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_active_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCallList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calls_ice_servers_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IceServers"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_list: {
+        parameters: {
+            query?: {
+                /** @description Значение next или previous полученной ранее страницы. */
+                cursor?: string;
+                /** @description Элементов на странице: от 1 до 200, по умолчанию 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedConferenceList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConferenceRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conference"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conference"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_end_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conference"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_guest_links_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuestLinkRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuestLink"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_invitation_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An iCalendar file with one VEVENT */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_join_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Self"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_leave_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_lock_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conference"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_me_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Self"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_me_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedMediaStateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Self"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_moderators_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModeratorRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conference"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_mute_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MuteRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_participants_list: {
+        parameters: {
+            query?: {
+                /** @description Значение next или previous полученной ранее страницы. */
+                cursor?: string;
+                /** @description Элементов на странице: от 1 до 200, по умолчанию 50. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedParticipantList"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_participants_admit_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+                participant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Participant"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_participants_remove_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+                participant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Participant"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_guest_join_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuestJoinRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuestJoin"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8367,6 +12012,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10418,6 +14072,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13535,6 +17198,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -13610,6 +17282,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14429,6 +18110,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -14503,6 +18193,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14609,6 +18308,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком большое тело запроса: request_too_large, file_too_large. */
             413: {
                 headers: {
@@ -14703,6 +18411,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -14776,6 +18493,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16347,6 +20073,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -16421,6 +20156,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16523,6 +20267,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Слишком длинная строка запроса: query_too_long. */
             414: {
                 headers: {
@@ -16597,6 +20350,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16694,6 +20456,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16957,6 +20728,15 @@ export interface operations {
             };
             /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

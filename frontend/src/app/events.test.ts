@@ -66,16 +66,16 @@ describe("applyEvent", () => {
 
   it("an edit replaces the message and the preview; an edit outside the loaded window is ignored", () => {
     const edited = message(2, { body: "new", edit_count: 1 });
-    const next = applyEvent(state(), { type: "message", op: "edit", message: edited });
+    const next = applyEvent(state(), { type: "message", op: "update", message: edited });
     expect(next.timelines["c-1"]!.messages[1]!.body).toBe("new");
     expect(next.conversations["c-1"]!.last_message!.body).toBe("new");
     const windowed = state({ timelines: { "c-1": { messages: [message(10)], olderCursor: "9", newerCursor: null, loaded: true, loading: false, error: null } } });
-    const after = applyEvent(windowed, { type: "message", op: "edit", message: message(3, { body: "old one" }) });
+    const after = applyEvent(windowed, { type: "message", op: "update", message: message(3, { body: "old one" }) });
     expect(after.timelines["c-1"]!.messages.map((m) => m.seq)).toEqual([10]);
   });
 
   it("hiding removes the message from the timeline", () => {
-    const next = applyEvent(state(), { type: "message", op: "hide", conversation_id: "c-1", message_id: "m-1" });
+    const next = applyEvent(state(), { type: "hidden_message", op: "add", conversation_id: "c-1", message_id: "m-1" });
     expect(next.timelines["c-1"]!.messages.map((m) => m.id)).toEqual(["m-2"]);
   });
 

@@ -8,6 +8,7 @@ import type { PortalEvent } from "../realtime/index.js";
 import type { Conversation, ConversationPayload, Member, Message, Role, ThreadState } from "./model.js";
 import { mergeMessages, type AppState } from "./store.js";
 import { countDocumentChange, isDocumentEvent } from "../documents/events.js";
+import { applyCallEvent, CALL_EVENT_TYPE, emptyCalls } from "../calls/state.js";
 
 type Fields = Record<string, unknown>;
 
@@ -15,11 +16,11 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
   const data = event as Fields;
   switch (`${event.type}.${event.op ?? ""}`) {
     case "message.add":
-    case "message.edit":
-    case "message.delete":
-    case "message.unhide":
-      return messageChanged(state, data["message"] as Message, event.op === "add");
-    case "message.hide":
+    case "message.update":
+    case "message.remove":
+    case "hidden_message.remove":
+      return messageChanged(state, data["message"] as Message, event.type === "message" && event.op === "add");
+    case "hidden_message.add":
       return messageHidden(state, data["conversation_id"] as string, data["message_id"] as string);
     case "membership.add":
     case "membership.remove": {
@@ -29,13 +30,13 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
       for (const userId of userIds) next = membersChanged(next, conversation.id, userId, event.op as "add" | "remove");
       return membershipChanged(next, event.op!, conversation, userIds);
     }
-    case "membership.role": {
+    case "membership.update": {
       const counted = countMemberChange(state, data["conversation_id"] as string);
-      const next = membersChanged(counted, data["conversation_id"] as string, data["user_id"] as string, "role", data["role"] as Role);
+      const next = membersChanged(counted, data["conversation_id"] as string, data["user_id"] as string, "update", data["role"] as Role);
       if (data["user_id"] !== next.me?.id) return next;
       return patchConversation(next, data["conversation_id"] as string, { role: data["role"] as Role });
     }
-    case "membership.settings":
+    case "member_settings.update":
       return patchConversation(state, data["conversation_id"] as string, {
         muted_until: data["muted_until"] as string | null,
         pinned: data["pinned"] as boolean,
@@ -75,6 +76,11 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
         last_reply_at: data["last_reply_at"] as string | null,
       }));
     default:
+      // Calls (calls/state.ts): the ringing overlay, the call screen and the history follow.
+      if (event.type === CALL_EVENT_TYPE) {
+        const calls = applyCallEvent(state.calls ?? emptyCalls, event);
+        return calls === (state.calls ?? emptyCalls) ? state : { ...state, calls };
+      }
       // Documents and approvals (documents/events.ts): open screens reload what changed.
       if (isDocumentEvent(event)) return { ...state, documentChanges: countDocumentChange(state.documentChanges, event) };
       return state; // events of later features: ignored until their screens exist
@@ -182,7 +188,7 @@ function countMemberChange(state: AppState, conversationId: string): AppState {
 }
 
 /** A loaded member list follows additions (as `member`), removals and role changes. */
-function membersChanged(state: AppState, conversationId: string, userId: string, op: "add" | "remove" | "role", role: Role = "member"): AppState {
+function membersChanged(state: AppState, conversationId: string, userId: string, op: "add" | "remove" | "update", role: Role = "member"): AppState {
   const list = state.members?.[conversationId];
   if (!list?.loaded) return state;
   const known = list.members.find((m) => m.user_id === userId);

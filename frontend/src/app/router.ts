@@ -15,6 +15,7 @@ export type Route =
   | { name: "folder"; id: string }
   | { name: "document"; id: string }
   | { name: "approvals" }
+  | { name: "calls" }
   | { name: "not_found" };
 
 const UUID = "[0-9a-fA-F-]{36}";
@@ -33,6 +34,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if ((match = new RegExp(`^/documents/f/(${UUID})/?$`).exec(pathname))) return { name: "folder", id: match[1]! };
   if ((match = new RegExp(`^/documents/(${UUID})/?$`).exec(pathname))) return { name: "document", id: match[1]! };
   if (pathname === "/approvals" || pathname === "/approvals/") return { name: "approvals" };
+  if (pathname === "/calls" || pathname === "/calls/") return { name: "calls" };
   if ((match = /^\/settings(?:\/([a-z-]+))?\/?$/.exec(pathname))) return { name: "settings", section: match[1] ?? "profile" };
   return { name: "not_found" };
 }
@@ -59,6 +61,8 @@ export function routePath(route: Route): string {
       return `/documents/${route.id}`;
     case "approvals":
       return "/approvals";
+    case "calls":
+      return "/calls";
     case "not_found":
       return "/";
   }

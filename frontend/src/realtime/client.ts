@@ -23,6 +23,7 @@ import {
 } from "./socket.js";
 import { PersistentStore, StoreKey } from "./store.js";
 import type {
+  CallSignal,
   DeviceInfo,
   EphemeralFrame,
   ErrorBody,
@@ -371,6 +372,12 @@ export class PortalClient {
 
   setPresence(state: "online" | "away"): boolean {
     return this.socket.send({ type: "presence", state });
+  }
+
+  /** Send a call's signal to the other party's device (fire and forget: a refusal comes
+   * back as an error frame, `protocolError`); false when the socket is not online. */
+  sendCallSignal(callId: string, signal: CallSignal): boolean {
+    return this.socket.send({ type: "call.signal", call_id: callId, ...signal });
   }
 
   // --- REST ----------------------------------------------------------------------------------------

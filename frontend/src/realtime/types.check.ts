@@ -13,7 +13,7 @@ import type {
   ErrorFrame,
   EventFrame,
   MessageEvent,
-  MessageHideEvent,
+  HiddenMessageEvent,
   MessageSendFrame,
   PingFrame,
   PongFrame,
@@ -45,7 +45,7 @@ export type ServerFramesFit = [
 /** Events: each documented payload is one the client's union accepts. */
 export type EventsFit = [
   Fits<Extends<Schemas["MessageEvent"], MessageEvent>>,
-  Fits<Extends<Schemas["MessageHideEvent"], MessageHideEvent>>,
+  Fits<Extends<Schemas["HiddenMessageEvent"], HiddenMessageEvent>>,
   Fits<Extends<Schemas["DeviceCommandEvent"], DeviceCommandEvent>>,
   Fits<Extends<Schemas["StreamFollowEvent"], StreamFollowEvent>>,
   Fits<Extends<Schemas["StreamUnfollowEvent"], StreamUnfollowEvent>>,

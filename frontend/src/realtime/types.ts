@@ -64,14 +64,14 @@ export type Message = Schemas["Message"];
 
 export interface MessageEvent {
   type: "message";
-  op: "add" | "edit" | "delete";
+  op: "add" | "update" | "remove";
   message: Message;
 }
 
-/** "Deleted for me" and taken back, to the member's own devices; `unhide` carries the message. */
-export interface MessageHideEvent {
-  type: "message";
-  op: "hide" | "unhide";
+/** "Deleted for me" (`add`) and taken back (`remove`, with the message), to the member's own devices. */
+export interface HiddenMessageEvent {
+  type: "hidden_message";
+  op: "add" | "remove";
   conversation_id: string;
   message_id: string;
   message?: Message;
@@ -108,7 +108,7 @@ export interface StreamUnfollowEvent {
   topic: string;
 }
 
-export type PortalEvent = MessageEvent | MessageHideEvent | DeviceCommandEvent | StreamFollowEvent | StreamUnfollowEvent | OtherEvent;
+export type PortalEvent = MessageEvent | HiddenMessageEvent | DeviceCommandEvent | StreamFollowEvent | StreamUnfollowEvent | OtherEvent;
 
 // --- Websocket frames (docs/realtime.md; hand-written) -------------------------------------------
 
@@ -146,7 +146,17 @@ export type MessageSendFrame = MessageInput & {
   ref: string;
   conversation_id: string;
 };
-export type ClientFrame = AuthFrame | PingFrame | ResumeFrame | TypingOutFrame | PresenceOutFrame | MessageSendFrame;
+/** A call's signal (docs/api.md, "Calls"): exactly one of an SDP or an ICE candidate (null:
+ * the end of candidates), to the other party's device of an answered call. */
+export type CallSignal = { sdp: { type: "offer" | "answer"; sdp: string } } | { candidate: RTCIceCandidateInitLike | null };
+export interface RTCIceCandidateInitLike {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
+export type CallSignalOutFrame = { type: "call.signal"; call_id: string } & CallSignal;
+export type ClientFrame = AuthFrame | PingFrame | ResumeFrame | TypingOutFrame | PresenceOutFrame | MessageSendFrame | CallSignalOutFrame;
 
 export interface ReadyFrame {
   type: "ready";
@@ -184,9 +194,10 @@ export interface AckFrame {
   status: number;
   result: unknown;
 }
-/** Short-lived frames relayed by the server, never stored: `typing`, `presence`. */
+/** Short-lived frames relayed by the server, never stored: `typing`, `presence`, and a
+ * call's `call.signal` (with `call_id`, `from_user_id` and the signal). */
 export interface EphemeralFrame {
-  type: "typing" | "presence";
+  type: "typing" | "presence" | "call.signal";
   [field: string]: unknown;
 }
 export type ServerFrame =

@@ -18,10 +18,10 @@ class DeviceCommandEvent(serializers.Serializer):
 
 
 class PolicyUpdatedEvent(serializers.Serializer):
-    """``policy.updated``: check in again; the socket re-checks the device."""
+    """``policy.update``: check in again; the socket re-checks the device."""
 
     type = const("policy")
-    op = const("updated")
+    op = const("update")
 
 
-EVENTS = {"device.command": DeviceCommandEvent, "policy.updated": PolicyUpdatedEvent}
+EVENTS = {"device.command": DeviceCommandEvent, "policy.update": PolicyUpdatedEvent}

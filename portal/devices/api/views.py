@@ -21,7 +21,7 @@ class CheckinView(APIView):
     """Report the device's state; get the effective policy, compliance and pending commands.
 
     Apps call it right after signing in, on every start and resume, and when they receive
-    ``policy.updated``. A refused device still gets its answer here (``compliant: false``
+    ``policy.update``. A refused device still gets its answer here (``compliant: false``
     and the reasons); a device ended by a remote command gets 403 with its commands.
     """
 

@@ -84,7 +84,8 @@ def content_disposition(filename: str, content_type: str) -> str:
 
 # Bytes read per trip to a worker thread: a hop costs about as much as copying 64 KiB, so
 # one per storage chunk held a 1 GB download to a quarter of the storage's speed
-# (bench/documents_transfer.py); a few of them per hop keep memory at one batch.
+# (bench/documents_transfer.py); a few of them per hop keep memory at one batch. A
+# download reads the storage in chunks of this size, so a batch is one read, not a join.
 _BATCH_BYTES = 1024 * 1024
 
 
@@ -224,7 +225,10 @@ class FileDownloadView(APIView):
             response = HttpResponse(status=status)
         else:
             try:
-                reader = storage.get(download.key, version_id=info.version_id, byte_range=selected)
+                reader = storage.get(
+                    download.key, version_id=info.version_id, byte_range=selected,
+                    chunk_size=_BATCH_BYTES,
+                )  # fmt: skip
             except ObjectNotFound:
                 raise DownloadNotFound() from None
             streamed = _AsyncChunks(reader) if isinstance(request._request, ASGIRequest) else reader

@@ -31,7 +31,7 @@ describe("a window around an older message", () => {
   });
 
   it("still shows edits of the messages in it", () => {
-    const next = applyEvent(windowed, { type: "message", op: "edit", message: message(41, { body: "new" }) });
+    const next = applyEvent(windowed, { type: "message", op: "update", message: message(41, { body: "new" }) });
     expect(next.timelines["c-1"]!.messages[1]!.body).toBe("new");
   });
 
@@ -61,9 +61,9 @@ describe("pinned messages", () => {
   });
 
   it("edits and hiding reach the pinned copy", () => {
-    const edited = applyEvent(base, { type: "message", op: "edit", message: message(1, { body: "edited" }) });
+    const edited = applyEvent(base, { type: "message", op: "update", message: message(1, { body: "edited" }) });
     expect(edited.pins!["c-1"]![0]!.body).toBe("edited");
-    const hidden = applyEvent(base, { type: "message", op: "hide", conversation_id: "c-1", message_id: "m-1" });
+    const hidden = applyEvent(base, { type: "hidden_message", op: "add", conversation_id: "c-1", message_id: "m-1" });
     expect(hidden.pins!["c-1"]).toEqual([]);
   });
 });

@@ -25,17 +25,17 @@ describe("a loaded member list follows the events", () => {
     let s = applyEvent(state(), { type: "membership", op: "add", conversation: payload, user_id: "carol" });
     s = applyEvent(s, { type: "membership", op: "add", conversation: payload, user_id: "carol" });
     expect(roles(s)).toEqual({ me: "owner", bob: "member", carol: "member" });
-    s = applyEvent(s, { type: "membership", op: "role", conversation_id: "c-1", user_id: "bob", role: "admin" });
+    s = applyEvent(s, { type: "membership", op: "update", conversation_id: "c-1", user_id: "bob", role: "admin" });
     expect(roles(s)["bob"]).toBe("admin");
     // a repeated add of a member who is an admin now does not demote them
     s = applyEvent(s, { type: "membership", op: "add", conversation: payload, user_id: "bob" });
     expect(roles(s)["bob"]).toBe("admin");
-    s = applyEvent(s, { type: "membership", op: "role", conversation_id: "c-1", user_id: "bob", role: "member" });
+    s = applyEvent(s, { type: "membership", op: "update", conversation_id: "c-1", user_id: "bob", role: "member" });
     expect(roles(s)["bob"]).toBe("member");
     s = applyEvent(s, { type: "membership", op: "remove", conversation: payload, user_id: "carol" });
     expect(roles(s)).toEqual({ me: "owner", bob: "member" });
     // a transfer: my role follows in the conversation too
-    s = applyEvent(s, { type: "membership", op: "role", conversation_id: "c-1", user_id: "me", role: "admin" });
+    s = applyEvent(s, { type: "membership", op: "update", conversation_id: "c-1", user_id: "me", role: "admin" });
     expect(roles(s)["me"]).toBe("admin");
     expect(s.conversations["c-1"]?.role).toBe("admin");
   });
@@ -61,7 +61,7 @@ describe("member lists loaded outside the store", () => {
   it("are told of every membership change, one count per event", () => {
     let s = applyEvent(state(), { type: "membership", op: "add", conversation: payload, user_ids: ["a", "b", "c"], user_id: "a" });
     expect(s.memberChanges?.["c-1"]).toBe(1); // a bulk add is one change
-    s = applyEvent(s, { type: "membership", op: "role", conversation_id: "c-1", user_id: "a", role: "admin" });
+    s = applyEvent(s, { type: "membership", op: "update", conversation_id: "c-1", user_id: "a", role: "admin" });
     s = applyEvent(s, { type: "membership", op: "remove", conversation: payload, user_ids: ["b"], user_id: "b" });
     expect(s.memberChanges?.["c-1"]).toBe(3);
     expect(s.memberChanges?.["other"]).toBeUndefined();

@@ -13,7 +13,7 @@ export async function updateMemberSettings(conversationId: string, changes: Memb
   const store = appStore();
   const { data } = await store.client.request<Conversation>("PATCH", `${base(conversationId)}/settings`, changes);
   store.update((s) =>
-    applyEvent(s, { type: "membership", op: "settings", conversation_id: conversationId, muted_until: data.muted_until, pinned: data.pinned, archived: data.archived }),
+    applyEvent(s, { type: "member_settings", op: "update", conversation_id: conversationId, muted_until: data.muted_until, pinned: data.pinned, archived: data.archived }),
   );
 }
 

@@ -42,7 +42,7 @@ describe("an open thread panel follows events", () => {
   it("thread.update sets the root's reply count; edits and reactions reach replies", () => {
     let s = applyEvent(state({ "m-1": thread() }), { type: "thread", op: "update", conversation_id: "c-1", root_id: "m-1", reply_count: 2, last_reply_at: "2026-12-01T10:05:00Z" });
     expect(s.threads["m-1"]!.root!.reply_count).toBe(2);
-    s = applyEvent(s, { type: "message", op: "edit", message: { ...reply(2), body: "edited" } });
+    s = applyEvent(s, { type: "message", op: "update", message: { ...reply(2), body: "edited" } });
     expect(s.threads["m-1"]!.replies[0]!.body).toBe("edited");
     s = applyEvent(s, { type: "reaction", op: "add", conversation_id: "c-1", message_id: "m-2", emoji: "👍", user_id: "u-3" });
     expect(s.threads["m-1"]!.replies[0]!.reactions).toEqual([{ emoji: "👍", count: 1, user_ids: ["u-3"] }]);
@@ -67,7 +67,7 @@ describe("an open thread panel follows events", () => {
   });
 
   it("the root edited keeps the panel's copy up to date", () => {
-    const s = applyEvent(state({ "m-1": thread() }), { type: "message", op: "edit", message: message(1, { body: "new root", reply_count: 1 }) });
+    const s = applyEvent(state({ "m-1": thread() }), { type: "message", op: "update", message: message(1, { body: "new root", reply_count: 1 }) });
     expect(s.threads["m-1"]!.root!.body).toBe("new root");
   });
 });

@@ -1,1 +1,0 @@
-"""Calls and conferences: models arrive with their issue."""

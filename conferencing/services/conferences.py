@@ -1,0 +1,207 @@
+"""Scheduling, locking, moderators and ending of conferences."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from conferencing import events_conferences as events
+from conferencing.exceptions_conferences import ConferenceEnded, InvalidConference
+from conferencing.models import Conference, ConferenceInvitee, Participant
+from conferencing.selectors_conferences import (
+    Actor,
+    access_conference,
+    require_moderator,
+    visible_to,
+)
+from conferencing.services.conferences_media import media_close
+from messaging.models import Membership
+from messaging.selectors import access_conversation
+from portal import clock
+from portal.accounts.models import User
+from portal.accounts.selectors import access_department, access_user
+from portal.audit.services import record
+from portal.realtime import publish
+
+MAX_TITLE = 200
+MAX_DURATION_MINUTES = 24 * 60
+# A start this far in the past still counts as "now" (the clocks of clients drift).
+START_SLACK = dt.timedelta(minutes=5)
+MAX_AHEAD = dt.timedelta(days=366)
+
+
+def send(event: events.Event) -> None:
+    """Publish one built event (inside the service's transaction: it goes out on commit);
+    a change of a running conference also rings its guests' sockets after commit."""
+    payload, user_ids = event
+    publish(payload, user_ids=user_ids)
+    if payload["op"] == "update":
+        conference_id = payload.get("conference_id") or payload["conference"]["id"]
+        transaction.on_commit(lambda: ring_guests(conference_id), robust=True)
+
+
+def ring_guests(conference_id: Any) -> None:
+    """Wake the guest sockets of a conference: they re-read their snapshot (a doorbell, not
+    a store: conferencing/consumers_conferences.py)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(
+            events.guests_group(conference_id), {"type": "conference.changed"}
+        )
+
+
+def _invitees(
+    actor: User, user_ids: Iterable[Any], department_ids: Iterable[Any]
+) -> tuple[dict[Any, Any], list[Any]]:
+    """The invited users (id → the department they came from, or None) and departments."""
+    invited: dict[Any, Any] = {}
+    for user_id in user_ids:
+        invited[access_user(actor, user_id).pk] = None
+    departments = [access_department(actor, pk) for pk in department_ids]
+    for department in departments:
+        members = User.objects.filter(
+            department_id__in=department.descendant_ids(), is_active=True
+        ).values_list("pk", flat=True)[: settings.CONFERENCE_MAX_INVITEES + 1]
+        for pk in members:
+            invited.setdefault(pk, department.pk)
+        if len(invited) > settings.CONFERENCE_MAX_INVITEES:
+            break
+    invited.pop(actor.pk, None)
+    if len(invited) > settings.CONFERENCE_MAX_INVITEES:
+        raise InvalidConference(
+            _("At most %(count)d people can be invited.")
+            % {"count": settings.CONFERENCE_MAX_INVITEES},
+            invitee_ids=[_("Too many invitees.")],
+        )
+    return invited, departments
+
+
+def _check_times(starts_at: dt.datetime, duration_minutes: int) -> None:
+    now = clock.now()
+    if not 0 < duration_minutes <= MAX_DURATION_MINUTES:
+        raise InvalidConference(
+            duration_minutes=[_("From 1 to %(max)d minutes.") % {"max": MAX_DURATION_MINUTES}]
+        )
+    if starts_at < now - START_SLACK:
+        raise InvalidConference(starts_at=[_("The start is in the past.")])
+    if starts_at > now + MAX_AHEAD:
+        raise InvalidConference(starts_at=[_("The start is more than a year away.")])
+
+
+def conference_create(
+    *,
+    actor: User,
+    title: str,
+    starts_at: dt.datetime | None = None,
+    duration_minutes: int = 60,
+    conversation_id: Any = None,
+    invitee_ids: Iterable[Any] = (),
+    department_ids: Iterable[Any] = (),
+    moderator_ids: Iterable[Any] = (),
+) -> Conference:
+    """Schedule a conference organised by ``actor``: in a conversation the actor is a
+    member of (its members may join; "not found" otherwise), or on its own for invitees —
+    users, and the members of departments (and those below them) at this moment. Starts
+    now when ``starts_at`` is None. Moderators are the organizer and ``moderator_ids``.
+    Everyone who may see it gets ``conference.add``."""
+    title = title.strip()
+    if not 0 < len(title) <= MAX_TITLE:
+        raise InvalidConference(title=[_("From 1 to %(max)d characters.") % {"max": MAX_TITLE}])
+    now = clock.now()
+    starts_at = starts_at or now
+    _check_times(starts_at, duration_minutes)
+    with transaction.atomic():
+        conversation = None
+        if conversation_id is not None:
+            conversation, _membership = access_conversation(actor, conversation_id)
+        invited, departments = _invitees(actor, invitee_ids, department_ids)
+        moderators = [access_user(actor, pk) for pk in moderator_ids]
+        conference = Conference.objects.create(
+            title=title, conversation=conversation, organizer=actor, starts_at=starts_at,
+            duration_minutes=duration_minutes, created_at=now,
+        )  # fmt: skip
+        conference.departments.set(departments)
+        conference.moderators.set(moderators)
+        ConferenceInvitee.objects.bulk_create(
+            ConferenceInvitee(conference=conference, user_id=pk, department_id=department)
+            for pk, department in invited.items()
+        )
+        recipients = {actor.pk, *invited, *(m.pk for m in moderators)}
+        if conversation is not None:
+            recipients.update(
+                Membership.objects.filter(
+                    conversation=conversation, left_at__isnull=True
+                ).values_list("user_id", flat=True)
+            )
+        record("conference.create", actor=actor, target=conference, target_repr=title)
+        send(events.conference_added_event(conference, recipients=recipients))
+    return conference
+
+
+def conference_lock(*, actor: Actor, conference_id: Any, locked: bool) -> Conference:
+    """A moderator locks the room (nobody new joins, guests' links stop admitting) or
+    unlocks it; those in it and in its lobby get ``conference.update``."""
+    with transaction.atomic():
+        conference = access_conference(actor, conference_id, for_update=True)
+        require_moderator(conference, actor)
+        require_open(conference)
+        if conference.locked != locked:
+            conference.locked = locked
+            conference.save(update_fields=["locked"])
+            send(events.conference_updated_event(conference))
+    return conference
+
+
+def conference_moderator_add(*, actor: Actor, conference_id: Any, user_id: Any) -> Conference:
+    """A moderator names another moderator (any user who may see the conference)."""
+    with transaction.atomic():
+        conference = access_conference(actor, conference_id, for_update=True)
+        require_moderator(conference, actor)
+        require_open(conference)
+        assert isinstance(actor, User)
+        user = access_user(actor, user_id)
+        if not Conference.objects.filter(visible_to(user), pk=conference.pk).exists():
+            # Nobody gains sight of a meeting by being named its moderator.
+            raise InvalidConference(user_id=[_("This user is not invited to the conference.")])
+        conference.moderators.add(user)
+        send(events.conference_updated_event(conference))
+    return conference
+
+
+def conference_end(*, actor: Actor, conference_id: Any) -> Conference:
+    """A moderator ends the meeting for everyone: all leave, the Janus room is destroyed,
+    guest links and passes stop working; ``conference.update`` tells everyone in it."""
+    with transaction.atomic():
+        conference = access_conference(actor, conference_id, for_update=True)
+        require_moderator(conference, actor)
+        require_open(conference)
+        recipients_before = events.conference_updated_event(conference)[1]
+        media_close(conference)
+        now = clock.now()
+        conference.ended_at = now
+        conference.save(update_fields=["ended_at"])
+        Participant.objects.filter(
+            conference=conference, state__in=[Participant.State.JOINED, Participant.State.LOBBY]
+        ).update(state=Participant.State.LEFT, left_at=now)
+        record("conference.end", actor=actor if isinstance(actor, User) else None,
+               target=conference, target_repr=conference.title)  # fmt: skip
+        payload, _users = events.conference_updated_event(conference)
+        send((payload, recipients_before))
+    return conference
+
+
+def require_open(conference: Conference) -> None:
+    if conference.ended_at is not None:
+        raise ConferenceEnded()
+
+
+def new_secret(prefix: str) -> str:
+    return prefix + secrets.token_urlsafe(32)

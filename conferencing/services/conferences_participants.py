@@ -1,0 +1,206 @@
+"""Joining, leaving and moderating the people in a conference.
+
+Lobby rule (docs/api.md, "Conferences"): guests always wait in the lobby until a
+moderator admits them; users who may see the conference (members of its conversation,
+invitees, moderators) join directly. A locked room takes nobody new: a user who was never
+in it is refused (``conference_locked``), and guest links stop admitting; those already in
+the lobby may still be admitted, and those who left may come back. A participant a
+moderator removed may not join again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import transaction
+
+from conferencing import events_conferences as events
+from conferencing.exceptions_conferences import (
+    ConferenceLocked,
+    NotInConference,
+    ParticipantNotFound,
+    RemovedFromConference,
+)
+from conferencing.models import Conference, Participant
+from conferencing.selectors_conferences import (
+    Actor,
+    access_conference,
+    access_participant,
+    participant_of,
+    require_moderator,
+)
+from conferencing.services.conferences import require_open, send
+from conferencing.services.conferences_media import (
+    media_admit,
+    media_revoke,
+    new_media_id,
+)
+from portal import clock
+from portal.accounts.models import User
+from portal.audit.services import record
+
+State = Participant.State
+
+
+def new_participant(conference: Conference, **fields: Any) -> Participant:
+    """An unsaved participant row with its own Janus token and feed id."""
+    return Participant(
+        conference=conference, janus_token=secrets.token_hex(24), feed_id=new_media_id(),
+        created_at=clock.now(), **fields,
+    )  # fmt: skip
+
+
+def _enter(conference: Conference, participant: Participant) -> None:
+    """``participant`` (saved or not) joins now: the media topology makes room, and
+    everyone learns it (``conference.update`` first when the room moved to Janus)."""
+    joined = Participant.objects.filter(conference=conference, state=State.JOINED).count()
+    switched = media_admit(conference, participant, joined=joined + 1)
+    now = clock.now()
+    participant.state, participant.joined_at, participant.left_at = State.JOINED, now, None
+    participant.save()
+    if conference.started_at is None:
+        conference.started_at = now
+        conference.save(update_fields=["started_at"])
+    if switched:
+        send(events.conference_updated_event(conference))
+    send(events.participant_event(conference, participant, lobby=False))
+
+
+def conference_join(*, actor: User, conference_id: Any) -> Participant:
+    """``actor`` joins (or comes back to) the conference; see the module's lobby rule.
+    Answers the participant row, joined."""
+    with transaction.atomic():
+        conference = access_conference(actor, conference_id, for_update=True)
+        require_open(conference)
+        participant = participant_of(conference, actor)
+        if participant is not None and participant.state == State.REMOVED:
+            raise RemovedFromConference()
+        if participant is not None and participant.state == State.JOINED:
+            return participant
+        if participant is None:
+            # Seeing the conference without a row means being entitled to join it
+            # (selectors_conferences.visible_to).
+            if conference.locked:
+                raise ConferenceLocked()
+            participant = new_participant(
+                conference, user=actor, display_name=(actor.full_name or actor.login)[:100],
+                state=State.LEFT,
+            )  # fmt: skip
+        elif participant.state == State.LOBBY:
+            raise NotInConference()
+        _enter(conference, participant)
+    return participant
+
+
+def conference_leave(*, actor: Actor, conference_id: Any) -> Participant:
+    """The actor leaves (a guest's pass then stops working: a guest who left is done)."""
+    with transaction.atomic():
+        conference = access_conference(actor, conference_id, for_update=True)
+        participant = participant_of(conference, actor)
+        if participant is None or participant.state not in (State.JOINED, State.LOBBY):
+            raise NotInConference()
+        was_lobby = participant.state == State.LOBBY
+        recipients = events.participant_event(conference, participant, lobby=was_lobby)[1]
+        participant.state, participant.left_at = State.LEFT, clock.now()
+        participant.audio = participant.video = participant.screen = False
+        participant.hand_raised_at = None
+        participant.save()
+        payload, _users = events.participant_event(conference, participant, lobby=was_lobby)
+        send((payload, recipients))
+    return participant
+
+
+def participant_media_set(
+    *,
+    actor: Actor,
+    conference_id: Any,
+    audio: bool | None = None,
+    video: bool | None = None,
+    screen: bool | None = None,
+    hand_raised: bool | None = None,
+) -> Participant:
+    """The actor's own microphone, camera, screen share and raised hand, as their client
+    reports them (Portal relays no media: this is what others are shown)."""
+    with transaction.atomic():
+        conference = access_conference(actor, conference_id, for_update=True)
+        require_open(conference)
+        participant = participant_of(conference, actor)
+        if participant is None or participant.state != State.JOINED:
+            raise NotInConference()
+        for field, value in (("audio", audio), ("video", video), ("screen", screen)):
+            if value is not None:
+                setattr(participant, field, value)
+        if hand_raised is not None:
+            if not hand_raised:
+                participant.hand_raised_at = None
+            elif participant.hand_raised_at is None:
+                participant.hand_raised_at = clock.now()
+        participant.save()
+        send(events.participant_event(conference, participant, lobby=False))
+    return participant
+
+
+def conference_mute(
+    *, actor: Actor, conference_id: Any, participant_id: Any = None
+) -> list[Participant]:
+    """A moderator mutes one participant, or (``participant_id`` None) everyone joined but
+    themself. Each one muted is a ``conference_participant.update`` event; their client turns
+    the microphone off (they may turn it on again)."""
+    with transaction.atomic():
+        conference = access_conference(actor, conference_id, for_update=True)
+        require_moderator(conference, actor)
+        require_open(conference)
+        if participant_id is not None:
+            targets = [access_participant(conference, participant_id)]
+            if targets[0].state != State.JOINED:
+                raise ParticipantNotFound()
+        else:
+            targets = list(
+                Participant.objects.filter(
+                    conference=conference, state=State.JOINED, audio=True
+                ).exclude(user_id=actor.pk)
+            )
+        muted = [p for p in targets if p.audio]
+        for participant in muted:
+            participant.audio = False
+            participant.save(update_fields=["audio"])
+            send(events.participant_event(conference, participant, lobby=False))
+    return muted
+
+
+def participant_remove(*, actor: Actor, conference_id: Any, participant_id: Any) -> Participant:
+    """A moderator removes a participant (joined or waiting in the lobby): they are dropped
+    from the Janus room, their token revoked, and they may not join again."""
+    with transaction.atomic():
+        conference = access_conference(actor, conference_id, for_update=True)
+        require_moderator(conference, actor)
+        require_open(conference)
+        participant = access_participant(conference, participant_id)
+        if participant.state == State.REMOVED or participant.user_id == conference.organizer_id:
+            raise ParticipantNotFound()
+        was_lobby = participant.state == State.LOBBY
+        recipients = events.participant_event(conference, participant, lobby=was_lobby)[1]
+        media_revoke(conference, participant)
+        participant.state, participant.left_at = State.REMOVED, clock.now()
+        participant.audio = participant.video = participant.screen = False
+        participant.hand_raised_at = None
+        participant.save()
+        record("conference.participant_remove", actor=actor if isinstance(actor, User) else None,
+               target=conference, target_repr=participant.display_name)  # fmt: skip
+        payload, _users = events.participant_event(conference, participant, lobby=was_lobby)
+        send((payload, recipients))
+    return participant
+
+
+def participant_admit(*, actor: Actor, conference_id: Any, participant_id: Any) -> Participant:
+    """A moderator admits someone waiting in the lobby: they join now."""
+    with transaction.atomic():
+        conference = access_conference(actor, conference_id, for_update=True)
+        require_moderator(conference, actor)
+        require_open(conference)
+        participant = access_participant(conference, participant_id)
+        if participant.state != State.LOBBY:
+            raise ParticipantNotFound()
+        _enter(conference, participant)
+    return participant

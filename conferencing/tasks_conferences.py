@@ -1,0 +1,12 @@
+"""Periodic work of conferences (celery beat: ``remind-conferences`` in portal/settings.py)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from conferencing.services import conference_reminders_send
+
+
+@shared_task
+def send_conference_reminders() -> int:
+    return conference_reminders_send()
