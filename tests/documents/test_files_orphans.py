@@ -53,6 +53,9 @@ def _add_version(owner, document, data: bytes = PDF) -> Version:
 
 @pytest.fixture
 def owner(transactional_db):
+    # Records committed by earlier tests whose own transaction was rolled back (the
+    # ``db`` fixture's): they are not this test's, and would count in its sweeps.
+    PendingObject.objects.all().delete()
     return UserFactory.create(login="owner")
 
 
