@@ -2867,7 +2867,7 @@ export interface components {
              *     * `return` - вернуть на доработку
              */
             decision: components["schemas"]["DecisionEnum"] | components["schemas"]["NullEnum"];
-            /** @description Правило, по которому он назначен: "author", идентификатор подразделения или null. */
+            /** @description Правило, по которому они назначены: "author", id подразделения или null. */
             head_of: string | null;
         };
         ApprovalDelegation: {
@@ -3047,7 +3047,7 @@ export interface components {
         };
         ApprovalTemplateStage: {
             approver_ids: string[];
-            /** @description "author" или идентификаторы подразделений. */
+            /** @description "author" или id подразделений. */
             head_of: string[];
             mode: components["schemas"]["ModeEnum"];
             duration_hours: number;
@@ -3378,7 +3378,7 @@ export interface components {
             conversation_id: string | null;
             /**
              * Format: uuid
-             * @description Null for guests.
+             * @description null для гостей.
              */
             organizer_id: string | null;
             moderator_ids: string[];
@@ -3393,7 +3393,7 @@ export interface components {
             ended_at: string | null;
             locked: boolean;
             topology: components["schemas"]["TopologyEnum"];
-            /** @description The .ics invitation (text/calendar); null for guests. */
+            /** @description Приглашение .ics (text/calendar); null для гостей. */
             invitation_url: string | null;
         };
         /**
@@ -3436,12 +3436,12 @@ export interface components {
             title: string;
             /**
              * Format: date-time
-             * @description Omitted or null: now.
+             * @description Не указано или null: сейчас.
              */
             starts_at?: string | null;
             /**
              * Format: int64
-             * @description From 1 to 1440.
+             * @description От 1 до 1440.
              * @default 60
              */
             duration_minutes?: number;
@@ -3983,7 +3983,7 @@ export interface components {
             id: string;
         };
         GuestJoin: {
-            /** @description The guest pass (Bearer gst_…): this conference's endpoints only. */
+            /** @description Гостевой пропуск (Bearer gst_…): только для методов этой конференции. */
             token: string;
             /** Format: date-time */
             expires_at: string;
@@ -4001,9 +4001,9 @@ export interface components {
         GuestLink: {
             /** Format: uuid */
             id: string;
-            /** @description The link's secret: shown only now. */
+            /** @description Секрет ссылки: показывается только сейчас. */
             link: string;
-            /** @description The page a guest opens. */
+            /** @description Страница, которую открывает гость. */
             url: string;
             /** Format: date-time */
             expires_at: string;
@@ -4015,7 +4015,7 @@ export interface components {
         GuestLinkRequest: {
             /**
              * Format: int64
-             * @description From 1 to 10080.
+             * @description От 1 до 10080.
              */
             expires_in_minutes: number;
         };
@@ -4073,7 +4073,7 @@ export interface components {
             expires_at: string | null;
             ttl_seconds: number | null;
             /**
-             * @description all: peer to peer when possible; relay: media only through the TURN server (CALL_ICE_TRANSPORT_POLICY).
+             * @description all — напрямую, когда возможно; relay — медиа только через TURN-сервер (CALL_ICE_TRANSPORT_POLICY).
              *
              *     * `all` - all
              *     * `relay` - relay
@@ -4087,12 +4087,12 @@ export interface components {
          */
         IceTransportPolicyEnum: "all" | "relay";
         Janus: {
-            /** @description The Janus HTTP API to use. */
+            /** @description HTTP API Janus, к которому подключаться. */
             url: string;
             room: number;
-            /** @description This participant's own join token. */
+            /** @description Собственный токен входа этого участника. */
             token: string;
-            /** @description The id to join the room with. */
+            /** @description Идентификатор, с которым входить в комнату. */
             feed_id: number;
         };
         /**
@@ -4179,7 +4179,7 @@ export interface components {
         };
         Media: {
             topology: components["schemas"]["TopologyEnum"];
-            /** @description Mesh: the other joined participants. */
+            /** @description Mesh: остальные вошедшие участники. */
             peers: string[];
             janus: components["schemas"]["Janus"] | null;
         };
@@ -4394,7 +4394,7 @@ export interface components {
         MuteRequest: {
             /**
              * Format: uuid
-             * @description Omitted: everyone else.
+             * @description Не указано: все остальные.
              */
             participant_id?: string | null;
         };
@@ -4672,7 +4672,7 @@ export interface components {
             id: string;
             /**
              * Format: uuid
-             * @description Null for a guest.
+             * @description null для гостя.
              */
             user_id: string | null;
             display_name: string;
@@ -4687,10 +4687,10 @@ export interface components {
             joined_at: string | null;
         };
         /**
-         * @description * `lobby` - in the lobby
+         * @description * `lobby` - в зале ожидания
          *     * `joined` - добавлен
-         *     * `left` - left
-         *     * `removed` - removed
+         *     * `left` - вышел
+         *     * `removed` - удалён
          * @enum {string}
          */
         ParticipantStateEnum: "lobby" | "joined" | "left" | "removed";
@@ -4733,7 +4733,7 @@ export interface components {
             name?: string;
             /**
              * Format: uuid
-             * @description Переместить папку в эту (права редактора на обе; владельца — если это дерево другого владельца).
+             * @description Переместить папку в эту (нужна роль редактора в обеих; владельца — если дерево другого владельца).
              */
             parent_id?: string;
         };
@@ -4940,7 +4940,7 @@ export interface components {
             thumbnail_url: string | null;
             /** @description Изображение или первые страницы (PREVIEW_PDF_PAGES) размером до 1600 px. */
             pages: components["schemas"]["PreviewPage"][];
-            /** @description Не удался по преходящей причине: POST …/preview/retry подготовит его заново. */
+            /** @description Сбой был временным: POST …/preview/retry создаёт предпросмотр заново. */
             retryable: boolean;
         };
         PreviewPage: {
@@ -5165,7 +5165,7 @@ export interface components {
         };
         Self: {
             participant: components["schemas"]["Participant"] | null;
-            /** @description Null unless joined. */
+            /** @description null, пока участник не вошёл. */
             media: components["schemas"]["Media"] | null;
         };
         Session: {
@@ -5259,7 +5259,7 @@ export interface components {
         StageRequest: {
             /** @description Согласующие этапа по порядку. */
             approver_ids?: string[];
-            /** @description Согласующие по должности: "author" (руководитель подразделения автора документа) или идентификатор подразделения (его руководитель); определяются при запуске маршрута и снова при начале этапа. */
+            /** @description Согласующие по должности: "author" (руководитель подразделения автора документа) или id подразделения (его руководитель); определяются при запуске маршрута и снова при начале этапа. */
             head_of?: string[];
             /**
              * @description all — согласовать должны все согласующие; any — этап завершается первым согласованием.
@@ -5454,7 +5454,7 @@ export interface components {
         TemplateStageRequest: {
             /** @description Согласующие этапа по порядку. */
             approver_ids?: string[];
-            /** @description Согласующие по должности: "author" (руководитель подразделения автора документа) или идентификатор подразделения (его руководитель); определяются при запуске маршрута и снова при начале этапа. */
+            /** @description Согласующие по должности: "author" (руководитель подразделения автора документа) или id подразделения (его руководитель); определяются при запуске маршрута и снова при начале этапа. */
             head_of?: string[];
             /**
              * @description all — согласовать должны все согласующие; any — этап завершается первым согласованием.
@@ -5519,8 +5519,8 @@ export interface components {
             user: components["schemas"]["Me"];
         };
         /**
-         * @description * `mesh` - peer to peer
-         *     * `sfu` - media server
+         * @description * `mesh` - напрямую (mesh)
+         *     * `sfu` - медиасервер
          * @enum {string}
          */
         TopologyEnum: "mesh" | "sfu";
