@@ -717,7 +717,7 @@ DESCRIPTIONS: dict[str, Any] = {
     ),
     "conferences_me_partial_update": _(
         "What the caller's microphone, camera and screen share are now, and a raised or "
-        "lowered hand; everyone joined gets conference.participant."
+        "lowered hand; everyone joined gets conference_participant.update."
     ),
     "conferences_participants_list": _(
         "Those joined, in the order they arrived; moderators also see the lobby; "

@@ -987,7 +987,7 @@ export interface paths {
         head?: never;
         /**
          * Мой микрофон, камера, экран и рука
-         * @description Текущее состояние микрофона, камеры и показа экрана вызывающего, поднятая или опущенная рука; все участники получают conference.participant.
+         * @description Текущее состояние микрофона, камеры и показа экрана вызывающего, поднятая или опущенная рука; все участники получают conference_participant.update.
          */
         patch: operations["conferences_me_partial_update"];
         trace?: never;
