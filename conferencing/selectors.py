@@ -44,6 +44,15 @@ def active_calls_of(user: User) -> QuerySet[Call]:
     return calls_of(user).filter(state__in=Call.ACTIVE_STATES)
 
 
+def active_calls_of_users(user_ids: list[Any]) -> QuerySet[Call]:
+    """The ringing or answered calls of any of these users, locked (in the caller's
+    transaction)."""
+    require_transaction("active_calls_of_users")
+    return Call.objects.select_for_update().filter(
+        Q(caller_id__in=user_ids) | Q(callee_id__in=user_ids), state__in=Call.ACTIVE_STATES
+    )
+
+
 def in_active_call(user_ids: list[Any]) -> set[str]:
     """Those of these users who are a party of a ringing or answered call."""
     rows = Call.objects.filter(

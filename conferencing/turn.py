@@ -28,8 +28,8 @@ def turn_credential(secret: str, username: str) -> str:
 
 
 def ice_servers(*, user_id: Any, now: dt.datetime | None = None) -> dict[str, Any]:
-    """What ``RTCPeerConnection({iceServers})`` takes, for this user, and when the TURN
-    credential expires (null without TURN)."""
+    """What ``RTCPeerConnection({iceServers, iceTransportPolicy})`` takes, for this user,
+    and when the TURN credential expires (null without TURN)."""
     now = now or clock.now()
     servers: list[dict[str, Any]] = []
     if settings.STUN_URLS:
@@ -50,4 +50,5 @@ def ice_servers(*, user_id: Any, now: dt.datetime | None = None) -> dict[str, An
         "ice_servers": servers,
         "expires_at": expires_at,
         "ttl_seconds": settings.TURN_TTL if settings.TURN_SECRET else None,
+        "ice_transport_policy": settings.CALL_ICE_TRANSPORT_POLICY,
     }

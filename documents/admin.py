@@ -1,8 +1,13 @@
-"""Folders, documents, versions, shares and uploads in Django admin: read-only.
+"""Folders, documents, versions, shares, uploads and co-editing's storage in Django admin:
+read-only.
 
 Every change to them goes through the documents services (permissions, audit, events,
 storage); admin is where IT staff look things up — who owns a folder, which versions a
-document has and who it is shared with — not where they change them.
+document has and who it is shared with, how far a document's edit log is from its last
+compaction, its named versions — not where they change them. Editing or deleting a
+co-editing row by hand would break the document: an update log row is part of its
+content until compacted, a state row points at its snapshot object, a named version at
+its stored state.
 """
 
 from __future__ import annotations
@@ -10,12 +15,26 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Length
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 # The other parts register their models in their own modules.
 from documents import admin_approval, admin_previews  # noqa: F401
-from documents.models import Comment, Document, DocumentShare, Folder, UploadSession, Version
+from documents.models import (
+    CollabState,
+    Comment,
+    Document,
+    DocumentShare,
+    DocumentUpdate,
+    EditSpan,
+    Folder,
+    NamedSnapshot,
+    PendingObject,
+    UploadSession,
+    Version,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -109,3 +128,69 @@ class CommentAdmin(ReadOnlyAdmin):
     list_display = ["document", "author", "created_at", "__str__"]
     list_select_related = ["document", "author"]
     raw_id_fields = ["document", "version", "author"]
+
+
+# --- co-editing (docs/collab.md) ---------------------------------------------------------
+
+
+@admin.register(CollabState)
+class CollabStateAdmin(ReadOnlyAdmin):
+    list_display = ["document", "snapshot_number", "snapshot_size", "log_rows", "compacted_at"]
+    list_select_related = ["document"]
+    search_fields = ["document__name", "document__id"]
+    raw_id_fields = ["document"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CollabState]:
+        rows = (
+            DocumentUpdate.objects.filter(document=OuterRef("document"))
+            .order_by()
+            .values("document")
+            .annotate(n=Count("seq"))
+            .values("n")
+        )
+        return super().get_queryset(request).annotate(n_rows=Coalesce(Subquery(rows), 0))
+
+    @admin.display(description=_("updates not compacted"), ordering="n_rows")
+    def log_rows(self, state: CollabState) -> int:
+        return getattr(state, "n_rows", 0)
+
+
+@admin.register(DocumentUpdate)
+class DocumentUpdateAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "document", "author", "size", "created_at"]
+    list_select_related = ["document", "author"]
+    search_fields = ["document__name", "document__id"]
+    # The Yjs bytes are not shown: binary, and a part of the document's content.
+    fields = ("seq", "document", "author", "size", "created_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DocumentUpdate]:
+        return super().get_queryset(request).annotate(n_bytes=Length("data"))
+
+    @admin.display(description=_("size, bytes"), ordering="n_bytes")
+    def size(self, update: DocumentUpdate) -> int:
+        return getattr(update, "n_bytes", 0)
+
+
+@admin.register(EditSpan)
+class EditSpanAdmin(ReadOnlyAdmin):
+    list_display = ["document", "author", "started_at", "ended_at", "updates"]
+    list_select_related = ["document", "author"]
+    search_fields = ["document__name", "author__login"]
+    raw_id_fields = ["document", "author"]
+
+
+@admin.register(NamedSnapshot)
+class NamedSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["name", "document", "size", "author", "created_at"]
+    list_select_related = ["document", "author"]
+    search_fields = ["name", "document__name"]
+    raw_id_fields = ["document", "author"]
+
+
+@admin.register(PendingObject)
+class PendingObjectAdmin(ReadOnlyAdmin):
+    """Objects being written, and those the orphan sweep will look at (documents.md)."""
+
+    list_display = ["key", "created_at"]
+    search_fields = ["key"]

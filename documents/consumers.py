@@ -13,6 +13,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from documents.collab import access, protocol, rooms
+from documents.collab.ratelimit import socket_bucket
 from portal.errors import PortalError
 from portal.realtime.hub import hub
 from portal.realtime.middleware import SCOPE_KEY, HandshakeAuth, socket_ip
@@ -65,6 +66,7 @@ class DocumentEditConsumer(AsyncWebsocketConsumer):
             granted.session_id,
             granted.role,
         )
+        self.bucket = socket_bucket()
         self.writer = asyncio.create_task(self._write())
         # Security events of the sign-in session (sign-out, revocation, a blocked user, a
         # wiped device) reach the socket at once through the gateway's bells.
@@ -84,6 +86,12 @@ class DocumentEditConsumer(AsyncWebsocketConsumer):
             return
         if len(bytes_data) > MAX_MESSAGE_BYTES:
             await self.shut(access.CLOSE_TOO_LARGE, "message_too_large")
+            return
+        if not self.bucket.take():
+            # A flood: closed before it costs the room anything (the others go on).
+            logger.info("document %s: socket of %s flooding, closed", self.room.document_id,
+                        self.user_id)  # fmt: skip
+            await self.shut(access.CLOSE_TRAFFIC, "too_many_messages")
             return
         try:
             await self.room.handle(self, protocol.parse(bytes_data))
@@ -110,7 +118,7 @@ class DocumentEditConsumer(AsyncWebsocketConsumer):
         if self.closing:
             return
         if self.outbox.qsize() >= MAX_OUTBOX_MESSAGES:
-            self.slow_close = asyncio.ensure_future(self.shut(access.CLOSE_TOO_SLOW, "too_slow"))
+            self.slow_close = asyncio.ensure_future(self.shut(access.CLOSE_TRAFFIC, "too_slow"))
             return
         self.outbox.put_nowait(data)
 

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from documents.services.orphans import orphans_sweep
 from documents.services.previews import (
     TASK_HARD_LIMIT,
     TASK_SOFT_LIMIT,
@@ -29,3 +30,10 @@ def expire_uploads() -> int:
     """Abort resumable uploads that had no part for a day, dropping their parts in
     storage (celery beat runs this every hour)."""
     return uploads_expire()
+
+
+@shared_task
+def sweep_orphans() -> int:
+    """Delete the objects written for versions whose transaction rolled back, past the
+    grace period (celery beat runs this every hour)."""
+    return orphans_sweep()

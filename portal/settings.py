@@ -184,6 +184,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     "sweep-previews": {"task": "documents.tasks.sweep_previews", "schedule": 600.0},
+    "sweep-orphan-objects": {"task": "documents.tasks.sweep_orphans", "schedule": 3600.0},
     "remind-conferences": {
         "task": "conferencing.tasks_conferences.send_conference_reminders",
         "schedule": 60.0,
@@ -386,6 +387,14 @@ if TURN_SECRET and len(TURN_SECRET) < 16:
     raise ImproperlyConfigured("TURN_SECRET must be at least 16 characters")
 if not 60 <= TURN_TTL <= 7 * 24 * 3600:
     raise ImproperlyConfigured("TURN_TTL must be from 60 seconds to 7 days")
+# What clients pass as RTCPeerConnection's iceTransportPolicy: "all" (peer to peer when the
+# network allows, the relay otherwise) or "relay" (media only through the TURN server: no
+# address of the device reaches the other party; needs TURN).
+CALL_ICE_TRANSPORT_POLICY = env_str("CALL_ICE_TRANSPORT_POLICY", "all")
+if CALL_ICE_TRANSPORT_POLICY not in ("all", "relay"):
+    raise ImproperlyConfigured("CALL_ICE_TRANSPORT_POLICY must be all or relay")
+if CALL_ICE_TRANSPORT_POLICY == "relay" and not TURN_SECRET:
+    raise ImproperlyConfigured("CALL_ICE_TRANSPORT_POLICY=relay needs TURN_SECRET and TURN_URLS")
 
 # --- HTTP limits -------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
@@ -394,6 +403,13 @@ MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
 # upload in parts of DOCUMENT_UPLOAD_PART_BYTES; docs/documents.md).
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 4 * 1024**3)
 DOCUMENT_UPLOAD_PART_BYTES = env_int("DOCUMENT_UPLOAD_PART_BYTES", 8 * 1024 * 1024)
+# An object written for a version whose transaction then rolled back is deleted by the
+# hourly sweep once it is this many seconds old (documents/services/orphans.py).
+DOCUMENT_ORPHAN_GRACE = env_int("DOCUMENT_ORPHAN_GRACE", 3600)
+# One editing socket may send this many messages a second (Yjs updates, awareness), in
+# bursts of up to COLLAB_MESSAGE_BURST; past that it is closed with 4429 (docs/collab.md).
+COLLAB_MESSAGE_RATE = env_int("COLLAB_MESSAGE_RATE", 50)
+COLLAB_MESSAGE_BURST = env_int("COLLAB_MESSAGE_BURST", 300)
 # Longer query strings get 414; more parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS get 400.
 MAX_QUERY_STRING_BYTES = env_int("MAX_QUERY_STRING_BYTES", 16 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("MAX_REQUEST_FIELDS", 1000)

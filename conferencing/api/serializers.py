@@ -81,10 +81,18 @@ class IceServerOutput(serializers.Serializer):
 
 
 class IceServersOutput(serializers.Serializer):
-    """``ice_servers`` goes as it is into ``new RTCPeerConnection({iceServers})``."""
+    """``ice_servers`` and ``ice_transport_policy`` go as they are into
+    ``new RTCPeerConnection({iceServers, iceTransportPolicy})``."""
 
     ice_servers = IceServerOutput(many=True)
     expires_at = serializers.DateTimeField(
         allow_null=True, help_text=_("When the TURN credential expires: fetch anew before.")
     )
     ttl_seconds = serializers.IntegerField(allow_null=True)
+    ice_transport_policy = serializers.ChoiceField(
+        choices=[("all", "all"), ("relay", "relay")],
+        help_text=_(
+            "all: peer to peer when possible; relay: media only through the TURN server "
+            "(CALL_ICE_TRANSPORT_POLICY)."
+        ),
+    )

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Call(models.Model):
@@ -32,7 +33,7 @@ class Call(models.Model):
         ACCEPTED = "accepted", _("accepted")
         ENDED = "ended", _("ended")
         DECLINED = "declined", _("declined")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("call state", "cancelled")
         MISSED = "missed", _("missed")
         BUSY = "busy", _("busy")
         FAILED = "failed", _("failed")

@@ -84,6 +84,7 @@ def call_start(
         # Both users' rows, in a fixed order: two calls that involve one user are decided
         # one after the other, so nobody ends up in two active calls.
         list(User.objects.select_for_update().filter(pk__in=[actor.pk, callee.pk]).order_by("pk"))
+        _end_due(selectors.active_calls_of_users([actor.pk, callee.pk]), now)
         busy = selectors.in_active_call([actor.pk, callee.pk])
         if str(actor.pk) in busy:
             raise AlreadyInCall()
@@ -209,6 +210,16 @@ def _due_state(call: Call, now: dt.datetime) -> str | None:
         timed_out = now - call.created_at >= dt.timedelta(seconds=settings.CALL_RING_TIMEOUT)
         return Call.State.MISSED if timed_out or gone else None
     return Call.State.FAILED if gone else None
+
+
+def _end_due(calls: Any, now: dt.datetime) -> None:
+    """End those of these (locked) calls that are overdue: a call left ringing because no
+    worker ran its expiry (embedded mode has none, a worker may be down) must not make
+    anyone look busy."""
+    for call in calls:
+        state = _due_state(call, now)
+        if state is not None:
+            _finish(call, state, by=None, at=now)
 
 
 def _finish(call: Call, state: str, *, by: User | None, at: dt.datetime | None = None) -> Call:

@@ -39,7 +39,9 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_DEVICE_REFUSED = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_LARGE = 4413
-CLOSE_TOO_SLOW = 4429
+# Too much traffic: a socket that does not read (``too_slow``) or that floods
+# (``too_many_messages``).
+CLOSE_TRAFFIC = 4429
 CLOSE_UNAVAILABLE = 4503
 
 

@@ -14,7 +14,7 @@ from documents.models.collab import CollabState, DocumentUpdate, EditSpan, Named
 from documents.models.comments import Comment
 from documents.models.files import Document, DocumentShare, Folder, Role, Version
 from documents.models.previews import DocumentPolicy, Preview
-from documents.models.uploads import UploadSession
+from documents.models.uploads import PendingObject, UploadSession
 
 __all__ = [
     "ApprovalApprover",
@@ -32,6 +32,7 @@ __all__ = [
     "EditSpan",
     "Folder",
     "NamedSnapshot",
+    "PendingObject",
     "Preview",
     "RegistrationJournal",
     "Role",

@@ -70,3 +70,21 @@ class UploadSession(models.Model):
         if number < self.part_count:
             return self.part_size
         return self.size - (self.part_count - 1) * self.part_size
+
+
+class PendingObject(models.Model):
+    """An object about to be written for a version, recorded before its bytes go to
+    storage on a database connection of its own (committed at once, so the record outlives
+    the writer's transaction if that rolls back). The writer's commit deletes it. One left
+    over past DOCUMENT_ORPHAN_GRACE whose key no version holds is an orphan: the periodic
+    sweep deletes the object and the row (``documents.services.orphans``)."""
+
+    key = models.CharField(max_length=512, primary_key=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("object being written")
+        verbose_name_plural = _("objects being written")
+
+    def __str__(self) -> str:
+        return self.key

@@ -32,12 +32,14 @@ from messaging.selectors import access_conversation
 from portal import clock
 from portal.accounts.models import Department, User
 from portal.audit.services import record
-from portal.db import require_transaction
+from portal.db import advisory_lock, require_transaction
 from portal.realtime import publish
 from portal.storage.content import display_name
 
 # Roots are depth 1; deeper trees are refused (paths are read one level per query).
 MAX_FOLDER_DEPTH = 32
+# The advisory lock that folder moves take, one at a time (portal.db.advisory_lock).
+_MOVES_LOCK = 0x0D0F
 
 
 def folder_name(name: str) -> str:
@@ -202,8 +204,11 @@ def folder_move(*, actor: User, folder_id: Any, parent_id: Any) -> tuple[Folder,
     a document: the subtree takes the new owner, so who sees its documents changes —
     ``document.update`` goes to their new audience, ``document.remove`` to those who no
     longer see them, and ``access_changed`` is sent for each after commit. Audited as
-    ``document.folder_moved``. Returns the folder and the actor's role on it now."""
+    ``document.folder_moved``. Moves are made one at a time (an advisory lock), so two
+    moves at once can neither deadlock nor make a cycle between them. Returns the folder
+    and the actor's role on it now."""
     with transaction.atomic():
+        advisory_lock(_MOVES_LOCK, 0)
         folder, role = access_folder(actor, folder_id, for_update=True)
         if folder.parent_id is None or not has_role(role, Role.EDITOR):
             raise RoleRequired()

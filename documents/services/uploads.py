@@ -46,6 +46,7 @@ from documents.exceptions import (
 from documents.models import Document, Role, UploadSession, Version
 from documents.selectors import access_document, access_folder, has_role
 from documents.services.folders import folder_keep
+from documents.services.orphans import object_writing
 from documents.services.versions import (
     check_base_version,
     check_declared_size,
@@ -286,6 +287,7 @@ def upload_complete(*, actor: User, upload_id: Any) -> Document | Version:
         if missing:
             raise UploadIncomplete(missing_parts=missing[:100])
         parts = [Part(n, session.parts[str(n)]["etag"]) for n in numbers]
+        object_writing(session.key)  # a rollback after the join leaves it to the sweep
         with contextlib.suppress(UploadNotFound):  # cancelled or expired meanwhile
             info = storage.multipart_complete(session.key, session.storage_upload_id, parts)
         if info is not None:

@@ -25,6 +25,7 @@ from documents.exceptions import DocumentNotFound, VersionConflict, VersionNotFo
 from documents.models import Document, Role, Version
 from documents.models.files import MAX_NAME_CHARS
 from documents.selectors import access_document
+from documents.services.orphans import object_writing
 from documents.signals import version_adding, version_created
 from portal import clock
 from portal.accounts.models import User
@@ -163,8 +164,9 @@ def version_add(
     ``document.version_added`` is written and ``document_version.add`` and
     ``document.update`` are published to the document's audience (after commit). With
     ``length`` exactly that many bytes are read. If anything fails after the bytes were
-    written, the object is deleted before the error propagates; an empty stream makes a
-    0-byte version.
+    written, the object is deleted before the error propagates; if the caller's
+    transaction rolls back later, the orphan sweep deletes it (``object_writing``); an
+    empty stream makes a 0-byte version.
     """
     require_transaction("version_add")
     check_base_version(document, base_version_id)
@@ -176,6 +178,7 @@ def version_add(
     key = version_key(document.pk, version_id)
     content_type, head = sniff(stream)
     reader = HashingReader(stream, limit=int(settings.DOCUMENT_MAX_BYTES), head=head)
+    object_writing(key)  # a rollback after this leaves the object to the orphan sweep
     try:
         info = get_storage().put(
             key, cast(IO[bytes], reader), length=length, content_type=content_type

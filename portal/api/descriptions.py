@@ -301,6 +301,12 @@ DESCRIPTIONS: dict[str, Any] = {
         "WATERMARK_PDF_MAX_BYTES are refused (409). Any role on the document will do; "
         "anyone else gets 404."
     ),
+    "documents_versions_preview_retry_create": _(
+        "Make the version's preview again when it failed for a passing reason (retryable: "
+        "interrupted, a time limit, LibreOffice missing or failing): it is pending again "
+        "and the document_preview event tells when it is made. Anything else is 409 "
+        "preview_not_retryable. Any role on the document will do; anyone else gets 404."
+    ),
     "documents_versions_preview_retrieve": _(
         "The version's preview: its status (pending, ready, failed, unsupported, "
         "unavailable) with the reason, the page count and, once ready, signed links for "
@@ -541,7 +547,11 @@ DESCRIPTIONS: dict[str, Any] = {
         "A folder with its owner, the caller's role and its path from the root. 404 for "
         "a folder the caller does not see."
     ),
-    "folders_partial_update": _("Rename a subfolder (editors); roots are named after their owner."),
+    "folders_partial_update": _(
+        "Rename a subfolder (editors) and/or move it with everything in it (parent_id: "
+        "editor on both folders; owner on it to move it into another owner's tree; never "
+        "into itself or below itself). Roots are named after their owner and stay."
+    ),
     "folders_destroy": _(
         "Delete an empty subfolder (editors): 409 folder_not_empty while it holds anything."
     ),
@@ -707,7 +717,7 @@ DESCRIPTIONS: dict[str, Any] = {
     ),
     "conferences_me_partial_update": _(
         "What the caller's microphone, camera and screen share are now, and a raised or "
-        "lowered hand; everyone joined gets conference.participant."
+        "lowered hand; everyone joined gets conference_participant.update."
     ),
     "conferences_participants_list": _(
         "Those joined, in the order they arrived; moderators also see the lobby; "

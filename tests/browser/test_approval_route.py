@@ -1,7 +1,8 @@
 """Approval in the browser: the owner builds a two-stage route (approvers picked from the
 directory) and starts it; each approver, in their own browser, finds the task in the inbox
 "Ждут моего решения" and approves; the document ends Registered with its number on every
-screen. The inbox lists overdue tasks first."""
+screen. The inbox lists overdue tasks first. A stage for the head of the author's
+department."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from playwright.sync_api import Page, expect
 from documents.models import Document
 from documents.services.approval import approval_route_start
 from portal import clock
+from portal.accounts.models import User
+from portal.accounts.services.org import department_save
+from portal.audit.services import RequestContext
 from tests.browser.actions import off_loop
 from tests.browser.harness import BrowserSession, assert_accessible, make_direct, shot
 from tests.factories.accounts import UserFactory
@@ -152,3 +156,41 @@ def test_the_inbox_lists_overdue_tasks_first(page_for: BrowserSession) -> None:
     expect(bobs.locator(NAV_APPROVALS_COUNT)).to_have_text("3")
     shot(bobs, "inbox")
     assert_accessible(bobs)
+
+
+def test_a_stage_for_the_head_of_the_authors_department(page_for: BrowserSession) -> None:
+    """The builder asks for "the head of the author's department": the route names the
+    head found in the org tree, shown with the rule; a department without a head is the
+    server's clear refusal, and nothing starts."""
+    alice, bob, _carol = _people()
+
+    def department(head: Any) -> Any:
+        return department_save(
+            actor=None, department=None, agency=alice.agency, parent=None,
+            name="Правовой отдел" if head else "Отдел без руководителя", head=head,
+            context=RequestContext(),
+        )  # fmt: skip
+
+    headless = off_loop(lambda: department(None))
+    User.objects.filter(pk=alice.pk).update(department=headless)
+    document = make_document(alice, filename="Доверенность.pdf")
+    page = page_for(alice)
+    page.goto(f"/documents/{document.pk}")
+    page.locator('[data-testid="route-new"]').click()
+    builder = page.locator('[data-testid="route-builder"]')
+    builder.locator('[data-testid="stage-1-author-head"]').check()
+    page_for.allow_console_error(r"status of 400")
+    builder.locator('[data-testid="route-start"]').click()
+    expect(builder.locator('[data-testid="route-error"]')).to_contain_text("нет руководителя")
+    assert not document.routes.exists()
+
+    legal = off_loop(lambda: department(bob))
+    User.objects.filter(pk=alice.pk).update(department=legal)
+    builder.locator('[data-testid="route-start"]').click()
+    route = page.locator('[data-testid="route"]')
+    expect(route).to_have_attribute("data-status", "running")
+    approver = route.locator('[data-testid="route-approver"]')
+    expect(approver).to_contain_text("Петров Борис")
+    expect(approver).to_contain_text("руководитель подразделения автора")
+    shot(page, "author-head")
+    assert_accessible(page)

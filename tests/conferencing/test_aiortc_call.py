@@ -133,9 +133,13 @@ async def test_two_aiortc_peers_talk_through_portal_signalling_and_its_turn(turn
             channel.send("Привет")
             assert await asyncio.wait_for(echoed.get(), 30) == "Привет, Алиса"
             assert caller.connectionState == callee.connectionState == "connected"
-            assert caller.sctp is not None
-            gatherer = caller.sctp.transport.transport.iceGatherer  # the caller's ICE side
-            assert all(c.type == "relay" for c in gatherer.getLocalCandidates())
+            for peer in (caller, callee):  # what each ICE agent gathered and pairs with
+                assert peer.sctp is not None
+                ice_transport = peer.sctp.transport.transport
+                local = ice_transport.iceGatherer.getLocalCandidates()
+                remote = ice_transport.getRemoteCandidates()
+                assert local and remote
+                assert {(c.type, c.ip) for c in local + remote} == {("relay", "127.0.0.1")}
 
             # Carol, not in the call: refused, told nothing, and heard nothing of it.
             await carol.send({"type": "call.signal", "call_id": call_id, "sdp": offer})

@@ -147,7 +147,9 @@ def test_history_is_paged_newest_first_with_missed_calls_marked(scene):
 def test_ice_servers_are_empty_without_stun_or_turn(scene, settings):
     settings.TURN_SECRET, settings.TURN_URLS, settings.STUN_URLS = "", [], []
     body = scene.c["alice"].get("/api/v1/calls/ice-servers").json()
-    assert body == {"ice_servers": [], "expires_at": None, "ttl_seconds": None}
+    assert body == {
+        "ice_servers": [], "expires_at": None, "ttl_seconds": None, "ice_transport_policy": "all",
+    }  # fmt: skip
     settings.STUN_URLS = ["stun:turn.example.gov:3478"]
     body = scene.c["alice"].get("/api/v1/calls/ice-servers").json()
     assert body["ice_servers"] == [{"urls": ["stun:turn.example.gov:3478"]}]
@@ -169,6 +171,10 @@ def test_ice_servers_carry_a_coturn_credential_that_expires(scene, settings):
     assert server["credential"] == base64.b64encode(expected.digest()).decode()
     assert body["ttl_seconds"] == 3600
     assert dt.datetime.fromisoformat(body["expires_at"]).timestamp() == expiry
+    assert body["ice_transport_policy"] == "all"
+    settings.CALL_ICE_TRANSPORT_POLICY = "relay"
+    body = scene.c["alice"].get("/api/v1/calls/ice-servers").json()
+    assert body["ice_transport_policy"] == "relay"
 
 
 @pytest.mark.parametrize(
@@ -180,6 +186,8 @@ def test_ice_servers_carry_a_coturn_credential_that_expires(scene, settings):
         ({"TURN_SECRET": "a-long-shared-secret-for-coturn", "TURN_URLS": "http://t"}, "turn:"),
         ({"STUN_URLS": "turn:t.example.gov"}, "stun:"),
         ({"CALL_DISCONNECT_GRACE": "10"}, "WEBSOCKET_POLL_SECONDS"),
+        ({"CALL_ICE_TRANSPORT_POLICY": "relay"}, "needs TURN_SECRET"),
+        ({"CALL_ICE_TRANSPORT_POLICY": "direct"}, "all or relay"),
     ],
 )
 def test_half_configured_turn_fails_at_start_up(environment, message):

@@ -331,3 +331,19 @@ def test_a_call_start_queues_its_expiry_on_the_broker(scene, django_capture_on_c
     assert len(mine) == 1 and str(call.pk) in mine[0]["argsrepr"]
     eta = dt.datetime.fromisoformat(mine[0]["eta"])
     assert dt.timedelta(seconds=40) < eta - call.created_at <= dt.timedelta(seconds=50)
+
+
+def test_an_overdue_call_nobody_expired_does_not_make_its_parties_busy(scene, settings):
+    """No worker ran the expiry (embedded mode, a worker down): the next call ends it."""
+    settings.CALL_RING_TIMEOUT = 45
+    now = timezone.now()
+    with clock.frozen(now) as frozen:
+        stale = services.call_start(
+            actor=scene.carol, session=scene.session["carol"], kind="audio", callee_id=scene.bob.pk
+        )
+        frozen.advance(30)
+        assert _start(scene).state == "busy"  # still ringing for Bob: busy
+        frozen.advance(15)
+        fresh = _start(scene)
+    stale.refresh_from_db()
+    assert (stale.state, fresh.state) == ("missed", "ringing")

@@ -1,7 +1,8 @@
-"""A folder deleted while a document goes into it, each in its own connection on
-PostgreSQL: the document's transaction holds the folder (FOR KEY SHARE), so the delete
-waits for it and then finds the folder not empty — never a document whose folder is gone
-(a foreign-key failure at commit: a 500)."""
+"""Folders under concurrent changes, each in its own connection on PostgreSQL: a folder
+deleted while a document goes into it (the document's transaction holds the folder, FOR
+KEY SHARE, so the delete waits and then finds it not empty — never a document whose folder
+is gone, a foreign-key failure at commit: a 500); two folders moved into each other at
+once (one at a time: no cycle)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ import time
 import pytest
 from django.db import connection
 
-from documents.exceptions import FolderNotEmpty
+from documents.exceptions import FolderMoveInvalid, FolderNotEmpty
 from documents.models import Document, Folder
 from documents.services import files
-from documents.services.folders import folder_create, folder_delete
+from documents.services.folders import folder_create, folder_delete, folder_move
 from tests.factories.accounts import UserFactory
 from tests.factories.documents import root_of
 
@@ -65,3 +66,40 @@ def test_a_folder_deleted_while_a_document_goes_in_waits_and_is_not_empty(monkey
     assert isinstance(outcome["deleted"], FolderNotEmpty)
     assert Folder.objects.filter(pk=folder.pk).exists()
     assert Document.objects.filter(folder=folder, name="Проект").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_folders_moved_into_each_other_at_once_make_no_cycle():
+    """A into B and B into A, each on its own connection, released together: moves are
+    made one at a time, so the second finds the first done and is refused — no cycle,
+    no deadlock (a 500)."""
+    owner = UserFactory.create(login="owner")
+    root = root_of(owner)
+    a, _ = folder_create(actor=owner, parent_id=root.pk, name="А")
+    b, _ = folder_create(actor=owner, parent_id=root.pk, name="Б")
+    start = threading.Barrier(2, timeout=20)
+    outcome: dict[str, object] = {}
+
+    def move(name: str, folder: Folder, target: Folder) -> None:
+        try:
+            start.wait()
+            folder_move(actor=owner, folder_id=folder.pk, parent_id=target.pk)
+            outcome[name] = "moved"
+        except FolderMoveInvalid as exc:
+            outcome[name] = exc
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=move, args=("a", a, b)),
+        threading.Thread(target=move, args=("b", b, a)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(str(type(v).__name__) for v in outcome.values()) == ["FolderMoveInvalid", "str"]
+    a.refresh_from_db()
+    b.refresh_from_db()
+    # Exactly one is inside the other, and that one hangs off the root.
+    assert {(a.parent_id, b.parent_id)} <= {(b.pk, root.pk), (root.pk, a.pk)}

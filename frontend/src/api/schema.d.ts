@@ -648,14 +648,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The caller's call history
-         * @description Calls the caller made or received, newest first, each with its direction and whether it was a missed call of the caller (received and never answered: missed, cancelled or busy); paged in the list envelope.
+         * История звонков вызывающего
+         * @description Звонки, которые вызывающий сделал или принял, новые первыми; у каждого направление и признак пропущенного (входящий без ответа: missed, cancelled или busy); страницами в конверте списка.
          */
         get: operations["calls_list"];
         put?: never;
         /**
-         * Start a call
-         * @description Call a user (callee_id) or the other member of a direct conversation (conversation_id), audio or video, from this device. Anyone who may start a direct chat with the callee may call them; the call lives in that direct conversation. Every device of the callee gets call.incoming; the call is missed after CALL_RING_TIMEOUT seconds unless answered. A callee in another call makes the call busy (answered 201 with state busy, already ended); a caller in another call gets 409 already_in_call. 404 for a user or conversation the caller may not see; 400 call_self for oneself.
+         * Позвонить
+         * @description Позвонить пользователю (callee_id) или второму участнику личного чата (conversation_id), аудио или видео, с этого устройства. Звонить может всякий, кто может начать с вызываемым личный чат; звонок относится к этому личному чату. Каждое устройство вызываемого получает call.incoming; без ответа звонок становится пропущенным через CALL_RING_TIMEOUT секунд. Если вызываемый уже разговаривает, звонок получает состояние busy (ответ 201, звонок сразу завершён); вызывающий, который уже разговаривает, получает 409 already_in_call. 404 — для пользователя или чата, которых вызывающий не видит; 400 call_self — при звонке самому себе.
          */
         post: operations["calls_create"];
         delete?: never;
@@ -672,8 +672,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A call
-         * @description One call of the caller's; anybody else's is 404.
+         * Звонок
+         * @description Один звонок вызывающего; чужой — 404.
          */
         get: operations["calls_retrieve"];
         put?: never;
@@ -694,8 +694,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Answer a call
-         * @description The callee answers on this device. The first device to accept wins: the others get call.answered_elsewhere, and their accept is 409 call_answered_elsewhere. Signalling (call.signal on the websocket) then goes between the caller's device and this one only. 404 for a call that is not the caller's.
+         * Ответить на звонок
+         * @description Вызываемый отвечает на этом устройстве. Побеждает первое ответившее устройство: остальные получают call.answered_elsewhere, а их ответ — 409 call_answered_elsewhere. Сигнализация (call.signal по веб-сокету) дальше идёт только между устройством вызывающего и этим. 404 — для чужого звонка.
          */
         post: operations["calls_accept_create"];
         delete?: never;
@@ -714,8 +714,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel a call before it is answered
-         * @description The caller gives up before an answer (a missed call for the callee).
+         * Отменить звонок до ответа
+         * @description Вызывающий отменяет звонок до ответа (для вызываемого — пропущенный звонок).
          */
         post: operations["calls_cancel_create"];
         delete?: never;
@@ -734,8 +734,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Decline a call
-         * @description The callee refuses a ringing call from any of their devices.
+         * Отклонить звонок
+         * @description Вызываемый отклоняет звонок с любого своего устройства.
          */
         post: operations["calls_decline_create"];
         delete?: never;
@@ -754,8 +754,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * End a call
-         * @description Either party ends the call from any of their devices: an answered call ends; a ringing one is cancelled (caller) or declined (callee). 409 call_not_active when it is already over.
+         * Завершить звонок
+         * @description Любая сторона завершает звонок с любого своего устройства: принятый звонок завершается, ещё не принятый отменяется (вызывающим) или отклоняется (вызываемым). 409 call_not_active, если звонок уже окончен.
          */
         post: operations["calls_hangup_create"];
         delete?: never;
@@ -772,8 +772,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The caller's ringing or answered call
-         * @description The caller's ringing or answered call (at most one): what a device that connects while a call rings shows.
+         * Текущий звонок вызывающего
+         * @description Текущий звонок вызывающего — входящий, исходящий или принятый (не больше одного): его показывает устройство, подключившееся во время вызова.
          */
         get: operations["calls_active_list"];
         put?: never;
@@ -792,8 +792,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * STUN/TURN servers with credentials
-         * @description What RTCPeerConnection's iceServers takes: the STUN servers and, when TURN is configured, the TURN servers with a credential for the caller that expires at expires_at (coturn's shared-secret scheme). Empty when neither is configured: calls then work only where peers reach each other directly.
+         * Серверы STUN/TURN с учётными данными
+         * @description То, что принимает iceServers у RTCPeerConnection: серверы STUN и, если настроен TURN, серверы TURN с учётными данными вызывающего, действующими до expires_at (схема общего секрета coturn). Пусто, если не настроено ни то ни другое: тогда звонки работают, только когда стороны достижимы напрямую.
          */
         get: operations["calls_ice_servers_retrieve"];
         put?: never;
@@ -812,14 +812,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My conferences
-         * @description The conferences the caller may see — organised, moderated, invited to, in their conversations or taken part in — soonest first; paged in the list envelope.
+         * Мои конференции
+         * @description Конференции, которые видит вызывающий: организованные им, где он модератор или приглашён, в его беседах или с его участием; ближайшие первыми, постранично в общем конверте списка.
          */
         get: operations["conferences_list"];
         put?: never;
         /**
-         * Schedule a conference
-         * @description Schedule a conference: in a conversation the caller is a member of (its members may join), or for invitees — users and the members of departments and those below them. starts_at omitted is now; it may not be more than 5 minutes in the past or a year ahead; duration_minutes is 1 to 1440. Everyone who may see it gets conference.add.
+         * Запланировать конференцию
+         * @description Запланировать конференцию: в беседе, где вызывающий состоит (её участники могут войти), или для приглашённых — пользователей и сотрудников подразделений с нижестоящими. Без starts_at — сейчас; не более чем на 5 минут в прошлом и не дальше года вперёд; duration_minutes — от 1 до 1440. Все, кто её видит, получают conference.add.
          */
         post: operations["conferences_create"];
         delete?: never;
@@ -836,8 +836,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A conference
-         * @description One conference. A guest (with the pass of this conference) sees it without its conversation, organizer and moderators.
+         * Конференция
+         * @description Одна конференция. Гость (с пропуском этой конференции) видит её без беседы, организатора и модераторов.
          */
         get: operations["conferences_retrieve"];
         put?: never;
@@ -858,8 +858,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * End a conference for everyone
-         * @description A moderator ends the meeting: everyone leaves, guest passes stop working, the Janus room is destroyed.
+         * Завершить конференцию для всех
+         * @description Модератор завершает встречу: все выходят, пропуски гостей перестают действовать, комната Janus удаляется.
          */
         post: operations["conferences_end_create"];
         delete?: never;
@@ -878,8 +878,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create a guest link
-         * @description A moderator creates a link for guests from outside the agency, valid 1 minute to 7 days; its secret is shown only in this answer.
+         * Создать гостевую ссылку
+         * @description Модератор создаёт ссылку для гостей извне ведомства сроком от 1 минуты до 7 дней; её секрет показывается только в этом ответе.
          */
         post: operations["conferences_guest_links_create"];
         delete?: never;
@@ -896,8 +896,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * ICE servers for a conference's mesh
-         * @description STUN/TURN servers with an expiring TURN credential for the mesh's peer connections, as GET calls/ice-servers answers them; also for the conference's guests, whose TURN username names their participant id.
+         * ICE-серверы для сети участников конференции
+         * @description Серверы STUN/TURN с временными учётными данными TURN для прямых соединений участников, как их отдаёт GET calls/ice-servers; также для гостей конференции: имя пользователя TURN содержит id участника-гостя.
          */
         get: operations["conferences_ice_servers_retrieve"];
         put?: never;
@@ -916,8 +916,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The conference's calendar invitation
-         * @description The RFC 5545 invitation (text/calendar): one VEVENT with its UID, times in UTC, organizer, invitees and the meeting's URL.
+         * Приглашение в календарь
+         * @description Приглашение по RFC 5545 (text/calendar): одно событие VEVENT с UID, временем в UTC, организатором, приглашёнными и адресом встречи.
          */
         get: operations["conferences_invitation_retrieve"];
         put?: never;
@@ -938,8 +938,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Join a conference
-         * @description Join (or come back to) the conference; answers the caller's place and what to connect to: the mesh's peers, or the Janus room with the caller's own token. A locked room takes nobody new (403 conference_locked); a removed participant may not come back (403 removed_from_conference); a full mesh without Janus is 409 conference_full.
+         * Войти в конференцию
+         * @description Войти в конференцию (или вернуться); в ответе — место вызывающего и к чему подключаться: участники сети «каждый с каждым» или комната Janus с личным токеном. В закрытую комнату новые не входят (403 conference_locked); удалённый участник вернуться не может (403 removed_from_conference); заполненная сеть без Janus — 409 conference_full.
          */
         post: operations["conferences_join_create"];
         delete?: never;
@@ -958,8 +958,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Leave a conference
-         * @description Leave the conference (or its lobby). A guest's pass stops working.
+         * Выйти из конференции
+         * @description Выйти из конференции (или из зала ожидания). Пропуск гостя перестаёт действовать.
          */
         post: operations["conferences_leave_create"];
         delete?: never;
@@ -978,8 +978,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Lock or unlock a conference
-         * @description A moderator locks the room (nobody new joins, guest links stop admitting) or unlocks it.
+         * Закрыть или открыть конференцию
+         * @description Модератор закрывает комнату (новые не входят, гостевые ссылки перестают впускать) или открывает её.
          */
         post: operations["conferences_lock_create"];
         delete?: never;
@@ -996,8 +996,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My place in a conference
-         * @description The caller's own place: in the lobby, joined (with the media to connect to), left or removed; both null when never in it. A guest in the lobby polls this to learn they were admitted.
+         * Моё место в конференции
+         * @description Место самого вызывающего: в зале ожидания, в конференции (с данными для подключения), вышел или удалён; оба поля null, если он в ней не был. Гость в зале ожидания опрашивает его, чтобы узнать о допуске.
          */
         get: operations["conferences_me_retrieve"];
         put?: never;
@@ -1006,8 +1006,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * My microphone, camera, screen and hand
-         * @description What the caller's microphone, camera and screen share are now, and a raised or lowered hand; everyone joined gets conference.participant.
+         * Мой микрофон, камера, экран и рука
+         * @description Текущее состояние микрофона, камеры и показа экрана вызывающего, поднятая или опущенная рука; все участники получают conference_participant.update.
          */
         patch: operations["conferences_me_partial_update"];
         trace?: never;
@@ -1022,8 +1022,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Name a moderator
-         * @description A moderator names another moderator among those who already see the conference.
+         * Назначить модератора
+         * @description Модератор назначает другого модератора из тех, кто уже видит конференцию.
          */
         post: operations["conferences_moderators_create"];
         delete?: never;
@@ -1042,8 +1042,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Mute participants
-         * @description A moderator mutes one participant, or everyone joined but themself.
+         * Выключить микрофоны
+         * @description Модератор выключает микрофон одному участнику или всем вошедшим, кроме себя.
          */
         post: operations["conferences_mute_create"];
         delete?: never;
@@ -1060,8 +1060,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Who is in a conference
-         * @description Those joined, in the order they arrived; moderators also see the lobby; someone not joined sees nobody. Paged in the list envelope.
+         * Участники конференции
+         * @description Вошедшие — в порядке прихода; модераторы видят и зал ожидания; не вошедший не видит никого. Постранично в общем конверте списка.
          */
         get: operations["conferences_participants_list"];
         put?: never;
@@ -1082,8 +1082,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Admit from the lobby
-         * @description A moderator admits someone waiting in the lobby; they join at once.
+         * Допустить из зала ожидания
+         * @description Модератор допускает ожидающего в зале ожидания; тот сразу входит в конференцию.
          */
         post: operations["conferences_participants_admit_create"];
         delete?: never;
@@ -1102,8 +1102,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Remove a participant
-         * @description A moderator removes a participant, joined or waiting: they are dropped from the Janus room and may not join again. The organizer cannot be removed.
+         * Удалить участника
+         * @description Модератор удаляет участника, вошедшего или ожидающего: его отключают от комнаты Janus, и войти снова он не может. Организатора удалить нельзя.
          */
         post: operations["conferences_participants_remove_create"];
         delete?: never;
@@ -1122,8 +1122,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Join as a guest
-         * @description Open a guest link with a display name, without signing in: the guest waits in the lobby and gets a pass for this conference only. An expired link is 403 guest_link_expired; an unknown one 404 guest_link_invalid.
+         * Войти как гость
+         * @description Открыть гостевую ссылку с отображаемым именем, без входа в систему: гость ждёт в зале ожидания и получает пропуск только в эту конференцию. Истёкшая ссылка — 403 guest_link_expired, неизвестная — 404 guest_link_invalid.
          */
         post: operations["conferences_guest_join_create"];
         delete?: never;
@@ -1914,10 +1914,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description Make the version's preview again: only one that failed for a passing reason (a
-         *     timeout, an interrupted task, LibreOffice missing or failing: ``retryable``); 409
-         *     ``preview_not_retryable`` otherwise. Answers the preview, pending; the
-         *     ``document_preview`` event tells when it is made. Any role on the document will do.
+         * Подготовить просмотр заново
+         * @description Подготовить просмотр версии заново, если он не удался по преходящей причине (retryable: прерван, превышено время, LibreOffice не установлен или не справился): он снова готовится, а событие document_preview сообщит, когда он готов. В остальных случаях — 409 preview_not_retryable. Подойдёт любая роль в документе; остальным — 404.
          */
         post: operations["documents_versions_preview_retry_create"];
         delete?: never;
@@ -2048,8 +2046,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Переименовать папку
-         * @description Переименовать вложенную папку (редакторы); корневые папки называются по своему владельцу.
+         * Переименовать или переместить папку
+         * @description Переименовать вложенную папку (редакторы) и/или переместить её со всем содержимым (parent_id: права редактора на обе папки; владельца — чтобы перенести её в дерево другого владельца; не в саму себя и не глубже себя). Корневые папки называются по своему владельцу и не перемещаются.
          */
         patch: operations["folders_partial_update"];
         trace?: never;
@@ -2889,7 +2887,7 @@ export interface components {
              *     * `return` - вернуть на доработку
              */
             decision: components["schemas"]["DecisionEnum"] | components["schemas"]["NullEnum"];
-            /** @description The rule that named them: "author", a department id, or null. */
+            /** @description Правило, по которому они назначены: "author", id подразделения или null. */
             head_of: string | null;
         };
         ApprovalDelegation: {
@@ -3069,7 +3067,7 @@ export interface components {
         };
         ApprovalTemplateStage: {
             approver_ids: string[];
-            /** @description "author" or department ids. */
+            /** @description "author" или id подразделений. */
             head_of: string[];
             mode: components["schemas"]["ModeEnum"];
             duration_hours: number;
@@ -3195,7 +3193,7 @@ export interface components {
             conversation_id: string | null;
             /**
              * Format: uuid
-             * @description The callee's device that answered, once answered.
+             * @description Устройство вызываемого, принявшее звонок (после ответа).
              */
             accepted_device_id: string | null;
             /** Format: date-time */
@@ -3206,10 +3204,10 @@ export interface components {
             ended_at: string | null;
             /**
              * Format: uuid
-             * @description Who ended it; null when the server did (timeout).
+             * @description Кто завершил звонок; null, если сервер (по тайм-ауту).
              */
             ended_by: string | null;
-            /** @description Answered to ended, once it has ended after an answer. */
+            /** @description От ответа до завершения, если звонок завершился после ответа. */
             duration_seconds: number | null;
         };
         /** @description ``call.answered_elsewhere``: to each other device of the callee: stop ringing. */
@@ -3222,7 +3220,7 @@ export interface components {
             call_id: string;
             /**
              * Format: uuid
-             * @description The device that answered.
+             * @description Устройство, принявшее звонок.
              */
             device_id: string | null;
         };
@@ -3254,7 +3252,7 @@ export interface components {
             conversation_id: string | null;
             /**
              * Format: uuid
-             * @description The callee's device that answered, once answered.
+             * @description Устройство вызываемого, принявшее звонок (после ответа).
              */
             accepted_device_id: string | null;
             /** Format: date-time */
@@ -3265,24 +3263,24 @@ export interface components {
             ended_at: string | null;
             /**
              * Format: uuid
-             * @description Who ended it; null when the server did (timeout).
+             * @description Кто завершил звонок; null, если сервер (по тайм-ауту).
              */
             ended_by: string | null;
-            /** @description Answered to ended, once it has ended after an answer. */
+            /** @description От ответа до завершения, если звонок завершился после ответа. */
             duration_seconds: number | null;
             /**
-             * @description Whether the reader made or received the call.
+             * @description Исходящий или входящий звонок для читающего.
              *
              *     * `outgoing` - outgoing
              *     * `incoming` - incoming
              */
             direction: components["schemas"]["DirectionEnum"];
-            /** @description A call the reader received and never answered (missed, cancelled, busy). */
+            /** @description Входящий звонок, на который читающий не ответил (пропущен, отменён, занято). */
             missed: boolean;
         };
         /**
-         * @description * `audio` - audio
-         *     * `video` - video
+         * @description * `audio` - аудио
+         *     * `video` - видео
          * @enum {string}
          */
         CallKindEnum: "audio" | "video";
@@ -3314,23 +3312,23 @@ export interface components {
             kind: components["schemas"]["CallKindEnum"];
             /**
              * Format: uuid
-             * @description The user to call.
+             * @description Кому позвонить.
              */
             callee_id?: string;
             /**
              * Format: uuid
-             * @description A direct conversation: call its other member.
+             * @description Личный чат: позвонить второму участнику.
              */
             conversation_id?: string;
         };
         /**
-         * @description * `ringing` - ringing
-         *     * `accepted` - accepted
-         *     * `ended` - ended
-         *     * `declined` - declined
+         * @description * `ringing` - вызов
+         *     * `accepted` - принят
+         *     * `ended` - завершён
+         *     * `declined` - отклонён
          *     * `cancelled` - отменён
-         *     * `missed` - missed
-         *     * `busy` - busy
+         *     * `missed` - пропущен
+         *     * `busy` - занято
          *     * `failed` - не удался
          * @enum {string}
          */
@@ -3400,7 +3398,7 @@ export interface components {
             conversation_id: string | null;
             /**
              * Format: uuid
-             * @description Null for guests.
+             * @description null для гостей.
              */
             organizer_id: string | null;
             moderator_ids: string[];
@@ -3415,7 +3413,7 @@ export interface components {
             ended_at: string | null;
             locked: boolean;
             topology: components["schemas"]["TopologyEnum"];
-            /** @description The .ics invitation (text/calendar); null for guests. */
+            /** @description Приглашение .ics (text/calendar); null для гостей. */
             invitation_url: string | null;
         };
         /**
@@ -3458,12 +3456,12 @@ export interface components {
             title: string;
             /**
              * Format: date-time
-             * @description Omitted or null: now.
+             * @description Не указано или null: сейчас.
              */
             starts_at?: string | null;
             /**
              * Format: int64
-             * @description From 1 to 1440.
+             * @description От 1 до 1440.
              * @default 60
              */
             duration_minutes?: number;
@@ -3485,7 +3483,7 @@ export interface components {
             conference_id: string;
             /**
              * Format: uuid
-             * @description The participant id of the peer.
+             * @description Id участника, которому адресован сигнал.
              */
             to: string;
             sdp?: components["schemas"]["SessionDescription"];
@@ -3504,7 +3502,7 @@ export interface components {
             candidate?: components["schemas"]["IceCandidate"] | null;
             /**
              * Format: uuid
-             * @description The participant id of the sender.
+             * @description Id участника, отправившего сигнал.
              */
             from: string;
         };
@@ -3605,7 +3603,10 @@ export interface components {
              * Format: uuid
              */
             parent: string | null;
-            /** Format: uuid */
+            /**
+             * Руководитель
+             * Format: uuid
+             */
             head: string | null;
         };
         DepartmentBrief: {
@@ -4037,7 +4038,7 @@ export interface components {
             id: string;
         };
         GuestJoin: {
-            /** @description The guest pass (Bearer gst_…): this conference's endpoints only. */
+            /** @description Гостевой пропуск (Bearer gst_…): только для методов этой конференции. */
             token: string;
             /** Format: date-time */
             expires_at: string;
@@ -4055,9 +4056,9 @@ export interface components {
         GuestLink: {
             /** Format: uuid */
             id: string;
-            /** @description The link's secret: shown only now. */
+            /** @description Секрет ссылки: показывается только сейчас. */
             link: string;
-            /** @description The page a guest opens. */
+            /** @description Страница, которую открывает гость. */
             url: string;
             /** Format: date-time */
             expires_at: string;
@@ -4069,7 +4070,7 @@ export interface components {
         GuestLinkRequest: {
             /**
              * Format: int64
-             * @description From 1 to 10080.
+             * @description От 1 до 10080.
              */
             expires_in_minutes: number;
         };
@@ -4114,23 +4115,39 @@ export interface components {
             username?: string;
             credential?: string;
         };
-        /** @description ``ice_servers`` goes as it is into ``new RTCPeerConnection({iceServers})``. */
+        /**
+         * @description ``ice_servers`` and ``ice_transport_policy`` go as they are into
+         *     ``new RTCPeerConnection({iceServers, iceTransportPolicy})``.
+         */
         IceServers: {
             ice_servers: components["schemas"]["IceServer"][];
             /**
              * Format: date-time
-             * @description When the TURN credential expires: fetch anew before.
+             * @description Когда истекают учётные данные TURN: запросите новые заранее.
              */
             expires_at: string | null;
             ttl_seconds: number | null;
+            /**
+             * @description all — напрямую, когда возможно; relay — медиа только через TURN-сервер (CALL_ICE_TRANSPORT_POLICY).
+             *
+             *     * `all` - all
+             *     * `relay` - relay
+             */
+            ice_transport_policy: components["schemas"]["IceTransportPolicyEnum"];
         };
+        /**
+         * @description * `all` - all
+         *     * `relay` - relay
+         * @enum {string}
+         */
+        IceTransportPolicyEnum: "all" | "relay";
         Janus: {
-            /** @description The Janus HTTP API to use. */
+            /** @description HTTP API Janus, к которому подключаться. */
             url: string;
             room: number;
-            /** @description This participant's own join token. */
+            /** @description Собственный токен входа этого участника. */
             token: string;
-            /** @description The id to join the room with. */
+            /** @description Идентификатор, с которым входить в комнату. */
             feed_id: number;
         };
         /**
@@ -4217,7 +4234,7 @@ export interface components {
         };
         Media: {
             topology: components["schemas"]["TopologyEnum"];
-            /** @description Mesh: the other joined participants. */
+            /** @description Mesh: остальные вошедшие участники. */
             peers: string[];
             janus: components["schemas"]["Janus"] | null;
         };
@@ -4432,7 +4449,7 @@ export interface components {
         MuteRequest: {
             /**
              * Format: uuid
-             * @description Omitted: everyone else.
+             * @description Не указано: все остальные.
              */
             participant_id?: string | null;
         };
@@ -4710,7 +4727,7 @@ export interface components {
             id: string;
             /**
              * Format: uuid
-             * @description Null for a guest.
+             * @description null для гостя.
              */
             user_id: string | null;
             display_name: string;
@@ -4725,10 +4742,10 @@ export interface components {
             joined_at: string | null;
         };
         /**
-         * @description * `lobby` - in the lobby
+         * @description * `lobby` - в зале ожидания
          *     * `joined` - добавлен
-         *     * `left` - left
-         *     * `removed` - removed
+         *     * `left` - вышел
+         *     * `removed` - удалён
          * @enum {string}
          */
         ParticipantStateEnum: "lobby" | "joined" | "left" | "removed";
@@ -4771,7 +4788,7 @@ export interface components {
             name?: string;
             /**
              * Format: uuid
-             * @description Move the folder into this one (editor on both; owner when it is another owner's tree).
+             * @description Переместить папку в эту (нужна роль редактора в обеих; владельца — если дерево другого владельца).
              */
             parent_id?: string;
         };
@@ -4978,7 +4995,7 @@ export interface components {
             thumbnail_url: string | null;
             /** @description Изображение или первые страницы (PREVIEW_PDF_PAGES) размером до 1600 px. */
             pages: components["schemas"]["PreviewPage"][];
-            /** @description It failed for a passing reason: POST …/preview/retry makes it again. */
+            /** @description Сбой был временным: POST …/preview/retry создаёт предпросмотр заново. */
             retryable: boolean;
         };
         PreviewPage: {
@@ -5203,7 +5220,7 @@ export interface components {
         };
         Self: {
             participant: components["schemas"]["Participant"] | null;
-            /** @description Null unless joined. */
+            /** @description null, пока участник не вошёл. */
             media: components["schemas"]["Media"] | null;
         };
         Session: {
@@ -5236,7 +5253,7 @@ export interface components {
         SessionDescription: {
             /** @enum {string} */
             type: "offer" | "answer";
-            /** @description At most 64 KB (UTF-8). */
+            /** @description Не более 64 КБ (UTF-8). */
             sdp: string;
         };
         /**
@@ -5297,7 +5314,7 @@ export interface components {
         StageRequest: {
             /** @description Согласующие этапа по порядку. */
             approver_ids?: string[];
-            /** @description Approvers by position: "author" (the head of the document author's department) or a department id (its head), found when the route starts and again when the stage starts. */
+            /** @description Согласующие по должности: "author" (руководитель подразделения автора документа) или id подразделения (его руководитель); определяются при запуске маршрута и снова при начале этапа. */
             head_of?: string[];
             /**
              * @description all — согласовать должны все согласующие; any — этап завершается первым согласованием.
@@ -5450,14 +5467,14 @@ export interface components {
             status?: string;
             /**
              * Format: uuid
-             * @description The call (call).
+             * @description Звонок (call).
              */
             call_id?: string;
-            /** @description audio or video (call). */
+            /** @description audio или video (call). */
             call_kind?: string;
-            /** @description How it ended: ended, missed, cancelled, declined, busy, failed (call). */
+            /** @description Чем закончился: ended, missed, cancelled, declined, busy, failed (call). */
             call_state?: string;
-            /** @description How long it was connected, or null if never answered (call). */
+            /** @description Длительность разговора или null, если ответа не было (call). */
             duration_seconds?: number | null;
             /** @description Шаг согласования документа: approval_<step>. */
             action?: string;
@@ -5492,7 +5509,7 @@ export interface components {
         TemplateStageRequest: {
             /** @description Согласующие этапа по порядку. */
             approver_ids?: string[];
-            /** @description Approvers by position: "author" (the head of the document author's department) or a department id (its head), found when the route starts and again when the stage starts. */
+            /** @description Согласующие по должности: "author" (руководитель подразделения автора документа) или id подразделения (его руководитель); определяются при запуске маршрута и снова при начале этапа. */
             head_of?: string[];
             /**
              * @description all — согласовать должны все согласующие; any — этап завершается первым согласованием.
@@ -5557,8 +5574,8 @@ export interface components {
             user: components["schemas"]["Me"];
         };
         /**
-         * @description * `mesh` - peer to peer
-         *     * `sfu` - media server
+         * @description * `mesh` - напрямую (mesh)
+         *     * `sfu` - медиасервер
          * @enum {string}
          */
         TopologyEnum: "mesh" | "sfu";

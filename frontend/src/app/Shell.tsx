@@ -8,6 +8,8 @@ import { SettingsScreen } from "../features/settings/SettingsScreen.js";
 import { DirectoryScreen } from "../features/directory/DirectoryScreen.js";
 import { SearchScreen } from "../features/search/SearchScreen.js";
 import { NotificationsScreen } from "../features/notifications/NotificationsScreen.js";
+import { CallLayer } from "../calls/CallLayer.js";
+import { CallHistoryScreen } from "../calls/HistoryScreen.js";
 import { useRoute } from "./router.js";
 import { NotFound } from "./NotFound.js";
 import { Home } from "./Home.js";
@@ -39,6 +41,7 @@ export function Shell() {
           {route.name === "directory" && <DirectoryScreen userId={route.userId} />}
           {route.name === "search" && <SearchScreen query={route.query} />}
           {route.name === "notifications" && <NotificationsScreen />}
+          {route.name === "calls" && <CallHistoryScreen />}
           <Suspense fallback={<div className="splash" role="status">{t("loading")}</div>}>
             {route.name === "documents" && <DocumentsHome />}
             {route.name === "folder" && <FolderScreen key={route.id} id={route.id} />}
@@ -50,6 +53,7 @@ export function Shell() {
           {route.name === "not_found" && <NotFound />}
         </main>
       </div>
+      <CallLayer />
     </div>
   );
 }

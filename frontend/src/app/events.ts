@@ -8,6 +8,7 @@ import type { PortalEvent } from "../realtime/index.js";
 import type { Conversation, ConversationPayload, Member, Message, Role, ThreadState } from "./model.js";
 import { mergeMessages, type AppState } from "./store.js";
 import { countDocumentChange, isDocumentEvent } from "../documents/events.js";
+import { applyCallEvent, CALL_EVENT_TYPE, emptyCalls } from "../calls/state.js";
 import { countConferenceChange, isConferenceEvent } from "../conferences/events.js";
 
 type Fields = Record<string, unknown>;
@@ -76,6 +77,11 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
         last_reply_at: data["last_reply_at"] as string | null,
       }));
     default:
+      // Calls (calls/state.ts): the ringing overlay, the call screen and the history follow.
+      if (event.type === CALL_EVENT_TYPE) {
+        const calls = applyCallEvent(state.calls ?? emptyCalls, event);
+        return calls === (state.calls ?? emptyCalls) ? state : { ...state, calls };
+      }
       // Documents and approvals (documents/events.ts): open screens reload what changed.
       if (isDocumentEvent(event)) return { ...state, documentChanges: countDocumentChange(state.documentChanges, event) };
       // Conferences (conferences/events.ts): the open list or room reloads what changed.

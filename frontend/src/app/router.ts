@@ -15,6 +15,7 @@ export type Route =
   | { name: "folder"; id: string }
   | { name: "document"; id: string }
   | { name: "approvals" }
+  | { name: "calls" }
   | { name: "conferences" }
   | { name: "conference"; id: string }
   | { name: "conference_guest" }
@@ -36,6 +37,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if ((match = new RegExp(`^/documents/f/(${UUID})/?$`).exec(pathname))) return { name: "folder", id: match[1]! };
   if ((match = new RegExp(`^/documents/(${UUID})/?$`).exec(pathname))) return { name: "document", id: match[1]! };
   if (pathname === "/approvals" || pathname === "/approvals/") return { name: "approvals" };
+  if (pathname === "/calls" || pathname === "/calls/") return { name: "calls" };
   if (pathname === "/conferences" || pathname === "/conferences/") return { name: "conferences" };
   if (pathname === "/conferences/guest" || pathname === "/conferences/guest/") return { name: "conference_guest" };
   if ((match = new RegExp(`^/conferences/(${UUID})/?$`).exec(pathname))) return { name: "conference", id: match[1]! };
@@ -65,6 +67,8 @@ export function routePath(route: Route): string {
       return `/documents/${route.id}`;
     case "approvals":
       return "/approvals";
+    case "calls":
+      return "/calls";
     case "conferences":
       return "/conferences";
     case "conference":

@@ -10,6 +10,7 @@ import { notificationKind } from "../features/notifications/rules.js";
 import { setTimeZone } from "../i18n/format.js";
 import { adoptProfileLanguage, getLanguage } from "../i18n/index.js";
 import { applyEvent, membershipUserIds } from "./events.js";
+import type { CallsState } from "../calls/state.js";
 import type { Conversation, Limits, Me, MemberList, Message, Page, Presence, SyncState, ThreadState, Timeline, User } from "./model.js";
 
 export interface AppState {
@@ -44,6 +45,8 @@ export interface AppState {
   /** Documents and approvals (documents/events.ts): key → how many events concerned it;
    * the open screens showing that thing reload on a change. */
   documentChanges?: Readonly<Record<string, number>>;
+  /** Calls (calls/state.ts): their latest states, from the call events and REST answers. */
+  calls?: CallsState;
   /** Conferences (conferences/events.ts): key → how many events concerned it. */
   conferenceChanges?: Readonly<Record<string, number>>;
   /** Unread notifications (features/notifications): `more` when there are over `unread`. */

@@ -30,7 +30,7 @@ export function ConferenceScreen({ id }: { id: string }) {
   const link = useMemo<RoomLink>(
     () => ({
       rtcConfig: rtcConfig(ice, relayOnly()),
-      send: (to, signal) => void appStore().client.sendConferenceSignal({ type: "conference.signal", conference_id: id, to, ...signal }),
+      send: (to, signal) => void appStore().client.sendConferenceSignal(id, to, signal),
       listen: (handler) =>
         appStore().client.on("ephemeral", (frame) => {
           if (frame.type !== "conference.signal") return;

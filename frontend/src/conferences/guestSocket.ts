@@ -16,11 +16,11 @@ export interface GuestSnapshot {
   media: Media | null;
 }
 
-export interface SignalFrame extends Signal {
+export type SignalFrame = Signal & {
   type: "conference.signal";
   conference_id: string;
   from: string;
-}
+};
 
 export interface GuestSocketHandlers {
   snapshot: (snapshot: GuestSnapshot) => void;

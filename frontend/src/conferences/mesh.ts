@@ -8,11 +8,11 @@
  * Framework-free; `createPeer` is injectable so that the negotiation is unit-tested.
  */
 
-import type { ConferenceSignalOutFrame } from "../realtime/index.js";
+import type { CallSignal, RTCIceCandidateInitLike } from "../realtime/index.js";
 
-/** What a signal carries: an SDP or an ICE candidate (null: the end of candidates). */
-export type Signal = Pick<ConferenceSignalOutFrame, "sdp" | "candidate">;
-type Candidate = NonNullable<Signal["candidate"]>;
+/** What a signal carries, as a call's: an SDP, or an ICE candidate (null: the end of them). */
+export type Signal = CallSignal;
+type Candidate = RTCIceCandidateInitLike;
 
 /** A browser's candidate as the server takes it (no extra keys). */
 export function candidateOf(candidate: RTCIceCandidate | null): Candidate | null {
@@ -56,7 +56,7 @@ export class Mesh {
   /** A signal from `from`. */
   async receive(from: string, signal: Signal): Promise<void> {
     if (this.closed) return;
-    if (signal.sdp?.type === "offer") {
+    if ("sdp" in signal && signal.sdp.type === "offer") {
       this.drop(from);
       const peer = this.open(from, false);
       await peer.connection.setRemoteDescription(signal.sdp);
@@ -67,11 +67,11 @@ export class Mesh {
     }
     const peer = this.peers.get(from);
     if (!peer) return; // a stale signal of a connection already closed
-    if (signal.sdp?.type === "answer") {
+    if ("sdp" in signal) {
       if (peer.connection.signalingState !== "have-local-offer") return;
       await peer.connection.setRemoteDescription(signal.sdp);
       await this.flush(peer);
-    } else if (signal.candidate !== undefined) {
+    } else {
       if (!signal.candidate) return; // the end of candidates: nothing to add in a browser
       if (peer.connection.remoteDescription) await peer.connection.addIceCandidate(signal.candidate);
       else peer.waiting.push(signal.candidate);

@@ -1,7 +1,8 @@
 /**
- * "Always relay": this browser sends media only through the agency's TURN server
- * (`iceTransportPolicy: "relay"`), so that peers never learn its addresses. Kept on this
- * device (localStorage `portal.conferences.relayOnly` = "1").
+ * Media only through the agency's TURN server (`iceTransportPolicy: "relay"`, so that peers
+ * never learn this browser's addresses) when the agency says so (`ice_transport_policy`
+ * of the ICE servers' answer, CALL_ICE_TRANSPORT_POLICY) or this device does: "always
+ * relay", localStorage `portal.conferences.relayOnly` = "1".
  */
 import type { IceServers } from "./api.js";
 
@@ -17,5 +18,6 @@ export function relayOnly(): boolean {
 
 /** The RTCPeerConnection configuration from `GET conferences/{id}/ice-servers`. */
 export function rtcConfig(servers: IceServers | null, relay: boolean): RTCConfiguration {
-  return { iceServers: (servers?.ice_servers ?? []) as RTCIceServer[], iceTransportPolicy: relay ? "relay" : "all" };
+  const policy = relay || servers?.ice_transport_policy === "relay" ? "relay" : "all";
+  return { iceServers: (servers?.ice_servers ?? []) as RTCIceServer[], iceTransportPolicy: policy };
 }

@@ -23,7 +23,7 @@ import {
 } from "./socket.js";
 import { PersistentStore, StoreKey } from "./store.js";
 import type {
-  ConferenceSignalOutFrame,
+  CallSignal,
   DeviceInfo,
   EphemeralFrame,
   ErrorBody,
@@ -374,10 +374,16 @@ export class PortalClient {
     return this.socket.send({ type: "presence", state });
   }
 
-  /** A conference's mesh signal; false when the socket is not open (nothing queued: a
-   * signal is stale by the time it would be sent). */
-  sendConferenceSignal(frame: ConferenceSignalOutFrame): boolean {
-    return this.socket.send(frame);
+  /** Send a call's signal to the other party's device (fire and forget: a refusal comes
+   * back as an error frame, `protocolError`); false when the socket is not online. */
+  sendCallSignal(callId: string, signal: CallSignal): boolean {
+    return this.socket.send({ type: "call.signal", call_id: callId, ...signal });
+  }
+
+  /** Send a conference's mesh signal to one participant (docs/api.md, "Mesh signalling"),
+   * as a call's: fire and forget; false when the socket is not online. */
+  sendConferenceSignal(conferenceId: string, to: string, signal: CallSignal): boolean {
+    return this.socket.send({ type: "conference.signal", conference_id: conferenceId, to, ...signal });
   }
 
   // --- REST ----------------------------------------------------------------------------------------

@@ -146,15 +146,19 @@ export type MessageSendFrame = MessageInput & {
   ref: string;
   conversation_id: string;
 };
-/** A conference's mesh signal to one participant (docs/api.md, "Mesh signalling"). */
-export interface ConferenceSignalOutFrame {
-  type: "conference.signal";
-  conference_id: string;
-  to: string;
-  sdp?: { type: "offer" | "answer"; sdp: string };
-  candidate?: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null; usernameFragment?: string | null } | null;
+/** A call's signal (docs/api.md, "Calls"): exactly one of an SDP or an ICE candidate (null:
+ * the end of candidates), to the other party's device of an answered call. */
+export type CallSignal = { sdp: { type: "offer" | "answer"; sdp: string } } | { candidate: RTCIceCandidateInitLike | null };
+export interface RTCIceCandidateInitLike {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
 }
-export type ClientFrame = AuthFrame | PingFrame | ResumeFrame | TypingOutFrame | PresenceOutFrame | MessageSendFrame | ConferenceSignalOutFrame;
+export type CallSignalOutFrame = { type: "call.signal"; call_id: string } & CallSignal;
+/** A conference's mesh signal to one participant (docs/api.md, "Mesh signalling"). */
+export type ConferenceSignalOutFrame = { type: "conference.signal"; conference_id: string; to: string } & CallSignal;
+export type ClientFrame = AuthFrame | PingFrame | ResumeFrame | TypingOutFrame | PresenceOutFrame | MessageSendFrame | CallSignalOutFrame | ConferenceSignalOutFrame;
 
 export interface ReadyFrame {
   type: "ready";
@@ -193,9 +197,10 @@ export interface AckFrame {
   result: unknown;
 }
 /** Short-lived frames relayed by the server, never stored: `typing`, `presence`, a
- * conference's mesh signal (`conference.signal`, with `from`: the sender's participant id). */
+ * call's `call.signal` (with `call_id`, `from_user_id` and the signal) and a conference's
+ * `conference.signal` (with `conference_id`, `from`: the sender's participant id). */
 export interface EphemeralFrame {
-  type: "typing" | "presence" | "conference.signal";
+  type: "typing" | "presence" | "call.signal" | "conference.signal";
   [field: string]: unknown;
 }
 export type ServerFrame =

@@ -15,6 +15,7 @@ import { conversationMessages } from "./messages.js";
 import { buildRows, lastEditable as findLastEditable } from "./rows.js";
 import { preview, systemUserIds, userName } from "./text.js";
 import { Icon } from "./icons.js";
+import { CallButtons } from "../../calls/CallButtons.js";
 import "./conversation.css";
 
 const DEFAULT_EDIT_WINDOW = 48 * 3600;
@@ -251,6 +252,7 @@ function OpenConversation({ conversation, thread, target }: { conversation: Conv
             <h1 id="conversation-title">{title}</h1>
             {conversation.kind !== "direct" && members.length > 0 && members.length < 200 && <span className="muted">{t("members", { count: members.length })}</span>}
           </div>
+          {conversation.kind === "direct" && conversation.peer_id && !users[conversation.peer_id]?.is_bot && <CallButtons target={{ conversationId: conversation.id }} peerId={conversation.peer_id} name={title} />}
           <button
             type="button"
             className={infoOpen ? "icon active" : "icon"}

@@ -14,6 +14,7 @@ import { QUICK_REACTIONS } from "./emoji.js";
 import { conversationMessages } from "./messages.js";
 import { canEdit, type Row } from "./rows.js";
 import { preview, systemText, userName } from "./text.js";
+import { CallNotice, callRecord } from "../../calls/CallNotice.js";
 import { DocumentSharedCard } from "./DocumentSharedCard.js";
 import { documentCard } from "./documentCard.js";
 import { errorMessage } from "../../ui/errors.js";
@@ -138,7 +139,7 @@ export const MessageItem = memo(function MessageItem({
       <div className="row-wrap">
         {separators}
         <div className="system-message" data-testid="message" data-seq={message.seq} data-id={message.id} data-system="true">
-          {documentCard(message) ? <DocumentSharedCard message={message} users={users} /> : systemText(message, users, t)}
+          {documentCard(message) ? <DocumentSharedCard message={message} users={users} /> : callRecord(message) ? <CallNotice message={message} /> : systemText(message, users, t)}
         </div>
       </div>
     );

@@ -8,6 +8,7 @@ import { Avatar } from "../../ui/Avatar.js";
 import { errorMessage } from "../../ui/errors.js";
 import { buildTree, pathTo, type Department, type DepartmentNode } from "./tree.js";
 import { directoryMessages } from "./messages.js";
+import { CallButtons } from "../../calls/CallButtons.js";
 import "./directory.css";
 
 const DEBOUNCE_MS = 300;
@@ -408,9 +409,12 @@ function ProfileCard({ userId }: { userId: string }) {
           {user.id === me?.id ? (
             <p className="muted">{t("itsYou")}</p>
           ) : (
-            <button type="button" className="primary" onClick={() => void write()} disabled={writing} data-testid="write-message">
-              {writing ? t("writing") : t("write")}
-            </button>
+            <div className="profile-actions">
+              <button type="button" className="primary" onClick={() => void write()} disabled={writing} data-testid="write-message">
+                {writing ? t("writing") : t("write")}
+              </button>
+              {!user.is_bot && <CallButtons target={{ calleeId: user.id }} peerId={user.id} name={user.full_name || user.login} labelled />}
+            </div>
           )}
         </>
       )}

@@ -3,6 +3,9 @@
  * preview. No React, no DOM: unit-tested in list.test.ts.
  */
 import type { Conversation, Message, User } from "../../app/model.js";
+import { getLanguage, translate } from "../../i18n/index.js";
+import { callsMessages } from "../../calls/messages.js";
+import { callRecord, noticeText } from "../../calls/notice.js";
 
 /** Pinned first, then the newest activity first. */
 export function sortConversations(list: Conversation[]): Conversation[] {
@@ -82,6 +85,7 @@ export type PreviewKey =
   | "system_role_changed"
   | "system_settings_changed"
   | "system_approval"
+  | "system_call"
   | "system_other";
 
 export interface Preview {
@@ -115,6 +119,9 @@ export function messagePreview(conversation: Conversation, message: Message | nu
     if (event.startsWith("approval_") || String(system["action"] ?? "").startsWith("approval_")) {
       return { author: null, body: { kind: "key", key: "system_approval", params: { name: String(system["name"] ?? "") } } };
     }
+    // A call's notice (calls/notice.ts), worded for the reader: "Пропущенный звонок".
+    const call = callRecord(message);
+    if (call) return { author: null, body: { kind: "key", key: "system_call", params: { text: noticeText(call, meId, (key, params) => translate(callsMessages, getLanguage(), key, params)) } } };
     const known = ["created", "member_added", "members_added", "member_removed", "member_left", "member_joined", "role_changed", "settings_changed"];
     const key = (known.includes(event) ? `system_${event}` : "system_other") as PreviewKey;
     const params: Record<string, string> = { actor: name(message.author_id), user: name(system["user"] as string | undefined) };
