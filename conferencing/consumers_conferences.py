@@ -11,7 +11,10 @@ the pass expired) the last snapshot goes out and the socket closes with 4401.
 
 Authentication: ``Authorization: Bearer gst_…`` on the handshake, or (browsers) a first
 frame ``{"type": "auth", "token": "gst_…"}`` within WEBSOCKET_AUTH_TIMEOUT seconds. The
-socket takes no other frame; ``ping`` is answered with ``pong``.
+socket takes one other frame, ``conference.signal`` (an admitted guest's mesh signalling,
+conferencing/signalling_conferences.py: refusals are error frames, the socket stays
+open), and relays the signals addressed to this guest; ``ping`` is answered with ``pong``.
+A message over 64 KB closes the socket with 4413, as on the event socket.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from rest_framework.exceptions import ParseError
 
+from conferencing import signalling_conferences as mesh
 from conferencing.events_conferences import (
     conference_payload,
     guests_group,
@@ -35,13 +40,20 @@ from conferencing.selectors_conferences import participants_in
 from conferencing.services import guest_authenticate
 from conferencing.services.conferences_guests import pass_valid
 from conferencing.services.conferences_media import media_of
+from conferencing.signalling import signal_allow, signal_parse
+from portal.api.parsers import InvalidCharacters, check_document
 from portal.errors import PortalError
-from portal.realtime.exceptions import AuthTimeout, MalformedFrame, UnknownFrameType
+from portal.realtime.consumers import CLOSE_TOO_LARGE, MAX_FRAME_BYTES
+from portal.realtime.exceptions import (
+    AuthTimeout,
+    FrameTooLarge,
+    MalformedFrame,
+    UnknownFrameType,
+)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_BAD_REQUEST = 4400
 CLOSE_AUTH_TIMEOUT = 4408
-MAX_FRAME_BYTES = 4096
 MAX_LISTED = 500
 
 
@@ -67,8 +79,11 @@ def guest_snapshot(participant_id: Any) -> tuple[dict[str, Any], bool]:
 
 class ConferenceGuestConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
+        self.guest: Participant | None = None
         self.guest_id: Any = None
-        self.group: str | None = None
+        self.groups_joined: list[str] = []
+        # The socket's own values (the signalling rate limit's bucket).
+        self.state: dict[str, Any] = {}
         self.last: str | None = None
         self.closed = False
         self.lock = asyncio.Lock()
@@ -85,17 +100,22 @@ class ConferenceGuestConsumer(AsyncWebsocketConsumer):
         self.closed = True
         for task in self.tasks:
             task.cancel()
-        if self.group is not None and self.channel_layer is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.channel_layer is not None:
+            for group in self.groups_joined:
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.closed:
             return
+        if text_data is not None and len(text_data.encode()) > MAX_FRAME_BYTES:
+            await self._fail(FrameTooLarge(max_bytes=MAX_FRAME_BYTES), CLOSE_TOO_LARGE)
+            return
         try:
-            if text_data is None or len(text_data.encode()) > MAX_FRAME_BYTES:
+            if text_data is None:
                 raise ValueError
             frame = json.loads(text_data)
-        except ValueError:
+            check_document(frame)  # as on the event socket: nesting, NUL, lone surrogates
+        except (ValueError, RecursionError, ParseError, InvalidCharacters):
             frame = None
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             await self._fail(MalformedFrame(), CLOSE_BAD_REQUEST)
@@ -106,6 +126,8 @@ class ConferenceGuestConsumer(AsyncWebsocketConsumer):
             await self._fail(GuestTokenInvalid(), CLOSE_UNAUTHENTICATED)
         elif frame["type"] == "ping":
             await self.send(text_data=json.dumps({"type": "pong"}))
+        elif frame["type"] == "conference.signal":
+            await self._signal(frame)
         else:
             await self._send_error(UnknownFrameType(type=frame["type"][:100]))
 
@@ -117,16 +139,34 @@ class ConferenceGuestConsumer(AsyncWebsocketConsumer):
         except PortalError as error:
             await self._fail(error, CLOSE_UNAUTHENTICATED)
             return
-        self.guest_id = guest.pk
-        self.group = guests_group(guest.conference_id)
+        self.guest, self.guest_id = guest, guest.pk
+        self.groups_joined = [guests_group(guest.conference_id), mesh.guest_group(guest.pk)]
         if self.channel_layer is not None:
-            await self.channel_layer.group_add(self.group, self.channel_name)
+            for group in self.groups_joined:
+                await self.channel_layer.group_add(group, self.channel_name)
         await self._refresh()
         self.tasks = [asyncio.create_task(self._poll())]
 
     async def conference_changed(self, message: dict[str, Any]) -> None:
         """The doorbell: something in the conference changed."""
         await self._refresh()
+
+    async def conference_signal(self, message: dict[str, Any]) -> None:
+        """A signal from a peer, addressed to this guest."""
+        if not self.closed:
+            await self.send(text_data=json.dumps(message["frame"]))
+
+    async def _signal(self, frame: dict[str, Any]) -> None:
+        """The guest's own signal to a peer: rate limited first, then checked and relayed."""
+        try:
+            signal_allow(self.state)
+            signal = signal_parse(frame, ids=mesh.SIGNAL_IDS)
+            await database_sync_to_async(mesh.conference_signal)(
+                actor=self.guest, session=None, conference_id=frame.get("conference_id"),
+                to=frame.get("to"), signal=signal,
+            )  # fmt: skip
+        except PortalError as error:
+            await self._send_error(error)
 
     async def _refresh(self) -> None:
         """Send the snapshot if it changed since the last one; close once the pass is over."""

@@ -53,6 +53,21 @@ class NotInConference(PortalError):
     default_message = _("Join the conference first.")
 
 
+class ConferenceNotMesh(PortalError):
+    """Signals are relayed only while peers connect to each other; through Janus there are
+    none (Janus does its own negotiation)."""
+
+    code = "conference_not_mesh"
+    status = 409
+    default_message = _("The conference runs through the media server: no peer signalling.")
+
+
+class ConferenceOnOtherDevice(PortalError):
+    code = "conference_other_device"
+    status = 409
+    default_message = _("You joined this conference from another device.")
+
+
 class GuestLinkInvalid(NotFound):
     code = "guest_link_invalid"
     default_message = _("This meeting link is not valid.")

@@ -13,6 +13,7 @@ it checks the frame's shape and size only, and never touches media.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -34,12 +35,13 @@ MAX_UFRAG_CHARS = 256
 SDP_TYPES = ("offer", "answer")
 
 
-def signal_parse(frame: dict[str, Any]) -> dict[str, Any]:
+def signal_parse(frame: dict[str, Any], *, ids: Iterable[str] = ("call_id",)) -> dict[str, Any]:
     """The signal of a ``call.signal`` frame, exactly one of ``{"sdp": {"type", "sdp"}}`` or
     ``{"candidate": {...} | null}`` (RTCSessionDescriptionInit / RTCIceCandidateInit; null
     is the end of candidates); ``MalformedFrame`` naming what is wrong, ``SignalInvalid``
-    for an SDP over ``MAX_SDP_BYTES``."""
-    unknown = set(frame) - {"type", "call_id", "sdp", "candidate"}
+    for an SDP over ``MAX_SDP_BYTES``. ``ids``: the keys that address the frame (a
+    conference's signal has ``conference_id`` and ``to``), the only others it may have."""
+    unknown = set(frame) - {"type", "sdp", "candidate", *ids}
     if unknown:
         raise MalformedFrame(unknown=sorted(unknown)[:10])
     if ("sdp" in frame) == ("candidate" in frame):

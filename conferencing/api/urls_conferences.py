@@ -14,6 +14,7 @@ urlpatterns = [
     path(f"{_one}/leave", v.LeaveView.as_view(), name="conference-leave"),
     path(f"{_one}/me", v.SelfView.as_view(), name="conference-self"),
     path(f"{_one}/participants", v.ParticipantListView.as_view(), name="conference-participants"),
+    path(f"{_one}/ice-servers", v.ConferenceIceServersView.as_view(), name="conference-ice"),
     path(f"{_participant}/remove", v.ParticipantRemoveView.as_view(), name="conference-remove"),
     path(f"{_participant}/admit", v.ParticipantAdmitView.as_view(), name="conference-admit"),
     path(f"{_one}/mute", v.MuteView.as_view(), name="conference-mute"),

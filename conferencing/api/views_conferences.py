@@ -17,7 +17,9 @@ from rest_framework.views import APIView
 from conferencing import ics, services
 from conferencing.api import serializers_conferences as s
 from conferencing.api.auth_conferences import GUEST_AUTHENTICATION, IsSignedInOrGuest, actor_of
+from conferencing.api.serializers import IceServersOutput
 from conferencing.events_conferences import conference_payload, participant_payload
+from conferencing.exceptions_conferences import NotInConference
 from conferencing.models import Participant
 from conferencing.selectors_conferences import (
     access_conference,
@@ -27,6 +29,7 @@ from conferencing.selectors_conferences import (
     participants_in,
 )
 from conferencing.services.conferences_media import media_of
+from conferencing.turn import ice_servers
 from portal.api.context import SignedInRequest
 from portal.api.pagination import Cursor, paginated
 from portal.api.serializers import validated
@@ -116,7 +119,9 @@ class JoinView(APIView):
 
     @extend_schema(request=None, responses={200: s.SelfOutput}, tags=TAGS)
     def post(self, request: SignedInRequest, conference_id: uuid.UUID) -> Response:
-        participant = services.conference_join(actor=request.user, conference_id=conference_id)
+        participant = services.conference_join(
+            actor=request.user, conference_id=conference_id, session=request.auth
+        )
         return Response(_self(participant.conference, participant))
 
 
@@ -151,6 +156,26 @@ class SelfView(APIView):
             actor=actor_of(request), conference_id=conference_id, **data
         )
         return Response(_self(participant.conference, participant))
+
+
+class ConferenceIceServersView(APIView):
+    """STUN/TURN servers for the mesh's peer connections, also for an admitted guest (who
+    may not call ``GET calls/ice-servers``; one in the lobby gets no TURN credential to
+    relay anything with): the TURN username names the guest's participant id."""
+
+    authentication_classes = GUEST_AUTHENTICATION
+    permission_classes = [IsSignedInOrGuest]
+
+    @extend_schema(responses={200: IceServersOutput}, tags=TAGS)
+    def get(self, request: Any, conference_id: uuid.UUID) -> Response:
+        actor = actor_of(request)
+        conference = access_conference(actor, conference_id)
+        if isinstance(actor, Participant):
+            own = participant_of(conference, actor)
+            if own is None or own.state != Participant.State.JOINED:
+                raise NotInConference()
+        who = f"guest-{actor.pk}" if isinstance(actor, Participant) else actor.pk
+        return Response(IceServersOutput(ice_servers(user_id=who)).data)
 
 
 class ParticipantListView(APIView):

@@ -128,7 +128,8 @@ class Participant(models.Model):
     ``state``: ``lobby`` (waiting to be admitted), ``joined``, ``left`` (may join again),
     ``removed`` (by a moderator: may not join again). ``janus_token`` is the participant's
     own join token for the Janus room and ``feed_id`` the id they join it with; both are
-    handed only to this participant.
+    handed only to this participant. ``session`` is the device of a user's mesh signals
+    (conferencing/signalling_conferences.py).
     """
 
     class State(models.TextChoices):
@@ -165,6 +166,12 @@ class Participant(models.Model):
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
     janus_token = models.CharField(max_length=64, editable=False)
     feed_id = models.BigIntegerField(editable=False)
+    # The sign-in session (device) a user last joined from: the mesh's signals to them go
+    # to its sockets only. Null for guests (their own socket carries their signals).
+    session = models.ForeignKey(
+        "accounts.AuthSession", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", editable=False,
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("participant")

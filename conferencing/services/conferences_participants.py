@@ -37,7 +37,7 @@ from conferencing.services.conferences_media import (
     new_media_id,
 )
 from portal import clock
-from portal.accounts.models import User
+from portal.accounts.models import AuthSession, User
 from portal.audit.services import record
 
 State = Participant.State
@@ -67,9 +67,12 @@ def _enter(conference: Conference, participant: Participant) -> None:
     send(events.participant_event(conference, participant, lobby=False))
 
 
-def conference_join(*, actor: User, conference_id: Any) -> Participant:
+def conference_join(
+    *, actor: User, conference_id: Any, session: AuthSession | None = None
+) -> Participant:
     """``actor`` joins (or comes back to) the conference; see the module's lobby rule.
-    Answers the participant row, joined."""
+    Answers the participant row, joined. ``session`` is the device joining: the mesh's
+    signals to ``actor`` go to it (joining again from another device moves them there)."""
     with transaction.atomic():
         conference = access_conference(actor, conference_id, for_update=True)
         require_open(conference)
@@ -77,6 +80,9 @@ def conference_join(*, actor: User, conference_id: Any) -> Participant:
         if participant is not None and participant.state == State.REMOVED:
             raise RemovedFromConference()
         if participant is not None and participant.state == State.JOINED:
+            if session is not None and participant.session_id != session.pk:
+                participant.session = session
+                participant.save(update_fields=["session"])
             return participant
         if participant is None:
             # Seeing the conference without a row means being entitled to join it
@@ -89,6 +95,7 @@ def conference_join(*, actor: User, conference_id: Any) -> Participant:
             )  # fmt: skip
         elif participant.state == State.LOBBY:
             raise NotInConference()
+        participant.session = session
         _enter(conference, participant)
     return participant
 

@@ -723,6 +723,11 @@ DESCRIPTIONS: dict[str, Any] = {
         "Those joined, in the order they arrived; moderators also see the lobby; "
         "someone not joined sees nobody. Paged in the list envelope."
     ),
+    "conferences_ice_servers_retrieve": _(
+        "STUN/TURN servers with an expiring TURN credential for the mesh's peer "
+        "connections, as GET calls/ice-servers answers them; also for the conference's "
+        "guests, whose TURN username names their participant id."
+    ),
     "conferences_mute_create": _(
         "A moderator mutes one participant, or everyone joined but themself."
     ),

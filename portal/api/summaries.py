@@ -165,6 +165,7 @@ SUMMARIES: dict[str, Any] = {
     "conferences_me_retrieve": _("My place in a conference"),
     "conferences_me_partial_update": _("My microphone, camera, screen and hand"),
     "conferences_participants_list": _("Who is in a conference"),
+    "conferences_ice_servers_retrieve": _("ICE servers for a conference's mesh"),
     "conferences_mute_create": _("Mute participants"),
     "conferences_participants_remove_create": _("Remove a participant"),
     "conferences_participants_admit_create": _("Admit from the lobby"),

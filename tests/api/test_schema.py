@@ -282,10 +282,11 @@ def test_websocket_events_and_frames_are_documented(schema):
     frames = schema["x-websocket-frames"]
     assert set(frames["server"]) == {
         "ready", "event", "ack", "error", "resync_required", "pong", "typing", "presence",
-        "call.signal",
+        "call.signal", "conference.signal",
     }  # fmt: skip
     assert set(frames["client"]) == {
         "auth", "resume", "ping", "typing", "presence", "message.send", "call.signal",
+        "conference.signal",
     }  # fmt: skip
     event_frame = components["EventFrame"]["properties"]["event"]
     assert event_frame == {"$ref": "#/components/schemas/WebsocketEvent"}

@@ -36,6 +36,8 @@ AXE_PATH = settings.BASE_DIR / "frontend" / "node_modules" / "axe-core" / "axe.m
 DOCUMENT_SOCKET_PATH = re.compile(
     r"/ws/documents/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/"
 )
+# A conference guest's socket (conferencing/consumers_conferences.py).
+GUEST_SOCKET_PATH = "/ws/conferences/guest/"
 # axe-core reports impacts minor, moderate, serious and critical; the last two fail a test.
 AXE_FAILING_IMPACTS = ("serious", "critical")
 
@@ -221,8 +223,12 @@ class BrowserSession:
     def _check_websocket(self, socket: WebSocket) -> None:
         parts = urlsplit(socket.url)
         ours = (parts.scheme, parts.netloc) == ("ws", f"127.0.0.1:{self.server.port}")
-        # The event socket, or a document's editing socket (y-websocket, docs/collab.md).
-        if not ours or not (parts.path == "/ws/" or DOCUMENT_SOCKET_PATH.fullmatch(parts.path)):
+        # The event socket, a document's editing socket (y-websocket, docs/collab.md), or a
+        # conference guest's socket.
+        known = parts.path in ("/ws/", GUEST_SOCKET_PATH) or DOCUMENT_SOCKET_PATH.fullmatch(
+            parts.path
+        )
+        if not ours or not known:
             self.bad_websockets.append(socket.url)
 
     def _page_error(self, error: Error) -> None:

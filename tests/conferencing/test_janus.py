@@ -146,6 +146,27 @@ def test_a_guest_admitted_into_a_janus_room_gets_a_token(meeting, sfu, janus_pro
         peer.close()
 
 
+def test_no_peer_signals_once_the_room_is_on_janus(meeting, sfu):
+    """Janus negotiates with each participant itself: Portal relays no mesh signal there
+    (the relay over live sockets: test_conf_signalling_live.py)."""
+    from conferencing.exceptions_conferences import ConferenceNotMesh
+    from conferencing.models import Participant
+    from conferencing.signalling import signal_parse
+    from conferencing.signalling_conferences import SIGNAL_IDS, conference_signal
+
+    organizer = _join(meeting, "organizer")["participant"]["id"]
+    _join(meeting, "alice")
+    assert _join(meeting, "bob")["media"]["topology"] == "sfu"
+    alice = Participant.objects.get(conference_id=meeting.id, user=meeting.alice)
+    frame = {"conference_id": meeting.id, "to": organizer, "sdp": {"type": "offer", "sdp": "v=0"}}
+    assert alice.session is not None  # the device she joined from
+    with pytest.raises(ConferenceNotMesh):
+        conference_signal(
+            actor=meeting.alice, session=alice.session, conference_id=meeting.id, to=organizer,
+            signal=signal_parse(frame, ids=SIGNAL_IDS),
+        )  # fmt: skip
+
+
 def test_janus_down_changes_nothing(meeting, sfu, settings):
     settings.JANUS_URL = "http://127.0.0.1:9/janus"  # the discard port: nothing listens
     for login in ("organizer", "alice"):

@@ -888,6 +888,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conferences/{conference_id}/ice-servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ICE-серверы для сети участников конференции
+         * @description Серверы STUN/TURN с временными учётными данными TURN для прямых соединений участников, как их отдаёт GET calls/ice-servers; также для гостей конференции: имя пользователя TURN содержит id участника-гостя.
+         */
+        get: operations["conferences_ice_servers_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conferences/{conference_id}/invitation.ics": {
         parameters: {
             query?: never;
@@ -3450,6 +3470,41 @@ export interface components {
             invitee_ids?: string[];
             department_ids?: string[];
             moderator_ids?: string[];
+        };
+        /**
+         * @description ``conference.signal`` from a joined participant of a mesh conference (on the event
+         *     socket, or a guest's on the guest socket): exactly one of ``sdp`` or ``candidate``
+         *     (null: the end of candidates), to one other joined participant.
+         */
+        ConferenceSignalClientFrame: {
+            /** @enum {string} */
+            type: "conference.signal";
+            /** Format: uuid */
+            conference_id: string;
+            /**
+             * Format: uuid
+             * @description Id участника, которому адресован сигнал.
+             */
+            to: string;
+            sdp?: components["schemas"]["SessionDescription"];
+            candidate?: components["schemas"]["IceCandidate"] | null;
+        };
+        /**
+         * @description ``conference.signal`` relayed to the target participant's own sockets (never
+         *     stored).
+         */
+        ConferenceSignalFrame: {
+            /** @enum {string} */
+            type: "conference.signal";
+            /** Format: uuid */
+            conference_id: string;
+            sdp?: components["schemas"]["SessionDescription"];
+            candidate?: components["schemas"]["IceCandidate"] | null;
+            /**
+             * Format: uuid
+             * @description Id участника, отправившего сигнал.
+             */
+            from: string;
         };
         /** @description A conversation as events and answers carry it (``messaging.events.conversation_payload``). */
         Conversation: {
@@ -10690,6 +10745,103 @@ export interface operations {
             };
             /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_ice_servers_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IceServers"];
+                };
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Противоречит состоянию объекта (код называет конфликт). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { translate, useLanguage, useT, type Language } from "../i18n/index.js";
 import { authMessages } from "../features/auth/messages.js";
 import { SignIn } from "../features/auth/SignIn.js";
@@ -7,6 +7,10 @@ import { EnrolmentRequired } from "../features/auth/Enrolment.js";
 import { common } from "../ui/messages.js";
 import { Shell } from "./Shell.js";
 import { appStore, useApp } from "./store.js";
+import { useRoute } from "./router.js";
+
+// A guest's page (a meeting's link): no sign-in, nothing of the app but that meeting.
+const GuestScreen = lazy(() => import("../conferences/GuestScreen.js").then((m) => ({ default: m.GuestScreen })));
 
 /** Which screen the tab shows: sign-in, a refusal, 2FA enrolment, or the app itself. */
 export function App() {
@@ -18,11 +22,12 @@ export function App() {
   const me = useApp((s) => s.me);
   const [enrolment, setEnrolment] = useState(false);
   const signedIn = connection.status !== "signed_out" && connection.status !== "device_refused";
+  const guest = useRoute().name === "conference_guest";
 
   useEffect(() => {
     // A reload: load the starting state at once instead of waiting for the socket.
-    if (signedIn && !synced) void appStore().sync();
-  }, [signedIn, synced]);
+    if (signedIn && !synced && !guest) void appStore().sync();
+  }, [signedIn, synced, guest]);
 
   useEffect(() => {
     if (!syncError || !signedIn) return;
@@ -33,6 +38,13 @@ export function App() {
       .catch(() => undefined);
   }, [syncError, signedIn]);
 
+  if (guest) {
+    return (
+      <Suspense fallback={<div className="splash" role="status">{t("loading")}</div>}>
+        <GuestScreen />
+      </Suspense>
+    );
+  }
   if (connection.status === "signed_out") return <SignIn notice={signedOutNotice(connection.reason, connection.error?.message ?? null, language)} />;
   if (connection.status === "device_refused") return <DeviceRefused reason={connection.reason} message={connection.error?.message ?? null} />;
   if (enrolment || (me && me.two_factor_required && !me.two_factor_enabled)) {

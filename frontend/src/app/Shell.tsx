@@ -14,10 +14,12 @@ import { useRoute } from "./router.js";
 import { NotFound } from "./NotFound.js";
 import { Home } from "./Home.js";
 
-// The documents and approval screens are loaded when first opened.
+// The documents, approval and conference screens are loaded when first opened.
 const DocumentsHome = lazy(() => import("../documents/DocumentsScreen.js").then((m) => ({ default: m.DocumentsHome })));
 const FolderScreen = lazy(() => import("../documents/DocumentsScreen.js").then((m) => ({ default: m.FolderScreen })));
 const DocumentScreen = lazy(() => import("../documents/DocumentScreen.js").then((m) => ({ default: m.DocumentScreen })));
+const ConferencesScreen = lazy(() => import("../conferences/ConferencesScreen.js").then((m) => ({ default: m.ConferencesScreen })));
+const ConferenceScreen = lazy(() => import("../conferences/RoomScreen.js").then((m) => ({ default: m.ConferenceScreen })));
 const InboxScreen = lazy(() => import("../approvals/InboxScreen.js").then((m) => ({ default: m.InboxScreen })));
 
 /** The signed-in app: the sidebar and the screen of the current route. */
@@ -45,6 +47,8 @@ export function Shell() {
             {route.name === "folder" && <FolderScreen key={route.id} id={route.id} />}
             {route.name === "document" && <DocumentScreen key={route.id} id={route.id} />}
             {route.name === "approvals" && <InboxScreen />}
+            {route.name === "conferences" && <ConferencesScreen />}
+            {route.name === "conference" && <ConferenceScreen key={route.id} id={route.id} />}
           </Suspense>
           {route.name === "not_found" && <NotFound />}
         </main>

@@ -9,6 +9,7 @@ import type { Conversation, ConversationPayload, Member, Message, Role, ThreadSt
 import { mergeMessages, type AppState } from "./store.js";
 import { countDocumentChange, isDocumentEvent } from "../documents/events.js";
 import { applyCallEvent, CALL_EVENT_TYPE, emptyCalls } from "../calls/state.js";
+import { countConferenceChange, isConferenceEvent } from "../conferences/events.js";
 
 type Fields = Record<string, unknown>;
 
@@ -83,6 +84,8 @@ export function applyEvent(state: AppState, event: PortalEvent): AppState {
       }
       // Documents and approvals (documents/events.ts): open screens reload what changed.
       if (isDocumentEvent(event)) return { ...state, documentChanges: countDocumentChange(state.documentChanges, event) };
+      // Conferences (conferences/events.ts): the open list or room reloads what changed.
+      if (isConferenceEvent(event)) return { ...state, conferenceChanges: countConferenceChange(state.conferenceChanges, event) };
       return state; // events of later features: ignored until their screens exist
   }
 }

@@ -16,6 +16,9 @@ export type Route =
   | { name: "document"; id: string }
   | { name: "approvals" }
   | { name: "calls" }
+  | { name: "conferences" }
+  | { name: "conference"; id: string }
+  | { name: "conference_guest" }
   | { name: "not_found" };
 
 const UUID = "[0-9a-fA-F-]{36}";
@@ -35,6 +38,9 @@ export function parseRoute(pathname: string, search: string): Route {
   if ((match = new RegExp(`^/documents/(${UUID})/?$`).exec(pathname))) return { name: "document", id: match[1]! };
   if (pathname === "/approvals" || pathname === "/approvals/") return { name: "approvals" };
   if (pathname === "/calls" || pathname === "/calls/") return { name: "calls" };
+  if (pathname === "/conferences" || pathname === "/conferences/") return { name: "conferences" };
+  if (pathname === "/conferences/guest" || pathname === "/conferences/guest/") return { name: "conference_guest" };
+  if ((match = new RegExp(`^/conferences/(${UUID})/?$`).exec(pathname))) return { name: "conference", id: match[1]! };
   if ((match = /^\/settings(?:\/([a-z-]+))?\/?$/.exec(pathname))) return { name: "settings", section: match[1] ?? "profile" };
   return { name: "not_found" };
 }
@@ -63,6 +69,12 @@ export function routePath(route: Route): string {
       return "/approvals";
     case "calls":
       return "/calls";
+    case "conferences":
+      return "/conferences";
+    case "conference":
+      return `/conferences/${route.id}`;
+    case "conference_guest":
+      return "/conferences/guest";
     case "not_found":
       return "/";
   }

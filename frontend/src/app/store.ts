@@ -47,6 +47,8 @@ export interface AppState {
   documentChanges?: Readonly<Record<string, number>>;
   /** Calls (calls/state.ts): their latest states, from the call events and REST answers. */
   calls?: CallsState;
+  /** Conferences (conferences/events.ts): key → how many events concerned it. */
+  conferenceChanges?: Readonly<Record<string, number>>;
   /** Unread notifications (features/notifications): `more` when there are over `unread`. */
   notifications: { unread: number; more: boolean };
 }

@@ -24,6 +24,7 @@ import {
 import { PersistentStore, StoreKey } from "./store.js";
 import type {
   CallSignal,
+  ConferenceSignalOutFrame,
   DeviceInfo,
   EphemeralFrame,
   ErrorBody,
@@ -378,6 +379,12 @@ export class PortalClient {
    * back as an error frame, `protocolError`); false when the socket is not online. */
   sendCallSignal(callId: string, signal: CallSignal): boolean {
     return this.socket.send({ type: "call.signal", call_id: callId, ...signal });
+  }
+
+  /** A conference's mesh signal; false when the socket is not open (nothing queued: a
+   * signal is stale by the time it would be sent). */
+  sendConferenceSignal(frame: ConferenceSignalOutFrame): boolean {
+    return this.socket.send(frame);
   }
 
   // --- REST ----------------------------------------------------------------------------------------

@@ -382,6 +382,7 @@ export class EventSocket {
       case "typing":
       case "presence":
       case "call.signal":
+      case "conference.signal":
         this.host.ephemeral(frame as EphemeralFrame);
         break;
       default:

@@ -8,6 +8,7 @@ import type { Schemas } from "../api/index.js";
 import type {
   AckFrame,
   AuthFrame,
+  ConferenceSignalOutFrame,
   DeviceCommandEvent,
   EphemeralFrame,
   ErrorFrame,
@@ -40,6 +41,7 @@ export type ServerFramesFit = [
   Fits<Extends<Schemas["AckFrame"], AckFrame>>,
   Fits<Extends<Schemas["TypingFrame"], EphemeralFrame>>,
   Fits<Extends<Schemas["PresenceFrame"], EphemeralFrame>>,
+  Fits<Extends<Schemas["ConferenceSignalFrame"], EphemeralFrame>>,
 ];
 
 /** Events: each documented payload is one the client's union accepts. */
@@ -58,6 +60,7 @@ export type ClientFramesFit = [
   Fits<Extends<PingFrame, Schemas["PingClientFrame"]>>,
   Fits<Extends<ResumeFrame, Schemas["ResumeClientFrame"]>>,
   Fits<Extends<TypingOutFrame, Schemas["TypingClientFrame"]>>,
+  Fits<Extends<ConferenceSignalOutFrame, Schemas["ConferenceSignalClientFrame"]>>,
   Fits<Extends<PresenceOutFrame, Schemas["PresenceClientFrame"]>>,
   // message.send: its own keys as the server documents them, and no key the client lacks.
   // Its body is the REST body (MessageInput is the generated MessageRequest); the schema

@@ -156,7 +156,15 @@ export interface RTCIceCandidateInitLike {
   usernameFragment?: string | null;
 }
 export type CallSignalOutFrame = { type: "call.signal"; call_id: string } & CallSignal;
-export type ClientFrame = AuthFrame | PingFrame | ResumeFrame | TypingOutFrame | PresenceOutFrame | MessageSendFrame | CallSignalOutFrame;
+/** A conference's mesh signal to one participant (docs/api.md, "Mesh signalling"). */
+export interface ConferenceSignalOutFrame {
+  type: "conference.signal";
+  conference_id: string;
+  to: string;
+  sdp?: { type: "offer" | "answer"; sdp: string };
+  candidate?: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null; usernameFragment?: string | null } | null;
+}
+export type ClientFrame = AuthFrame | PingFrame | ResumeFrame | TypingOutFrame | PresenceOutFrame | MessageSendFrame | CallSignalOutFrame | ConferenceSignalOutFrame;
 
 export interface ReadyFrame {
   type: "ready";
@@ -194,10 +202,11 @@ export interface AckFrame {
   status: number;
   result: unknown;
 }
-/** Short-lived frames relayed by the server, never stored: `typing`, `presence`, and a
- * call's `call.signal` (with `call_id`, `from_user_id` and the signal). */
+/** Short-lived frames relayed by the server, never stored: `typing`, `presence`, a call's
+ * `call.signal` (with `call_id`, `from_user_id` and the signal) and a conference's mesh
+ * signal (`conference.signal`, with `from`: the sender's participant id). */
 export interface EphemeralFrame {
-  type: "typing" | "presence" | "call.signal";
+  type: "typing" | "presence" | "call.signal" | "conference.signal";
   [field: string]: unknown;
 }
 export type ServerFrame =

@@ -20,12 +20,13 @@ export function SidebarHeader() {
     { route: { name: "documents" }, label: t("navDocuments"), icon: "folder", testId: "nav-documents", also: ["folder", "document"] },
     { route: { name: "approvals" }, label: t("navApprovals"), icon: "check", testId: "nav-approvals", count: approvals, countLabel: t("approvalCount", { count: approvals }) },
     { route: { name: "calls" }, label: t("navCalls"), icon: "phone", testId: "nav-calls" },
+    { route: { name: "conferences" }, label: t("navConferences"), icon: "video", testId: "nav-conferences", also: ["conference"] },
     { route: { name: "search", query: "" }, label: t("navSearch"), icon: "search", testId: "nav-search" },
     { route: { name: "directory", userId: null }, label: t("navDirectory"), icon: "people", testId: "nav-directory" },
     { route: { name: "notifications" }, label: t("navNotifications"), icon: "bell", testId: "nav-notifications", count: notifications },
     { route: { name: "settings", section: "profile" }, label: t("navSettings"), icon: "gear", testId: "nav-settings" },
   ];
-  const paths = { search: "/search", directory: "/directory", notifications: "/notifications", settings: "/settings", documents: "/documents", approvals: "/approvals", calls: "/calls" } as Record<string, string>;
+  const paths = { search: "/search", directory: "/directory", notifications: "/notifications", settings: "/settings", documents: "/documents", approvals: "/approvals", calls: "/calls", conferences: "/conferences" } as Record<string, string>;
   return (
     <div className="sidebar-header">
       <Menu
