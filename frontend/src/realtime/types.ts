@@ -196,9 +196,9 @@ export interface AckFrame {
   status: number;
   result: unknown;
 }
-/** Short-lived frames relayed by the server, never stored: `typing`, `presence`, a
- * call's `call.signal` (with `call_id`, `from_user_id` and the signal) and a conference's
- * `conference.signal` (with `conference_id`, `from`: the sender's participant id). */
+/** Short-lived frames relayed by the server, never stored: `typing`, `presence`, a call's
+ * `call.signal` (with `call_id`, `from_user_id` and the signal) and a conference's mesh
+ * signal (`conference.signal`, with `from`: the sender's participant id). */
 export interface EphemeralFrame {
   type: "typing" | "presence" | "call.signal" | "conference.signal";
   [field: string]: unknown;
