@@ -65,9 +65,16 @@ def access_conference(actor: Actor, conference_id: Any, *, for_update: bool = Fa
 
 
 def is_moderator(conference: Conference, actor: Actor) -> bool:
+    """The organizer or a named moderator, unless removed from the meeting."""
     if isinstance(actor, Participant):
         return False
-    return conference.organizer_id == actor.pk or conference.moderators.filter(pk=actor.pk).exists()
+    if not (
+        conference.organizer_id == actor.pk or conference.moderators.filter(pk=actor.pk).exists()
+    ):
+        return False
+    return not Participant.objects.filter(
+        conference=conference, user=actor, state=Participant.State.REMOVED
+    ).exists()
 
 
 def require_moderator(conference: Conference, actor: Actor) -> None:

@@ -178,7 +178,8 @@ def conference_mute(
 
 def participant_remove(*, actor: Actor, conference_id: Any, participant_id: Any) -> Participant:
     """A moderator removes a participant (joined or waiting in the lobby): they are dropped
-    from the Janus room, their token revoked, and they may not join again."""
+    from the Janus room, their token revoked, they may not join again, and a removed
+    co-moderator stops being one."""
     with transaction.atomic():
         conference = access_conference(actor, conference_id, for_update=True)
         require_moderator(conference, actor)
@@ -193,6 +194,14 @@ def participant_remove(*, actor: Actor, conference_id: Any, participant_id: Any)
         participant.audio = participant.video = participant.screen = False
         participant.hand_raised_at = None
         participant.save()
+        if (
+            participant.user_id is not None
+            and conference.moderators.filter(pk=participant.user_id).exists()
+        ):
+            # Removing a co-moderator takes their powers too (else they could re-admit
+            # themself as a guest, lock or end the meeting).
+            conference.moderators.remove(participant.user)
+            send(events.conference_updated_event(conference))
         record("conference.participant_remove", actor=actor if isinstance(actor, User) else None,
                target=conference, target_repr=participant.display_name)  # fmt: skip
         payload, _users = events.participant_event(conference, participant, lobby=was_lobby)

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from conferencing.models import Conference, Participant
+from conferencing.models import Conference, ConferenceGuestLink, Participant
 from portal import clock
 from tests.conferencing.scene_conferences import url
 from tests.factories.accounts import UserFactory
@@ -168,3 +168,38 @@ def test_embedded_style_mesh_beyond_the_limit_without_janus_is_full(meeting, set
     assert Conference.objects.get(pk=meeting.id).topology == "mesh"
     extra = UserFactory.create()
     assert_api_error(api_client(extra).post(url(meeting.id, "/join")), 404, "conference_not_found")
+
+
+def test_removed_moderator_loses_every_power(meeting):
+    ids = _join_all(meeting)
+    meeting.c["organizer"].post(
+        url(meeting.id, "/moderators"), {"user_id": str(meeting.alice.pk)}, format="json"
+    )
+    with capture_events() as captured:
+        response = meeting.c["organizer"].post(
+            url(meeting.id, f"/participants/{ids['alice']}/remove")
+        )
+    assert response.status_code == 200
+    [(event, users)] = captured.of_type("conference")
+    assert event["conference"]["moderator_ids"] == []
+    assert users == {str(meeting.organizer.pk), str(meeting.bob.pk)}
+    for path, body in (
+        ("/guest-links", {"expires_in_minutes": 60}),
+        ("/lock", {"locked": True}),
+        ("/mute", {}),
+        ("/end", None),
+        (f"/participants/{ids['bob']}/remove", None),
+        ("/moderators", {"user_id": str(meeting.bob.pk)}),
+    ):
+        kwargs = {"format": "json"} if body is not None else {}
+        response = meeting.c["alice"].post(url(meeting.id, path), body, **kwargs)
+        assert_api_error(response, 403, "not_conference_moderator")
+    # Named again by mistake, a removed user still moderates nothing.
+    meeting.c["organizer"].post(
+        url(meeting.id, "/moderators"), {"user_id": str(meeting.alice.pk)}, format="json"
+    )
+    response = meeting.c["alice"].post(url(meeting.id, "/lock"), {"locked": True}, format="json")
+    assert_api_error(response, 403, "not_conference_moderator")
+    conference = Conference.objects.get(pk=meeting.id)
+    assert not conference.locked and conference.ended_at is None
+    assert not ConferenceGuestLink.objects.filter(conference=conference).exists()
