@@ -19,8 +19,8 @@ from conferencing.models import Conference, ConferenceInvitee, Participant
 from conferencing.selectors_conferences import (
     Actor,
     access_conference,
+    entitled_to,
     require_moderator,
-    visible_to,
 )
 from conferencing.services.conferences_media import media_close
 from messaging.models import Membership
@@ -168,7 +168,7 @@ def conference_moderator_add(*, actor: Actor, conference_id: Any, user_id: Any) 
         require_open(conference)
         assert isinstance(actor, User)
         user = access_user(actor, user_id)
-        if not Conference.objects.filter(visible_to(user), pk=conference.pk).exists():
+        if not Conference.objects.filter(entitled_to(user), pk=conference.pk).exists():
             # Nobody gains sight of a meeting by being named its moderator.
             raise InvalidConference(user_id=[_("This user is not invited to the conference.")])
         conference.moderators.add(user)

@@ -1,7 +1,7 @@
 """Joining, leaving and moderating the people in a conference.
 
 Lobby rule (docs/api.md, "Conferences"): guests always wait in the lobby until a
-moderator admits them; users who may see the conference (members of its conversation,
+moderator admits them; users entitled to the conference (members of its conversation,
 invitees, moderators) join directly. A locked room takes nobody new: a user who was never
 in it is refused (``conference_locked``), and guest links stop admitting; those already in
 the lobby may still be admitted, and those who left may come back. A participant a
@@ -18,6 +18,7 @@ from django.db import transaction
 from conferencing import events_conferences as events
 from conferencing.exceptions_conferences import (
     ConferenceLocked,
+    ConferenceNotFound,
     NotInConference,
     ParticipantNotFound,
     RemovedFromConference,
@@ -27,6 +28,7 @@ from conferencing.selectors_conferences import (
     Actor,
     access_conference,
     access_participant,
+    entitled_to,
     participant_of,
     require_moderator,
 )
@@ -84,9 +86,11 @@ def conference_join(
                 participant.session = session
                 participant.save(update_fields=["session"])
             return participant
+        if not Conference.objects.filter(entitled_to(actor), pk=conference.pk).exists():
+            # Having taken part once is no right to come back (say, after leaving the
+            # conversation): the caller learns no more than an outsider.
+            raise ConferenceNotFound()
         if participant is None:
-            # Seeing the conference without a row means being entitled to join it
-            # (selectors_conferences.visible_to).
             if conference.locked:
                 raise ConferenceLocked()
             participant = new_participant(

@@ -70,6 +70,38 @@ def test_conference_of_a_conversation_is_for_its_members(meeting):
     assert_api_error(outsider, 404, "conversation_not_found")
 
 
+def test_taking_part_once_is_no_lasting_right(meeting):
+    """An ex-member of the conversation who once took part neither sees the meeting nor
+    gets back in, locked or not; while still in it, they may leave."""
+    created = meeting.c["organizer"].post(
+        "/api/v1/conversations",
+        {"kind": "group", "title": "Отдел", "member_ids": [str(meeting.bob.pk)]}, format="json",
+    ).json()  # fmt: skip
+    conference_id = meeting.c["organizer"].post(
+        "/api/v1/conferences", {"title": "Созвон", "conversation_id": created["id"]},
+        format="json",
+    ).json()["id"]  # fmt: skip
+    assert meeting.c["bob"].post(url(conference_id, "/join")).status_code == 200
+    assert meeting.c["bob"].post(url(conference_id, "/leave")).status_code == 204
+    assert meeting.c["bob"].post(url(conference_id, "/join")).status_code == 200
+    members = f"/api/v1/conversations/{created['id']}/members/{meeting.bob.pk}"
+    assert meeting.c["organizer"].delete(members).status_code == 204
+    # Still in the meeting: Bob sees it and may leave, but not come back.
+    assert meeting.c["bob"].get(url(conference_id)).status_code == 200
+    assert meeting.c["bob"].post(url(conference_id, "/leave")).status_code == 204
+    for locked in (False, True):
+        meeting.c["organizer"].post(url(conference_id, "/lock"), {"locked": locked}, format="json")
+        for response in (
+            meeting.c["bob"].get(url(conference_id)),
+            meeting.c["bob"].post(url(conference_id, "/join")),
+            meeting.c["bob"].get(url(conference_id, "/participants")),
+        ):
+            assert_api_error(response, 404, "conference_not_found")
+        listed = meeting.c["bob"].get("/api/v1/conferences").json()["results"]
+        assert conference_id not in [c["id"] for c in listed]
+    assert Participant.objects.get(conference_id=conference_id, user=meeting.bob).state == "left"
+
+
 def test_join_leave_and_the_participant_list(meeting):
     with capture_events() as captured:
         joined = meeting.c["alice"].post(url(meeting.id, "/join"))
