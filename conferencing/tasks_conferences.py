@@ -1,12 +1,18 @@
-"""Periodic work of conferences (celery beat: ``remind-conferences`` in portal/settings.py)."""
+"""Periodic work of conferences (celery beat: ``remind-conferences`` and
+``expire-conference-guests`` in portal/settings.py)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from conferencing.services import conference_reminders_send
+from conferencing.services import conference_reminders_send, guests_expire
 
 
 @shared_task
 def send_conference_reminders() -> int:
     return conference_reminders_send()
+
+
+@shared_task
+def expire_conference_guests() -> int:
+    return guests_expire()

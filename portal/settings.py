@@ -189,6 +189,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conferencing.tasks_conferences.send_conference_reminders",
         "schedule": 60.0,
     },
+    "expire-conference-guests": {
+        "task": "conferencing.tasks_conferences.expire_conference_guests",
+        "schedule": 30.0,
+    },
     # Calls nobody answered, and calls whose party lost every socket (conferencing/tasks.py).
     "sweep-calls": {"task": "conferencing.tasks.sweep_calls", "schedule": 15.0},
 }

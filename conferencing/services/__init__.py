@@ -19,6 +19,7 @@ from conferencing.services.conferences_guests import (
     guest_authenticate,
     guest_join,
     guest_link_create,
+    guests_expire,
 )
 from conferencing.services.conferences_participants import (
     conference_join,
@@ -52,6 +53,7 @@ __all__ = [
     "guest_authenticate",
     "guest_join",
     "guest_link_create",
+    "guests_expire",
     "participant_admit",
     "participant_media_set",
     "participant_remove",

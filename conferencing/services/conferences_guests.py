@@ -28,7 +28,7 @@ from conferencing.exceptions_conferences import (
 from conferencing.models import Conference, ConferenceGuestLink, Participant
 from conferencing.selectors_conferences import Actor, access_conference, require_moderator
 from conferencing.services.conferences import new_secret, require_open, send
-from conferencing.services.conferences_participants import new_participant
+from conferencing.services.conferences_participants import depart, new_participant
 from portal import clock
 from portal.accounts.models import User
 from portal.audit.services import record
@@ -128,3 +128,24 @@ def pass_valid(guest: Participant) -> bool:
         and guest.guest_expires_at is not None
         and guest.guest_expires_at > clock.now()
     )
+
+
+def guests_expire() -> int:
+    """Guests whose pass expired while they were waiting or joined leave now (the sweep,
+    celery beat ``expire-conference-guests``): their place in the mesh is freed, their
+    Janus token withdrawn and their feed kicked, and the others see them go. A pass that
+    expired cannot even call ``leave``. Returns how many left."""
+    due = Participant.objects.filter(
+        user__isnull=True,
+        state__in=[Participant.State.LOBBY, Participant.State.JOINED],
+        guest_expires_at__lte=clock.now(),
+        conference__ended_at__isnull=True,
+    )
+    gone = 0
+    for conference_id in set(due.values_list("conference_id", flat=True)):
+        with transaction.atomic():
+            conference = Conference.objects.select_for_update().get(pk=conference_id)
+            for guest in due.filter(conference=conference).select_for_update():
+                depart(conference, guest, state=Participant.State.LEFT)
+                gone += 1
+    return gone

@@ -105,21 +105,32 @@ def conference_join(
 
 
 def conference_leave(*, actor: Actor, conference_id: Any) -> Participant:
-    """The actor leaves (a guest's pass then stops working: a guest who left is done)."""
+    """The actor leaves (a guest's pass then stops working: a guest who left is done); in
+    a Janus room their token is withdrawn, as for a removal (``media_admit`` grants it
+    again if they come back)."""
     with transaction.atomic():
         conference = access_conference(actor, conference_id, for_update=True)
         participant = participant_of(conference, actor)
         if participant is None or participant.state not in (State.JOINED, State.LOBBY):
             raise NotInConference()
-        was_lobby = participant.state == State.LOBBY
-        recipients = events.participant_event(conference, participant, lobby=was_lobby)[1]
-        participant.state, participant.left_at = State.LEFT, clock.now()
-        participant.audio = participant.video = participant.screen = False
-        participant.hand_raised_at = None
-        participant.save()
-        payload, _users = events.participant_event(conference, participant, lobby=was_lobby)
-        send((payload, recipients))
+        depart(conference, participant, state=State.LEFT)
     return participant
+
+
+def depart(conference: Conference, participant: Participant, *, state: str) -> None:
+    """``participant`` (joined or in the lobby) leaves now as ``state`` (left or removed):
+    their Janus token stops admitting them and any feed they still have is kicked (so
+    nobody listed as gone can still watch), and those who saw them get the change. Called
+    with the conference row locked."""
+    was_lobby = participant.state == State.LOBBY
+    recipients = events.participant_event(conference, participant, lobby=was_lobby)[1]
+    media_revoke(conference, participant)
+    participant.state, participant.left_at = state, clock.now()
+    participant.audio = participant.video = participant.screen = False
+    participant.hand_raised_at = None
+    participant.save()
+    payload, _users = events.participant_event(conference, participant, lobby=was_lobby)
+    send((payload, recipients))
 
 
 def participant_media_set(
@@ -191,13 +202,7 @@ def participant_remove(*, actor: Actor, conference_id: Any, participant_id: Any)
         participant = access_participant(conference, participant_id)
         if participant.state == State.REMOVED or participant.user_id == conference.organizer_id:
             raise ParticipantNotFound()
-        was_lobby = participant.state == State.LOBBY
-        recipients = events.participant_event(conference, participant, lobby=was_lobby)[1]
-        media_revoke(conference, participant)
-        participant.state, participant.left_at = State.REMOVED, clock.now()
-        participant.audio = participant.video = participant.screen = False
-        participant.hand_raised_at = None
-        participant.save()
+        depart(conference, participant, state=State.REMOVED)
         if (
             participant.user_id is not None
             and conference.moderators.filter(pk=participant.user_id).exists()
@@ -208,8 +213,6 @@ def participant_remove(*, actor: Actor, conference_id: Any, participant_id: Any)
             send(events.conference_updated_event(conference))
         record("conference.participant_remove", actor=actor if isinstance(actor, User) else None,
                target=conference, target_repr=participant.display_name)  # fmt: skip
-        payload, _users = events.participant_event(conference, participant, lobby=was_lobby)
-        send((payload, recipients))
     return participant
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from conferencing.models import Participant
+from conferencing.tasks_conferences import expire_conference_guests
 from portal import clock
 from tests.conferencing.scene_conferences import guest_client, url
 from tests.factories.conferencing import conference_for
@@ -184,3 +185,26 @@ def test_moderators_hear_of_the_lobby_before_they_join(meeting):
     [(event, users)] = captured.of_type("conference_participant")
     assert event["participant"]["id"] == waiting["participant"]["id"]
     assert users == {str(meeting.organizer.pk)}  # not Alice: she moderates nothing
+
+
+def test_a_guest_whose_pass_expired_frees_their_place(meeting):
+    meeting.c["organizer"].post(url(meeting.id, "/join"))
+    guest = _guest(meeting, link=_link(meeting, minutes=5))
+    meeting.c["organizer"].post(
+        url(meeting.id, f"/participants/{guest['participant']['id']}/admit")
+    )
+    peers = meeting.c["organizer"].get(url(meeting.id, "/me")).json()["media"]["peers"]
+    assert peers == [guest["participant"]["id"]]
+    # The meeting is scheduled for an hour: the pass lasts as long.
+    with clock.frozen(clock.now() + dt.timedelta(minutes=61)):
+        assert_api_error(guest_client(guest["token"]).post(url(meeting.id, "/leave")), 401,
+                         "guest_token_invalid")  # fmt: skip
+        with capture_events() as captured:
+            assert expire_conference_guests() == 1
+    [(event, users)] = captured.of_type("conference_participant")
+    assert event["participant"]["state"] == "left" and users == {str(meeting.organizer.pk)}
+    assert meeting.c["organizer"].get(url(meeting.id, "/me")).json()["media"]["peers"] == []
+    listed = meeting.c["organizer"].get(url(meeting.id, "/participants")).json()["results"]
+    assert [p["id"] for p in listed] == [
+        meeting.c["organizer"].get(url(meeting.id, "/me")).json()["participant"]["id"]
+    ]

@@ -199,3 +199,64 @@ def test_janus_listens_on_loopback_only(janus_process):
     assert len(mine) >= 2  # the Janus API and the admin API
     for fields in mine:
         assert fields[4].startswith("127.0.0.1:"), fields
+
+
+def _in_janus(janus_process, media) -> dict:
+    peer = JanusPeer(janus_process.url)
+    try:
+        return peer.join(room=media["room"], feed_id=media["feed_id"], token=media["token"])
+    finally:
+        peer.close()
+
+
+def test_leaving_withdraws_the_janus_token_until_rejoining(meeting, sfu, janus_process):
+    for login in ("organizer", "alice"):
+        _join(meeting, login)
+    media = _join(meeting, "bob")["media"]["janus"]
+    peer = JanusPeer(janus_process.url)
+    try:
+        joined = peer.join(room=media["room"], feed_id=media["feed_id"], token=media["token"])
+        assert joined["videoroom"] == "joined"
+        assert meeting.c["bob"].post(url(meeting.id, "/leave")).status_code == 204
+        assert peer.next_plugin_event() == {
+            "videoroom": "event", "room": media["room"], "leaving": "ok", "reason": "kicked"
+        }  # fmt: skip
+    finally:
+        peer.close()
+    assert sfu.participants(room=media["room"]) == []
+    assert _in_janus(janus_process, media).get("error_code") == UNAUTHORIZED
+    again = _join(meeting, "bob")["media"]["janus"]
+    assert _in_janus(janus_process, again)["videoroom"] == "joined"
+
+
+def test_a_guest_whose_pass_expired_loses_the_janus_room(meeting, sfu, janus_process):
+    import datetime as dt
+
+    from conferencing.services import guests_expire
+    from portal import clock
+    from tests.conferencing.scene_conferences import guest_client
+    from tests.helpers.api import api_client
+
+    for login in ("organizer", "alice", "bob"):
+        _join(meeting, login)
+    link = (
+        meeting.c["organizer"]
+        .post(url(meeting.id, "/guest-links"), {"expires_in_minutes": 10}, format="json")
+        .json()["link"]
+    )
+    joined = api_client().post(
+        "/api/v1/conferences/guest-join", {"link": link, "display_name": "Гость"}, format="json"
+    ).json()  # fmt: skip
+    meeting.c["organizer"].post(
+        url(meeting.id, f"/participants/{joined['participant']['id']}/admit")
+    )
+    media = guest_client(joined["token"]).get(url(meeting.id, "/me")).json()["media"]["janus"]
+    assert guests_expire() == 0
+    with clock.frozen(clock.now() + dt.timedelta(hours=2)):
+        with capture_events() as captured:
+            assert guests_expire() == 1
+        assert guests_expire() == 0
+    [(event, users)] = captured.of_type("conference_participant")
+    assert event["participant"]["state"] == "left"
+    assert users == {str(u.pk) for u in (meeting.organizer, meeting.alice, meeting.bob)}
+    assert _in_janus(janus_process, media).get("error_code") == UNAUTHORIZED
