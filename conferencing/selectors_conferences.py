@@ -66,7 +66,8 @@ def access_conference(actor: Actor, conference_id: Any, *, for_update: bool = Fa
         found = Conference.objects.filter(pk__in=visible)
     if for_update:
         require_transaction("access_conference(for_update=True)")
-        found = found.select_for_update()
+        # OF self: the joined organizer row stays free (calls and profiles lock users).
+        found = found.select_for_update(of=("self",))
     conference = found.select_related("organizer").first()
     if conference is None:
         raise ConferenceNotFound()
