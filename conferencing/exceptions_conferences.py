@@ -25,6 +25,13 @@ class NotConferenceModerator(PermissionDenied):
     default_message = _("Only the conference's moderators can do this.")
 
 
+class NotAllowedToSchedule(PermissionDenied):
+    code = "not_allowed_to_schedule"
+    default_message = _(
+        "Only members who may post in this conversation can schedule a meeting in it."
+    )
+
+
 class ConferenceLocked(PermissionDenied):
     code = "conference_locked"
     default_message = _("The conference is locked: nobody new may join.")

@@ -14,7 +14,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from conferencing import events_conferences as events
-from conferencing.exceptions_conferences import ConferenceEnded, InvalidConference
+from conferencing.exceptions_conferences import (
+    ConferenceEnded,
+    InvalidConference,
+    NotAllowedToSchedule,
+)
 from conferencing.models import Conference, ConferenceInvitee, Participant
 from conferencing.selectors_conferences import (
     Actor,
@@ -24,6 +28,7 @@ from conferencing.selectors_conferences import (
 )
 from conferencing.services.conferences_media import media_close
 from messaging.models import Membership
+from messaging.permissions import POST_MESSAGE, require_perm
 from messaging.selectors import access_conversation
 from portal import clock
 from portal.accounts.models import User
@@ -108,7 +113,9 @@ def conference_create(
     moderator_ids: Iterable[Any] = (),
 ) -> Conference:
     """Schedule a conference organised by ``actor``: in a conversation the actor is a
-    member of (its members may join; "not found" otherwise), or on its own for invitees —
+    member of and may post in (its members may join; "not found" for a non-member,
+    ``not_allowed_to_schedule`` for a read-only member or a channel's plain member), or on
+    its own for invitees —
     users, and the members of departments (and those below them) at this moment. Starts
     now when ``starts_at`` is None. Moderators are the organizer and ``moderator_ids``.
     Everyone who may see it gets ``conference.add``."""
@@ -122,6 +129,8 @@ def conference_create(
         conversation = None
         if conversation_id is not None:
             conversation, _membership = access_conversation(actor, conversation_id)
+            # A meeting notifies every member: only those who may post may call one.
+            require_perm(actor, conversation, POST_MESSAGE, NotAllowedToSchedule)
         invited, departments = _invitees(actor, invitee_ids, department_ids)
         moderators = [access_user(actor, pk) for pk in moderator_ids]
         conference = Conference.objects.create(

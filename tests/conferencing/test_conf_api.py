@@ -70,6 +70,36 @@ def test_conference_of_a_conversation_is_for_its_members(meeting):
     assert_api_error(outsider, 404, "conversation_not_found")
 
 
+def test_only_members_who_may_post_schedule_in_a_conversation(meeting):
+    channel = meeting.c["organizer"].post(
+        "/api/v1/conversations",
+        {"kind": "channel", "title": "Новости", "member_ids": [str(meeting.alice.pk)]},
+        format="json",
+    ).json()  # fmt: skip
+    group = meeting.c["organizer"].post(
+        "/api/v1/conversations",
+        {"kind": "group", "title": "Отдел", "member_ids": [str(meeting.bob.pk)]}, format="json",
+    ).json()  # fmt: skip
+    role = meeting.c["organizer"].post(
+        f"/api/v1/conversations/{group['id']}/members/{meeting.bob.pk}/role",
+        {"role": "read_only"}, format="json",
+    )  # fmt: skip
+    assert role.status_code == 204, role.content
+    for login, conversation in (("alice", channel), ("bob", group)):
+        with capture_events() as captured:
+            response = meeting.c[login].post(
+                "/api/v1/conferences", {"title": "Спам", "conversation_id": conversation["id"]},
+                format="json",
+            )  # fmt: skip
+        assert_api_error(response, 403, "not_allowed_to_schedule")
+        assert captured.events == []
+    assert not Conference.objects.filter(title="Спам").exists()
+    response = meeting.c["organizer"].post(
+        "/api/v1/conferences", {"title": "Эфир", "conversation_id": channel["id"]}, format="json"
+    )
+    assert response.status_code == 201, response.content
+
+
 def test_taking_part_once_is_no_lasting_right(meeting):
     """An ex-member of the conversation who once took part neither sees the meeting nor
     gets back in, locked or not; while still in it, they may leave."""
