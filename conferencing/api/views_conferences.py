@@ -30,7 +30,7 @@ from conferencing.selectors_conferences import (
 )
 from conferencing.services.conferences_media import media_of
 from conferencing.turn import ice_servers
-from portal.api.context import SignedInRequest
+from portal.api.context import SignedInRequest, request_context
 from portal.api.pagination import Cursor, paginated
 from portal.api.serializers import validated
 
@@ -203,7 +203,7 @@ class MuteView(APIView):
     def post(self, request: Any, conference_id: uuid.UUID) -> Response:
         data = validated(s.MuteInput, request.data)
         services.conference_mute(
-            actor=actor_of(request), conference_id=conference_id,
+            actor=actor_of(request), context=request_context(request), conference_id=conference_id,
             participant_id=data["participant_id"],
         )  # fmt: skip
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -213,7 +213,10 @@ class ParticipantRemoveView(APIView):
     @extend_schema(request=None, responses={200: s.ParticipantOutput}, tags=TAGS)
     def post(self, request: Any, conference_id: uuid.UUID, participant_id: uuid.UUID) -> Response:
         participant = services.participant_remove(
-            actor=actor_of(request), conference_id=conference_id, participant_id=participant_id
+            actor=actor_of(request),
+            context=request_context(request),
+            conference_id=conference_id,
+            participant_id=participant_id,
         )
         return Response(participant_payload(participant))
 
@@ -222,7 +225,10 @@ class ParticipantAdmitView(APIView):
     @extend_schema(request=None, responses={200: s.ParticipantOutput}, tags=TAGS)
     def post(self, request: Any, conference_id: uuid.UUID, participant_id: uuid.UUID) -> Response:
         participant = services.participant_admit(
-            actor=actor_of(request), conference_id=conference_id, participant_id=participant_id
+            actor=actor_of(request),
+            context=request_context(request),
+            conference_id=conference_id,
+            participant_id=participant_id,
         )
         return Response(participant_payload(participant))
 
@@ -232,7 +238,10 @@ class LockView(APIView):
     def post(self, request: Any, conference_id: uuid.UUID) -> Response:
         data = validated(s.LockInput, request.data)
         conference = services.conference_lock(
-            actor=actor_of(request), conference_id=conference_id, locked=data["locked"]
+            actor=actor_of(request),
+            context=request_context(request),
+            conference_id=conference_id,
+            locked=data["locked"],
         )
         return Response(conference_payload(conference))
 
@@ -242,7 +251,10 @@ class ModeratorAddView(APIView):
     def post(self, request: Any, conference_id: uuid.UUID) -> Response:
         data = validated(s.ModeratorInput, request.data)
         conference = services.conference_moderator_add(
-            actor=actor_of(request), conference_id=conference_id, user_id=data["user_id"]
+            actor=actor_of(request),
+            context=request_context(request),
+            conference_id=conference_id,
+            user_id=data["user_id"],
         )
         return Response(conference_payload(conference))
 
@@ -250,7 +262,9 @@ class ModeratorAddView(APIView):
 class EndView(APIView):
     @extend_schema(request=None, responses={200: s.ConferenceOutput}, tags=TAGS)
     def post(self, request: Any, conference_id: uuid.UUID) -> Response:
-        conference = services.conference_end(actor=actor_of(request), conference_id=conference_id)
+        conference = services.conference_end(
+            actor=actor_of(request), conference_id=conference_id, context=request_context(request)
+        )
         return Response(conference_payload(conference))
 
 
@@ -259,7 +273,7 @@ class GuestLinkView(APIView):
     def post(self, request: Any, conference_id: uuid.UUID) -> Response:
         data = validated(s.GuestLinkInput, request.data)
         link, secret = services.guest_link_create(
-            actor=actor_of(request), conference_id=conference_id,
+            actor=actor_of(request), context=request_context(request), conference_id=conference_id,
             expires_in_minutes=data["expires_in_minutes"],
         )  # fmt: skip
         body = {

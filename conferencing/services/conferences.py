@@ -33,7 +33,7 @@ from messaging.selectors import access_conversation
 from portal import clock
 from portal.accounts.models import User
 from portal.accounts.selectors import access_department, access_user
-from portal.audit.services import record
+from portal.audit.services import RequestContext, record
 from portal.realtime import publish
 
 MAX_TITLE = 200
@@ -61,6 +61,31 @@ def ring_guests(conference_id: Any) -> None:
         async_to_sync(layer.group_send)(
             events.guests_group(conference_id), {"type": "conference.changed"}
         )
+
+
+def audit(
+    action: str,
+    *,
+    actor: Actor,
+    conference: Conference,
+    context: RequestContext | None,
+    participant: Participant | None = None,
+    **details: Any,
+) -> None:
+    """The audit record of a moderation action (in the caller's transaction): who did it,
+    from where, to which conference and, for an action on someone, to which participant."""
+    if participant is not None:
+        details.update(
+            participant_id=str(participant.pk),
+            user_id=str(participant.user_id) if participant.user_id else None,
+            guest=participant.user_id is None,
+        )
+    record(
+        action, actor=actor if isinstance(actor, User) else None, context=context,
+        target=conference,
+        target_repr=participant.display_name if participant is not None else conference.title,
+        details=details or None,
+    )  # fmt: skip
 
 
 def _invitees(
@@ -155,7 +180,9 @@ def conference_create(
     return conference
 
 
-def conference_lock(*, actor: Actor, conference_id: Any, locked: bool) -> Conference:
+def conference_lock(
+    *, actor: Actor, conference_id: Any, locked: bool, context: RequestContext | None = None
+) -> Conference:
     """A moderator locks the room (nobody new joins, guests' links stop admitting) or
     unlocks it; those in it and in its lobby get ``conference.update``."""
     with transaction.atomic():
@@ -165,11 +192,15 @@ def conference_lock(*, actor: Actor, conference_id: Any, locked: bool) -> Confer
         if conference.locked != locked:
             conference.locked = locked
             conference.save(update_fields=["locked"])
+            audit("conference.lock" if locked else "conference.unlock", actor=actor,
+                  conference=conference, context=context)  # fmt: skip
             send(events.conference_updated_event(conference))
     return conference
 
 
-def conference_moderator_add(*, actor: Actor, conference_id: Any, user_id: Any) -> Conference:
+def conference_moderator_add(
+    *, actor: Actor, conference_id: Any, user_id: Any, context: RequestContext | None = None
+) -> Conference:
     """A moderator names another moderator (any user who may see the conference)."""
     with transaction.atomic():
         conference = access_conference(actor, conference_id, for_update=True)
@@ -181,11 +212,15 @@ def conference_moderator_add(*, actor: Actor, conference_id: Any, user_id: Any) 
             # Nobody gains sight of a meeting by being named its moderator.
             raise InvalidConference(user_id=[_("This user is not invited to the conference.")])
         conference.moderators.add(user)
+        audit("conference.moderator_add", actor=actor, conference=conference, context=context,
+              user_id=str(user.pk))  # fmt: skip
         send(events.conference_updated_event(conference))
     return conference
 
 
-def conference_end(*, actor: Actor, conference_id: Any) -> Conference:
+def conference_end(
+    *, actor: Actor, conference_id: Any, context: RequestContext | None = None
+) -> Conference:
     """A moderator ends the meeting for everyone: all leave, the Janus room is destroyed,
     guest links and passes stop working; ``conference.update`` tells everyone in it."""
     with transaction.atomic():
@@ -200,8 +235,7 @@ def conference_end(*, actor: Actor, conference_id: Any) -> Conference:
         Participant.objects.filter(
             conference=conference, state__in=[Participant.State.JOINED, Participant.State.LOBBY]
         ).update(state=Participant.State.LEFT, left_at=now)
-        record("conference.end", actor=actor if isinstance(actor, User) else None,
-               target=conference, target_repr=conference.title)  # fmt: skip
+        audit("conference.end", actor=actor, conference=conference, context=context)
         payload, _users = events.conference_updated_event(conference)
         send((payload, recipients_before))
     return conference

@@ -27,11 +27,11 @@ from conferencing.exceptions_conferences import (
 )
 from conferencing.models import Conference, ConferenceGuestLink, Participant
 from conferencing.selectors_conferences import Actor, access_conference, require_moderator
-from conferencing.services.conferences import new_secret, require_open, send
+from conferencing.services.conferences import audit, new_secret, require_open, send
 from conferencing.services.conferences_participants import depart, new_participant
 from portal import clock
 from portal.accounts.models import User
-from portal.audit.services import record
+from portal.audit.services import RequestContext
 
 LINK_PREFIX = "gl_"
 GUEST_PREFIX = "gst_"
@@ -44,7 +44,11 @@ def _hash(raw: str) -> str:
 
 
 def guest_link_create(
-    *, actor: Actor, conference_id: Any, expires_in_minutes: int
+    *,
+    actor: Actor,
+    conference_id: Any,
+    expires_in_minutes: int,
+    context: RequestContext | None = None,
 ) -> tuple[ConferenceGuestLink, str]:
     """A moderator's new guest link, valid for ``expires_in_minutes`` (1 minute to 7
     days); answers the link and its secret (shown once)."""
@@ -63,8 +67,8 @@ def guest_link_create(
             conference=conference, secret_hash=_hash(secret), created_by=actor,
             created_at=now, expires_at=now + dt.timedelta(minutes=expires_in_minutes),
         )  # fmt: skip
-        record("conference.guest_link_create", actor=actor, target=conference,
-               target_repr=conference.title)  # fmt: skip
+        audit("conference.guest_link_create", actor=actor, conference=conference,
+              context=context, link_id=str(link.pk))  # fmt: skip
     return link, secret
 
 

@@ -32,7 +32,7 @@ from conferencing.selectors_conferences import (
     participant_of,
     require_moderator,
 )
-from conferencing.services.conferences import require_open, send
+from conferencing.services.conferences import audit, require_open, send
 from conferencing.services.conferences_media import (
     media_admit,
     media_revoke,
@@ -40,7 +40,7 @@ from conferencing.services.conferences_media import (
 )
 from portal import clock
 from portal.accounts.models import AuthSession, User
-from portal.audit.services import record
+from portal.audit.services import RequestContext
 
 State = Participant.State
 
@@ -164,7 +164,11 @@ def participant_media_set(
 
 
 def conference_mute(
-    *, actor: Actor, conference_id: Any, participant_id: Any = None
+    *,
+    actor: Actor,
+    conference_id: Any,
+    participant_id: Any = None,
+    context: RequestContext | None = None,
 ) -> list[Participant]:
     """A moderator mutes one participant, or (``participant_id`` None) everyone joined but
     themself. Each one muted is a ``conference_participant.update`` event; their client turns
@@ -188,10 +192,22 @@ def conference_mute(
             participant.audio = False
             participant.save(update_fields=["audio"])
             send(events.participant_event(conference, participant, lobby=False))
+        if participant_id is not None:
+            audit("conference.mute", actor=actor, conference=conference, context=context,
+                  participant=targets[0])  # fmt: skip
+        else:
+            audit("conference.mute", actor=actor, conference=conference, context=context,
+                  participant_ids=[str(p.pk) for p in muted])  # fmt: skip
     return muted
 
 
-def participant_remove(*, actor: Actor, conference_id: Any, participant_id: Any) -> Participant:
+def participant_remove(
+    *,
+    actor: Actor,
+    conference_id: Any,
+    participant_id: Any,
+    context: RequestContext | None = None,
+) -> Participant:
     """A moderator removes a participant (joined or waiting in the lobby): they are dropped
     from the Janus room, their token revoked, they may not join again, and a removed
     co-moderator stops being one."""
@@ -211,12 +227,18 @@ def participant_remove(*, actor: Actor, conference_id: Any, participant_id: Any)
             # themself as a guest, lock or end the meeting).
             conference.moderators.remove(participant.user)
             send(events.conference_updated_event(conference))
-        record("conference.participant_remove", actor=actor if isinstance(actor, User) else None,
-               target=conference, target_repr=participant.display_name)  # fmt: skip
+        audit("conference.participant_remove", actor=actor, conference=conference,
+              context=context, participant=participant)  # fmt: skip
     return participant
 
 
-def participant_admit(*, actor: Actor, conference_id: Any, participant_id: Any) -> Participant:
+def participant_admit(
+    *,
+    actor: Actor,
+    conference_id: Any,
+    participant_id: Any,
+    context: RequestContext | None = None,
+) -> Participant:
     """A moderator admits someone waiting in the lobby: they join now."""
     with transaction.atomic():
         conference = access_conference(actor, conference_id, for_update=True)
@@ -226,4 +248,7 @@ def participant_admit(*, actor: Actor, conference_id: Any, participant_id: Any) 
         if participant.state != State.LOBBY:
             raise ParticipantNotFound()
         _enter(conference, participant)
+        # Letting an outsider into an agency meeting is the decision most worth a record.
+        audit("conference.participant_admit", actor=actor, conference=conference,
+              context=context, participant=participant)  # fmt: skip
     return participant

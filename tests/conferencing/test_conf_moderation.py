@@ -203,3 +203,52 @@ def test_removed_moderator_loses_every_power(meeting):
     conference = Conference.objects.get(pk=meeting.id)
     assert not conference.locked and conference.ended_at is None
     assert not ConferenceGuestLink.objects.filter(conference=conference).exists()
+
+
+def test_every_moderation_action_is_audited_with_its_target(meeting):
+    from conferencing.models import Participant as P
+    from portal.audit.models import AuditEvent
+    from tests.helpers.api import api_client as anonymous
+
+    ids = _join_all(meeting)
+    before = AuditEvent.objects.count()
+    c = meeting.c["organizer"]
+    c.post(url(meeting.id, "/mute"), {"participant_id": ids["alice"]}, format="json")
+    c.post(url(meeting.id, "/mute"), {}, format="json")
+    c.post(url(meeting.id, "/moderators"), {"user_id": str(meeting.alice.pk)}, format="json")
+    link = c.post(url(meeting.id, "/guest-links"), {"expires_in_minutes": 5}, format="json")
+    guest = anonymous().post(
+        "/api/v1/conferences/guest-join", {"link": link.json()["link"], "display_name": "Иван"},
+        format="json",
+    ).json()["participant"]["id"]  # fmt: skip
+    c.post(url(meeting.id, f"/participants/{guest}/admit"))
+    c.post(url(meeting.id, "/lock"), {"locked": True}, format="json")
+    c.post(url(meeting.id, "/lock"), {"locked": False}, format="json")
+    c.post(url(meeting.id, f"/participants/{ids['bob']}/remove"))
+    c.post(url(meeting.id, "/end"))
+    events = list(AuditEvent.objects.order_by("id")[before:])
+    assert [e.action for e in events] == [
+        "conference.mute",
+        "conference.mute",
+        "conference.moderator_add",
+        "conference.guest_link_create",
+        "conference.participant_admit",
+        "conference.lock",
+        "conference.unlock",
+        "conference.participant_remove",
+        "conference.end",
+    ]
+    assert {e.actor_id for e in events} == {meeting.organizer.pk}
+    assert {e.target_id for e in events} == {meeting.id}
+    assert all(e.ip == "127.0.0.1" for e in events)
+    mute_one, mute_all, moderator, _link, admit, *_rest, remove, _end = events
+    assert mute_one.details == {
+        "participant_id": ids["alice"], "user_id": str(meeting.alice.pk), "guest": False
+    }  # fmt: skip
+    assert mute_all.details == {"participant_ids": [ids["bob"]]}
+    assert moderator.details == {"user_id": str(meeting.alice.pk)}
+    assert admit.details == {"participant_id": guest, "user_id": None, "guest": True}
+    assert admit.target_repr == P.objects.get(pk=guest).display_name == "Иван"
+    assert remove.details == {
+        "participant_id": ids["bob"], "user_id": str(meeting.bob.pk), "guest": False
+    }  # fmt: skip
