@@ -682,12 +682,13 @@ DESCRIPTIONS: dict[str, Any] = {
     ),
     "conferences_list": _(
         "The conferences the caller may see — organised, moderated, invited to, in "
-        "their conversations or taken part in — soonest first; paged in the list "
+        "their conversations, or joined right now — soonest first; paged in the list "
         "envelope."
     ),
     "conferences_create": _(
-        "Schedule a conference: in a conversation the caller is a member of (its "
-        "members may join), or for invitees — users and the members of departments and "
+        "Schedule a conference: in a conversation the caller may post in (its members "
+        "may join; 403 not_allowed_to_schedule for a read-only member or a channel's "
+        "plain member), or for invitees — users and the members of departments and "
         "those below them. starts_at omitted is now; it may not be more than 5 minutes "
         "in the past or a year ahead; duration_minutes is 1 to 1440. Everyone who may "
         "see it gets conference.add."
