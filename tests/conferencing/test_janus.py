@@ -260,3 +260,32 @@ def test_a_guest_whose_pass_expired_loses_the_janus_room(meeting, sfu, janus_pro
     assert event["participant"]["state"] == "left"
     assert users == {str(u.pk) for u in (meeting.organizer, meeting.alice, meeting.bob)}
     assert _in_janus(janus_process, media).get("error_code") == UNAUTHORIZED
+
+
+def test_a_room_janus_lost_is_made_again_on_the_next_join(meeting, sfu, janus_process, caplog):
+    for login in ("organizer", "alice"):
+        _join(meeting, login)
+    _join(meeting, "bob")
+    conference = Conference.objects.get(pk=meeting.id)
+    room = conference.janus_room
+    sfu.room_destroy(room=room, secret=conference.janus_secret)  # as a Janus restart would
+    # Leaving a room Janus no longer has is not an error: nothing admits anyone there.
+    assert meeting.c["alice"].post(url(meeting.id, "/leave")).status_code == 204
+    alice = _join(meeting, "alice")["media"]["janus"]
+    assert alice["room"] == room and sfu.room_exists(room=room)
+    assert "is gone: recreated" in caplog.text
+    # The room holds the tokens of everyone joined, not only the newcomer's.
+    bob = meeting.c["bob"].get(url(meeting.id, "/me")).json()["media"]["janus"]
+    for media in (alice, bob):
+        assert _in_janus(janus_process, media)["videoroom"] == "joined"
+
+
+def test_janus_refusals_reach_clients_without_janus_words(meeting, sfu, settings, caplog):
+    for login in ("organizer", "alice"):
+        _join(meeting, login)
+    settings.JANUS_ADMIN_KEY = "not-the-admin-key"  # Janus refuses to create the room
+    response = meeting.c["bob"].post(url(meeting.id, "/join"))
+    assert_api_error(response, 503, "media_server_unavailable")
+    assert response.json()["error"]["details"] == {}
+    assert "Janus refused or failed" in caplog.text
+    assert not Conference.objects.get(pk=meeting.id).participants.filter(user=meeting.bob).exists()
