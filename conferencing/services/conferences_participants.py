@@ -219,13 +219,11 @@ def participant_remove(
         if participant.state == State.REMOVED or participant.user_id == conference.organizer_id:
             raise ParticipantNotFound()
         depart(conference, participant, state=State.REMOVED)
-        if (
-            participant.user_id is not None
-            and conference.moderators.filter(pk=participant.user_id).exists()
-        ):
+        user = participant.user
+        if user is not None and conference.moderators.filter(pk=user.pk).exists():
             # Removing a co-moderator takes their powers too (else they could re-admit
             # themself as a guest, lock or end the meeting).
-            conference.moderators.remove(participant.user)
+            conference.moderators.remove(user)
             send(events.conference_updated_event(conference))
         audit("conference.participant_remove", actor=actor, conference=conference,
               context=context, participant=participant)  # fmt: skip
