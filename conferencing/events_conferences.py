@@ -60,10 +60,12 @@ def conference_payload(conference: Conference, *, for_guest: bool = False) -> di
     }
 
 
-def participant_payload(participant: Participant) -> dict[str, Any]:
+def participant_payload(participant: Participant, *, for_guest: bool = False) -> dict[str, Any]:
+    """A participant as others see them; a guest reader does not learn users' ids (as
+    ``conference_payload`` hides the organizer's and moderators')."""
     return {
         "id": str(participant.pk),
-        "user_id": str(participant.user_id) if participant.user_id else None,
+        "user_id": str(participant.user_id) if participant.user_id and not for_guest else None,
         "display_name": participant.display_name,
         "guest": participant.user_id is None,
         "state": participant.state,

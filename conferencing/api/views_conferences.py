@@ -195,7 +195,10 @@ class ParticipantListView(APIView):
         if not moderator and (own is None or own.state != Participant.State.JOINED):
             # Who is in a meeting is for those in it (a guest in the lobby sees nobody).
             found = found.none()
-        return paginated(request, self, found, participant_payload)
+        for_guest = isinstance(actor, Participant)
+        return paginated(
+            request, self, found, lambda p: participant_payload(p, for_guest=for_guest)
+        )
 
 
 class MuteView(APIView):

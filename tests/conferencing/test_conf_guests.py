@@ -208,3 +208,22 @@ def test_a_guest_whose_pass_expired_frees_their_place(meeting):
     assert [p["id"] for p in listed] == [
         meeting.c["organizer"].get(url(meeting.id, "/me")).json()["participant"]["id"]
     ]
+
+
+def test_a_guest_learns_no_users_ids_from_the_participant_list(meeting):
+    meeting.c["organizer"].post(url(meeting.id, "/join"))
+    meeting.c["alice"].post(url(meeting.id, "/join"))
+    guest = _guest(meeting)
+    meeting.c["organizer"].post(
+        url(meeting.id, f"/participants/{guest['participant']['id']}/admit")
+    )
+    seen = guest_client(guest["token"]).get(url(meeting.id, "/participants")).json()["results"]
+    assert len(seen) == 3 and [p["user_id"] for p in seen] == [None, None, None]
+    assert [p["guest"] for p in seen] == [False, False, True]
+    # Users still see each other's ids.
+    listed = meeting.c["alice"].get(url(meeting.id, "/participants")).json()["results"]
+    assert [p["user_id"] for p in listed] == [
+        str(meeting.organizer.pk),
+        str(meeting.alice.pk),
+        None,
+    ]
