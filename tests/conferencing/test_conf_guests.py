@@ -114,7 +114,7 @@ def test_expired_link_is_refused_clearly(meeting):
             format="json",
         )  # fmt: skip
     error = assert_api_error(response, 403, "guest_link_expired")
-    assert "expired" in error["message"] or "истек" in error["message"]
+    assert "expired" in error["message"] or "истёк" in error["message"]
     assert not Participant.objects.filter(display_name="Поздний").exists()
 
 
