@@ -5,7 +5,8 @@
   the users in it (joined or in the lobby) and its moderators.
 - ``conference_participant.update``: one participant changed (joined, left, admitted, removed,
   muted, raised a hand…); to the users joined, and the participant themself. A change in
-  the lobby goes to the moderators (joined or not) and the one waiting only.
+  the lobby goes to the moderators (joined or not) and the one waiting only; an admission
+  goes to both (moderators watching the lobby see the guest leave it).
 - ``conference_reminder.add``: the conference starts soon; to its invitees, organizer and
   moderators.
 
@@ -113,10 +114,18 @@ def conference_updated_event(conference: Conference) -> Event:
     )
 
 
-def participant_event(conference: Conference, participant: Participant, *, lobby: bool) -> Event:
-    """``lobby``: the change is about someone waiting (arrived, left, turned away)."""
+def participant_event(
+    conference: Conference, participant: Participant, *, lobby: bool, admitted: bool = False
+) -> Event:
+    """``lobby``: the change is about someone waiting (arrived, left, turned away);
+    ``admitted``: someone left the lobby by joining (those in it and the moderators)."""
     # Moderators hear of the lobby even before they join: someone is waiting for them.
-    users = _moderator_ids(conference) if lobby else _joined_user_ids(conference)
+    if lobby:
+        users = _moderator_ids(conference)
+    elif admitted:
+        users = _moderator_ids(conference) | _joined_user_ids(conference)
+    else:
+        users = _joined_user_ids(conference)
     if participant.user_id is not None:
         users.add(participant.user_id)
     event = {

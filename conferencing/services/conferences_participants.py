@@ -53,7 +53,7 @@ def new_participant(conference: Conference, **fields: Any) -> Participant:
     )  # fmt: skip
 
 
-def _enter(conference: Conference, participant: Participant) -> None:
+def _enter(conference: Conference, participant: Participant, *, admitted: bool = False) -> None:
     """``participant`` (saved or not) joins now: the media topology makes room, and
     everyone learns it (``conference.update`` first when the room moved to Janus)."""
     joined = Participant.objects.filter(conference=conference, state=State.JOINED).count()
@@ -66,7 +66,7 @@ def _enter(conference: Conference, participant: Participant) -> None:
         conference.save(update_fields=["started_at"])
     if switched:
         send(events.conference_updated_event(conference))
-    send(events.participant_event(conference, participant, lobby=False))
+    send(events.participant_event(conference, participant, lobby=False, admitted=admitted))
 
 
 def conference_join(
@@ -245,7 +245,7 @@ def participant_admit(
         participant = access_participant(conference, participant_id)
         if participant.state != State.LOBBY:
             raise ParticipantNotFound()
-        _enter(conference, participant)
+        _enter(conference, participant, admitted=True)
         # Letting an outsider into an agency meeting is the decision most worth a record.
         audit("conference.participant_admit", actor=actor, conference=conference,
               context=context, participant=participant)  # fmt: skip

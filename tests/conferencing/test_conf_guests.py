@@ -227,3 +227,20 @@ def test_a_guest_learns_no_users_ids_from_the_participant_list(meeting):
         str(meeting.alice.pk),
         None,
     ]
+
+
+def test_every_moderator_hears_of_an_admission_joined_or_not(meeting):
+    meeting.c["organizer"].post(
+        url(meeting.id, "/moderators"), {"user_id": str(meeting.alice.pk)}, format="json"
+    )
+    meeting.c["bob"].post(url(meeting.id, "/join"))
+    guest = _guest(meeting)
+    with capture_events() as captured:
+        # Neither moderator has joined: the organizer admits, Alice watches the lobby.
+        admitted = meeting.c["organizer"].post(
+            url(meeting.id, f"/participants/{guest['participant']['id']}/admit")
+        )
+    assert admitted.status_code == 200, admitted.content
+    [(event, users)] = captured.of_type("conference_participant")
+    assert event["participant"]["state"] == "joined"
+    assert users == {str(meeting.organizer.pk), str(meeting.alice.pk), str(meeting.bob.pk)}
