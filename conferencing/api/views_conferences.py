@@ -69,7 +69,9 @@ class ConferenceListView(APIView):
 
     @extend_schema(responses={200: s.ConferenceOutput(many=True)}, tags=TAGS)
     def get(self, request: SignedInRequest) -> Response:
-        found = conferences_of(request.user).select_related("organizer")
+        found = (
+            conferences_of(request.user).select_related("organizer").prefetch_related("moderators")
+        )
         return paginated(request, self, found, conference_payload)
 
     @extend_schema(request=s.ConferenceInput, responses={201: s.ConferenceOutput}, tags=TAGS)

@@ -13,6 +13,7 @@ from conferencing.models import Conference, Participant
 from portal import clock
 from tests.conferencing.scene_conferences import url
 from tests.factories.accounts import DepartmentFactory, UserFactory
+from tests.factories.conferencing import conference_for
 from tests.helpers.api import api_client, assert_api_error
 from tests.helpers.events import capture_events
 
@@ -285,3 +286,21 @@ def test_access_matrix_of_every_endpoint(meeting):
     for method, path in (("get", "/api/v1/conferences"), ("post", "/api/v1/conferences")):
         assert_api_error(getattr(anonymous, method)(path), 401, "not_authenticated")
     assert Participant.objects.filter(conference_id=meeting.id).count() == 2
+
+
+def test_the_list_costs_the_same_queries_however_many_conferences(meeting):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = meeting.c["alice"].get("/api/v1/conferences")
+        assert response.status_code == 200
+        return len(captured)
+
+    one = queries()
+    for n in range(4):
+        conference_for(meeting.organizer, title=f"Совещание {n}", invitee_ids=[meeting.alice.pk],
+                       moderator_ids=[meeting.bob.pk])  # fmt: skip
+    assert len(meeting.c["alice"].get("/api/v1/conferences").json()["results"]) == 5
+    assert queries() == one
