@@ -1,11 +1,15 @@
-"""Periodic work of conferences (celery beat: ``remind-conferences`` and
-``expire-conference-guests`` in portal/settings.py)."""
+"""Periodic work of conferences (celery beat: ``remind-conferences``,
+``expire-conference-guests`` and ``expire-lost-conference-participants`` in portal/settings.py)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from conferencing.services import conference_reminders_send, guests_expire
+from conferencing.services import (
+    conference_reminders_send,
+    guests_expire,
+    participants_lost_expire,
+)
 
 
 @shared_task
@@ -16,3 +20,8 @@ def send_conference_reminders() -> int:
 @shared_task
 def expire_conference_guests() -> int:
     return guests_expire()
+
+
+@shared_task
+def expire_lost_participants() -> int:
+    return participants_lost_expire()

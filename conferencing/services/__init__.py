@@ -29,6 +29,11 @@ from conferencing.services.conferences_participants import (
     participant_media_set,
     participant_remove,
 )
+from conferencing.services.conferences_presence import (
+    conference_users_connected,
+    conference_users_disconnected,
+    participants_lost_expire,
+)
 from conferencing.services.conferences_reminders import conference_reminders_send
 from conferencing.services.presence import call_sessions_connected, call_sessions_disconnected
 
@@ -50,6 +55,8 @@ __all__ = [
     "conference_moderator_add",
     "conference_mute",
     "conference_reminders_send",
+    "conference_users_connected",
+    "conference_users_disconnected",
     "guest_authenticate",
     "guest_join",
     "guest_link_create",
@@ -57,4 +64,5 @@ __all__ = [
     "participant_admit",
     "participant_media_set",
     "participant_remove",
+    "participants_lost_expire",
 ]

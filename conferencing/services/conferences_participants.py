@@ -60,6 +60,7 @@ def _enter(conference: Conference, participant: Participant, *, admitted: bool =
     switched = media_admit(conference, participant, joined=joined + 1)
     now = clock.now()
     participant.state, participant.joined_at, participant.left_at = State.JOINED, now, None
+    participant.lost_at = None
     participant.save()
     if conference.started_at is None:
         conference.started_at = now
@@ -125,7 +126,7 @@ def depart(conference: Conference, participant: Participant, *, state: str) -> N
     was_lobby = participant.state == State.LOBBY
     recipients = events.participant_event(conference, participant, lobby=was_lobby)[1]
     media_revoke(conference, participant)
-    participant.state, participant.left_at = state, clock.now()
+    participant.state, participant.left_at, participant.lost_at = state, clock.now(), None
     participant.audio = participant.video = participant.screen = False
     participant.hand_raised_at = None
     participant.save()
