@@ -14,11 +14,13 @@ import datetime as dt
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from conferencing import events_conferences as events
 from conferencing.exceptions_conferences import (
+    ConferenceFull,
     ConferenceLocked,
     GuestLinkExpired,
     GuestLinkInvalid,
@@ -76,7 +78,8 @@ def guest_join(*, link: str, display_name: str) -> tuple[Participant, str]:
     """Whoever holds a live link joins the lobby of its conference as a guest named
     ``display_name``; answers their participant row and their pass (shown once).
     Refused: an unknown or revoked link (``guest_link_invalid``), an expired one
-    (``guest_link_expired``), a meeting that ended or is locked."""
+    (``guest_link_expired``), a meeting that ended or is locked, a lobby holding
+    CONFERENCE_MAX_PARTICIPANTS already (``conference_full``)."""
     display_name = " ".join(display_name.split())
     if not 0 < len(display_name) <= MAX_NAME:
         raise InvalidConference(
@@ -99,6 +102,10 @@ def guest_join(*, link: str, display_name: str) -> tuple[Participant, str]:
         require_open(conference)
         if conference.locked:
             raise ConferenceLocked()
+        waiting = Participant.objects.filter(conference=conference, state=Participant.State.LOBBY)
+        if waiting.count() >= settings.CONFERENCE_MAX_PARTICIPANTS:
+            # A leaked link and a script would fill the lobby, and every moderator's stream.
+            raise ConferenceFull()
         secret = new_secret(GUEST_PREFIX)
         participant = new_participant(
             conference, display_name=display_name, guest_link=found,

@@ -244,3 +244,23 @@ def test_every_moderator_hears_of_an_admission_joined_or_not(meeting):
     [(event, users)] = captured.of_type("conference_participant")
     assert event["participant"]["state"] == "joined"
     assert users == {str(meeting.organizer.pk), str(meeting.alice.pk), str(meeting.bob.pk)}
+
+
+def test_a_full_lobby_takes_no_more_guests(meeting, settings):
+    settings.CONFERENCE_MESH_MAX = settings.CONFERENCE_MAX_PARTICIPANTS = 2
+    link = _link(meeting)
+    first = _guest(meeting, name="Первый", link=link)
+    _guest(meeting, name="Второй", link=link)
+    with capture_events() as captured:
+        response = api_client().post(
+            "/api/v1/conferences/guest-join", {"link": link, "display_name": "Третий"},
+            format="json",
+        )  # fmt: skip
+    assert_api_error(response, 409, "conference_full")
+    assert captured.events == []
+    assert Participant.objects.filter(conference_id=meeting.id, state="lobby").count() == 2
+    # One admitted (or turned away) frees a place in the lobby.
+    meeting.c["organizer"].post(
+        url(meeting.id, f"/participants/{first['participant']['id']}/admit")
+    )
+    _guest(meeting, name="Третий", link=link)
