@@ -228,7 +228,8 @@ def conference_end(
         require_moderator(conference, actor)
         require_open(conference)
         recipients_before = events.conference_updated_event(conference)[1]
-        media_close(conference)
+        # After commit: a rollback must not leave an open conference without its room.
+        transaction.on_commit(lambda: media_close(conference), robust=True)
         now = clock.now()
         conference.ended_at = now
         conference.save(update_fields=["ended_at"])

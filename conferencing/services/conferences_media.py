@@ -119,8 +119,9 @@ def media_revoke(conference: Conference, participant: Participant) -> None:
 
 
 def media_close(conference: Conference) -> None:
-    """The meeting ended: its Janus room is destroyed (everyone in it is dropped). Ending
-    never waits for Janus: if it cannot be reached the room is left to Janus (rooms Portal
+    """The room is no longer wanted — the meeting ended (after commit), or the join that
+    made it rolled back: it is destroyed (everyone in it is dropped). This never waits for
+    Janus: if it cannot be reached the room is left to Janus (rooms Portal
     creates are not permanent: a restart drops them) and a warning is logged."""
     if conference.janus_room is None:
         return

@@ -35,6 +35,7 @@ from conferencing.selectors_conferences import (
 from conferencing.services.conferences import audit, require_open, send
 from conferencing.services.conferences_media import (
     media_admit,
+    media_close,
     media_revoke,
     new_media_id,
 )
@@ -58,16 +59,23 @@ def _enter(conference: Conference, participant: Participant, *, admitted: bool =
     everyone learns it (``conference.update`` first when the room moved to Janus)."""
     joined = Participant.objects.filter(conference=conference, state=State.JOINED).count()
     switched = media_admit(conference, participant, joined=joined + 1)
-    now = clock.now()
-    participant.state, participant.joined_at, participant.left_at = State.JOINED, now, None
-    participant.lost_at = None
-    participant.save()
-    if conference.started_at is None:
-        conference.started_at = now
-        conference.save(update_fields=["started_at"])
-    if switched:
-        send(events.conference_updated_event(conference))
-    send(events.participant_event(conference, participant, lobby=False, admitted=admitted))
+    try:
+        now = clock.now()
+        participant.state, participant.joined_at, participant.left_at = State.JOINED, now, None
+        participant.lost_at = None
+        participant.save()
+        if conference.started_at is None:
+            conference.started_at = now
+            conference.save(update_fields=["started_at"])
+        if switched:
+            send(events.conference_updated_event(conference))
+        send(events.participant_event(conference, participant, lobby=False, admitted=admitted))
+    except BaseException:
+        if switched:
+            # The transaction rolls back and its secret with it: destroy the room made for
+            # it now, or nobody ever could.
+            media_close(conference)
+        raise
 
 
 def conference_join(

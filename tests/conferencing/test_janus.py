@@ -40,7 +40,9 @@ def _join(meeting, login):
     return response.json()
 
 
-def test_room_moves_to_janus_past_the_mesh_and_is_destroyed_at_the_end(meeting, sfu):
+def test_room_moves_to_janus_past_the_mesh_and_is_destroyed_at_the_end(
+    meeting, sfu, django_capture_on_commit_callbacks
+):
     _join(meeting, "organizer")
     assert _join(meeting, "alice")["media"]["topology"] == "mesh"
     with capture_events() as captured:
@@ -61,7 +63,8 @@ def test_room_moves_to_janus_past_the_mesh_and_is_destroyed_at_the_end(meeting, 
     assert alice["token"] != janus["token"] and alice["room"] == janus["room"]
     assert conference.janus_secret not in str(bob) + str(alice)
 
-    assert meeting.c["organizer"].post(url(meeting.id, "/end")).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert meeting.c["organizer"].post(url(meeting.id, "/end")).status_code == 200
     assert not sfu.room_exists(room=janus["room"])
 
 
@@ -178,12 +181,15 @@ def test_janus_down_changes_nothing(meeting, sfu, settings):
     assert not conference.participants.filter(user=meeting.bob).exists()
 
 
-def test_ending_never_waits_for_janus(meeting, sfu, settings, caplog):
+def test_ending_never_waits_for_janus(
+    meeting, sfu, settings, caplog, django_capture_on_commit_callbacks
+):
     for login in ("organizer", "alice", "bob"):
         _join(meeting, login)
     room = Conference.objects.get(pk=meeting.id).janus_room
     settings.JANUS_URL = "http://127.0.0.1:9/janus"
-    assert meeting.c["organizer"].post(url(meeting.id, "/end")).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert meeting.c["organizer"].post(url(meeting.id, "/end")).status_code == 200
     assert Conference.objects.get(pk=meeting.id).ended_at is not None
     assert f"Janus room {room}" in caplog.text
     settings.JANUS_URL = sfu.url
@@ -289,3 +295,52 @@ def test_janus_refusals_reach_clients_without_janus_words(meeting, sfu, settings
     assert response.json()["error"]["details"] == {}
     assert "Janus refused or failed" in caplog.text
     assert not Conference.objects.get(pk=meeting.id).participants.filter(user=meeting.bob).exists()
+
+
+def test_an_end_that_rolls_back_keeps_the_room(meeting, sfu, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from conferencing import services
+
+    for login in ("organizer", "alice", "bob"):
+        _join(meeting, login)
+    room = Conference.objects.get(pk=meeting.id).janus_room
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.conference_end(actor=meeting.organizer, conference_id=meeting.id)
+        raise RuntimeError("a failure after the end, before commit")
+    assert callbacks == []
+    assert Conference.objects.get(pk=meeting.id).ended_at is None
+    assert sfu.room_exists(room=room)
+    # The meeting goes on: Alice leaves and comes back into the same room.
+    assert meeting.c["alice"].post(url(meeting.id, "/leave")).status_code == 204
+    assert _join(meeting, "alice")["media"]["janus"]["room"] == room
+
+
+def test_a_join_that_rolls_back_after_the_room_was_made_destroys_it(meeting, sfu, monkeypatch):
+    from conferencing.services import conferences_participants
+
+    for login in ("organizer", "alice"):
+        _join(meeting, login)
+    made: list[int] = []
+    real_create = Janus.room_create
+
+    def create(self, **kwargs):
+        made.append(kwargs["room"])
+        real_create(self, **kwargs)
+
+    monkeypatch.setattr(Janus, "room_create", create)
+
+    def failing_send(event):
+        raise RuntimeError("the event could not be built")
+
+    monkeypatch.setattr(conferences_participants, "send", failing_send)
+    with pytest.raises(RuntimeError):
+        meeting.c["bob"].post(url(meeting.id, "/join"))
+    [room] = made
+    assert not sfu.room_exists(room=room)
+    conference = Conference.objects.get(pk=meeting.id)
+    assert conference.topology == "mesh" and conference.janus_room is None
