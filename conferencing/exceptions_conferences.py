@@ -75,6 +75,11 @@ class ConferenceOnOtherDevice(PortalError):
     default_message = _("You joined this conference from another device.")
 
 
+class GuestLinkNotFound(NotFound):
+    code = "guest_link_not_found"
+    default_message = _("Guest link not found.")
+
+
 class GuestLinkInvalid(NotFound):
     code = "guest_link_invalid"
     default_message = _("This meeting link is not valid.")

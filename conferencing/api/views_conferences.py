@@ -290,6 +290,16 @@ class GuestLinkView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+class GuestLinkRevokeView(APIView):
+    @extend_schema(request=None, responses={204: None}, tags=TAGS)
+    def post(self, request: Any, conference_id: uuid.UUID, link_id: uuid.UUID) -> Response:
+        services.guest_link_revoke(
+            actor=actor_of(request), context=request_context(request),
+            conference_id=conference_id, link_id=link_id,
+        )  # fmt: skip
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class GuestJoinView(APIView):
     """Open a guest link with a display name: the guest waits in the lobby, holding a pass
     for this conference only. No sign-in."""

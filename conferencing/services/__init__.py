@@ -19,6 +19,7 @@ from conferencing.services.conferences_guests import (
     guest_authenticate,
     guest_join,
     guest_link_create,
+    guest_link_revoke,
     guests_expire,
 )
 from conferencing.services.conferences_participants import (
@@ -60,6 +61,7 @@ __all__ = [
     "guest_authenticate",
     "guest_join",
     "guest_link_create",
+    "guest_link_revoke",
     "guests_expire",
     "participant_admit",
     "participant_media_set",

@@ -24,6 +24,7 @@ from conferencing.exceptions_conferences import (
     ConferenceLocked,
     GuestLinkExpired,
     GuestLinkInvalid,
+    GuestLinkNotFound,
     GuestTokenInvalid,
     InvalidConference,
 )
@@ -34,6 +35,7 @@ from conferencing.services.conferences_participants import depart, new_participa
 from portal import clock
 from portal.accounts.models import User
 from portal.audit.services import RequestContext
+from portal.ids import as_uuid
 
 LINK_PREFIX = "gl_"
 GUEST_PREFIX = "gst_"
@@ -72,6 +74,33 @@ def guest_link_create(
         audit("conference.guest_link_create", actor=actor, conference=conference,
               context=context, link_id=str(link.pk))  # fmt: skip
     return link, secret
+
+
+def guest_link_revoke(
+    *,
+    actor: Actor,
+    conference_id: Any,
+    link_id: Any,
+    context: RequestContext | None = None,
+) -> ConferenceGuestLink:
+    """A moderator revokes a guest link: nobody new joins by it (``guest_link_invalid``).
+    Passes it already gave stay as they are (remove those guests to turn them away).
+    Revoking a revoked link changes nothing; another conference's link is not found."""
+    with transaction.atomic():
+        conference = access_conference(actor, conference_id, for_update=True)
+        require_moderator(conference, actor)
+        pk = as_uuid(link_id)
+        link = (
+            ConferenceGuestLink.objects.filter(conference=conference, pk=pk).first() if pk else None
+        )
+        if link is None:
+            raise GuestLinkNotFound()
+        if link.revoked_at is None:
+            link.revoked_at = clock.now()
+            link.save(update_fields=["revoked_at"])
+            audit("conference.guest_link_revoke", actor=actor, conference=conference,
+                  context=context, link_id=str(link.pk))  # fmt: skip
+    return link
 
 
 def guest_join(*, link: str, display_name: str) -> tuple[Participant, str]:

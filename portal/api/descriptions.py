@@ -753,6 +753,11 @@ DESCRIPTIONS: dict[str, Any] = {
         "A moderator creates a link for guests from outside the agency, valid 1 minute "
         "to 7 days; its secret is shown only in this answer."
     ),
+    "conferences_guest_links_revoke_create": _(
+        "A moderator revokes a guest link: nobody new joins by it (404 "
+        "guest_link_invalid); passes it already gave stay valid. 404 "
+        "guest_link_not_found for a link of another conference."
+    ),
     "conferences_guest_join_create": _(
         "Open a guest link with a display name, without signing in: the guest waits in "
         "the lobby and gets a pass for this conference only. An expired link is 403 "

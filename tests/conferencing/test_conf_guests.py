@@ -264,3 +264,37 @@ def test_a_full_lobby_takes_no_more_guests(meeting, settings):
         url(meeting.id, f"/participants/{first['participant']['id']}/admit")
     )
     _guest(meeting, name="Третий", link=link)
+
+
+def test_a_revoked_link_admits_nobody_new(meeting):
+    from portal.audit.models import AuditEvent
+
+    created = (
+        meeting.c["organizer"]
+        .post(url(meeting.id, "/guest-links"), {"expires_in_minutes": 60}, format="json")
+        .json()
+    )
+    waiting = _guest(meeting, link=created["link"])
+    revoke = url(meeting.id, f"/guest-links/{created['id']}/revoke")
+    assert_api_error(meeting.c["alice"].post(revoke), 403, "not_conference_moderator")
+    assert_api_error(meeting.c["outsider"].post(revoke), 404, "conference_not_found")
+    other = conference_for(meeting.organizer)
+    assert_api_error(
+        meeting.c["organizer"].post(url(str(other.pk), f"/guest-links/{created['id']}/revoke")),
+        404, "guest_link_not_found",
+    )  # fmt: skip
+    response = api_client().post(
+        "/api/v1/conferences/guest-join", {"link": created["link"], "display_name": "x"},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 201  # not revoked yet
+    assert meeting.c["organizer"].post(revoke).status_code == 204
+    assert meeting.c["organizer"].post(revoke).status_code == 204  # changes nothing
+    response = api_client().post(
+        "/api/v1/conferences/guest-join", {"link": created["link"], "display_name": "y"},
+        format="json",
+    )  # fmt: skip
+    assert_api_error(response, 404, "guest_link_invalid")
+    # A pass the link gave before stays valid.
+    assert guest_client(waiting["token"]).get(url(meeting.id, "/me")).status_code == 200
+    assert AuditEvent.objects.filter(action="conference.guest_link_revoke").count() == 1
