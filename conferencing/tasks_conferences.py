@@ -1,5 +1,6 @@
 """Periodic work of conferences (celery beat: ``remind-conferences``,
-``expire-conference-guests`` and ``expire-lost-conference-participants`` in portal/settings.py)."""
+``expire-conference-guests``, ``expire-lost-conference-participants`` and
+``end-overdue-conferences`` in portal/settings.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from celery import shared_task
 
 from conferencing.services import (
     conference_reminders_send,
+    conferences_end_overdue,
     guests_expire,
     participants_lost_expire,
 )
@@ -25,3 +27,8 @@ def expire_conference_guests() -> int:
 @shared_task
 def expire_lost_participants() -> int:
     return participants_lost_expire()
+
+
+@shared_task
+def end_overdue_conferences() -> int:
+    return conferences_end_overdue()

@@ -197,6 +197,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conferencing.tasks_conferences.expire_lost_participants",
         "schedule": 15.0,
     },
+    "end-overdue-conferences": {
+        "task": "conferencing.tasks_conferences.end_overdue_conferences",
+        "schedule": 300.0,
+    },
     # Calls nobody answered, and calls whose party lost every socket (conferencing/tasks.py).
     "sweep-calls": {"task": "conferencing.tasks.sweep_calls", "schedule": 15.0},
 }

@@ -14,6 +14,7 @@ from conferencing.services.conferences import (
     conference_end,
     conference_lock,
     conference_moderator_add,
+    conferences_end_overdue,
 )
 from conferencing.services.conferences_guests import (
     guest_authenticate,
@@ -58,6 +59,7 @@ __all__ = [
     "conference_reminders_send",
     "conference_users_connected",
     "conference_users_disconnected",
+    "conferences_end_overdue",
     "guest_authenticate",
     "guest_join",
     "guest_link_create",

@@ -66,7 +66,7 @@ def ring_guests(conference_id: Any) -> None:
 def audit(
     action: str,
     *,
-    actor: Actor,
+    actor: Actor | None,
     conference: Conference,
     context: RequestContext | None,
     participant: Participant | None = None,
@@ -227,19 +227,61 @@ def conference_end(
         conference = access_conference(actor, conference_id, for_update=True)
         require_moderator(conference, actor)
         require_open(conference)
-        recipients_before = events.conference_updated_event(conference)[1]
-        # After commit: a rollback must not leave an open conference without its room.
-        transaction.on_commit(lambda: media_close(conference), robust=True)
-        now = clock.now()
-        conference.ended_at = now
-        conference.save(update_fields=["ended_at"])
-        Participant.objects.filter(
-            conference=conference, state__in=[Participant.State.JOINED, Participant.State.LOBBY]
-        ).update(state=Participant.State.LEFT, left_at=now)
-        audit("conference.end", actor=actor, conference=conference, context=context)
-        payload, _users = events.conference_updated_event(conference)
-        send((payload, recipients_before))
+        _end(conference, actor=actor, context=context)
     return conference
+
+
+# A meeting nobody is in ends this long after its scheduled end (it may overrun while
+# people are in it); the sweep, celery beat ``end-overdue-conferences``.
+OVERDUE_MARGIN = dt.timedelta(hours=1)
+
+
+def conferences_end_overdue(*, limit: int = 500) -> int:
+    """End the open conferences nobody is joined to whose scheduled end is more than
+    OVERDUE_MARGIN ago (so their rooms, links and passes do not stay open for ever);
+    at most ``limit`` a run. Returns how many ended."""
+    now = clock.now()
+    # A meeting ends after it starts: one starting later than this cannot be overdue.
+    candidates = (
+        Conference.objects.filter(ended_at__isnull=True, starts_at__lte=now - OVERDUE_MARGIN)
+        .exclude(participants__state=Participant.State.JOINED)
+        .order_by("starts_at")
+    )
+    ended = 0
+    for pk in candidates.values_list("pk", flat=True)[:limit]:
+        with transaction.atomic():
+            conference = Conference.objects.select_for_update(of=("self",)).get(pk=pk)
+            overdue = events.ends_at(conference) + OVERDUE_MARGIN <= now
+            someone_in = conference.participants.filter(state=Participant.State.JOINED).exists()
+            if conference.ended_at is None and overdue and not someone_in:
+                _end(conference, actor=None, context=None, overdue=True)
+                ended += 1
+    return ended
+
+
+def _end(
+    conference: Conference,
+    *,
+    actor: Actor | None,
+    context: RequestContext | None,
+    overdue: bool = False,
+) -> None:
+    """End the (locked, open) conference now: everyone leaves, the room goes after commit."""
+    recipients_before = events.conference_updated_event(conference)[1]
+    # After commit: a rollback must not leave an open conference without its room.
+    transaction.on_commit(lambda: media_close(conference), robust=True)
+    now = clock.now()
+    conference.ended_at = now
+    conference.save(update_fields=["ended_at"])
+    Participant.objects.filter(
+        conference=conference, state__in=[Participant.State.JOINED, Participant.State.LOBBY]
+    ).update(state=Participant.State.LEFT, left_at=now)
+    if overdue:
+        audit("conference.end", actor=None, conference=conference, context=None, overdue=True)
+    else:
+        audit("conference.end", actor=actor, conference=conference, context=context)
+    payload, _users = events.conference_updated_event(conference)
+    send((payload, recipients_before))
 
 
 def require_open(conference: Conference) -> None:

@@ -252,3 +252,28 @@ def test_every_moderation_action_is_audited_with_its_target(meeting):
     assert remove.details == {
         "participant_id": ids["bob"], "user_id": str(meeting.bob.pk), "guest": False
     }  # fmt: skip
+
+
+def test_a_meeting_nobody_is_in_ends_after_its_scheduled_end(meeting):
+    from conferencing.tasks_conferences import end_overdue_conferences
+    from portal.audit.models import AuditEvent
+
+    busy = conference_for(meeting.organizer, invitee_ids=[meeting.alice.pk])
+    meeting.c["alice"].post(url(meeting.id, "/join"))
+    meeting.c["alice"].post(url(meeting.id, "/leave"))
+    meeting.c["alice"].post(url(str(busy.pk), "/join"))
+    # Both were scheduled for an hour; the margin is another hour.
+    with clock.frozen(clock.now() + dt.timedelta(minutes=119)):
+        assert end_overdue_conferences() == 0
+    with clock.frozen(clock.now() + dt.timedelta(minutes=121)):
+        with capture_events() as captured:
+            assert end_overdue_conferences() == 1
+        # Someone is still in the other: it overruns, and is not cut off.
+        assert Conference.objects.get(pk=busy.pk).ended_at is None
+    conference = Conference.objects.get(pk=meeting.id)
+    assert conference.ended_at is not None
+    [(event, users)] = captured.of_type("conference")
+    assert event["conference"]["ended_at"] and users == {str(meeting.organizer.pk)}
+    record = AuditEvent.objects.filter(action="conference.end").get()
+    assert record.actor_id is None and record.details == {"overdue": True}
+    assert_api_error(meeting.c["alice"].post(url(meeting.id, "/join")), 409, "conference_ended")
