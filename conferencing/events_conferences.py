@@ -5,7 +5,8 @@
   the users in it (joined or in the lobby) and its moderators.
 - ``conference_participant.update``: one participant changed (joined, left, admitted, removed,
   muted, raised a hand…); to the users joined, and the participant themself. A change in
-  the lobby goes to the moderators (joined or not) and the one waiting only.
+  the lobby goes to the moderators (joined or not) and the one waiting only; an admission
+  goes to both (moderators watching the lobby see the guest leave it).
 - ``conference_reminder.add``: the conference starts soon; to its invitees, organizer and
   moderators.
 
@@ -60,10 +61,12 @@ def conference_payload(conference: Conference, *, for_guest: bool = False) -> di
     }
 
 
-def participant_payload(participant: Participant) -> dict[str, Any]:
+def participant_payload(participant: Participant, *, for_guest: bool = False) -> dict[str, Any]:
+    """A participant as others see them; a guest reader does not learn users' ids (as
+    ``conference_payload`` hides the organizer's and moderators')."""
     return {
         "id": str(participant.pk),
-        "user_id": str(participant.user_id) if participant.user_id else None,
+        "user_id": str(participant.user_id) if participant.user_id and not for_guest else None,
         "display_name": participant.display_name,
         "guest": participant.user_id is None,
         "state": participant.state,
@@ -111,10 +114,18 @@ def conference_updated_event(conference: Conference) -> Event:
     )
 
 
-def participant_event(conference: Conference, participant: Participant, *, lobby: bool) -> Event:
-    """``lobby``: the change is about someone waiting (arrived, left, turned away)."""
+def participant_event(
+    conference: Conference, participant: Participant, *, lobby: bool, admitted: bool = False
+) -> Event:
+    """``lobby``: the change is about someone waiting (arrived, left, turned away);
+    ``admitted``: someone left the lobby by joining (those in it and the moderators)."""
     # Moderators hear of the lobby even before they join: someone is waiting for them.
-    users = _moderator_ids(conference) if lobby else _joined_user_ids(conference)
+    if lobby:
+        users = _moderator_ids(conference)
+    elif admitted:
+        users = _moderator_ids(conference) | _joined_user_ids(conference)
+    else:
+        users = _joined_user_ids(conference)
     if participant.user_id is not None:
         users.add(participant.user_id)
     event = {

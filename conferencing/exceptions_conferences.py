@@ -25,6 +25,13 @@ class NotConferenceModerator(PermissionDenied):
     default_message = _("Only the conference's moderators can do this.")
 
 
+class NotAllowedToSchedule(PermissionDenied):
+    code = "not_allowed_to_schedule"
+    default_message = _(
+        "Only members who may post in this conversation can schedule a meeting in it."
+    )
+
+
 class ConferenceLocked(PermissionDenied):
     code = "conference_locked"
     default_message = _("The conference is locked: nobody new may join.")
@@ -66,6 +73,11 @@ class ConferenceOnOtherDevice(PortalError):
     code = "conference_other_device"
     status = 409
     default_message = _("You joined this conference from another device.")
+
+
+class GuestLinkNotFound(NotFound):
+    code = "guest_link_not_found"
+    default_message = _("Guest link not found.")
 
 
 class GuestLinkInvalid(NotFound):

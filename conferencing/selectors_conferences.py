@@ -1,9 +1,9 @@
 """Reads and access checks of conferences.
 
-Who may see a conference (and so join it): its organizer and moderators, its invitees,
-the current members of its conversation, and whoever already has a participant row in it
-(a guest: only that conference). Everyone else gets ``conference_not_found``, exactly as
-for a conference that does not exist.
+Who may join a conference (``entitled_to``): its organizer and moderators, its invitees and
+the current members of its conversation. Who may see it (``visible_to``): those, and whoever
+is in it right now; a guest sees only their own conference. Everyone else gets
+``conference_not_found``, exactly as for a conference that does not exist.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from portal.ids import as_uuid
 Actor = User | Participant
 
 
-def visible_to(user: User) -> Q:
-    """The conferences ``user`` may see, as a filter on Conference."""
+def entitled_to(user: User) -> Q:
+    """The conferences ``user`` has the right to join, as a filter on Conference: as its
+    organizer, a moderator, an invitee or a current member of its conversation."""
     conversations = Membership.objects.filter(user=user, left_at__isnull=True).values(
         "conversation_id"
     )
@@ -37,7 +38,15 @@ def visible_to(user: User) -> Q:
         | Q(moderators=user)
         | Q(invitees__user=user)
         | Q(conversation_id__in=conversations)
-        | Q(participants__user=user)
+    )
+
+
+def visible_to(user: User) -> Q:
+    """The conferences ``user`` may see: those they are entitled to, and those they are in
+    right now (so that someone who lost the right mid-meeting can still leave it). Having
+    taken part once gives no lasting sight."""
+    return entitled_to(user) | Q(
+        participants__user=user, participants__state=Participant.State.JOINED
     )
 
 
@@ -57,7 +66,8 @@ def access_conference(actor: Actor, conference_id: Any, *, for_update: bool = Fa
         found = Conference.objects.filter(pk__in=visible)
     if for_update:
         require_transaction("access_conference(for_update=True)")
-        found = found.select_for_update()
+        # OF self: the joined organizer row stays free (calls and profiles lock users).
+        found = found.select_for_update(of=("self",))
     conference = found.select_related("organizer").first()
     if conference is None:
         raise ConferenceNotFound()
@@ -65,9 +75,16 @@ def access_conference(actor: Actor, conference_id: Any, *, for_update: bool = Fa
 
 
 def is_moderator(conference: Conference, actor: Actor) -> bool:
+    """The organizer or a named moderator, unless removed from the meeting."""
     if isinstance(actor, Participant):
         return False
-    return conference.organizer_id == actor.pk or conference.moderators.filter(pk=actor.pk).exists()
+    if not (
+        conference.organizer_id == actor.pk or conference.moderators.filter(pk=actor.pk).exists()
+    ):
+        return False
+    return not Participant.objects.filter(
+        conference=conference, user=actor, state=Participant.State.REMOVED
+    ).exists()
 
 
 def require_moderator(conference: Conference, actor: Actor) -> None:

@@ -189,6 +189,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conferencing.tasks_conferences.send_conference_reminders",
         "schedule": 60.0,
     },
+    "expire-conference-guests": {
+        "task": "conferencing.tasks_conferences.expire_conference_guests",
+        "schedule": 30.0,
+    },
+    "expire-lost-conference-participants": {
+        "task": "conferencing.tasks_conferences.expire_lost_participants",
+        "schedule": 15.0,
+    },
+    "end-overdue-conferences": {
+        "task": "conferencing.tasks_conferences.end_overdue_conferences",
+        "schedule": 300.0,
+    },
     # Calls nobody answered, and calls whose party lost every socket (conferencing/tasks.py).
     "sweep-calls": {"task": "conferencing.tasks.sweep_calls", "schedule": 15.0},
 }
@@ -348,6 +360,13 @@ JANUS_ADMIN_KEY = env_str("JANUS_ADMIN_KEY")
 JANUS_ENABLED = require_together("JANUS_URL", "JANUS_ADMIN_KEY")
 JANUS_PUBLIC_URL = env_str("JANUS_PUBLIC_URL", JANUS_URL)
 JANUS_TIMEOUT_SECONDS = env_int("JANUS_TIMEOUT_SECONDS", 5)
+# A joined user whose event sockets all closed leaves the conference after this many seconds.
+CONFERENCE_DISCONNECT_GRACE = env_int("CONFERENCE_DISCONNECT_GRACE", 60)
+if CONFERENCE_DISCONNECT_GRACE <= WEBSOCKET_POLL_SECONDS:
+    # Another socket of the same user proves they are alive only when its poll renews it.
+    raise ImproperlyConfigured(
+        "CONFERENCE_DISCONNECT_GRACE must be longer than WEBSOCKET_POLL_SECONDS"
+    )
 if CONFERENCE_MESH_MAX < 2 or CONFERENCE_MAX_PARTICIPANTS < CONFERENCE_MESH_MAX:
     raise ImproperlyConfigured(
         "CONFERENCE_MESH_MAX must be 2 or more, and CONFERENCE_MAX_PARTICIPANTS at least as much"

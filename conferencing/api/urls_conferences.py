@@ -22,4 +22,9 @@ urlpatterns = [
     path(f"{_one}/moderators", v.ModeratorAddView.as_view(), name="conference-moderators"),
     path(f"{_one}/end", v.EndView.as_view(), name="conference-end"),
     path(f"{_one}/guest-links", v.GuestLinkView.as_view(), name="conference-guest-links"),
+    path(
+        f"{_one}/guest-links/<uuid:link_id>/revoke",
+        v.GuestLinkRevokeView.as_view(),
+        name="conference-guest-link-revoke",
+    ),
 ]

@@ -30,7 +30,7 @@ from conferencing.selectors_conferences import (
 )
 from conferencing.services.conferences_media import media_of
 from conferencing.turn import ice_servers
-from portal.api.context import SignedInRequest
+from portal.api.context import SignedInRequest, request_context
 from portal.api.pagination import Cursor, paginated
 from portal.api.serializers import validated
 
@@ -69,7 +69,9 @@ class ConferenceListView(APIView):
 
     @extend_schema(responses={200: s.ConferenceOutput(many=True)}, tags=TAGS)
     def get(self, request: SignedInRequest) -> Response:
-        found = conferences_of(request.user).select_related("organizer")
+        found = (
+            conferences_of(request.user).select_related("organizer").prefetch_related("moderators")
+        )
         return paginated(request, self, found, conference_payload)
 
     @extend_schema(request=s.ConferenceInput, responses={201: s.ConferenceOutput}, tags=TAGS)
@@ -195,7 +197,10 @@ class ParticipantListView(APIView):
         if not moderator and (own is None or own.state != Participant.State.JOINED):
             # Who is in a meeting is for those in it (a guest in the lobby sees nobody).
             found = found.none()
-        return paginated(request, self, found, participant_payload)
+        for_guest = isinstance(actor, Participant)
+        return paginated(
+            request, self, found, lambda p: participant_payload(p, for_guest=for_guest)
+        )
 
 
 class MuteView(APIView):
@@ -203,7 +208,7 @@ class MuteView(APIView):
     def post(self, request: Any, conference_id: uuid.UUID) -> Response:
         data = validated(s.MuteInput, request.data)
         services.conference_mute(
-            actor=actor_of(request), conference_id=conference_id,
+            actor=actor_of(request), context=request_context(request), conference_id=conference_id,
             participant_id=data["participant_id"],
         )  # fmt: skip
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -213,7 +218,10 @@ class ParticipantRemoveView(APIView):
     @extend_schema(request=None, responses={200: s.ParticipantOutput}, tags=TAGS)
     def post(self, request: Any, conference_id: uuid.UUID, participant_id: uuid.UUID) -> Response:
         participant = services.participant_remove(
-            actor=actor_of(request), conference_id=conference_id, participant_id=participant_id
+            actor=actor_of(request),
+            context=request_context(request),
+            conference_id=conference_id,
+            participant_id=participant_id,
         )
         return Response(participant_payload(participant))
 
@@ -222,7 +230,10 @@ class ParticipantAdmitView(APIView):
     @extend_schema(request=None, responses={200: s.ParticipantOutput}, tags=TAGS)
     def post(self, request: Any, conference_id: uuid.UUID, participant_id: uuid.UUID) -> Response:
         participant = services.participant_admit(
-            actor=actor_of(request), conference_id=conference_id, participant_id=participant_id
+            actor=actor_of(request),
+            context=request_context(request),
+            conference_id=conference_id,
+            participant_id=participant_id,
         )
         return Response(participant_payload(participant))
 
@@ -232,7 +243,10 @@ class LockView(APIView):
     def post(self, request: Any, conference_id: uuid.UUID) -> Response:
         data = validated(s.LockInput, request.data)
         conference = services.conference_lock(
-            actor=actor_of(request), conference_id=conference_id, locked=data["locked"]
+            actor=actor_of(request),
+            context=request_context(request),
+            conference_id=conference_id,
+            locked=data["locked"],
         )
         return Response(conference_payload(conference))
 
@@ -242,7 +256,10 @@ class ModeratorAddView(APIView):
     def post(self, request: Any, conference_id: uuid.UUID) -> Response:
         data = validated(s.ModeratorInput, request.data)
         conference = services.conference_moderator_add(
-            actor=actor_of(request), conference_id=conference_id, user_id=data["user_id"]
+            actor=actor_of(request),
+            context=request_context(request),
+            conference_id=conference_id,
+            user_id=data["user_id"],
         )
         return Response(conference_payload(conference))
 
@@ -250,7 +267,9 @@ class ModeratorAddView(APIView):
 class EndView(APIView):
     @extend_schema(request=None, responses={200: s.ConferenceOutput}, tags=TAGS)
     def post(self, request: Any, conference_id: uuid.UUID) -> Response:
-        conference = services.conference_end(actor=actor_of(request), conference_id=conference_id)
+        conference = services.conference_end(
+            actor=actor_of(request), conference_id=conference_id, context=request_context(request)
+        )
         return Response(conference_payload(conference))
 
 
@@ -259,7 +278,7 @@ class GuestLinkView(APIView):
     def post(self, request: Any, conference_id: uuid.UUID) -> Response:
         data = validated(s.GuestLinkInput, request.data)
         link, secret = services.guest_link_create(
-            actor=actor_of(request), conference_id=conference_id,
+            actor=actor_of(request), context=request_context(request), conference_id=conference_id,
             expires_in_minutes=data["expires_in_minutes"],
         )  # fmt: skip
         body = {
@@ -269,6 +288,16 @@ class GuestLinkView(APIView):
             "expires_at": link.expires_at.isoformat(),
         }
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class GuestLinkRevokeView(APIView):
+    @extend_schema(request=None, responses={204: None}, tags=TAGS)
+    def post(self, request: Any, conference_id: uuid.UUID, link_id: uuid.UUID) -> Response:
+        services.guest_link_revoke(
+            actor=actor_of(request), context=request_context(request),
+            conference_id=conference_id, link_id=link_id,
+        )  # fmt: skip
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class GuestJoinView(APIView):

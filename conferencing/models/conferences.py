@@ -164,6 +164,9 @@ class Participant(models.Model):
     created_at = models.DateTimeField(_("arrived"))
     joined_at = models.DateTimeField(_("joined"), null=True, blank=True)
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
+    # A joined user whose event sockets all closed (the gateway's hooks): after
+    # CONFERENCE_DISCONNECT_GRACE they leave (services/conferences_presence.py).
+    lost_at = models.DateTimeField(_("connection lost"), null=True, blank=True)
     janus_token = models.CharField(max_length=64, editable=False)
     feed_id = models.BigIntegerField(editable=False)
     # The sign-in session (device) a user last joined from: the mesh's signals to them go

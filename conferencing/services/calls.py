@@ -123,7 +123,18 @@ def call_accept(*, actor: User, session: AuthSession, call_id: Any) -> Call:
         call.state = Call.State.ACCEPTED
         call.answered_at = clock.now()
         call.accepted_session = session
-        call.save(update_fields=["state", "answered_at", "accepted_session"])
+        # Both devices are presumed lost until a socket of theirs opens or is renewed
+        # (services/presence.py: within a poll interval, shorter than the grace): a device
+        # that answered (or called) over REST and died, or a close hook that failed, must
+        # not hold both parties in the call for ever.
+        call.callee_lost_at = call.answered_at
+        call.caller_lost_at = call.caller_lost_at or call.answered_at
+        call.save(update_fields=[
+            "state", "answered_at", "accepted_session", "callee_lost_at", "caller_lost_at"
+        ])  # fmt: skip
+        transaction.on_commit(
+            lambda: schedule_expiry(call.pk, settings.CALL_DISCONNECT_GRACE), robust=True
+        )
         _publish(events.update_event(call))
         event, recipients = events.answered_elsewhere_event(call)
         for device_id in _other_devices(call.callee_id, session.device_id):

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from conferencing.exceptions_conferences import ConferenceFull, MediaServerUnavailable
-from conferencing.janus import Janus, JanusError, janus
+from conferencing.janus import NO_SUCH_ROOM, Janus, JanusError, janus
 from conferencing.models import Conference, Participant
 
 logger = logging.getLogger(__name__)
@@ -35,11 +35,35 @@ def _server() -> Janus:
     return server
 
 
+def _unavailable(error: JanusError) -> MediaServerUnavailable:
+    # Janus's own words stay in the log: clients learn only that it failed.
+    logger.warning("Janus refused or failed: %r", error)
+    return MediaServerUnavailable()
+
+
 def _janus_call(what: Any) -> None:
     try:
         what()
     except JanusError as error:
-        raise MediaServerUnavailable(reason=error.reason[:200]) from error
+        raise _unavailable(error) from error
+
+
+def _tokens(conference: Conference, participant: Participant) -> list[str]:
+    """The join tokens of everyone joined, and of ``participant`` (about to join)."""
+    return [
+        *Participant.objects.filter(conference=conference, state=Participant.State.JOINED)
+        .exclude(pk=participant.pk)
+        .values_list("janus_token", flat=True),
+        participant.janus_token,
+    ]
+
+
+def _room_create(server: Janus, conference: Conference, *, room: int, secret: str,
+                 tokens: list[str]) -> None:  # fmt: skip
+    _janus_call(lambda: server.room_create(
+        room=room, secret=secret, description=conference.title,
+        publishers=settings.CONFERENCE_MAX_PARTICIPANTS, allowed=tokens,
+    ))  # fmt: skip
 
 
 def media_admit(conference: Conference, participant: Participant, *, joined: int) -> bool:
@@ -53,25 +77,25 @@ def media_admit(conference: Conference, participant: Participant, *, joined: int
     if conference.topology == Conference.Topology.SFU:
         server = _server()
         assert conference.janus_room is not None
-        room = conference.janus_room
-        _janus_call(lambda: server.room_allow(
-            room=room, secret=conference.janus_secret, tokens=[participant.janus_token], add=True
-        ))  # fmt: skip
+        room, secret = conference.janus_room, conference.janus_secret
+        try:
+            server.room_allow(room=room, secret=secret, tokens=[participant.janus_token], add=True)
+        except JanusError as error:
+            if error.code != NO_SUCH_ROOM:
+                raise _unavailable(error) from error
+            # Janus lost the room (a restart: Portal's rooms are not permanent): it is made
+            # again, same id and secret, so that the ids already handed out stay true.
+            logger.warning("Janus room %s of conference %s is gone: recreated", room,
+                           conference.pk)  # fmt: skip
+            tokens = _tokens(conference, participant)
+            _room_create(server, conference, room=room, secret=secret, tokens=tokens)
         return False
     if joined <= settings.CONFERENCE_MESH_MAX:
         return False
     server = _server()
-    tokens = [
-        *Participant.objects.filter(conference=conference, state=Participant.State.JOINED)
-        .exclude(pk=participant.pk)
-        .values_list("janus_token", flat=True),
-        participant.janus_token,
-    ]
     room, secret = new_media_id(), secrets.token_hex(24)
-    _janus_call(lambda: server.room_create(
-        room=room, secret=secret, description=conference.title,
-        publishers=settings.CONFERENCE_MAX_PARTICIPANTS, allowed=tokens,
-    ))  # fmt: skip
+    _room_create(server, conference, room=room, secret=secret,
+                 tokens=_tokens(conference, participant))  # fmt: skip
     conference.janus_room, conference.janus_secret = room, secret
     conference.topology = Conference.Topology.SFU
     conference.save(update_fields=["janus_room", "janus_secret", "topology"])
@@ -85,15 +109,19 @@ def media_revoke(conference: Conference, participant: Participant) -> None:
         return
     server = _server()
     room, secret = conference.janus_room, conference.janus_secret
-    _janus_call(lambda: server.room_allow(
-        room=room, secret=secret, tokens=[participant.janus_token], add=False
-    ))  # fmt: skip
+    try:
+        server.room_allow(room=room, secret=secret, tokens=[participant.janus_token], add=False)
+    except JanusError as error:
+        if error.code == NO_SUCH_ROOM:
+            return  # Janus lost the room: nobody's token admits anyone any more
+        raise _unavailable(error) from error
     _janus_call(lambda: server.room_kick(room=room, secret=secret, feed_id=participant.feed_id))
 
 
 def media_close(conference: Conference) -> None:
-    """The meeting ended: its Janus room is destroyed (everyone in it is dropped). Ending
-    never waits for Janus: if it cannot be reached the room is left to Janus (rooms Portal
+    """The room is no longer wanted — the meeting ended (after commit), or the join that
+    made it rolled back: it is destroyed (everyone in it is dropped). This never waits for
+    Janus: if it cannot be reached the room is left to Janus (rooms Portal
     creates are not permanent: a restart drops them) and a warning is logged."""
     if conference.janus_room is None:
         return

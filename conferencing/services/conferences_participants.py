@@ -1,7 +1,7 @@
 """Joining, leaving and moderating the people in a conference.
 
 Lobby rule (docs/api.md, "Conferences"): guests always wait in the lobby until a
-moderator admits them; users who may see the conference (members of its conversation,
+moderator admits them; users entitled to the conference (members of its conversation,
 invitees, moderators) join directly. A locked room takes nobody new: a user who was never
 in it is refused (``conference_locked``), and guest links stop admitting; those already in
 the lobby may still be admitted, and those who left may come back. A participant a
@@ -18,6 +18,7 @@ from django.db import transaction
 from conferencing import events_conferences as events
 from conferencing.exceptions_conferences import (
     ConferenceLocked,
+    ConferenceNotFound,
     NotInConference,
     ParticipantNotFound,
     RemovedFromConference,
@@ -27,18 +28,20 @@ from conferencing.selectors_conferences import (
     Actor,
     access_conference,
     access_participant,
+    entitled_to,
     participant_of,
     require_moderator,
 )
-from conferencing.services.conferences import require_open, send
+from conferencing.services.conferences import audit, require_open, send
 from conferencing.services.conferences_media import (
     media_admit,
+    media_close,
     media_revoke,
     new_media_id,
 )
 from portal import clock
 from portal.accounts.models import AuthSession, User
-from portal.audit.services import record
+from portal.audit.services import RequestContext
 
 State = Participant.State
 
@@ -51,20 +54,28 @@ def new_participant(conference: Conference, **fields: Any) -> Participant:
     )  # fmt: skip
 
 
-def _enter(conference: Conference, participant: Participant) -> None:
+def _enter(conference: Conference, participant: Participant, *, admitted: bool = False) -> None:
     """``participant`` (saved or not) joins now: the media topology makes room, and
     everyone learns it (``conference.update`` first when the room moved to Janus)."""
     joined = Participant.objects.filter(conference=conference, state=State.JOINED).count()
     switched = media_admit(conference, participant, joined=joined + 1)
-    now = clock.now()
-    participant.state, participant.joined_at, participant.left_at = State.JOINED, now, None
-    participant.save()
-    if conference.started_at is None:
-        conference.started_at = now
-        conference.save(update_fields=["started_at"])
-    if switched:
-        send(events.conference_updated_event(conference))
-    send(events.participant_event(conference, participant, lobby=False))
+    try:
+        now = clock.now()
+        participant.state, participant.joined_at, participant.left_at = State.JOINED, now, None
+        participant.lost_at = None
+        participant.save()
+        if conference.started_at is None:
+            conference.started_at = now
+            conference.save(update_fields=["started_at"])
+        if switched:
+            send(events.conference_updated_event(conference))
+        send(events.participant_event(conference, participant, lobby=False, admitted=admitted))
+    except BaseException:
+        if switched:
+            # The transaction rolls back and its secret with it: destroy the room made for
+            # it now, or nobody ever could.
+            media_close(conference)
+        raise
 
 
 def conference_join(
@@ -84,9 +95,11 @@ def conference_join(
                 participant.session = session
                 participant.save(update_fields=["session"])
             return participant
+        if not Conference.objects.filter(entitled_to(actor), pk=conference.pk).exists():
+            # Having taken part once is no right to come back (say, after leaving the
+            # conversation): the caller learns no more than an outsider.
+            raise ConferenceNotFound()
         if participant is None:
-            # Seeing the conference without a row means being entitled to join it
-            # (selectors_conferences.visible_to).
             if conference.locked:
                 raise ConferenceLocked()
             participant = new_participant(
@@ -101,21 +114,32 @@ def conference_join(
 
 
 def conference_leave(*, actor: Actor, conference_id: Any) -> Participant:
-    """The actor leaves (a guest's pass then stops working: a guest who left is done)."""
+    """The actor leaves (a guest's pass then stops working: a guest who left is done); in
+    a Janus room their token is withdrawn, as for a removal (``media_admit`` grants it
+    again if they come back)."""
     with transaction.atomic():
         conference = access_conference(actor, conference_id, for_update=True)
         participant = participant_of(conference, actor)
         if participant is None or participant.state not in (State.JOINED, State.LOBBY):
             raise NotInConference()
-        was_lobby = participant.state == State.LOBBY
-        recipients = events.participant_event(conference, participant, lobby=was_lobby)[1]
-        participant.state, participant.left_at = State.LEFT, clock.now()
-        participant.audio = participant.video = participant.screen = False
-        participant.hand_raised_at = None
-        participant.save()
-        payload, _users = events.participant_event(conference, participant, lobby=was_lobby)
-        send((payload, recipients))
+        depart(conference, participant, state=State.LEFT)
     return participant
+
+
+def depart(conference: Conference, participant: Participant, *, state: str) -> None:
+    """``participant`` (joined or in the lobby) leaves now as ``state`` (left or removed):
+    their Janus token stops admitting them and any feed they still have is kicked (so
+    nobody listed as gone can still watch), and those who saw them get the change. Called
+    with the conference row locked."""
+    was_lobby = participant.state == State.LOBBY
+    recipients = events.participant_event(conference, participant, lobby=was_lobby)[1]
+    media_revoke(conference, participant)
+    participant.state, participant.left_at, participant.lost_at = state, clock.now(), None
+    participant.audio = participant.video = participant.screen = False
+    participant.hand_raised_at = None
+    participant.save()
+    payload, _users = events.participant_event(conference, participant, lobby=was_lobby)
+    send((payload, recipients))
 
 
 def participant_media_set(
@@ -149,7 +173,11 @@ def participant_media_set(
 
 
 def conference_mute(
-    *, actor: Actor, conference_id: Any, participant_id: Any = None
+    *,
+    actor: Actor,
+    conference_id: Any,
+    participant_id: Any = None,
+    context: RequestContext | None = None,
 ) -> list[Participant]:
     """A moderator mutes one participant, or (``participant_id`` None) everyone joined but
     themself. Each one muted is a ``conference_participant.update`` event; their client turns
@@ -173,12 +201,25 @@ def conference_mute(
             participant.audio = False
             participant.save(update_fields=["audio"])
             send(events.participant_event(conference, participant, lobby=False))
+        if participant_id is not None:
+            audit("conference.mute", actor=actor, conference=conference, context=context,
+                  participant=targets[0])  # fmt: skip
+        else:
+            audit("conference.mute", actor=actor, conference=conference, context=context,
+                  participant_ids=[str(p.pk) for p in muted])  # fmt: skip
     return muted
 
 
-def participant_remove(*, actor: Actor, conference_id: Any, participant_id: Any) -> Participant:
+def participant_remove(
+    *,
+    actor: Actor,
+    conference_id: Any,
+    participant_id: Any,
+    context: RequestContext | None = None,
+) -> Participant:
     """A moderator removes a participant (joined or waiting in the lobby): they are dropped
-    from the Janus room, their token revoked, and they may not join again."""
+    from the Janus room, their token revoked, they may not join again, and a removed
+    co-moderator stops being one."""
     with transaction.atomic():
         conference = access_conference(actor, conference_id, for_update=True)
         require_moderator(conference, actor)
@@ -186,21 +227,25 @@ def participant_remove(*, actor: Actor, conference_id: Any, participant_id: Any)
         participant = access_participant(conference, participant_id)
         if participant.state == State.REMOVED or participant.user_id == conference.organizer_id:
             raise ParticipantNotFound()
-        was_lobby = participant.state == State.LOBBY
-        recipients = events.participant_event(conference, participant, lobby=was_lobby)[1]
-        media_revoke(conference, participant)
-        participant.state, participant.left_at = State.REMOVED, clock.now()
-        participant.audio = participant.video = participant.screen = False
-        participant.hand_raised_at = None
-        participant.save()
-        record("conference.participant_remove", actor=actor if isinstance(actor, User) else None,
-               target=conference, target_repr=participant.display_name)  # fmt: skip
-        payload, _users = events.participant_event(conference, participant, lobby=was_lobby)
-        send((payload, recipients))
+        depart(conference, participant, state=State.REMOVED)
+        user = participant.user
+        if user is not None and conference.moderators.filter(pk=user.pk).exists():
+            # Removing a co-moderator takes their powers too (else they could re-admit
+            # themself as a guest, lock or end the meeting).
+            conference.moderators.remove(user)
+            send(events.conference_updated_event(conference))
+        audit("conference.participant_remove", actor=actor, conference=conference,
+              context=context, participant=participant)  # fmt: skip
     return participant
 
 
-def participant_admit(*, actor: Actor, conference_id: Any, participant_id: Any) -> Participant:
+def participant_admit(
+    *,
+    actor: Actor,
+    conference_id: Any,
+    participant_id: Any,
+    context: RequestContext | None = None,
+) -> Participant:
     """A moderator admits someone waiting in the lobby: they join now."""
     with transaction.atomic():
         conference = access_conference(actor, conference_id, for_update=True)
@@ -209,5 +254,8 @@ def participant_admit(*, actor: Actor, conference_id: Any, participant_id: Any) 
         participant = access_participant(conference, participant_id)
         if participant.state != State.LOBBY:
             raise ParticipantNotFound()
-        _enter(conference, participant)
+        _enter(conference, participant, admitted=True)
+        # Letting an outsider into an agency meeting is the decision most worth a record.
+        audit("conference.participant_admit", actor=actor, conference=conference,
+              context=context, participant=participant)  # fmt: skip
     return participant

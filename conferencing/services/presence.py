@@ -7,7 +7,9 @@ Kept on the call row, not per socket: a session's socket that closes stamps the 
 the process's poll renews (every ``WEBSOCKET_POLL_SECONDS``, on whatever node it is),
 clears it. A session with two sockets on two nodes (two browser tabs) that loses one is
 therefore cleared by the other's next renewal, within the poll interval: the grace must be
-longer (settings check it).
+longer (settings check it). An answer stamps both parties (services/calls.py,
+``call_accept``), so a device that answered or called over REST and never opened a socket
+does not hold the call for ever; a live socket's renewal clears the stamp in time.
 """
 
 from __future__ import annotations

@@ -682,12 +682,13 @@ DESCRIPTIONS: dict[str, Any] = {
     ),
     "conferences_list": _(
         "The conferences the caller may see — organised, moderated, invited to, in "
-        "their conversations or taken part in — soonest first; paged in the list "
+        "their conversations, or joined right now — soonest first; paged in the list "
         "envelope."
     ),
     "conferences_create": _(
-        "Schedule a conference: in a conversation the caller is a member of (its "
-        "members may join), or for invitees — users and the members of departments and "
+        "Schedule a conference: in a conversation the caller may post in (its members "
+        "may join; 403 not_allowed_to_schedule for a read-only member or a channel's "
+        "plain member), or for invitees — users and the members of departments and "
         "those below them. starts_at omitted is now; it may not be more than 5 minutes "
         "in the past or a year ahead; duration_minutes is 1 to 1440. Everyone who may "
         "see it gets conference.add."
@@ -751,6 +752,11 @@ DESCRIPTIONS: dict[str, Any] = {
     "conferences_guest_links_create": _(
         "A moderator creates a link for guests from outside the agency, valid 1 minute "
         "to 7 days; its secret is shown only in this answer."
+    ),
+    "conferences_guest_links_revoke_create": _(
+        "A moderator revokes a guest link: nobody new joins by it (404 "
+        "guest_link_invalid); passes it already gave stay valid. 404 "
+        "guest_link_not_found for a link of another conference."
     ),
     "conferences_guest_join_create": _(
         "Open a guest link with a display name, without signing in: the guest waits in "

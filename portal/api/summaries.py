@@ -173,5 +173,6 @@ SUMMARIES: dict[str, Any] = {
     "conferences_moderators_create": _("Name a moderator"),
     "conferences_end_create": _("End a conference for everyone"),
     "conferences_guest_links_create": _("Create a guest link"),
+    "conferences_guest_links_revoke_create": _("Revoke a guest link"),
     "conferences_guest_join_create": _("Join as a guest"),
 }

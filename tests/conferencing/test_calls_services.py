@@ -282,6 +282,9 @@ def test_a_party_whose_sockets_all_closed_ends_the_call_after_the_grace(scene, s
     with clock.frozen(now) as frozen:
         call = _start(scene)
         services.call_accept(actor=scene.bob, session=scene.session["bob_phone"], call_id=call.pk)
+        # Both devices' sockets are there (their poll renews them).
+        both = [scene.session["alice"].pk, scene.session["bob_phone"].pk]
+        assert services.call_sessions_connected(session_ids=both) == 2
         # The caller's socket closes, and another socket of the same session renews it.
         assert services.call_sessions_disconnected(session_ids=[scene.session["alice"].pk]) == 1
         frozen.advance(30)
@@ -347,3 +350,23 @@ def test_an_overdue_call_nobody_expired_does_not_make_its_parties_busy(scene, se
         fresh = _start(scene)
     stale.refresh_from_db()
     assert (stale.state, fresh.state) == ("missed", "ringing")
+
+
+def test_an_answer_from_a_device_that_never_opens_a_socket_fails_after_the_grace(scene, settings):
+    """The callee answers over REST (woken by a notification) and the device dies before it
+    opens /ws/: no socket ever closes, yet the call ends, and neither party stays busy."""
+    settings.CALL_DISCONNECT_GRACE = 40
+    with clock.frozen(timezone.now()) as frozen:
+        call = _start(scene)
+        services.call_accept(actor=scene.bob, session=scene.session["bob_phone"], call_id=call.pk)
+        # The caller's socket is alive and renewed; the phone's never comes.
+        frozen.advance(20)
+        assert services.call_sessions_connected(session_ids=[scene.session["alice"].pk]) == 1
+        frozen.advance(19)
+        assert services.calls_expire() == 0
+        frozen.advance(1)
+        assert services.calls_expire() == 1
+        call.refresh_from_db()
+        assert call.state == "failed"
+        again = _start(scene)
+    assert again.state == "ringing"

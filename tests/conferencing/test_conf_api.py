@@ -13,6 +13,7 @@ from conferencing.models import Conference, Participant
 from portal import clock
 from tests.conferencing.scene_conferences import url
 from tests.factories.accounts import DepartmentFactory, UserFactory
+from tests.factories.conferencing import conference_for
 from tests.helpers.api import api_client, assert_api_error
 from tests.helpers.events import capture_events
 
@@ -68,6 +69,68 @@ def test_conference_of_a_conversation_is_for_its_members(meeting):
         "/api/v1/conferences", {"title": "x", "conversation_id": created["id"]}, format="json"
     )
     assert_api_error(outsider, 404, "conversation_not_found")
+
+
+def test_only_members_who_may_post_schedule_in_a_conversation(meeting):
+    channel = meeting.c["organizer"].post(
+        "/api/v1/conversations",
+        {"kind": "channel", "title": "Новости", "member_ids": [str(meeting.alice.pk)]},
+        format="json",
+    ).json()  # fmt: skip
+    group = meeting.c["organizer"].post(
+        "/api/v1/conversations",
+        {"kind": "group", "title": "Отдел", "member_ids": [str(meeting.bob.pk)]}, format="json",
+    ).json()  # fmt: skip
+    role = meeting.c["organizer"].post(
+        f"/api/v1/conversations/{group['id']}/members/{meeting.bob.pk}/role",
+        {"role": "read_only"}, format="json",
+    )  # fmt: skip
+    assert role.status_code == 204, role.content
+    for login, conversation in (("alice", channel), ("bob", group)):
+        with capture_events() as captured:
+            response = meeting.c[login].post(
+                "/api/v1/conferences", {"title": "Спам", "conversation_id": conversation["id"]},
+                format="json",
+            )  # fmt: skip
+        assert_api_error(response, 403, "not_allowed_to_schedule")
+        assert captured.events == []
+    assert not Conference.objects.filter(title="Спам").exists()
+    response = meeting.c["organizer"].post(
+        "/api/v1/conferences", {"title": "Эфир", "conversation_id": channel["id"]}, format="json"
+    )
+    assert response.status_code == 201, response.content
+
+
+def test_taking_part_once_is_no_lasting_right(meeting):
+    """An ex-member of the conversation who once took part neither sees the meeting nor
+    gets back in, locked or not; while still in it, they may leave."""
+    created = meeting.c["organizer"].post(
+        "/api/v1/conversations",
+        {"kind": "group", "title": "Отдел", "member_ids": [str(meeting.bob.pk)]}, format="json",
+    ).json()  # fmt: skip
+    conference_id = meeting.c["organizer"].post(
+        "/api/v1/conferences", {"title": "Созвон", "conversation_id": created["id"]},
+        format="json",
+    ).json()["id"]  # fmt: skip
+    assert meeting.c["bob"].post(url(conference_id, "/join")).status_code == 200
+    assert meeting.c["bob"].post(url(conference_id, "/leave")).status_code == 204
+    assert meeting.c["bob"].post(url(conference_id, "/join")).status_code == 200
+    members = f"/api/v1/conversations/{created['id']}/members/{meeting.bob.pk}"
+    assert meeting.c["organizer"].delete(members).status_code == 204
+    # Still in the meeting: Bob sees it and may leave, but not come back.
+    assert meeting.c["bob"].get(url(conference_id)).status_code == 200
+    assert meeting.c["bob"].post(url(conference_id, "/leave")).status_code == 204
+    for locked in (False, True):
+        meeting.c["organizer"].post(url(conference_id, "/lock"), {"locked": locked}, format="json")
+        for response in (
+            meeting.c["bob"].get(url(conference_id)),
+            meeting.c["bob"].post(url(conference_id, "/join")),
+            meeting.c["bob"].get(url(conference_id, "/participants")),
+        ):
+            assert_api_error(response, 404, "conference_not_found")
+        listed = meeting.c["bob"].get("/api/v1/conferences").json()["results"]
+        assert conference_id not in [c["id"] for c in listed]
+    assert Participant.objects.get(conference_id=conference_id, user=meeting.bob).state == "left"
 
 
 def test_join_leave_and_the_participant_list(meeting):
@@ -223,3 +286,21 @@ def test_access_matrix_of_every_endpoint(meeting):
     for method, path in (("get", "/api/v1/conferences"), ("post", "/api/v1/conferences")):
         assert_api_error(getattr(anonymous, method)(path), 401, "not_authenticated")
     assert Participant.objects.filter(conference_id=meeting.id).count() == 2
+
+
+def test_the_list_costs_the_same_queries_however_many_conferences(meeting):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = meeting.c["alice"].get("/api/v1/conferences")
+        assert response.status_code == 200
+        return len(captured)
+
+    one = queries()
+    for n in range(4):
+        conference_for(meeting.organizer, title=f"Совещание {n}", invitee_ids=[meeting.alice.pk],
+                       moderator_ids=[meeting.bob.pk])  # fmt: skip
+    assert len(meeting.c["alice"].get("/api/v1/conferences").json()["results"]) == 5
+    assert queries() == one

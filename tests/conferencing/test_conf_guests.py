@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from conferencing.models import Participant
+from conferencing.tasks_conferences import expire_conference_guests
 from portal import clock
 from tests.conferencing.scene_conferences import guest_client, url
 from tests.factories.conferencing import conference_for
@@ -184,3 +185,116 @@ def test_moderators_hear_of_the_lobby_before_they_join(meeting):
     [(event, users)] = captured.of_type("conference_participant")
     assert event["participant"]["id"] == waiting["participant"]["id"]
     assert users == {str(meeting.organizer.pk)}  # not Alice: she moderates nothing
+
+
+def test_a_guest_whose_pass_expired_frees_their_place(meeting):
+    meeting.c["organizer"].post(url(meeting.id, "/join"))
+    guest = _guest(meeting, link=_link(meeting, minutes=5))
+    meeting.c["organizer"].post(
+        url(meeting.id, f"/participants/{guest['participant']['id']}/admit")
+    )
+    peers = meeting.c["organizer"].get(url(meeting.id, "/me")).json()["media"]["peers"]
+    assert peers == [guest["participant"]["id"]]
+    # The meeting is scheduled for an hour: the pass lasts as long.
+    with clock.frozen(clock.now() + dt.timedelta(minutes=61)):
+        assert_api_error(guest_client(guest["token"]).post(url(meeting.id, "/leave")), 401,
+                         "guest_token_invalid")  # fmt: skip
+        with capture_events() as captured:
+            assert expire_conference_guests() == 1
+    [(event, users)] = captured.of_type("conference_participant")
+    assert event["participant"]["state"] == "left" and users == {str(meeting.organizer.pk)}
+    assert meeting.c["organizer"].get(url(meeting.id, "/me")).json()["media"]["peers"] == []
+    listed = meeting.c["organizer"].get(url(meeting.id, "/participants")).json()["results"]
+    assert [p["id"] for p in listed] == [
+        meeting.c["organizer"].get(url(meeting.id, "/me")).json()["participant"]["id"]
+    ]
+
+
+def test_a_guest_learns_no_users_ids_from_the_participant_list(meeting):
+    meeting.c["organizer"].post(url(meeting.id, "/join"))
+    meeting.c["alice"].post(url(meeting.id, "/join"))
+    guest = _guest(meeting)
+    meeting.c["organizer"].post(
+        url(meeting.id, f"/participants/{guest['participant']['id']}/admit")
+    )
+    seen = guest_client(guest["token"]).get(url(meeting.id, "/participants")).json()["results"]
+    assert len(seen) == 3 and [p["user_id"] for p in seen] == [None, None, None]
+    assert [p["guest"] for p in seen] == [False, False, True]
+    # Users still see each other's ids.
+    listed = meeting.c["alice"].get(url(meeting.id, "/participants")).json()["results"]
+    assert [p["user_id"] for p in listed] == [
+        str(meeting.organizer.pk),
+        str(meeting.alice.pk),
+        None,
+    ]
+
+
+def test_every_moderator_hears_of_an_admission_joined_or_not(meeting):
+    meeting.c["organizer"].post(
+        url(meeting.id, "/moderators"), {"user_id": str(meeting.alice.pk)}, format="json"
+    )
+    meeting.c["bob"].post(url(meeting.id, "/join"))
+    guest = _guest(meeting)
+    with capture_events() as captured:
+        # Neither moderator has joined: the organizer admits, Alice watches the lobby.
+        admitted = meeting.c["organizer"].post(
+            url(meeting.id, f"/participants/{guest['participant']['id']}/admit")
+        )
+    assert admitted.status_code == 200, admitted.content
+    [(event, users)] = captured.of_type("conference_participant")
+    assert event["participant"]["state"] == "joined"
+    assert users == {str(meeting.organizer.pk), str(meeting.alice.pk), str(meeting.bob.pk)}
+
+
+def test_a_full_lobby_takes_no_more_guests(meeting, settings):
+    settings.CONFERENCE_MESH_MAX = settings.CONFERENCE_MAX_PARTICIPANTS = 2
+    link = _link(meeting)
+    first = _guest(meeting, name="Первый", link=link)
+    _guest(meeting, name="Второй", link=link)
+    with capture_events() as captured:
+        response = api_client().post(
+            "/api/v1/conferences/guest-join", {"link": link, "display_name": "Третий"},
+            format="json",
+        )  # fmt: skip
+    assert_api_error(response, 409, "conference_full")
+    assert captured.events == []
+    assert Participant.objects.filter(conference_id=meeting.id, state="lobby").count() == 2
+    # One admitted (or turned away) frees a place in the lobby.
+    meeting.c["organizer"].post(
+        url(meeting.id, f"/participants/{first['participant']['id']}/admit")
+    )
+    _guest(meeting, name="Третий", link=link)
+
+
+def test_a_revoked_link_admits_nobody_new(meeting):
+    from portal.audit.models import AuditEvent
+
+    created = (
+        meeting.c["organizer"]
+        .post(url(meeting.id, "/guest-links"), {"expires_in_minutes": 60}, format="json")
+        .json()
+    )
+    waiting = _guest(meeting, link=created["link"])
+    revoke = url(meeting.id, f"/guest-links/{created['id']}/revoke")
+    assert_api_error(meeting.c["alice"].post(revoke), 403, "not_conference_moderator")
+    assert_api_error(meeting.c["outsider"].post(revoke), 404, "conference_not_found")
+    other = conference_for(meeting.organizer)
+    assert_api_error(
+        meeting.c["organizer"].post(url(str(other.pk), f"/guest-links/{created['id']}/revoke")),
+        404, "guest_link_not_found",
+    )  # fmt: skip
+    response = api_client().post(
+        "/api/v1/conferences/guest-join", {"link": created["link"], "display_name": "x"},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 201  # not revoked yet
+    assert meeting.c["organizer"].post(revoke).status_code == 204
+    assert meeting.c["organizer"].post(revoke).status_code == 204  # changes nothing
+    response = api_client().post(
+        "/api/v1/conferences/guest-join", {"link": created["link"], "display_name": "y"},
+        format="json",
+    )  # fmt: skip
+    assert_api_error(response, 404, "guest_link_invalid")
+    # A pass the link gave before stays valid.
+    assert guest_client(waiting["token"]).get(url(meeting.id, "/me")).status_code == 200
+    assert AuditEvent.objects.filter(action="conference.guest_link_revoke").count() == 1

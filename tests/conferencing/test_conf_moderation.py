@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from conferencing.models import Conference, Participant
+from conferencing.models import Conference, ConferenceGuestLink, Participant
 from portal import clock
 from tests.conferencing.scene_conferences import url
 from tests.factories.accounts import UserFactory
@@ -168,3 +168,112 @@ def test_embedded_style_mesh_beyond_the_limit_without_janus_is_full(meeting, set
     assert Conference.objects.get(pk=meeting.id).topology == "mesh"
     extra = UserFactory.create()
     assert_api_error(api_client(extra).post(url(meeting.id, "/join")), 404, "conference_not_found")
+
+
+def test_removed_moderator_loses_every_power(meeting):
+    ids = _join_all(meeting)
+    meeting.c["organizer"].post(
+        url(meeting.id, "/moderators"), {"user_id": str(meeting.alice.pk)}, format="json"
+    )
+    with capture_events() as captured:
+        response = meeting.c["organizer"].post(
+            url(meeting.id, f"/participants/{ids['alice']}/remove")
+        )
+    assert response.status_code == 200
+    [(event, users)] = captured.of_type("conference")
+    assert event["conference"]["moderator_ids"] == []
+    assert users == {str(meeting.organizer.pk), str(meeting.bob.pk)}
+    for path, body in (
+        ("/guest-links", {"expires_in_minutes": 60}),
+        ("/lock", {"locked": True}),
+        ("/mute", {}),
+        ("/end", None),
+        (f"/participants/{ids['bob']}/remove", None),
+        ("/moderators", {"user_id": str(meeting.bob.pk)}),
+    ):
+        kwargs = {"format": "json"} if body is not None else {}
+        response = meeting.c["alice"].post(url(meeting.id, path), body, **kwargs)
+        assert_api_error(response, 403, "not_conference_moderator")
+    # Named again by mistake, a removed user still moderates nothing.
+    meeting.c["organizer"].post(
+        url(meeting.id, "/moderators"), {"user_id": str(meeting.alice.pk)}, format="json"
+    )
+    response = meeting.c["alice"].post(url(meeting.id, "/lock"), {"locked": True}, format="json")
+    assert_api_error(response, 403, "not_conference_moderator")
+    conference = Conference.objects.get(pk=meeting.id)
+    assert not conference.locked and conference.ended_at is None
+    assert not ConferenceGuestLink.objects.filter(conference=conference).exists()
+
+
+def test_every_moderation_action_is_audited_with_its_target(meeting):
+    from conferencing.models import Participant as P
+    from portal.audit.models import AuditEvent
+    from tests.helpers.api import api_client as anonymous
+
+    ids = _join_all(meeting)
+    before = AuditEvent.objects.count()
+    c = meeting.c["organizer"]
+    c.post(url(meeting.id, "/mute"), {"participant_id": ids["alice"]}, format="json")
+    c.post(url(meeting.id, "/mute"), {}, format="json")
+    c.post(url(meeting.id, "/moderators"), {"user_id": str(meeting.alice.pk)}, format="json")
+    link = c.post(url(meeting.id, "/guest-links"), {"expires_in_minutes": 5}, format="json")
+    guest = anonymous().post(
+        "/api/v1/conferences/guest-join", {"link": link.json()["link"], "display_name": "Иван"},
+        format="json",
+    ).json()["participant"]["id"]  # fmt: skip
+    c.post(url(meeting.id, f"/participants/{guest}/admit"))
+    c.post(url(meeting.id, "/lock"), {"locked": True}, format="json")
+    c.post(url(meeting.id, "/lock"), {"locked": False}, format="json")
+    c.post(url(meeting.id, f"/participants/{ids['bob']}/remove"))
+    c.post(url(meeting.id, "/end"))
+    events = list(AuditEvent.objects.order_by("id")[before:])
+    assert [e.action for e in events] == [
+        "conference.mute",
+        "conference.mute",
+        "conference.moderator_add",
+        "conference.guest_link_create",
+        "conference.participant_admit",
+        "conference.lock",
+        "conference.unlock",
+        "conference.participant_remove",
+        "conference.end",
+    ]
+    assert {e.actor_id for e in events} == {meeting.organizer.pk}
+    assert {e.target_id for e in events} == {meeting.id}
+    assert all(e.ip == "127.0.0.1" for e in events)
+    mute_one, mute_all, moderator, _link, admit, *_rest, remove, _end = events
+    assert mute_one.details == {
+        "participant_id": ids["alice"], "user_id": str(meeting.alice.pk), "guest": False
+    }  # fmt: skip
+    assert mute_all.details == {"participant_ids": [ids["bob"]]}
+    assert moderator.details == {"user_id": str(meeting.alice.pk)}
+    assert admit.details == {"participant_id": guest, "user_id": None, "guest": True}
+    assert admit.target_repr == P.objects.get(pk=guest).display_name == "Иван"
+    assert remove.details == {
+        "participant_id": ids["bob"], "user_id": str(meeting.bob.pk), "guest": False
+    }  # fmt: skip
+
+
+def test_a_meeting_nobody_is_in_ends_after_its_scheduled_end(meeting):
+    from conferencing.tasks_conferences import end_overdue_conferences
+    from portal.audit.models import AuditEvent
+
+    busy = conference_for(meeting.organizer, invitee_ids=[meeting.alice.pk])
+    meeting.c["alice"].post(url(meeting.id, "/join"))
+    meeting.c["alice"].post(url(meeting.id, "/leave"))
+    meeting.c["alice"].post(url(str(busy.pk), "/join"))
+    # Both were scheduled for an hour; the margin is another hour.
+    with clock.frozen(clock.now() + dt.timedelta(minutes=119)):
+        assert end_overdue_conferences() == 0
+    with clock.frozen(clock.now() + dt.timedelta(minutes=121)):
+        with capture_events() as captured:
+            assert end_overdue_conferences() == 1
+        # Someone is still in the other: it overruns, and is not cut off.
+        assert Conference.objects.get(pk=busy.pk).ended_at is None
+    conference = Conference.objects.get(pk=meeting.id)
+    assert conference.ended_at is not None
+    [(event, users)] = captured.of_type("conference")
+    assert event["conference"]["ended_at"] and users == {str(meeting.organizer.pk)}
+    record = AuditEvent.objects.filter(action="conference.end").get()
+    assert record.actor_id is None and record.details == {"overdue": True}
+    assert_api_error(meeting.c["alice"].post(url(meeting.id, "/join")), 409, "conference_ended")

@@ -40,7 +40,9 @@ def _join(meeting, login):
     return response.json()
 
 
-def test_room_moves_to_janus_past_the_mesh_and_is_destroyed_at_the_end(meeting, sfu):
+def test_room_moves_to_janus_past_the_mesh_and_is_destroyed_at_the_end(
+    meeting, sfu, django_capture_on_commit_callbacks
+):
     _join(meeting, "organizer")
     assert _join(meeting, "alice")["media"]["topology"] == "mesh"
     with capture_events() as captured:
@@ -61,7 +63,8 @@ def test_room_moves_to_janus_past_the_mesh_and_is_destroyed_at_the_end(meeting, 
     assert alice["token"] != janus["token"] and alice["room"] == janus["room"]
     assert conference.janus_secret not in str(bob) + str(alice)
 
-    assert meeting.c["organizer"].post(url(meeting.id, "/end")).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert meeting.c["organizer"].post(url(meeting.id, "/end")).status_code == 200
     assert not sfu.room_exists(room=janus["room"])
 
 
@@ -178,12 +181,15 @@ def test_janus_down_changes_nothing(meeting, sfu, settings):
     assert not conference.participants.filter(user=meeting.bob).exists()
 
 
-def test_ending_never_waits_for_janus(meeting, sfu, settings, caplog):
+def test_ending_never_waits_for_janus(
+    meeting, sfu, settings, caplog, django_capture_on_commit_callbacks
+):
     for login in ("organizer", "alice", "bob"):
         _join(meeting, login)
     room = Conference.objects.get(pk=meeting.id).janus_room
     settings.JANUS_URL = "http://127.0.0.1:9/janus"
-    assert meeting.c["organizer"].post(url(meeting.id, "/end")).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert meeting.c["organizer"].post(url(meeting.id, "/end")).status_code == 200
     assert Conference.objects.get(pk=meeting.id).ended_at is not None
     assert f"Janus room {room}" in caplog.text
     settings.JANUS_URL = sfu.url
@@ -199,3 +205,142 @@ def test_janus_listens_on_loopback_only(janus_process):
     assert len(mine) >= 2  # the Janus API and the admin API
     for fields in mine:
         assert fields[4].startswith("127.0.0.1:"), fields
+
+
+def _in_janus(janus_process, media) -> dict:
+    peer = JanusPeer(janus_process.url)
+    try:
+        return peer.join(room=media["room"], feed_id=media["feed_id"], token=media["token"])
+    finally:
+        peer.close()
+
+
+def test_leaving_withdraws_the_janus_token_until_rejoining(meeting, sfu, janus_process):
+    for login in ("organizer", "alice"):
+        _join(meeting, login)
+    media = _join(meeting, "bob")["media"]["janus"]
+    peer = JanusPeer(janus_process.url)
+    try:
+        joined = peer.join(room=media["room"], feed_id=media["feed_id"], token=media["token"])
+        assert joined["videoroom"] == "joined"
+        assert meeting.c["bob"].post(url(meeting.id, "/leave")).status_code == 204
+        assert peer.next_plugin_event() == {
+            "videoroom": "event", "room": media["room"], "leaving": "ok", "reason": "kicked"
+        }  # fmt: skip
+    finally:
+        peer.close()
+    assert sfu.participants(room=media["room"]) == []
+    assert _in_janus(janus_process, media).get("error_code") == UNAUTHORIZED
+    again = _join(meeting, "bob")["media"]["janus"]
+    assert _in_janus(janus_process, again)["videoroom"] == "joined"
+
+
+def test_a_guest_whose_pass_expired_loses_the_janus_room(meeting, sfu, janus_process):
+    import datetime as dt
+
+    from conferencing.services import guests_expire
+    from portal import clock
+    from tests.conferencing.scene_conferences import guest_client
+    from tests.helpers.api import api_client
+
+    for login in ("organizer", "alice", "bob"):
+        _join(meeting, login)
+    link = (
+        meeting.c["organizer"]
+        .post(url(meeting.id, "/guest-links"), {"expires_in_minutes": 10}, format="json")
+        .json()["link"]
+    )
+    joined = api_client().post(
+        "/api/v1/conferences/guest-join", {"link": link, "display_name": "Гость"}, format="json"
+    ).json()  # fmt: skip
+    meeting.c["organizer"].post(
+        url(meeting.id, f"/participants/{joined['participant']['id']}/admit")
+    )
+    media = guest_client(joined["token"]).get(url(meeting.id, "/me")).json()["media"]["janus"]
+    assert guests_expire() == 0
+    with clock.frozen(clock.now() + dt.timedelta(hours=2)):
+        with capture_events() as captured:
+            assert guests_expire() == 1
+        assert guests_expire() == 0
+    [(event, users)] = captured.of_type("conference_participant")
+    assert event["participant"]["state"] == "left"
+    assert users == {str(u.pk) for u in (meeting.organizer, meeting.alice, meeting.bob)}
+    assert _in_janus(janus_process, media).get("error_code") == UNAUTHORIZED
+
+
+def test_a_room_janus_lost_is_made_again_on_the_next_join(meeting, sfu, janus_process, caplog):
+    for login in ("organizer", "alice"):
+        _join(meeting, login)
+    _join(meeting, "bob")
+    conference = Conference.objects.get(pk=meeting.id)
+    room = conference.janus_room
+    sfu.room_destroy(room=room, secret=conference.janus_secret)  # as a Janus restart would
+    # Leaving a room Janus no longer has is not an error: nothing admits anyone there.
+    assert meeting.c["alice"].post(url(meeting.id, "/leave")).status_code == 204
+    alice = _join(meeting, "alice")["media"]["janus"]
+    assert alice["room"] == room and sfu.room_exists(room=room)
+    assert "is gone: recreated" in caplog.text
+    # The room holds the tokens of everyone joined, not only the newcomer's.
+    bob = meeting.c["bob"].get(url(meeting.id, "/me")).json()["media"]["janus"]
+    for media in (alice, bob):
+        assert _in_janus(janus_process, media)["videoroom"] == "joined"
+
+
+def test_janus_refusals_reach_clients_without_janus_words(meeting, sfu, settings, caplog):
+    for login in ("organizer", "alice"):
+        _join(meeting, login)
+    settings.JANUS_ADMIN_KEY = "not-the-admin-key"  # Janus refuses to create the room
+    response = meeting.c["bob"].post(url(meeting.id, "/join"))
+    assert_api_error(response, 503, "media_server_unavailable")
+    assert response.json()["error"]["details"] == {}
+    assert "Janus refused or failed" in caplog.text
+    assert not Conference.objects.get(pk=meeting.id).participants.filter(user=meeting.bob).exists()
+
+
+def test_an_end_that_rolls_back_keeps_the_room(meeting, sfu, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from conferencing import services
+
+    for login in ("organizer", "alice", "bob"):
+        _join(meeting, login)
+    room = Conference.objects.get(pk=meeting.id).janus_room
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.conference_end(actor=meeting.organizer, conference_id=meeting.id)
+        raise RuntimeError("a failure after the end, before commit")
+    assert callbacks == []
+    assert Conference.objects.get(pk=meeting.id).ended_at is None
+    assert sfu.room_exists(room=room)
+    # The meeting goes on: Alice leaves and comes back into the same room.
+    assert meeting.c["alice"].post(url(meeting.id, "/leave")).status_code == 204
+    assert _join(meeting, "alice")["media"]["janus"]["room"] == room
+
+
+def test_a_join_that_rolls_back_after_the_room_was_made_destroys_it(meeting, sfu, monkeypatch):
+    from conferencing.services import conferences_participants
+
+    for login in ("organizer", "alice"):
+        _join(meeting, login)
+    made: list[int] = []
+    real_create = Janus.room_create
+
+    def create(self, **kwargs):
+        made.append(kwargs["room"])
+        real_create(self, **kwargs)
+
+    monkeypatch.setattr(Janus, "room_create", create)
+
+    def failing_send(event):
+        raise RuntimeError("the event could not be built")
+
+    monkeypatch.setattr(conferences_participants, "send", failing_send)
+    with pytest.raises(RuntimeError):
+        meeting.c["bob"].post(url(meeting.id, "/join"))
+    [room] = made
+    assert not sfu.room_exists(room=room)
+    conference = Conference.objects.get(pk=meeting.id)
+    assert conference.topology == "mesh" and conference.janus_room is None

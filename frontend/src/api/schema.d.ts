@@ -813,13 +813,13 @@ export interface paths {
         };
         /**
          * Мои конференции
-         * @description Конференции, которые видит вызывающий: организованные им, где он модератор или приглашён, в его беседах или с его участием; ближайшие первыми, постранично в общем конверте списка.
+         * @description Конференции, которые видит вызывающий: организованные им, где он модератор или приглашён, в его беседах или те, в которых он сейчас находится; ближайшие первыми, постранично в общем конверте списка.
          */
         get: operations["conferences_list"];
         put?: never;
         /**
          * Запланировать конференцию
-         * @description Запланировать конференцию: в беседе, где вызывающий состоит (её участники могут войти), или для приглашённых — пользователей и сотрудников подразделений с нижестоящими. Без starts_at — сейчас; не более чем на 5 минут в прошлом и не дальше года вперёд; duration_minutes — от 1 до 1440. Все, кто её видит, получают conference.add.
+         * @description Запланировать конференцию: в беседе, где вызывающему разрешено писать (её участники могут войти; 403 not_allowed_to_schedule для участника только для чтения или рядового участника канала), или для приглашённых — пользователей и сотрудников подразделений с нижестоящими. Без starts_at — сейчас; не более чем на 5 минут в прошлом и не дальше года вперёд; duration_minutes — от 1 до 1440. Все, кто её видит, получают conference.add.
          */
         post: operations["conferences_create"];
         delete?: never;
@@ -882,6 +882,26 @@ export interface paths {
          * @description Модератор создаёт ссылку для гостей извне ведомства сроком от 1 минуты до 7 дней; её секрет показывается только в этом ответе.
          */
         post: operations["conferences_guest_links_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conferences/{conference_id}/guest-links/{link_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Отозвать гостевую ссылку
+         * @description Модератор отзывает гостевую ссылку: по ней больше никто не входит (404 guest_link_invalid); уже выданные по ней пропуски продолжают действовать. 404 guest_link_not_found — для ссылки другой конференции.
+         */
+        post: operations["conferences_guest_links_revoke_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -10745,6 +10765,94 @@ export interface operations {
             };
             /** @description Тело запроса не того типа, который принимает операция: unsupported_media_type. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком много запросов: throttled; подождите Retry-After секунд. */
+            429: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Временно недоступно, ничего не сделано: service_unavailable (база данных недоступна; повторите через Retry-After секунд) или storage_unavailable. */
+            503: {
+                headers: {
+                    /** @description Сколько секунд подождать перед повтором. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    conferences_guest_links_revoke_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conference_id: string;
+                link_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Неверные входные данные: validation_failed (details.fields называет каждое поле, включая неизвестные), malformed_request, invalid, invalid_cursor, invalid_characters, too_many_fields или код предметной области. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Вход не выполнен или учётные данные не подошли: not_authenticated, token_invalid, token_expired, token_revoked, invalid_credentials, otp_required, invalid_otp, account_inactive. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Отказано: permission_denied, two_factor_enrolment_required, csrf_failed или причина из политики устройств (device_refused). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Не найдено или недоступно вызывающему: not_found или *_not_found объекта. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Слишком длинная строка запроса: query_too_long. */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
