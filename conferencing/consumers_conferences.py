@@ -68,7 +68,8 @@ def guest_snapshot(participant_id: Any) -> tuple[dict[str, Any], bool]:
         "conference": conference_payload(conference, for_guest=True),
         "participant": participant_payload(guest),
         "participants": [
-            participant_payload(p) for p in participants_in(conference, lobby=False)[:MAX_LISTED]
+            participant_payload(p, for_guest=True)
+            for p in participants_in(conference, lobby=False)[:MAX_LISTED]
         ]
         if joined
         else [],

@@ -61,6 +61,8 @@ async def test_guest_learns_admission_and_removal_on_the_socket(daphne_server):
         assert admitted["participant"]["state"] == "joined"
         assert admitted["media"]["topology"] == "mesh" and len(admitted["media"]["peers"]) == 1
         assert [p["guest"] for p in admitted["participants"]] == [False, True]
+        # A guest learns no user's id (review finding 12), on the socket as over REST.
+        assert [p["user_id"] for p in admitted["participants"]] == [None, None]
         await conn.send(json.dumps({"type": "ping"}))
         assert await _recv(conn) == {"type": "pong"}
         await sync_to_async(services.participant_remove)(
