@@ -115,4 +115,11 @@ describe("applyEvent", () => {
     const before = state();
     expect(applyEvent(before, { type: "call", op: "ring" })).toBe(before);
   });
+  it("keeps a new message that arrives while the first page is loading", () => {
+    const loading = state({ timelines: { "c-1": { messages: [], olderCursor: null, newerCursor: null, loaded: false, loading: true, error: null } } });
+    const next = applyEvent(loading, { type: "message", op: "add", message: message(3) });
+    expect(next.timelines["c-1"]!.messages.map((m) => m.seq)).toEqual([3]);
+    const edited = applyEvent(loading, { type: "message", op: "update", message: message(1, { body: "old one" }) });
+    expect(edited.timelines["c-1"]!.messages).toEqual([]);
+  });
 });

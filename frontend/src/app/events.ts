@@ -114,7 +114,10 @@ function messageChanged(state: AppState, message: Message, added: boolean): AppS
   if (!timeline || message.thread_root) return next;
   const known = timeline.messages.some((m) => m.seq === message.seq);
   if (!known) {
-    if (!timeline.loaded) return next; // the page being loaded will bring it
+    // While the first page loads, a new message is kept (the store merges it with the page,
+    // which the server may have read before the message was written); anything else comes
+    // with the page.
+    if (!timeline.loaded && !(added && timeline.loading)) return next;
     // A window that does not reach the newest message: paging forward will bring it.
     const last = timeline.messages[timeline.messages.length - 1];
     if (timeline.newerCursor !== null && (!last || message.seq > last.seq)) return next;
